@@ -1,0 +1,121 @@
+//! Command line and environment configuration.
+//!
+//! Every option has an environment fallback and a default, so `cargo run
+//! --release` with no arguments serves on `127.0.0.1:8080` from `lotse.db`
+//! (ARCHITECTURE.md decision 12). Nothing is read relative to the working
+//! directory except that default SQLite file.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Default database: a SQLite file in the working directory, created if missing.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://lotse.db?mode=rwc";
+
+/// The `lotse` command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "lotse",
+    version,
+    about = "Open-data API of the NRW alliance \"Wirtschaft und Arbeit 4.0\" (REST + OpenAPI).",
+    long_about = None
+)]
+pub struct Cli {
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Database URL: `sqlite://path?mode=rwc` or `postgres://user@host/db`.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    pub database_url: String,
+
+    /// Log format: human-readable `pretty` or `json` (one object per line).
+    #[arg(long, env = "LOTSE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty, global = true)]
+    pub log_format: LogFormat,
+}
+
+/// Sub-commands of `lotse`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (migrates, and seeds an empty database, first).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Import a dataset file (the format of api/seed/seed.json): all or nothing,
+    /// idempotent.
+    Import {
+        /// Path of the JSON file.
+        file: PathBuf,
+    },
+    /// Write the generated contracts (openapi.json) into a directory.
+    ExportSchema {
+        /// Target directory.
+        #[arg(long, default_value = "schema")]
+        out_dir: PathBuf,
+    },
+}
+
+/// Options of `lotse serve`.
+#[derive(Debug, Clone, Parser)]
+pub struct ServeArgs {
+    /// Address to listen on (`host:port`; port 0 picks a free one).
+    #[arg(long, env = "LOTSE_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: String,
+
+    /// Public base URL used in record URIs and links, e.g.
+    /// `https://lotse.example.org`; defaults to `http://{addr}`.
+    #[arg(long, env = "LOTSE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// HTTP worker threads; defaults to the number of CPU cores.
+    #[arg(long, env = "LOTSE_WORKERS")]
+    pub workers: Option<usize>,
+
+    /// Largest number of pooled database connections.
+    #[arg(long, env = "LOTSE_DB_MAX_CONNECTIONS")]
+    pub db_max_connections: Option<u32>,
+
+    /// Do not load the shipped seed data into an empty database.
+    #[arg(long, env = "LOTSE_NO_SEED")]
+    pub no_seed: bool,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable, coloured when on a terminal.
+    Pretty,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Everything [`crate::startup::Application::build`] needs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Address to listen on.
+    pub addr: String,
+    /// Database URL.
+    pub database_url: String,
+    /// Public base URL (without trailing slash), if configured.
+    pub public_url: Option<String>,
+    /// HTTP workers.
+    pub workers: Option<usize>,
+    /// Pool size.
+    pub db_max_connections: Option<u32>,
+    /// Load the seed into an empty database.
+    pub seed: bool,
+}
+
+impl Settings {
+    /// Settings from parsed `serve` options.
+    pub fn from_args(database_url: String, args: ServeArgs) -> Self {
+        Self {
+            addr: args.addr,
+            database_url,
+            public_url: args.public_url.map(|u| u.trim_end_matches('/').to_owned()),
+            workers: args.workers,
+            db_max_connections: args.db_max_connections,
+            seed: !args.no_seed,
+        }
+    }
+}

@@ -1,0 +1,65 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{PartnerRef, PersonRef};
+use crate::vocab::MeetingRole;
+
+/// A session of the alliance.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Meeting {
+    /// Stable id.
+    pub id: Uuid,
+    /// Human key, usable in place of the id.
+    #[schema(example = "zweite-sitzung-2016-11-21")]
+    pub slug: String,
+    /// Canonical URI of this record.
+    pub uri: String,
+    /// Title in the response language.
+    pub title: String,
+    /// Day of the meeting.
+    pub date: NaiveDate,
+    /// Where it took place.
+    #[schema(example = "Düsseldorf, Staatskanzlei")]
+    pub place: String,
+    /// Hosting partner.
+    pub host: Option<PartnerRef>,
+    /// Summary.
+    pub summary: String,
+    /// Results and announcements, as stated in the source.
+    pub outcomes: Vec<String>,
+    /// Who took part, and how.
+    pub participants: Vec<MeetingParticipant>,
+    /// Citation of the source(s).
+    pub source: String,
+    /// When this record was created here.
+    pub created_at: DateTime<Utc>,
+    /// When this record last changed here.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A participant of a meeting: a partner, a person, or a group named in the source.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MeetingParticipant {
+    /// How they took part.
+    pub role: MeetingRole,
+    /// As named in the source, in the response language.
+    pub label: String,
+    /// The partner, where it is one.
+    pub partner: Option<PartnerRef>,
+    /// The person, where it is one.
+    pub person: Option<PersonRef>,
+}
+
+/// One page of meetings.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeetingPage {
+    /// The meetings on this page.
+    pub items: Vec<Meeting>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+    /// Number of meetings (only with `include_total=true`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
+}

@@ -1,0 +1,98 @@
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::RegionRef;
+use crate::vocab::{AllianceGroup, ContactKind, PartnerKind};
+
+/// An organisation: ministry, union, chamber, university, company, cluster …
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Partner {
+    /// Stable id.
+    pub id: Uuid,
+    /// Human key, usable in place of the id.
+    #[schema(example = "ig-metall")]
+    pub slug: String,
+    /// Canonical URI of this record.
+    pub uri: String,
+    /// Full name (English where asked for and known).
+    pub name: String,
+    /// Common abbreviation.
+    pub short_name: Option<String>,
+    /// Kind of organisation.
+    pub kind: PartnerKind,
+    /// Alliance group the partner belongs to, where a source confirms it.
+    pub alliance_group: Option<AllianceGroup>,
+    /// Whether a source confirms membership in the alliance.
+    pub alliance_member: bool,
+    /// Web site.
+    pub website: Option<String>,
+    /// Short description.
+    pub description: Option<String>,
+    /// Home region.
+    pub region: Option<RegionRef>,
+    /// Organisational press and citizen contacts.
+    pub contacts: Vec<Contact>,
+    /// Office holders and guests of this organisation named in the sources.
+    pub people: Vec<Person>,
+    /// Citation of the source(s).
+    pub source: String,
+    /// Whether the facts were found in the cited sources.
+    pub verified: bool,
+    /// Editorial note.
+    pub note: Option<String>,
+    /// When this record was created here.
+    pub created_at: DateTime<Utc>,
+    /// When this record last changed here.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An organisational contact (never a private person's).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Contact {
+    /// Stable id.
+    pub id: Uuid,
+    /// Kind of contact.
+    pub kind: ContactKind,
+    /// Label in the response language, e.g. "Pressekontakt".
+    pub label: String,
+    /// Phone number as published.
+    #[schema(example = "0211 855-3118")]
+    pub phone: Option<String>,
+    /// E-mail address as published.
+    pub email: Option<String>,
+    /// Web page.
+    pub url: Option<String>,
+    /// Citation of the source.
+    pub source: String,
+}
+
+/// A public office holder or guest named in the sources.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Person {
+    /// Stable id.
+    pub id: Uuid,
+    /// Human key.
+    pub slug: String,
+    /// Name as given in the source.
+    pub name: String,
+    /// Role at the time of the source.
+    pub role: String,
+    /// Year the role is attested.
+    pub year: Option<i32>,
+    /// Citation of the source.
+    pub source: String,
+}
+
+/// One page of partners.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PartnerPage {
+    /// The partners on this page.
+    pub items: Vec<Partner>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+    /// Number of partners matching the filters (only with `include_total=true`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
+}

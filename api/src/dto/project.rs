@@ -1,0 +1,78 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{PartnerRef, RegionRef};
+use crate::vocab::{ParticipantRole, ProjectKind, ProjectStatus};
+
+/// A pilot project, cluster, network, programme, portal — or the alliance itself.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Project {
+    /// Stable id.
+    pub id: Uuid,
+    /// Human key, usable in place of the id.
+    #[schema(example = "arbeit-2020")]
+    pub slug: String,
+    /// Canonical URI of this record.
+    pub uri: String,
+    /// Name in the response language.
+    pub name: String,
+    /// Kind of project.
+    pub kind: ProjectKind,
+    /// Status, as far as the sources confirm it.
+    pub status: ProjectStatus,
+    /// First day, if a source states it.
+    pub start_date: Option<NaiveDate>,
+    /// Last day, if it has ended and a source states it.
+    pub end_date: Option<NaiveDate>,
+    /// Start year, where only the year is known.
+    pub start_year: Option<i32>,
+    /// One-sentence summary.
+    pub summary: String,
+    /// Full description.
+    pub description: Option<String>,
+    /// Web site.
+    pub website: Option<String>,
+    /// Region it covers.
+    pub region: Option<RegionRef>,
+    /// Number of member organisations, where a source states it (it's OWL: 180).
+    #[schema(example = 180)]
+    pub member_count: Option<i32>,
+    /// Further sourced facts as a JSON object (funding, instruments, dates …).
+    #[schema(value_type = Object)]
+    pub facts: serde_json::Value,
+    /// Partners and their roles (initiator, lead, partner, member, funder).
+    pub participants: Vec<Participant>,
+    /// Citation of the source(s).
+    pub source: String,
+    /// Whether the facts were found in the cited sources.
+    pub verified: bool,
+    /// Editorial note.
+    pub note: Option<String>,
+    /// When this record was created here.
+    pub created_at: DateTime<Utc>,
+    /// When this record last changed here.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A partner's role in a project.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Participant {
+    /// The partner.
+    pub partner: PartnerRef,
+    /// Its role.
+    pub role: ParticipantRole,
+}
+
+/// One page of projects.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProjectPage {
+    /// The projects on this page.
+    pub items: Vec<Project>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+    /// Number of projects matching the filters (only with `include_total=true`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
+}

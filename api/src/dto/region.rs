@@ -1,0 +1,57 @@
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::RegionRef;
+use crate::vocab::RegionKind;
+
+/// A region: the state, a Regierungsbezirk, a district or an economic region.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Region {
+    /// Stable id.
+    pub id: Uuid,
+    /// Human key, usable in place of the id.
+    #[schema(example = "bielefeld")]
+    pub slug: String,
+    /// Canonical URI of this record.
+    pub uri: String,
+    /// Name in the response language.
+    pub name: String,
+    /// Level of the region.
+    pub kind: RegionKind,
+    /// Amtlicher Regionalschlüssel: `05` state, `057` Regierungsbezirk, `05711` district.
+    #[schema(example = "05711")]
+    pub ars: Option<String>,
+    /// NUTS code (`DEA`, `DEA4`, `DEA41`).
+    #[schema(example = "DEA41")]
+    pub nuts: Option<String>,
+    /// The region one level up.
+    pub parent: Option<RegionRef>,
+    /// Member districts (economic regions and Regierungsbezirke).
+    pub members: Vec<RegionRef>,
+    /// Economic regions this region belongs to.
+    pub member_of: Vec<RegionRef>,
+    /// Citation of the source(s).
+    pub source: String,
+    /// Whether the facts were found in the cited sources.
+    pub verified: bool,
+    /// Editorial note.
+    pub note: Option<String>,
+    /// When this record was created here.
+    pub created_at: DateTime<Utc>,
+    /// When this record last changed here.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One page of regions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegionPage {
+    /// The regions on this page.
+    pub items: Vec<Region>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+    /// Number of regions matching the filters (only with `include_total=true`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
+}

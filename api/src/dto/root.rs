@@ -1,0 +1,71 @@
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// What this service is, what it holds, and where to go next.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Overview {
+    /// Service name.
+    #[schema(example = "Lotse")]
+    pub name: String,
+    /// Service version.
+    #[schema(example = "0.1.0")]
+    pub version: String,
+    /// What the data is about.
+    pub description: String,
+    /// Licence of the data.
+    #[schema(example = "Datenlizenz Deutschland – Namensnennung 2.0")]
+    pub license: String,
+    /// URL of the licence text.
+    pub license_url: String,
+    /// Whom to credit when using the data.
+    pub attribution: String,
+    /// Number of records per collection.
+    pub counts: Counts,
+    /// Entry points.
+    pub links: Links,
+}
+
+/// Number of records per collection.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Counts {
+    pub partners: u64,
+    pub regions: u64,
+    pub topics: u64,
+    pub projects: u64,
+    pub offers: u64,
+    pub meetings: u64,
+}
+
+/// Entry points of the API.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Links {
+    /// Swagger UI.
+    pub docs: String,
+    /// OpenAPI 3.1 document.
+    pub openapi: String,
+    /// REST API root.
+    pub api: String,
+    /// Liveness probe.
+    pub health: String,
+    /// Readiness probe.
+    pub ready: String,
+}
+
+/// Liveness: the process answers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok`.
+    #[schema(example = "ok")]
+    pub status: String,
+}
+
+/// Readiness: whether the database answers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Readiness {
+    /// `ready` or `unavailable`.
+    #[schema(example = "ready")]
+    pub status: String,
+    /// `ok` when the database answered a ping.
+    #[schema(example = "ok")]
+    pub database: String,
+}

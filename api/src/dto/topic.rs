@@ -1,0 +1,42 @@
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::TopicRef;
+
+/// A topic of the taxonomy offers are tagged with.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Topic {
+    /// Stable id.
+    pub id: Uuid,
+    /// Human key, usable in place of the id.
+    #[schema(example = "industrie-40")]
+    pub slug: String,
+    /// Canonical URI of this record.
+    pub uri: String,
+    /// Label in the response language.
+    pub label: String,
+    /// Description.
+    pub description: Option<String>,
+    /// The broader topic, if any.
+    pub parent: Option<TopicRef>,
+    /// Citation of the source(s).
+    pub source: String,
+    /// When this record was created here.
+    pub created_at: DateTime<Utc>,
+    /// When this record last changed here.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One page of topics.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TopicPage {
+    /// The topics on this page.
+    pub items: Vec<Topic>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+    /// Number of topics (only with `include_total=true`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
+}

@@ -1,0 +1,241 @@
+//! The one error type of the API, rendered as RFC 9457 problem details.
+//!
+//! Every handler and service function returns [`AppError`]. Each variant
+//! documents the HTTP status it maps to and carries a stable machine-readable
+//! `code` (also used as the GraphQL `extensions.code`), so clients can branch on
+//! codes instead of parsing prose. Database and unexpected errors become a 500
+//! whose body never echoes internals: the cause is logged, together with the
+//! request id, and the client gets the id to quote (ARCHITECTURE.md decision 6).
+//!
+//! We chose one enum over per-handler error types (as in zero-to-production)
+//! because the set of failure modes is the same for every resource and one
+//! mapping keeps REST and GraphQL consistent.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use sea_orm::{DbErr, SqlErr};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Result alias used across the crate.
+pub type AppResult<T> = Result<T, AppError>;
+
+/// One problem with one input field (query parameter, body field or record).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// The parameter or field at fault, e.g. `limit` or `offers[3].provider`.
+    #[schema(example = "limit")]
+    pub field: String,
+    /// What is wrong with it, in English.
+    #[schema(example = "must be between 1 and 100, got 1000")]
+    pub message: String,
+}
+
+impl FieldError {
+    /// A field error for `field` with `message`.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Everything that can go wrong while serving a request.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// 404: no record of this kind has this id or slug.
+    #[error("no {resource} with id or slug `{key}`")]
+    NotFound {
+        /// The kind of record, e.g. `offer`.
+        resource: &'static str,
+        /// The id or slug that was asked for.
+        key: String,
+    },
+    /// 404: the path matches no route.
+    #[error("no resource at this path")]
+    NoRoute,
+    /// 405: the path exists but not with this method.
+    #[error("this method is not allowed here")]
+    MethodNotAllowed,
+    /// 400: one or more query parameters are unknown or have a bad value.
+    #[error("invalid query parameters")]
+    InvalidParameters(Vec<FieldError>),
+    /// 400: the request is malformed in a way not tied to one parameter.
+    #[error("{0}")]
+    BadRequest(String),
+    /// 422: a document (an import file, a request body) is well-formed but
+    /// one or more records in it are invalid.
+    #[error("invalid data")]
+    InvalidData(Vec<FieldError>),
+    /// 409: the change conflicts with existing data (e.g. a duplicate key).
+    #[error("{0}")]
+    Conflict(String),
+    /// 503: the database cannot be reached.
+    #[error("the database is not reachable")]
+    Unavailable(#[source] DbErr),
+    /// 500: a database error nobody expected.
+    #[error("database error")]
+    Database(#[from] DbErr),
+    /// 500: any other unexpected failure.
+    #[error("unexpected error")]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl AppError {
+    /// The stable, machine-readable code of this error (REST `code`, GraphQL
+    /// `extensions.code`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::NotFound { .. } | AppError::NoRoute => "not_found",
+            AppError::MethodNotAllowed => "method_not_allowed",
+            AppError::InvalidParameters(_) => "invalid_parameter",
+            AppError::BadRequest(_) => "bad_request",
+            AppError::InvalidData(_) => "invalid_data",
+            AppError::Conflict(_) => "conflict",
+            AppError::Unavailable(_) => "unavailable",
+            AppError::Database(_) | AppError::Unexpected(_) => "internal",
+        }
+    }
+
+    /// A short, human-readable summary of the problem type (RFC 9457 `title`).
+    pub fn title(&self) -> &'static str {
+        match self {
+            AppError::NotFound { .. } | AppError::NoRoute => "Not found",
+            AppError::MethodNotAllowed => "Method not allowed",
+            AppError::InvalidParameters(_) => "Invalid query parameter",
+            AppError::BadRequest(_) => "Bad request",
+            AppError::InvalidData(_) => "Invalid data",
+            AppError::Conflict(_) => "Conflict",
+            AppError::Unavailable(_) => "Service unavailable",
+            AppError::Database(_) | AppError::Unexpected(_) => "Internal server error",
+        }
+    }
+
+    /// The field errors, for variants that have them.
+    pub fn field_errors(&self) -> &[FieldError] {
+        match self {
+            AppError::InvalidParameters(errors) | AppError::InvalidData(errors) => errors,
+            _ => &[],
+        }
+    }
+
+    /// Shorthand for a single invalid parameter.
+    pub fn invalid_parameter(field: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::InvalidParameters(vec![FieldError::new(field, message)])
+    }
+
+    /// The human-readable explanation of this occurrence (RFC 9457 `detail`).
+    /// Internal errors get a fixed text: their cause is logged, not shown.
+    pub fn detail(&self) -> String {
+        match self {
+            AppError::InvalidParameters(errors) | AppError::InvalidData(errors) => errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+            AppError::Database(_) | AppError::Unexpected(_) => {
+                "The server failed to handle this request. The cause has been logged; \
+                 quote the X-Request-Id response header when reporting it."
+                    .to_owned()
+            }
+            other => other.to_string(),
+        }
+    }
+
+    /// Turns a unique-constraint violation into a 409 with `message`, and
+    /// leaves every other database error as it is (realworld's `on_constraint`).
+    pub fn on_unique_violation(err: DbErr, message: impl FnOnce(&str) -> String) -> Self {
+        match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(detail)) => AppError::Conflict(message(&detail)),
+            _ => AppError::Database(err),
+        }
+    }
+}
+
+/// An RFC 9457 problem document, as every error response body.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "/problems/invalid_parameter",
+    "title": "Invalid query parameter",
+    "status": 400,
+    "detail": "limit: must be between 1 and 100, got 1000",
+    "code": "invalid_parameter",
+    "errors": [{"field": "limit", "message": "must be between 1 and 100, got 1000"}]
+}))]
+pub struct Problem {
+    /// A URI reference naming the problem type: `/problems/{code}`.
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    /// Short summary of the problem type.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// Explanation of this occurrence.
+    pub detail: String,
+    /// Stable machine-readable code, the same as GraphQL `extensions.code`.
+    pub code: String,
+    /// One entry per invalid parameter or field (validation errors only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+impl From<&AppError> for Problem {
+    fn from(err: &AppError) -> Self {
+        Problem {
+            type_uri: format!("/problems/{}", err.code()),
+            title: err.title().to_owned(),
+            status: err.status_code().as_u16(),
+            detail: err.detail(),
+            code: err.code().to_owned(),
+            errors: err.field_errors().to_vec(),
+        }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound { .. } | AppError::NoRoute => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::InvalidParameters(_) | AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::InvalidData(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Database(_) | AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if status.is_server_error() {
+            // The cause chain goes to the log (inside the request span, which
+            // carries the request id), never to the client.
+            tracing::error!(error = ?self, cause = %error_chain(self), "request failed");
+        }
+        let mut response = HttpResponse::build(status);
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        if matches!(self, AppError::Unavailable(_)) {
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+        }
+        // Serialising a struct of strings cannot fail; an empty body is the
+        // harmless fallback rather than a panic.
+        response.body(serde_json::to_vec(&Problem::from(self)).unwrap_or_default())
+    }
+}
+
+/// `error: cause: cause …`, for logs.
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

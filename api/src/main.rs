@@ -1,0 +1,77 @@
+//! The `lotse` binary: parses the command line and hands over to the library.
+use std::process::ExitCode;
+
+use clap::Parser;
+use lotse::config::{Cli, Command, ServeArgs, Settings};
+use lotse::startup::Application;
+use lotse::{db, openapi, service, telemetry};
+use migration::{Migrator, MigratorTrait};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Err(err) = telemetry::init(cli.log_format) {
+        eprintln!("cannot set up logging: {err}");
+        return ExitCode::FAILURE;
+    }
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!("{err:#}");
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        None => serve(cli.database_url, ServeArgs::parse_from(["lotse"])).await,
+        Some(Command::Serve(args)) => serve(cli.database_url, args).await,
+        Some(Command::Migrate) => {
+            let db = db::connect(&cli.database_url, None).await?;
+            Migrator::up(&db, None).await?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Some(Command::Import { file }) => {
+            let json = std::fs::read_to_string(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let db = db::connect(&cli.database_url, None).await?;
+            Migrator::up(&db, None).await?;
+            match service::import::import_json(&db, &json).await {
+                Ok(report) => {
+                    println!("{}: {report}", file.display());
+                    Ok(())
+                }
+                Err(err) => {
+                    for e in err.field_errors() {
+                        eprintln!("  {}: {}", e.field, e.message);
+                    }
+                    anyhow::bail!(
+                        "import of {} rejected, nothing written: {err}",
+                        file.display()
+                    )
+                }
+            }
+        }
+        Some(Command::ExportSchema { out_dir }) => {
+            std::fs::create_dir_all(&out_dir)?;
+            let path = out_dir.join("openapi.json");
+            std::fs::write(&path, openapi::openapi_json()?)?;
+            println!("wrote {}", path.display());
+            Ok(())
+        }
+    }
+}
+
+async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
+    let app = Application::build(Settings::from_args(database_url, args)).await?;
+    tracing::info!(
+        "Lotse is ready: API {base}/api/v1, docs {base}/docs/",
+        base = app.base_url()
+    );
+    app.run_until_stopped().await?;
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -1,0 +1,55 @@
+//! The OpenAPI 3.1 document, generated from the handlers' `#[utoipa::path]`
+//! annotations via utoipa-actix-web scopes: a route that is served is
+//! documented, by construction (no hand-kept `paths(...)` list to forget).
+use actix_web::App;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+
+use crate::rest::{self, tags};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Lotse – Wirtschaft und Arbeit 4.0",
+        description = "Open-data API of the NRW alliance \"Wirtschaft und Arbeit 4.0\": its partners \
+(ministries, unions, business, science), pilot projects such as Arbeit 2020, regional networks such \
+as it's OWL, meetings, and the transfer and support offers that SMEs and works councils are guided to.
+
+**Conventions.** Lists return `{\"items\": [...], \"next_cursor\": \"…\" | null}` (plus `total` with \
+`include_total=true`) and a `Link: <…>; rel=\"next\"` header; follow `next_cursor` to page. Items are \
+addressed by id (UUID, stable forever) or slug. Filters are query parameters; comma-separated values \
+mean \"any of\". Unknown parameters and bad values are rejected with a 400 \
+`application/problem+json` (RFC 9457) that names each parameter. Text is German; `?lang=en` or \
+`Accept-Language: en` selects English where available.
+
+**Data licence:** Datenlizenz Deutschland – Namensnennung 2.0 (https://www.govdata.de/dl-de/by-2-0). \
+Attribution: Land Nordrhein-Westfalen (press release of 2016-11-21) and the sources cited in each \
+record's `source` field.",
+        license(name = "EUPL-1.2 (code); data: dl-de/by-2-0", identifier = "EUPL-1.2"),
+    ),
+    tags(
+        (name = tags::META, description = "Service root, liveness and readiness."),
+        (name = tags::PARTNERS, description = "Organisations: ministries, unions, chambers, universities, companies, clusters."),
+        (name = tags::REGIONS, description = "NRW's regions with official keys (ARS) and NUTS codes, as a hierarchy."),
+        (name = tags::TOPICS, description = "The topic taxonomy offers are tagged with."),
+        (name = tags::PROJECTS, description = "The alliance, pilot projects, clusters, networks, programmes and portals."),
+        (name = tags::OFFERS, description = "Transfer and support offers for SMEs, works councils and others."),
+        (name = tags::MEETINGS, description = "Sessions of the alliance."),
+    )
+)]
+struct ApiDoc;
+
+/// Builds the OpenAPI document (no database needed).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_app, api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(rest::configure)
+        .split_for_parts();
+    api
+}
+
+/// The document as pretty JSON with a trailing newline (the committed form).
+pub fn openapi_json() -> anyhow::Result<String> {
+    Ok(openapi().to_pretty_json()? + "\n")
+}

@@ -1,0 +1,84 @@
+//! `/`, `/health`, `/ready`: what this is, and whether it works.
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::{AppState, json_response, tags};
+use crate::dto::{Health, Links, Overview, Readiness};
+use crate::error::{AppError, AppResult, Problem};
+use crate::service::overview;
+
+/// Licence of the data.
+pub const LICENSE: &str = "Datenlizenz Deutschland – Namensnennung 2.0";
+/// URL of the licence text.
+pub const LICENSE_URL: &str = "https://www.govdata.de/dl-de/by-2-0";
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(root).service(health).service(ready);
+}
+
+/// What this service is, how many records it holds, and where to go next.
+#[utoipa::path(
+    tag = tags::META,
+    responses(
+        (status = 200, description = "Name, version, licence, counts per collection and links.", body = Overview),
+        (status = 503, description = "The database is not reachable.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/")]
+pub async fn root(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
+    let ctx = super::item_ctx(&state, &req)?;
+    let counts = overview::counts(&state.db).await?;
+    let base = &state.base_url;
+    let body = Overview {
+        name: "Lotse".to_owned(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        description: "Open data of the NRW alliance \"Wirtschaft und Arbeit 4.0\": partners, \
+                      regions, projects such as Arbeit 2020 and it's OWL, meetings, and the \
+                      transfer and support offers for SMEs and works councils."
+            .to_owned(),
+        license: LICENSE.to_owned(),
+        license_url: LICENSE_URL.to_owned(),
+        attribution: "Land Nordrhein-Westfalen (Pressemitteilung vom 21.11.2016) and the sources \
+                      cited in each record's `source` field"
+            .to_owned(),
+        counts,
+        links: Links {
+            docs: format!("{base}/docs/"),
+            openapi: format!("{base}/openapi.json"),
+            api: format!("{base}/api/v1"),
+            health: format!("{base}/health"),
+            ready: format!("{base}/ready"),
+        },
+    };
+    Ok(json_response(&ctx, &body))
+}
+
+/// Liveness: answers as long as the process runs (does not touch the database).
+#[utoipa::path(
+    tag = tags::META,
+    responses((status = 200, description = "The process is alive.", body = Health))
+)]
+#[get("/health")]
+pub async fn health() -> HttpResponse {
+    HttpResponse::Ok().json(Health {
+        status: "ok".to_owned(),
+    })
+}
+
+/// Readiness: 200 when the database answers, else 503 (take the instance out
+/// of the load balancer).
+#[utoipa::path(
+    tag = tags::META,
+    responses(
+        (status = 200, description = "Ready to serve.", body = Readiness),
+        (status = 503, description = "The database is not reachable.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/ready")]
+pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    overview::ping(&state.db).await?;
+    Ok(HttpResponse::Ok().json(Readiness {
+        status: "ready".to_owned(),
+        database: "ok".to_owned(),
+    }))
+}

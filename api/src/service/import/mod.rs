@@ -1,0 +1,650 @@
+//! Importing datasets: the seed on first start, and `lotse import <file>`.
+//!
+//! An import is all or nothing. It runs in three steps:
+//! 1. **parse**: the JSON must have the import format ([`format`]); a wrong type or
+//!    an unknown value is reported with its path, e.g. `offers[3] (tbs-beratung).kind`;
+//! 2. **check**: every record is checked (slug form and uniqueness, references
+//!    to records in the file or already stored, date order, non-empty sources),
+//!    and *all* problems are reported at once;
+//! 3. **write**: one transaction upserts every record by slug. A record whose
+//!    content is unchanged is not touched, so importing the same file twice
+//!    changes nothing, not even `updated_at`. Any database error rolls the
+//!    whole import back.
+//!
+//! Records not in the file are left alone: an import adds and updates, it never
+//! deletes (deletion belongs to the write API, with its audit trail).
+
+pub mod format;
+mod write;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+
+use sea_orm::{DatabaseConnection, TransactionTrait};
+
+use crate::error::{AppError, AppResult, FieldError};
+use crate::slug::is_valid_slug;
+pub use format::Dataset;
+
+/// The dataset shipped with Lotse, loaded into an empty database on first
+/// start. Compiled in, so the binary never reads `../shared` or the working
+/// directory at run time.
+pub const SEED_JSON: &str = include_str!("../../../seed/seed.json");
+
+/// What an import did, per collection.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ImportReport {
+    /// Records created.
+    pub inserted: BTreeMap<&'static str, usize>,
+    /// Records whose content changed.
+    pub updated: BTreeMap<&'static str, usize>,
+    /// Records already stored exactly as in the file.
+    pub unchanged: BTreeMap<&'static str, usize>,
+}
+
+impl ImportReport {
+    /// Total records created or changed.
+    pub fn changed(&self) -> usize {
+        self.inserted.values().sum::<usize>() + self.updated.values().sum::<usize>()
+    }
+
+    pub(crate) fn count(&mut self, collection: &'static str, change: write::Change) {
+        let map = match change {
+            write::Change::Inserted => &mut self.inserted,
+            write::Change::Updated => &mut self.updated,
+            write::Change::Unchanged => &mut self.unchanged,
+        };
+        *map.entry(collection).or_default() += 1;
+    }
+}
+
+impl fmt::Display for ImportReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let total = |m: &BTreeMap<&str, usize>| m.values().sum::<usize>();
+        write!(
+            f,
+            "{} inserted, {} updated, {} unchanged",
+            total(&self.inserted),
+            total(&self.updated),
+            total(&self.unchanged)
+        )
+    }
+}
+
+/// Parses an import document; errors name the record and field.
+pub fn parse(json: &str) -> AppResult<Dataset> {
+    let value: serde_json::Value = serde_json::from_str(json).map_err(|err| {
+        AppError::InvalidData(vec![FieldError::new("$", format!("not valid JSON: {err}"))])
+    })?;
+    serde_path_to_error::deserialize(&value).map_err(|err| {
+        let path = err.path().to_string();
+        AppError::InvalidData(vec![FieldError::new(
+            name_record(&value, &path),
+            err.inner().to_string(),
+        )])
+    })
+}
+
+/// Adds the record's slug to a path like `offers[3].kind` → `offers[3] (slug).kind`.
+fn name_record(value: &serde_json::Value, path: &str) -> String {
+    let Some((head, rest)) = path.split_once(']') else {
+        return path.to_owned();
+    };
+    let Some((collection, index)) = head.split_once('[') else {
+        return path.to_owned();
+    };
+    let slug = index
+        .parse::<usize>()
+        .ok()
+        .and_then(|i| value.get(collection)?.get(i)?.get("slug")?.as_str());
+    match slug {
+        Some(slug) => format!("{collection}[{index}] ({slug}){rest}"),
+        None => path.to_owned(),
+    }
+}
+
+/// Checks and writes `dataset` in one transaction.
+#[tracing::instrument(name = "service.import", skip_all)]
+pub async fn import(db: &DatabaseConnection, dataset: &Dataset) -> AppResult<ImportReport> {
+    check_shape(dataset)?;
+    let tx = db.begin().await?;
+    let known = write::Known::load(&tx, dataset).await?;
+    check_references(dataset, &known)?;
+    let report = write::write_all(&tx, dataset, &known).await?;
+    tx.commit().await?;
+    tracing::info!(%report, "import finished");
+    Ok(report)
+}
+
+/// Parses and imports a JSON document.
+pub async fn import_json(db: &DatabaseConnection, json: &str) -> AppResult<ImportReport> {
+    import(db, &parse(json)?).await
+}
+
+/// Loads the shipped seed if the database holds no partners yet.
+pub async fn seed_if_empty(db: &DatabaseConnection) -> AppResult<Option<ImportReport>> {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    if entity::partner::Entity::find().count(db).await? > 0 {
+        return Ok(None);
+    }
+    import_json(db, SEED_JSON).await.map(Some)
+}
+
+/// Collects field errors with the record named, as `offers[3] (slug).field`.
+#[derive(Default)]
+struct Problems(Vec<FieldError>);
+
+impl Problems {
+    fn add(&mut self, collection: &str, index: usize, slug: &str, field: &str, message: String) {
+        let at = if field.is_empty() {
+            format!("{collection}[{index}] ({slug})")
+        } else {
+            format!("{collection}[{index}] ({slug}).{field}")
+        };
+        self.0.push(FieldError::new(at, message));
+    }
+
+    fn into_result(self) -> AppResult<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::InvalidData(self.0))
+        }
+    }
+}
+
+/// Checks that need no database: slugs, required text, dates.
+fn check_shape(d: &Dataset) -> AppResult<()> {
+    let mut p = Problems::default();
+    fn slugs<'a>(
+        p: &mut Problems,
+        collection: &str,
+        items: impl Iterator<Item = (&'a str, &'a str)>,
+    ) {
+        let mut seen = HashSet::new();
+        for (index, (slug, source)) in items.enumerate() {
+            if !is_valid_slug(slug) {
+                p.add(
+                    collection,
+                    index,
+                    slug,
+                    "slug",
+                    "must be lowercase ASCII words joined by single hyphens, e.g. `arbeit-2020`"
+                        .into(),
+                );
+            }
+            if !seen.insert(slug) {
+                p.add(
+                    collection,
+                    index,
+                    slug,
+                    "slug",
+                    "appears more than once in this file".into(),
+                );
+            }
+            if source.trim().is_empty() {
+                p.add(
+                    collection,
+                    index,
+                    slug,
+                    "source",
+                    "must cite a source".into(),
+                );
+            }
+        }
+    }
+    slugs(
+        &mut p,
+        "topics",
+        d.topics
+            .iter()
+            .map(|r| (r.slug.as_str(), r.source.as_str())),
+    );
+    slugs(
+        &mut p,
+        "regions",
+        d.regions
+            .iter()
+            .map(|r| (r.slug.as_str(), r.source.as_str())),
+    );
+    slugs(
+        &mut p,
+        "partners",
+        d.partners
+            .iter()
+            .map(|r| (r.slug.as_str(), r.source.as_str())),
+    );
+    slugs(
+        &mut p,
+        "contacts",
+        d.contacts
+            .iter()
+            .map(|r| (r.slug.as_str(), r.source.as_str())),
+    );
+    slugs(
+        &mut p,
+        "people",
+        d.people
+            .iter()
+            .map(|r| (r.slug.as_str(), r.source.as_str())),
+    );
+    slugs(
+        &mut p,
+        "projects",
+        d.projects
+            .iter()
+            .map(|r| (r.slug.as_str(), r.source.as_str())),
+    );
+    slugs(
+        &mut p,
+        "offers",
+        d.offers
+            .iter()
+            .map(|r| (r.slug.as_str(), r.source.as_str())),
+    );
+    slugs(
+        &mut p,
+        "meetings",
+        d.meetings
+            .iter()
+            .map(|r| (r.slug.as_str(), r.source.as_str())),
+    );
+
+    let mut required = |collection: &str, index: usize, slug: &str, field: &str, text: &str| {
+        if text.trim().is_empty() {
+            p.add(collection, index, slug, field, "must not be empty".into());
+        }
+    };
+    for (i, r) in d.topics.iter().enumerate() {
+        required("topics", i, &r.slug, "label_de", &r.label_de);
+    }
+    for (i, r) in d.regions.iter().enumerate() {
+        required("regions", i, &r.slug, "name", &r.name);
+    }
+    for (i, r) in d.partners.iter().enumerate() {
+        required("partners", i, &r.slug, "name", &r.name);
+    }
+    for (i, r) in d.people.iter().enumerate() {
+        required("people", i, &r.slug, "name", &r.name);
+        required("people", i, &r.slug, "role_de", &r.role_de);
+    }
+    for (i, r) in d.projects.iter().enumerate() {
+        required("projects", i, &r.slug, "name", &r.name);
+        required("projects", i, &r.slug, "summary_de", &r.summary_de);
+    }
+    for (i, r) in d.offers.iter().enumerate() {
+        required("offers", i, &r.slug, "title_de", &r.title_de);
+        required("offers", i, &r.slug, "summary_de", &r.summary_de);
+    }
+    for (i, r) in d.meetings.iter().enumerate() {
+        required("meetings", i, &r.slug, "title_de", &r.title_de);
+        required("meetings", i, &r.slug, "summary_de", &r.summary_de);
+    }
+
+    for (i, r) in d.projects.iter().enumerate() {
+        if let (Some(start), Some(end)) = (r.start_date, r.end_date)
+            && end < start
+        {
+            p.add(
+                "projects",
+                i,
+                &r.slug,
+                "end_date",
+                format!("{end} is before start_date {start}"),
+            );
+        }
+        if r.member_count.is_some_and(|n| n < 0) {
+            p.add(
+                "projects",
+                i,
+                &r.slug,
+                "member_count",
+                "must not be negative".into(),
+            );
+        }
+    }
+    for (i, r) in d.offers.iter().enumerate() {
+        if let (Some(from), Some(until)) = (r.valid_from, r.valid_until)
+            && until < from
+        {
+            p.add(
+                "offers",
+                i,
+                &r.slug,
+                "valid_until",
+                format!("{until} is before valid_from {from}"),
+            );
+        }
+        if r.target_groups.is_empty() {
+            p.add(
+                "offers",
+                i,
+                &r.slug,
+                "target_groups",
+                "must name at least one target group".into(),
+            );
+        }
+        if r.regions.is_empty() {
+            p.add(
+                "offers",
+                i,
+                &r.slug,
+                "regions",
+                "must name at least one region served".into(),
+            );
+        }
+    }
+    for (i, r) in d.meetings.iter().enumerate() {
+        for (j, part) in r.participants.iter().enumerate() {
+            if part.label_de.trim().is_empty() {
+                p.add(
+                    "meetings",
+                    i,
+                    &r.slug,
+                    &format!("participants[{j}].label_de"),
+                    "must not be empty".into(),
+                );
+            }
+        }
+    }
+    p.into_result()
+}
+
+/// Checks that every slug a record refers to exists, in the file or stored.
+fn check_references(d: &Dataset, known: &write::Known) -> AppResult<()> {
+    let mut p = Problems::default();
+    // A reference check: `value` must be a known slug of `target`.
+    fn check(
+        p: &mut Problems,
+        collection: &str,
+        index: usize,
+        slug: &str,
+        field: &str,
+        target: &str,
+        map: &HashMap<String, uuid::Uuid>,
+        value: &str,
+    ) {
+        if !map.contains_key(value) {
+            p.add(
+                collection,
+                index,
+                slug,
+                field,
+                format!("unknown {target} `{value}`"),
+            );
+        }
+    }
+    for (i, r) in d.topics.iter().enumerate() {
+        if let Some(parent) = &r.parent {
+            check(
+                &mut p,
+                "topics",
+                i,
+                &r.slug,
+                "parent",
+                "topic",
+                &known.topics,
+                parent,
+            );
+        }
+    }
+    for (i, r) in d.regions.iter().enumerate() {
+        if let Some(parent) = &r.parent {
+            check(
+                &mut p,
+                "regions",
+                i,
+                &r.slug,
+                "parent",
+                "region",
+                &known.regions,
+                parent,
+            );
+        }
+        for m in &r.members {
+            check(
+                &mut p,
+                "regions",
+                i,
+                &r.slug,
+                "members",
+                "region",
+                &known.regions,
+                m,
+            );
+        }
+    }
+    for (i, r) in d.partners.iter().enumerate() {
+        if let Some(region) = &r.region {
+            check(
+                &mut p,
+                "partners",
+                i,
+                &r.slug,
+                "region",
+                "region",
+                &known.regions,
+                region,
+            );
+        }
+    }
+    for (i, r) in d.contacts.iter().enumerate() {
+        check(
+            &mut p,
+            "contacts",
+            i,
+            &r.slug,
+            "partner",
+            "partner",
+            &known.partners,
+            &r.partner,
+        );
+    }
+    for (i, r) in d.people.iter().enumerate() {
+        if let Some(partner) = &r.partner {
+            check(
+                &mut p,
+                "people",
+                i,
+                &r.slug,
+                "partner",
+                "partner",
+                &known.partners,
+                partner,
+            );
+        }
+    }
+    for (i, r) in d.projects.iter().enumerate() {
+        if let Some(region) = &r.region {
+            check(
+                &mut p,
+                "projects",
+                i,
+                &r.slug,
+                "region",
+                "region",
+                &known.regions,
+                region,
+            );
+        }
+        let mut seen = HashSet::new();
+        for (j, part) in r.participants.iter().enumerate() {
+            let field = format!("participants[{j}].partner");
+            check(
+                &mut p,
+                "projects",
+                i,
+                &r.slug,
+                &field,
+                "partner",
+                &known.partners,
+                &part.partner,
+            );
+            if !seen.insert(&part.partner) {
+                p.add(
+                    "projects",
+                    i,
+                    &r.slug,
+                    &field,
+                    format!("partner `{}` is listed twice", part.partner),
+                );
+            }
+        }
+    }
+    for (i, r) in d.offers.iter().enumerate() {
+        check(
+            &mut p,
+            "offers",
+            i,
+            &r.slug,
+            "provider",
+            "partner",
+            &known.partners,
+            &r.provider,
+        );
+        if let Some(project) = &r.project {
+            check(
+                &mut p,
+                "offers",
+                i,
+                &r.slug,
+                "project",
+                "project",
+                &known.projects,
+                project,
+            );
+        }
+        for t in &r.topics {
+            check(
+                &mut p,
+                "offers",
+                i,
+                &r.slug,
+                "topics",
+                "topic",
+                &known.topics,
+                t,
+            );
+        }
+        for region in &r.regions {
+            check(
+                &mut p,
+                "offers",
+                i,
+                &r.slug,
+                "regions",
+                "region",
+                &known.regions,
+                region,
+            );
+        }
+    }
+    for (i, r) in d.meetings.iter().enumerate() {
+        if let Some(host) = &r.host {
+            check(
+                &mut p,
+                "meetings",
+                i,
+                &r.slug,
+                "host",
+                "partner",
+                &known.partners,
+                host,
+            );
+        }
+        for (j, part) in r.participants.iter().enumerate() {
+            if let Some(partner) = &part.partner {
+                let field = format!("participants[{j}].partner");
+                check(
+                    &mut p,
+                    "meetings",
+                    i,
+                    &r.slug,
+                    &field,
+                    "partner",
+                    &known.partners,
+                    partner,
+                );
+            }
+            if let Some(person) = &part.person {
+                let field = format!("participants[{j}].person");
+                check(
+                    &mut p,
+                    "meetings",
+                    i,
+                    &r.slug,
+                    &field,
+                    "person",
+                    &known.people,
+                    person,
+                );
+            }
+        }
+    }
+    // Parent chains inside the file must end: a cycle can never be inserted.
+    for (collection, parents) in [
+        (
+            "regions",
+            d.regions
+                .iter()
+                .map(|r| (r.slug.as_str(), r.parent.as_deref()))
+                .collect::<HashMap<_, _>>(),
+        ),
+        (
+            "topics",
+            d.topics
+                .iter()
+                .map(|r| (r.slug.as_str(), r.parent.as_deref()))
+                .collect::<HashMap<_, _>>(),
+        ),
+    ] {
+        for (index, (&slug, _)) in parents.iter().enumerate() {
+            let mut current = slug;
+            let mut steps = 0;
+            while let Some(Some(parent)) = parents.get(current) {
+                current = parent;
+                steps += 1;
+                if current == slug || steps > parents.len() {
+                    p.add(
+                        collection,
+                        index,
+                        slug,
+                        "parent",
+                        "parents form a cycle".into(),
+                    );
+                    break;
+                }
+            }
+        }
+    }
+    p.into_result()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_seed_parses_and_passes_the_shape_checks() {
+        let dataset = parse(SEED_JSON).unwrap_or_else(|e| panic!("{e:?}"));
+        check_shape(&dataset).unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(dataset.offers.len() >= 19);
+    }
+
+    #[test]
+    fn parse_errors_name_the_record_and_field() {
+        let json = r#"{"offers": [{"slug": "x", "kind": "gratis"}]}"#;
+        let Err(AppError::InvalidData(errors)) = parse(json) else {
+            panic!("expected invalid data");
+        };
+        assert!(errors[0].field.starts_with("offers[0] (x)"), "{:?}", errors);
+    }
+
+    #[test]
+    fn unknown_fields_are_rejected() {
+        let Err(AppError::InvalidData(errors)) = parse(r#"{"ofers": []}"#) else {
+            panic!("expected invalid data");
+        };
+        assert!(errors[0].message.contains("ofers"), "{:?}", errors);
+    }
+}

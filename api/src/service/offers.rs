@@ -1,0 +1,356 @@
+//! Offers: transfer and support offers, the heart of the finder.
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{offer, offer_region, offer_target_group, offer_topic};
+use sea_orm::sea_query::Query;
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use super::page::{PageRequest, Sort, SortField, SortKind, SortValue, fetch_page};
+use super::params::QueryParams;
+use super::refs::{
+    partner_refs, project_refs, region_refs, resolve_partners, resolve_projects, stored, topic_refs,
+};
+use super::regions::RegionGraph;
+use super::{Ctx, key_condition, text_condition, topics};
+use crate::dto::{Offer, OfferPage, PartnerRef, RegionRef, TopicRef};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::vocab::{Cost, OfferKind, PartnerKind, TargetGroup};
+
+/// Filters of `GET /api/v1/offers`. Within one filter, values mean "any of";
+/// different filters must all hold.
+#[derive(Debug, Default, Clone, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OfferFilter {
+    /// Tagged with any of these topics (slug or id) or a narrower one.
+    #[param(style = Form, explode = false)]
+    pub topic: Vec<String>,
+    /// Serves any of these regions, something containing them, or something inside them.
+    #[param(style = Form, explode = false)]
+    pub region: Vec<String>,
+    /// For any of these target groups.
+    #[param(style = Form, explode = false)]
+    pub target_group: Vec<TargetGroup>,
+    /// Any of these kinds.
+    #[param(style = Form, explode = false)]
+    pub kind: Vec<OfferKind>,
+    /// Any of these cost classes.
+    #[param(style = Form, explode = false)]
+    pub cost: Vec<Cost>,
+    /// Provided by any of these partners (slug or id).
+    #[param(style = Form, explode = false)]
+    pub provider: Vec<String>,
+    /// Part of any of these projects (slug or id).
+    #[param(style = Form, explode = false)]
+    pub project: Vec<String>,
+    /// Available on this day (not started later, not ended earlier).
+    pub open_on: Option<NaiveDate>,
+    /// Text in title, summary, description or provider note.
+    pub q: Option<String>,
+    /// Changed at or after this instant (incremental sync).
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+impl OfferFilter {
+    /// Reads the filter's query parameters.
+    pub fn parse(p: &mut QueryParams) -> Self {
+        Self {
+            topic: p.keys("topic"),
+            region: p.keys("region"),
+            target_group: p.list("target_group"),
+            kind: p.list("kind"),
+            cost: p.list("cost"),
+            provider: p.keys("provider"),
+            project: p.keys("project"),
+            open_on: p.date("open_on"),
+            q: p.text("q"),
+            updated_since: p.timestamp("updated_since"),
+        }
+    }
+}
+
+/// Sort fields of the offer list.
+pub static SORTS: [SortField<offer::Entity>; 3] = [
+    SortField {
+        name: "title",
+        column: offer::Column::TitleDe,
+        kind: SortKind::Text,
+        value: |m| SortValue::Text(m.title_de.clone()),
+    },
+    SortField {
+        name: "created_at",
+        column: offer::Column::CreatedAt,
+        kind: SortKind::Time,
+        value: |m| SortValue::Time(m.created_at),
+    },
+    SortField {
+        name: "updated_at",
+        column: offer::Column::UpdatedAt,
+        kind: SortKind::Time,
+        value: |m| SortValue::Time(m.updated_at),
+    },
+];
+
+/// `offers.id IN (SELECT offer_id FROM <join> WHERE <column> IN (values))`.
+fn offers_linked<E, V>(join: E, offer_id: E::Column, column: E::Column, values: Vec<V>) -> Condition
+where
+    E: EntityTrait,
+    V: Into<sea_orm::Value>,
+{
+    Condition::all().add(
+        offer::Column::Id.in_subquery(
+            Query::select()
+                .column(offer_id)
+                .from(join)
+                .and_where(column.is_in(values))
+                .to_owned(),
+        ),
+    )
+}
+
+/// Turns the filter into SQL conditions, resolving slugs and the region and
+/// topic hierarchies; reports every unknown key at once.
+async fn condition<C: ConnectionTrait>(db: &C, filter: &OfferFilter) -> AppResult<Condition> {
+    let mut all = Condition::all();
+    let mut errors: Vec<FieldError> = Vec::new();
+
+    match topics::expand(db, "topic", &filter.topic).await? {
+        Ok(ids) if !filter.topic.is_empty() => {
+            all = all.add(offers_linked(
+                offer_topic::Entity,
+                offer_topic::Column::OfferId,
+                offer_topic::Column::TopicId,
+                ids,
+            ));
+        }
+        Ok(_) => {}
+        Err(mut e) => errors.append(&mut e),
+    }
+    if !filter.region.is_empty() {
+        match RegionGraph::load(db)
+            .await?
+            .expand("region", &filter.region)
+        {
+            Ok(ids) => {
+                all = all.add(offers_linked(
+                    offer_region::Entity,
+                    offer_region::Column::OfferId,
+                    offer_region::Column::RegionId,
+                    ids,
+                ));
+            }
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    if !filter.target_group.is_empty() {
+        all = all.add(offers_linked(
+            offer_target_group::Entity,
+            offer_target_group::Column::OfferId,
+            offer_target_group::Column::TargetGroup,
+            filter.target_group.iter().map(|g| g.as_str()).collect(),
+        ));
+    }
+    if !filter.kind.is_empty() {
+        all = all.add(offer::Column::Kind.is_in(filter.kind.iter().map(|k| k.as_str())));
+    }
+    if !filter.cost.is_empty() {
+        all = all.add(offer::Column::Cost.is_in(filter.cost.iter().map(|c| c.as_str())));
+    }
+    if !filter.provider.is_empty() {
+        let (ids, unknown) = resolve_partners(db, &filter.provider).await?;
+        errors.extend(
+            unknown
+                .into_iter()
+                .map(|k| FieldError::new("provider", format!("unknown partner `{k}`"))),
+        );
+        all = all.add(offer::Column::ProviderId.is_in(ids));
+    }
+    if !filter.project.is_empty() {
+        let (ids, unknown) = resolve_projects(db, &filter.project).await?;
+        errors.extend(
+            unknown
+                .into_iter()
+                .map(|k| FieldError::new("project", format!("unknown project `{k}`"))),
+        );
+        all = all.add(offer::Column::ProjectId.is_in(ids));
+    }
+    if let Some(day) = filter.open_on {
+        all = all
+            .add(
+                Condition::any()
+                    .add(offer::Column::ValidFrom.is_null())
+                    .add(offer::Column::ValidFrom.lte(day)),
+            )
+            .add(
+                Condition::any()
+                    .add(offer::Column::ValidUntil.is_null())
+                    .add(offer::Column::ValidUntil.gte(day)),
+            );
+    }
+    if let Some(q) = &filter.q {
+        all = all.add(text_condition(
+            q,
+            &[
+                offer::Column::TitleDe,
+                offer::Column::TitleEn,
+                offer::Column::SummaryDe,
+                offer::Column::SummaryEn,
+                offer::Column::DescriptionDe,
+                offer::Column::DescriptionEn,
+                offer::Column::ProviderNote,
+            ],
+        ));
+    }
+    if let Some(since) = filter.updated_since {
+        all = all.add(offer::Column::UpdatedAt.gte(since));
+    }
+    if errors.is_empty() {
+        Ok(all)
+    } else {
+        Err(AppError::InvalidParameters(errors))
+    }
+}
+
+/// One page of offers.
+#[tracing::instrument(name = "service.offers.list", skip_all)]
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    filter: &OfferFilter,
+    sort: &Sort<offer::Entity>,
+    page: &PageRequest,
+    ctx: &Ctx,
+) -> AppResult<OfferPage> {
+    let select = offer::Entity::find().filter(condition(db, filter).await?);
+    let rows = fetch_page(db, select, sort, offer::Column::Id, |m| m.id, page).await?;
+    Ok(OfferPage {
+        items: hydrate(db, rows.rows, ctx).await?,
+        next_cursor: rows.next_cursor,
+        total: rows.total,
+    })
+}
+
+/// One offer by id or slug.
+#[tracing::instrument(name = "service.offers.get", skip(db, ctx))]
+pub async fn get<C: ConnectionTrait>(db: &C, key: &str, ctx: &Ctx) -> AppResult<Offer> {
+    let not_found = || AppError::NotFound {
+        resource: "offer",
+        key: key.to_owned(),
+    };
+    let model = offer::Entity::find()
+        .filter(key_condition(key, offer::Column::Id, offer::Column::Slug))
+        .one(db)
+        .await?
+        .ok_or_else(not_found)?;
+    hydrate(db, vec![model], ctx)
+        .await?
+        .pop()
+        .ok_or_else(not_found)
+}
+
+/// Rows to DTOs with seven batched queries, whatever the page size:
+/// providers, projects, topic links, topics, region links, regions, target groups.
+async fn hydrate<C: ConnectionTrait>(
+    db: &C,
+    rows: Vec<offer::Model>,
+    ctx: &Ctx,
+) -> AppResult<Vec<Offer>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = rows.iter().map(|o| o.id).collect();
+    let providers = partner_refs(db, rows.iter().map(|o| o.provider_id), ctx).await?;
+    let projects = project_refs(db, rows.iter().filter_map(|o| o.project_id), ctx).await?;
+
+    let topic_links = offer_topic::Entity::find()
+        .filter(offer_topic::Column::OfferId.is_in(ids.clone()))
+        .all(db)
+        .await?;
+    let topics = topic_refs(db, topic_links.iter().map(|l| l.topic_id), ctx).await?;
+    let mut topics_of: HashMap<Uuid, Vec<TopicRef>> = HashMap::new();
+    for link in &topic_links {
+        if let Some(t) = topics.get(&link.topic_id) {
+            topics_of.entry(link.offer_id).or_default().push(t.clone());
+        }
+    }
+
+    let region_links = offer_region::Entity::find()
+        .filter(offer_region::Column::OfferId.is_in(ids.clone()))
+        .all(db)
+        .await?;
+    let regions = region_refs(db, region_links.iter().map(|l| l.region_id), ctx).await?;
+    let mut regions_of: HashMap<Uuid, Vec<RegionRef>> = HashMap::new();
+    for link in &region_links {
+        if let Some(r) = regions.get(&link.region_id) {
+            regions_of.entry(link.offer_id).or_default().push(r.clone());
+        }
+    }
+
+    let mut groups_of: HashMap<Uuid, Vec<TargetGroup>> = HashMap::new();
+    for link in offer_target_group::Entity::find()
+        .filter(offer_target_group::Column::OfferId.is_in(ids))
+        .all(db)
+        .await?
+    {
+        if let Ok(group) = link.target_group.parse::<TargetGroup>() {
+            groups_of.entry(link.offer_id).or_default().push(group);
+        }
+    }
+
+    Ok(rows
+        .into_iter()
+        .map(|m| {
+            let mut topics = topics_of.remove(&m.id).unwrap_or_default();
+            topics.sort_by(|a, b| a.slug.cmp(&b.slug));
+            let mut regions = regions_of.remove(&m.id).unwrap_or_default();
+            regions.sort_by(|a, b| a.kind.cmp(&b.kind).then_with(|| a.name.cmp(&b.name)));
+            let mut target_groups = groups_of.remove(&m.id).unwrap_or_default();
+            target_groups.sort();
+            Offer {
+                id: m.id,
+                uri: ctx.uri("offers", m.id),
+                title: ctx.lang.pick(&m.title_de, m.title_en.as_deref()).to_owned(),
+                summary: ctx
+                    .lang
+                    .pick(&m.summary_de, m.summary_en.as_deref())
+                    .to_owned(),
+                description: ctx
+                    .lang
+                    .pick_opt(m.description_de.as_deref(), m.description_en.as_deref()),
+                kind: stored(&m.kind, OfferKind::Information),
+                cost: stored(&m.cost, Cost::Unknown),
+                target_groups,
+                provider: providers
+                    .get(&m.provider_id)
+                    .cloned()
+                    .unwrap_or_else(|| missing_partner(m.provider_id)),
+                provider_note: m.provider_note,
+                project: m.project_id.and_then(|id| projects.get(&id).cloned()),
+                topics,
+                regions,
+                valid_from: m.valid_from,
+                valid_until: m.valid_until,
+                application_deadline: m.application_deadline,
+                url: m.url,
+                slug: m.slug,
+                source: m.source,
+                verified: m.verified,
+                note: m.note,
+                created_at: m.created_at,
+                updated_at: m.updated_at,
+            }
+        })
+        .collect())
+}
+
+/// The foreign key makes this unreachable; a placeholder beats failing a page.
+fn missing_partner(id: Uuid) -> PartnerRef {
+    tracing::warn!(%id, "offer provider missing");
+    PartnerRef {
+        id,
+        slug: String::new(),
+        name: String::new(),
+        short_name: None,
+        kind: PartnerKind::Other,
+    }
+}

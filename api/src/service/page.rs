@@ -1,0 +1,330 @@
+//! Keyset ("cursor") pagination shared by every list.
+//!
+//! A page is fetched as `WHERE (sort_col, id) > (last_value, last_id) ORDER
+//! BY sort_col, id LIMIT limit + 1`. Unlike `OFFSET`, a keyset page never
+//! skips or repeats a row when rows are inserted while a client pages, and it
+//! costs the same on page 1000 as on page 1. The cursor is opaque to clients
+//! (base64url of the sort spec, the last sort value and the last id), and it
+//! remembers its sort: a cursor used with another `sort` is rejected instead of
+//! silently returning the wrong rows.
+//!
+//! Totals are opt-in (`include_total=true`): counting costs a second scan that
+//! most page requests do not need (ARCHITECTURE.md decision 7).
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::Order;
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select, Value,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::params::QueryParams;
+use crate::error::{AppError, AppResult};
+
+/// Page size when `limit` is not given.
+pub const DEFAULT_LIMIT: u64 = 20;
+/// Largest page a client may ask for.
+pub const MAX_LIMIT: u64 = 100;
+
+/// A sort key's value, typed so that it compares correctly in SQL.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SortValue {
+    /// Text (names, titles): compared with the database's collation.
+    Text(String),
+    /// A timestamp (`created_at`, `updated_at`).
+    Time(DateTime<Utc>),
+    /// A calendar day (meeting date).
+    Date(NaiveDate),
+}
+
+impl SortValue {
+    fn encode(&self) -> String {
+        match self {
+            SortValue::Text(text) => text.clone(),
+            SortValue::Time(ts) => ts.to_rfc3339(),
+            SortValue::Date(day) => day.to_string(),
+        }
+    }
+
+    fn decode(kind: SortKind, text: &str) -> Option<SortValue> {
+        match kind {
+            SortKind::Text => Some(SortValue::Text(text.to_owned())),
+            SortKind::Time => DateTime::parse_from_rfc3339(text)
+                .ok()
+                .map(|ts| SortValue::Time(ts.with_timezone(&Utc))),
+            SortKind::Date => text.parse().ok().map(SortValue::Date),
+        }
+    }
+
+    fn into_value(self) -> Value {
+        match self {
+            SortValue::Text(text) => text.into(),
+            SortValue::Time(ts) => ts.into(),
+            SortValue::Date(day) => day.into(),
+        }
+    }
+}
+
+/// The type of a sort key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKind {
+    Text,
+    Time,
+    Date,
+}
+
+/// One field a list may be sorted by.
+pub struct SortField<E: EntityTrait> {
+    /// Public name, as in `sort=title` / `sort=-title`.
+    pub name: &'static str,
+    /// The column it sorts by (NOT NULL, so keyset comparisons are total).
+    pub column: E::Column,
+    /// The column's type.
+    pub kind: SortKind,
+    /// Reads the sort value from a row (to build the next cursor).
+    pub value: fn(&E::Model) -> SortValue,
+}
+
+/// A chosen sort: field and direction.
+pub struct Sort<E: EntityTrait + 'static> {
+    field: &'static SortField<E>,
+    descending: bool,
+}
+
+impl<E: EntityTrait> Sort<E> {
+    /// Parses `sort` (`name` or `-name`) against `fields`; `default` is used
+    /// when absent and must be valid.
+    pub fn parse(p: &mut QueryParams, fields: &'static [SortField<E>], default: &str) -> Self {
+        let spec = p.raw("sort").unwrap_or_else(|| default.to_owned());
+        if let Some(sort) = Self::from_spec(fields, &spec) {
+            return sort;
+        }
+        let allowed: Vec<String> = fields
+            .iter()
+            .flat_map(|f| [f.name.to_owned(), format!("-{}", f.name)])
+            .collect();
+        p.error(
+            "sort",
+            format!(
+                "unknown sort `{spec}`; expected one of: {}",
+                allowed.join(", ")
+            ),
+        );
+        // Fall back to the default so parsing can go on and report every error.
+        Self::from_spec(fields, default).unwrap_or(Sort {
+            field: &fields[0],
+            descending: false,
+        })
+    }
+
+    fn from_spec(fields: &'static [SortField<E>], spec: &str) -> Option<Self> {
+        let (descending, name) = match spec.strip_prefix('-') {
+            Some(name) => (true, name),
+            None => (false, spec),
+        };
+        fields
+            .iter()
+            .find(|f| f.name == name)
+            .map(|field| Sort { field, descending })
+    }
+
+    /// The canonical spec, e.g. `-updated_at`.
+    pub fn spec(&self) -> String {
+        if self.descending {
+            format!("-{}", self.field.name)
+        } else {
+            self.field.name.to_owned()
+        }
+    }
+}
+
+/// What the client asked for: page size, position, whether to count.
+#[derive(Debug, Clone)]
+pub struct PageRequest {
+    /// Items per page, 1..=100.
+    pub limit: u64,
+    /// Where the previous page ended.
+    pub after: Option<Cursor>,
+    /// Whether to compute `total`.
+    pub include_total: bool,
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        Self {
+            limit: DEFAULT_LIMIT,
+            after: None,
+            include_total: false,
+        }
+    }
+}
+
+impl PageRequest {
+    /// Reads `limit`, `cursor` and `include_total`.
+    pub fn parse(p: &mut QueryParams) -> Self {
+        let limit = p.integer("limit", 1, MAX_LIMIT).unwrap_or(DEFAULT_LIMIT);
+        let after = p.raw("cursor").and_then(|raw| match Cursor::decode(&raw) {
+            Some(cursor) => Some(cursor),
+            None => {
+                p.error(
+                    "cursor",
+                    "is not a cursor issued by this API (use `next_cursor` from a previous page)",
+                );
+                None
+            }
+        });
+        let include_total = p.boolean("include_total").unwrap_or(false);
+        Self {
+            limit,
+            after,
+            include_total,
+        }
+    }
+}
+
+/// Position after the last row of a page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cursor {
+    /// Sort spec the cursor was issued for.
+    s: String,
+    /// Sort value of the last row, encoded as text.
+    v: String,
+    /// Id of the last row.
+    i: Uuid,
+}
+
+impl Cursor {
+    /// The opaque text form.
+    pub fn encode(&self) -> String {
+        // Serialising three strings cannot fail; stay panic-free regardless.
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
+    }
+
+    /// Parses the opaque text form; `None` if it is not one of ours.
+    pub fn decode(text: &str) -> Option<Self> {
+        let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+}
+
+/// One page of rows plus what the client needs to go on.
+#[derive(Debug)]
+pub struct PageOf<M> {
+    /// The rows, in order.
+    pub rows: Vec<M>,
+    /// Cursor of the next page; `None` on the last page.
+    pub next_cursor: Option<String>,
+    /// Number of rows matching the filters, if asked for.
+    pub total: Option<u64>,
+}
+
+/// Runs `select` (already filtered) as one keyset page.
+pub async fn fetch_page<E, C>(
+    db: &C,
+    select: Select<E>,
+    sort: &Sort<E>,
+    id_column: E::Column,
+    id_of: fn(&E::Model) -> Uuid,
+    page: &PageRequest,
+) -> AppResult<PageOf<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    C: ConnectionTrait,
+{
+    let total = if page.include_total {
+        Some(select.clone().count(db).await?)
+    } else {
+        None
+    };
+
+    let mut select = select;
+    if let Some(cursor) = &page.after {
+        if cursor.s != sort.spec() {
+            return Err(AppError::invalid_parameter(
+                "cursor",
+                format!(
+                    "was issued for sort `{}`, but this request sorts by `{}`",
+                    cursor.s,
+                    sort.spec()
+                ),
+            ));
+        }
+        let value = SortValue::decode(sort.field.kind, &cursor.v)
+            .ok_or_else(|| AppError::invalid_parameter("cursor", "is corrupt"))?
+            .into_value();
+        let column = sort.field.column;
+        let (beyond, tie_beyond) = if sort.descending {
+            (column.lt(value.clone()), id_column.lt(cursor.i))
+        } else {
+            (column.gt(value.clone()), id_column.gt(cursor.i))
+        };
+        select = select.filter(
+            Condition::any()
+                .add(beyond)
+                .add(Condition::all().add(column.eq(value)).add(tie_beyond)),
+        );
+    }
+    let order = if sort.descending {
+        Order::Desc
+    } else {
+        Order::Asc
+    };
+    let mut rows = select
+        .order_by(sort.field.column, order.clone())
+        .order_by(id_column, order)
+        .limit(page.limit + 1)
+        .all(db)
+        .await?;
+
+    let next_cursor = if rows.len() as u64 > page.limit {
+        rows.truncate(page.limit as usize);
+        rows.last().map(|last| {
+            Cursor {
+                s: sort.spec(),
+                v: (sort.field.value)(last).encode(),
+                i: id_of(last),
+            }
+            .encode()
+        })
+    } else {
+        None
+    };
+    Ok(PageOf {
+        rows,
+        next_cursor,
+        total,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_round_trips_and_rejects_garbage() {
+        let cursor = Cursor {
+            s: "-title".into(),
+            v: "Förderung, \"quoted\"".into(),
+            i: Uuid::nil(),
+        };
+        assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
+        assert_eq!(Cursor::decode("not a cursor"), None);
+        assert_eq!(Cursor::decode(""), None);
+    }
+
+    #[test]
+    fn sort_values_round_trip_through_text() {
+        let ts = DateTime::parse_from_rfc3339("2024-06-30T12:00:00.123456Z")
+            .map(|t| t.with_timezone(&Utc))
+            .ok();
+        let ts = SortValue::Time(ts.unwrap_or_default());
+        assert_eq!(SortValue::decode(SortKind::Time, &ts.encode()), Some(ts));
+        let day = SortValue::Date(NaiveDate::from_ymd_opt(2016, 11, 21).unwrap_or_default());
+        assert_eq!(SortValue::decode(SortKind::Date, &day.encode()), Some(day));
+    }
+}

@@ -1,0 +1,229 @@
+//! Projects: the alliance, pilot projects, clusters, networks, programmes, portals.
+use std::collections::HashMap;
+
+use entity::{project, project_participant};
+use sea_orm::sea_query::Query;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use super::page::{PageRequest, Sort, SortField, SortKind, SortValue, fetch_page};
+use super::params::QueryParams;
+use super::refs::{partner_refs, region_refs, resolve_partners, stored};
+use super::regions::RegionGraph;
+use super::{Ctx, key_condition, text_condition};
+use crate::dto::{Participant, Project, ProjectPage};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::vocab::{ParticipantRole, ProjectKind, ProjectStatus};
+
+/// Filters of `GET /api/v1/projects`.
+#[derive(Debug, Default, Clone, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProjectFilter {
+    /// Any of these kinds.
+    #[param(style = Form, explode = false)]
+    pub kind: Vec<ProjectKind>,
+    /// Any of these statuses.
+    #[param(style = Form, explode = false)]
+    pub status: Vec<ProjectStatus>,
+    /// Region in (or containing) any of these regions.
+    #[param(style = Form, explode = false)]
+    pub region: Vec<String>,
+    /// Any of these partners takes part (slug or id).
+    #[param(style = Form, explode = false)]
+    pub partner: Vec<String>,
+    /// Text in name, summary or description.
+    pub q: Option<String>,
+}
+
+impl ProjectFilter {
+    /// Reads the filter's query parameters.
+    pub fn parse(p: &mut QueryParams) -> Self {
+        Self {
+            kind: p.list("kind"),
+            status: p.list("status"),
+            region: p.keys("region"),
+            partner: p.keys("partner"),
+            q: p.text("q"),
+        }
+    }
+}
+
+/// Sort fields of the project list.
+pub static SORTS: [SortField<project::Entity>; 3] = [
+    SortField {
+        name: "name",
+        column: project::Column::Name,
+        kind: SortKind::Text,
+        value: |m| SortValue::Text(m.name.clone()),
+    },
+    SortField {
+        name: "created_at",
+        column: project::Column::CreatedAt,
+        kind: SortKind::Time,
+        value: |m| SortValue::Time(m.created_at),
+    },
+    SortField {
+        name: "updated_at",
+        column: project::Column::UpdatedAt,
+        kind: SortKind::Time,
+        value: |m| SortValue::Time(m.updated_at),
+    },
+];
+
+/// One page of projects.
+#[tracing::instrument(name = "service.projects.list", skip_all)]
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    filter: &ProjectFilter,
+    sort: &Sort<project::Entity>,
+    page: &PageRequest,
+    ctx: &Ctx,
+) -> AppResult<ProjectPage> {
+    let mut select = project::Entity::find();
+    let mut errors: Vec<FieldError> = Vec::new();
+    if !filter.kind.is_empty() {
+        select = select.filter(project::Column::Kind.is_in(filter.kind.iter().map(|k| k.as_str())));
+    }
+    if !filter.status.is_empty() {
+        select =
+            select.filter(project::Column::Status.is_in(filter.status.iter().map(|s| s.as_str())));
+    }
+    if !filter.region.is_empty() {
+        let graph = RegionGraph::load(db).await?;
+        match graph.expand("region", &filter.region) {
+            Ok(ids) => select = select.filter(project::Column::RegionId.is_in(ids)),
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    if !filter.partner.is_empty() {
+        let (ids, unknown) = resolve_partners(db, &filter.partner).await?;
+        errors.extend(
+            unknown
+                .into_iter()
+                .map(|k| FieldError::new("partner", format!("unknown partner `{k}`"))),
+        );
+        select = select.filter(
+            project::Column::Id.in_subquery(
+                Query::select()
+                    .column(project_participant::Column::ProjectId)
+                    .from(project_participant::Entity)
+                    .and_where(project_participant::Column::PartnerId.is_in(ids))
+                    .to_owned(),
+            ),
+        );
+    }
+    if !errors.is_empty() {
+        return Err(AppError::InvalidParameters(errors));
+    }
+    if let Some(q) = &filter.q {
+        select = select.filter(text_condition(
+            q,
+            &[
+                project::Column::Name,
+                project::Column::NameEn,
+                project::Column::SummaryDe,
+                project::Column::SummaryEn,
+                project::Column::DescriptionDe,
+                project::Column::DescriptionEn,
+            ],
+        ));
+    }
+    let rows = fetch_page(db, select, sort, project::Column::Id, |m| m.id, page).await?;
+    Ok(ProjectPage {
+        items: hydrate(db, rows.rows, ctx).await?,
+        next_cursor: rows.next_cursor,
+        total: rows.total,
+    })
+}
+
+/// One project by id or slug.
+#[tracing::instrument(name = "service.projects.get", skip(db, ctx))]
+pub async fn get<C: ConnectionTrait>(db: &C, key: &str, ctx: &Ctx) -> AppResult<Project> {
+    let not_found = || AppError::NotFound {
+        resource: "project",
+        key: key.to_owned(),
+    };
+    let model = project::Entity::find()
+        .filter(key_condition(
+            key,
+            project::Column::Id,
+            project::Column::Slug,
+        ))
+        .one(db)
+        .await?
+        .ok_or_else(not_found)?;
+    hydrate(db, vec![model], ctx)
+        .await?
+        .pop()
+        .ok_or_else(not_found)
+}
+
+/// Rows to DTOs with three batched queries (regions, participants, partners).
+async fn hydrate<C: ConnectionTrait>(
+    db: &C,
+    rows: Vec<project::Model>,
+    ctx: &Ctx,
+) -> AppResult<Vec<Project>> {
+    let ids: Vec<Uuid> = rows.iter().map(|p| p.id).collect();
+    let regions = region_refs(db, rows.iter().filter_map(|p| p.region_id), ctx).await?;
+    let participations = if ids.is_empty() {
+        Vec::new()
+    } else {
+        project_participant::Entity::find()
+            .filter(project_participant::Column::ProjectId.is_in(ids))
+            .all(db)
+            .await?
+    };
+    let partners = partner_refs(db, participations.iter().map(|p| p.partner_id), ctx).await?;
+    let mut participants: HashMap<Uuid, Vec<Participant>> = HashMap::new();
+    for p in participations {
+        if let Some(partner) = partners.get(&p.partner_id) {
+            participants
+                .entry(p.project_id)
+                .or_default()
+                .push(Participant {
+                    partner: partner.clone(),
+                    role: stored(&p.role, ParticipantRole::Partner),
+                });
+        }
+    }
+    for list in participants.values_mut() {
+        // Initiators and leads first, then by name: the order a reader expects.
+        list.sort_by(|a, b| {
+            a.role
+                .cmp(&b.role)
+                .then_with(|| a.partner.name.cmp(&b.partner.name))
+        });
+    }
+    Ok(rows
+        .into_iter()
+        .map(|m| Project {
+            id: m.id,
+            uri: ctx.uri("projects", m.id),
+            name: ctx.lang.pick(&m.name, m.name_en.as_deref()).to_owned(),
+            kind: stored(&m.kind, ProjectKind::Network),
+            status: stored(&m.status, ProjectStatus::Unknown),
+            start_date: m.start_date,
+            end_date: m.end_date,
+            start_year: m.start_year,
+            summary: ctx
+                .lang
+                .pick(&m.summary_de, m.summary_en.as_deref())
+                .to_owned(),
+            description: ctx
+                .lang
+                .pick_opt(m.description_de.as_deref(), m.description_en.as_deref()),
+            website: m.website,
+            region: m.region_id.and_then(|id| regions.get(&id).cloned()),
+            member_count: m.member_count,
+            facts: m.facts,
+            participants: participants.remove(&m.id).unwrap_or_default(),
+            slug: m.slug,
+            source: m.source,
+            verified: m.verified,
+            note: m.note,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        })
+        .collect())
+}

@@ -1,0 +1,327 @@
+//! Regions: lists, items, and the hierarchy behind every `region` filter.
+use std::collections::{HashMap, HashSet};
+
+use entity::{region, region_member};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use super::page::{PageRequest, Sort, SortField, SortKind, SortValue, fetch_page};
+use super::params::QueryParams;
+use super::refs::{region_ref, stored};
+use super::{Ctx, key_condition};
+use crate::dto::{Region, RegionPage};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::vocab::RegionKind;
+
+/// The whole region tree, loaded at once (NRW has well under a thousand
+/// regions, so one scan is cheaper than recursive SQL and works the same on
+/// SQLite and PostgreSQL).
+#[derive(Debug, Default)]
+pub struct RegionGraph {
+    regions: HashMap<Uuid, region::Model>,
+    children: HashMap<Uuid, Vec<Uuid>>,
+    members: HashMap<Uuid, Vec<Uuid>>,
+    member_of: HashMap<Uuid, Vec<Uuid>>,
+}
+
+impl RegionGraph {
+    /// Loads every region and membership (two queries).
+    pub async fn load<C: ConnectionTrait>(db: &C) -> AppResult<Self> {
+        let regions = region::Entity::find().all(db).await?;
+        let memberships = region_member::Entity::find().all(db).await?;
+        let mut graph = RegionGraph::default();
+        for region in regions {
+            if let Some(parent) = region.parent_id {
+                graph.children.entry(parent).or_default().push(region.id);
+            }
+            graph.regions.insert(region.id, region);
+        }
+        for m in memberships {
+            graph
+                .members
+                .entry(m.region_id)
+                .or_default()
+                .push(m.member_id);
+            graph
+                .member_of
+                .entry(m.member_id)
+                .or_default()
+                .push(m.region_id);
+        }
+        Ok(graph)
+    }
+
+    /// Finds a region by id, slug, official key (ARS) or NUTS code.
+    pub fn resolve(&self, key: &str) -> Option<Uuid> {
+        if let Ok(id) = Uuid::parse_str(key)
+            && self.regions.contains_key(&id)
+        {
+            return Some(id);
+        }
+        self.regions
+            .values()
+            .find(|r| {
+                r.slug == key
+                    || r.ars.as_deref() == Some(key)
+                    || r.nuts
+                        .as_deref()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(key))
+            })
+            .map(|r| r.id)
+    }
+
+    /// Every region that should match a filter for `id`: the region itself,
+    /// everything that contains it (parents up to Germany, and the economic
+    /// regions it belongs to, with theirs), and everything inside it.
+    ///
+    /// So a filter for Bielefeld finds what serves Bielefeld, OWL, the
+    /// Regierungsbezirk Detmold, NRW or Germany; a filter for OWL also finds
+    /// what serves only one of its districts.
+    pub fn related(&self, id: Uuid) -> HashSet<Uuid> {
+        let mut related = HashSet::new();
+        self.collect_containers(id, &mut related);
+        self.collect_contents(id, &mut related);
+        related
+    }
+
+    fn collect_containers(&self, id: Uuid, out: &mut HashSet<Uuid>) {
+        if !out.insert(id) {
+            return;
+        }
+        if let Some(parent) = self.regions.get(&id).and_then(|r| r.parent_id) {
+            self.collect_containers(parent, out);
+        }
+        for &container in self.member_of.get(&id).into_iter().flatten() {
+            self.collect_containers(container, out);
+        }
+    }
+
+    fn collect_contents(&self, id: Uuid, out: &mut HashSet<Uuid>) {
+        let inner = self
+            .children
+            .get(&id)
+            .into_iter()
+            .flatten()
+            .chain(self.members.get(&id).into_iter().flatten());
+        for &child in inner {
+            // `insert` is false when already seen: stops cycles and repeats.
+            if out.insert(child) {
+                self.collect_contents(child, out);
+            }
+        }
+    }
+
+    /// Resolves the keys of parameter `field` and expands each through the
+    /// hierarchy; unknown keys become field errors.
+    pub fn expand(&self, field: &str, keys: &[String]) -> Result<Vec<Uuid>, Vec<FieldError>> {
+        let mut ids = HashSet::new();
+        let mut errors = Vec::new();
+        for key in keys {
+            match self.resolve(key) {
+                Some(id) => ids.extend(self.related(id)),
+                None => errors.push(FieldError::new(
+                    field,
+                    format!("unknown region `{key}` (use a slug, id, official key like 05711, or NUTS code)"),
+                )),
+            }
+        }
+        if errors.is_empty() {
+            Ok(ids.into_iter().collect())
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// Filters of `GET /api/v1/regions`.
+#[derive(Debug, Default, Clone, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RegionFilter {
+    /// Any of these kinds.
+    #[param(style = Form, explode = false)]
+    pub kind: Vec<RegionKind>,
+    /// Direct children of any of these regions (slug, id or key).
+    #[param(style = Form, explode = false)]
+    pub parent: Vec<String>,
+}
+
+impl RegionFilter {
+    /// Reads the filter's query parameters.
+    pub fn parse(p: &mut QueryParams) -> Self {
+        Self {
+            kind: p.list("kind"),
+            parent: p.keys("parent"),
+        }
+    }
+}
+
+/// Sort fields of the region list.
+pub static SORTS: [SortField<region::Entity>; 3] = [
+    SortField {
+        name: "name",
+        column: region::Column::Name,
+        kind: SortKind::Text,
+        value: |m| SortValue::Text(m.name.clone()),
+    },
+    SortField {
+        name: "created_at",
+        column: region::Column::CreatedAt,
+        kind: SortKind::Time,
+        value: |m| SortValue::Time(m.created_at),
+    },
+    SortField {
+        name: "updated_at",
+        column: region::Column::UpdatedAt,
+        kind: SortKind::Time,
+        value: |m| SortValue::Time(m.updated_at),
+    },
+];
+
+/// One page of regions.
+#[tracing::instrument(name = "service.regions.list", skip_all)]
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    filter: &RegionFilter,
+    sort: &Sort<region::Entity>,
+    page: &PageRequest,
+    ctx: &Ctx,
+) -> AppResult<RegionPage> {
+    let graph = RegionGraph::load(db).await?;
+    let mut select = region::Entity::find();
+    if !filter.kind.is_empty() {
+        select = select.filter(region::Column::Kind.is_in(filter.kind.iter().map(|k| k.as_str())));
+    }
+    if !filter.parent.is_empty() {
+        let mut parents = Vec::new();
+        let mut errors = Vec::new();
+        for key in &filter.parent {
+            match graph.resolve(key) {
+                Some(id) => parents.push(id),
+                None => errors.push(FieldError::new("parent", format!("unknown region `{key}`"))),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(AppError::InvalidParameters(errors));
+        }
+        select = select.filter(region::Column::ParentId.is_in(parents));
+    }
+    let rows = fetch_page(db, select, sort, region::Column::Id, |m| m.id, page).await?;
+    Ok(RegionPage {
+        items: rows.rows.iter().map(|m| to_dto(m, &graph, ctx)).collect(),
+        next_cursor: rows.next_cursor,
+        total: rows.total,
+    })
+}
+
+/// One region by id, slug, official key or NUTS code.
+#[tracing::instrument(name = "service.regions.get", skip(db, ctx))]
+pub async fn get<C: ConnectionTrait>(db: &C, key: &str, ctx: &Ctx) -> AppResult<Region> {
+    let graph = RegionGraph::load(db).await?;
+    let id = graph.resolve(key).ok_or_else(|| AppError::NotFound {
+        resource: "region",
+        key: key.to_owned(),
+    })?;
+    let model = graph.regions.get(&id).ok_or_else(|| AppError::NotFound {
+        resource: "region",
+        key: key.to_owned(),
+    })?;
+    Ok(to_dto(model, &graph, ctx))
+}
+
+/// Whether a region with this key exists (used by other resources' filters).
+pub async fn exists<C: ConnectionTrait>(db: &C, key: &str) -> AppResult<bool> {
+    let found = region::Entity::find()
+        .filter(key_condition(key, region::Column::Id, region::Column::Slug))
+        .one(db)
+        .await?;
+    Ok(found.is_some())
+}
+
+fn to_dto(model: &region::Model, graph: &RegionGraph, ctx: &Ctx) -> Region {
+    let refs = |ids: Option<&Vec<Uuid>>| {
+        let mut refs: Vec<_> = ids
+            .into_iter()
+            .flatten()
+            .filter_map(|id| graph.regions.get(id))
+            .map(|r| region_ref(r, ctx))
+            .collect();
+        refs.sort_by(|a, b| a.name.cmp(&b.name));
+        refs
+    };
+    Region {
+        id: model.id,
+        slug: model.slug.clone(),
+        uri: ctx.uri("regions", model.id),
+        name: ctx
+            .lang
+            .pick(&model.name, model.name_en.as_deref())
+            .to_owned(),
+        kind: stored(&model.kind, RegionKind::EconomicRegion),
+        ars: model.ars.clone(),
+        nuts: model.nuts.clone(),
+        parent: model
+            .parent_id
+            .and_then(|id| graph.regions.get(&id))
+            .map(|r| region_ref(r, ctx)),
+        members: refs(graph.members.get(&model.id)),
+        member_of: refs(graph.member_of.get(&model.id)),
+        source: model.source.clone(),
+        verified: model.verified,
+        note: model.note.clone(),
+        created_at: model.created_at,
+        updated_at: model.updated_at,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+
+    fn region(slug: &str, parent: Option<Uuid>) -> region::Model {
+        region::Model {
+            id: crate::slug::stable_id("regions", slug),
+            slug: slug.into(),
+            name: slug.into(),
+            name_en: None,
+            kind: "district".into(),
+            ars: None,
+            nuts: None,
+            parent_id: parent,
+            source: "test".into(),
+            verified: true,
+            note: None,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn a_district_relates_to_its_containers_and_an_economic_region_to_its_members() {
+        let de = region("de", None);
+        let nrw = region("nrw", Some(de.id));
+        let detmold = region("detmold", Some(nrw.id));
+        let bielefeld = region("bielefeld", Some(detmold.id));
+        let owl = region("owl", Some(nrw.id));
+        let koeln = region("koeln", Some(nrw.id));
+        let mut graph = RegionGraph::default();
+        for r in [&de, &nrw, &detmold, &bielefeld, &owl, &koeln] {
+            if let Some(p) = r.parent_id {
+                graph.children.entry(p).or_default().push(r.id);
+            }
+            graph.regions.insert(r.id, r.clone());
+        }
+        graph.members.insert(owl.id, vec![bielefeld.id]);
+        graph.member_of.insert(bielefeld.id, vec![owl.id]);
+
+        let for_bielefeld = graph.related(bielefeld.id);
+        for r in [&de, &nrw, &detmold, &bielefeld, &owl] {
+            assert!(for_bielefeld.contains(&r.id), "{}", r.slug);
+        }
+        assert!(!for_bielefeld.contains(&koeln.id));
+
+        let for_owl = graph.related(owl.id);
+        assert!(for_owl.contains(&bielefeld.id) && for_owl.contains(&nrw.id));
+        assert!(!for_owl.contains(&detmold.id) && !for_owl.contains(&koeln.id));
+    }
+}

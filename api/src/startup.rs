@@ -1,0 +1,105 @@
+//! Building and running the application.
+//!
+//! [`Application::build`] connects, migrates, seeds an empty database, binds
+//! the listener (port 0 picks a free port, which tests use) and returns the
+//! server without running it, so callers can read the bound port first.
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+use migration::{Migrator, MigratorTrait};
+use sea_orm::DatabaseConnection;
+use tracing_actix_web::TracingLogger;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Settings;
+use crate::rest::{self, AppState};
+use crate::{db, openapi, service};
+
+/// A built, not yet running, server.
+pub struct Application {
+    port: u16,
+    base_url: String,
+    db: DatabaseConnection,
+    server: Server,
+}
+
+impl Application {
+    /// Connects, migrates, seeds (if enabled and empty) and binds.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let db = db::connect(&settings.database_url, settings.db_max_connections).await?;
+        Migrator::up(&db, None).await?;
+        if settings.seed {
+            match service::import::seed_if_empty(&db).await {
+                Ok(Some(report)) => tracing::info!(%report, "loaded the shipped seed data"),
+                Ok(None) => {}
+                Err(err) => anyhow::bail!("loading the seed failed: {err} ({})", err.detail()),
+            }
+        }
+        let listener = TcpListener::bind(&settings.addr)?;
+        let local = listener.local_addr()?;
+        let base_url = settings
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{local}"));
+        let server = run(listener, db.clone(), base_url.clone(), settings.workers)?;
+        Ok(Self {
+            port: local.port(),
+            base_url,
+            db,
+            server,
+        })
+    }
+
+    /// The port actually bound.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The public base URL.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The connection pool (tests use it to arrange data).
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Serves until SIGINT/SIGTERM; in-flight requests finish first.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Starts the HTTP server on `listener`.
+pub fn run(
+    listener: TcpListener,
+    db: DatabaseConnection,
+    base_url: String,
+    workers: Option<usize>,
+) -> anyhow::Result<Server> {
+    let state = web::Data::new(AppState {
+        db,
+        base_url: Arc::from(base_url.as_str()),
+    });
+    // Built once, not per worker: it is the same document for all.
+    let api = openapi::openapi();
+    let mut server = HttpServer::new(move || {
+        let (app, _) = App::new()
+            .into_utoipa_app()
+            .app_data(state.clone())
+            .configure(rest::configure)
+            .split_for_parts();
+        app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api.clone()))
+            .default_service(web::to(rest::no_route))
+            .wrap(TracingLogger::default())
+    })
+    .listen(listener)?;
+    if let Some(workers) = workers {
+        server = server.workers(workers);
+    }
+    Ok(server.run())
+}

@@ -1,0 +1,253 @@
+//! Closed vocabularies (kinds, groups, statuses …) shared by the database,
+//! the import format, the filters and the public DTOs.
+//!
+//! They are stored as their snake_case text in the database rather than as
+//! native enums: SQLite has none, and adding a value must not need a
+//! migration on PostgreSQL. Validation happens here, at the edges (import,
+//! query parameters), so the database only ever holds known values.
+
+macro_rules! vocabulary {
+    (
+        $(#[$meta:meta])*
+        $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $text:literal ),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
+            serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+        )]
+        pub enum $name {
+            $( $(#[$vmeta])* #[serde(rename = $text)] $variant ),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The value as stored and serialised.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            /// The allowed values, comma-separated (for error messages).
+            pub fn expected() -> String {
+                Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+
+            fn from_str(text: &str) -> Result<Self, Self::Err> {
+                match text {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(format!(
+                        "unknown value `{other}`; expected one of: {}",
+                        Self::expected()
+                    )),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+vocabulary! {
+    /// What kind of organisation a partner is.
+    PartnerKind {
+        Ministry = "ministry",
+        Union = "union",
+        BusinessAssociation = "business_association",
+        Chamber = "chamber",
+        University = "university",
+        ResearchInstitute = "research_institute",
+        Company = "company",
+        Cluster = "cluster",
+        Other = "other",
+    }
+}
+
+vocabulary! {
+    /// The four groups that founded the alliance in spring 2016:
+    /// Landesregierung, Wirtschaft, Gewerkschaften, Wissenschaft.
+    AllianceGroup {
+        /// Landesregierung (state government).
+        Government = "government",
+        /// Wirtschaft (business).
+        Business = "business",
+        /// Gewerkschaften (unions).
+        Unions = "unions",
+        /// Wissenschaft (science).
+        Science = "science",
+    }
+}
+
+vocabulary! {
+    /// Level of a region.
+    RegionKind {
+        /// Germany as a whole: offers that serve it serve every region.
+        Country = "country",
+        /// A federal state (Nordrhein-Westfalen).
+        State = "state",
+        /// A Regierungsbezirk.
+        AdministrativeDistrict = "administrative_district",
+        /// A Kreis or kreisfreie Stadt.
+        District = "district",
+        /// A municipality (Gemeinde).
+        Municipality = "municipality",
+        /// An economic or cooperation region made of districts (OWL, Südwestfalen …).
+        EconomicRegion = "economic_region",
+    }
+}
+
+vocabulary! {
+    /// What kind of undertaking a project is.
+    ProjectKind {
+        Alliance = "alliance",
+        PilotProject = "pilot_project",
+        Cluster = "cluster",
+        Network = "network",
+        Programme = "programme",
+        Portal = "portal",
+    }
+}
+
+vocabulary! {
+    /// Life-cycle status of a project, as far as the sources confirm it.
+    ProjectStatus {
+        Planned = "planned",
+        Active = "active",
+        Completed = "completed",
+        /// The sources do not say whether it still runs.
+        Unknown = "unknown",
+    }
+}
+
+vocabulary! {
+    /// A partner's role in a project.
+    ParticipantRole {
+        Initiator = "initiator",
+        Lead = "lead",
+        Partner = "partner",
+        Member = "member",
+        Funder = "funder",
+    }
+}
+
+vocabulary! {
+    /// What an offer provides.
+    OfferKind {
+        Consulting = "consulting",
+        Funding = "funding",
+        Training = "training",
+        Network = "network",
+        Event = "event",
+        Information = "information",
+        Tool = "tool",
+    }
+}
+
+vocabulary! {
+    /// Who an offer is for.
+    TargetGroup {
+        /// Small and medium-sized enterprises (KMU).
+        Sme = "sme",
+        /// Works councils (Betriebsräte) and other employee representations.
+        WorksCouncil = "works_council",
+        Employees = "employees",
+        Founders = "founders",
+        Universities = "universities",
+        LargeCompanies = "large_companies",
+    }
+}
+
+vocabulary! {
+    /// What an offer costs its user.
+    Cost {
+        Free = "free",
+        /// A grant or voucher: the user pays a share.
+        Subsidised = "subsidised",
+        Paid = "paid",
+        /// Not stated in the sources.
+        Unknown = "unknown",
+    }
+}
+
+vocabulary! {
+    /// Kind of an organisational contact.
+    ContactKind {
+        Press = "press",
+        Citizen = "citizen",
+        General = "general",
+    }
+}
+
+vocabulary! {
+    /// How someone took part in a meeting.
+    MeetingRole {
+        Host = "host",
+        Guest = "guest",
+        Speaker = "speaker",
+        Participant = "participant",
+    }
+}
+
+vocabulary! {
+    /// Language of human-readable text in a response.
+    Lang {
+        /// German, the data's primary language.
+        De = "de",
+        /// English, where available; German otherwise.
+        En = "en",
+    }
+}
+
+impl Lang {
+    /// Picks `english` when English is asked for and present, else `german`.
+    pub fn pick<'a>(self, german: &'a str, english: Option<&'a str>) -> &'a str {
+        match (self, english) {
+            (Lang::En, Some(en)) if !en.is_empty() => en,
+            _ => german,
+        }
+    }
+
+    /// Like [`Lang::pick`] for optional German text.
+    pub fn pick_opt(self, german: Option<&str>, english: Option<&str>) -> Option<String> {
+        match (self, english) {
+            (Lang::En, Some(en)) if !en.is_empty() => Some(en.to_owned()),
+            _ => german.map(str::to_owned),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_known_values_and_names_the_allowed_ones_otherwise() {
+        assert_eq!(
+            "works_council".parse::<TargetGroup>(),
+            Ok(TargetGroup::WorksCouncil)
+        );
+        let err = "gratis".parse::<Cost>().unwrap_err();
+        assert!(
+            err.contains("`gratis`") && err.contains("free, subsidised, paid, unknown"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn english_falls_back_to_german() {
+        assert_eq!(Lang::En.pick("Förderung", Some("Funding")), "Funding");
+        assert_eq!(Lang::En.pick("Förderung", None), "Förderung");
+        assert_eq!(Lang::De.pick("Förderung", Some("Funding")), "Förderung");
+    }
+}

@@ -1,0 +1,31 @@
+//! `partners`: organisations (ministries, unions, chambers, universities …).
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "partners")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    #[sea_orm(unique)]
+    pub slug: String,
+    pub name: String,
+    pub name_en: Option<String>,
+    pub short_name: Option<String>,
+    pub kind: String,
+    pub alliance_group: Option<String>,
+    pub alliance_member: bool,
+    pub website: Option<String>,
+    pub description_de: Option<String>,
+    pub description_en: Option<String>,
+    pub region_id: Option<Uuid>,
+    pub source: String,
+    pub verified: bool,
+    pub note: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
