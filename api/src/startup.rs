@@ -93,7 +93,8 @@ pub fn run(
             .app_data(state.clone())
             .configure(rest::configure)
             .split_for_parts();
-        app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api.clone()))
+        app.route("/docs", web::get().to(rest::docs_redirect))
+            .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api.clone()))
             .default_service(web::to(rest::no_route))
             .wrap(TracingLogger::default())
     })

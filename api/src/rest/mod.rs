@@ -161,6 +161,13 @@ pub fn item_ctx(state: &AppState, req: &HttpRequest) -> AppResult<Ctx> {
     Ok(ctx)
 }
 
+/// `/docs` → `/docs/`: Swagger UI resolves its assets relative to the slash.
+pub async fn docs_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((header::LOCATION, "/docs/"))
+        .finish()
+}
+
 /// Fallback for unmatched paths: a 404 problem instead of an empty body.
 pub async fn no_route() -> Result<HttpResponse, AppError> {
     Err(AppError::NoRoute)

@@ -77,22 +77,38 @@ impl RegionGraph {
     /// So a filter for Bielefeld finds what serves Bielefeld, OWL, the
     /// Regierungsbezirk Detmold, NRW or Germany; a filter for OWL also finds
     /// what serves only one of its districts.
+    ///
+    /// A region whose members all lie inside `id` counts as inside it too:
+    /// OWL is made of exactly the districts of the Regierungsbezirk Detmold, so
+    /// asking for Detmold also finds what serves OWL.
     pub fn related(&self, id: Uuid) -> HashSet<Uuid> {
-        let mut related = HashSet::new();
+        let mut contents = HashSet::new();
+        self.collect_contents(id, &mut contents);
+        let wholly_inside: Vec<Uuid> = self
+            .members
+            .iter()
+            .filter(|(region, members)| {
+                **region != id && !members.is_empty() && members.iter().all(|m| contents.contains(m))
+            })
+            .map(|(region, _)| *region)
+            .collect();
+        contents.extend(wholly_inside);
+        let mut related = contents;
         self.collect_containers(id, &mut related);
-        self.collect_contents(id, &mut related);
         related
     }
 
     fn collect_containers(&self, id: Uuid, out: &mut HashSet<Uuid>) {
-        if !out.insert(id) {
-            return;
-        }
-        if let Some(parent) = self.regions.get(&id).and_then(|r| r.parent_id) {
-            self.collect_containers(parent, out);
-        }
-        for &container in self.member_of.get(&id).into_iter().flatten() {
-            self.collect_containers(container, out);
+        // `id` may already be in `out` as content; walk up once regardless.
+        out.insert(id);
+        let parents = self.regions.get(&id).and_then(|r| r.parent_id);
+        for container in parents
+            .into_iter()
+            .chain(self.member_of.get(&id).into_iter().flatten().copied())
+        {
+            if !out.contains(&container) {
+                self.collect_containers(container, out);
+            }
         }
     }
 

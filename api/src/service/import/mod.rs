@@ -106,10 +106,18 @@ fn name_record(value: &serde_json::Value, path: &str) -> String {
 /// Checks and writes `dataset` in one transaction.
 #[tracing::instrument(name = "service.import", skip_all)]
 pub async fn import(db: &DatabaseConnection, dataset: &Dataset) -> AppResult<ImportReport> {
-    check_shape(dataset)?;
     let tx = db.begin().await?;
     let known = write::Known::load(&tx, dataset).await?;
-    check_references(dataset, &known)?;
+    // Report every problem of the file at once, shape and references alike.
+    let mut problems = Vec::new();
+    for check in [check_shape(dataset), check_references(dataset, &known)] {
+        if let Err(err) = check {
+            problems.extend_from_slice(err.field_errors());
+        }
+    }
+    if !problems.is_empty() {
+        return Err(AppError::InvalidData(problems));
+    }
     let report = write::write_all(&tx, dataset, &known).await?;
     tx.commit().await?;
     tracing::info!(%report, "import finished");

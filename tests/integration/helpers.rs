@@ -1,0 +1,358 @@
+//! Spawning the app and talking to it.
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use lotse::config::Settings;
+use lotse::startup::Application;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::Value;
+
+/// Environment variable naming an admin URL of a PostgreSQL server for tests.
+pub const POSTGRES_ENV: &str = "LOTSE_TEST_POSTGRES_URL";
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+fn init_tracing() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            let _ = lotse::telemetry::init(lotse::config::LogFormat::Pretty);
+        }
+    });
+}
+
+/// A fresh, empty database for one app; dropped (PostgreSQL) or deleted
+/// (SQLite) when the guard is dropped.
+pub struct TestDatabase {
+    pub url: String,
+    backend: Backend,
+    name: String,
+}
+
+impl TestDatabase {
+    /// Creates the database; `None` for PostgreSQL when it is not configured.
+    pub async fn create(backend: Backend) -> Option<Self> {
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let pid = std::process::id();
+        match backend {
+            Backend::Sqlite => {
+                let path = std::env::temp_dir().join(format!("lotse-test-{pid}-{n}.db"));
+                let name = path.to_string_lossy().into_owned();
+                Some(Self {
+                    url: format!("sqlite://{name}?mode=rwc"),
+                    backend,
+                    name,
+                })
+            }
+            Backend::Postgres => {
+                let admin_url = std::env::var(POSTGRES_ENV).ok()?;
+                let admin = Database::connect(&admin_url).await.expect("connect to PostgreSQL");
+                sweep_stale_postgres(&admin).await;
+                let name = format!("lotse_test_{pid}_{n}");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
+                Some(Self {
+                    url: replace_db_name(&admin_url, &name),
+                    backend,
+                    name,
+                })
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        match self.backend {
+            Backend::Sqlite => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", self.name));
+                }
+            }
+            Backend::Postgres => {
+                let name = self.name.clone();
+                // Drop runs inside the test's runtime; a blocking thread with
+                // its own runtime does the async drop without nesting runtimes.
+                let _ = std::thread::spawn(move || {
+                    let Ok(admin_url) = std::env::var(POSTGRES_ENV) else { return };
+                    let Ok(rt) = tokio::runtime::Runtime::new() else { return };
+                    rt.block_on(async {
+                        if let Ok(admin) = Database::connect(&admin_url).await {
+                            let _ = admin
+                                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// Drops test databases left behind by earlier test processes that have exited
+/// (the shared per-process database cannot be dropped at exit).
+async fn sweep_stale_postgres(admin: &DatabaseConnection) {
+    static ONCE: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    ONCE.get_or_init(|| async {
+        let rows = admin
+            .query_all_raw(sea_orm::Statement::from_string(
+                admin.get_database_backend(),
+                "SELECT datname FROM pg_database WHERE datname LIKE 'lotse_test_%'",
+            ))
+            .await
+            .unwrap_or_default();
+        for row in rows {
+            let Ok(name) = row.try_get::<String>("", "datname") else { continue };
+            let pid = name.split('_').nth(2).and_then(|p| p.parse::<u32>().ok());
+            let alive = pid.is_some_and(|p| std::path::Path::new(&format!("/proc/{p}")).exists());
+            if !alive {
+                let _ = admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await;
+            }
+        }
+    })
+    .await;
+}
+
+fn replace_db_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let prefix = match base.rfind('/') {
+        Some(i) if i > "postgres://".len() => &base[..i],
+        _ => base,
+    };
+    match query {
+        Some(q) => format!("{prefix}/{name}?{q}"),
+        None => format!("{prefix}/{name}"),
+    }
+}
+
+fn settings(url: &str, seed: bool) -> Settings {
+    Settings {
+        addr: "127.0.0.1:0".into(),
+        database_url: url.into(),
+        public_url: None,
+        workers: Some(2),
+        db_max_connections: Some(4),
+        seed,
+    }
+}
+
+/// A running app plus a client for it.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    /// Only for private apps: a connection to arrange data with.
+    pub db: Option<DatabaseConnection>,
+    /// Only for private apps: keeps the database alive.
+    _database: Option<TestDatabase>,
+}
+
+struct Shared {
+    address: String,
+}
+
+fn shared_cell(backend: Backend) -> &'static OnceLock<Option<Shared>> {
+    static SQLITE: OnceLock<Option<Shared>> = OnceLock::new();
+    static POSTGRES: OnceLock<Option<Shared>> = OnceLock::new();
+    match backend {
+        Backend::Sqlite => &SQLITE,
+        Backend::Postgres => &POSTGRES,
+    }
+}
+
+impl TestApp {
+    /// The shared, seeded, read-only app of `backend` (started on first use in
+    /// a thread of its own, so it outlives each test's runtime); `None` when
+    /// the backend is not configured.
+    pub fn shared(backend: Backend) -> Option<TestApp> {
+        init_tracing();
+        let shared = shared_cell(backend).get_or_init(|| {
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                rt.block_on(async move {
+                    let Some(database) = TestDatabase::create(backend).await else {
+                        tx.send(None).expect("report");
+                        return;
+                    };
+                    let app = Application::build(settings(&database.url, true))
+                        .await
+                        .expect("build the shared app");
+                    tx.send(Some(app.port())).expect("report");
+                    let _keep = database;
+                    app.run_until_stopped().await.expect("serve");
+                });
+            });
+            rx.recv()
+                .expect("shared app thread")
+                .map(|port| Shared {
+                    address: format!("http://127.0.0.1:{port}"),
+                })
+        });
+        shared.as_ref().map(|s| TestApp {
+            address: s.address.clone(),
+            client: client(),
+
+            db: None,
+            _database: None,
+        })
+    }
+
+    /// A private app on a fresh database, seeded or empty, running in the
+    /// current test's runtime; `None` when the backend is not configured.
+    pub async fn private(backend: Backend, seed: bool) -> Option<TestApp> {
+        init_tracing();
+        let database = TestDatabase::create(backend).await?;
+        let app = Application::build(settings(&database.url, seed))
+            .await
+            .expect("build a private app");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let db = app.db().clone();
+        tokio::spawn(app.run_until_stopped());
+        Some(TestApp {
+            address,
+            client: client(),
+
+            db: Some(db),
+            _database: Some(database),
+        })
+    }
+
+    /// The private app's database connection.
+    pub fn db(&self) -> &DatabaseConnection {
+        self.db.as_ref().expect("only private apps expose their database")
+    }
+
+    /// GET `path` (relative to the app).
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// GET `path`, assert 200, return the JSON body.
+    pub async fn get_json(&self, path: &str) -> Value {
+        let response = self.get(path).await;
+        let status = response.status();
+        let body = response.text().await.expect("body");
+        assert_eq!(status, 200, "GET {path} → {status}: {body}");
+        serde_json::from_str(&body).expect("JSON body")
+    }
+
+    /// GET `path`, assert `status` and a problem+json body; return the body.
+    pub async fn get_problem(&self, path: &str, status: u16) -> Value {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), status, "GET {path}");
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert_eq!(content_type, "application/problem+json", "GET {path}");
+        let body: Value = response.json().await.expect("problem body");
+        assert_eq!(body["status"], status);
+        body
+    }
+
+    /// Every item of a list, following `next_cursor` with `limit`.
+    pub async fn collect_all(&self, path: &str, limit: u32) -> Vec<Value> {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let mut url = format!("{path}{sep}limit={limit}");
+        let mut items = Vec::new();
+        for _ in 0..10_000 {
+            let page = self.get_json(&url).await;
+            items.extend(page["items"].as_array().expect("items").iter().cloned());
+            match page["next_cursor"].as_str() {
+                Some(cursor) => url = format!("{path}{sep}limit={limit}&cursor={cursor}"),
+                None => return items,
+            }
+        }
+        panic!("pagination did not end");
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// Slugs of the items of a list body.
+pub fn slugs(body: &Value) -> Vec<String> {
+    body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["slug"].as_str().expect("slug").to_owned())
+        .collect()
+}
+
+/// Runs each named `async fn(TestApp)` on the shared app of every backend.
+#[macro_export]
+macro_rules! shared_tests {
+    ($($test:ident),+ $(,)?) => {$(
+        mod $test {
+            use $crate::helpers::{Backend, TestApp};
+
+            #[tokio::test]
+            async fn sqlite() {
+                let app = TestApp::shared(Backend::Sqlite).expect("SQLite is always available");
+                super::$test(app).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                match TestApp::shared(Backend::Postgres) {
+                    Some(app) => super::$test(app).await,
+                    None => eprintln!("skipped: {} is not set", $crate::helpers::POSTGRES_ENV),
+                }
+            }
+        }
+    )+};
+}
+
+/// Runs each named `async fn(TestApp)` on a private app (seeded) of every backend.
+#[macro_export]
+macro_rules! private_tests {
+    (seeded: $seed:expr; $($test:ident),+ $(,)?) => {$(
+        mod $test {
+            use $crate::helpers::{Backend, TestApp};
+
+            #[tokio::test]
+            async fn sqlite() {
+                let app = TestApp::private(Backend::Sqlite, $seed).await.expect("SQLite is always available");
+                super::$test(app).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                match TestApp::private(Backend::Postgres, $seed).await {
+                    Some(app) => super::$test(app).await,
+                    None => eprintln!("skipped: {} is not set", $crate::helpers::POSTGRES_ENV),
+                }
+            }
+        }
+    )+};
+}

@@ -1,0 +1,103 @@
+//! `lotse import`: idempotent, all or nothing, errors naming record and field.
+use lotse::error::AppError;
+use lotse::service::import::{SEED_JSON, import_json};
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+use crate::private_tests;
+
+private_tests!(seeded: true;
+    importing_the_seed_again_changes_nothing,
+    a_changed_record_is_updated_and_its_timestamp_moves,
+    a_bad_record_rejects_the_whole_file,
+    a_database_error_rolls_the_whole_import_back,
+);
+private_tests!(seeded: false; an_empty_database_can_be_filled_by_import);
+
+async fn importing_the_seed_again_changes_nothing(app: TestApp) {
+    let before = app.get_json("/api/v1/offers/tbs-beratung").await;
+    let report = import_json(app.db(), SEED_JSON).await.unwrap();
+    assert_eq!(report.changed(), 0, "{report:?}");
+    let again = import_json(app.db(), SEED_JSON).await.unwrap();
+    assert_eq!(again.changed(), 0);
+    assert_eq!(app.get_json("/api/v1/offers/tbs-beratung").await, before);
+}
+
+async fn a_changed_record_is_updated_and_its_timestamp_moves(app: TestApp) {
+    let before = app.get_json("/api/v1/offers/tbs-beratung").await;
+    let mut seed: Value = serde_json::from_str(SEED_JSON).unwrap();
+    let offers = seed["offers"].as_array_mut().unwrap();
+    let tbs = offers.iter_mut().find(|o| o["slug"] == "tbs-beratung").unwrap();
+    tbs["cost"] = json!("paid");
+    tbs["topics"] = json!(["mitbestimmung"]);
+    let dataset = json!({"offers": [tbs.clone()]});
+    let report = import_json(app.db(), &dataset.to_string()).await.unwrap();
+    assert_eq!(report.updated.get("offers"), Some(&1), "{report:?}");
+
+    let after = app.get_json("/api/v1/offers/tbs-beratung").await;
+    assert_eq!(after["cost"], "paid");
+    assert_eq!(after["topics"].as_array().unwrap().len(), 1);
+    assert_eq!(after["id"], before["id"], "ids never change");
+    assert_eq!(after["created_at"], before["created_at"]);
+    assert!(after["updated_at"].as_str() > before["updated_at"].as_str());
+    let since = before["updated_at"].as_str().unwrap().replace('+', "%2B");
+    let changed = app.get_json(&format!("/api/v1/offers?updated_since={since}&sort=updated_at")).await;
+    assert!(changed["items"].as_array().unwrap().iter().any(|o| o["slug"] == "tbs-beratung"));
+}
+
+async fn a_bad_record_rejects_the_whole_file(app: TestApp) {
+    let dataset = json!({
+        "partners": [{
+            "slug": "neuer-partner", "name": "Neuer Partner", "name_en": null, "short_name": null,
+            "kind": "other", "alliance_group": null, "alliance_member": false, "website": null,
+            "description_de": null, "description_en": null, "region": null,
+            "source": "test", "verified": false, "note": null
+        }],
+        "offers": [{
+            "slug": "kaputt", "title_de": "Kaputt", "title_en": null, "summary_de": "x", "summary_en": null,
+            "description_de": null, "description_en": null, "provider": "gibt-es-nicht",
+            "provider_note": null, "project": null, "kind": "consulting", "target_groups": ["sme"],
+            "topics": ["digitalisierung"], "regions": ["nordrhein-westfalen"], "cost": "free",
+            "valid_from": "2024-05-01", "valid_until": "2024-01-01", "application_deadline": null,
+            "url": null, "source": "test", "verified": false, "note": null
+        }]
+    });
+    let Err(AppError::InvalidData(errors)) = import_json(app.db(), &dataset.to_string()).await else {
+        panic!("expected the import to be rejected");
+    };
+    let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+    assert!(fields.contains(&"offers[0] (kaputt).provider"), "{fields:?}");
+    assert!(fields.contains(&"offers[0] (kaputt).valid_until"), "{fields:?}");
+    app.get_problem("/api/v1/partners/neuer-partner", 404).await;
+
+    // A wrong type is named by path too.
+    let Err(AppError::InvalidData(errors)) = import_json(app.db(), r#"{"offers": [{"slug": "x", "cost": 5}]}"#).await else {
+        panic!("expected a parse error");
+    };
+    assert!(errors[0].field.starts_with("offers[0] (x)"), "{errors:?}");
+}
+
+async fn a_database_error_rolls_the_whole_import_back(app: TestApp) {
+    // The second region reuses Bielefeld's official key: only the database's
+    // unique index can tell, halfway through the transaction.
+    let region = |slug: &str, ars: &str| {
+        json!({"slug": slug, "name": slug, "name_en": null, "kind": "municipality", "ars": ars,
+               "nuts": null, "parent": "bielefeld", "members": [], "source": "test",
+               "verified": false, "note": null})
+    };
+    let dataset = json!({"regions": [region("erste-gemeinde", "057110001"), region("zweite-gemeinde", "05711")]});
+    let err = import_json(app.db(), &dataset.to_string()).await.unwrap_err();
+    assert!(matches!(err, AppError::InvalidData(_)), "{err:?}");
+    assert!(err.field_errors()[0].field.contains("zweite-gemeinde"), "{err:?}");
+    app.get_problem("/api/v1/regions/erste-gemeinde", 404).await;
+}
+
+async fn an_empty_database_can_be_filled_by_import(app: TestApp) {
+    let root = app.get_json("/").await;
+    assert_eq!(root["counts"]["offers"], 0);
+    let report = import_json(app.db(), SEED_JSON).await.unwrap();
+    assert!(report.changed() > 100);
+    let root = app.get_json("/").await;
+    assert_eq!(root["counts"]["offers"], report.inserted["offers"]);
+    app.get_json("/api/v1/projects/arbeit-2020").await;
+}

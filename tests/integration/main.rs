@@ -1,0 +1,20 @@
+//! Integration tests: the real application, on port 0, driven over HTTP.
+//!
+//! Every test runs on SQLite, and again on PostgreSQL when
+//! `LOTSE_TEST_POSTGRES_URL` is set (CI sets it). Read-only tests share one
+//! seeded server per backend; tests that write get their own database.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod contracts;
+mod errors;
+mod import;
+mod lang;
+mod meta;
+mod offers;
+mod pagination;
+mod partners;
+mod projects;
+mod regions;
+mod topics_and_meetings;

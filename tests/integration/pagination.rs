@@ -1,0 +1,125 @@
+//! Keyset pagination: no duplicates, no gaps, stable while rows are inserted.
+use std::collections::HashSet;
+
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+use crate::{private_tests, shared_tests};
+
+shared_tests!(
+    paging_in_small_steps_returns_every_item_once_in_order,
+    link_header_points_to_the_next_page,
+    total_is_opt_in,
+    a_cursor_belongs_to_its_sort,
+);
+
+private_tests!(seeded: true; pages_stay_consistent_while_offers_are_inserted);
+
+fn ids(items: &[Value]) -> Vec<String> {
+    items.iter().map(|i| i["id"].as_str().unwrap().to_owned()).collect()
+}
+
+async fn paging_in_small_steps_returns_every_item_once_in_order(app: TestApp) {
+    for (list, sorts) in [
+        ("offers", &["title", "-title", "updated_at", "-created_at"][..]),
+        ("partners", &["name", "-updated_at"][..]),
+        ("regions", &["name", "-name", "created_at"][..]),
+        ("projects", &["name"][..]),
+        ("topics", &["label", "-label"][..]),
+        ("meetings", &["date", "-date"][..]),
+    ] {
+        for sort in sorts {
+            let path = format!("/api/v1/{list}?sort={sort}");
+            let whole = ids(&app.collect_all(&path, 100).await);
+            for limit in [1, 3, 7] {
+                let paged = ids(&app.collect_all(&path, limit).await);
+                assert_eq!(paged, whole, "{path} with limit {limit}");
+            }
+            let unique: HashSet<&String> = whole.iter().collect();
+            assert_eq!(unique.len(), whole.len(), "{path} repeats an item");
+        }
+    }
+    // Descending is the exact reverse of ascending for a unique sort key.
+    let up = ids(&app.collect_all("/api/v1/regions?sort=name", 100).await);
+    let mut down = ids(&app.collect_all("/api/v1/regions?sort=-name", 100).await);
+    down.reverse();
+    assert_eq!(up, down);
+}
+
+async fn link_header_points_to_the_next_page(app: TestApp) {
+    let first = app.get("/api/v1/offers?limit=2&kind=funding").await;
+    let link = first.headers()["link"].to_str().unwrap().to_owned();
+    let body: Value = first.json().await.unwrap();
+    let cursor = body["next_cursor"].as_str().unwrap();
+    assert!(link.ends_with("; rel=\"next\""), "{link}");
+    let url = link.trim_start_matches('<').split('>').next().unwrap();
+    assert!(url.contains("kind=funding") && url.contains("limit=2") && url.contains(cursor), "{url}");
+    let via_link: Value = app.client.get(url).send().await.unwrap().json().await.unwrap();
+    let via_cursor = app.get_json(&format!("/api/v1/offers?limit=2&kind=funding&cursor={cursor}")).await;
+    assert_eq!(via_link, via_cursor);
+    // The last page has no Link header and a null cursor.
+    let last = app.get("/api/v1/offers?limit=100").await;
+    assert!(last.headers().get("link").is_none());
+    let last: Value = last.json().await.unwrap();
+    assert!(last["next_cursor"].is_null());
+}
+
+async fn total_is_opt_in(app: TestApp) {
+    let without = app.get_json("/api/v1/offers?limit=1").await;
+    assert!(without.get("total").is_none());
+    let with = app.get_json("/api/v1/offers?limit=1&include_total=true&cost=free").await;
+    let all_free = app.collect_all("/api/v1/offers?cost=free", 100).await;
+    assert_eq!(with["total"], all_free.len());
+}
+
+async fn a_cursor_belongs_to_its_sort(app: TestApp) {
+    let page = app.get_json("/api/v1/offers?limit=1&sort=title").await;
+    let cursor = page["next_cursor"].as_str().unwrap();
+    let problem = app
+        .get_problem(&format!("/api/v1/offers?limit=1&sort=-title&cursor={cursor}"), 400)
+        .await;
+    assert_eq!(problem["errors"][0]["field"], "cursor");
+}
+
+fn new_offer(slug: &str, title: &str) -> Value {
+    json!({
+        "slug": slug, "title_de": title, "title_en": null,
+        "summary_de": "Testangebot.", "summary_en": null,
+        "description_de": null, "description_en": null,
+        "provider": "mags", "provider_note": null, "project": null,
+        "kind": "consulting", "target_groups": ["sme"], "topics": ["digitalisierung"],
+        "regions": ["nordrhein-westfalen"], "cost": "free",
+        "valid_from": null, "valid_until": null, "application_deadline": null,
+        "url": null, "source": "test", "verified": false, "note": null
+    })
+}
+
+async fn pages_stay_consistent_while_offers_are_inserted(app: TestApp) {
+    let before = ids(&app.collect_all("/api/v1/offers", 100).await);
+    let first = app.get_json("/api/v1/offers?limit=5").await;
+    let mut seen = ids(first["items"].as_array().unwrap());
+    let mut cursor = first["next_cursor"].as_str().map(str::to_owned);
+
+    // Rows that sort before the cursor, and after it, arrive mid-way.
+    let dataset = json!({"offers": [
+        new_offer("aaa-vor-dem-cursor", "AAA vor dem Cursor"),
+        new_offer("zzz-nach-dem-cursor", "zzz nach dem Cursor"),
+    ]});
+    let report = lotse::service::import::import_json(app.db(), &dataset.to_string()).await.unwrap();
+    assert_eq!(report.changed(), 2);
+
+    while let Some(c) = cursor {
+        let page = app.get_json(&format!("/api/v1/offers?limit=5&cursor={c}")).await;
+        seen.extend(ids(page["items"].as_array().unwrap()));
+        cursor = page["next_cursor"].as_str().map(str::to_owned);
+    }
+    let unique: HashSet<&String> = seen.iter().collect();
+    assert_eq!(unique.len(), seen.len(), "an item was returned twice");
+    for id in &before {
+        assert!(seen.contains(id), "item {id} was skipped");
+    }
+    let early = app.get_json("/api/v1/offers/aaa-vor-dem-cursor").await["id"].as_str().unwrap().to_owned();
+    let late = app.get_json("/api/v1/offers/zzz-nach-dem-cursor").await["id"].as_str().unwrap().to_owned();
+    assert!(!seen.contains(&early), "a row inserted before the cursor cannot appear on later pages");
+    assert!(seen.contains(&late), "a row inserted after the cursor appears on a later page");
+}
