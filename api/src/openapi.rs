@@ -27,6 +27,17 @@ Attribution: Land Nordrhein-Westfalen (press release of 2016-11-21) and the sour
 record's `source` field.",
         license(name = "EUPL-1.2 (code); data: dl-de/by-2-0", identifier = "EUPL-1.2"),
     ),
+    components(schemas(
+        crate::vocab::Lang,
+        crate::vocab::PartnerKind,
+        crate::vocab::AllianceGroup,
+        crate::vocab::RegionKind,
+        crate::vocab::ProjectKind,
+        crate::vocab::ProjectStatus,
+        crate::vocab::OfferKind,
+        crate::vocab::TargetGroup,
+        crate::vocab::Cost,
+    )),
     tags(
         (name = tags::META, description = "Service root, liveness and readiness."),
         (name = tags::PARTNERS, description = "Organisations: ministries, unions, chambers, universities, companies, clusters."),

@@ -6,10 +6,14 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_web::dev::Server;
-use actix_web::{App, HttpServer, web};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::{self, Next};
+use actix_web::{App, HttpMessage, HttpServer, web};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::DatabaseConnection;
+use tracing_actix_web::RequestId;
 use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
@@ -96,6 +100,8 @@ pub fn run(
         app.route("/docs", web::get().to(rest::docs_redirect))
             .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api.clone()))
             .default_service(web::to(rest::no_route))
+            // Inside TracingLogger, which assigns the id this copies out.
+            .wrap(middleware::from_fn(request_id_header))
             .wrap(TracingLogger::default())
     })
     .listen(listener)?;
@@ -103,4 +109,20 @@ pub fn run(
         server = server.workers(workers);
     }
     Ok(server.run())
+}
+
+/// Echoes the request id of the tracing span as `X-Request-Id`, so a client
+/// can quote it and an operator can find the request's log lines.
+async fn request_id_header(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let id = req.extensions().get::<RequestId>().copied();
+    let mut response = next.call(req).await?;
+    if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id.to_string()).ok()) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), value);
+    }
+    Ok(response)
 }

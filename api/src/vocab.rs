@@ -18,8 +18,12 @@ macro_rules! vocabulary {
             Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
             serde::Serialize, serde::Deserialize, utoipa::ToSchema,
         )]
+        // `rename_all` rather than a per-variant `rename = $text`: utoipa cannot
+        // read a literal that passed through macro_rules, and would document the
+        // Rust variant names. A unit test checks both spellings agree.
+        #[serde(rename_all = "snake_case")]
         pub enum $name {
-            $( $(#[$vmeta])* #[serde(rename = $text)] $variant ),+
+            $( $(#[$vmeta])* $variant ),+
         }
 
         impl $name {
@@ -242,6 +246,28 @@ mod tests {
             err.contains("`gratis`") && err.contains("free, subsidised, paid, unknown"),
             "{err}"
         );
+    }
+
+    fn serde_matches_as_str<T: serde::Serialize + Copy>(all: &[T], as_str: fn(T) -> &'static str) {
+        for value in all {
+            assert_eq!(serde_json::to_value(value).unwrap(), as_str(*value));
+        }
+    }
+
+    #[test]
+    fn serialised_names_are_the_stored_names() {
+        serde_matches_as_str(PartnerKind::ALL, PartnerKind::as_str);
+        serde_matches_as_str(AllianceGroup::ALL, AllianceGroup::as_str);
+        serde_matches_as_str(RegionKind::ALL, RegionKind::as_str);
+        serde_matches_as_str(ProjectKind::ALL, ProjectKind::as_str);
+        serde_matches_as_str(ProjectStatus::ALL, ProjectStatus::as_str);
+        serde_matches_as_str(ParticipantRole::ALL, ParticipantRole::as_str);
+        serde_matches_as_str(OfferKind::ALL, OfferKind::as_str);
+        serde_matches_as_str(TargetGroup::ALL, TargetGroup::as_str);
+        serde_matches_as_str(Cost::ALL, Cost::as_str);
+        serde_matches_as_str(ContactKind::ALL, ContactKind::as_str);
+        serde_matches_as_str(MeetingRole::ALL, MeetingRole::as_str);
+        serde_matches_as_str(Lang::ALL, Lang::as_str);
     }
 
     #[test]

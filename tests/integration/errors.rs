@@ -10,7 +10,9 @@ shared_tests!(
     several_errors_are_reported_together,
 );
 
-const LISTS: [&str; 6] = ["partners", "regions", "topics", "projects", "offers", "meetings"];
+const LISTS: [&str; 6] = [
+    "partners", "regions", "topics", "projects", "offers", "meetings",
+];
 
 fn fields(problem: &serde_json::Value) -> Vec<String> {
     problem["errors"]
@@ -23,12 +25,16 @@ fn fields(problem: &serde_json::Value) -> Vec<String> {
 
 async fn unknown_parameters_are_rejected_on_every_endpoint(app: TestApp) {
     for list in LISTS {
-        let problem = app.get_problem(&format!("/api/v1/{list}?nosuch=1"), 400).await;
+        let problem = app
+            .get_problem(&format!("/api/v1/{list}?nosuch=1"), 400)
+            .await;
         assert_eq!(problem["code"], "invalid_parameter");
         assert_eq!(fields(&problem), ["nosuch"], "{list}");
         assert!(problem["detail"].as_str().unwrap().contains("nosuch"));
     }
-    let problem = app.get_problem("/api/v1/offers/tbs-beratung?limit=5", 400).await;
+    let problem = app
+        .get_problem("/api/v1/offers/tbs-beratung?limit=5", 400)
+        .await;
     assert_eq!(fields(&problem), ["limit"]);
     app.get_problem("/?x=1", 400).await;
 }
@@ -53,13 +59,19 @@ async fn bad_values_name_their_parameter(app: TestApp) {
         ("topic=a&topic=b", "topic"),
         ("q=", "q"),
     ] {
-        let problem = app.get_problem(&format!("/api/v1/offers?{query}"), 400).await;
+        let problem = app
+            .get_problem(&format!("/api/v1/offers?{query}"), 400)
+            .await;
         assert_eq!(fields(&problem), [field], "{query}");
     }
     let long = "x".repeat(201);
-    let problem = app.get_problem(&format!("/api/v1/offers?q={long}"), 400).await;
+    let problem = app
+        .get_problem(&format!("/api/v1/offers?q={long}"), 400)
+        .await;
     assert_eq!(fields(&problem), ["q"]);
-    let problem = app.get_problem("/api/v1/partners?alliance_member=maybe", 400).await;
+    let problem = app
+        .get_problem("/api/v1/partners?alliance_member=maybe", 400)
+        .await;
     assert_eq!(fields(&problem), ["alliance_member"]);
     let problem = app.get_problem("/api/v1/projects?status=done", 400).await;
     assert_eq!(fields(&problem), ["status"]);
@@ -80,7 +92,13 @@ async fn unknown_keys_in_filters_are_rejected(app: TestApp) {
     ] {
         let problem = app.get_problem(path, 400).await;
         assert_eq!(fields(&problem), [field], "{path}");
-        assert!(problem["errors"][0]["message"].as_str().unwrap().contains("nosuch") || field == "region");
+        assert!(
+            problem["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("nosuch")
+                || field == "region"
+        );
     }
 }
 
@@ -89,12 +107,18 @@ async fn unknown_items_are_404(app: TestApp) {
         let problem = app.get_problem(&format!("/api/v1/{list}/nope"), 404).await;
         assert_eq!(problem["code"], "not_found");
         assert!(problem["detail"].as_str().unwrap().contains("nope"));
-        app.get_problem(&format!("/api/v1/{list}/00000000-0000-0000-0000-000000000000"), 404).await;
+        app.get_problem(
+            &format!("/api/v1/{list}/00000000-0000-0000-0000-000000000000"),
+            404,
+        )
+        .await;
     }
 }
 
 async fn several_errors_are_reported_together(app: TestApp) {
-    let problem = app.get_problem("/api/v1/offers?limit=1000&nosuch=1&cost=x", 400).await;
+    let problem = app
+        .get_problem("/api/v1/offers?limit=1000&nosuch=1&cost=x", 400)
+        .await;
     let mut got = fields(&problem);
     got.sort();
     assert_eq!(got, ["cost", "limit", "nosuch"]);

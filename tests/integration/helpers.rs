@@ -53,7 +53,9 @@ impl TestDatabase {
             }
             Backend::Postgres => {
                 let admin_url = std::env::var(POSTGRES_ENV).ok()?;
-                let admin = Database::connect(&admin_url).await.expect("connect to PostgreSQL");
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .expect("connect to PostgreSQL");
                 sweep_stale_postgres(&admin).await;
                 let name = format!("lotse_test_{pid}_{n}");
                 admin
@@ -83,12 +85,18 @@ impl Drop for TestDatabase {
                 // Drop runs inside the test's runtime; a blocking thread with
                 // its own runtime does the async drop without nesting runtimes.
                 let _ = std::thread::spawn(move || {
-                    let Ok(admin_url) = std::env::var(POSTGRES_ENV) else { return };
-                    let Ok(rt) = tokio::runtime::Runtime::new() else { return };
+                    let Ok(admin_url) = std::env::var(POSTGRES_ENV) else {
+                        return;
+                    };
+                    let Ok(rt) = tokio::runtime::Runtime::new() else {
+                        return;
+                    };
                     rt.block_on(async {
                         if let Ok(admin) = Database::connect(&admin_url).await {
                             let _ = admin
-                                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .execute_unprepared(&format!(
+                                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                                ))
                                 .await;
                         }
                     });
@@ -112,7 +120,9 @@ async fn sweep_stale_postgres(admin: &DatabaseConnection) {
             .await
             .unwrap_or_default();
         for row in rows {
-            let Ok(name) = row.try_get::<String>("", "datname") else { continue };
+            let Ok(name) = row.try_get::<String>("", "datname") else {
+                continue;
+            };
             let pid = name.split('_').nth(2).and_then(|p| p.parse::<u32>().ok());
             let alive = pid.is_some_and(|p| std::path::Path::new(&format!("/proc/{p}")).exists());
             if !alive {
@@ -201,11 +211,9 @@ impl TestApp {
                     app.run_until_stopped().await.expect("serve");
                 });
             });
-            rx.recv()
-                .expect("shared app thread")
-                .map(|port| Shared {
-                    address: format!("http://127.0.0.1:{port}"),
-                })
+            rx.recv().expect("shared app thread").map(|port| Shared {
+                address: format!("http://127.0.0.1:{port}"),
+            })
         });
         shared.as_ref().map(|s| TestApp {
             address: s.address.clone(),
@@ -238,7 +246,9 @@ impl TestApp {
 
     /// The private app's database connection.
     pub fn db(&self) -> &DatabaseConnection {
-        self.db.as_ref().expect("only private apps expose their database")
+        self.db
+            .as_ref()
+            .expect("only private apps expose their database")
     }
 
     /// GET `path` (relative to the app).

@@ -27,7 +27,10 @@ async fn a_changed_record_is_updated_and_its_timestamp_moves(app: TestApp) {
     let before = app.get_json("/api/v1/offers/tbs-beratung").await;
     let mut seed: Value = serde_json::from_str(SEED_JSON).unwrap();
     let offers = seed["offers"].as_array_mut().unwrap();
-    let tbs = offers.iter_mut().find(|o| o["slug"] == "tbs-beratung").unwrap();
+    let tbs = offers
+        .iter_mut()
+        .find(|o| o["slug"] == "tbs-beratung")
+        .unwrap();
     tbs["cost"] = json!("paid");
     tbs["topics"] = json!(["mitbestimmung"]);
     let dataset = json!({"offers": [tbs.clone()]});
@@ -41,8 +44,18 @@ async fn a_changed_record_is_updated_and_its_timestamp_moves(app: TestApp) {
     assert_eq!(after["created_at"], before["created_at"]);
     assert!(after["updated_at"].as_str() > before["updated_at"].as_str());
     let since = before["updated_at"].as_str().unwrap().replace('+', "%2B");
-    let changed = app.get_json(&format!("/api/v1/offers?updated_since={since}&sort=updated_at")).await;
-    assert!(changed["items"].as_array().unwrap().iter().any(|o| o["slug"] == "tbs-beratung"));
+    let changed = app
+        .get_json(&format!(
+            "/api/v1/offers?updated_since={since}&sort=updated_at"
+        ))
+        .await;
+    assert!(
+        changed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["slug"] == "tbs-beratung")
+    );
 }
 
 async fn a_bad_record_rejects_the_whole_file(app: TestApp) {
@@ -62,16 +75,25 @@ async fn a_bad_record_rejects_the_whole_file(app: TestApp) {
             "url": null, "source": "test", "verified": false, "note": null
         }]
     });
-    let Err(AppError::InvalidData(errors)) = import_json(app.db(), &dataset.to_string()).await else {
+    let Err(AppError::InvalidData(errors)) = import_json(app.db(), &dataset.to_string()).await
+    else {
         panic!("expected the import to be rejected");
     };
     let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-    assert!(fields.contains(&"offers[0] (kaputt).provider"), "{fields:?}");
-    assert!(fields.contains(&"offers[0] (kaputt).valid_until"), "{fields:?}");
+    assert!(
+        fields.contains(&"offers[0] (kaputt).provider"),
+        "{fields:?}"
+    );
+    assert!(
+        fields.contains(&"offers[0] (kaputt).valid_until"),
+        "{fields:?}"
+    );
     app.get_problem("/api/v1/partners/neuer-partner", 404).await;
 
     // A wrong type is named by path too.
-    let Err(AppError::InvalidData(errors)) = import_json(app.db(), r#"{"offers": [{"slug": "x", "cost": 5}]}"#).await else {
+    let Err(AppError::InvalidData(errors)) =
+        import_json(app.db(), r#"{"offers": [{"slug": "x", "cost": 5}]}"#).await
+    else {
         panic!("expected a parse error");
     };
     assert!(errors[0].field.starts_with("offers[0] (x)"), "{errors:?}");
@@ -86,9 +108,14 @@ async fn a_database_error_rolls_the_whole_import_back(app: TestApp) {
                "verified": false, "note": null})
     };
     let dataset = json!({"regions": [region("erste-gemeinde", "057110001"), region("zweite-gemeinde", "05711")]});
-    let err = import_json(app.db(), &dataset.to_string()).await.unwrap_err();
+    let err = import_json(app.db(), &dataset.to_string())
+        .await
+        .unwrap_err();
     assert!(matches!(err, AppError::InvalidData(_)), "{err:?}");
-    assert!(err.field_errors()[0].field.contains("zweite-gemeinde"), "{err:?}");
+    assert!(
+        err.field_errors()[0].field.contains("zweite-gemeinde"),
+        "{err:?}"
+    );
     app.get_problem("/api/v1/regions/erste-gemeinde", 404).await;
 }
 

@@ -30,7 +30,10 @@ async fn english_is_chosen_by_parameter_or_header_with_german_fallback(app: Test
     // The parameter wins over the header.
     let forced = app
         .client
-        .get(format!("{}/api/v1/topics/digitalisierung?lang=de", app.address))
+        .get(format!(
+            "{}/api/v1/topics/digitalisierung?lang=de",
+            app.address
+        ))
         .header("Accept-Language", "en")
         .send()
         .await
@@ -38,8 +41,19 @@ async fn english_is_chosen_by_parameter_or_header_with_german_fallback(app: Test
     assert_eq!(forced.headers()["content-language"], "de");
 
     // Fallback: a region without an English name keeps its German one.
-    let region = app.get_json("/api/v1/regions/kreis-guetersloh?lang=en").await;
+    let region = app
+        .get_json("/api/v1/regions/kreis-guetersloh?lang=en")
+        .await;
     assert_eq!(region["name"], "Kreis Gütersloh");
-    let offers = app.get_json("/api/v1/offers?lang=en&provider=tbs-nrw&sort=title").await;
-    assert!(offers["items"][0]["title"].as_str().unwrap().contains("TBS advice"), "{}", offers["items"][0]["title"]);
+    let offers = app
+        .get_json("/api/v1/offers?lang=en&provider=tbs-nrw&sort=title")
+        .await;
+    assert!(
+        offers["items"][0]["title"]
+            .as_str()
+            .unwrap()
+            .contains("TBS advice"),
+        "{}",
+        offers["items"][0]["title"]
+    );
 }

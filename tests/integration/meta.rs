@@ -25,8 +25,13 @@ async fn ready_reports_the_database(app: TestApp) {
 async fn root_counts_match_the_lists(app: TestApp) {
     let root = app.get_json("/").await;
     assert_eq!(root["name"], "Lotse");
-    assert_eq!(root["license"], "Datenlizenz Deutschland – Namensnennung 2.0");
-    for collection in ["partners", "regions", "topics", "projects", "offers", "meetings"] {
+    assert_eq!(
+        root["license"],
+        "Datenlizenz Deutschland – Namensnennung 2.0"
+    );
+    for collection in [
+        "partners", "regions", "topics", "projects", "offers", "meetings",
+    ] {
         let all = app.collect_all(&format!("/api/v1/{collection}"), 100).await;
         assert_eq!(
             root["counts"][collection].as_u64(),
@@ -49,18 +54,34 @@ async fn docs_are_served_without_internet(app: TestApp) {
     let html = page.text().await.unwrap();
     assert!(html.contains("swagger-ui"), "{html}");
     // Every asset the page loads is served by us (vendored), none from a CDN.
-    assert!(!html.contains("://"), "the page must not load remote assets: {html}");
-    for asset in ["swagger-ui.css", "swagger-ui-bundle.js", "swagger-initializer.js"] {
+    assert!(
+        !html.contains("://"),
+        "the page must not load remote assets: {html}"
+    );
+    for asset in [
+        "swagger-ui.css",
+        "swagger-ui-bundle.js",
+        "swagger-initializer.js",
+    ] {
         let response = app.get(&format!("/docs/{asset}")).await;
         assert_eq!(response.status(), 200, "{asset}");
     }
-    let init = app.get("/docs/swagger-initializer.js").await.text().await.unwrap();
+    let init = app
+        .get("/docs/swagger-initializer.js")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(init.contains("/openapi.json"), "{init}");
 }
 
 async fn openapi_is_3_1_and_documents_every_route(app: TestApp) {
     let doc = app.get_json("/openapi.json").await;
-    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc["openapi"]);
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
     let paths = doc["paths"].as_object().unwrap();
     for path in [
         "/",
@@ -82,8 +103,14 @@ async fn openapi_is_3_1_and_documents_every_route(app: TestApp) {
         let op = &paths
             .get(path)
             .unwrap_or_else(|| panic!("{path} is not documented"))["get"];
-        assert!(op["description"].is_string() || op["summary"].is_string(), "{path} has no description");
-        assert!(op["responses"]["200"].is_object(), "{path} has no 200 response");
+        assert!(
+            op["description"].is_string() || op["summary"].is_string(),
+            "{path} has no description"
+        );
+        assert!(
+            op["responses"]["200"].is_object(),
+            "{path} has no 200 response"
+        );
     }
     let offer_params: Vec<&str> = paths["/api/v1/offers"]["get"]["parameters"]
         .as_array()
@@ -92,10 +119,26 @@ async fn openapi_is_3_1_and_documents_every_route(app: TestApp) {
         .map(|p| p["name"].as_str().unwrap())
         .collect();
     for name in [
-        "topic", "region", "target_group", "kind", "cost", "provider", "project", "open_on", "q",
-        "updated_since", "limit", "cursor", "include_total", "sort", "lang",
+        "topic",
+        "region",
+        "target_group",
+        "kind",
+        "cost",
+        "provider",
+        "project",
+        "open_on",
+        "q",
+        "updated_since",
+        "limit",
+        "cursor",
+        "include_total",
+        "sort",
+        "lang",
     ] {
-        assert!(offer_params.contains(&name), "offers list does not document `{name}`");
+        assert!(
+            offer_params.contains(&name),
+            "offers list does not document `{name}`"
+        );
     }
     assert!(doc["components"]["schemas"]["Problem"].is_object());
 }
@@ -110,5 +153,132 @@ async fn unknown_routes_are_404_problems(app: TestApp) {
         .await
         .unwrap();
     assert!(response.status().is_client_error(), "{}", response.status());
-    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+}
+
+crate::private_tests!(seeded: false; ready_is_503_when_the_database_is_gone);
+
+async fn ready_is_503_when_the_database_is_gone(app: TestApp) {
+    let response = app.get("/health").await;
+    assert!(
+        response.headers().get("x-request-id").is_some(),
+        "every response carries a request id"
+    );
+    app.get_json("/ready").await;
+    // Closing the app's pool stands in for a database that went away.
+    app.db().close_by_ref().await.unwrap();
+    let problem = app.get_problem("/ready", 503).await;
+    assert_eq!(problem["code"], "unavailable");
+    // Liveness does not depend on the database.
+    app.get_json("/health").await;
+}
+
+/// The browser to render `/docs/` with: `LOTSE_TEST_CHROMIUM`, else Debian's chromium.
+fn chromium() -> Option<std::path::PathBuf> {
+    if let Some(path) = std::env::var_os("LOTSE_TEST_CHROMIUM") {
+        return Some(path.into());
+    }
+    [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]
+    .into_iter()
+    .map(std::path::PathBuf::from)
+    .find(|p| p.exists())
+}
+
+/// Swagger UI renders the API in a headless browser that can reach nothing
+/// but this server: every asset is served by the app itself.
+#[tokio::test]
+async fn docs_render_in_a_headless_browser_without_network() {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install chromium (see .ci/run)"
+        );
+        eprintln!("skipped: no chromium; set LOTSE_TEST_CHROMIUM or install Debian's chromium");
+        return;
+    };
+    let app = TestApp::shared(crate::helpers::Backend::Sqlite).unwrap();
+    let profile = std::env::temp_dir().join(format!("lotse-chromium-{}", std::process::id()));
+    let output = tokio::process::Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            // "Network off": no host name resolves, except this server's address.
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+            "--virtual-time-budget=15000",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("{}/docs/", app.address))
+        .output()
+        .await
+        .expect("run chromium");
+    let _ = std::fs::remove_dir_all(&profile);
+    let dom = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        dom.contains("Lotse – Wirtschaft und Arbeit 4.0"),
+        "Swagger UI did not render the API title; stderr: {}\nDOM: {dom}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(dom.contains("/api/v1/offers"), "the operations are listed");
+    assert!(dom.contains("opblock"), "operation blocks are rendered");
+}
+
+/// The served document passes an independent OpenAPI 3.1 validator
+/// (the Python `openapi-spec-validator`, installed by `.ci/run`).
+#[tokio::test]
+async fn openapi_passes_an_independent_3_1_validator() {
+    use std::io::Write;
+    let available = std::process::Command::new("python3")
+        .args(["-c", "import openapi_spec_validator"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !available {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install openapi-spec-validator (see .ci/run)"
+        );
+        eprintln!("skipped: pip install openapi-spec-validator");
+        return;
+    }
+    let app = TestApp::shared(crate::helpers::Backend::Sqlite).unwrap();
+    let document = app.get("/openapi.json").await.text().await.unwrap();
+    let mut child = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import json, sys\n\
+             from openapi_spec_validator import validate\n\
+             from openapi_spec_validator.versions.shortcuts import get_spec_version\n\
+             d = json.load(sys.stdin)\n\
+             assert str(get_spec_version(d)) == 'OpenAPIV3.1', get_spec_version(d)\n\
+             validate(d)",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(document.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "/openapi.json is not valid OpenAPI 3.1: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

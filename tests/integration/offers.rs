@@ -22,52 +22,118 @@ fn items(body: &Value) -> &Vec<Value> {
 
 async fn bielefeld_finds_local_owl_nrw_and_nationwide_offers(app: TestApp) {
     for key in ["05711", "bielefeld", "DEA41"] {
-        let found = slugs(&app.get_json(&format!("/api/v1/offers?region={key}&limit=100")).await);
-        for expected in ["its-owl-transferprojekte", "tbs-beratung", "go-digital", "mittelstand-digital-zentrum-ruhr-owl"] {
-            assert!(found.contains(&expected.to_owned()), "{key}: {expected} missing from {found:?}");
+        let found = slugs(
+            &app.get_json(&format!("/api/v1/offers?region={key}&limit=100"))
+                .await,
+        );
+        for expected in [
+            "its-owl-transferprojekte",
+            "tbs-beratung",
+            "go-digital",
+            "mittelstand-digital-zentrum-ruhr-owl",
+        ] {
+            assert!(
+                found.contains(&expected.to_owned()),
+                "{key}: {expected} missing from {found:?}"
+            );
         }
         for unexpected in ["kompetenzzentrum-siegen", "indieregionruhr40"] {
-            assert!(!found.contains(&unexpected.to_owned()), "{key}: {unexpected} does not serve Bielefeld");
+            assert!(
+                !found.contains(&unexpected.to_owned()),
+                "{key}: {unexpected} does not serve Bielefeld"
+            );
         }
     }
 }
 
 async fn a_region_also_finds_offers_inside_it(app: TestApp) {
     // Dortmund is in the Metropole Ruhr: the Ruhr network serves it.
-    let ruhr = slugs(&app.get_json("/api/v1/offers?region=metropole-ruhr&limit=100").await);
+    let ruhr = slugs(
+        &app.get_json("/api/v1/offers?region=metropole-ruhr&limit=100")
+            .await,
+    );
     assert!(ruhr.contains(&"indieregionruhr40".to_owned()), "{ruhr:?}");
-    assert!(!ruhr.contains(&"its-owl-transfertag".to_owned()), "{ruhr:?}");
+    assert!(
+        !ruhr.contains(&"its-owl-transfertag".to_owned()),
+        "{ruhr:?}"
+    );
     // OWL is exactly the Regierungsbezirk Detmold: asking for Detmold finds OWL offers.
     let detmold = slugs(&app.get_json("/api/v1/offers?region=057&limit=100").await);
-    assert!(detmold.contains(&"its-owl-transfertag".to_owned()), "{detmold:?}");
-    let swf = slugs(&app.get_json("/api/v1/offers?region=suedwestfalen,05711&limit=100").await);
-    assert!(swf.contains(&"kompetenzzentrum-siegen".to_owned()) && swf.contains(&"its-owl-transfertag".to_owned()));
+    assert!(
+        detmold.contains(&"its-owl-transfertag".to_owned()),
+        "{detmold:?}"
+    );
+    let swf = slugs(
+        &app.get_json("/api/v1/offers?region=suedwestfalen,05711&limit=100")
+            .await,
+    );
+    assert!(
+        swf.contains(&"kompetenzzentrum-siegen".to_owned())
+            && swf.contains(&"its-owl-transfertag".to_owned())
+    );
 }
 
 async fn topic_filter_includes_narrower_topics(app: TestApp) {
-    let body = app.get_json("/api/v1/offers?topic=industrie-40&limit=100").await;
+    let body = app
+        .get_json("/api/v1/offers?topic=industrie-40&limit=100")
+        .await;
     assert!(!items(&body).is_empty());
     for offer in items(&body) {
-        let topics: Vec<&str> = offer["topics"].as_array().unwrap().iter().map(|t| t["slug"].as_str().unwrap()).collect();
-        assert!(topics.contains(&"industrie-40"), "{}: {topics:?}", offer["slug"]);
+        let topics: Vec<&str> = offer["topics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["slug"].as_str().unwrap())
+            .collect();
+        assert!(
+            topics.contains(&"industrie-40"),
+            "{}: {topics:?}",
+            offer["slug"]
+        );
     }
     // `digitalisierung` is the parent of industrie-40 and arbeit-40.
-    let broad = slugs(&app.get_json("/api/v1/offers?topic=digitalisierung&limit=100").await);
+    let broad = slugs(
+        &app.get_json("/api/v1/offers?topic=digitalisierung&limit=100")
+            .await,
+    );
     let narrow = slugs(&body);
-    assert!(narrow.iter().all(|s| broad.contains(s)), "broad {broad:?} ⊇ narrow {narrow:?}");
-    assert!(broad.contains(&"transformation-gestalten".to_owned()), "tagged arbeit-40 only: {broad:?}");
+    assert!(
+        narrow.iter().all(|s| broad.contains(s)),
+        "broad {broad:?} ⊇ narrow {narrow:?}"
+    );
+    assert!(
+        broad.contains(&"transformation-gestalten".to_owned()),
+        "tagged arbeit-40 only: {broad:?}"
+    );
 }
 
 async fn target_group_kind_and_cost_filters(app: TestApp) {
-    let wc = app.get_json("/api/v1/offers?target_group=works_council&limit=100").await;
+    let wc = app
+        .get_json("/api/v1/offers?target_group=works_council&limit=100")
+        .await;
     let wc_slugs = slugs(&wc);
-    for expected in ["tbs-beratung", "arbeit-2020-begleitung", "ideenlandkarte-40"] {
+    for expected in [
+        "tbs-beratung",
+        "arbeit-2020-begleitung",
+        "ideenlandkarte-40",
+    ] {
         assert!(wc_slugs.contains(&expected.to_owned()), "{wc_slugs:?}");
     }
-    assert!(items(&wc).iter().all(|o| o["target_groups"].as_array().unwrap().contains(&Value::from("works_council"))));
+    assert!(items(&wc).iter().all(|o| {
+        o["target_groups"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("works_council"))
+    }));
 
-    let kinds = app.get_json("/api/v1/offers?kind=funding,training&limit=100").await;
-    assert!(items(&kinds).iter().all(|o| o["kind"] == "funding" || o["kind"] == "training"));
+    let kinds = app
+        .get_json("/api/v1/offers?kind=funding,training&limit=100")
+        .await;
+    assert!(
+        items(&kinds)
+            .iter()
+            .all(|o| o["kind"] == "funding" || o["kind"] == "training")
+    );
     assert!(items(&kinds).iter().any(|o| o["kind"] == "training"));
     assert!(items(&kinds).iter().any(|o| o["kind"] == "funding"));
 
@@ -80,8 +146,14 @@ async fn provider_and_project_filters_accept_slugs_and_ids(app: TestApp) {
     let mut tbs = slugs(&app.get_json("/api/v1/offers?provider=tbs-nrw").await);
     tbs.sort();
     assert_eq!(tbs, ["tbs-beratung", "transformation-gestalten"]);
-    let tbs_id = app.get_json("/api/v1/partners/tbs-nrw").await["id"].as_str().unwrap().to_owned();
-    let mut by_id = slugs(&app.get_json(&format!("/api/v1/offers?provider={tbs_id}")).await);
+    let tbs_id = app.get_json("/api/v1/partners/tbs-nrw").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut by_id = slugs(
+        &app.get_json(&format!("/api/v1/offers?provider={tbs_id}"))
+            .await,
+    );
     by_id.sort();
     assert_eq!(by_id, tbs);
 
@@ -91,49 +163,95 @@ async fn provider_and_project_filters_accept_slugs_and_ids(app: TestApp) {
 }
 
 async fn open_on_leaves_out_ended_offers(app: TestApp) {
-    let in_2023 = slugs(&app.get_json("/api/v1/offers?open_on=2023-06-01&limit=100").await);
+    let in_2023 = slugs(
+        &app.get_json("/api/v1/offers?open_on=2023-06-01&limit=100")
+            .await,
+    );
     assert!(in_2023.contains(&"potentialberatung".to_owned()));
-    assert!(!in_2023.contains(&"transformation-gestalten".to_owned()), "ended 2023-03-31");
-    assert!(!in_2023.contains(&"digital-in-nrw".to_owned()), "ended 2020-12-31");
-    let in_2024 = slugs(&app.get_json("/api/v1/offers?open_on=2024-01-01&limit=100").await);
-    assert!(!in_2024.contains(&"potentialberatung".to_owned()), "ended 2023-12-31");
+    assert!(
+        !in_2023.contains(&"transformation-gestalten".to_owned()),
+        "ended 2023-03-31"
+    );
+    assert!(
+        !in_2023.contains(&"digital-in-nrw".to_owned()),
+        "ended 2020-12-31"
+    );
+    let in_2024 = slugs(
+        &app.get_json("/api/v1/offers?open_on=2024-01-01&limit=100")
+            .await,
+    );
+    assert!(
+        !in_2024.contains(&"potentialberatung".to_owned()),
+        "ended 2023-12-31"
+    );
     assert!(in_2024.contains(&"tbs-beratung".to_owned()), "open-ended");
-    let in_2022 = slugs(&app.get_json("/api/v1/offers?open_on=2022-06-30&limit=100").await);
-    assert!(!in_2022.contains(&"transformationsberatung".to_owned()), "starts 2022-07-01");
+    let in_2022 = slugs(
+        &app.get_json("/api/v1/offers?open_on=2022-06-30&limit=100")
+            .await,
+    );
+    assert!(
+        !in_2022.contains(&"transformationsberatung".to_owned()),
+        "starts 2022-07-01"
+    );
 }
 
 async fn q_and_updated_since_filters(app: TestApp) {
     let found = slugs(&app.get_json("/api/v1/offers?q=betriebsr&limit=100").await);
     assert!(found.contains(&"tbs-beratung".to_owned()), "{found:?}");
-    assert!(found.contains(&"arbeit-2020-begleitung".to_owned()), "{found:?}");
-    let none = app.get_json("/api/v1/offers?updated_since=2999-01-01T00:00:00Z").await;
+    assert!(
+        found.contains(&"arbeit-2020-begleitung".to_owned()),
+        "{found:?}"
+    );
+    let none = app
+        .get_json("/api/v1/offers?updated_since=2999-01-01T00:00:00Z")
+        .await;
     assert!(items(&none).is_empty());
-    let all = app.get_json("/api/v1/offers?updated_since=2000-01-01&include_total=true&limit=1").await;
+    let all = app
+        .get_json("/api/v1/offers?updated_since=2000-01-01&include_total=true&limit=1")
+        .await;
     let total = app.get_json("/").await["counts"]["offers"].clone();
     assert_eq!(all["total"], total);
 }
 
 async fn items_embed_provider_topics_regions_and_project(app: TestApp) {
-    let offer = app.get_json("/api/v1/offers/its-owl-transferprojekte").await;
+    let offer = app
+        .get_json("/api/v1/offers/its-owl-transferprojekte")
+        .await;
     assert_eq!(offer["provider"]["slug"], "its-owl");
     assert_eq!(offer["project"]["slug"], "its-owl");
     assert_eq!(offer["regions"][0]["slug"], "ostwestfalenlippe");
-    assert!(offer["topics"].as_array().unwrap().iter().any(|t| t["slug"] == "industrie-40"));
+    assert!(
+        offer["topics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["slug"] == "industrie-40")
+    );
     assert!(offer["source"].as_str().unwrap().contains("its-owl.de"));
     let id = offer["id"].as_str().unwrap();
     assert_eq!(app.get_json(&format!("/api/v1/offers/{id}")).await, offer);
     // The list embeds the same summaries as the item.
-    let listed = app.get_json("/api/v1/offers?project=its-owl&sort=title").await;
-    let same = items(&listed).iter().find(|o| o["id"] == offer["id"]).unwrap();
+    let listed = app
+        .get_json("/api/v1/offers?project=its-owl&sort=title")
+        .await;
+    let same = items(&listed)
+        .iter()
+        .find(|o| o["id"] == offer["id"])
+        .unwrap();
     assert_eq!(same, &offer);
 }
 
 async fn filters_combine_with_and(app: TestApp) {
     let body = app
-        .get_json("/api/v1/offers?target_group=sme&region=05711&cost=subsidised&kind=funding&limit=100")
+        .get_json(
+            "/api/v1/offers?target_group=sme&region=05711&cost=subsidised&kind=funding&limit=100",
+        )
         .await;
     let found = slugs(&body);
-    assert!(found.contains(&"its-owl-transferprojekte".to_owned()), "{found:?}");
+    assert!(
+        found.contains(&"its-owl-transferprojekte".to_owned()),
+        "{found:?}"
+    );
     for o in items(&body) {
         assert_eq!(o["cost"], "subsidised");
         assert_eq!(o["kind"], "funding");

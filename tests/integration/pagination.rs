@@ -16,12 +16,18 @@ shared_tests!(
 private_tests!(seeded: true; pages_stay_consistent_while_offers_are_inserted);
 
 fn ids(items: &[Value]) -> Vec<String> {
-    items.iter().map(|i| i["id"].as_str().unwrap().to_owned()).collect()
+    items
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 async fn paging_in_small_steps_returns_every_item_once_in_order(app: TestApp) {
     for (list, sorts) in [
-        ("offers", &["title", "-title", "updated_at", "-created_at"][..]),
+        (
+            "offers",
+            &["title", "-title", "updated_at", "-created_at"][..],
+        ),
         ("partners", &["name", "-updated_at"][..]),
         ("regions", &["name", "-name", "created_at"][..]),
         ("projects", &["name"][..]),
@@ -53,9 +59,24 @@ async fn link_header_points_to_the_next_page(app: TestApp) {
     let cursor = body["next_cursor"].as_str().unwrap();
     assert!(link.ends_with("; rel=\"next\""), "{link}");
     let url = link.trim_start_matches('<').split('>').next().unwrap();
-    assert!(url.contains("kind=funding") && url.contains("limit=2") && url.contains(cursor), "{url}");
-    let via_link: Value = app.client.get(url).send().await.unwrap().json().await.unwrap();
-    let via_cursor = app.get_json(&format!("/api/v1/offers?limit=2&kind=funding&cursor={cursor}")).await;
+    assert!(
+        url.contains("kind=funding") && url.contains("limit=2") && url.contains(cursor),
+        "{url}"
+    );
+    let via_link: Value = app
+        .client
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let via_cursor = app
+        .get_json(&format!(
+            "/api/v1/offers?limit=2&kind=funding&cursor={cursor}"
+        ))
+        .await;
     assert_eq!(via_link, via_cursor);
     // The last page has no Link header and a null cursor.
     let last = app.get("/api/v1/offers?limit=100").await;
@@ -67,7 +88,9 @@ async fn link_header_points_to_the_next_page(app: TestApp) {
 async fn total_is_opt_in(app: TestApp) {
     let without = app.get_json("/api/v1/offers?limit=1").await;
     assert!(without.get("total").is_none());
-    let with = app.get_json("/api/v1/offers?limit=1&include_total=true&cost=free").await;
+    let with = app
+        .get_json("/api/v1/offers?limit=1&include_total=true&cost=free")
+        .await;
     let all_free = app.collect_all("/api/v1/offers?cost=free", 100).await;
     assert_eq!(with["total"], all_free.len());
 }
@@ -76,7 +99,10 @@ async fn a_cursor_belongs_to_its_sort(app: TestApp) {
     let page = app.get_json("/api/v1/offers?limit=1&sort=title").await;
     let cursor = page["next_cursor"].as_str().unwrap();
     let problem = app
-        .get_problem(&format!("/api/v1/offers?limit=1&sort=-title&cursor={cursor}"), 400)
+        .get_problem(
+            &format!("/api/v1/offers?limit=1&sort=-title&cursor={cursor}"),
+            400,
+        )
         .await;
     assert_eq!(problem["errors"][0]["field"], "cursor");
 }
@@ -105,11 +131,15 @@ async fn pages_stay_consistent_while_offers_are_inserted(app: TestApp) {
         new_offer("aaa-vor-dem-cursor", "AAA vor dem Cursor"),
         new_offer("zzz-nach-dem-cursor", "zzz nach dem Cursor"),
     ]});
-    let report = lotse::service::import::import_json(app.db(), &dataset.to_string()).await.unwrap();
+    let report = lotse::service::import::import_json(app.db(), &dataset.to_string())
+        .await
+        .unwrap();
     assert_eq!(report.changed(), 2);
 
     while let Some(c) = cursor {
-        let page = app.get_json(&format!("/api/v1/offers?limit=5&cursor={c}")).await;
+        let page = app
+            .get_json(&format!("/api/v1/offers?limit=5&cursor={c}"))
+            .await;
         seen.extend(ids(page["items"].as_array().unwrap()));
         cursor = page["next_cursor"].as_str().map(str::to_owned);
     }
@@ -118,8 +148,20 @@ async fn pages_stay_consistent_while_offers_are_inserted(app: TestApp) {
     for id in &before {
         assert!(seen.contains(id), "item {id} was skipped");
     }
-    let early = app.get_json("/api/v1/offers/aaa-vor-dem-cursor").await["id"].as_str().unwrap().to_owned();
-    let late = app.get_json("/api/v1/offers/zzz-nach-dem-cursor").await["id"].as_str().unwrap().to_owned();
-    assert!(!seen.contains(&early), "a row inserted before the cursor cannot appear on later pages");
-    assert!(seen.contains(&late), "a row inserted after the cursor appears on a later page");
+    let early = app.get_json("/api/v1/offers/aaa-vor-dem-cursor").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let late = app.get_json("/api/v1/offers/zzz-nach-dem-cursor").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        !seen.contains(&early),
+        "a row inserted before the cursor cannot appear on later pages"
+    );
+    assert!(
+        seen.contains(&late),
+        "a row inserted after the cursor appears on a later page"
+    );
 }

@@ -24,25 +24,25 @@ use crate::vocab::{Cost, OfferKind, PartnerKind, TargetGroup};
 #[into_params(parameter_in = Query)]
 pub struct OfferFilter {
     /// Tagged with any of these topics (slug or id) or a narrower one.
-    #[param(style = Form, explode = false)]
+    #[param(style = Form, explode = false, required = false)]
     pub topic: Vec<String>,
     /// Serves any of these regions, something containing them, or something inside them.
-    #[param(style = Form, explode = false)]
+    #[param(style = Form, explode = false, required = false)]
     pub region: Vec<String>,
     /// For any of these target groups.
-    #[param(style = Form, explode = false)]
+    #[param(style = Form, explode = false, required = false)]
     pub target_group: Vec<TargetGroup>,
     /// Any of these kinds.
-    #[param(style = Form, explode = false)]
+    #[param(style = Form, explode = false, required = false)]
     pub kind: Vec<OfferKind>,
     /// Any of these cost classes.
-    #[param(style = Form, explode = false)]
+    #[param(style = Form, explode = false, required = false)]
     pub cost: Vec<Cost>,
     /// Provided by any of these partners (slug or id).
-    #[param(style = Form, explode = false)]
+    #[param(style = Form, explode = false, required = false)]
     pub provider: Vec<String>,
     /// Part of any of these projects (slug or id).
-    #[param(style = Form, explode = false)]
+    #[param(style = Form, explode = false, required = false)]
     pub project: Vec<String>,
     /// Available on this day (not started later, not ended earlier).
     pub open_on: Option<NaiveDate>,

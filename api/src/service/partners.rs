@@ -19,15 +19,15 @@ use crate::vocab::{AllianceGroup, ContactKind, PartnerKind};
 #[into_params(parameter_in = Query)]
 pub struct PartnerFilter {
     /// Any of these kinds.
-    #[param(style = Form, explode = false)]
+    #[param(style = Form, explode = false, required = false)]
     pub kind: Vec<PartnerKind>,
     /// Any of these alliance groups.
-    #[param(style = Form, explode = false)]
+    #[param(style = Form, explode = false, required = false)]
     pub alliance_group: Vec<AllianceGroup>,
     /// Only confirmed alliance members (`true`) or only others (`false`).
     pub alliance_member: Option<bool>,
     /// Home region in (or containing) any of these regions.
-    #[param(style = Form, explode = false)]
+    #[param(style = Form, explode = false, required = false)]
     pub region: Vec<String>,
     /// Text in name, short name or description.
     pub q: Option<String>,

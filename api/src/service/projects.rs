@@ -20,16 +20,16 @@ use crate::vocab::{ParticipantRole, ProjectKind, ProjectStatus};
 #[into_params(parameter_in = Query)]
 pub struct ProjectFilter {
     /// Any of these kinds.
-    #[param(style = Form, explode = false)]
+    #[param(style = Form, explode = false, required = false)]
     pub kind: Vec<ProjectKind>,
     /// Any of these statuses.
-    #[param(style = Form, explode = false)]
+    #[param(style = Form, explode = false, required = false)]
     pub status: Vec<ProjectStatus>,
     /// Region in (or containing) any of these regions.
-    #[param(style = Form, explode = false)]
+    #[param(style = Form, explode = false, required = false)]
     pub region: Vec<String>,
     /// Any of these partners takes part (slug or id).
-    #[param(style = Form, explode = false)]
+    #[param(style = Form, explode = false, required = false)]
     pub partner: Vec<String>,
     /// Text in name, summary or description.
     pub q: Option<String>,

@@ -88,7 +88,9 @@ impl RegionGraph {
             .members
             .iter()
             .filter(|(region, members)| {
-                **region != id && !members.is_empty() && members.iter().all(|m| contents.contains(m))
+                **region != id
+                    && !members.is_empty()
+                    && members.iter().all(|m| contents.contains(m))
             })
             .map(|(region, _)| *region)
             .collect();
@@ -154,10 +156,10 @@ impl RegionGraph {
 #[into_params(parameter_in = Query)]
 pub struct RegionFilter {
     /// Any of these kinds.
-    #[param(style = Form, explode = false)]
+    #[param(style = Form, explode = false, required = false)]
     pub kind: Vec<RegionKind>,
     /// Direct children of any of these regions (slug, id or key).
-    #[param(style = Form, explode = false)]
+    #[param(style = Form, explode = false, required = false)]
     pub parent: Vec<String>,
 }
 
