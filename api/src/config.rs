@@ -47,7 +47,7 @@ pub enum Command {
         /// Path of the JSON file.
         file: PathBuf,
     },
-    /// Write the generated contracts (openapi.json) into a directory.
+    /// Write the generated contracts (openapi.json, schema.graphql) into a directory.
     ExportSchema {
         /// Target directory.
         #[arg(long, default_value = "schema")]

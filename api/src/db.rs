@@ -1,4 +1,6 @@
 //! Database connection: SQLite (embedded default) or PostgreSQL, chosen by URL.
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
@@ -14,6 +16,15 @@ pub async fn connect(
     url: &str,
     max_connections: Option<u32>,
 ) -> anyhow::Result<DatabaseConnection> {
+    Ok(connect_counted(url, max_connections).await?.0)
+}
+
+/// Like [`connect`], plus a counter of the statements run through the pool
+/// (exported at `/metrics`; tests use it to prove query counts are constant).
+pub async fn connect_counted(
+    url: &str,
+    max_connections: Option<u32>,
+) -> anyhow::Result<(DatabaseConnection, Arc<AtomicU64>)> {
     let is_sqlite = url.starts_with("sqlite:");
     let mut options = ConnectOptions::new(url.to_owned());
     let default_max = if is_sqlite { 4 } else { 16 };
@@ -34,5 +45,11 @@ pub async fn connect(
                 .create_if_missing(true)
         });
     }
-    Ok(Database::connect(options).await?)
+    let mut db = Database::connect(options).await?;
+    let statements = Arc::new(AtomicU64::new(0));
+    let counter = statements.clone();
+    db.set_metric_callback(move |_info| {
+        counter.fetch_add(1, Ordering::Relaxed);
+    });
+    Ok((db, statements))
 }

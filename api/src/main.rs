@@ -60,6 +60,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let path = out_dir.join("openapi.json");
             std::fs::write(&path, openapi::openapi_json()?)?;
             println!("wrote {}", path.display());
+            let path = out_dir.join("schema.graphql");
+            std::fs::write(&path, lotse::graphql::sdl())?;
+            println!("wrote {}", path.display());
             Ok(())
         }
     }

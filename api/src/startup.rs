@@ -20,7 +20,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Settings;
 use crate::rest::{self, AppState};
-use crate::{db, openapi, service};
+use crate::{db, graphql, openapi, service};
 
 /// A built, not yet running, server.
 pub struct Application {
@@ -33,7 +33,8 @@ pub struct Application {
 impl Application {
     /// Connects, migrates, seeds (if enabled and empty) and binds.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let db = db::connect(&settings.database_url, settings.db_max_connections).await?;
+        let (db, statements) =
+            db::connect_counted(&settings.database_url, settings.db_max_connections).await?;
         Migrator::up(&db, None).await?;
         if settings.seed {
             match service::import::seed_if_empty(&db).await {
@@ -48,7 +49,12 @@ impl Application {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{local}"));
-        let server = run(listener, db.clone(), base_url.clone(), settings.workers)?;
+        let state = AppState {
+            db: db.clone(),
+            base_url: Arc::from(base_url.as_str()),
+            statements,
+        };
+        let server = run(listener, state, settings.workers)?;
         Ok(Self {
             port: local.port(),
             base_url,
@@ -81,22 +87,25 @@ impl Application {
 /// Starts the HTTP server on `listener`.
 pub fn run(
     listener: TcpListener,
-    db: DatabaseConnection,
-    base_url: String,
+    state: AppState,
     workers: Option<usize>,
 ) -> anyhow::Result<Server> {
-    let state = web::Data::new(AppState {
-        db,
-        base_url: Arc::from(base_url.as_str()),
-    });
-    // Built once, not per worker: it is the same document for all.
+    let state = web::Data::new(state);
+    // Built once, not per worker: the same document and schema serve all.
     let api = openapi::openapi();
+    let limits = graphql::Limits::default();
+    let schema = web::Data::new(graphql::build_schema(state.db.clone(), limits));
+    let limits = web::Data::new(limits);
     let mut server = HttpServer::new(move || {
         let (app, _) = App::new()
             .into_utoipa_app()
             .app_data(state.clone())
             .configure(rest::configure)
             .split_for_parts();
+        let app = app
+            .app_data(schema.clone())
+            .app_data(limits.clone())
+            .configure(graphql::routes::configure);
         app.route("/docs", web::get().to(rest::docs_redirect))
             .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api.clone()))
             .default_service(web::to(rest::no_route))

@@ -16,7 +16,7 @@ macro_rules! vocabulary {
         $(#[$meta])*
         #[derive(
             Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
-            serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+            serde::Serialize, serde::Deserialize, utoipa::ToSchema, async_graphql::Enum,
         )]
         // `rename_all` rather than a per-variant `rename = $text`: utoipa cannot
         // read a literal that passed through macro_rules, and would document the

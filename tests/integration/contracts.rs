@@ -1,4 +1,4 @@
-//! The committed contracts in `schema/` must match the code.
+//! The committed contracts in `schema/` (OpenAPI, GraphQL SDL) must match the code.
 //! `UPDATE_CONTRACTS=1 cargo test` rewrites them.
 use std::path::PathBuf;
 
@@ -18,6 +18,22 @@ fn openapi_json_matches_the_code() {
     assert!(
         committed == generated,
         "schema/openapi.json is out of date: run `UPDATE_CONTRACTS=1 cargo test --workspace` \
+         (or `cargo run -- export-schema`) and commit the result"
+    );
+}
+
+#[test]
+fn schema_graphql_matches_the_code() {
+    let generated = lotse::graphql::sdl();
+    let path = schema_dir().join("schema.graphql");
+    if std::env::var_os("UPDATE_CONTRACTS").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "schema/schema.graphql is out of date: run `UPDATE_CONTRACTS=1 cargo test --workspace` \
          (or `cargo run -- export-schema`) and commit the result"
     );
 }

@@ -285,6 +285,35 @@ impl TestApp {
         body
     }
 
+    /// POST a GraphQL query; returns the whole response body (data and errors).
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        let response = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .json(&serde_json::json!({"query": query, "variables": variables}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 200, "POST /graphql");
+        response.json().await.expect("GraphQL JSON")
+    }
+
+    /// Like [`TestApp::graphql`], asserting there are no errors; returns `data`.
+    pub async fn graphql_data(&self, query: &str, variables: Value) -> Value {
+        let body = self.graphql(query, variables).await;
+        assert!(body.get("errors").is_none(), "GraphQL errors: {body}");
+        body["data"].clone()
+    }
+
+    /// `lotse_db_statements_total` from `/metrics`.
+    pub async fn statements(&self) -> u64 {
+        let text = self.get("/metrics").await.text().await.expect("metrics");
+        text.lines()
+            .find_map(|l| l.strip_prefix("lotse_db_statements_total "))
+            .and_then(|n| n.trim().parse().ok())
+            .expect("lotse_db_statements_total")
+    }
+
     /// Every item of a list, following `next_cursor` with `limit`.
     pub async fn collect_all(&self, path: &str, limit: u32) -> Vec<Value> {
         let sep = if path.contains('?') { '&' } else { '?' };

@@ -9,6 +9,7 @@ mod helpers;
 
 mod contracts;
 mod errors;
+mod graphql;
 mod import;
 mod lang;
 mod meta;

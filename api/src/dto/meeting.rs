@@ -7,7 +7,8 @@ use super::{PartnerRef, PersonRef};
 use crate::vocab::MeetingRole;
 
 /// A session of the alliance.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
+#[graphql(complex)]
 pub struct Meeting {
     /// Stable id.
     pub id: Uuid,
@@ -24,12 +25,14 @@ pub struct Meeting {
     #[schema(example = "Düsseldorf, Staatskanzlei")]
     pub place: String,
     /// Hosting partner.
+    #[graphql(skip)]
     pub host: Option<PartnerRef>,
     /// Summary.
     pub summary: String,
     /// Results and announcements, as stated in the source.
     pub outcomes: Vec<String>,
     /// Who took part, and how.
+    #[graphql(skip)]
     pub participants: Vec<MeetingParticipant>,
     /// Citation of the source(s).
     pub source: String,
@@ -40,13 +43,15 @@ pub struct Meeting {
 }
 
 /// A participant of a meeting: a partner, a person, or a group named in the source.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
+#[graphql(complex)]
 pub struct MeetingParticipant {
     /// How they took part.
     pub role: MeetingRole,
     /// As named in the source, in the response language.
     pub label: String,
     /// The partner, where it is one.
+    #[graphql(skip)]
     pub partner: Option<PartnerRef>,
     /// The person, where it is one.
     pub person: Option<PersonRef>,

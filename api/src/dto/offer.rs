@@ -7,7 +7,8 @@ use super::{PartnerRef, ProjectRef, RegionRef, TopicRef};
 use crate::vocab::{Cost, OfferKind, TargetGroup};
 
 /// A transfer or support offer: consulting, funding, training, network …
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
+#[graphql(complex)]
 pub struct Offer {
     /// Stable id.
     pub id: Uuid,
@@ -29,14 +30,18 @@ pub struct Offer {
     /// Who it is for.
     pub target_groups: Vec<TargetGroup>,
     /// Who provides it.
+    #[graphql(skip)]
     pub provider: PartnerRef,
     /// The provider as named in the source, where it says more than the partner record.
     pub provider_note: Option<String>,
     /// The project it belongs to, if any.
+    #[graphql(skip)]
     pub project: Option<ProjectRef>,
     /// Topics, most general first.
+    #[graphql(skip)]
     pub topics: Vec<TopicRef>,
     /// Regions it serves; an offer serving a region also serves everything in it.
+    #[graphql(skip)]
     pub regions: Vec<RegionRef>,
     /// First day it is available, if known.
     pub valid_from: Option<NaiveDate>,

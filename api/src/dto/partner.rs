@@ -7,7 +7,8 @@ use super::RegionRef;
 use crate::vocab::{AllianceGroup, ContactKind, PartnerKind};
 
 /// An organisation: ministry, union, chamber, university, company, cluster …
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
+#[graphql(complex)]
 pub struct Partner {
     /// Stable id.
     pub id: Uuid,
@@ -31,6 +32,7 @@ pub struct Partner {
     /// Short description.
     pub description: Option<String>,
     /// Home region.
+    #[graphql(skip)]
     pub region: Option<RegionRef>,
     /// Organisational press and citizen contacts.
     pub contacts: Vec<Contact>,
@@ -49,7 +51,7 @@ pub struct Partner {
 }
 
 /// An organisational contact (never a private person's).
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
 pub struct Contact {
     /// Stable id.
     pub id: Uuid,
@@ -69,7 +71,7 @@ pub struct Contact {
 }
 
 /// A public office holder or guest named in the sources.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
 pub struct Person {
     /// Stable id.
     pub id: Uuid,

@@ -7,7 +7,8 @@ use super::{PartnerRef, RegionRef};
 use crate::vocab::{ParticipantRole, ProjectKind, ProjectStatus};
 
 /// A pilot project, cluster, network, programme, portal — or the alliance itself.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
+#[graphql(complex)]
 pub struct Project {
     /// Stable id.
     pub id: Uuid,
@@ -35,14 +36,17 @@ pub struct Project {
     /// Web site.
     pub website: Option<String>,
     /// Region it covers.
+    #[graphql(skip)]
     pub region: Option<RegionRef>,
     /// Number of member organisations, where a source states it (it's OWL: 180).
     #[schema(example = 180)]
     pub member_count: Option<i32>,
     /// Further sourced facts as a JSON object (funding, instruments, dates …).
     #[schema(value_type = Object)]
+    #[graphql(skip)]
     pub facts: serde_json::Value,
     /// Partners and their roles (initiator, lead, partner, member, funder).
+    #[graphql(skip)]
     pub participants: Vec<Participant>,
     /// Citation of the source(s).
     pub source: String,
@@ -57,9 +61,11 @@ pub struct Project {
 }
 
 /// A partner's role in a project.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
+#[graphql(complex, name = "ProjectParticipant")]
 pub struct Participant {
     /// The partner.
+    #[graphql(skip)]
     pub partner: PartnerRef,
     /// Its role.
     pub role: ParticipantRole,

@@ -75,7 +75,7 @@ pub struct ProjectRef {
 }
 
 /// A person in brief.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
 pub struct PersonRef {
     /// Stable id.
     pub id: Uuid,

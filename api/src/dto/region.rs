@@ -7,7 +7,8 @@ use super::RegionRef;
 use crate::vocab::RegionKind;
 
 /// A region: the state, a Regierungsbezirk, a district or an economic region.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
+#[graphql(complex)]
 pub struct Region {
     /// Stable id.
     pub id: Uuid,
@@ -27,10 +28,13 @@ pub struct Region {
     #[schema(example = "DEA41")]
     pub nuts: Option<String>,
     /// The region one level up.
+    #[graphql(skip)]
     pub parent: Option<RegionRef>,
     /// Member districts (economic regions and Regierungsbezirke).
+    #[graphql(skip)]
     pub members: Vec<RegionRef>,
     /// Economic regions this region belongs to.
+    #[graphql(skip)]
     pub member_of: Vec<RegionRef>,
     /// Citation of the source(s).
     pub source: String,

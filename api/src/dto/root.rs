@@ -26,7 +26,7 @@ pub struct Overview {
 }
 
 /// Number of records per collection.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema, async_graphql::SimpleObject)]
 pub struct Counts {
     pub partners: u64,
     pub regions: u64,

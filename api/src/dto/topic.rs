@@ -6,7 +6,8 @@ use uuid::Uuid;
 use super::TopicRef;
 
 /// A topic of the taxonomy offers are tagged with.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
+#[graphql(complex)]
 pub struct Topic {
     /// Stable id.
     pub id: Uuid,
@@ -20,6 +21,7 @@ pub struct Topic {
     /// Description.
     pub description: Option<String>,
     /// The broader topic, if any.
+    #[graphql(skip)]
     pub parent: Option<TopicRef>,
     /// Citation of the source(s).
     pub source: String,

@@ -34,7 +34,12 @@ pub async fn list_meetings(
     let sort = Sort::parse(&mut params, &meetings::SORTS, "-date");
     let page = PageRequest::parse(&mut params);
     params.finish()?;
-    let body = meetings::list(&state.db, &sort, &page, &ctx).await?;
+    let listing = meetings::list(&state.db, &sort, &page, &ctx).await?;
+    let body = MeetingPage {
+        items: listing.items,
+        next_cursor: listing.next_cursor,
+        total: listing.total,
+    };
     Ok(page_response(
         &req,
         &ctx,

@@ -43,6 +43,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// Public base URL without trailing slash.
     pub base_url: Arc<str>,
+    /// Statements run through the pool since start.
+    pub statements: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl AppState {

@@ -40,7 +40,12 @@ pub async fn list_offers(state: web::Data<AppState>, req: HttpRequest) -> AppRes
     let sort = Sort::parse(&mut params, &offers::SORTS, "title");
     let page = PageRequest::parse(&mut params);
     params.finish()?;
-    let body = offers::list(&state.db, &filter, &sort, &page, &ctx).await?;
+    let listing = offers::list(&state.db, &filter, &sort, &page, &ctx).await?;
+    let body = OfferPage {
+        items: listing.items,
+        next_cursor: listing.next_cursor,
+        total: listing.total,
+    };
     Ok(page_response(
         &req,
         &ctx,

@@ -38,7 +38,12 @@ pub async fn list_partners(
     let sort = Sort::parse(&mut params, &partners::SORTS, "name");
     let page = PageRequest::parse(&mut params);
     params.finish()?;
-    let body = partners::list(&state.db, &filter, &sort, &page, &ctx).await?;
+    let listing = partners::list(&state.db, &filter, &sort, &page, &ctx).await?;
+    let body = PartnerPage {
+        items: listing.items,
+        next_cursor: listing.next_cursor,
+        total: listing.total,
+    };
     Ok(page_response(
         &req,
         &ctx,

@@ -38,7 +38,12 @@ pub async fn list_projects(
     let sort = Sort::parse(&mut params, &projects::SORTS, "name");
     let page = PageRequest::parse(&mut params);
     params.finish()?;
-    let body = projects::list(&state.db, &filter, &sort, &page, &ctx).await?;
+    let listing = projects::list(&state.db, &filter, &sort, &page, &ctx).await?;
+    let body = ProjectPage {
+        items: listing.items,
+        next_cursor: listing.next_cursor,
+        total: listing.total,
+    };
     Ok(page_response(
         &req,
         &ctx,

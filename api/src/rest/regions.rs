@@ -36,7 +36,12 @@ pub async fn list_regions(state: web::Data<AppState>, req: HttpRequest) -> AppRe
     let sort = Sort::parse(&mut params, &regions::SORTS, "name");
     let page = PageRequest::parse(&mut params);
     params.finish()?;
-    let body = regions::list(&state.db, &filter, &sort, &page, &ctx).await?;
+    let listing = regions::list(&state.db, &filter, &sort, &page, &ctx).await?;
+    let body = RegionPage {
+        items: listing.items,
+        next_cursor: listing.next_cursor,
+        total: listing.total,
+    };
     Ok(page_response(
         &req,
         &ctx,

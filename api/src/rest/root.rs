@@ -13,7 +13,10 @@ pub const LICENSE: &str = "Datenlizenz Deutschland – Namensnennung 2.0";
 pub const LICENSE_URL: &str = "https://www.govdata.de/dl-de/by-2-0";
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(root).service(health).service(ready);
+    cfg.service(root)
+        .service(health)
+        .service(ready)
+        .service(metrics);
 }
 
 /// What this service is, how many records it holds, and where to go next.
@@ -81,4 +84,21 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, AppError>
         status: "ready".to_owned(),
         database: "ok".to_owned(),
     }))
+}
+
+/// Operational counters in the Prometheus text format.
+#[utoipa::path(
+    tag = tags::META,
+    responses((status = 200, description = "Counters: `lotse_db_statements_total` (SQL statements run since start).", content_type = "text/plain; version=0.0.4", body = String))
+)]
+#[get("/metrics")]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let statements = state.statements.load(std::sync::atomic::Ordering::Relaxed);
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(format!(
+            "# HELP lotse_db_statements_total SQL statements run since start.\n\
+             # TYPE lotse_db_statements_total counter\n\
+             lotse_db_statements_total {statements}\n"
+        ))
 }

@@ -32,7 +32,12 @@ pub async fn list_topics(state: web::Data<AppState>, req: HttpRequest) -> AppRes
     let sort = Sort::parse(&mut params, &topics::SORTS, "label");
     let page = PageRequest::parse(&mut params);
     params.finish()?;
-    let body = topics::list(&state.db, &sort, &page, &ctx).await?;
+    let listing = topics::list(&state.db, &sort, &page, &ctx).await?;
+    let body = TopicPage {
+        items: listing.items,
+        next_cursor: listing.next_cursor,
+        total: listing.total,
+    };
     Ok(page_response(
         &req,
         &ctx,

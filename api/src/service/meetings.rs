@@ -5,10 +5,10 @@ use entity::{meeting, meeting_participant, person};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use super::page::{PageRequest, Sort, SortField, SortKind, SortValue, fetch_page};
+use super::page::{Listing, PageRequest, Sort, SortField, SortKind, SortValue, fetch_page};
 use super::refs::{partner_refs, stored};
 use super::{Ctx, key_condition};
-use crate::dto::{Meeting, MeetingPage, MeetingParticipant, PersonRef};
+use crate::dto::{Meeting, MeetingParticipant, PersonRef};
 use crate::error::{AppError, AppResult};
 use crate::vocab::MeetingRole;
 
@@ -41,8 +41,8 @@ pub async fn list<C: ConnectionTrait>(
     sort: &Sort<meeting::Entity>,
     page: &PageRequest,
     ctx: &Ctx,
-) -> AppResult<MeetingPage> {
-    let rows = fetch_page(
+) -> AppResult<Listing<Meeting>> {
+    let mut rows = fetch_page(
         db,
         meeting::Entity::find(),
         sort,
@@ -51,11 +51,8 @@ pub async fn list<C: ConnectionTrait>(
         page,
     )
     .await?;
-    Ok(MeetingPage {
-        items: hydrate(db, rows.rows, ctx).await?,
-        next_cursor: rows.next_cursor,
-        total: rows.total,
-    })
+    let items = hydrate(db, std::mem::take(&mut rows.rows), ctx).await?;
+    Ok(rows.with_items(items))
 }
 
 /// One meeting by id or slug.
@@ -89,6 +86,26 @@ fn strings(json: &serde_json::Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// Meetings by id (for GraphQL loaders).
+pub async fn by_ids<C: ConnectionTrait>(
+    db: &C,
+    ids: &[Uuid],
+    ctx: &Ctx,
+) -> AppResult<HashMap<Uuid, Meeting>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = meeting::Entity::find()
+        .filter(meeting::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await?;
+    Ok(hydrate(db, rows, ctx)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m))
+        .collect())
 }
 
 /// Rows to DTOs with three batched queries (participants, partners, people).

@@ -4,51 +4,61 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{offer, offer_region, offer_target_group, offer_topic};
 use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use super::page::{PageRequest, Sort, SortField, SortKind, SortValue, fetch_page};
+use super::page::{Listing, PageRequest, Sort, SortField, SortKind, SortValue, fetch_page};
 use super::params::QueryParams;
 use super::refs::{
     partner_refs, project_refs, region_refs, resolve_partners, resolve_projects, stored, topic_refs,
 };
 use super::regions::RegionGraph;
 use super::{Ctx, key_condition, text_condition, topics};
-use crate::dto::{Offer, OfferPage, PartnerRef, RegionRef, TopicRef};
+use crate::dto::{Offer, PartnerRef, RegionRef, TopicRef};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::vocab::{Cost, OfferKind, PartnerKind, TargetGroup};
 
 /// Filters of `GET /api/v1/offers`. Within one filter, values mean "any of";
 /// different filters must all hold.
-#[derive(Debug, Default, Clone, utoipa::IntoParams)]
+#[derive(Debug, Default, Clone, utoipa::IntoParams, async_graphql::InputObject)]
 #[into_params(parameter_in = Query)]
 pub struct OfferFilter {
     /// Tagged with any of these topics (slug or id) or a narrower one.
     #[param(style = Form, explode = false, required = false)]
+    #[graphql(default)]
     pub topic: Vec<String>,
     /// Serves any of these regions, something containing them, or something inside them.
     #[param(style = Form, explode = false, required = false)]
+    #[graphql(default)]
     pub region: Vec<String>,
     /// For any of these target groups.
     #[param(style = Form, explode = false, required = false)]
+    #[graphql(default)]
     pub target_group: Vec<TargetGroup>,
     /// Any of these kinds.
     #[param(style = Form, explode = false, required = false)]
+    #[graphql(default)]
     pub kind: Vec<OfferKind>,
     /// Any of these cost classes.
     #[param(style = Form, explode = false, required = false)]
+    #[graphql(default)]
     pub cost: Vec<Cost>,
     /// Provided by any of these partners (slug or id).
     #[param(style = Form, explode = false, required = false)]
+    #[graphql(default)]
     pub provider: Vec<String>,
     /// Part of any of these projects (slug or id).
     #[param(style = Form, explode = false, required = false)]
+    #[graphql(default)]
     pub project: Vec<String>,
     /// Available on this day (not started later, not ended earlier).
+    #[graphql(default)]
     pub open_on: Option<NaiveDate>,
     /// Text in title, summary, description or provider note.
+    #[graphql(default)]
     pub q: Option<String>,
     /// Changed at or after this instant (incremental sync).
+    #[graphql(default)]
     pub updated_since: Option<DateTime<Utc>>,
 }
 
@@ -220,14 +230,11 @@ pub async fn list<C: ConnectionTrait>(
     sort: &Sort<offer::Entity>,
     page: &PageRequest,
     ctx: &Ctx,
-) -> AppResult<OfferPage> {
+) -> AppResult<Listing<Offer>> {
     let select = offer::Entity::find().filter(condition(db, filter).await?);
-    let rows = fetch_page(db, select, sort, offer::Column::Id, |m| m.id, page).await?;
-    Ok(OfferPage {
-        items: hydrate(db, rows.rows, ctx).await?,
-        next_cursor: rows.next_cursor,
-        total: rows.total,
-    })
+    let mut rows = fetch_page(db, select, sort, offer::Column::Id, |m| m.id, page).await?;
+    let items = hydrate(db, std::mem::take(&mut rows.rows), ctx).await?;
+    Ok(rows.with_items(items))
 }
 
 /// One offer by id or slug.
@@ -246,6 +253,123 @@ pub async fn get<C: ConnectionTrait>(db: &C, key: &str, ctx: &Ctx) -> AppResult<
         .await?
         .pop()
         .ok_or_else(not_found)
+}
+
+/// Offers by id (for GraphQL loaders): one batched load, whatever the count.
+pub async fn by_ids<C: ConnectionTrait>(
+    db: &C,
+    ids: &[Uuid],
+    ctx: &Ctx,
+) -> AppResult<HashMap<Uuid, Offer>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = offer::Entity::find()
+        .filter(offer::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await?;
+    Ok(hydrate(db, rows, ctx)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o))
+        .collect())
+}
+
+/// The offers of each of `owners`, where `owner_of` reads the owner from an
+/// offer row (provider or project), ordered by title.
+async fn grouped_by<C: ConnectionTrait>(
+    db: &C,
+    condition: Condition,
+    owner_of: fn(&offer::Model) -> Option<Uuid>,
+    ctx: &Ctx,
+) -> AppResult<HashMap<Uuid, Vec<Offer>>> {
+    let rows = offer::Entity::find()
+        .filter(condition)
+        .order_by_asc(offer::Column::TitleDe)
+        .order_by_asc(offer::Column::Id)
+        .all(db)
+        .await?;
+    let owners: Vec<Option<Uuid>> = rows.iter().map(owner_of).collect();
+    let mut grouped: HashMap<Uuid, Vec<Offer>> = HashMap::new();
+    for (offer, owner) in hydrate(db, rows, ctx).await?.into_iter().zip(owners) {
+        if let Some(owner) = owner {
+            grouped.entry(owner).or_default().push(offer);
+        }
+    }
+    Ok(grouped)
+}
+
+/// Offers of each provider (partner id).
+pub async fn by_providers<C: ConnectionTrait>(
+    db: &C,
+    partner_ids: &[Uuid],
+    ctx: &Ctx,
+) -> AppResult<HashMap<Uuid, Vec<Offer>>> {
+    let condition = Condition::all().add(offer::Column::ProviderId.is_in(partner_ids.to_vec()));
+    grouped_by(db, condition, |o| Some(o.provider_id), ctx).await
+}
+
+/// Offers of each project.
+pub async fn by_projects<C: ConnectionTrait>(
+    db: &C,
+    project_ids: &[Uuid],
+    ctx: &Ctx,
+) -> AppResult<HashMap<Uuid, Vec<Offer>>> {
+    let condition = Condition::all().add(offer::Column::ProjectId.is_in(project_ids.to_vec()));
+    grouped_by(db, condition, |o| o.project_id, ctx).await
+}
+
+/// Offers linked directly to each of `keys` through a join table (topics or
+/// regions), ordered by title.
+async fn linked<C: ConnectionTrait>(
+    db: &C,
+    links: Vec<(Uuid, Uuid)>,
+    ctx: &Ctx,
+) -> AppResult<HashMap<Uuid, Vec<Offer>>> {
+    let offer_ids: Vec<Uuid> = links.iter().map(|(_, offer)| *offer).collect();
+    let offers = by_ids(db, &offer_ids, ctx).await?;
+    let mut grouped: HashMap<Uuid, Vec<Offer>> = HashMap::new();
+    for (key, offer_id) in links {
+        if let Some(offer) = offers.get(&offer_id) {
+            grouped.entry(key).or_default().push(offer.clone());
+        }
+    }
+    for list in grouped.values_mut() {
+        list.sort_by(|a, b| a.title.cmp(&b.title).then(a.id.cmp(&b.id)));
+    }
+    Ok(grouped)
+}
+
+/// Offers tagged with each topic (directly).
+pub async fn by_topics<C: ConnectionTrait>(
+    db: &C,
+    topic_ids: &[Uuid],
+    ctx: &Ctx,
+) -> AppResult<HashMap<Uuid, Vec<Offer>>> {
+    let links = offer_topic::Entity::find()
+        .filter(offer_topic::Column::TopicId.is_in(topic_ids.to_vec()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| (l.topic_id, l.offer_id))
+        .collect();
+    linked(db, links, ctx).await
+}
+
+/// Offers that name each region among the regions they serve (directly).
+pub async fn by_regions<C: ConnectionTrait>(
+    db: &C,
+    region_ids: &[Uuid],
+    ctx: &Ctx,
+) -> AppResult<HashMap<Uuid, Vec<Offer>>> {
+    let links = offer_region::Entity::find()
+        .filter(offer_region::Column::RegionId.is_in(region_ids.to_vec()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| (l.region_id, l.offer_id))
+        .collect();
+    linked(db, links, ctx).await
 }
 
 /// Rows to DTOs with seven batched queries, whatever the page size:

@@ -121,6 +121,28 @@ impl<E: EntityTrait> Sort<E> {
         })
     }
 
+    /// Parses a sort spec given outside a query string (GraphQL `orderBy`).
+    pub fn from_arg(
+        fields: &'static [SortField<E>],
+        spec: Option<&str>,
+        default: &str,
+    ) -> AppResult<Self> {
+        let spec = spec.unwrap_or(default);
+        Self::from_spec(fields, spec).ok_or_else(|| {
+            let allowed: Vec<String> = fields
+                .iter()
+                .flat_map(|f| [f.name.to_owned(), format!("-{}", f.name)])
+                .collect();
+            AppError::invalid_parameter(
+                "orderBy",
+                format!(
+                    "unknown sort `{spec}`; expected one of: {}",
+                    allowed.join(", ")
+                ),
+            )
+        })
+    }
+
     fn from_spec(fields: &'static [SortField<E>], spec: &str) -> Option<Self> {
         let (descending, name) = match spec.strip_prefix('-') {
             Some(name) => (true, name),
@@ -147,10 +169,17 @@ impl<E: EntityTrait> Sort<E> {
 pub struct PageRequest {
     /// Items per page, 1..=100.
     pub limit: u64,
-    /// Where the previous page ended.
+    /// Forward paging: where the previous page ended.
     pub after: Option<Cursor>,
+    /// Backward paging (GraphQL `last`/`before`): the page ends just before
+    /// this position, or at the end of the list when `None`.
+    pub before: Option<Cursor>,
+    /// Page backwards (the last `limit` rows before `before`).
+    pub backward: bool,
     /// Whether to compute `total`.
     pub include_total: bool,
+    /// Whether to return a cursor for every row (GraphQL edges).
+    pub with_cursors: bool,
 }
 
 impl Default for PageRequest {
@@ -158,7 +187,10 @@ impl Default for PageRequest {
         Self {
             limit: DEFAULT_LIMIT,
             after: None,
+            before: None,
+            backward: false,
             include_total: false,
+            with_cursors: false,
         }
     }
 }
@@ -182,6 +214,7 @@ impl PageRequest {
             limit,
             after,
             include_total,
+            ..Self::default()
         }
     }
 }
@@ -220,6 +253,38 @@ pub struct PageOf<M> {
     pub next_cursor: Option<String>,
     /// Number of rows matching the filters, if asked for.
     pub total: Option<u64>,
+    /// Whether rows exist beyond this page in the paging direction.
+    pub has_more: bool,
+    /// One cursor per row (only when asked for).
+    pub cursors: Vec<String>,
+}
+
+/// One page of DTOs, as the service returns it to REST and GraphQL.
+#[derive(Debug)]
+pub struct Listing<T> {
+    /// The items, in order.
+    pub items: Vec<T>,
+    /// Cursor of the next page (forward paging); `None` on the last page.
+    pub next_cursor: Option<String>,
+    /// Number of items matching the filters, if asked for.
+    pub total: Option<u64>,
+    /// Whether items exist beyond this page in the paging direction.
+    pub has_more: bool,
+    /// One cursor per item, if asked for.
+    pub cursors: Vec<String>,
+}
+
+impl<M> PageOf<M> {
+    /// Swaps the rows for their DTOs, keeping the paging facts.
+    pub fn with_items<T>(self, items: Vec<T>) -> Listing<T> {
+        Listing {
+            items,
+            next_cursor: self.next_cursor,
+            total: self.total,
+            has_more: self.has_more,
+            cursors: self.cursors,
+        }
+    }
 }
 
 /// Runs `select` (already filtered) as one keyset page.
@@ -242,8 +307,16 @@ where
         None
     };
 
+    // Paging backwards walks the sort in reverse from `before`, then flips
+    // the rows back into the requested order.
+    let descending = sort.descending ^ page.backward;
+    let position = if page.backward {
+        &page.before
+    } else {
+        &page.after
+    };
     let mut select = select;
-    if let Some(cursor) = &page.after {
+    if let Some(cursor) = position {
         if cursor.s != sort.spec() {
             return Err(AppError::invalid_parameter(
                 "cursor",
@@ -258,7 +331,7 @@ where
             .ok_or_else(|| AppError::invalid_parameter("cursor", "is corrupt"))?
             .into_value();
         let column = sort.field.column;
-        let (beyond, tie_beyond) = if sort.descending {
+        let (beyond, tie_beyond) = if descending {
             (column.lt(value.clone()), id_column.lt(cursor.i))
         } else {
             (column.gt(value.clone()), id_column.gt(cursor.i))
@@ -269,11 +342,7 @@ where
                 .add(Condition::all().add(column.eq(value)).add(tie_beyond)),
         );
     }
-    let order = if sort.descending {
-        Order::Desc
-    } else {
-        Order::Asc
-    };
+    let order = if descending { Order::Desc } else { Order::Asc };
     let mut rows = select
         .order_by(sort.field.column, order.clone())
         .order_by(id_column, order)
@@ -281,23 +350,35 @@ where
         .all(db)
         .await?;
 
-    let next_cursor = if rows.len() as u64 > page.limit {
-        rows.truncate(page.limit as usize);
-        rows.last().map(|last| {
-            Cursor {
-                s: sort.spec(),
-                v: (sort.field.value)(last).encode(),
-                i: id_of(last),
-            }
-            .encode()
-        })
+    let has_more = rows.len() as u64 > page.limit;
+    rows.truncate(page.limit as usize);
+    if page.backward {
+        rows.reverse();
+    }
+    let cursor_of = |row: &E::Model| {
+        Cursor {
+            s: sort.spec(),
+            v: (sort.field.value)(row).encode(),
+            i: id_of(row),
+        }
+        .encode()
+    };
+    let next_cursor = if has_more && !page.backward {
+        rows.last().map(cursor_of)
     } else {
         None
+    };
+    let cursors = if page.with_cursors {
+        rows.iter().map(cursor_of).collect()
+    } else {
+        Vec::new()
     };
     Ok(PageOf {
         rows,
         next_cursor,
         total,
+        has_more,
+        cursors,
     })
 }
 

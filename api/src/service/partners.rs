@@ -5,31 +5,36 @@ use entity::{contact, partner, person};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use super::page::{PageRequest, Sort, SortField, SortKind, SortValue, fetch_page};
+use super::page::{Listing, PageRequest, Sort, SortField, SortKind, SortValue, fetch_page};
 use super::params::QueryParams;
 use super::refs::{region_refs, stored};
 use super::regions::RegionGraph;
 use super::{Ctx, key_condition, text_condition};
-use crate::dto::{Contact, Partner, PartnerPage, Person};
+use crate::dto::{Contact, Partner, Person};
 use crate::error::{AppError, AppResult};
 use crate::vocab::{AllianceGroup, ContactKind, PartnerKind};
 
 /// Filters of `GET /api/v1/partners`.
-#[derive(Debug, Default, Clone, utoipa::IntoParams)]
+#[derive(Debug, Default, Clone, utoipa::IntoParams, async_graphql::InputObject)]
 #[into_params(parameter_in = Query)]
 pub struct PartnerFilter {
     /// Any of these kinds.
     #[param(style = Form, explode = false, required = false)]
+    #[graphql(default)]
     pub kind: Vec<PartnerKind>,
     /// Any of these alliance groups.
     #[param(style = Form, explode = false, required = false)]
+    #[graphql(default)]
     pub alliance_group: Vec<AllianceGroup>,
     /// Only confirmed alliance members (`true`) or only others (`false`).
+    #[graphql(default)]
     pub alliance_member: Option<bool>,
     /// Home region in (or containing) any of these regions.
     #[param(style = Form, explode = false, required = false)]
+    #[graphql(default)]
     pub region: Vec<String>,
     /// Text in name, short name or description.
+    #[graphql(default)]
     pub q: Option<String>,
 }
 
@@ -76,7 +81,7 @@ pub async fn list<C: ConnectionTrait>(
     sort: &Sort<partner::Entity>,
     page: &PageRequest,
     ctx: &Ctx,
-) -> AppResult<PartnerPage> {
+) -> AppResult<Listing<Partner>> {
     let mut select = partner::Entity::find();
     if !filter.kind.is_empty() {
         select = select.filter(partner::Column::Kind.is_in(filter.kind.iter().map(|k| k.as_str())));
@@ -108,12 +113,9 @@ pub async fn list<C: ConnectionTrait>(
             ],
         ));
     }
-    let rows = fetch_page(db, select, sort, partner::Column::Id, |m| m.id, page).await?;
-    Ok(PartnerPage {
-        items: hydrate(db, rows.rows, ctx).await?,
-        next_cursor: rows.next_cursor,
-        total: rows.total,
-    })
+    let mut rows = fetch_page(db, select, sort, partner::Column::Id, |m| m.id, page).await?;
+    let items = hydrate(db, std::mem::take(&mut rows.rows), ctx).await?;
+    Ok(rows.with_items(items))
 }
 
 /// One partner by id or slug.
@@ -136,6 +138,26 @@ pub async fn get<C: ConnectionTrait>(db: &C, key: &str, ctx: &Ctx) -> AppResult<
         .await?
         .pop()
         .ok_or_else(not_found)
+}
+
+/// Partners by id (for GraphQL loaders).
+pub async fn by_ids<C: ConnectionTrait>(
+    db: &C,
+    ids: &[Uuid],
+    ctx: &Ctx,
+) -> AppResult<HashMap<Uuid, Partner>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = partner::Entity::find()
+        .filter(partner::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await?;
+    Ok(hydrate(db, rows, ctx)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect())
 }
 
 /// Turns a page of rows into DTOs with three batched queries (regions,

@@ -6,32 +6,37 @@ use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::page::{PageRequest, Sort, SortField, SortKind, SortValue, fetch_page};
+use super::page::{Listing, PageRequest, Sort, SortField, SortKind, SortValue, fetch_page};
 use super::params::QueryParams;
 use super::refs::{partner_refs, region_refs, resolve_partners, stored};
 use super::regions::RegionGraph;
 use super::{Ctx, key_condition, text_condition};
-use crate::dto::{Participant, Project, ProjectPage};
+use crate::dto::{Participant, Project};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::vocab::{ParticipantRole, ProjectKind, ProjectStatus};
 
 /// Filters of `GET /api/v1/projects`.
-#[derive(Debug, Default, Clone, utoipa::IntoParams)]
+#[derive(Debug, Default, Clone, utoipa::IntoParams, async_graphql::InputObject)]
 #[into_params(parameter_in = Query)]
 pub struct ProjectFilter {
     /// Any of these kinds.
     #[param(style = Form, explode = false, required = false)]
+    #[graphql(default)]
     pub kind: Vec<ProjectKind>,
     /// Any of these statuses.
     #[param(style = Form, explode = false, required = false)]
+    #[graphql(default)]
     pub status: Vec<ProjectStatus>,
     /// Region in (or containing) any of these regions.
     #[param(style = Form, explode = false, required = false)]
+    #[graphql(default)]
     pub region: Vec<String>,
     /// Any of these partners takes part (slug or id).
     #[param(style = Form, explode = false, required = false)]
+    #[graphql(default)]
     pub partner: Vec<String>,
     /// Text in name, summary or description.
+    #[graphql(default)]
     pub q: Option<String>,
 }
 
@@ -78,7 +83,7 @@ pub async fn list<C: ConnectionTrait>(
     sort: &Sort<project::Entity>,
     page: &PageRequest,
     ctx: &Ctx,
-) -> AppResult<ProjectPage> {
+) -> AppResult<Listing<Project>> {
     let mut select = project::Entity::find();
     let mut errors: Vec<FieldError> = Vec::new();
     if !filter.kind.is_empty() {
@@ -128,12 +133,9 @@ pub async fn list<C: ConnectionTrait>(
             ],
         ));
     }
-    let rows = fetch_page(db, select, sort, project::Column::Id, |m| m.id, page).await?;
-    Ok(ProjectPage {
-        items: hydrate(db, rows.rows, ctx).await?,
-        next_cursor: rows.next_cursor,
-        total: rows.total,
-    })
+    let mut rows = fetch_page(db, select, sort, project::Column::Id, |m| m.id, page).await?;
+    let items = hydrate(db, std::mem::take(&mut rows.rows), ctx).await?;
+    Ok(rows.with_items(items))
 }
 
 /// One project by id or slug.
@@ -156,6 +158,56 @@ pub async fn get<C: ConnectionTrait>(db: &C, key: &str, ctx: &Ctx) -> AppResult<
         .await?
         .pop()
         .ok_or_else(not_found)
+}
+
+/// Projects by id (for GraphQL loaders).
+pub async fn by_ids<C: ConnectionTrait>(
+    db: &C,
+    ids: &[Uuid],
+    ctx: &Ctx,
+) -> AppResult<HashMap<Uuid, Project>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = project::Entity::find()
+        .filter(project::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await?;
+    Ok(hydrate(db, rows, ctx)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect())
+}
+
+/// The projects each partner takes part in, ordered by name.
+pub async fn by_partners<C: ConnectionTrait>(
+    db: &C,
+    partner_ids: &[Uuid],
+    ctx: &Ctx,
+) -> AppResult<HashMap<Uuid, Vec<Project>>> {
+    if partner_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let links = project_participant::Entity::find()
+        .filter(project_participant::Column::PartnerId.is_in(partner_ids.to_vec()))
+        .all(db)
+        .await?;
+    let project_ids: Vec<Uuid> = links.iter().map(|l| l.project_id).collect();
+    let projects = by_ids(db, &project_ids, ctx).await?;
+    let mut grouped: HashMap<Uuid, Vec<Project>> = HashMap::new();
+    for link in links {
+        if let Some(project) = projects.get(&link.project_id) {
+            grouped
+                .entry(link.partner_id)
+                .or_default()
+                .push(project.clone());
+        }
+    }
+    for list in grouped.values_mut() {
+        list.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+    }
+    Ok(grouped)
 }
 
 /// Rows to DTOs with three batched queries (regions, participants, partners).

@@ -5,11 +5,11 @@ use entity::{region, region_member};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::page::{PageRequest, Sort, SortField, SortKind, SortValue, fetch_page};
+use super::Ctx;
+use super::page::{Listing, PageRequest, Sort, SortField, SortKind, SortValue, fetch_page};
 use super::params::QueryParams;
 use super::refs::{region_ref, stored};
-use super::{Ctx, key_condition};
-use crate::dto::{Region, RegionPage};
+use crate::dto::Region;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::vocab::RegionKind;
 
@@ -152,14 +152,16 @@ impl RegionGraph {
 }
 
 /// Filters of `GET /api/v1/regions`.
-#[derive(Debug, Default, Clone, utoipa::IntoParams)]
+#[derive(Debug, Default, Clone, utoipa::IntoParams, async_graphql::InputObject)]
 #[into_params(parameter_in = Query)]
 pub struct RegionFilter {
     /// Any of these kinds.
     #[param(style = Form, explode = false, required = false)]
+    #[graphql(default)]
     pub kind: Vec<RegionKind>,
     /// Direct children of any of these regions (slug, id or key).
     #[param(style = Form, explode = false, required = false)]
+    #[graphql(default)]
     pub parent: Vec<String>,
 }
 
@@ -203,7 +205,7 @@ pub async fn list<C: ConnectionTrait>(
     sort: &Sort<region::Entity>,
     page: &PageRequest,
     ctx: &Ctx,
-) -> AppResult<RegionPage> {
+) -> AppResult<Listing<Region>> {
     let graph = RegionGraph::load(db).await?;
     let mut select = region::Entity::find();
     if !filter.kind.is_empty() {
@@ -224,11 +226,8 @@ pub async fn list<C: ConnectionTrait>(
         select = select.filter(region::Column::ParentId.is_in(parents));
     }
     let rows = fetch_page(db, select, sort, region::Column::Id, |m| m.id, page).await?;
-    Ok(RegionPage {
-        items: rows.rows.iter().map(|m| to_dto(m, &graph, ctx)).collect(),
-        next_cursor: rows.next_cursor,
-        total: rows.total,
-    })
+    let items = rows.rows.iter().map(|m| to_dto(m, &graph, ctx)).collect();
+    Ok(rows.with_items(items))
 }
 
 /// One region by id, slug, official key or NUTS code.
@@ -246,13 +245,41 @@ pub async fn get<C: ConnectionTrait>(db: &C, key: &str, ctx: &Ctx) -> AppResult<
     Ok(to_dto(model, &graph, ctx))
 }
 
-/// Whether a region with this key exists (used by other resources' filters).
-pub async fn exists<C: ConnectionTrait>(db: &C, key: &str) -> AppResult<bool> {
-    let found = region::Entity::find()
-        .filter(key_condition(key, region::Column::Id, region::Column::Slug))
-        .one(db)
-        .await?;
-    Ok(found.is_some())
+/// Regions by id (for GraphQL loaders): the whole graph in two queries.
+pub async fn by_ids<C: ConnectionTrait>(
+    db: &C,
+    ids: &[Uuid],
+    ctx: &Ctx,
+) -> AppResult<HashMap<Uuid, Region>> {
+    let graph = RegionGraph::load(db).await?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| graph.regions.get(id))
+        .map(|m| (m.id, to_dto(m, &graph, ctx)))
+        .collect())
+}
+
+/// The direct children of each region, ordered by name.
+pub async fn children_of<C: ConnectionTrait>(
+    db: &C,
+    ids: &[Uuid],
+    ctx: &Ctx,
+) -> AppResult<HashMap<Uuid, Vec<Region>>> {
+    let graph = RegionGraph::load(db).await?;
+    let mut grouped = HashMap::new();
+    for id in ids {
+        let mut children: Vec<Region> = graph
+            .children
+            .get(id)
+            .into_iter()
+            .flatten()
+            .filter_map(|child| graph.regions.get(child))
+            .map(|m| to_dto(m, &graph, ctx))
+            .collect();
+        children.sort_by(|a, b| a.name.cmp(&b.name));
+        grouped.insert(*id, children);
+    }
+    Ok(grouped)
 }
 
 fn to_dto(model: &region::Model, graph: &RegionGraph, ctx: &Ctx) -> Region {

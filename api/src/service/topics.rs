@@ -5,10 +5,10 @@ use entity::topic;
 use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::page::{PageRequest, Sort, SortField, SortKind, SortValue, fetch_page};
+use super::page::{Listing, PageRequest, Sort, SortField, SortKind, SortValue, fetch_page};
 use super::refs::topic_ref;
 use super::{Ctx, key_condition};
-use crate::dto::{Topic, TopicPage};
+use crate::dto::Topic;
 use crate::error::{AppError, AppResult, FieldError};
 
 /// Sort fields of the topic list.
@@ -82,8 +82,8 @@ pub async fn list<C: ConnectionTrait>(
     sort: &Sort<topic::Entity>,
     page: &PageRequest,
     ctx: &Ctx,
-) -> AppResult<TopicPage> {
-    let rows = fetch_page(
+) -> AppResult<Listing<Topic>> {
+    let mut rows = fetch_page(
         db,
         topic::Entity::find(),
         sort,
@@ -92,12 +92,8 @@ pub async fn list<C: ConnectionTrait>(
         page,
     )
     .await?;
-    let items = hydrate(db, rows.rows, ctx).await?;
-    Ok(TopicPage {
-        items,
-        next_cursor: rows.next_cursor,
-        total: rows.total,
-    })
+    let items = hydrate(db, std::mem::take(&mut rows.rows), ctx).await?;
+    Ok(rows.with_items(items))
 }
 
 /// One topic by id or slug.
@@ -116,6 +112,27 @@ pub async fn get<C: ConnectionTrait>(db: &C, key: &str, ctx: &Ctx) -> AppResult<
         resource: "topic",
         key: key.to_owned(),
     })
+}
+
+/// Topics by id (for GraphQL loaders).
+pub async fn by_ids<C: ConnectionTrait>(
+    db: &C,
+    ids: &[Uuid],
+    ctx: &Ctx,
+) -> AppResult<HashMap<Uuid, Topic>> {
+    use sea_orm::ColumnTrait;
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = topic::Entity::find()
+        .filter(topic::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await?;
+    Ok(hydrate(db, rows, ctx)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t))
+        .collect())
 }
 
 async fn hydrate<C: ConnectionTrait>(

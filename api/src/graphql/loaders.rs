@@ -1,0 +1,135 @@
+//! Per-request DataLoaders: every relation field of a response is collected
+//! and loaded in one batched call per kind.
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use crate::dto::{Offer, Partner, Project, Region, Topic};
+use crate::error::AppError;
+use crate::service::{self, Ctx};
+
+macro_rules! loader {
+    ($(#[$doc:meta])* $name:ident => $value:ty, $fetch:path) => {
+        $(#[$doc])*
+        pub struct $name {
+            db: DatabaseConnection,
+            ctx: Ctx,
+        }
+
+        impl Loader<Uuid> for $name {
+            type Value = $value;
+            type Error = Arc<AppError>;
+
+            async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, $value>, Self::Error> {
+                $fetch(&self.db, keys, &self.ctx).await.map_err(Arc::new)
+            }
+        }
+    };
+}
+
+loader!(
+    /// Partners by id.
+    PartnerById => Partner, service::partners::by_ids
+);
+loader!(
+    /// Projects by id.
+    ProjectById => Project, service::projects::by_ids
+);
+loader!(
+    /// Regions by id.
+    RegionById => Region, service::regions::by_ids
+);
+loader!(
+    /// Topics by id.
+    TopicById => Topic, service::topics::by_ids
+);
+loader!(
+    /// Offers by provider (partner id).
+    OffersByProvider => Vec<Offer>, service::offers::by_providers
+);
+loader!(
+    /// Offers by project id.
+    OffersByProject => Vec<Offer>, service::offers::by_projects
+);
+loader!(
+    /// Offers by topic id (directly tagged).
+    OffersByTopic => Vec<Offer>, service::offers::by_topics
+);
+loader!(
+    /// Offers by region id (naming the region directly).
+    OffersByRegion => Vec<Offer>, service::offers::by_regions
+);
+loader!(
+    /// Projects by participating partner id.
+    ProjectsByPartner => Vec<Project>, service::projects::by_partners
+);
+loader!(
+    /// Direct children by region id.
+    RegionChildren => Vec<Region>, service::regions::children_of
+);
+
+/// All loaders of one request.
+pub struct Loaders {
+    pub partner: DataLoader<PartnerById>,
+    pub project: DataLoader<ProjectById>,
+    pub region: DataLoader<RegionById>,
+    pub topic: DataLoader<TopicById>,
+    pub offers_by_provider: DataLoader<OffersByProvider>,
+    pub offers_by_project: DataLoader<OffersByProject>,
+    pub offers_by_topic: DataLoader<OffersByTopic>,
+    pub offers_by_region: DataLoader<OffersByRegion>,
+    pub projects_by_partner: DataLoader<ProjectsByPartner>,
+    pub region_children: DataLoader<RegionChildren>,
+}
+
+impl Loaders {
+    /// Fresh loaders (and caches) for one request.
+    pub fn new(db: &DatabaseConnection, ctx: &Ctx) -> Self {
+        fn make<T: Loader<Uuid>>(loader: T) -> DataLoader<T> {
+            DataLoader::new(loader, tokio::spawn)
+        }
+        let (db, ctx) = (db.clone(), ctx.clone());
+        Self {
+            partner: make(PartnerById {
+                db: db.clone(),
+                ctx: ctx.clone(),
+            }),
+            project: make(ProjectById {
+                db: db.clone(),
+                ctx: ctx.clone(),
+            }),
+            region: make(RegionById {
+                db: db.clone(),
+                ctx: ctx.clone(),
+            }),
+            topic: make(TopicById {
+                db: db.clone(),
+                ctx: ctx.clone(),
+            }),
+            offers_by_provider: make(OffersByProvider {
+                db: db.clone(),
+                ctx: ctx.clone(),
+            }),
+            offers_by_project: make(OffersByProject {
+                db: db.clone(),
+                ctx: ctx.clone(),
+            }),
+            offers_by_topic: make(OffersByTopic {
+                db: db.clone(),
+                ctx: ctx.clone(),
+            }),
+            offers_by_region: make(OffersByRegion {
+                db: db.clone(),
+                ctx: ctx.clone(),
+            }),
+            projects_by_partner: make(ProjectsByPartner {
+                db: db.clone(),
+                ctx: ctx.clone(),
+            }),
+            region_children: make(RegionChildren { db, ctx }),
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! The GraphQL front-end (async-graphql), for dashboards.
+//!
+//! Like REST, it is an adapter over [`crate::service`]: root fields take the
+//! same filter types (`OfferFilter` is both the REST query parameters and the
+//! GraphQL input) and call the same list functions, so both give the same
+//! items in the same order. Relations are resolved through per-request
+//! DataLoaders, so a page of 100 offers with providers, topics and regions
+//! costs a fixed number of statements, not one per row.
+//!
+//! The schema is built once at start-up ([`build_schema`]); [`sdl`] needs no
+//! database, so `lotse export-schema` and the contract test work offline.
+
+mod connection;
+mod errors;
+mod loaders;
+mod objects;
+mod query;
+pub mod routes;
+
+use async_graphql::{EmptyMutation, EmptySubscription, Schema, SchemaBuilder};
+use sea_orm::DatabaseConnection;
+
+pub use errors::gql_error;
+pub use query::QueryRoot;
+
+/// The Lotse GraphQL schema.
+pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+
+/// Bounds on what one request may ask for. The defaults are far above what an
+/// honest dashboard needs and far below what hurts the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Deepest nesting of selections.
+    pub depth: usize,
+    /// Largest query complexity (each field costs 1; a list field costs its
+    /// page size times its children).
+    pub complexity: usize,
+    /// Most aliased fields in one document.
+    pub aliases: usize,
+    /// Most operations in one batched request.
+    pub batch: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            depth: 10,
+            complexity: 20_000,
+            aliases: 64,
+            batch: 10,
+        }
+    }
+}
+
+/// The schema without data: enough for SDL export.
+pub fn schema_builder(
+    limits: Limits,
+) -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
+    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
+        .limit_depth(limits.depth)
+        .limit_complexity(limits.complexity)
+        .extension(errors::StableCodes {
+            max_aliases: limits.aliases,
+        })
+}
+
+/// The schema the server executes, built once at start-up.
+pub fn build_schema(db: DatabaseConnection, limits: Limits) -> AppSchema {
+    schema_builder(limits).data(db).data(limits).finish()
+}
+
+/// The schema in SDL (the committed contract `schema/schema.graphql`).
+pub fn sdl() -> String {
+    schema_builder(Limits::default()).finish().sdl()
+}

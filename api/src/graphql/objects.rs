@@ -1,0 +1,198 @@
+//! Relation fields of the DTOs in GraphQL, resolved through the loaders.
+use async_graphql::{ComplexObject, Context, ErrorExtensions, Json, Result};
+use uuid::Uuid;
+
+use super::loaders::Loaders;
+use crate::dto::{
+    Meeting, MeetingParticipant, Offer, Participant, Partner, Project, Region, Topic,
+};
+
+/// Assumed length of a relation list (which has no page size) when costing
+/// a query: nesting such lists multiplies, so deep fan-outs hit the limit.
+const LIST_COST: usize = 20;
+
+fn loaders<'a>(ctx: &Context<'a>) -> Result<&'a Loaders> {
+    Ok(ctx.data::<std::sync::Arc<Loaders>>()?.as_ref())
+}
+
+/// Loads `ids` through `loader`, keeping their order and dropping missing ones.
+macro_rules! many {
+    ($ctx:expr, $loader:ident, $ids:expr) => {{
+        let ids: Vec<Uuid> = $ids;
+        let found = loaders($ctx)?
+            .$loader
+            .load_many(ids.iter().copied())
+            .await
+            .map_err(|e| e.extend())?;
+        Ok(ids.iter().filter_map(|id| found.get(id).cloned()).collect())
+    }};
+}
+
+macro_rules! one {
+    ($ctx:expr, $loader:ident, $id:expr) => {{
+        match $id {
+            Some(id) => loaders($ctx)?
+                .$loader
+                .load_one(id)
+                .await
+                .map_err(|e| e.extend()),
+            None => Ok(None),
+        }
+    }};
+}
+
+macro_rules! list_of {
+    ($ctx:expr, $loader:ident, $id:expr) => {{
+        Ok(loaders($ctx)?
+            .$loader
+            .load_one($id)
+            .await
+            .map_err(|e| e.extend())?
+            .unwrap_or_default())
+    }};
+}
+
+#[ComplexObject]
+impl Offer {
+    /// Who provides the offer.
+    async fn provider(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
+        one!(ctx, partner, Some(self.provider.id))
+    }
+
+    /// The project the offer belongs to.
+    async fn project(&self, ctx: &Context<'_>) -> Result<Option<Project>> {
+        one!(ctx, project, self.project.as_ref().map(|p| p.id))
+    }
+
+    /// Topics the offer is tagged with.
+    #[graphql(complexity = "LIST_COST * child_complexity")]
+    async fn topics(&self, ctx: &Context<'_>) -> Result<Vec<Topic>> {
+        many!(ctx, topic, self.topics.iter().map(|t| t.id).collect())
+    }
+
+    /// Regions the offer serves (and with them everything inside them).
+    #[graphql(complexity = "LIST_COST * child_complexity")]
+    async fn regions(&self, ctx: &Context<'_>) -> Result<Vec<Region>> {
+        many!(ctx, region, self.regions.iter().map(|r| r.id).collect())
+    }
+}
+
+#[ComplexObject]
+impl Partner {
+    /// Home region.
+    async fn region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
+        one!(ctx, region, self.region.as_ref().map(|r| r.id))
+    }
+
+    /// Offers this partner provides, by title.
+    #[graphql(complexity = "LIST_COST * child_complexity")]
+    async fn offers(&self, ctx: &Context<'_>) -> Result<Vec<Offer>> {
+        list_of!(ctx, offers_by_provider, self.id)
+    }
+
+    /// Projects this partner takes part in, by name.
+    #[graphql(complexity = "LIST_COST * child_complexity")]
+    async fn projects(&self, ctx: &Context<'_>) -> Result<Vec<Project>> {
+        list_of!(ctx, projects_by_partner, self.id)
+    }
+}
+
+#[ComplexObject]
+impl Participant {
+    /// The participating partner.
+    async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
+        one!(ctx, partner, Some(self.partner.id))
+    }
+}
+
+#[ComplexObject]
+impl Project {
+    /// Region the project covers.
+    async fn region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
+        one!(ctx, region, self.region.as_ref().map(|r| r.id))
+    }
+
+    /// Partners and their roles (initiators and leads first).
+    async fn participants(&self) -> Vec<Participant> {
+        self.participants.clone()
+    }
+
+    /// Offers belonging to the project, by title.
+    #[graphql(complexity = "LIST_COST * child_complexity")]
+    async fn offers(&self, ctx: &Context<'_>) -> Result<Vec<Offer>> {
+        list_of!(ctx, offers_by_project, self.id)
+    }
+
+    /// Further sourced facts (funding, instruments, dates …) as a JSON object.
+    async fn facts(&self) -> Json<serde_json::Value> {
+        Json(self.facts.clone())
+    }
+}
+
+#[ComplexObject]
+impl Region {
+    /// The region one level up.
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
+        one!(ctx, region, self.parent.as_ref().map(|r| r.id))
+    }
+
+    /// Regions one level down, by name.
+    #[graphql(complexity = "LIST_COST * child_complexity")]
+    async fn children(&self, ctx: &Context<'_>) -> Result<Vec<Region>> {
+        list_of!(ctx, region_children, self.id)
+    }
+
+    /// Member districts (economic regions, Regierungsbezirke).
+    #[graphql(complexity = "LIST_COST * child_complexity")]
+    async fn members(&self, ctx: &Context<'_>) -> Result<Vec<Region>> {
+        many!(ctx, region, self.members.iter().map(|r| r.id).collect())
+    }
+
+    /// Economic regions this region belongs to.
+    #[graphql(complexity = "LIST_COST * child_complexity")]
+    async fn member_of(&self, ctx: &Context<'_>) -> Result<Vec<Region>> {
+        many!(ctx, region, self.member_of.iter().map(|r| r.id).collect())
+    }
+
+    /// Offers that name this region among the regions they serve. For offers
+    /// available here through the hierarchy, use `offers(filter: {region: …})`.
+    #[graphql(complexity = "LIST_COST * child_complexity")]
+    async fn offers(&self, ctx: &Context<'_>) -> Result<Vec<Offer>> {
+        list_of!(ctx, offers_by_region, self.id)
+    }
+}
+
+#[ComplexObject]
+impl Topic {
+    /// The broader topic.
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Topic>> {
+        one!(ctx, topic, self.parent.as_ref().map(|t| t.id))
+    }
+
+    /// Offers tagged with exactly this topic, by title.
+    #[graphql(complexity = "LIST_COST * child_complexity")]
+    async fn offers(&self, ctx: &Context<'_>) -> Result<Vec<Offer>> {
+        list_of!(ctx, offers_by_topic, self.id)
+    }
+}
+
+#[ComplexObject]
+impl Meeting {
+    /// The hosting partner.
+    async fn host(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
+        one!(ctx, partner, self.host.as_ref().map(|p| p.id))
+    }
+
+    /// Who took part, and how.
+    async fn participants(&self) -> Vec<MeetingParticipant> {
+        self.participants.clone()
+    }
+}
+
+#[ComplexObject]
+impl MeetingParticipant {
+    /// The partner, where the participant is one.
+    async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
+        one!(ctx, partner, self.partner.as_ref().map(|p| p.id))
+    }
+}

@@ -1,0 +1,202 @@
+//! Root query fields: one object per resource, merged.
+use async_graphql::{Context, ErrorExtensions, MergedObject, Object, Result};
+
+use super::connection::{PageConnection, check_filter, into_connection, page_request};
+use crate::dto::{Meeting, Offer, Partner, Project, Region, Topic};
+use crate::error::AppError;
+use crate::service::offers::OfferFilter;
+use crate::service::page::Sort;
+use crate::service::partners::PartnerFilter;
+use crate::service::projects::ProjectFilter;
+use crate::service::regions::RegionFilter;
+use crate::service::{self, Ctx};
+
+/// The root of every query.
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(
+    PartnerQuery,
+    RegionQuery,
+    TopicQuery,
+    ProjectQuery,
+    OfferQuery,
+    MeetingQuery,
+);
+
+fn db<'a>(ctx: &Context<'a>) -> Result<&'a sea_orm::DatabaseConnection> {
+    ctx.data::<sea_orm::DatabaseConnection>()
+}
+
+fn request_ctx<'a>(ctx: &Context<'a>) -> Result<&'a Ctx> {
+    ctx.data::<Ctx>()
+}
+
+/// `Ok(None)` for a missing record: GraphQL reports absence as `null`.
+fn optional<T>(result: Result<T, AppError>) -> Result<Option<T>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(AppError::NotFound { .. }) => Ok(None),
+        Err(err) => Err(err.extend()),
+    }
+}
+
+/// Complexity of a connection field: its page size times its selection.
+fn page_cost(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
+    let size = first.or(last).unwrap_or(20).clamp(1, 100) as usize;
+    size.saturating_mul(child).saturating_add(1)
+}
+
+/// Generates the list and item fields of a resource whose list takes a filter.
+macro_rules! filtered_resource {
+    ($query:ident, $list:ident, $item:ident, $dto:ty, $filter:ty, $module:ident, $default:literal, $doc:literal, $check:expr) => {
+        #[derive(Default)]
+        pub struct $query;
+
+        #[Object]
+        impl $query {
+            #[doc = $doc]
+            #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+            #[allow(clippy::too_many_arguments)]
+            async fn $list(
+                &self,
+                ctx: &Context<'_>,
+                filter: Option<$filter>,
+                order_by: Option<String>,
+                first: Option<i32>,
+                after: Option<String>,
+                last: Option<i32>,
+                before: Option<String>,
+            ) -> Result<PageConnection<$dto>> {
+                let filter = filter.unwrap_or_default();
+                let (db, rctx) = (db(ctx)?, request_ctx(ctx)?);
+                let run = async {
+                    let check: fn(&$filter) -> Result<(), AppError> = $check;
+                    check(&filter)?;
+                    let sort =
+                        Sort::from_arg(&service::$module::SORTS, order_by.as_deref(), $default)?;
+                    let page = page_request(ctx, first, after, last, before)?;
+                    let listing = service::$module::list(db, &filter, &sort, &page, rctx).await?;
+                    Ok::<_, AppError>(into_connection(listing, &page))
+                };
+                run.await.map_err(|e| e.extend())
+            }
+
+            /// One record by id or slug; `null` if there is none.
+            async fn $item(&self, ctx: &Context<'_>, key: String) -> Result<Option<$dto>> {
+                optional(service::$module::get(db(ctx)?, &key, request_ctx(ctx)?).await)
+            }
+        }
+    };
+}
+
+filtered_resource!(
+    OfferQuery,
+    offers,
+    offer,
+    Offer,
+    OfferFilter,
+    offers,
+    "title",
+    "Transfer and support offers, filtered as in `GET /api/v1/offers` and in the same order. `orderBy`: `title` (default), `created_at`, `updated_at`; prefix `-` for descending.",
+    |f| check_filter(
+        f.q.as_ref(),
+        &[
+            ("topic", f.topic.len()),
+            ("region", f.region.len()),
+            ("provider", f.provider.len()),
+            ("project", f.project.len())
+        ],
+    )
+);
+filtered_resource!(
+    PartnerQuery,
+    partners,
+    partner,
+    Partner,
+    PartnerFilter,
+    partners,
+    "name",
+    "Partners, filtered as in `GET /api/v1/partners`. `orderBy`: `name` (default), `created_at`, `updated_at`.",
+    |f| check_filter(f.q.as_ref(), &[("region", f.region.len())])
+);
+filtered_resource!(
+    ProjectQuery,
+    projects,
+    project,
+    Project,
+    ProjectFilter,
+    projects,
+    "name",
+    "Projects, filtered as in `GET /api/v1/projects`. `orderBy`: `name` (default), `created_at`, `updated_at`.",
+    |f| check_filter(
+        f.q.as_ref(),
+        &[("region", f.region.len()), ("partner", f.partner.len())]
+    )
+);
+filtered_resource!(
+    RegionQuery,
+    regions,
+    region,
+    Region,
+    RegionFilter,
+    regions,
+    "name",
+    "Regions, filtered as in `GET /api/v1/regions`. `orderBy`: `name` (default), `created_at`, `updated_at`. Items also by official key or NUTS code.",
+    |f| check_filter(None, &[("parent", f.parent.len())])
+);
+
+/// Generates the list and item fields of a resource without filters.
+macro_rules! plain_resource {
+    ($query:ident, $list:ident, $item:ident, $dto:ty, $module:ident, $default:literal, $doc:literal) => {
+        #[derive(Default)]
+        pub struct $query;
+
+        #[Object]
+        impl $query {
+            #[doc = $doc]
+            #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+            async fn $list(
+                &self,
+                ctx: &Context<'_>,
+                order_by: Option<String>,
+                first: Option<i32>,
+                after: Option<String>,
+                last: Option<i32>,
+                before: Option<String>,
+            ) -> Result<PageConnection<$dto>> {
+                let (db, rctx) = (db(ctx)?, request_ctx(ctx)?);
+                let run = async {
+                    let sort =
+                        Sort::from_arg(&service::$module::SORTS, order_by.as_deref(), $default)?;
+                    let page = page_request(ctx, first, after, last, before)?;
+                    let listing = service::$module::list(db, &sort, &page, rctx).await?;
+                    Ok::<_, AppError>(into_connection(listing, &page))
+                };
+                run.await.map_err(|e| e.extend())
+            }
+
+            /// One record by id or slug; `null` if there is none.
+            async fn $item(&self, ctx: &Context<'_>, key: String) -> Result<Option<$dto>> {
+                optional(service::$module::get(db(ctx)?, &key, request_ctx(ctx)?).await)
+            }
+        }
+    };
+}
+
+plain_resource!(
+    TopicQuery,
+    topics,
+    topic,
+    Topic,
+    topics,
+    "label",
+    "The topic taxonomy. `orderBy`: `label` (default), `created_at`, `updated_at`."
+);
+plain_resource!(
+    MeetingQuery,
+    meetings,
+    meeting,
+    Meeting,
+    meetings,
+    "-date",
+    "Meetings of the alliance, newest first. `orderBy`: `date`, `created_at`, `updated_at`."
+);

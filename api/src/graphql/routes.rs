@@ -1,0 +1,142 @@
+//! `/graphql` over HTTP (GraphQL-over-HTTP) and `/graphiql`.
+//!
+//! Hand-written rather than async-graphql-actix-web's extractor so that the
+//! status codes follow the GraphQL-over-HTTP spec: with `Accept:
+//! application/graphql-response+json`, a request that cannot be executed
+//! (parse or validation error, limits) is a 400; with `application/json` it
+//! is a 200 with `errors`, as legacy clients expect. Malformed HTTP (bad JSON,
+//! wrong content type, a mutation over GET) gets a problem+json 4xx.
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{HttpRequest, HttpResponse, web};
+use async_graphql::http::GraphiQLSource;
+use async_graphql::parser::types::OperationType;
+use async_graphql::{BatchRequest, BatchResponse};
+
+use super::loaders::Loaders;
+use super::{AppSchema, Limits};
+use crate::error::{AppError, AppResult};
+use crate::rest::AppState;
+use crate::service::params::QueryParams;
+use crate::vocab::Lang;
+
+/// The GraphQL-over-HTTP response media type.
+pub const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
+/// Registers `/graphql` (GET and POST) and `/graphiql`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/graphql", web::post().to(graphql))
+        .route("/graphql", web::get().to(graphql))
+        .route("/graphiql", web::get().to(graphiql));
+}
+
+fn wants_graphql_response(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains(GRAPHQL_RESPONSE))
+}
+
+/// Reads `lang` from the URL (POST) or Accept-Language, as REST does.
+fn language(req: &HttpRequest, state: &AppState) -> crate::service::Ctx {
+    let mut params = QueryParams::parse(req.query_string());
+    let lang = params.one::<Lang>("lang");
+    let mut ctx = state.ctx(req, &mut QueryParams::parse(""));
+    if let Some(lang) = lang {
+        ctx.lang = lang;
+    }
+    ctx
+}
+
+fn is_mutation(query: &str) -> bool {
+    async_graphql::parser::parse_query(query).is_ok_and(|doc| {
+        doc.operations
+            .iter()
+            .any(|(_, op)| op.node.ty == OperationType::Mutation)
+    })
+}
+
+/// Executes a GraphQL request (POST body or GET query string).
+pub async fn graphql(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+    schema: web::Data<AppSchema>,
+    limits: web::Data<Limits>,
+) -> AppResult<HttpResponse> {
+    let batch = if req.method() == Method::GET {
+        let request = async_graphql::http::parse_query_string(req.query_string())
+            .map_err(|e| AppError::BadRequest(format!("invalid GraphQL GET request: {e}")))?;
+        if is_mutation(&request.query) {
+            return Err(AppError::MethodNotAllowed);
+        }
+        BatchRequest::Single(request)
+    } else {
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if !content_type.starts_with("application/json") {
+            return Err(AppError::BadRequest(
+                "POST /graphql needs `Content-Type: application/json`".to_owned(),
+            ));
+        }
+        serde_json::from_slice::<BatchRequest>(&body)
+            .map_err(|e| AppError::BadRequest(format!("the body is not a GraphQL request: {e}")))?
+    };
+    if let BatchRequest::Batch(requests) = &batch
+        && requests.len() > limits.batch
+    {
+        return Err(AppError::BadRequest(format!(
+            "a batch may hold at most {} operations, got {}",
+            limits.batch,
+            requests.len()
+        )));
+    }
+
+    let ctx = language(&req, &state);
+    let loaders = std::sync::Arc::new(Loaders::new(&state.db, &ctx));
+    let batch = batch.data(loaders).data(ctx.clone());
+    let response = schema.execute_batch(batch).await;
+
+    let graphql_response = wants_graphql_response(&req);
+    let status = match &response {
+        // A request error: nothing was executed.
+        BatchResponse::Single(r)
+            if graphql_response && r.data == async_graphql::Value::Null && !r.errors.is_empty() =>
+        {
+            StatusCode::BAD_REQUEST
+        }
+        _ => StatusCode::OK,
+    };
+    let content_type = if graphql_response {
+        GRAPHQL_RESPONSE
+    } else {
+        "application/json"
+    };
+    let body = serde_json::to_vec(&response).map_err(|e| AppError::Unexpected(e.into()))?;
+    Ok(HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(content_type)))
+        .insert_header((header::CONTENT_LANGUAGE, ctx.lang.as_str()))
+        .insert_header((
+            header::VARY,
+            HeaderValue::from_static("Accept, Accept-Language"),
+        ))
+        .body(body))
+}
+
+/// GraphiQL, the in-browser IDE, pointed at `/graphql`.
+///
+/// The page loads GraphiQL's scripts from a CDN (unpkg); an offline mode that
+/// serves them from npm packages embedded at build time is still to come.
+pub async fn graphiql() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(
+            GraphiQLSource::build()
+                .endpoint("/graphql")
+                .title("Lotse GraphQL")
+                .finish(),
+        )
+}

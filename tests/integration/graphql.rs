@@ -1,0 +1,565 @@
+//! `/graphql`: the same data and filters as REST, nested, batched, bounded.
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+use crate::{private_tests, shared_tests};
+
+shared_tests!(
+    the_acceptance_query_matches_rest,
+    every_collection_and_filter_gives_the_rest_order,
+    backward_pages_mirror_forward_pages,
+    relations_resolve_both_ways,
+    get_runs_queries_but_never_mutations,
+    errors_carry_stable_codes,
+    abusive_queries_are_refused_quickly,
+    language_follows_the_request,
+);
+
+private_tests!(seeded: true; statement_count_does_not_grow_with_the_page_size);
+
+/// Ids of every node of a connection, paging with `first: 7`.
+async fn graphql_ids(app: &TestApp, field: &str, args: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let query = format!(
+            "query($after: String) {{ {field}({args} first: 7, after: $after) {{ \
+             pageInfo {{ hasNextPage endCursor }} edges {{ cursor node {{ id }} }} }} }}"
+        );
+        let data = app.graphql_data(&query, json!({"after": after})).await;
+        let conn = &data[field];
+        for edge in conn["edges"].as_array().unwrap() {
+            ids.push(edge["node"]["id"].as_str().unwrap().to_owned());
+        }
+        if !conn["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+            return ids;
+        }
+        after = conn["pageInfo"]["endCursor"].clone();
+    }
+}
+
+async fn rest_ids(app: &TestApp, path: &str) -> Vec<String> {
+    app.collect_all(path, 100)
+        .await
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn the_acceptance_query_matches_rest(app: TestApp) {
+    let data = app
+        .graphql_data(
+            r#"{ offers(first: 50, filter: {topic: ["industrie-40"]}) {
+                   edges { node { id title provider { name } topics { label } regions { name } } }
+                   totalCount } }"#,
+            Value::Null,
+        )
+        .await;
+    let edges = data["offers"]["edges"].as_array().unwrap();
+    let graphql: Vec<&str> = edges
+        .iter()
+        .map(|e| e["node"]["id"].as_str().unwrap())
+        .collect();
+    let rest = app
+        .get_json("/api/v1/offers?topic=industrie-40&limit=50")
+        .await;
+    let rest: Vec<&str> = rest["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(graphql, rest);
+    assert_eq!(data["offers"]["totalCount"], rest.len());
+    let first = &edges[0]["node"];
+    assert!(first["provider"]["name"].is_string());
+    assert!(!first["topics"].as_array().unwrap().is_empty());
+    assert!(!first["regions"].as_array().unwrap().is_empty());
+}
+
+async fn every_collection_and_filter_gives_the_rest_order(app: TestApp) {
+    for (field, args, path) in [
+        ("offers", "", "/api/v1/offers"),
+        (
+            "offers",
+            r#"filter: {topic: ["industrie-40"]}"#,
+            "/api/v1/offers?topic=industrie-40",
+        ),
+        (
+            "offers",
+            r#"filter: {region: ["05711"]}"#,
+            "/api/v1/offers?region=05711",
+        ),
+        (
+            "offers",
+            "filter: {targetGroup: [WORKS_COUNCIL]}",
+            "/api/v1/offers?target_group=works_council",
+        ),
+        (
+            "offers",
+            "filter: {kind: [FUNDING, TRAINING]}",
+            "/api/v1/offers?kind=funding,training",
+        ),
+        (
+            "offers",
+            "filter: {cost: [FREE]}",
+            "/api/v1/offers?cost=free",
+        ),
+        (
+            "offers",
+            r#"filter: {provider: ["tbs-nrw", "mags"]}"#,
+            "/api/v1/offers?provider=tbs-nrw,mags",
+        ),
+        (
+            "offers",
+            r#"filter: {project: ["its-owl"]}"#,
+            "/api/v1/offers?project=its-owl",
+        ),
+        (
+            "offers",
+            r#"filter: {openOn: "2023-06-01"}"#,
+            "/api/v1/offers?open_on=2023-06-01",
+        ),
+        (
+            "offers",
+            r#"filter: {q: "digital"}"#,
+            "/api/v1/offers?q=digital",
+        ),
+        (
+            "offers",
+            r#"filter: {updatedSince: "2000-01-01T00:00:00Z"}"#,
+            "/api/v1/offers?updated_since=2000-01-01T00:00:00Z",
+        ),
+        (
+            "offers",
+            r#"orderBy: "-title""#,
+            "/api/v1/offers?sort=-title",
+        ),
+        (
+            "offers",
+            r#"orderBy: "updated_at""#,
+            "/api/v1/offers?sort=updated_at",
+        ),
+        ("partners", "", "/api/v1/partners"),
+        (
+            "partners",
+            "filter: {kind: [UNION]}",
+            "/api/v1/partners?kind=union",
+        ),
+        (
+            "partners",
+            "filter: {allianceGroup: [GOVERNMENT]}",
+            "/api/v1/partners?alliance_group=government",
+        ),
+        (
+            "partners",
+            "filter: {allianceMember: false}",
+            "/api/v1/partners?alliance_member=false",
+        ),
+        (
+            "partners",
+            r#"filter: {region: ["ostwestfalenlippe"]}"#,
+            "/api/v1/partners?region=ostwestfalenlippe",
+        ),
+        (
+            "partners",
+            r#"filter: {q: "fraunhofer"}"#,
+            "/api/v1/partners?q=fraunhofer",
+        ),
+        ("projects", "", "/api/v1/projects"),
+        (
+            "projects",
+            "filter: {kind: [PILOT_PROJECT, CLUSTER]}",
+            "/api/v1/projects?kind=pilot_project,cluster",
+        ),
+        (
+            "projects",
+            "filter: {status: [UNKNOWN]}",
+            "/api/v1/projects?status=unknown",
+        ),
+        (
+            "projects",
+            r#"filter: {partner: ["ig-metall"]}"#,
+            "/api/v1/projects?partner=ig-metall",
+        ),
+        (
+            "projects",
+            r#"filter: {region: ["05711"]}"#,
+            "/api/v1/projects?region=05711",
+        ),
+        (
+            "projects",
+            r#"filter: {q: "digital"}"#,
+            "/api/v1/projects?q=digital",
+        ),
+        ("regions", "", "/api/v1/regions"),
+        (
+            "regions",
+            "filter: {kind: [DISTRICT]}",
+            "/api/v1/regions?kind=district",
+        ),
+        (
+            "regions",
+            r#"filter: {parent: ["057"]}"#,
+            "/api/v1/regions?parent=057",
+        ),
+        ("topics", "", "/api/v1/topics"),
+        (
+            "topics",
+            r#"orderBy: "-label""#,
+            "/api/v1/topics?sort=-label",
+        ),
+        ("meetings", "", "/api/v1/meetings"),
+        (
+            "meetings",
+            r#"orderBy: "date""#,
+            "/api/v1/meetings?sort=date",
+        ),
+    ] {
+        let graphql = graphql_ids(&app, field, args).await;
+        let rest = rest_ids(&app, path).await;
+        assert!(!rest.is_empty(), "{path} finds something");
+        assert_eq!(graphql, rest, "{field}({args}) vs {path}");
+    }
+}
+
+async fn backward_pages_mirror_forward_pages(app: TestApp) {
+    let all = graphql_ids(&app, "regions", "").await;
+    let last = app
+        .graphql_data(
+            "{ regions(last: 5) { pageInfo { hasPreviousPage startCursor } edges { node { id } } } }",
+            Value::Null,
+        )
+        .await;
+    let tail: Vec<&str> = last["regions"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        tail,
+        all[all.len() - 5..]
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(last["regions"]["pageInfo"]["hasPreviousPage"], true);
+    let before = last["regions"]["pageInfo"]["startCursor"].clone();
+    let previous = app
+        .graphql_data(
+            "query($before: String) { regions(last: 5, before: $before) { edges { node { id } } } }",
+            json!({"before": before}),
+        )
+        .await;
+    let previous: Vec<&str> = previous["regions"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        previous,
+        all[all.len() - 10..all.len() - 5]
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+    );
+}
+
+async fn relations_resolve_both_ways(app: TestApp) {
+    let data = app
+        .graphql_data(
+            r#"{
+              project(key: "arbeit-2020") { memberCount participants { role partner { shortName projects { slug } } } }
+              partner(key: "tbs-nrw") { offers { slug provider { slug } } region { slug children { slug } } }
+              region(key: "05711") { parent { slug } memberOf { slug } }
+              owl: region(key: "ostwestfalenlippe") { members { slug } offers { slug } }
+              topic(key: "industrie-40") { parent { slug } offers { slug } }
+              meeting(key: "zweite-sitzung-2016-11-21") { host { slug } participants { role partner { slug } person { name } } }
+              nothing: offer(key: "nope") { id }
+            }"#,
+            Value::Null,
+        )
+        .await;
+    let initiators: Vec<&str> = data["project"]["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["role"] == "INITIATOR")
+        .map(|p| p["partner"]["shortName"].as_str().unwrap())
+        .collect();
+    assert_eq!(initiators.len(), 5, "{initiators:?}");
+    assert!(
+        data["project"]["participants"][0]["partner"]["projects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["slug"] == "arbeit-2020")
+    );
+    let offers = data["partner"]["offers"].as_array().unwrap();
+    assert_eq!(offers.len(), 2);
+    assert!(offers.iter().all(|o| o["provider"]["slug"] == "tbs-nrw"));
+    assert!(
+        data["partner"]["region"]["children"]
+            .as_array()
+            .unwrap()
+            .len()
+            >= 5
+    );
+    assert_eq!(data["region"]["parent"]["slug"], "regierungsbezirk-detmold");
+    assert!(
+        data["region"]["memberOf"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["slug"] == "ostwestfalenlippe")
+    );
+    assert_eq!(data["owl"]["members"].as_array().unwrap().len(), 7);
+    assert!(
+        data["owl"]["offers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["slug"] == "its-owl-transfertag")
+    );
+    assert_eq!(data["topic"]["parent"]["slug"], "digitalisierung");
+    assert!(!data["topic"]["offers"].as_array().unwrap().is_empty());
+    assert_eq!(data["meeting"]["host"]["slug"], "stk");
+    assert!(data["nothing"].is_null());
+}
+
+async fn get_runs_queries_but_never_mutations(app: TestApp) {
+    let response = app
+        .get("/graphql?query=%7B%20offer(key%3A%22tbs-beratung%22)%20%7B%20slug%20%7D%20%7D")
+        .await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["data"]["offer"]["slug"], "tbs-beratung");
+    let response = app.get("/graphql?query=mutation%20%7B%20x%20%7D").await;
+    assert_eq!(response.status(), 405);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    // Not JSON, and not a GraphQL request at all: 4xx problems.
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .header("content-type", "text/plain")
+        .body("{ offers { totalCount } }")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+}
+
+async fn errors_carry_stable_codes(app: TestApp) {
+    let body = app
+        .graphql(
+            r#"{ offers(filter: {topic: ["nosuch"]}) { totalCount } }"#,
+            Value::Null,
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "invalid_parameter",
+        "{body}"
+    );
+    assert_eq!(
+        body["errors"][0]["extensions"]["errors"][0]["field"],
+        "topic"
+    );
+    let body = app
+        .graphql("{ offers(first: 1000) { totalCount } }", Value::Null)
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "invalid_parameter",
+        "{body}"
+    );
+    let body = app
+        .graphql(
+            r#"{ offers(orderBy: "bogus") { totalCount } }"#,
+            Value::Null,
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["errors"][0]["field"], "orderBy",
+        "{body}"
+    );
+    let body = app.graphql("{ offers { nosuchfield } }", Value::Null).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "invalid_query",
+        "{body}"
+    );
+    let body = app.graphql("{ offers { ", Value::Null).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "parse_error",
+        "{body}"
+    );
+    // GraphQL-over-HTTP: with the new media type, a request error is a 400.
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .header("accept", "application/graphql-response+json")
+        .json(&json!({"query": "{ offers { nosuchfield } }"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/graphql-response+json"
+    );
+}
+
+async fn abusive_queries_are_refused_quickly(app: TestApp) {
+    // 30 levels of nesting.
+    let mut deep = String::from("slug");
+    for level in 0..30 {
+        deep = if level % 2 == 0 {
+            format!("provider {{ {deep} }}")
+        } else {
+            format!("offers {{ {deep} }}")
+        };
+    }
+    let started = Instant::now();
+    let body = app
+        .graphql(
+            &format!("{{ offer(key: \"tbs-beratung\") {{ {deep} }} }}"),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "query_too_deep",
+        "{body}"
+    );
+    assert!(body["data"].is_null());
+
+    // 500 aliases of a cheap field.
+    let aliases: String = (0..500).map(|i| format!("a{i}: __typename ")).collect();
+    let body = app.graphql(&format!("{{ {aliases} }}"), Value::Null).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "too_many_aliases",
+        "{body}"
+    );
+
+    // Wide and nested lists: 100 × 100 × … exceeds the complexity budget.
+    let body = app
+        .graphql("{ partners(first: 100) { edges { node { offers { topics { offers { regions { offers { slug } } } } } } } } }", Value::Null)
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "query_too_complex",
+        "{body}"
+    );
+
+    // Refused before any work: well under the time a real execution takes.
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    // Too many operations in one batch.
+    let batch: Vec<Value> = (0..50)
+        .map(|_| json!({"query": "{ __typename }"}))
+        .collect();
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .json(&batch)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    // The server is still up.
+    app.get_json("/health").await;
+    app.graphql_data("{ topics(first: 1) { totalCount } }", Value::Null)
+        .await;
+}
+
+async fn language_follows_the_request(app: TestApp) {
+    let response = app.client.post(format!("{}/graphql", app.address))
+        .header("accept-language", "en")
+        .json(&json!({"query": r#"{ topic(key: "digitalisierung") { label offers { topics { label } } } }"#}))
+        .send().await.unwrap();
+    assert_eq!(response.headers()["content-language"], "en");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["data"]["topic"]["label"], "Digitalisation");
+    let body = app
+        .graphql(
+            r#"{ topic(key: "digitalisierung") { label } }"#,
+            Value::Null,
+        )
+        .await;
+    assert_eq!(body["data"]["topic"]["label"], "Digitalisierung");
+    let response = app
+        .client
+        .post(format!("{}/graphql?lang=en", app.address))
+        .json(&json!({"query": r#"{ topic(key: "digitalisierung") { label } }"#}))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["data"]["topic"]["label"], "Digitalisation");
+}
+
+fn generated_offer(i: usize) -> Value {
+    let provider = ["mags", "tbs-nrw", "its-owl", "ig-metall"][i % 4];
+    let topic = ["digitalisierung", "industrie-40", "arbeit-40"][i % 3];
+    let region = [
+        "nordrhein-westfalen",
+        "bielefeld",
+        "ostwestfalenlippe",
+        "dortmund",
+    ][i % 4];
+    let project = if i.is_multiple_of(3) {
+        Value::from("its-owl")
+    } else {
+        Value::Null
+    };
+    json!({
+        "slug": format!("generiertes-angebot-{i:03}"), "title_de": format!("Generiertes Angebot {i:03}"),
+        "title_en": null, "summary_de": "Für den Test der Abfragezahl.", "summary_en": null,
+        "description_de": null, "description_en": null,
+        "provider": provider, "provider_note": null, "project": project,
+        "kind": "consulting", "target_groups": ["sme"],
+        "topics": [topic, "qualifizierung"], "regions": [region],
+        "cost": "free", "valid_from": null, "valid_until": null, "application_deadline": null,
+        "url": null, "source": "test", "verified": false, "note": null
+    })
+}
+
+async fn statement_count_does_not_grow_with_the_page_size(app: TestApp) {
+    let offers: Vec<Value> = (0..120).map(generated_offer).collect();
+    lotse::service::import::import_json(app.db(), &json!({"offers": offers}).to_string())
+        .await
+        .unwrap();
+    let query = "query($n: Int) { offers(first: $n) { edges { node { title provider { name } \
+                 topics { label } regions { name } } } totalCount } }";
+    let mut counts = Vec::new();
+    for n in [5, 100] {
+        let before = app.statements().await;
+        let data = app.graphql_data(query, json!({"n": n})).await;
+        assert_eq!(data["offers"]["edges"].as_array().unwrap().len(), n);
+        counts.push(app.statements().await - before);
+    }
+    assert_eq!(
+        counts[0], counts[1],
+        "statements for first: 5 vs first: 100"
+    );
+    assert!(
+        counts[0] <= 20,
+        "a page costs a small constant number of statements: {}",
+        counts[0]
+    );
+}
