@@ -18,4 +18,5 @@ mod pagination;
 mod partners;
 mod projects;
 mod regions;
+mod stats;
 mod topics_and_meetings;

@@ -12,6 +12,7 @@ mod project;
 mod refs;
 mod region;
 mod root;
+mod stats;
 mod topic;
 
 pub use meeting::{Meeting, MeetingPage, MeetingParticipant};
@@ -21,4 +22,5 @@ pub use project::{Participant, Project, ProjectPage};
 pub use refs::{PartnerRef, PersonRef, ProjectRef, RegionRef, TopicRef};
 pub use region::{Region, RegionPage};
 pub use root::{Counts, Health, Links, Overview, Readiness};
+pub use stats::{Bucket, OfferStats, PartnerStats, ProjectStats, Stats};
 pub use topic::{Topic, TopicPage};

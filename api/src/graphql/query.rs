@@ -20,6 +20,7 @@ pub struct QueryRoot(
     ProjectQuery,
     OfferQuery,
     MeetingQuery,
+    StatsQuery,
 );
 
 fn db<'a>(ctx: &Context<'a>) -> Result<&'a sea_orm::DatabaseConnection> {
@@ -200,3 +201,56 @@ plain_resource!(
     "-date",
     "Meetings of the alliance, newest first. `orderBy`: `date`, `created_at`, `updated_at`."
 );
+
+#[derive(Default)]
+pub struct StatsQuery;
+
+#[Object]
+impl StatsQuery {
+    /// Aggregates for dashboards, as in `GET /api/v1/stats/…`.
+    async fn stats(&self) -> StatsRoot {
+        StatsRoot
+    }
+}
+
+/// Counts by category over the same filters as the lists.
+pub struct StatsRoot;
+
+#[Object(name = "Stats")]
+impl StatsRoot {
+    /// Offers counted by topic, region, kind, target group and cost.
+    async fn offers(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<OfferFilter>,
+    ) -> Result<crate::dto::OfferStats> {
+        let filter = filter.unwrap_or_default();
+        service::stats::offer_stats(db(ctx)?, &filter, request_ctx(ctx)?)
+            .await
+            .map_err(|e| e.extend())
+    }
+
+    /// Partners counted by alliance group and kind.
+    async fn partners(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<PartnerFilter>,
+    ) -> Result<crate::dto::PartnerStats> {
+        let filter = filter.unwrap_or_default();
+        service::stats::partner_stats(db(ctx)?, &filter)
+            .await
+            .map_err(|e| e.extend())
+    }
+
+    /// Projects counted by kind and status.
+    async fn projects(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ProjectFilter>,
+    ) -> Result<crate::dto::ProjectStats> {
+        let filter = filter.unwrap_or_default();
+        service::stats::project_stats(db(ctx)?, &filter)
+            .await
+            .map_err(|e| e.extend())
+    }
+}

@@ -9,6 +9,7 @@ mod partners;
 mod projects;
 mod regions;
 mod root;
+mod stats;
 mod topics;
 
 use std::sync::Arc;
@@ -34,6 +35,7 @@ pub mod tags {
     pub const PROJECTS: &str = "projects";
     pub const OFFERS: &str = "offers";
     pub const MEETINGS: &str = "meetings";
+    pub const STATS: &str = "stats";
 }
 
 /// Shared state of every worker.
@@ -185,6 +187,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(topics::configure)
             .configure(projects::configure)
             .configure(offers::configure)
-            .configure(meetings::configure),
+            .configure(meetings::configure)
+            .configure(stats::configure),
     );
 }

@@ -121,7 +121,10 @@ where
 
 /// Turns the filter into SQL conditions, resolving slugs and the region and
 /// topic hierarchies; reports every unknown key at once.
-async fn condition<C: ConnectionTrait>(db: &C, filter: &OfferFilter) -> AppResult<Condition> {
+pub(crate) async fn condition<C: ConnectionTrait>(
+    db: &C,
+    filter: &OfferFilter,
+) -> AppResult<Condition> {
     let mut all = Condition::all();
     let mut errors: Vec<FieldError> = Vec::new();
 

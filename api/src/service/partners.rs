@@ -73,15 +73,11 @@ pub static SORTS: [SortField<partner::Entity>; 3] = [
     },
 ];
 
-/// One page of partners.
-#[tracing::instrument(name = "service.partners.list", skip_all)]
-pub async fn list<C: ConnectionTrait>(
+/// The rows matching `filter`, as a query (shared by the list and the stats).
+pub(crate) async fn filtered<C: ConnectionTrait>(
     db: &C,
     filter: &PartnerFilter,
-    sort: &Sort<partner::Entity>,
-    page: &PageRequest,
-    ctx: &Ctx,
-) -> AppResult<Listing<Partner>> {
+) -> AppResult<sea_orm::Select<partner::Entity>> {
     let mut select = partner::Entity::find();
     if !filter.kind.is_empty() {
         select = select.filter(partner::Column::Kind.is_in(filter.kind.iter().map(|k| k.as_str())));
@@ -113,6 +109,19 @@ pub async fn list<C: ConnectionTrait>(
             ],
         ));
     }
+    Ok(select)
+}
+
+/// One page of partners.
+#[tracing::instrument(name = "service.partners.list", skip_all)]
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    filter: &PartnerFilter,
+    sort: &Sort<partner::Entity>,
+    page: &PageRequest,
+    ctx: &Ctx,
+) -> AppResult<Listing<Partner>> {
+    let select = filtered(db, filter).await?;
     let mut rows = fetch_page(db, select, sort, partner::Column::Id, |m| m.id, page).await?;
     let items = hydrate(db, std::mem::take(&mut rows.rows), ctx).await?;
     Ok(rows.with_items(items))

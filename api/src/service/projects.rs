@@ -75,15 +75,11 @@ pub static SORTS: [SortField<project::Entity>; 3] = [
     },
 ];
 
-/// One page of projects.
-#[tracing::instrument(name = "service.projects.list", skip_all)]
-pub async fn list<C: ConnectionTrait>(
+/// The rows matching `filter`, as a query (shared by the list and the stats).
+pub(crate) async fn filtered<C: ConnectionTrait>(
     db: &C,
     filter: &ProjectFilter,
-    sort: &Sort<project::Entity>,
-    page: &PageRequest,
-    ctx: &Ctx,
-) -> AppResult<Listing<Project>> {
+) -> AppResult<sea_orm::Select<project::Entity>> {
     let mut select = project::Entity::find();
     let mut errors: Vec<FieldError> = Vec::new();
     if !filter.kind.is_empty() {
@@ -133,6 +129,19 @@ pub async fn list<C: ConnectionTrait>(
             ],
         ));
     }
+    Ok(select)
+}
+
+/// One page of projects.
+#[tracing::instrument(name = "service.projects.list", skip_all)]
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    filter: &ProjectFilter,
+    sort: &Sort<project::Entity>,
+    page: &PageRequest,
+    ctx: &Ctx,
+) -> AppResult<Listing<Project>> {
+    let select = filtered(db, filter).await?;
     let mut rows = fetch_page(db, select, sort, project::Column::Id, |m| m.id, page).await?;
     let items = hydrate(db, std::mem::take(&mut rows.rows), ctx).await?;
     Ok(rows.with_items(items))

@@ -1,0 +1,108 @@
+//! `/api/v1/stats`: aggregates for dashboards.
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::{AppState, LangParam, json_response, tags};
+use crate::dto::{OfferStats, PartnerStats, ProjectStats, Stats};
+use crate::error::{AppResult, Problem};
+use crate::service::offers::OfferFilter;
+use crate::service::params::QueryParams;
+use crate::service::partners::PartnerFilter;
+use crate::service::projects::ProjectFilter;
+use crate::service::stats;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(all_stats)
+        .service(offer_stats)
+        .service(partner_stats)
+        .service(project_stats);
+}
+
+/// Counts of offers, partners and projects by category, over everything.
+///
+/// For filtered counts use `/api/v1/stats/offers`, `/stats/partners` or
+/// `/stats/projects`, which take the filters of the matching list.
+#[utoipa::path(
+    tag = tags::STATS,
+    params(LangParam),
+    responses(
+        (status = 200, description = "All aggregates.", body = Stats),
+        (status = 400, description = "An unknown parameter.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/stats")]
+pub async fn all_stats(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
+    let ctx = super::item_ctx(&state, &req)?;
+    let body = Stats {
+        offers: stats::offer_stats(&state.db, &OfferFilter::default(), &ctx).await?,
+        partners: stats::partner_stats(&state.db, &PartnerFilter::default()).await?,
+        projects: stats::project_stats(&state.db, &ProjectFilter::default()).await?,
+    };
+    Ok(json_response(&ctx, &body))
+}
+
+/// Offers counted by topic, region, kind, target group and cost, over the
+/// offers that match the filters of `GET /api/v1/offers`.
+#[utoipa::path(
+    tag = tags::STATS,
+    params(OfferFilter, LangParam),
+    responses(
+        (status = 200, description = "Offer aggregates.", body = OfferStats),
+        (status = 400, description = "An unknown parameter or a bad value.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/stats/offers")]
+pub async fn offer_stats(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
+    let mut params = QueryParams::parse(req.query_string());
+    let ctx = state.ctx(&req, &mut params);
+    let filter = OfferFilter::parse(&mut params);
+    params.finish()?;
+    let body = stats::offer_stats(&state.db, &filter, &ctx).await?;
+    Ok(json_response(&ctx, &body))
+}
+
+/// Partners counted by alliance group and kind, over the partners that match
+/// the filters of `GET /api/v1/partners`.
+#[utoipa::path(
+    tag = tags::STATS,
+    params(PartnerFilter, LangParam),
+    responses(
+        (status = 200, description = "Partner aggregates.", body = PartnerStats),
+        (status = 400, description = "An unknown parameter or a bad value.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/stats/partners")]
+pub async fn partner_stats(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> AppResult<HttpResponse> {
+    let mut params = QueryParams::parse(req.query_string());
+    let ctx = state.ctx(&req, &mut params);
+    let filter = PartnerFilter::parse(&mut params);
+    params.finish()?;
+    let body = stats::partner_stats(&state.db, &filter).await?;
+    Ok(json_response(&ctx, &body))
+}
+
+/// Projects counted by kind and status, over the projects that match the
+/// filters of `GET /api/v1/projects`.
+#[utoipa::path(
+    tag = tags::STATS,
+    params(ProjectFilter, LangParam),
+    responses(
+        (status = 200, description = "Project aggregates.", body = ProjectStats),
+        (status = 400, description = "An unknown parameter or a bad value.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/stats/projects")]
+pub async fn project_stats(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> AppResult<HttpResponse> {
+    let mut params = QueryParams::parse(req.query_string());
+    let ctx = state.ctx(&req, &mut params);
+    let filter = ProjectFilter::parse(&mut params);
+    params.finish()?;
+    let body = stats::project_stats(&state.db, &filter).await?;
+    Ok(json_response(&ctx, &body))
+}
