@@ -563,3 +563,72 @@ async fn statement_count_does_not_grow_with_the_page_size(app: TestApp) {
         counts[0]
     );
 }
+
+/// GraphiQL loads from the app alone and runs a query, with the network off.
+#[tokio::test]
+async fn graphiql_runs_a_query_in_a_headless_browser_without_network() {
+    let app = TestApp::shared(crate::helpers::Backend::Sqlite).unwrap();
+    let page = app.get("/graphiql").await;
+    let mode = page.headers()["x-graphiql-mode"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    if mode != "embedded" {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must build with GraphiQL embedded (npm ci --prefix api/graphiql)"
+        );
+        eprintln!(
+            "skipped: GraphiQL is in {mode} mode; run `npm ci --prefix api/graphiql` to embed it"
+        );
+        return;
+    }
+    let html = page.text().await.unwrap();
+    assert!(
+        !html.contains("://"),
+        "the page must not load remote assets"
+    );
+    let query: String = form_urlencoded_query(r#"{ offer(key: "tbs-beratung") { slug } }"#);
+    let Some(dom) = crate::helpers::render_headless(&format!(
+        "{}/graphiql?query={query}&autorun=1",
+        app.address
+    ))
+    .await
+    else {
+        return;
+    };
+    let result = dom.split("result-window").nth(1).unwrap_or_default();
+    let text: String = strip_tags(result)
+        .replace("&nbsp;", " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        text.contains(r#""slug": "tbs-beratung""#),
+        "GraphiQL did not show the result: {}",
+        &text[..text.len().min(500)]
+    );
+}
+
+fn form_urlencoded_query(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn strip_tags(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for ch in html.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text
+}

@@ -395,3 +395,55 @@ macro_rules! private_tests {
         }
     )+};
 }
+
+/// The browser for rendering tests: `LOTSE_TEST_CHROMIUM`, else Debian's chromium.
+fn chromium() -> Option<std::path::PathBuf> {
+    if let Some(path) = std::env::var_os("LOTSE_TEST_CHROMIUM") {
+        return Some(path.into());
+    }
+    [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]
+    .into_iter()
+    .map(std::path::PathBuf::from)
+    .find(|p| p.exists())
+}
+
+/// The DOM of `url` after its scripts ran, rendered by headless Chromium that
+/// can resolve no host name but 127.0.0.1 ("network off"). `None` (test
+/// skipped) without a browser, except in CI, where that fails.
+pub async fn render_headless(url: &str) -> Option<String> {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install chromium (see .ci/run)"
+        );
+        eprintln!("skipped: no chromium; set LOTSE_TEST_CHROMIUM or install Debian's chromium");
+        return None;
+    };
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let profile = std::env::temp_dir().join(format!("lotse-chromium-{}-{n}", std::process::id()));
+    let output = tokio::process::Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+            "--virtual-time-budget=20000",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(url)
+        .output()
+        .await
+        .expect("run chromium");
+    let _ = std::fs::remove_dir_all(&profile);
+    Some(String::from_utf8_lossy(&output.stdout).into_owned())
+}

@@ -176,61 +176,23 @@ async fn ready_is_503_when_the_database_is_gone(app: TestApp) {
     app.get_json("/health").await;
 }
 
-/// The browser to render `/docs/` with: `LOTSE_TEST_CHROMIUM`, else Debian's chromium.
-fn chromium() -> Option<std::path::PathBuf> {
-    if let Some(path) = std::env::var_os("LOTSE_TEST_CHROMIUM") {
-        return Some(path.into());
-    }
-    [
-        "/usr/bin/chromium",
-        "/usr/bin/chromium-browser",
-        "/usr/bin/google-chrome",
-    ]
-    .into_iter()
-    .map(std::path::PathBuf::from)
-    .find(|p| p.exists())
-}
-
 /// Swagger UI renders the API in a headless browser that can reach nothing
 /// but this server: every asset is served by the app itself.
 #[tokio::test]
 async fn docs_render_in_a_headless_browser_without_network() {
-    let Some(browser) = chromium() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install chromium (see .ci/run)"
-        );
-        eprintln!("skipped: no chromium; set LOTSE_TEST_CHROMIUM or install Debian's chromium");
+    let Some(dom) = crate::helpers::render_headless(&format!(
+        "{}/docs/",
+        TestApp::shared(crate::helpers::Backend::Sqlite)
+            .unwrap()
+            .address
+    ))
+    .await
+    else {
         return;
     };
-    let app = TestApp::shared(crate::helpers::Backend::Sqlite).unwrap();
-    let profile = std::env::temp_dir().join(format!("lotse-chromium-{}", std::process::id()));
-    let output = tokio::process::Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            // "Network off": no host name resolves, except this server's address.
-            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-            "--virtual-time-budget=15000",
-            "--dump-dom",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg(format!("{}/docs/", app.address))
-        .output()
-        .await
-        .expect("run chromium");
-    let _ = std::fs::remove_dir_all(&profile);
-    let dom = String::from_utf8_lossy(&output.stdout);
     assert!(
         dom.contains("Lotse – Wirtschaft und Arbeit 4.0"),
-        "Swagger UI did not render the API title; stderr: {}\nDOM: {dom}",
-        String::from_utf8_lossy(&output.stderr)
+        "Swagger UI did not render the API title; DOM: {dom}"
     );
     assert!(dom.contains("/api/v1/offers"), "the operations are listed");
     assert!(dom.contains("opblock"), "operation blocks are rendered");

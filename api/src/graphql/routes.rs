@@ -9,6 +9,7 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
+#[cfg(not(graphiql_embedded))]
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, BatchResponse};
@@ -28,6 +29,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/graphql", web::post().to(graphql))
         .route("/graphql", web::get().to(graphql))
         .route("/graphiql", web::get().to(graphiql));
+    #[cfg(graphiql_embedded)]
+    cfg.route("/graphiql/assets/{name}", web::get().to(graphiql_asset));
 }
 
 fn wants_graphql_response(req: &HttpRequest) -> bool {
@@ -126,17 +129,91 @@ pub async fn graphql(
         .body(body))
 }
 
+/// Whether GraphiQL's assets are embedded (`embedded`) or loaded from a CDN
+/// (`cdn`); sent as `X-GraphiQL-Mode` and decided at build time.
+pub const GRAPHIQL_MODE: &str = if cfg!(graphiql_embedded) {
+    "embedded"
+} else {
+    "cdn"
+};
+
 /// GraphiQL, the in-browser IDE, pointed at `/graphql`.
 ///
-/// The page loads GraphiQL's scripts from a CDN (unpkg); an offline mode that
-/// serves them from npm packages embedded at build time is still to come.
+/// `?query=…` pre-fills the editor; `&autorun=1` also runs it once loaded, so
+/// a link can share a ready answer.
 pub async fn graphiql() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .body(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .title("Lotse GraphQL")
-                .finish(),
-        )
+        .insert_header(("x-graphiql-mode", GRAPHIQL_MODE))
+        .body(graphiql_page())
+}
+
+#[cfg(graphiql_embedded)]
+fn graphiql_page() -> String {
+    r#"<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Lotse GraphQL</title>
+  <style>body { margin: 0; } #graphiql { height: 100vh; }</style>
+  <link rel="stylesheet" href="/graphiql/assets/graphiql.min.css">
+  <script src="/graphiql/assets/react.production.min.js"></script>
+  <script src="/graphiql/assets/react-dom.production.min.js"></script>
+  <script src="/graphiql/assets/graphiql.min.js"></script>
+</head>
+<body>
+  <div id="graphiql">Loading GraphiQL…</div>
+  <script>
+    const params = new URLSearchParams(window.location.search);
+    const fetcher = GraphiQL.createFetcher({ url: "/graphql" });
+    ReactDOM.createRoot(document.getElementById("graphiql")).render(
+      React.createElement(GraphiQL, {
+        fetcher,
+        defaultQuery: "{\n  offers(first: 5, filter: {targetGroup: [WORKS_COUNCIL]}) {\n    totalCount\n    edges { node { title provider { name } regions { name } } }\n  }\n}\n",
+        query: params.get("query") || undefined,
+      })
+    );
+    if (params.get("autorun") === "1") {
+      const run = () => {
+        const button = document.querySelector(".graphiql-execute-button");
+        if (button) { button.click(); } else { setTimeout(run, 100); }
+      };
+      setTimeout(run, 300);
+    }
+  </script>
+</body>
+</html>
+"#
+    .to_owned()
+}
+
+#[cfg(not(graphiql_embedded))]
+fn graphiql_page() -> String {
+    GraphiQLSource::build()
+        .endpoint("/graphql")
+        .title("Lotse GraphQL")
+        .finish()
+}
+
+/// One embedded GraphiQL asset.
+#[cfg(graphiql_embedded)]
+async fn graphiql_asset(name: web::Path<String>) -> AppResult<HttpResponse> {
+    let (body, content_type): (&'static [u8], &str) = match name.as_str() {
+        "react.production.min.js" => (
+            include_bytes!(env!("LOTSE_GRAPHIQL_REACT")),
+            "text/javascript",
+        ),
+        "react-dom.production.min.js" => (
+            include_bytes!(env!("LOTSE_GRAPHIQL_REACT_DOM")),
+            "text/javascript",
+        ),
+        "graphiql.min.js" => (include_bytes!(env!("LOTSE_GRAPHIQL_JS")), "text/javascript"),
+        "graphiql.min.css" => (include_bytes!(env!("LOTSE_GRAPHIQL_CSS")), "text/css"),
+        _ => return Err(AppError::NoRoute),
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        // The assets change only with the binary.
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .body(body))
 }
