@@ -9,6 +9,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::graphql::Limits;
+
 /// Default database: a SQLite file in the working directory, created if missing.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://lotse.db?mode=rwc";
 
@@ -78,6 +80,23 @@ pub struct ServeArgs {
     /// Do not load the shipped seed data into an empty database.
     #[arg(long, env = "LOTSE_NO_SEED")]
     pub no_seed: bool,
+
+    /// GraphQL: deepest nesting of selections.
+    #[arg(long, env = "LOTSE_GRAPHQL_MAX_DEPTH", default_value_t = Limits::default().depth)]
+    pub graphql_max_depth: usize,
+
+    /// GraphQL: largest query complexity (a connection costs its page size
+    /// times its selection, a relation list 20 times).
+    #[arg(long, env = "LOTSE_GRAPHQL_MAX_COMPLEXITY", default_value_t = Limits::default().complexity)]
+    pub graphql_max_complexity: usize,
+
+    /// GraphQL: most aliased fields in one document.
+    #[arg(long, env = "LOTSE_GRAPHQL_MAX_ALIASES", default_value_t = Limits::default().aliases)]
+    pub graphql_max_aliases: usize,
+
+    /// GraphQL: most operations in one batched request.
+    #[arg(long, env = "LOTSE_GRAPHQL_MAX_BATCH", default_value_t = Limits::default().batch)]
+    pub graphql_max_batch: usize,
 }
 
 /// Log output format.
@@ -104,6 +123,8 @@ pub struct Settings {
     pub db_max_connections: Option<u32>,
     /// Load the seed into an empty database.
     pub seed: bool,
+    /// GraphQL limits.
+    pub graphql: Limits,
 }
 
 impl Settings {
@@ -116,6 +137,12 @@ impl Settings {
             workers: args.workers,
             db_max_connections: args.db_max_connections,
             seed: !args.no_seed,
+            graphql: Limits {
+                depth: args.graphql_max_depth,
+                complexity: args.graphql_max_complexity,
+                aliases: args.graphql_max_aliases,
+                batch: args.graphql_max_batch,
+            },
         }
     }
 }

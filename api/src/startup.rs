@@ -54,7 +54,7 @@ impl Application {
             base_url: Arc::from(base_url.as_str()),
             statements,
         };
-        let server = run(listener, state, settings.workers)?;
+        let server = run(listener, state, settings.graphql, settings.workers)?;
         Ok(Self {
             port: local.port(),
             base_url,
@@ -88,12 +88,12 @@ impl Application {
 pub fn run(
     listener: TcpListener,
     state: AppState,
+    limits: graphql::Limits,
     workers: Option<usize>,
 ) -> anyhow::Result<Server> {
     let state = web::Data::new(state);
     // Built once, not per worker: the same document and schema serve all.
     let api = openapi::openapi();
-    let limits = graphql::Limits::default();
     let schema = web::Data::new(graphql::build_schema(state.db.clone(), limits));
     let limits = web::Data::new(limits);
     let mut server = HttpServer::new(move || {

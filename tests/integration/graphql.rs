@@ -632,3 +632,46 @@ fn strip_tags(html: &str) -> String {
     }
     text
 }
+
+/// The limits are configuration, not constants.
+#[tokio::test]
+async fn limits_follow_the_configuration() {
+    let app = TestApp::private_with(crate::helpers::Backend::Sqlite, true, |s| {
+        s.graphql.depth = 3;
+        s.graphql.aliases = 2;
+        s.graphql.batch = 1;
+    })
+    .await
+    .unwrap();
+    let body = app
+        .graphql(
+            r#"{ offer(key: "tbs-beratung") { provider { region { name } } } }"#,
+            Value::Null,
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "query_too_deep",
+        "{body}"
+    );
+    app.graphql_data(
+        r#"{ offer(key: "tbs-beratung") { provider { name } } }"#,
+        Value::Null,
+    )
+    .await;
+    let body = app
+        .graphql("{ a: __typename b: __typename c: __typename }", Value::Null)
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "too_many_aliases",
+        "{body}"
+    );
+    let batch = json!([{"query": "{ __typename }"}, {"query": "{ __typename }"}]);
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .json(&batch)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+}

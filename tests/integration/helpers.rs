@@ -158,6 +158,7 @@ fn settings(url: &str, seed: bool) -> Settings {
         workers: Some(2),
         db_max_connections: Some(4),
         seed,
+        graphql: lotse::graphql::Limits::default(),
     }
 }
 
@@ -227,9 +228,20 @@ impl TestApp {
     /// A private app on a fresh database, seeded or empty, running in the
     /// current test's runtime; `None` when the backend is not configured.
     pub async fn private(backend: Backend, seed: bool) -> Option<TestApp> {
+        Self::private_with(backend, seed, |_| {}).await
+    }
+
+    /// Like [`TestApp::private`], with settings adjusted by `configure`.
+    pub async fn private_with(
+        backend: Backend,
+        seed: bool,
+        configure: impl FnOnce(&mut Settings),
+    ) -> Option<TestApp> {
         init_tracing();
         let database = TestDatabase::create(backend).await?;
-        let app = Application::build(settings(&database.url, seed))
+        let mut settings = settings(&database.url, seed);
+        configure(&mut settings);
+        let app = Application::build(settings)
             .await
             .expect("build a private app");
         let address = format!("http://127.0.0.1:{}", app.port());

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
@@ -73,23 +73,25 @@ loader!(
 
 /// All loaders of one request.
 pub struct Loaders {
-    pub partner: DataLoader<PartnerById>,
-    pub project: DataLoader<ProjectById>,
-    pub region: DataLoader<RegionById>,
-    pub topic: DataLoader<TopicById>,
-    pub offers_by_provider: DataLoader<OffersByProvider>,
-    pub offers_by_project: DataLoader<OffersByProject>,
-    pub offers_by_topic: DataLoader<OffersByTopic>,
-    pub offers_by_region: DataLoader<OffersByRegion>,
-    pub projects_by_partner: DataLoader<ProjectsByPartner>,
-    pub region_children: DataLoader<RegionChildren>,
+    pub partner: DataLoader<PartnerById, HashMapCache>,
+    pub project: DataLoader<ProjectById, HashMapCache>,
+    pub region: DataLoader<RegionById, HashMapCache>,
+    pub topic: DataLoader<TopicById, HashMapCache>,
+    pub offers_by_provider: DataLoader<OffersByProvider, HashMapCache>,
+    pub offers_by_project: DataLoader<OffersByProject, HashMapCache>,
+    pub offers_by_topic: DataLoader<OffersByTopic, HashMapCache>,
+    pub offers_by_region: DataLoader<OffersByRegion, HashMapCache>,
+    pub projects_by_partner: DataLoader<ProjectsByPartner, HashMapCache>,
+    pub region_children: DataLoader<RegionChildren, HashMapCache>,
 }
 
 impl Loaders {
     /// Fresh loaders (and caches) for one request.
     pub fn new(db: &DatabaseConnection, ctx: &Ctx) -> Self {
-        fn make<T: Loader<Uuid>>(loader: T) -> DataLoader<T> {
-            DataLoader::new(loader, tokio::spawn)
+        // Cached for the request: prefetched records (see `objects::prefetch`)
+        // are then served without another batch.
+        fn make<T: Loader<Uuid>>(loader: T) -> DataLoader<T, HashMapCache> {
+            DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default())
         }
         let (db, ctx) = (db.clone(), ctx.clone());
         Self {

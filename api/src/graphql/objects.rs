@@ -196,3 +196,180 @@ impl MeetingParticipant {
         one!(ctx, partner, self.partner.as_ref().map(|p| p.id))
     }
 }
+
+/// Loads, in one batch per relation, what the selection will ask of a page's
+/// nodes. DataLoaders batch by a short timer, and under load the keys of one
+/// page can straddle two batches; loading them up front makes the statement
+/// count of a page independent of timing and page size.
+pub mod prefetch {
+    use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+    use async_graphql::{Context, ErrorExtensions, Result};
+    use uuid::Uuid;
+
+    use super::loaders;
+    use crate::dto::{Meeting, Offer, Partner, Project, Region, Topic};
+    use crate::error::AppError;
+
+    // Takes a Vec, not an iterator: a borrowed iterator held across the await
+    // trips the compiler's Send inference for async-graphql's resolvers.
+    async fn load<T>(loader: &DataLoader<T, HashMapCache>, mut ids: Vec<Uuid>) -> Result<()>
+    where
+        T: Loader<Uuid, Error = std::sync::Arc<AppError>>,
+    {
+        ids.sort_unstable();
+        ids.dedup();
+        if !ids.is_empty() {
+            loader.load_many(ids).await.map_err(|e| e.extend())?;
+        }
+        Ok(())
+    }
+
+    fn selected(ctx: &Context<'_>, field: &str) -> bool {
+        ctx.look_ahead()
+            .field("edges")
+            .field("node")
+            .field(field)
+            .exists()
+    }
+
+    pub async fn offers(ctx: &Context<'_>, items: &[Offer]) -> Result<()> {
+        let l = loaders(ctx)?;
+        if selected(ctx, "provider") {
+            load(&l.partner, items.iter().map(|o| o.provider.id).collect()).await?;
+        }
+        if selected(ctx, "project") {
+            load(
+                &l.project,
+                items
+                    .iter()
+                    .filter_map(|o| o.project.as_ref().map(|p| p.id))
+                    .collect(),
+            )
+            .await?;
+        }
+        if selected(ctx, "topics") {
+            load(
+                &l.topic,
+                items
+                    .iter()
+                    .flat_map(|o| o.topics.iter().map(|t| t.id))
+                    .collect(),
+            )
+            .await?;
+        }
+        if selected(ctx, "regions") {
+            load(
+                &l.region,
+                items
+                    .iter()
+                    .flat_map(|o| o.regions.iter().map(|r| r.id))
+                    .collect(),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    pub async fn partners(ctx: &Context<'_>, items: &[Partner]) -> Result<()> {
+        let l = loaders(ctx)?;
+        if selected(ctx, "region") {
+            load(
+                &l.region,
+                items
+                    .iter()
+                    .filter_map(|p| p.region.as_ref().map(|r| r.id))
+                    .collect(),
+            )
+            .await?;
+        }
+        if selected(ctx, "offers") {
+            load(&l.offers_by_provider, items.iter().map(|p| p.id).collect()).await?;
+        }
+        if selected(ctx, "projects") {
+            load(&l.projects_by_partner, items.iter().map(|p| p.id).collect()).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn projects(ctx: &Context<'_>, items: &[Project]) -> Result<()> {
+        let l = loaders(ctx)?;
+        if selected(ctx, "region") {
+            load(
+                &l.region,
+                items
+                    .iter()
+                    .filter_map(|p| p.region.as_ref().map(|r| r.id))
+                    .collect(),
+            )
+            .await?;
+        }
+        if selected(ctx, "offers") {
+            load(&l.offers_by_project, items.iter().map(|p| p.id).collect()).await?;
+        }
+        if selected(ctx, "participants") {
+            load(
+                &l.partner,
+                items
+                    .iter()
+                    .flat_map(|p| p.participants.iter().map(|x| x.partner.id))
+                    .collect(),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    pub async fn regions(ctx: &Context<'_>, items: &[Region]) -> Result<()> {
+        let l = loaders(ctx)?;
+        let related = items.iter().flat_map(|r| {
+            r.parent
+                .iter()
+                .chain(&r.members)
+                .chain(&r.member_of)
+                .map(|x| x.id)
+        });
+        if selected(ctx, "parent") || selected(ctx, "members") || selected(ctx, "memberOf") {
+            load(&l.region, related.collect()).await?;
+        }
+        if selected(ctx, "children") {
+            load(&l.region_children, items.iter().map(|r| r.id).collect()).await?;
+        }
+        if selected(ctx, "offers") {
+            load(&l.offers_by_region, items.iter().map(|r| r.id).collect()).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn topics(ctx: &Context<'_>, items: &[Topic]) -> Result<()> {
+        let l = loaders(ctx)?;
+        if selected(ctx, "parent") {
+            load(
+                &l.topic,
+                items
+                    .iter()
+                    .filter_map(|t| t.parent.as_ref().map(|p| p.id))
+                    .collect(),
+            )
+            .await?;
+        }
+        if selected(ctx, "offers") {
+            load(&l.offers_by_topic, items.iter().map(|t| t.id).collect()).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn meetings(ctx: &Context<'_>, items: &[Meeting]) -> Result<()> {
+        let l = loaders(ctx)?;
+        if selected(ctx, "host") || selected(ctx, "participants") {
+            let partners = items.iter().flat_map(|m| {
+                m.host.iter().map(|h| h.id).chain(
+                    m.participants
+                        .iter()
+                        .filter_map(|p| p.partner.as_ref().map(|x| x.id)),
+                )
+            });
+            load(&l.partner, partners.collect()).await?;
+        }
+        Ok(())
+    }
+}

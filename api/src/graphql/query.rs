@@ -76,9 +76,11 @@ macro_rules! filtered_resource {
                         Sort::from_arg(&service::$module::SORTS, order_by.as_deref(), $default)?;
                     let page = page_request(ctx, first, after, last, before)?;
                     let listing = service::$module::list(db, &filter, &sort, &page, rctx).await?;
-                    Ok::<_, AppError>(into_connection(listing, &page))
+                    Ok::<_, AppError>((listing, page))
                 };
-                run.await.map_err(|e| e.extend())
+                let (listing, page) = run.await.map_err(|e| e.extend())?;
+                super::objects::prefetch::$module(ctx, &listing.items).await?;
+                Ok(into_connection(listing, &page))
             }
 
             /// One record by id or slug; `null` if there is none.
@@ -170,9 +172,11 @@ macro_rules! plain_resource {
                         Sort::from_arg(&service::$module::SORTS, order_by.as_deref(), $default)?;
                     let page = page_request(ctx, first, after, last, before)?;
                     let listing = service::$module::list(db, &sort, &page, rctx).await?;
-                    Ok::<_, AppError>(into_connection(listing, &page))
+                    Ok::<_, AppError>((listing, page))
                 };
-                run.await.map_err(|e| e.extend())
+                let (listing, page) = run.await.map_err(|e| e.extend())?;
+                super::objects::prefetch::$module(ctx, &listing.items).await?;
+                Ok(into_connection(listing, &page))
             }
 
             /// One record by id or slug; `null` if there is none.
