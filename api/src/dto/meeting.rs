@@ -40,6 +40,10 @@ pub struct Meeting {
     pub created_at: DateTime<Utc>,
     /// When this record last changed here.
     pub updated_at: DateTime<Utc>,
+    /// Language the text fields are in; nested GraphQL fields follow it.
+    #[serde(skip)]
+    #[graphql(skip)]
+    pub lang: crate::vocab::Lang,
 }
 
 /// A participant of a meeting: a partner, a person, or a group named in the source.
@@ -55,6 +59,10 @@ pub struct MeetingParticipant {
     pub partner: Option<PartnerRef>,
     /// The person, where it is one.
     pub person: Option<PersonRef>,
+    /// Language the text fields are in; nested GraphQL fields follow it.
+    #[serde(skip)]
+    #[graphql(skip)]
+    pub lang: crate::vocab::Lang,
 }
 
 /// One page of meetings.

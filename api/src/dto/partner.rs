@@ -48,6 +48,10 @@ pub struct Partner {
     pub created_at: DateTime<Utc>,
     /// When this record last changed here.
     pub updated_at: DateTime<Utc>,
+    /// Language the text fields are in; nested GraphQL fields follow it.
+    #[serde(skip)]
+    #[graphql(skip)]
+    pub lang: crate::vocab::Lang,
 }
 
 /// An organisational contact (never a private person's).

@@ -58,6 +58,10 @@ pub struct Project {
     pub created_at: DateTime<Utc>,
     /// When this record last changed here.
     pub updated_at: DateTime<Utc>,
+    /// Language the text fields are in; nested GraphQL fields follow it.
+    #[serde(skip)]
+    #[graphql(skip)]
+    pub lang: crate::vocab::Lang,
 }
 
 /// A partner's role in a project.
@@ -69,6 +73,10 @@ pub struct Participant {
     pub partner: PartnerRef,
     /// Its role.
     pub role: ParticipantRole,
+    /// Language the text fields are in; nested GraphQL fields follow it.
+    #[serde(skip)]
+    #[graphql(skip)]
+    pub lang: crate::vocab::Lang,
 }
 
 /// One page of projects.

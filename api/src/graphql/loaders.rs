@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::dto::{Offer, Partner, Project, Region, Topic};
 use crate::error::AppError;
 use crate::service::{self, Ctx};
+use crate::vocab::Lang;
 
 macro_rules! loader {
     ($(#[$doc:meta])* $name:ident => $value:ty, $fetch:path) => {
@@ -71,8 +72,38 @@ loader!(
     RegionChildren => Vec<Region>, service::regions::children_of
 );
 
-/// All loaders of one request.
+/// The loaders of one request, one set per language: a root field's `lang`
+/// argument sets the language of its whole subtree, so `offers(lang: EN)` and
+/// `offers` may be asked side by side.
 pub struct Loaders {
+    de: LangLoaders,
+    en: LangLoaders,
+}
+
+impl Loaders {
+    /// Fresh loaders (and caches) for one request.
+    pub fn new(db: &DatabaseConnection, ctx: &Ctx) -> Self {
+        let with = |lang| Ctx {
+            lang,
+            base_url: ctx.base_url.clone(),
+        };
+        Self {
+            de: LangLoaders::new(db, &with(Lang::De)),
+            en: LangLoaders::new(db, &with(Lang::En)),
+        }
+    }
+
+    /// The loaders that produce text in `lang`.
+    pub fn get(&self, lang: Lang) -> &LangLoaders {
+        match lang {
+            Lang::De => &self.de,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+/// The loaders of one request for one language.
+pub struct LangLoaders {
     pub partner: DataLoader<PartnerById, HashMapCache>,
     pub project: DataLoader<ProjectById, HashMapCache>,
     pub region: DataLoader<RegionById, HashMapCache>,
@@ -85,9 +116,8 @@ pub struct Loaders {
     pub region_children: DataLoader<RegionChildren, HashMapCache>,
 }
 
-impl Loaders {
-    /// Fresh loaders (and caches) for one request.
-    pub fn new(db: &DatabaseConnection, ctx: &Ctx) -> Self {
+impl LangLoaders {
+    fn new(db: &DatabaseConnection, ctx: &Ctx) -> Self {
         // Cached for the request: prefetched records (see `objects::prefetch`)
         // are then served without another batch.
         fn make<T: Loader<Uuid>>(loader: T) -> DataLoader<T, HashMapCache> {

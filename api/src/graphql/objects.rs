@@ -2,24 +2,25 @@
 use async_graphql::{ComplexObject, Context, ErrorExtensions, Json, Result};
 use uuid::Uuid;
 
-use super::loaders::Loaders;
+use super::loaders::{LangLoaders, Loaders};
 use crate::dto::{
     Meeting, MeetingParticipant, Offer, Participant, Partner, Project, Region, Topic,
 };
+use crate::vocab::Lang;
 
 /// Assumed length of a relation list (which has no page size) when costing
 /// a query: nesting such lists multiplies, so deep fan-outs hit the limit.
 const LIST_COST: usize = 20;
 
-fn loaders<'a>(ctx: &Context<'a>) -> Result<&'a Loaders> {
-    Ok(ctx.data::<std::sync::Arc<Loaders>>()?.as_ref())
+fn loaders<'a>(ctx: &Context<'a>, lang: Lang) -> Result<&'a LangLoaders> {
+    Ok(ctx.data::<std::sync::Arc<Loaders>>()?.get(lang))
 }
 
 /// Loads `ids` through `loader`, keeping their order and dropping missing ones.
 macro_rules! many {
-    ($ctx:expr, $loader:ident, $ids:expr) => {{
+    ($ctx:expr, $lang:expr, $loader:ident, $ids:expr) => {{
         let ids: Vec<Uuid> = $ids;
-        let found = loaders($ctx)?
+        let found = loaders($ctx, $lang)?
             .$loader
             .load_many(ids.iter().copied())
             .await
@@ -29,9 +30,9 @@ macro_rules! many {
 }
 
 macro_rules! one {
-    ($ctx:expr, $loader:ident, $id:expr) => {{
+    ($ctx:expr, $lang:expr, $loader:ident, $id:expr) => {{
         match $id {
-            Some(id) => loaders($ctx)?
+            Some(id) => loaders($ctx, $lang)?
                 .$loader
                 .load_one(id)
                 .await
@@ -42,8 +43,8 @@ macro_rules! one {
 }
 
 macro_rules! list_of {
-    ($ctx:expr, $loader:ident, $id:expr) => {{
-        Ok(loaders($ctx)?
+    ($ctx:expr, $lang:expr, $loader:ident, $id:expr) => {{
+        Ok(loaders($ctx, $lang)?
             .$loader
             .load_one($id)
             .await
@@ -56,24 +57,34 @@ macro_rules! list_of {
 impl Offer {
     /// Who provides the offer.
     async fn provider(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
-        one!(ctx, partner, Some(self.provider.id))
+        one!(ctx, self.lang, partner, Some(self.provider.id))
     }
 
     /// The project the offer belongs to.
     async fn project(&self, ctx: &Context<'_>) -> Result<Option<Project>> {
-        one!(ctx, project, self.project.as_ref().map(|p| p.id))
+        one!(ctx, self.lang, project, self.project.as_ref().map(|p| p.id))
     }
 
     /// Topics the offer is tagged with.
     #[graphql(complexity = "LIST_COST * child_complexity")]
     async fn topics(&self, ctx: &Context<'_>) -> Result<Vec<Topic>> {
-        many!(ctx, topic, self.topics.iter().map(|t| t.id).collect())
+        many!(
+            ctx,
+            self.lang,
+            topic,
+            self.topics.iter().map(|t| t.id).collect()
+        )
     }
 
     /// Regions the offer serves (and with them everything inside them).
     #[graphql(complexity = "LIST_COST * child_complexity")]
     async fn regions(&self, ctx: &Context<'_>) -> Result<Vec<Region>> {
-        many!(ctx, region, self.regions.iter().map(|r| r.id).collect())
+        many!(
+            ctx,
+            self.lang,
+            region,
+            self.regions.iter().map(|r| r.id).collect()
+        )
     }
 }
 
@@ -81,19 +92,19 @@ impl Offer {
 impl Partner {
     /// Home region.
     async fn region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
-        one!(ctx, region, self.region.as_ref().map(|r| r.id))
+        one!(ctx, self.lang, region, self.region.as_ref().map(|r| r.id))
     }
 
     /// Offers this partner provides, by title.
     #[graphql(complexity = "LIST_COST * child_complexity")]
     async fn offers(&self, ctx: &Context<'_>) -> Result<Vec<Offer>> {
-        list_of!(ctx, offers_by_provider, self.id)
+        list_of!(ctx, self.lang, offers_by_provider, self.id)
     }
 
     /// Projects this partner takes part in, by name.
     #[graphql(complexity = "LIST_COST * child_complexity")]
     async fn projects(&self, ctx: &Context<'_>) -> Result<Vec<Project>> {
-        list_of!(ctx, projects_by_partner, self.id)
+        list_of!(ctx, self.lang, projects_by_partner, self.id)
     }
 }
 
@@ -101,7 +112,7 @@ impl Partner {
 impl Participant {
     /// The participating partner.
     async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
-        one!(ctx, partner, Some(self.partner.id))
+        one!(ctx, self.lang, partner, Some(self.partner.id))
     }
 }
 
@@ -109,7 +120,7 @@ impl Participant {
 impl Project {
     /// Region the project covers.
     async fn region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
-        one!(ctx, region, self.region.as_ref().map(|r| r.id))
+        one!(ctx, self.lang, region, self.region.as_ref().map(|r| r.id))
     }
 
     /// Partners and their roles (initiators and leads first).
@@ -120,7 +131,7 @@ impl Project {
     /// Offers belonging to the project, by title.
     #[graphql(complexity = "LIST_COST * child_complexity")]
     async fn offers(&self, ctx: &Context<'_>) -> Result<Vec<Offer>> {
-        list_of!(ctx, offers_by_project, self.id)
+        list_of!(ctx, self.lang, offers_by_project, self.id)
     }
 
     /// Further sourced facts (funding, instruments, dates …) as a JSON object.
@@ -133,32 +144,42 @@ impl Project {
 impl Region {
     /// The region one level up.
     async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
-        one!(ctx, region, self.parent.as_ref().map(|r| r.id))
+        one!(ctx, self.lang, region, self.parent.as_ref().map(|r| r.id))
     }
 
     /// Regions one level down, by name.
     #[graphql(complexity = "LIST_COST * child_complexity")]
     async fn children(&self, ctx: &Context<'_>) -> Result<Vec<Region>> {
-        list_of!(ctx, region_children, self.id)
+        list_of!(ctx, self.lang, region_children, self.id)
     }
 
     /// Member districts (economic regions, Regierungsbezirke).
     #[graphql(complexity = "LIST_COST * child_complexity")]
     async fn members(&self, ctx: &Context<'_>) -> Result<Vec<Region>> {
-        many!(ctx, region, self.members.iter().map(|r| r.id).collect())
+        many!(
+            ctx,
+            self.lang,
+            region,
+            self.members.iter().map(|r| r.id).collect()
+        )
     }
 
     /// Economic regions this region belongs to.
     #[graphql(complexity = "LIST_COST * child_complexity")]
     async fn member_of(&self, ctx: &Context<'_>) -> Result<Vec<Region>> {
-        many!(ctx, region, self.member_of.iter().map(|r| r.id).collect())
+        many!(
+            ctx,
+            self.lang,
+            region,
+            self.member_of.iter().map(|r| r.id).collect()
+        )
     }
 
     /// Offers that name this region among the regions they serve. For offers
     /// available here through the hierarchy, use `offers(filter: {region: …})`.
     #[graphql(complexity = "LIST_COST * child_complexity")]
     async fn offers(&self, ctx: &Context<'_>) -> Result<Vec<Offer>> {
-        list_of!(ctx, offers_by_region, self.id)
+        list_of!(ctx, self.lang, offers_by_region, self.id)
     }
 }
 
@@ -166,13 +187,13 @@ impl Region {
 impl Topic {
     /// The broader topic.
     async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Topic>> {
-        one!(ctx, topic, self.parent.as_ref().map(|t| t.id))
+        one!(ctx, self.lang, topic, self.parent.as_ref().map(|t| t.id))
     }
 
     /// Offers tagged with exactly this topic, by title.
     #[graphql(complexity = "LIST_COST * child_complexity")]
     async fn offers(&self, ctx: &Context<'_>) -> Result<Vec<Offer>> {
-        list_of!(ctx, offers_by_topic, self.id)
+        list_of!(ctx, self.lang, offers_by_topic, self.id)
     }
 }
 
@@ -180,7 +201,7 @@ impl Topic {
 impl Meeting {
     /// The hosting partner.
     async fn host(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
-        one!(ctx, partner, self.host.as_ref().map(|p| p.id))
+        one!(ctx, self.lang, partner, self.host.as_ref().map(|p| p.id))
     }
 
     /// Who took part, and how.
@@ -193,7 +214,7 @@ impl Meeting {
 impl MeetingParticipant {
     /// The partner, where the participant is one.
     async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
-        one!(ctx, partner, self.partner.as_ref().map(|p| p.id))
+        one!(ctx, self.lang, partner, self.partner.as_ref().map(|p| p.id))
     }
 }
 
@@ -206,7 +227,7 @@ pub mod prefetch {
     use async_graphql::{Context, ErrorExtensions, Result};
     use uuid::Uuid;
 
-    use super::loaders;
+    use super::LangLoaders;
     use crate::dto::{Meeting, Offer, Partner, Project, Region, Topic};
     use crate::error::AppError;
 
@@ -224,6 +245,16 @@ pub mod prefetch {
         Ok(())
     }
 
+    /// The loaders of the page's language (all items of a page share it).
+    fn loaders<'a, T>(
+        ctx: &Context<'a>,
+        items: &[T],
+        lang: fn(&T) -> crate::vocab::Lang,
+    ) -> Result<&'a LangLoaders> {
+        let lang = items.first().map_or(crate::vocab::Lang::De, lang);
+        super::loaders(ctx, lang)
+    }
+
     fn selected(ctx: &Context<'_>, field: &str) -> bool {
         ctx.look_ahead()
             .field("edges")
@@ -233,7 +264,7 @@ pub mod prefetch {
     }
 
     pub async fn offers(ctx: &Context<'_>, items: &[Offer]) -> Result<()> {
-        let l = loaders(ctx)?;
+        let l = loaders(ctx, items, |x| x.lang)?;
         if selected(ctx, "provider") {
             load(&l.partner, items.iter().map(|o| o.provider.id).collect()).await?;
         }
@@ -271,7 +302,7 @@ pub mod prefetch {
     }
 
     pub async fn partners(ctx: &Context<'_>, items: &[Partner]) -> Result<()> {
-        let l = loaders(ctx)?;
+        let l = loaders(ctx, items, |x| x.lang)?;
         if selected(ctx, "region") {
             load(
                 &l.region,
@@ -292,7 +323,7 @@ pub mod prefetch {
     }
 
     pub async fn projects(ctx: &Context<'_>, items: &[Project]) -> Result<()> {
-        let l = loaders(ctx)?;
+        let l = loaders(ctx, items, |x| x.lang)?;
         if selected(ctx, "region") {
             load(
                 &l.region,
@@ -320,7 +351,7 @@ pub mod prefetch {
     }
 
     pub async fn regions(ctx: &Context<'_>, items: &[Region]) -> Result<()> {
-        let l = loaders(ctx)?;
+        let l = loaders(ctx, items, |x| x.lang)?;
         let related = items.iter().flat_map(|r| {
             r.parent
                 .iter()
@@ -341,7 +372,7 @@ pub mod prefetch {
     }
 
     pub async fn topics(ctx: &Context<'_>, items: &[Topic]) -> Result<()> {
-        let l = loaders(ctx)?;
+        let l = loaders(ctx, items, |x| x.lang)?;
         if selected(ctx, "parent") {
             load(
                 &l.topic,
@@ -359,7 +390,7 @@ pub mod prefetch {
     }
 
     pub async fn meetings(ctx: &Context<'_>, items: &[Meeting]) -> Result<()> {
-        let l = loaders(ctx)?;
+        let l = loaders(ctx, items, |x| x.lang)?;
         if selected(ctx, "host") || selected(ctx, "participants") {
             let partners = items.iter().flat_map(|m| {
                 m.host.iter().map(|h| h.id).chain(

@@ -10,6 +10,7 @@ use crate::service::partners::PartnerFilter;
 use crate::service::projects::ProjectFilter;
 use crate::service::regions::RegionFilter;
 use crate::service::{self, Ctx};
+use crate::vocab::Lang;
 
 /// The root of every query.
 #[derive(MergedObject, Default)]
@@ -27,8 +28,14 @@ fn db<'a>(ctx: &Context<'a>) -> Result<&'a sea_orm::DatabaseConnection> {
     ctx.data::<sea_orm::DatabaseConnection>()
 }
 
-fn request_ctx<'a>(ctx: &Context<'a>) -> Result<&'a Ctx> {
-    ctx.data::<Ctx>()
+/// The request's context, with the language of a root field's `lang`
+/// argument when given (its whole subtree follows it).
+fn request_ctx(ctx: &Context<'_>, lang: Option<Lang>) -> Result<Ctx> {
+    let mut request = ctx.data::<Ctx>()?.clone();
+    if let Some(lang) = lang {
+        request.lang = lang;
+    }
+    Ok(request)
 }
 
 /// `Ok(None)` for a missing record: GraphQL reports absence as `null`.
@@ -60,6 +67,8 @@ macro_rules! filtered_resource {
             async fn $list(
                 &self,
                 ctx: &Context<'_>,
+                #[graphql(desc = "Language of the text in this field's result (and everything nested in it); defaults to the request's `Accept-Language` or `?lang=`.")]
+                lang: Option<Lang>,
                 filter: Option<$filter>,
                 order_by: Option<String>,
                 first: Option<i32>,
@@ -68,14 +77,14 @@ macro_rules! filtered_resource {
                 before: Option<String>,
             ) -> Result<PageConnection<$dto>> {
                 let filter = filter.unwrap_or_default();
-                let (db, rctx) = (db(ctx)?, request_ctx(ctx)?);
+                let (db, rctx) = (db(ctx)?, request_ctx(ctx, lang)?);
                 let run = async {
                     let check: fn(&$filter) -> Result<(), AppError> = $check;
                     check(&filter)?;
                     let sort =
                         Sort::from_arg(&service::$module::SORTS, order_by.as_deref(), $default)?;
                     let page = page_request(ctx, first, after, last, before)?;
-                    let listing = service::$module::list(db, &filter, &sort, &page, rctx).await?;
+                    let listing = service::$module::list(db, &filter, &sort, &page, &rctx).await?;
                     Ok::<_, AppError>((listing, page))
                 };
                 let (listing, page) = run.await.map_err(|e| e.extend())?;
@@ -84,8 +93,14 @@ macro_rules! filtered_resource {
             }
 
             /// One record by id or slug; `null` if there is none.
-            async fn $item(&self, ctx: &Context<'_>, key: String) -> Result<Option<$dto>> {
-                optional(service::$module::get(db(ctx)?, &key, request_ctx(ctx)?).await)
+            async fn $item(
+                &self,
+                ctx: &Context<'_>,
+                key: String,
+                #[graphql(desc = "Language of the text in the result (and everything nested in it).")]
+                lang: Option<Lang>,
+            ) -> Result<Option<$dto>> {
+                optional(service::$module::get(db(ctx)?, &key, &request_ctx(ctx, lang)?).await)
             }
         }
     };
@@ -160,18 +175,20 @@ macro_rules! plain_resource {
             async fn $list(
                 &self,
                 ctx: &Context<'_>,
+                #[graphql(desc = "Language of the text in this field's result (and everything nested in it); defaults to the request's `Accept-Language` or `?lang=`.")]
+                lang: Option<Lang>,
                 order_by: Option<String>,
                 first: Option<i32>,
                 after: Option<String>,
                 last: Option<i32>,
                 before: Option<String>,
             ) -> Result<PageConnection<$dto>> {
-                let (db, rctx) = (db(ctx)?, request_ctx(ctx)?);
+                let (db, rctx) = (db(ctx)?, request_ctx(ctx, lang)?);
                 let run = async {
                     let sort =
                         Sort::from_arg(&service::$module::SORTS, order_by.as_deref(), $default)?;
                     let page = page_request(ctx, first, after, last, before)?;
-                    let listing = service::$module::list(db, &sort, &page, rctx).await?;
+                    let listing = service::$module::list(db, &sort, &page, &rctx).await?;
                     Ok::<_, AppError>((listing, page))
                 };
                 let (listing, page) = run.await.map_err(|e| e.extend())?;
@@ -180,8 +197,14 @@ macro_rules! plain_resource {
             }
 
             /// One record by id or slug; `null` if there is none.
-            async fn $item(&self, ctx: &Context<'_>, key: String) -> Result<Option<$dto>> {
-                optional(service::$module::get(db(ctx)?, &key, request_ctx(ctx)?).await)
+            async fn $item(
+                &self,
+                ctx: &Context<'_>,
+                key: String,
+                #[graphql(desc = "Language of the text in the result (and everything nested in it).")]
+                lang: Option<Lang>,
+            ) -> Result<Option<$dto>> {
+                optional(service::$module::get(db(ctx)?, &key, &request_ctx(ctx, lang)?).await)
             }
         }
     };
@@ -227,9 +250,10 @@ impl StatsRoot {
         &self,
         ctx: &Context<'_>,
         filter: Option<OfferFilter>,
+        #[graphql(desc = "Language of the labels.")] lang: Option<Lang>,
     ) -> Result<crate::dto::OfferStats> {
         let filter = filter.unwrap_or_default();
-        service::stats::offer_stats(db(ctx)?, &filter, request_ctx(ctx)?)
+        service::stats::offer_stats(db(ctx)?, &filter, &request_ctx(ctx, lang)?)
             .await
             .map_err(|e| e.extend())
     }

@@ -161,6 +161,7 @@ async fn hydrate<C: ConnectionTrait>(
             .entry(p.meeting_id)
             .or_default()
             .push(MeetingParticipant {
+                lang: ctx.lang,
                 role: stored(&p.role, MeetingRole::Participant),
                 label: ctx.lang.pick(&p.label_de, p.label_en.as_deref()).to_owned(),
                 partner: p.partner_id.and_then(|id| partners.get(&id).cloned()),
@@ -177,6 +178,7 @@ async fn hydrate<C: ConnectionTrait>(
                 _ => strings(&m.outcomes_de),
             };
             Meeting {
+                lang: ctx.lang,
                 id: m.id,
                 uri: ctx.uri("meetings", m.id),
                 title: ctx.lang.pick(&m.title_de, m.title_en.as_deref()).to_owned(),

@@ -434,6 +434,7 @@ async fn hydrate<C: ConnectionTrait>(
             let mut target_groups = groups_of.remove(&m.id).unwrap_or_default();
             target_groups.sort();
             Offer {
+                lang: ctx.lang,
                 id: m.id,
                 uri: ctx.uri("offers", m.id),
                 title: ctx.lang.pick(&m.title_de, m.title_en.as_deref()).to_owned(),

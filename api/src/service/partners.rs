@@ -220,6 +220,7 @@ async fn hydrate<C: ConnectionTrait>(
     Ok(rows
         .into_iter()
         .map(|m| Partner {
+            lang: ctx.lang,
             id: m.id,
             uri: ctx.uri("partners", m.id),
             name: ctx.lang.pick(&m.name, m.name_en.as_deref()).to_owned(),

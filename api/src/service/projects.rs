@@ -243,6 +243,7 @@ async fn hydrate<C: ConnectionTrait>(
                 .entry(p.project_id)
                 .or_default()
                 .push(Participant {
+                    lang: ctx.lang,
                     partner: partner.clone(),
                     role: stored(&p.role, ParticipantRole::Partner),
                 });
@@ -259,6 +260,7 @@ async fn hydrate<C: ConnectionTrait>(
     Ok(rows
         .into_iter()
         .map(|m| Project {
+            lang: ctx.lang,
             id: m.id,
             uri: ctx.uri("projects", m.id),
             name: ctx.lang.pick(&m.name, m.name_en.as_deref()).to_owned(),

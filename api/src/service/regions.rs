@@ -294,6 +294,7 @@ fn to_dto(model: &region::Model, graph: &RegionGraph, ctx: &Ctx) -> Region {
         refs
     };
     Region {
+        lang: ctx.lang,
         id: model.id,
         slug: model.slug.clone(),
         uri: ctx.uri("regions", model.id),

@@ -144,6 +144,7 @@ async fn hydrate<C: ConnectionTrait>(
     Ok(rows
         .into_iter()
         .map(|m| Topic {
+            lang: ctx.lang,
             id: m.id,
             uri: ctx.uri("topics", m.id),
             label: topic_ref(&m, ctx).label,
