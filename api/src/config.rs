@@ -81,6 +81,11 @@ pub struct ServeArgs {
     #[arg(long, env = "LOTSE_NO_SEED")]
     pub no_seed: bool,
 
+    /// Seconds between checks whether the data changed and the search index
+    /// must be rebuilt (0: before every search).
+    #[arg(long, env = "LOTSE_SEARCH_REFRESH_SECS", default_value_t = 5)]
+    pub search_refresh_secs: u64,
+
     /// GraphQL: deepest nesting of selections.
     #[arg(long, env = "LOTSE_GRAPHQL_MAX_DEPTH", default_value_t = Limits::default().depth)]
     pub graphql_max_depth: usize,
@@ -125,6 +130,8 @@ pub struct Settings {
     pub seed: bool,
     /// GraphQL limits.
     pub graphql: Limits,
+    /// How stale the search index may get before a search rebuilds it.
+    pub search_refresh: std::time::Duration,
 }
 
 impl Settings {
@@ -137,6 +144,7 @@ impl Settings {
             workers: args.workers,
             db_max_connections: args.db_max_connections,
             seed: !args.no_seed,
+            search_refresh: std::time::Duration::from_secs(args.search_refresh_secs),
             graphql: Limits {
                 depth: args.graphql_max_depth,
                 complexity: args.graphql_max_complexity,

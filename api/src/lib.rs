@@ -15,6 +15,7 @@ pub mod error;
 pub mod graphql;
 pub mod openapi;
 pub mod rest;
+pub mod search;
 pub mod service;
 pub mod slug;
 pub mod startup;

@@ -20,6 +20,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Settings;
 use crate::rest::{self, AppState};
+use crate::search::SearchIndex;
 use crate::{db, graphql, openapi, service};
 
 /// A built, not yet running, server.
@@ -43,6 +44,8 @@ impl Application {
                 Err(err) => anyhow::bail!("loading the seed failed: {err} ({})", err.detail()),
             }
         }
+        let search = SearchIndex::new(settings.search_refresh)?;
+        search.ensure_fresh(&db).await?;
         let listener = TcpListener::bind(&settings.addr)?;
         let local = listener.local_addr()?;
         let base_url = settings
@@ -53,6 +56,7 @@ impl Application {
             db: db.clone(),
             base_url: Arc::from(base_url.as_str()),
             statements,
+            search,
         };
         let server = run(listener, state, settings.graphql, settings.workers)?;
         Ok(Self {

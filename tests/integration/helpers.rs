@@ -159,6 +159,7 @@ fn settings(url: &str, seed: bool) -> Settings {
         db_max_connections: Some(4),
         seed,
         graphql: lotse::graphql::Limits::default(),
+        search_refresh: std::time::Duration::ZERO,
     }
 }
 

@@ -196,11 +196,36 @@ async fn open_on_leaves_out_ended_offers(app: TestApp) {
 }
 
 async fn q_and_updated_since_filters(app: TestApp) {
-    let found = slugs(&app.get_json("/api/v1/offers?q=betriebsr&limit=100").await);
+    // `q` goes through the search index: inflections, umlaut spellings and
+    // one-letter typos of longer words still match.
+    let found = slugs(
+        &app.get_json("/api/v1/offers?q=Betriebsr%C3%A4te&limit=100")
+            .await,
+    );
     assert!(found.contains(&"tbs-beratung".to_owned()), "{found:?}");
     assert!(
         found.contains(&"arbeit-2020-begleitung".to_owned()),
         "{found:?}"
+    );
+    assert!(!found.contains(&"go-digital".to_owned()), "{found:?}");
+    let umlaut = slugs(
+        &app.get_json("/api/v1/offers?q=F%C3%B6rderung&limit=100")
+            .await,
+    );
+    let spelled = slugs(&app.get_json("/api/v1/offers?q=Foerderung&limit=100").await);
+    assert!(!umlaut.is_empty());
+    assert_eq!(umlaut, spelled);
+    let typo = slugs(
+        &app.get_json("/api/v1/offers?q=Digitalisirung&limit=100")
+            .await,
+    );
+    let right = slugs(
+        &app.get_json("/api/v1/offers?q=Digitalisierung&limit=100")
+            .await,
+    );
+    assert!(
+        !right.is_empty() && right.iter().all(|s| typo.contains(s)),
+        "{typo:?} ⊇ {right:?}"
     );
     let none = app
         .get_json("/api/v1/offers?updated_since=2999-01-01T00:00:00Z")

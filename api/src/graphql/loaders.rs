@@ -85,7 +85,7 @@ impl Loaders {
     pub fn new(db: &DatabaseConnection, ctx: &Ctx) -> Self {
         let with = |lang| Ctx {
             lang,
-            base_url: ctx.base_url.clone(),
+            ..ctx.clone()
         };
         Self {
             de: LangLoaders::new(db, &with(Lang::De)),

@@ -265,7 +265,7 @@ impl StatsRoot {
         filter: Option<PartnerFilter>,
     ) -> Result<crate::dto::PartnerStats> {
         let filter = filter.unwrap_or_default();
-        service::stats::partner_stats(db(ctx)?, &filter)
+        service::stats::partner_stats(db(ctx)?, &filter, &request_ctx(ctx, None)?)
             .await
             .map_err(|e| e.extend())
     }
@@ -277,7 +277,7 @@ impl StatsRoot {
         filter: Option<ProjectFilter>,
     ) -> Result<crate::dto::ProjectStats> {
         let filter = filter.unwrap_or_default();
-        service::stats::project_stats(db(ctx)?, &filter)
+        service::stats::project_stats(db(ctx)?, &filter, &request_ctx(ctx, None)?)
             .await
             .map_err(|e| e.extend())
     }

@@ -47,6 +47,8 @@ pub struct AppState {
     pub base_url: Arc<str>,
     /// Statements run through the pool since start.
     pub statements: Arc<std::sync::atomic::AtomicU64>,
+    /// The full-text index.
+    pub search: Arc<crate::search::SearchIndex>,
 }
 
 impl AppState {
@@ -59,6 +61,7 @@ impl AppState {
         Ctx {
             lang,
             base_url: self.base_url.clone(),
+            search: Some(self.search.clone()),
         }
     }
 }

@@ -35,8 +35,8 @@ pub async fn all_stats(state: web::Data<AppState>, req: HttpRequest) -> AppResul
     let ctx = super::item_ctx(&state, &req)?;
     let body = Stats {
         offers: stats::offer_stats(&state.db, &OfferFilter::default(), &ctx).await?,
-        partners: stats::partner_stats(&state.db, &PartnerFilter::default()).await?,
-        projects: stats::project_stats(&state.db, &ProjectFilter::default()).await?,
+        partners: stats::partner_stats(&state.db, &PartnerFilter::default(), &ctx).await?,
+        projects: stats::project_stats(&state.db, &ProjectFilter::default(), &ctx).await?,
     };
     Ok(json_response(&ctx, &body))
 }
@@ -80,7 +80,7 @@ pub async fn partner_stats(
     let ctx = state.ctx(&req, &mut params);
     let filter = PartnerFilter::parse(&mut params);
     params.finish()?;
-    let body = stats::partner_stats(&state.db, &filter).await?;
+    let body = stats::partner_stats(&state.db, &filter, &ctx).await?;
     Ok(json_response(&ctx, &body))
 }
 
@@ -103,6 +103,6 @@ pub async fn project_stats(
     let ctx = state.ctx(&req, &mut params);
     let filter = ProjectFilter::parse(&mut params);
     params.finish()?;
-    let body = stats::project_stats(&state.db, &filter).await?;
+    let body = stats::project_stats(&state.db, &filter, &ctx).await?;
     Ok(json_response(&ctx, &body))
 }

@@ -34,6 +34,9 @@ pub struct Ctx {
     pub lang: Lang,
     /// Public base URL without a trailing slash, e.g. `https://lotse.example`.
     pub base_url: Arc<str>,
+    /// The search index, for `q` (absent in contexts without one: `q` then
+    /// falls back to a substring match).
+    pub search: Option<Arc<crate::search::SearchIndex>>,
 }
 
 impl Ctx {
@@ -50,6 +53,25 @@ pub fn key_condition<C: ColumnTrait>(key: &str, id_column: C, slug_column: C) ->
             .add(id_column.eq(id))
             .add(slug_column.eq(key)),
         Err(_) => Condition::all().add(slug_column.eq(key)),
+    }
+}
+
+/// Records of `kind` matching `q`: through the search index when there is
+/// one (stemming, umlaut folding, typos), else a substring match on `columns`.
+pub async fn q_condition<Db: sea_orm::ConnectionTrait, C: ColumnTrait>(
+    db: &Db,
+    ctx: &Ctx,
+    q: &str,
+    kind: crate::search::HitKind,
+    id_column: C,
+    columns: &[C],
+) -> crate::error::AppResult<Condition> {
+    match &ctx.search {
+        Some(index) => {
+            index.ensure_fresh(db).await?;
+            Ok(Condition::all().add(id_column.is_in(index.ids(q, kind)?)))
+        }
+        None => Ok(text_condition(q, columns)),
     }
 }
 

@@ -13,9 +13,10 @@ use super::refs::{
     partner_refs, project_refs, region_refs, resolve_partners, resolve_projects, stored, topic_refs,
 };
 use super::regions::RegionGraph;
-use super::{Ctx, key_condition, text_condition, topics};
+use super::{Ctx, key_condition, q_condition, topics};
 use crate::dto::{Offer, PartnerRef, RegionRef, TopicRef};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::search::HitKind;
 use crate::vocab::{Cost, OfferKind, PartnerKind, TargetGroup};
 
 /// Filters of `GET /api/v1/offers`. Within one filter, values mean "any of";
@@ -124,6 +125,7 @@ where
 pub(crate) async fn condition<C: ConnectionTrait>(
     db: &C,
     filter: &OfferFilter,
+    ctx: &Ctx,
 ) -> AppResult<Condition> {
     let mut all = Condition::all();
     let mut errors: Vec<FieldError> = Vec::new();
@@ -202,18 +204,25 @@ pub(crate) async fn condition<C: ConnectionTrait>(
             );
     }
     if let Some(q) = &filter.q {
-        all = all.add(text_condition(
-            q,
-            &[
-                offer::Column::TitleDe,
-                offer::Column::TitleEn,
-                offer::Column::SummaryDe,
-                offer::Column::SummaryEn,
-                offer::Column::DescriptionDe,
-                offer::Column::DescriptionEn,
-                offer::Column::ProviderNote,
-            ],
-        ));
+        all = all.add(
+            q_condition(
+                db,
+                ctx,
+                q,
+                HitKind::Offer,
+                offer::Column::Id,
+                &[
+                    offer::Column::TitleDe,
+                    offer::Column::TitleEn,
+                    offer::Column::SummaryDe,
+                    offer::Column::SummaryEn,
+                    offer::Column::DescriptionDe,
+                    offer::Column::DescriptionEn,
+                    offer::Column::ProviderNote,
+                ],
+            )
+            .await?,
+        );
     }
     if let Some(since) = filter.updated_since {
         all = all.add(offer::Column::UpdatedAt.gte(since));
@@ -234,7 +243,7 @@ pub async fn list<C: ConnectionTrait>(
     page: &PageRequest,
     ctx: &Ctx,
 ) -> AppResult<Listing<Offer>> {
-    let select = offer::Entity::find().filter(condition(db, filter).await?);
+    let select = offer::Entity::find().filter(condition(db, filter, ctx).await?);
     let mut rows = fetch_page(db, select, sort, offer::Column::Id, |m| m.id, page).await?;
     let items = hydrate(db, std::mem::take(&mut rows.rows), ctx).await?;
     Ok(rows.with_items(items))

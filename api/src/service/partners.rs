@@ -9,9 +9,10 @@ use super::page::{Listing, PageRequest, Sort, SortField, SortKind, SortValue, fe
 use super::params::QueryParams;
 use super::refs::{region_refs, stored};
 use super::regions::RegionGraph;
-use super::{Ctx, key_condition, text_condition};
+use super::{Ctx, key_condition, q_condition};
 use crate::dto::{Contact, Partner, Person};
 use crate::error::{AppError, AppResult};
+use crate::search::HitKind;
 use crate::vocab::{AllianceGroup, ContactKind, PartnerKind};
 
 /// Filters of `GET /api/v1/partners`.
@@ -77,6 +78,7 @@ pub static SORTS: [SortField<partner::Entity>; 3] = [
 pub(crate) async fn filtered<C: ConnectionTrait>(
     db: &C,
     filter: &PartnerFilter,
+    ctx: &Ctx,
 ) -> AppResult<sea_orm::Select<partner::Entity>> {
     let mut select = partner::Entity::find();
     if !filter.kind.is_empty() {
@@ -98,16 +100,23 @@ pub(crate) async fn filtered<C: ConnectionTrait>(
         select = select.filter(partner::Column::RegionId.is_in(ids));
     }
     if let Some(q) = &filter.q {
-        select = select.filter(text_condition(
-            q,
-            &[
-                partner::Column::Name,
-                partner::Column::NameEn,
-                partner::Column::ShortName,
-                partner::Column::DescriptionDe,
-                partner::Column::DescriptionEn,
-            ],
-        ));
+        select = select.filter(
+            q_condition(
+                db,
+                ctx,
+                q,
+                HitKind::Partner,
+                partner::Column::Id,
+                &[
+                    partner::Column::Name,
+                    partner::Column::NameEn,
+                    partner::Column::ShortName,
+                    partner::Column::DescriptionDe,
+                    partner::Column::DescriptionEn,
+                ],
+            )
+            .await?,
+        );
     }
     Ok(select)
 }
@@ -121,7 +130,7 @@ pub async fn list<C: ConnectionTrait>(
     page: &PageRequest,
     ctx: &Ctx,
 ) -> AppResult<Listing<Partner>> {
-    let select = filtered(db, filter).await?;
+    let select = filtered(db, filter, ctx).await?;
     let mut rows = fetch_page(db, select, sort, partner::Column::Id, |m| m.id, page).await?;
     let items = hydrate(db, std::mem::take(&mut rows.rows), ctx).await?;
     Ok(rows.with_items(items))

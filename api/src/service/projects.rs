@@ -10,9 +10,10 @@ use super::page::{Listing, PageRequest, Sort, SortField, SortKind, SortValue, fe
 use super::params::QueryParams;
 use super::refs::{partner_refs, region_refs, resolve_partners, stored};
 use super::regions::RegionGraph;
-use super::{Ctx, key_condition, text_condition};
+use super::{Ctx, key_condition, q_condition};
 use crate::dto::{Participant, Project};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::search::HitKind;
 use crate::vocab::{ParticipantRole, ProjectKind, ProjectStatus};
 
 /// Filters of `GET /api/v1/projects`.
@@ -79,6 +80,7 @@ pub static SORTS: [SortField<project::Entity>; 3] = [
 pub(crate) async fn filtered<C: ConnectionTrait>(
     db: &C,
     filter: &ProjectFilter,
+    ctx: &Ctx,
 ) -> AppResult<sea_orm::Select<project::Entity>> {
     let mut select = project::Entity::find();
     let mut errors: Vec<FieldError> = Vec::new();
@@ -117,17 +119,24 @@ pub(crate) async fn filtered<C: ConnectionTrait>(
         return Err(AppError::InvalidParameters(errors));
     }
     if let Some(q) = &filter.q {
-        select = select.filter(text_condition(
-            q,
-            &[
-                project::Column::Name,
-                project::Column::NameEn,
-                project::Column::SummaryDe,
-                project::Column::SummaryEn,
-                project::Column::DescriptionDe,
-                project::Column::DescriptionEn,
-            ],
-        ));
+        select = select.filter(
+            q_condition(
+                db,
+                ctx,
+                q,
+                HitKind::Project,
+                project::Column::Id,
+                &[
+                    project::Column::Name,
+                    project::Column::NameEn,
+                    project::Column::SummaryDe,
+                    project::Column::SummaryEn,
+                    project::Column::DescriptionDe,
+                    project::Column::DescriptionEn,
+                ],
+            )
+            .await?,
+        );
     }
     Ok(select)
 }
@@ -141,7 +150,7 @@ pub async fn list<C: ConnectionTrait>(
     page: &PageRequest,
     ctx: &Ctx,
 ) -> AppResult<Listing<Project>> {
-    let select = filtered(db, filter).await?;
+    let select = filtered(db, filter, ctx).await?;
     let mut rows = fetch_page(db, select, sort, project::Column::Id, |m| m.id, page).await?;
     let items = hydrate(db, std::mem::take(&mut rows.rows), ctx).await?;
     Ok(rows.with_items(items))

@@ -75,7 +75,7 @@ pub async fn offer_stats<C: ConnectionTrait>(
     filter: &OfferFilter,
     ctx: &Ctx,
 ) -> AppResult<OfferStats> {
-    let condition = offers::condition(db, filter).await?;
+    let condition = offers::condition(db, filter, ctx).await?;
     let matching = || offer::Entity::find().filter(condition.clone());
     let ids = || {
         Query::select()
@@ -157,8 +157,9 @@ pub async fn offer_stats<C: ConnectionTrait>(
 pub async fn partner_stats<C: ConnectionTrait>(
     db: &C,
     filter: &PartnerFilter,
+    ctx: &Ctx,
 ) -> AppResult<PartnerStats> {
-    let select = partners::filtered(db, filter).await?;
+    let select = partners::filtered(db, filter, ctx).await?;
     Ok(PartnerStats {
         total: select.clone().count(db).await?,
         by_alliance_group: plain(
@@ -176,8 +177,9 @@ pub async fn partner_stats<C: ConnectionTrait>(
 pub async fn project_stats<C: ConnectionTrait>(
     db: &C,
     filter: &ProjectFilter,
+    ctx: &Ctx,
 ) -> AppResult<ProjectStats> {
-    let select = projects::filtered(db, filter).await?;
+    let select = projects::filtered(db, filter, ctx).await?;
     Ok(ProjectStats {
         total: select.clone().count(db).await?,
         by_kind: plain(

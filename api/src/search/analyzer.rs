@@ -1,0 +1,129 @@
+//! The German text analyzer: tokens are lower-cased, umlauts transliterated
+//! (ä→ae, ö→oe, ü→ue, ß→ss, so "Förderung" and "Foerderung" meet), other
+//! accents folded to ASCII, then reduced by the German Snowball stemmer
+//! ("Betriebsräte" and "Betriebsräten" share a stem).
+//!
+//! Transliterating before stemming, rather than folding ä→a as ASCII folding
+//! alone would, is what makes the spellings of users without umlaut keys
+//! ("Foerderung") find the same documents.
+use std::mem;
+
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
+};
+
+/// Name under which the analyzer is registered with the index.
+pub const GERMAN: &str = "lotse_de";
+
+/// Builds the analyzer (used for documents and queries alike).
+pub fn german() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(UmlautTransliteration)
+        .filter(AsciiFoldingFilter)
+        .filter(Stemmer::new(Language::German))
+        .build()
+}
+
+/// The analyzed terms of `text`, in order.
+pub fn terms(text: &str) -> Vec<String> {
+    let mut analyzer = german();
+    let mut stream = analyzer.token_stream(text);
+    let mut terms = Vec::new();
+    while stream.advance() {
+        terms.push(stream.token().text.clone());
+    }
+    terms
+}
+
+/// Token filter: ä→ae, ö→oe, ü→ue, ß→ss (expects lower-cased tokens).
+#[derive(Clone, Copy, Debug)]
+pub struct UmlautTransliteration;
+
+impl TokenFilter for UmlautTransliteration {
+    type Tokenizer<T: Tokenizer> = UmlautFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> UmlautFilter<T> {
+        UmlautFilter {
+            tokenizer,
+            buffer: String::new(),
+        }
+    }
+}
+
+/// [`UmlautTransliteration`] applied to a tokenizer.
+#[derive(Clone, Debug)]
+pub struct UmlautFilter<T> {
+    tokenizer: T,
+    buffer: String,
+}
+
+impl<T: Tokenizer> Tokenizer for UmlautFilter<T> {
+    type TokenStream<'a> = UmlautStream<'a, T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        self.buffer.clear();
+        UmlautStream {
+            tail: self.tokenizer.token_stream(text),
+            buffer: &mut self.buffer,
+        }
+    }
+}
+
+/// The token stream of [`UmlautFilter`].
+pub struct UmlautStream<'a, T> {
+    buffer: &'a mut String,
+    tail: T,
+}
+
+impl<T: TokenStream> TokenStream for UmlautStream<'_, T> {
+    fn advance(&mut self) -> bool {
+        if !self.tail.advance() {
+            return false;
+        }
+        let text = &self.tail.token().text;
+        if !text.is_ascii() && text.contains(['ä', 'ö', 'ü', 'ß']) {
+            self.buffer.clear();
+            for ch in text.chars() {
+                match ch {
+                    'ä' => self.buffer.push_str("ae"),
+                    'ö' => self.buffer.push_str("oe"),
+                    'ü' => self.buffer.push_str("ue"),
+                    'ß' => self.buffer.push_str("ss"),
+                    other => self.buffer.push(other),
+                }
+            }
+            mem::swap(&mut self.tail.token_mut().text, self.buffer);
+        }
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.tail.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.tail.token_mut()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::terms;
+
+    #[test]
+    fn umlaut_spellings_and_case_meet() {
+        assert_eq!(terms("Förderung"), terms("foerderung"));
+        assert_eq!(terms("FÖRDERUNG"), terms("Foerderung"));
+        assert_eq!(terms("Straße"), terms("strasse"));
+    }
+
+    #[test]
+    fn inflections_share_a_stem() {
+        assert_eq!(terms("Betriebsräte"), terms("Betriebsräten"));
+        assert_eq!(terms("Unternehmen"), terms("Unternehmens"));
+        assert_eq!(terms("Digitalisierung"), terms("digitalisierung"));
+    }
+}

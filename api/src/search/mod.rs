@@ -1,0 +1,453 @@
+//! Full-text search over offers, projects and partners (tantivy).
+//!
+//! The index is built from the database at start-up and kept current by a
+//! cheap data-version check (row counts and latest `updated_at` of the indexed
+//! tables) before searches: an import by another process (`lotse import`) is
+//! picked up within `refresh_interval`. The index lives in memory, so SQLite
+//! and PostgreSQL give the same results from the same data. We chose a real
+//! search library over `LIKE` scans for stemming, folding, typo tolerance and
+//! relevance ranking (ARCHITECTURE.md decision 9).
+
+pub mod analyzer;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use entity::{offer, offer_topic, partner, project, topic};
+use sea_orm::{ConnectionTrait, EntityTrait, Statement};
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term, doc};
+use tokio::sync::Mutex;
+use uuid::Uuid;
+
+use crate::error::{AppError, AppResult};
+use crate::vocab::Lang;
+
+/// What a hit is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema, async_graphql::Enum,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum HitKind {
+    Offer,
+    Project,
+    Partner,
+}
+
+impl HitKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            HitKind::Offer => "offer",
+            HitKind::Project => "project",
+            HitKind::Partner => "partner",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        match text {
+            "offer" => Some(HitKind::Offer),
+            "project" => Some(HitKind::Project),
+            "partner" => Some(HitKind::Partner),
+            _ => None,
+        }
+    }
+}
+
+impl std::str::FromStr for HitKind {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        HitKind::parse(text).ok_or_else(|| {
+            format!("unknown value `{text}`; expected one of: offer, project, partner")
+        })
+    }
+}
+
+/// One ranked hit.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub kind: HitKind,
+    pub id: Uuid,
+    pub slug: String,
+    pub score: f32,
+    /// Title with matched terms in `<b>…</b>` (HTML-escaped otherwise).
+    pub title_html: String,
+    /// A passage of the text with matched terms in `<b>…</b>`.
+    pub snippet_html: String,
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    kind: Field,
+    id: Field,
+    slug: Field,
+    title_de: Field,
+    title_en: Field,
+    text_de: Field,
+    text_en: Field,
+}
+
+/// Row counts and latest changes of the indexed tables.
+type DataVersion = Vec<Option<String>>;
+
+struct Freshness {
+    version: Option<DataVersion>,
+    checked: Option<Instant>,
+}
+
+/// The search index.
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    refresh_interval: Duration,
+    freshness: Mutex<Freshness>,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex").finish_non_exhaustive()
+    }
+}
+
+/// Most hits a search ranks before filters and paging apply.
+pub const MAX_HITS: usize = 1000;
+
+fn internal(err: impl std::fmt::Display) -> AppError {
+    AppError::Unexpected(anyhow::anyhow!("search index: {err}"))
+}
+
+impl SearchIndex {
+    /// An empty in-memory index; `refresh_interval` bounds how stale it may be.
+    pub fn new(refresh_interval: Duration) -> AppResult<Arc<Self>> {
+        let mut builder = Schema::builder();
+        let text = TextOptions::default()
+            .set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(analyzer::GERMAN)
+                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            )
+            .set_stored();
+        let fields = Fields {
+            kind: builder.add_text_field("kind", STRING | STORED),
+            id: builder.add_text_field("id", STRING | STORED),
+            slug: builder.add_text_field("slug", STORED),
+            title_de: builder.add_text_field("title_de", text.clone()),
+            title_en: builder.add_text_field("title_en", text.clone()),
+            text_de: builder.add_text_field("text_de", text.clone()),
+            text_en: builder.add_text_field("text_en", text),
+        };
+        let index = Index::create_in_ram(builder.build());
+        index
+            .tokenizers()
+            .register(analyzer::GERMAN, analyzer::german());
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(internal)?;
+        Ok(Arc::new(Self {
+            index,
+            reader,
+            fields,
+            refresh_interval,
+            freshness: Mutex::new(Freshness {
+                version: None,
+                checked: None,
+            }),
+        }))
+    }
+
+    async fn data_version<C: ConnectionTrait>(db: &C) -> AppResult<DataVersion> {
+        let tables = ["offers", "projects", "partners", "topics", "offer_topics"];
+        let parts: Vec<String> = tables
+            .iter()
+            .map(|t| {
+                let latest = if *t == "offer_topics" {
+                    "NULL".to_owned()
+                } else {
+                    format!("(SELECT CAST(MAX(updated_at) AS TEXT) FROM {t})")
+                };
+                format!("CAST((SELECT COUNT(*) FROM {t}) AS TEXT), {latest}")
+            })
+            .collect();
+        let sql = format!("SELECT {}", parts.join(", "));
+        let row = db
+            .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+            .await?
+            .ok_or_else(|| internal("no version row"))?;
+        (0..tables.len() * 2)
+            .map(|i| {
+                row.try_get_by_index::<Option<String>>(i)
+                    .map_err(AppError::from)
+            })
+            .collect()
+    }
+
+    /// Rebuilds the index if the data changed since the last build (checked at
+    /// most once per `refresh_interval`).
+    pub async fn ensure_fresh<C: ConnectionTrait>(&self, db: &C) -> AppResult<()> {
+        let mut freshness = self.freshness.lock().await;
+        if freshness
+            .checked
+            .is_some_and(|at| at.elapsed() < self.refresh_interval)
+        {
+            return Ok(());
+        }
+        let version = Self::data_version(db).await?;
+        freshness.checked = Some(Instant::now());
+        if freshness.version.as_ref() == Some(&version) {
+            return Ok(());
+        }
+        let started = Instant::now();
+        let documents = self.rebuild(db).await?;
+        freshness.version = Some(version);
+        tracing::info!(
+            documents,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "search index built"
+        );
+        Ok(())
+    }
+
+    /// Reads every indexed record and replaces the index's content.
+    async fn rebuild<C: ConnectionTrait>(&self, db: &C) -> AppResult<usize> {
+        let docs = self.documents(db).await?;
+        let count = docs.len();
+        let index = self.index.clone();
+        tokio::task::spawn_blocking(move || -> tantivy::Result<()> {
+            let mut writer = index.writer::<TantivyDocument>(50_000_000)?;
+            writer.delete_all_documents()?;
+            for doc in docs {
+                writer.add_document(doc)?;
+            }
+            writer.commit()?;
+            Ok(())
+        })
+        .await
+        .map_err(internal)?
+        .map_err(internal)?;
+        self.reader.reload().map_err(internal)?;
+        Ok(count)
+    }
+
+    async fn documents<C: ConnectionTrait>(&self, db: &C) -> AppResult<Vec<TantivyDocument>> {
+        let f = self.fields;
+        let partners = partner::Entity::find().all(db).await?;
+        let topics: HashMap<Uuid, topic::Model> = topic::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t))
+            .collect();
+        let mut topics_of: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        for link in offer_topic::Entity::find().all(db).await? {
+            topics_of
+                .entry(link.offer_id)
+                .or_default()
+                .push(link.topic_id);
+        }
+        let partner_names: HashMap<Uuid, (String, Option<String>)> = partners
+            .iter()
+            .map(|p| (p.id, (p.name.clone(), p.short_name.clone())))
+            .collect();
+        let join = |parts: &[Option<&str>]| {
+            parts
+                .iter()
+                .flatten()
+                .copied()
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+
+        let mut docs = Vec::new();
+        for o in offer::Entity::find().all(db).await? {
+            let (provider, short) = partner_names
+                .get(&o.provider_id)
+                .cloned()
+                .unwrap_or_default();
+            let labels: Vec<&topic::Model> = topics_of
+                .get(&o.id)
+                .into_iter()
+                .flatten()
+                .filter_map(|id| topics.get(id))
+                .collect();
+            let labels_de = labels
+                .iter()
+                .map(|t| t.label_de.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            let labels_en = labels
+                .iter()
+                .filter_map(|t| t.label_en.as_deref())
+                .collect::<Vec<_>>()
+                .join(", ");
+            docs.push(doc!(
+                f.kind => "offer",
+                f.id => o.id.to_string(),
+                f.slug => o.slug.clone(),
+                f.title_de => o.title_de.clone(),
+                f.title_en => o.title_en.clone().unwrap_or_default(),
+                f.text_de => join(&[Some(&o.summary_de), o.description_de.as_deref(), Some(&provider), short.as_deref(), o.provider_note.as_deref(), Some(&labels_de)]),
+                f.text_en => join(&[o.summary_en.as_deref(), o.description_en.as_deref(), Some(&labels_en)]),
+            ));
+        }
+        for p in project::Entity::find().all(db).await? {
+            docs.push(doc!(
+                f.kind => "project",
+                f.id => p.id.to_string(),
+                f.slug => p.slug.clone(),
+                f.title_de => p.name.clone(),
+                f.title_en => p.name_en.clone().unwrap_or_default(),
+                f.text_de => join(&[Some(&p.summary_de), p.description_de.as_deref()]),
+                f.text_en => join(&[p.summary_en.as_deref(), p.description_en.as_deref()]),
+            ));
+        }
+        for p in &partners {
+            docs.push(doc!(
+                f.kind => "partner",
+                f.id => p.id.to_string(),
+                f.slug => p.slug.clone(),
+                f.title_de => join(&[Some(&p.name), p.short_name.as_deref()]),
+                f.title_en => p.name_en.clone().unwrap_or_default(),
+                f.text_de => p.description_de.clone().unwrap_or_default(),
+                f.text_en => p.description_en.clone().unwrap_or_default(),
+            ));
+        }
+        Ok(docs)
+    }
+
+    /// The query for `text`: every analyzed term may match exactly (titles
+    /// weigh more) or, for terms of 5 or more letters, within one edit.
+    fn query(&self, text: &str) -> Option<Box<dyn Query>> {
+        let f = self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for term in analyzer::terms(text) {
+            for (field, boost) in [
+                (f.title_de, 3.0),
+                (f.title_en, 2.0),
+                (f.text_de, 1.0),
+                (f.text_en, 0.7),
+            ] {
+                let t = Term::from_field_text(field, &term);
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(
+                        Box::new(TermQuery::new(t.clone(), IndexRecordOption::WithFreqs)),
+                        boost,
+                    )),
+                ));
+                if term.chars().count() >= 5 {
+                    clauses.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(
+                            Box::new(FuzzyTermQuery::new(t, 1, true)),
+                            boost * 0.3,
+                        )),
+                    ));
+                }
+            }
+        }
+        if clauses.is_empty() {
+            None
+        } else {
+            Some(Box::new(BooleanQuery::new(clauses)))
+        }
+    }
+
+    /// Ranks up to `limit` hits of the given kinds (all kinds if empty).
+    pub fn search(
+        &self,
+        text: &str,
+        kinds: &[HitKind],
+        lang: Lang,
+        limit: usize,
+    ) -> AppResult<Vec<Hit>> {
+        let Some(query) = self.query(text) else {
+            return Ok(Vec::new());
+        };
+        let f = self.fields;
+        let query: Box<dyn Query> = if kinds.is_empty() {
+            query
+        } else {
+            let kind_clauses = kinds
+                .iter()
+                .map(|k| {
+                    let q: Box<dyn Query> = Box::new(TermQuery::new(
+                        Term::from_field_text(f.kind, k.as_str()),
+                        IndexRecordOption::Basic,
+                    ));
+                    (Occur::Should, q)
+                })
+                .collect();
+            Box::new(BooleanQuery::new(vec![
+                (Occur::Must, query),
+                (Occur::Must, Box::new(BooleanQuery::new(kind_clauses))),
+            ]))
+        };
+        let searcher = self.reader.searcher();
+        let top = searcher
+            .search(&query, &TopDocs::with_limit(limit).order_by_score())
+            .map_err(internal)?;
+        let (title_field, text_field) = match lang {
+            Lang::De => (f.title_de, f.text_de),
+            Lang::En => (f.title_en, f.text_en),
+        };
+        let mut titles =
+            SnippetGenerator::create(&searcher, &*query, title_field).map_err(internal)?;
+        titles.set_max_num_chars(300);
+        let mut texts =
+            SnippetGenerator::create(&searcher, &*query, text_field).map_err(internal)?;
+        texts.set_max_num_chars(200);
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let doc: TantivyDocument = searcher.doc(address).map_err(internal)?;
+            let text = |field: Field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let (Some(kind), Ok(id)) =
+                (HitKind::parse(&text(f.kind)), Uuid::parse_str(&text(f.id)))
+            else {
+                continue;
+            };
+            let mut title_html = titles.snippet_from_doc(&doc).to_html();
+            if title_html.is_empty() {
+                // No English title, or no match in it: show the German one.
+                title_html = html_escape(&text(f.title_de));
+            }
+            hits.push(Hit {
+                kind,
+                id,
+                slug: text(f.slug),
+                score,
+                title_html,
+                snippet_html: texts.snippet_from_doc(&doc).to_html(),
+            });
+        }
+        Ok(hits)
+    }
+
+    /// Ids of the records of `kind` matching `text`, best first (for `q` on lists).
+    pub fn ids(&self, text: &str, kind: HitKind) -> AppResult<Vec<Uuid>> {
+        Ok(self
+            .search(text, &[kind], Lang::De, MAX_HITS)?
+            .into_iter()
+            .map(|h| h.id)
+            .collect())
+    }
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
