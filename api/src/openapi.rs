@@ -46,6 +46,7 @@ record's `source` field.",
         (name = tags::PROJECTS, description = "The alliance, pilot projects, clusters, networks, programmes and portals."),
         (name = tags::OFFERS, description = "Transfer and support offers for SMEs, works councils and others."),
         (name = tags::MEETINGS, description = "Sessions of the alliance."),
+        (name = tags::SEARCH, description = "The finder: German full-text search over offers, projects and partners."),
         (name = tags::STATS, description = "Aggregates for dashboards: counts by category over the list filters."),
     )
 )]

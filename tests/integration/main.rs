@@ -18,5 +18,6 @@ mod pagination;
 mod partners;
 mod projects;
 mod regions;
+mod search;
 mod stats;
 mod topics_and_meetings;

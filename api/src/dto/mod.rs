@@ -12,6 +12,7 @@ mod project;
 mod refs;
 mod region;
 mod root;
+mod search;
 mod stats;
 mod topic;
 
@@ -22,5 +23,6 @@ pub use project::{Participant, Project, ProjectPage};
 pub use refs::{PartnerRef, PersonRef, ProjectRef, RegionRef, TopicRef};
 pub use region::{Region, RegionPage};
 pub use root::{Counts, Health, Links, Overview, Readiness};
+pub use search::{SearchHit, SearchPage};
 pub use stats::{Bucket, OfferStats, PartnerStats, ProjectStats, Stats};
 pub use topic::{Topic, TopicPage};

@@ -9,6 +9,7 @@ mod partners;
 mod projects;
 mod regions;
 mod root;
+mod search;
 mod stats;
 mod topics;
 
@@ -36,6 +37,7 @@ pub mod tags {
     pub const OFFERS: &str = "offers";
     pub const MEETINGS: &str = "meetings";
     pub const STATS: &str = "stats";
+    pub const SEARCH: &str = "search";
 }
 
 /// Shared state of every worker.
@@ -191,6 +193,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(projects::configure)
             .configure(offers::configure)
             .configure(meetings::configure)
-            .configure(stats::configure),
+            .configure(stats::configure)
+            .configure(search::configure),
     );
 }

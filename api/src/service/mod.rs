@@ -15,6 +15,7 @@ pub mod partners;
 pub mod projects;
 pub mod refs;
 pub mod regions;
+pub mod search;
 pub mod stats;
 pub mod topics;
 

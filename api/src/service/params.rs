@@ -47,6 +47,11 @@ impl QueryParams {
         self.errors.push(FieldError::new(field, message));
     }
 
+    /// Whether the query string names `name` at all.
+    pub fn has(&self, name: &str) -> bool {
+        self.entries.iter().any(|(key, _)| key == name)
+    }
+
     /// The raw value of `name`, if present exactly once.
     pub fn raw(&mut self, name: &'static str) -> Option<String> {
         self.known.push(name);
