@@ -194,3 +194,51 @@ async fn bad_search_requests_are_400s(app: TestApp) {
         .await;
     assert_eq!(problem["errors"][0]["field"], "topic");
 }
+
+crate::shared_tests!(graphql_search_equals_rest_search);
+
+async fn graphql_search_equals_rest_search(app: TestApp) {
+    let rest = hits(
+        &app.get_json("/api/v1/search?q=Digitalisierung&limit=100")
+            .await,
+    );
+    let mut graphql = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let data = app
+            .graphql_data(
+                "query($after: String) { search(q: \"Digitalisierung\", first: 3, after: $after) { \
+                 totalCount pageInfo { hasNextPage endCursor } edges { node { type slug title snippet } } } }",
+                serde_json::json!({"after": after}),
+            )
+            .await;
+        let conn = &data["search"];
+        for edge in conn["edges"].as_array().unwrap() {
+            let kind = edge["node"]["type"].as_str().unwrap().to_lowercase();
+            graphql.push((kind, edge["node"]["slug"].as_str().unwrap().to_owned()));
+        }
+        assert_eq!(conn["totalCount"], rest.len());
+        if !conn["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+            break;
+        }
+        after = conn["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(graphql, rest);
+    let data = app
+        .graphql_data(
+            r#"{ search(q: "Beratung", types: [OFFER], filter: {cost: [FREE], targetGroup: [WORKS_COUNCIL]}) { edges { node { slug } } } }"#,
+            Value::Null,
+        )
+        .await;
+    assert_eq!(data["search"]["edges"][0]["node"]["slug"], "tbs-beratung");
+    let body = app
+        .graphql(
+            r#"{ search(q: "x", after: "zzz") { totalCount } }"#,
+            Value::Null,
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "invalid_parameter",
+        "{body}"
+    );
+}

@@ -5,10 +5,11 @@ use uuid::Uuid;
 use crate::search::HitKind;
 
 /// One search hit.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
 pub struct SearchHit {
     /// What the hit is.
     #[serde(rename = "type")]
+    #[graphql(name = "type")]
     pub kind: HitKind,
     /// Stable id.
     pub id: Uuid,

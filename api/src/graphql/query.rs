@@ -22,6 +22,7 @@ pub struct QueryRoot(
     OfferQuery,
     MeetingQuery,
     StatsQuery,
+    SearchQuery,
 );
 
 fn db<'a>(ctx: &Context<'a>) -> Result<&'a sea_orm::DatabaseConnection> {
@@ -280,5 +281,78 @@ impl StatsRoot {
         service::stats::project_stats(db(ctx)?, &filter, &request_ctx(ctx, None)?)
             .await
             .map_err(|e| e.extend())
+    }
+}
+
+#[derive(Default)]
+pub struct SearchQuery;
+
+#[Object]
+impl SearchQuery {
+    /// German full-text search over offers, projects and partners, best match
+    /// first, as `GET /api/v1/search`: inflections, written-out umlauts and
+    /// one-letter typos (words of 5+ letters) match; offer filters combine with
+    /// `q` (then only offers are returned).
+    #[graphql(complexity = "page_cost(first, None, child_complexity)")]
+    async fn search(
+        &self,
+        ctx: &Context<'_>,
+        q: String,
+        #[graphql(default)] types: Vec<crate::search::HitKind>,
+        filter: Option<OfferFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+        #[graphql(desc = "Language of titles and snippets.")] lang: Option<Lang>,
+    ) -> Result<super::connection::PageConnection<crate::dto::SearchHit>> {
+        use async_graphql::connection::{Connection, Edge};
+        let run = async {
+            let filter = filter.unwrap_or_default();
+            super::connection::check_filter(
+                Some(&q),
+                &[
+                    ("topic", filter.topic.len()),
+                    ("region", filter.region.len()),
+                ],
+            )?;
+            let limit = match first {
+                None => crate::service::page::DEFAULT_LIMIT,
+                Some(n) if (1..=100).contains(&n) => n as u64,
+                Some(n) => {
+                    return Err(AppError::invalid_parameter(
+                        "first",
+                        format!("must be between 1 and 100, got {n}"),
+                    ));
+                }
+            };
+            let offset = match &after {
+                Some(cursor) => service::search::offset_of(cursor, &q)?,
+                None => 0,
+            };
+            let request = service::search::SearchRequest {
+                q: q.clone(),
+                types,
+                filter,
+                limit,
+                offset,
+            };
+            let rctx = request_ctx(ctx, lang)
+                .map_err(|_| AppError::Unexpected(anyhow::anyhow!("no context")))?;
+            let db = db(ctx).map_err(|_| AppError::Unexpected(anyhow::anyhow!("no database")))?;
+            let page = service::search::search(db, &request, &rctx).await?;
+            let mut connection = Connection::with_additional_fields(
+                offset > 0,
+                page.next_cursor.is_some(),
+                super::connection::ConnectionTotals {
+                    total_count: Some(page.total),
+                },
+            );
+            connection
+                .edges
+                .extend(page.items.into_iter().enumerate().map(|(i, hit)| {
+                    Edge::new(service::search::cursor_at(&q, offset + i as u64 + 1), hit)
+                }));
+            Ok::<_, AppError>(connection)
+        };
+        run.await.map_err(|e| e.extend())
     }
 }

@@ -93,6 +93,34 @@ fn has_offer_filters(f: &OfferFilter) -> bool {
         && f.updated_since.is_none())
 }
 
+/// The cursor of the position after `offset` hits of the search for `q`.
+pub fn cursor_at(q: &str, offset: u64) -> String {
+    let cursor = SearchCursor {
+        q: q.to_owned(),
+        o: offset,
+    };
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).unwrap_or_default())
+}
+
+/// The offset a cursor points at, if it was issued for `q`.
+pub fn offset_of(cursor: &str, q: &str) -> Result<u64, AppError> {
+    let decoded = URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<SearchCursor>(&b).ok())
+        .ok_or_else(|| {
+            AppError::invalid_parameter("after", "is not a cursor issued by this API")
+        })?;
+    if decoded.q == q {
+        Ok(decoded.o)
+    } else {
+        Err(AppError::invalid_parameter(
+            "after",
+            "was issued for another `q`",
+        ))
+    }
+}
+
 /// Ranks, filters and pages the hits for `request`.
 #[tracing::instrument(name = "service.search", skip_all, fields(q = %request.q))]
 pub async fn search<C: ConnectionTrait>(
@@ -132,13 +160,7 @@ pub async fn search<C: ConnectionTrait>(
         .unwrap_or(usize::MAX)
         .min(hits.len());
     let end = start.saturating_add(request.limit as usize).min(hits.len());
-    let next_cursor = (end < hits.len()).then(|| {
-        let cursor = SearchCursor {
-            q: request.q.clone(),
-            o: end as u64,
-        };
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).unwrap_or_default())
-    });
+    let next_cursor = (end < hits.len()).then(|| cursor_at(&request.q, end as u64));
     let items = hits[start..end]
         .iter()
         .map(|h| SearchHit {
