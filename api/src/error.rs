@@ -72,6 +72,12 @@ pub enum AppError {
     /// one or more records in it are invalid.
     #[error("invalid data")]
     InvalidData(Vec<FieldError>),
+    /// 413: the request body is larger than allowed.
+    #[error("the request body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    /// 415: the request body is not JSON.
+    #[error("the request body must be `application/json`")]
+    UnsupportedMediaType,
     /// 409: the change conflicts with existing data (e.g. a duplicate key).
     #[error("{0}")]
     Conflict(String),
@@ -97,6 +103,8 @@ impl AppError {
             AppError::BadRequest(_) => "bad_request",
             AppError::InvalidData(_) => "invalid_data",
             AppError::Conflict(_) => "conflict",
+            AppError::PayloadTooLarge(_) => "payload_too_large",
+            AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::Unavailable(_) => "unavailable",
             AppError::Database(_) | AppError::Unexpected(_) => "internal",
         }
@@ -111,6 +119,8 @@ impl AppError {
             AppError::BadRequest(_) => "Bad request",
             AppError::InvalidData(_) => "Invalid data",
             AppError::Conflict(_) => "Conflict",
+            AppError::PayloadTooLarge(_) => "Payload too large",
+            AppError::UnsupportedMediaType => "Unsupported media type",
             AppError::Unavailable(_) => "Service unavailable",
             AppError::Database(_) | AppError::Unexpected(_) => "Internal server error",
         }
@@ -205,6 +215,8 @@ impl ResponseError for AppError {
             AppError::InvalidParameters(_) | AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::InvalidData(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Database(_) | AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

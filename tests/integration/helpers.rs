@@ -318,6 +318,19 @@ impl TestApp {
         body["data"].clone()
     }
 
+    /// POST a JSON body to `path`; returns status and JSON body.
+    pub async fn post_json(&self, path: &str, body: &Value) -> (u16, Value) {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
     /// `lotse_db_statements_total` from `/metrics`.
     pub async fn statements(&self) -> u64 {
         let text = self.get("/metrics").await.text().await.expect("metrics");

@@ -12,6 +12,7 @@ mod errors;
 mod graphql;
 mod import;
 mod lang;
+mod matching;
 mod meta;
 mod offers;
 mod pagination;

@@ -3,6 +3,7 @@
 //! (`configure`), documented with `#[utoipa::path]` so the OpenAPI document is
 //! generated from the same code that serves the requests.
 
+mod matching;
 mod meetings;
 mod offers;
 mod partners;
@@ -194,6 +195,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(offers::configure)
             .configure(meetings::configure)
             .configure(stats::configure)
-            .configure(search::configure),
+            .configure(search::configure)
+            .configure(matching::configure),
     );
 }

@@ -1,4 +1,5 @@
-//! The German text analyzer: tokens are lower-cased, umlauts transliterated
+//! The German text analyzer: tokens are lower-cased, German stop words
+//! ("und", "für" …) dropped, umlauts transliterated
 //! (ä→ae, ö→oe, ü→ue, ß→ss, so "Förderung" and "Foerderung" meet), other
 //! accents folded to ASCII, then reduced by the German Snowball stemmer
 //! ("Betriebsräte" and "Betriebsräten" share a stem).
@@ -10,7 +11,7 @@ use std::mem;
 
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
+    StopWordFilter, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
 };
 
 /// Name under which the analyzer is registered with the index.
@@ -21,6 +22,11 @@ pub fn german() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
+        // Before transliteration: the list spells "für", "über" with umlauts.
+        .filter(
+            StopWordFilter::new(Language::German)
+                .unwrap_or_else(|| StopWordFilter::remove(Vec::<String>::new())),
+        )
         .filter(UmlautTransliteration)
         .filter(AsciiFoldingFilter)
         .filter(Stemmer::new(Language::German))
@@ -118,6 +124,14 @@ mod tests {
         assert_eq!(terms("Förderung"), terms("foerderung"));
         assert_eq!(terms("FÖRDERUNG"), terms("Foerderung"));
         assert_eq!(terms("Straße"), terms("strasse"));
+    }
+
+    #[test]
+    fn stop_words_are_dropped() {
+        assert_eq!(
+            terms("Beratung und Förderung für KMU"),
+            terms("Beratung Förderung KMU")
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! batched queries per page (`hydrate`), never one query per row.
 
 pub mod import;
+pub mod matching;
 pub mod meetings;
 pub mod offers;
 pub mod overview;

@@ -100,6 +100,13 @@ impl RegionGraph {
         related
     }
 
+    /// The region and everything that contains it (parents, economic regions).
+    pub fn containers(&self, id: Uuid) -> HashSet<Uuid> {
+        let mut out = HashSet::new();
+        self.collect_containers(id, &mut out);
+        out
+    }
+
     fn collect_containers(&self, id: Uuid, out: &mut HashSet<Uuid>) {
         // `id` may already be in `out` as content; walk up once regardless.
         out.insert(id);

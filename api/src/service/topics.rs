@@ -75,6 +75,27 @@ pub async fn expand<C: ConnectionTrait>(
     })
 }
 
+/// Resolves each topic key separately, with its narrower topics (for match
+/// profiles, where each topic of interest counts on its own).
+pub async fn expand_each<C: ConnectionTrait>(
+    db: &C,
+    keys: &[String],
+) -> AppResult<Result<Vec<(String, HashSet<Uuid>)>, Vec<FieldError>>> {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for key in keys {
+        match expand(db, "topics", std::slice::from_ref(key)).await? {
+            Ok(ids) => out.push((key.clone(), ids.into_iter().collect())),
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    Ok(if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    })
+}
+
 /// One page of topics.
 #[tracing::instrument(name = "service.topics.list", skip_all)]
 pub async fn list<C: ConnectionTrait>(

@@ -1,0 +1,81 @@
+//! `POST /api/v1/match`: offers ranked for a profile, with reasons.
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::{AppState, LangParam, json_response, tags};
+use crate::error::{AppError, AppResult, FieldError, Problem};
+use crate::service::matching::{self, MatchProfile, MatchResult};
+use crate::service::params::QueryParams;
+
+/// Largest accepted profile, in bytes.
+const MAX_BODY: usize = 16 * 1024;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(match_offers);
+}
+
+/// Reads a JSON body of at most `limit` bytes into `T`, naming the field of
+/// any error (`topics[1]`, `employees` …).
+pub async fn json_body<T: serde::de::DeserializeOwned>(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> AppResult<T> {
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !is_json {
+        return Err(AppError::UnsupportedMediaType);
+    }
+    let bytes = payload
+        .to_bytes_limited(limit)
+        .await
+        .map_err(|_| AppError::PayloadTooLarge(limit))?
+        .map_err(|e| AppError::BadRequest(format!("cannot read the body: {e}")))?;
+    let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        let field = if path == "." { "body".to_owned() } else { path };
+        AppError::InvalidData(vec![FieldError::new(field, err.inner().to_string())])
+    })
+}
+
+/// Rank the offers that fit a profile ("Lotse").
+///
+/// Offers that cannot apply are left out: those not serving the profile's
+/// region (or a region containing it), not for its role, closed on `date`
+/// (default today), or not free when `budget` is `free_only`; with
+/// `explain: true` the response lists them with the reasons. The others are
+/// ranked by a score in 0..1 made of: region (0.25; local beats state-wide
+/// beats nationwide), target group (0.25), share of the profile's topics
+/// covered (0.25), share of the `need` words found in the offer (0.15), free
+/// of charge (0.10). Every part comes with a reason.
+#[utoipa::path(
+    tag = tags::SEARCH,
+    params(LangParam),
+    request_body(content = MatchProfile, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Matching offers, best first, with reasons.", body = MatchResult),
+        (status = 400, description = "A bad query parameter.", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The profile is larger than 16 KiB.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The profile is invalid; `errors` names each field.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/match")]
+pub async fn match_offers(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
+    let mut params = QueryParams::parse(req.query_string());
+    let ctx = state.ctx(&req, &mut params);
+    params.finish()?;
+    let profile: MatchProfile = json_body(&req, payload, MAX_BODY).await?;
+    let today = chrono::Utc::now().date_naive();
+    let result = matching::match_offers(&state.db, &profile, today, &ctx).await?;
+    Ok(json_response(&ctx, &result))
+}

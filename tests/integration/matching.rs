@@ -1,0 +1,257 @@
+//! `POST /api/v1/match`: the Lotse ranks offers for a profile, with reasons.
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+use crate::shared_tests;
+
+shared_tests!(
+    a_works_council_in_bielefeld_gets_works_council_offers_with_reasons,
+    explain_lists_what_was_ruled_out_and_why,
+    date_budget_and_need_shape_the_result,
+    invalid_profiles_are_rejected_naming_the_field,
+);
+
+fn slugs(body: &Value) -> Vec<String> {
+    body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["offer"]["slug"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn codes(item: &Value) -> Vec<String> {
+    item["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn a_works_council_in_bielefeld_gets_works_council_offers_with_reasons(app: TestApp) {
+    let (status, body) = app
+        .post_json(
+            "/api/v1/match",
+            &json!({"region": "05711", "role": "works_council", "topics": ["arbeit-40"]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let items = body["items"].as_array().unwrap();
+    assert!(!items.is_empty());
+    let found = slugs(&body);
+    // Free, for works councils, Arbeit 4.0, all of NRW: the two best fits tie.
+    assert!(found[..2].contains(&"tbs-beratung".to_owned()), "{found:?}");
+    for item in items {
+        let offer = &item["offer"];
+        assert!(
+            offer["target_groups"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("works_council")),
+            "{}",
+            offer["slug"]
+        );
+        let serves: Vec<&str> = offer["regions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["slug"].as_str().unwrap())
+            .collect();
+        assert!(
+            serves.iter().any(|s| [
+                "nordrhein-westfalen",
+                "ostwestfalenlippe",
+                "bielefeld",
+                "deutschland",
+                "regierungsbezirk-detmold"
+            ]
+            .contains(s)),
+            "{serves:?}"
+        );
+        let score = item["score"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&score));
+        let c = codes(item);
+        assert!(
+            c.contains(&"serves_region".to_owned()) && c.contains(&"target_group_match".to_owned()),
+            "{c:?}"
+        );
+    }
+    assert!(codes(&items[0]).contains(&"topic_match".to_owned()));
+    assert!(codes(&items[0]).contains(&"free_of_charge".to_owned()));
+    let scores: Vec<f64> = items.iter().map(|i| i["score"].as_f64().unwrap()).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    // SME-only offers are not listed.
+    assert!(
+        !found.contains(&"go-digital".to_owned())
+            && !found.contains(&"its-owl-transferprojekte".to_owned())
+    );
+}
+
+async fn explain_lists_what_was_ruled_out_and_why(app: TestApp) {
+    let (_, body) = app
+        .post_json("/api/v1/match", &json!({"region": "bielefeld", "role": "works_council", "explain": true, "date": "2025-06-01"}))
+        .await;
+    let excluded = body["excluded"].as_array().unwrap();
+    let why = |slug: &str| -> Vec<String> {
+        excluded
+            .iter()
+            .find(|e| e["slug"] == slug)
+            .map_or_else(Vec::new, |e| {
+                e["reasons"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r["code"].as_str().unwrap().to_owned())
+                    .collect()
+            })
+    };
+    assert_eq!(why("go-digital"), ["other_target_group"]);
+    assert!(why("arbeit-2020-begleitung").contains(&"closed".to_owned()));
+    assert!(why("kompetenzzentrum-siegen").contains(&"outside_region".to_owned()));
+    let (_, plain) = app
+        .post_json(
+            "/api/v1/match",
+            &json!({"region": "bielefeld", "role": "works_council"}),
+        )
+        .await;
+    assert!(plain.get("excluded").is_none());
+    // An empty result is a 200 with an empty list, and says why.
+    let (status, empty) = app
+        .post_json(
+            "/api/v1/match",
+            &json!({"region": "05711", "role": "founder", "budget": "free_only", "explain": true}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(empty["items"], json!([]));
+    assert!(!empty["excluded"].as_array().unwrap().is_empty());
+}
+
+async fn date_budget_and_need_shape_the_result(app: TestApp) {
+    let (_, in_2020) = app
+        .post_json(
+            "/api/v1/match",
+            &json!({"region": "05711", "role": "works_council", "date": "2020-06-01"}),
+        )
+        .await;
+    assert!(slugs(&in_2020).contains(&"arbeit-2020-begleitung".to_owned()));
+    let (_, free) = app
+        .post_json(
+            "/api/v1/match",
+            &json!({"region": "05711", "role": "sme", "budget": "free_only"}),
+        )
+        .await;
+    assert!(!free["items"].as_array().unwrap().is_empty());
+    assert!(
+        free["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["offer"]["cost"] == "free")
+    );
+    let (_, need) = app
+        .post_json("/api/v1/match", &json!({"region": "05711", "role": "works_council", "need": "Beratung für Betriebsräte und Personalräte"}))
+        .await;
+    let tbs = need["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["offer"]["slug"] == "tbs-beratung")
+        .unwrap();
+    let text = tbs["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == "text_match")
+        .unwrap();
+    let detail = text["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("betriebsrat") && !detail.contains("und"),
+        "{text}"
+    );
+    // Südwestfalen: the local training offer is in, OWL's transfer projects are not.
+    let (_, swf) = app
+        .post_json(
+            "/api/v1/match",
+            &json!({"region": "suedwestfalen", "role": "sme", "limit": 100}),
+        )
+        .await;
+    let found = slugs(&swf);
+    assert!(
+        found.contains(&"kompetenzzentrum-siegen".to_owned())
+            && !found.contains(&"its-owl-transferprojekte".to_owned()),
+        "{found:?}"
+    );
+}
+
+async fn invalid_profiles_are_rejected_naming_the_field(app: TestApp) {
+    for (profile, field) in [
+        (json!({"region": "99999", "role": "sme"}), "region"),
+        (
+            json!({"region": "05711", "role": "sme", "topics": ["nosuch"]}),
+            "topics",
+        ),
+        (
+            json!({"region": "05711", "role": "sme", "employees": -5}),
+            "employees",
+        ),
+        (json!({"region": "05711", "role": "boss"}), "role"),
+        (
+            json!({"region": "05711", "role": "sme", "need": "x".repeat(10_000)}),
+            "need",
+        ),
+        (
+            json!({"region": "05711", "role": "sme", "budget": "cheap"}),
+            "budget",
+        ),
+        (
+            json!({"region": "05711", "role": "sme", "date": "soon"}),
+            "date",
+        ),
+        (
+            json!({"region": "05711", "role": "sme", "limit": 0}),
+            "limit",
+        ),
+        (json!({"role": "sme"}), "body"),
+        (
+            json!({"region": "05711", "role": "sme", "nosuch": 1}),
+            "nosuch",
+        ),
+    ] {
+        let (status, problem) = app.post_json("/api/v1/match", &profile).await;
+        assert_eq!(status, 422, "{profile}: {problem}");
+        let fields: Vec<&str> = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        assert!(
+            fields.iter().any(|f| f.starts_with(field)
+                || (field == "nosuch" && problem["detail"].as_str().unwrap().contains("nosuch"))),
+            "{profile}: {problem}"
+        );
+    }
+    let response = app
+        .client
+        .post(format!("{}/api/v1/match", app.address))
+        .body("region=05711")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 415);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let response = app
+        .client
+        .post(format!("{}/api/v1/match", app.address))
+        .header("content-type", "application/json")
+        .body("x".repeat(20_000))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+}
