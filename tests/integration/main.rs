@@ -11,6 +11,7 @@ mod contracts;
 mod errors;
 mod graphql;
 mod import;
+mod judged;
 mod lang;
 mod matching;
 mod meta;
