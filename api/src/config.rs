@@ -49,6 +49,19 @@ pub enum Command {
         /// Path of the JSON file.
         file: PathBuf,
     },
+    /// Add a deterministic synthetic dataset (for benchmarks) to a seeded
+    /// database: generated offers and partners, imported like any file.
+    Generate {
+        /// Number of offers.
+        #[arg(long, default_value_t = 20_000)]
+        offers: usize,
+        /// Number of partners (providers of the generated offers).
+        #[arg(long, default_value_t = 400)]
+        partners: usize,
+        /// Seed: the same seed gives the same records and ids.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
     /// Write the generated contracts (openapi.json, schema.graphql) into a directory.
     ExportSchema {
         /// Target directory.

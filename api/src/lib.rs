@@ -12,6 +12,7 @@ pub mod config;
 pub mod db;
 pub mod dto;
 pub mod error;
+pub mod generate;
 pub mod graphql;
 pub mod openapi;
 pub mod rest;

@@ -55,6 +55,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
         }
+        Some(Command::Generate {
+            offers,
+            partners,
+            seed,
+        }) => {
+            let db = db::connect(&cli.database_url, None).await?;
+            Migrator::up(&db, None).await?;
+            service::import::seed_if_empty(&db)
+                .await
+                .map_err(|e| anyhow::anyhow!("loading the seed failed: {e}"))?;
+            let started = std::time::Instant::now();
+            let report = lotse::generate::run(&db, offers, partners, seed)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}: {}", e.detail()))?;
+            println!("{report} in {:.1} s", started.elapsed().as_secs_f64());
+            Ok(())
+        }
         Some(Command::ExportSchema { out_dir }) => {
             std::fs::create_dir_all(&out_dir)?;
             let path = out_dir.join("openapi.json");

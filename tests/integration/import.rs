@@ -128,3 +128,26 @@ async fn an_empty_database_can_be_filled_by_import(app: TestApp) {
     assert_eq!(root["counts"]["offers"], report.inserted["offers"]);
     app.get_json("/api/v1/projects/arbeit-2020").await;
 }
+
+private_tests!(seeded: true; generated_data_is_served_and_generating_again_changes_nothing);
+
+async fn generated_data_is_served_and_generating_again_changes_nothing(app: TestApp) {
+    let before = app.get_json("/").await["counts"]["offers"]
+        .as_u64()
+        .unwrap();
+    let report = lotse::generate::run(app.db(), 300, 12, 5).await.unwrap();
+    assert_eq!(report.inserted.get("offers"), Some(&300));
+    let root = app.get_json("/").await;
+    assert_eq!(root["counts"]["offers"].as_u64().unwrap(), before + 300);
+    // Generated offers behave like any other: filters, search, pages.
+    let nrw = app
+        .get_json("/api/v1/offers?region=05711&include_total=true&limit=1")
+        .await;
+    assert!(nrw["total"].as_u64().unwrap() > 100);
+    let found = app
+        .get_json("/api/v1/search?q=Praxislabor&type=offer")
+        .await;
+    assert!(found["total"].as_u64().unwrap() > 0);
+    let again = lotse::generate::run(app.db(), 300, 12, 5).await.unwrap();
+    assert_eq!(again.changed(), 0);
+}
