@@ -255,3 +255,52 @@ async fn invalid_profiles_are_rejected_naming_the_field(app: TestApp) {
         .unwrap();
     assert_eq!(response.status(), 413);
 }
+
+crate::shared_tests!(graphql_match_offers_equals_rest);
+
+async fn graphql_match_offers_equals_rest(app: TestApp) {
+    let (_, rest) = app
+        .post_json("/api/v1/match", &json!({"region": "05711", "role": "sme", "topics": ["industrie-40"], "explain": true, "date": "2025-03-01"}))
+        .await;
+    let data = app
+        .graphql_data(
+            r#"{ matchOffers(profile: {region: "05711", role: SME, topics: ["industrie-40"], explain: true, date: "2025-03-01"}) {
+                 items { score reasons { code detail } offer { slug provider { name } } }
+                 excluded { slug reasons { code } } } }"#,
+            Value::Null,
+        )
+        .await;
+    let graphql: Vec<&str> = data["matchOffers"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["offer"]["slug"].as_str().unwrap())
+        .collect();
+    let rest_slugs = slugs(&rest);
+    assert_eq!(
+        graphql,
+        rest_slugs.iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        data["matchOffers"]["items"][0]["reasons"],
+        rest["items"][0]["reasons"]
+    );
+    assert_eq!(
+        data["matchOffers"]["excluded"].as_array().unwrap().len(),
+        rest["excluded"].as_array().unwrap().len()
+    );
+    let body = app
+        .graphql(
+            r#"{ matchOffers(profile: {region: "nowhere", role: SME}) { items { score } } }"#,
+            Value::Null,
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "invalid_data",
+        "{body}"
+    );
+    assert_eq!(
+        body["errors"][0]["extensions"]["errors"][0]["field"],
+        "region"
+    );
+}

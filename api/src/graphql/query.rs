@@ -23,6 +23,7 @@ pub struct QueryRoot(
     MeetingQuery,
     StatsQuery,
     SearchQuery,
+    MatchQuery,
 );
 
 fn db<'a>(ctx: &Context<'a>) -> Result<&'a sea_orm::DatabaseConnection> {
@@ -354,5 +355,24 @@ impl SearchQuery {
             Ok::<_, AppError>(connection)
         };
         run.await.map_err(|e| e.extend())
+    }
+}
+
+#[derive(Default)]
+pub struct MatchQuery;
+
+#[Object]
+impl MatchQuery {
+    /// Offers ranked for a profile, with reasons, as `POST /api/v1/match`.
+    async fn match_offers(
+        &self,
+        ctx: &Context<'_>,
+        profile: service::matching::MatchProfile,
+        #[graphql(desc = "Language of the offers' text.")] lang: Option<Lang>,
+    ) -> Result<service::matching::MatchResult> {
+        let today = chrono::Utc::now().date_naive();
+        service::matching::match_offers(db(ctx)?, &profile, today, &request_ctx(ctx, lang)?)
+            .await
+            .map_err(|e| e.extend())
     }
 }

@@ -34,7 +34,9 @@ pub mod weights {
 }
 
 /// Who is looking.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, async_graphql::Enum,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// A small or medium-sized enterprise.
@@ -60,7 +62,18 @@ impl Role {
 }
 
 /// Budget of the profile.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    async_graphql::Enum,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Budget {
     /// Only offers free of charge.
@@ -71,7 +84,8 @@ pub enum Budget {
 }
 
 /// A profile: who is looking, where, for what.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema, async_graphql::InputObject)]
+#[graphql(name = "MatchProfile")]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"region": "05711", "role": "works_council", "topics": ["arbeit-40"], "need": "Digitalisierung im Betrieb mitgestalten"}))]
 pub struct MatchProfile {
@@ -86,23 +100,26 @@ pub struct MatchProfile {
     pub sector: Option<String>,
     /// Topics of interest (slugs or ids); narrower topics count too.
     #[serde(default)]
+    #[graphql(default)]
     pub topics: Vec<String>,
     /// The need in the profile's own words (German), at most 2000 characters.
     pub need: Option<String>,
     /// `free_only` (only offers confirmed free of charge) or `any` (default).
     #[serde(default)]
+    #[graphql(default)]
     pub budget: Budget,
     /// Day the offer must be open on; today by default.
     pub date: Option<NaiveDate>,
     /// Also list the offers that were ruled out, and why.
     #[serde(default)]
+    #[graphql(default)]
     pub explain: bool,
     /// Most offers to return (1–100, default 20).
     pub limit: Option<u32>,
 }
 
 /// Why an offer is listed (or ruled out).
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema, async_graphql::SimpleObject)]
 pub struct Reason {
     /// Stable code: `serves_region`, `target_group_match`, `topic_match`,
     /// `text_match`, `free_of_charge`, `deadline_soon`; for exclusions
@@ -122,7 +139,8 @@ fn reason(code: &str, detail: impl Into<String>) -> Reason {
 }
 
 /// One ranked offer.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
+#[graphql(name = "OfferMatch")]
 pub struct Match {
     /// Score in 0..=1.
     pub score: f64,
@@ -133,7 +151,7 @@ pub struct Match {
 }
 
 /// An offer that cannot apply, and why (with `explain`).
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
 pub struct Excluded {
     /// The offer's slug.
     pub slug: String,
@@ -144,7 +162,7 @@ pub struct Excluded {
 }
 
 /// The answer to a profile.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
 pub struct MatchResult {
     /// Offers that apply, best first.
     pub items: Vec<Match>,
