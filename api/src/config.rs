@@ -99,6 +99,12 @@ pub struct ServeArgs {
     #[arg(long, env = "LOTSE_SEARCH_REFRESH_SECS", default_value_t = 5)]
     pub search_refresh_secs: u64,
 
+    /// Keep the search index in this directory (rebuilt if missing or
+    /// corrupt) instead of in memory; a restart with unchanged data then
+    /// skips the rebuild.
+    #[arg(long, env = "LOTSE_INDEX_DIR")]
+    pub index_dir: Option<PathBuf>,
+
     /// GraphQL: deepest nesting of selections.
     #[arg(long, env = "LOTSE_GRAPHQL_MAX_DEPTH", default_value_t = Limits::default().depth)]
     pub graphql_max_depth: usize,
@@ -145,6 +151,8 @@ pub struct Settings {
     pub graphql: Limits,
     /// How stale the search index may get before a search rebuilds it.
     pub search_refresh: std::time::Duration,
+    /// Directory of the search index; in memory when `None`.
+    pub index_dir: Option<PathBuf>,
 }
 
 impl Settings {
@@ -158,6 +166,7 @@ impl Settings {
             db_max_connections: args.db_max_connections,
             seed: !args.no_seed,
             search_refresh: std::time::Duration::from_secs(args.search_refresh_secs),
+            index_dir: args.index_dir,
             graphql: Limits {
                 depth: args.graphql_max_depth,
                 complexity: args.graphql_max_complexity,

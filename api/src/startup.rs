@@ -44,7 +44,7 @@ impl Application {
                 Err(err) => anyhow::bail!("loading the seed failed: {err} ({})", err.detail()),
             }
         }
-        let search = SearchIndex::new(settings.search_refresh)?;
+        let search = SearchIndex::open(settings.search_refresh, settings.index_dir.as_deref())?;
         search.ensure_fresh(&db).await?;
         let listener = TcpListener::bind(&settings.addr)?;
         let local = listener.local_addr()?;

@@ -160,6 +160,7 @@ fn settings(url: &str, seed: bool) -> Settings {
         seed,
         graphql: lotse::graphql::Limits::default(),
         search_refresh: std::time::Duration::ZERO,
+        index_dir: None,
     }
 }
 

@@ -242,3 +242,30 @@ async fn graphql_search_equals_rest_search(app: TestApp) {
         "{body}"
     );
 }
+
+/// An index directory survives restarts; a corrupt one is rebuilt, never fatal.
+#[tokio::test]
+async fn a_corrupt_index_directory_is_rebuilt() {
+    let dir = std::env::temp_dir().join(format!("lotse-index-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let with_dir =
+        |d: std::path::PathBuf| move |s: &mut lotse::config::Settings| s.index_dir = Some(d);
+    let app = TestApp::private_with(crate::helpers::Backend::Sqlite, true, with_dir(dir.clone()))
+        .await
+        .unwrap();
+    assert_eq!(
+        app.get_json("/api/v1/search?q=Bildungsscheck").await["items"][0]["slug"],
+        "bildungsscheck"
+    );
+    assert!(dir.join("meta.json").exists() && dir.join("lotse-data-version.json").exists());
+
+    std::fs::write(dir.join("meta.json"), "not an index").unwrap();
+    let again = TestApp::private_with(crate::helpers::Backend::Sqlite, true, with_dir(dir.clone()))
+        .await
+        .unwrap();
+    assert_eq!(
+        again.get_json("/api/v1/search?q=Bildungsscheck").await["items"][0]["slug"],
+        "bildungsscheck"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

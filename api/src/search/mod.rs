@@ -107,6 +107,8 @@ pub struct SearchIndex {
     reader: IndexReader,
     fields: Fields,
     refresh_interval: Duration,
+    /// Where the index is kept, if not in memory.
+    dir: Option<std::path::PathBuf>,
     freshness: Mutex<Freshness>,
 }
 
@@ -126,6 +128,14 @@ fn internal(err: impl std::fmt::Display) -> AppError {
 impl SearchIndex {
     /// An empty in-memory index; `refresh_interval` bounds how stale it may be.
     pub fn new(refresh_interval: Duration) -> AppResult<Arc<Self>> {
+        Self::open(refresh_interval, None)
+    }
+
+    /// An index in `dir` (kept across restarts, so a restart with unchanged
+    /// data skips the rebuild), or in memory without one. A directory that
+    /// cannot be opened as this index (missing, corrupt, another schema) is
+    /// emptied and rebuilt: never fatal.
+    pub fn open(refresh_interval: Duration, dir: Option<&std::path::Path>) -> AppResult<Arc<Self>> {
         let mut builder = Schema::builder();
         let text = TextOptions::default()
             .set_indexing_options(
@@ -143,7 +153,11 @@ impl SearchIndex {
             text_de: builder.add_text_field("text_de", text.clone()),
             text_en: builder.add_text_field("text_en", text),
         };
-        let index = Index::create_in_ram(builder.build());
+        let schema = builder.build();
+        let (index, version) = match dir {
+            None => (Index::create_in_ram(schema), None),
+            Some(dir) => open_dir(dir, schema)?,
+        };
         index
             .tokenizers()
             .register(analyzer::GERMAN, analyzer::german());
@@ -157,8 +171,9 @@ impl SearchIndex {
             reader,
             fields,
             refresh_interval,
+            dir: dir.map(std::path::Path::to_path_buf),
             freshness: Mutex::new(Freshness {
-                version: None,
+                version,
                 checked: None,
             }),
         }))
@@ -207,6 +222,12 @@ impl SearchIndex {
         }
         let started = Instant::now();
         let documents = self.rebuild(db).await?;
+        if let Some(dir) = &self.dir {
+            // Best effort: without the file, the next start rebuilds once more.
+            if let Ok(text) = serde_json::to_string(&version) {
+                let _ = std::fs::write(dir.join(VERSION_FILE), text);
+            }
+        }
         freshness.version = Some(version);
         tracing::info!(
             documents,
@@ -444,6 +465,40 @@ impl SearchIndex {
             .map(|h| h.id)
             .collect())
     }
+}
+
+/// The data version the index in a directory was built from.
+const VERSION_FILE: &str = "lotse-data-version.json";
+
+/// Opens the index in `dir` with its recorded data version, or empties the
+/// directory and creates a fresh index when that fails.
+fn open_dir(dir: &std::path::Path, schema: Schema) -> AppResult<(Index, Option<DataVersion>)> {
+    std::fs::create_dir_all(dir).map_err(internal)?;
+    let opened = tantivy::directory::MmapDirectory::open(dir)
+        .ok()
+        .and_then(|d| Index::open(d).ok())
+        .filter(|index| index.schema() == schema)
+        .filter(|index| index.load_metas().is_ok());
+    if let Some(index) = opened {
+        let version = std::fs::read_to_string(dir.join(VERSION_FILE))
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok());
+        return Ok((index, version));
+    }
+    tracing::warn!(dir = %dir.display(), "search index directory unusable; rebuilding it");
+    for entry in std::fs::read_dir(dir).map_err(internal)?.flatten() {
+        let path = entry.path();
+        let _ = if path.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+    }
+    let directory = tantivy::directory::MmapDirectory::open(dir).map_err(internal)?;
+    Ok((
+        Index::create(directory, schema, Default::default()).map_err(internal)?,
+        None,
+    ))
 }
 
 fn html_escape(text: &str) -> String {
