@@ -69,7 +69,16 @@ impl std::str::FromStr for HitKind {
     }
 }
 
-/// One ranked hit.
+/// A ranked match, before highlighting.
+#[derive(Debug, Clone, Copy)]
+pub struct Ranked {
+    pub kind: HitKind,
+    pub id: Uuid,
+    pub score: f32,
+    address: tantivy::DocAddress,
+}
+
+/// One ranked hit, highlighted.
 #[derive(Debug, Clone)]
 pub struct Hit {
     pub kind: HitKind,
@@ -382,40 +391,81 @@ impl SearchIndex {
         }
     }
 
-    /// Ranks up to `limit` hits of the given kinds (all kinds if empty).
-    pub fn search(
-        &self,
-        text: &str,
-        kinds: &[HitKind],
-        lang: Lang,
-        limit: usize,
-    ) -> AppResult<Vec<Hit>> {
-        let Some(query) = self.query(text) else {
+    /// The query for `text`, restricted to `kinds` (all if empty).
+    fn kinds_query(&self, text: &str, kinds: &[HitKind]) -> Option<Box<dyn Query>> {
+        let query = self.query(text)?;
+        if kinds.is_empty() {
+            return Some(query);
+        }
+        let kind_clauses = kinds
+            .iter()
+            .map(|k| {
+                let q: Box<dyn Query> = Box::new(TermQuery::new(
+                    Term::from_field_text(self.fields.kind, k.as_str()),
+                    IndexRecordOption::Basic,
+                ));
+                (Occur::Should, q)
+            })
+            .collect();
+        Some(Box::new(BooleanQuery::new(vec![
+            (Occur::Must, query),
+            (Occur::Must, Box::new(BooleanQuery::new(kind_clauses))),
+        ])))
+    }
+
+    /// Ranks up to `limit` matches (kind, id, score, where), best first,
+    /// reading only the kind and id of each: cheap enough for list filters.
+    fn rank(&self, text: &str, kinds: &[HitKind], limit: usize) -> AppResult<Vec<Ranked>> {
+        let Some(query) = self.kinds_query(text, kinds) else {
             return Ok(Vec::new());
         };
         let f = self.fields;
-        let query: Box<dyn Query> = if kinds.is_empty() {
-            query
-        } else {
-            let kind_clauses = kinds
-                .iter()
-                .map(|k| {
-                    let q: Box<dyn Query> = Box::new(TermQuery::new(
-                        Term::from_field_text(f.kind, k.as_str()),
-                        IndexRecordOption::Basic,
-                    ));
-                    (Occur::Should, q)
-                })
-                .collect();
-            Box::new(BooleanQuery::new(vec![
-                (Occur::Must, query),
-                (Occur::Must, Box::new(BooleanQuery::new(kind_clauses))),
-            ]))
-        };
         let searcher = self.reader.searcher();
         let top = searcher
             .search(&query, &TopDocs::with_limit(limit).order_by_score())
             .map_err(internal)?;
+        let mut ranked = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let doc: TantivyDocument = searcher.doc(address).map_err(internal)?;
+            let text = |field: Field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            if let (Some(kind), Ok(id)) =
+                (HitKind::parse(&text(f.kind)), Uuid::parse_str(&text(f.id)))
+            {
+                ranked.push(Ranked {
+                    kind,
+                    id,
+                    score,
+                    address,
+                });
+            }
+        }
+        Ok(ranked)
+    }
+
+    /// Ranks up to `limit` hits of the given kinds (all kinds if empty);
+    /// highlights are made by [`SearchIndex::highlight`] for the page shown.
+    pub fn search(&self, text: &str, kinds: &[HitKind], limit: usize) -> AppResult<Vec<Ranked>> {
+        self.rank(text, kinds, limit)
+    }
+
+    /// Slugs, titles and snippets (with `<b>` marks) of `hits`, in `lang`.
+    pub fn highlight(
+        &self,
+        text: &str,
+        kinds: &[HitKind],
+        hits: &[Ranked],
+        lang: Lang,
+    ) -> AppResult<Vec<Hit>> {
+        let Some(query) = self.kinds_query(text, kinds) else {
+            return Ok(Vec::new());
+        };
+        let f = self.fields;
+        let searcher = self.reader.searcher();
         let (title_field, text_field) = match lang {
             Lang::De => (f.title_de, f.text_de),
             Lang::En => (f.title_en, f.text_en),
@@ -426,41 +476,36 @@ impl SearchIndex {
         let mut texts =
             SnippetGenerator::create(&searcher, &*query, text_field).map_err(internal)?;
         texts.set_max_num_chars(200);
-        let mut hits = Vec::with_capacity(top.len());
-        for (score, address) in top {
-            let doc: TantivyDocument = searcher.doc(address).map_err(internal)?;
+        let mut out = Vec::with_capacity(hits.len());
+        for hit in hits {
+            let doc: TantivyDocument = searcher.doc(hit.address).map_err(internal)?;
             let text = |field: Field| {
                 doc.get_first(field)
                     .and_then(|v| v.as_str())
                     .unwrap_or_default()
                     .to_owned()
             };
-            let (Some(kind), Ok(id)) =
-                (HitKind::parse(&text(f.kind)), Uuid::parse_str(&text(f.id)))
-            else {
-                continue;
-            };
             let mut title_html = titles.snippet_from_doc(&doc).to_html();
             if title_html.is_empty() {
                 // No English title, or no match in it: show the German one.
                 title_html = html_escape(&text(f.title_de));
             }
-            hits.push(Hit {
-                kind,
-                id,
+            out.push(Hit {
+                kind: hit.kind,
+                id: hit.id,
                 slug: text(f.slug),
-                score,
+                score: hit.score,
                 title_html,
                 snippet_html: texts.snippet_from_doc(&doc).to_html(),
             });
         }
-        Ok(hits)
+        Ok(out)
     }
 
     /// Ids of the records of `kind` matching `text`, best first (for `q` on lists).
     pub fn ids(&self, text: &str, kind: HitKind) -> AppResult<Vec<Uuid>> {
         Ok(self
-            .search(text, &[kind], Lang::De, MAX_HITS)?
+            .rank(text, &[kind], MAX_HITS)?
             .into_iter()
             .map(|h| h.id)
             .collect())

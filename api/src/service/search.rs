@@ -139,7 +139,7 @@ pub async fn search<C: ConnectionTrait>(
     } else {
         request.types.clone()
     };
-    let mut hits = index.search(&request.q, &kinds, ctx.lang, MAX_HITS)?;
+    let mut hits = index.search(&request.q, &kinds, MAX_HITS)?;
     if offer_filters {
         let ids: Vec<Uuid> = hits.iter().map(|h| h.id).collect();
         let condition = offers::condition(db, &request.filter, ctx).await?;
@@ -161,7 +161,10 @@ pub async fn search<C: ConnectionTrait>(
         .min(hits.len());
     let end = start.saturating_add(request.limit as usize).min(hits.len());
     let next_cursor = (end < hits.len()).then(|| cursor_at(&request.q, end as u64));
-    let items = hits[start..end]
+    // Highlighting costs a document read and two snippets per hit: only for
+    // the page shown, never for all ranked hits.
+    let items = index
+        .highlight(&request.q, &kinds, &hits[start..end], ctx.lang)?
         .iter()
         .map(|h| SearchHit {
             kind: h.kind,
