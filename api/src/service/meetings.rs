@@ -94,13 +94,9 @@ pub async fn by_ids<C: ConnectionTrait>(
     ids: &[Uuid],
     ctx: &Ctx,
 ) -> AppResult<HashMap<Uuid, Meeting>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows = meeting::Entity::find()
-        .filter(meeting::Column::Id.is_in(ids.to_vec()))
-        .all(db)
-        .await?;
+    let rows =
+        super::refs::rows_by_ids::<meeting::Entity, _>(db, meeting::Column::Id, ids.to_vec())
+            .await?;
     Ok(hydrate(db, rows, ctx)
         .await?
         .into_iter()

@@ -288,13 +288,8 @@ pub async fn by_ids<C: ConnectionTrait>(
     ids: &[Uuid],
     ctx: &Ctx,
 ) -> AppResult<HashMap<Uuid, Offer>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows = offer::Entity::find()
-        .filter(offer::Column::Id.is_in(ids.to_vec()))
-        .all(db)
-        .await?;
+    let rows =
+        super::refs::rows_by_ids::<offer::Entity, _>(db, offer::Column::Id, ids.to_vec()).await?;
     Ok(hydrate(db, rows, ctx)
         .await?
         .into_iter()

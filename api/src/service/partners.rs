@@ -164,13 +164,9 @@ pub async fn by_ids<C: ConnectionTrait>(
     ids: &[Uuid],
     ctx: &Ctx,
 ) -> AppResult<HashMap<Uuid, Partner>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows = partner::Entity::find()
-        .filter(partner::Column::Id.is_in(ids.to_vec()))
-        .all(db)
-        .await?;
+    let rows =
+        super::refs::rows_by_ids::<partner::Entity, _>(db, partner::Column::Id, ids.to_vec())
+            .await?;
     Ok(hydrate(db, rows, ctx)
         .await?
         .into_iter()

@@ -184,13 +184,9 @@ pub async fn by_ids<C: ConnectionTrait>(
     ids: &[Uuid],
     ctx: &Ctx,
 ) -> AppResult<HashMap<Uuid, Project>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows = project::Entity::find()
-        .filter(project::Column::Id.is_in(ids.to_vec()))
-        .all(db)
-        .await?;
+    let rows =
+        super::refs::rows_by_ids::<project::Entity, _>(db, project::Column::Id, ids.to_vec())
+            .await?;
     Ok(hydrate(db, rows, ctx)
         .await?
         .into_iter()

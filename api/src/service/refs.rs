@@ -70,6 +70,23 @@ pub(crate) fn project_ref(model: &project::Model, ctx: &Ctx) -> ProjectRef {
     }
 }
 
+/// The rows of entity `E` with the given ids, in one `IN (…)` query (none
+/// for an empty list): the batched load behind every ref and `by_ids`.
+pub(crate) async fn rows_by_ids<E, C>(
+    db: &C,
+    id_column: E::Column,
+    ids: Vec<Uuid>,
+) -> AppResult<Vec<E::Model>>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(E::find().filter(id_column.is_in(ids)).all(db).await?)
+}
+
 fn unique(ids: impl IntoIterator<Item = Uuid>) -> Vec<Uuid> {
     let mut ids: Vec<Uuid> = ids.into_iter().collect();
     ids.sort_unstable();
@@ -83,14 +100,7 @@ pub async fn partner_refs<C: ConnectionTrait>(
     ids: impl IntoIterator<Item = Uuid>,
     ctx: &Ctx,
 ) -> AppResult<HashMap<Uuid, PartnerRef>> {
-    let ids = unique(ids);
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows = partner::Entity::find()
-        .filter(partner::Column::Id.is_in(ids))
-        .all(db)
-        .await?;
+    let rows = rows_by_ids::<partner::Entity, _>(db, partner::Column::Id, unique(ids)).await?;
     Ok(rows.iter().map(|m| (m.id, partner_ref(m, ctx))).collect())
 }
 
@@ -100,14 +110,7 @@ pub async fn region_refs<C: ConnectionTrait>(
     ids: impl IntoIterator<Item = Uuid>,
     ctx: &Ctx,
 ) -> AppResult<HashMap<Uuid, RegionRef>> {
-    let ids = unique(ids);
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows = region::Entity::find()
-        .filter(region::Column::Id.is_in(ids))
-        .all(db)
-        .await?;
+    let rows = rows_by_ids::<region::Entity, _>(db, region::Column::Id, unique(ids)).await?;
     Ok(rows.iter().map(|m| (m.id, region_ref(m, ctx))).collect())
 }
 
@@ -117,14 +120,7 @@ pub async fn topic_refs<C: ConnectionTrait>(
     ids: impl IntoIterator<Item = Uuid>,
     ctx: &Ctx,
 ) -> AppResult<HashMap<Uuid, TopicRef>> {
-    let ids = unique(ids);
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows = topic::Entity::find()
-        .filter(topic::Column::Id.is_in(ids))
-        .all(db)
-        .await?;
+    let rows = rows_by_ids::<topic::Entity, _>(db, topic::Column::Id, unique(ids)).await?;
     Ok(rows.iter().map(|m| (m.id, topic_ref(m, ctx))).collect())
 }
 
@@ -134,14 +130,7 @@ pub async fn project_refs<C: ConnectionTrait>(
     ids: impl IntoIterator<Item = Uuid>,
     ctx: &Ctx,
 ) -> AppResult<HashMap<Uuid, ProjectRef>> {
-    let ids = unique(ids);
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows = project::Entity::find()
-        .filter(project::Column::Id.is_in(ids))
-        .all(db)
-        .await?;
+    let rows = rows_by_ids::<project::Entity, _>(db, project::Column::Id, unique(ids)).await?;
     Ok(rows.iter().map(|m| (m.id, project_ref(m, ctx))).collect())
 }
 

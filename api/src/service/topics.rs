@@ -141,14 +141,8 @@ pub async fn by_ids<C: ConnectionTrait>(
     ids: &[Uuid],
     ctx: &Ctx,
 ) -> AppResult<HashMap<Uuid, Topic>> {
-    use sea_orm::ColumnTrait;
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows = topic::Entity::find()
-        .filter(topic::Column::Id.is_in(ids.to_vec()))
-        .all(db)
-        .await?;
+    let rows =
+        super::refs::rows_by_ids::<topic::Entity, _>(db, topic::Column::Id, ids.to_vec()).await?;
     Ok(hydrate(db, rows, ctx)
         .await?
         .into_iter()
