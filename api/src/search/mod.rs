@@ -27,6 +27,7 @@ use tokio::sync::Mutex;
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
+use crate::service::matching::MatchCorpus;
 use crate::vocab::Lang;
 
 /// What a hit is.
@@ -108,6 +109,9 @@ type DataVersion = Vec<Option<String>>;
 struct Freshness {
     version: Option<DataVersion>,
     checked: Option<Instant>,
+    /// The matching corpus of `version`; built with the index, because both
+    /// are views of the same data and go stale together.
+    corpus: Option<Arc<MatchCorpus>>,
 }
 
 /// The search index.
@@ -184,16 +188,27 @@ impl SearchIndex {
             freshness: Mutex::new(Freshness {
                 version,
                 checked: None,
+                corpus: None,
             }),
         }))
     }
 
     async fn data_version<C: ConnectionTrait>(db: &C) -> AppResult<DataVersion> {
-        let tables = ["offers", "projects", "partners", "topics", "offer_topics"];
+        // A change of an offer's links (topics, regions, target groups)
+        // also stamps the offer, so its `updated_at` covers them.
+        let tables = [
+            "offers",
+            "projects",
+            "partners",
+            "topics",
+            "offer_topics",
+            "regions",
+            "region_members",
+        ];
         let parts: Vec<String> = tables
             .iter()
             .map(|t| {
-                let latest = if *t == "offer_topics" {
+                let latest = if t.contains('_') {
                     "NULL".to_owned()
                 } else {
                     format!("(SELECT CAST(MAX(updated_at) AS TEXT) FROM {t})")
@@ -217,33 +232,61 @@ impl SearchIndex {
     /// Rebuilds the index if the data changed since the last build (checked at
     /// most once per `refresh_interval`).
     pub async fn ensure_fresh<C: ConnectionTrait>(&self, db: &C) -> AppResult<()> {
+        self.fresh(db).await.map(drop)
+    }
+
+    /// The matching corpus of the current data (see [`ensure_fresh`](Self::ensure_fresh)).
+    pub async fn match_corpus<C: ConnectionTrait>(&self, db: &C) -> AppResult<Arc<MatchCorpus>> {
+        self.fresh(db)
+            .await?
+            .corpus
+            .clone()
+            .ok_or_else(|| internal("no match corpus"))
+    }
+
+    async fn fresh<C: ConnectionTrait>(
+        &self,
+        db: &C,
+    ) -> AppResult<tokio::sync::MutexGuard<'_, Freshness>> {
         let mut freshness = self.freshness.lock().await;
-        if freshness
-            .checked
-            .is_some_and(|at| at.elapsed() < self.refresh_interval)
+        if freshness.corpus.is_some()
+            && freshness
+                .checked
+                .is_some_and(|at| at.elapsed() < self.refresh_interval)
         {
-            return Ok(());
+            return Ok(freshness);
         }
         let version = Self::data_version(db).await?;
         freshness.checked = Some(Instant::now());
-        if freshness.version.as_ref() == Some(&version) {
-            return Ok(());
+        let index_stale = freshness.version.as_ref() != Some(&version);
+        if !index_stale && freshness.corpus.is_some() {
+            return Ok(freshness);
         }
         let started = Instant::now();
-        let documents = self.rebuild(db).await?;
-        if let Some(dir) = &self.dir {
-            // Best effort: without the file, the next start rebuilds once more.
-            if let Ok(text) = serde_json::to_string(&version) {
-                let _ = std::fs::write(dir.join(VERSION_FILE), text);
+        if index_stale {
+            let documents = self.rebuild(db).await?;
+            if let Some(dir) = &self.dir {
+                // Best effort: without the file, the next start rebuilds once more.
+                if let Ok(text) = serde_json::to_string(&version) {
+                    let _ = std::fs::write(dir.join(VERSION_FILE), text);
+                }
             }
+            tracing::info!(
+                documents,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "search index built"
+            );
         }
-        freshness.version = Some(version);
+        let started = Instant::now();
+        let corpus = MatchCorpus::load(db).await?;
         tracing::info!(
-            documents,
+            offers = corpus.offers.len(),
             elapsed_ms = started.elapsed().as_millis() as u64,
-            "search index built"
+            "match corpus built"
         );
-        Ok(())
+        freshness.corpus = Some(Arc::new(corpus));
+        freshness.version = Some(version);
+        Ok(freshness)
     }
 
     /// Reads every indexed record and replaces the index's content.

@@ -11,8 +11,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+pub mod corpus;
+
+use std::sync::Arc;
+
+pub use corpus::{MatchCorpus, OfferFacts};
+
 use super::Ctx;
-use super::regions::RegionGraph;
 use crate::dto::Offer;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::search::analyzer;
@@ -171,21 +176,16 @@ pub struct MatchResult {
     pub excluded: Option<Vec<Excluded>>,
 }
 
-/// How an offer's served region relates to the profile's region.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ServedRegion {
-    pub name: String,
-    pub kind: RegionKind,
-    /// The profile's region itself, a region containing it, or one inside it.
-    pub relation: Relation,
-}
-
-/// See [`ServedRegion`].
+/// How a region an offer serves relates to the profile's region.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Relation {
+    /// The profile's region itself.
     Same,
+    /// A region containing it (district, economic region, state, country).
     Contains,
+    /// A region inside it.
     Inside,
+    /// Neither.
     Unrelated,
 }
 
@@ -193,138 +193,197 @@ pub enum Relation {
 #[derive(Debug, Clone)]
 pub struct ResolvedProfile {
     pub target_group: TargetGroup,
+    /// The profile's region.
+    pub home: Uuid,
+    /// Regions containing the profile's region.
+    pub containers: HashSet<Uuid>,
+    /// Regions inside the profile's region (and those it belongs to).
+    pub contents: HashSet<Uuid>,
     /// Profile topics, each with its narrower topics.
     pub topics: Vec<(String, HashSet<Uuid>)>,
-    pub need_terms: HashSet<String>,
+    /// The distinct analyzed words of `need`, sorted, each with its id in the
+    /// corpus vocabulary (`None`: no offer uses the word).
+    pub need_terms: Vec<(String, Option<u32>)>,
     pub free_only: bool,
     pub date: NaiveDate,
 }
 
-/// The inputs of [`score`] for one offer.
-#[derive(Debug, Clone)]
-pub struct Candidate<'a> {
-    pub offer: &'a Offer,
-    pub served: Vec<ServedRegion>,
-    pub text_terms: HashSet<String>,
+impl ResolvedProfile {
+    fn relation(&self, region: Uuid) -> Relation {
+        if region == self.home {
+            Relation::Same
+        } else if self.containers.contains(&region) {
+            Relation::Contains
+        } else if self.contents.contains(&region) {
+            Relation::Inside
+        } else {
+            Relation::Unrelated
+        }
+    }
 }
 
-/// Scores one candidate for a profile; `Err` with the reasons it is ruled out.
+/// Where [`assess`] writes its reasons, when they are wanted.
+struct Notes<'a> {
+    reasons: &'a mut Vec<Reason>,
+    region_name: &'a dyn Fn(Uuid) -> String,
+}
+
+/// Adds a reason, formatting its detail only when reasons are wanted.
+macro_rules! note {
+    ($notes:expr, $code:expr, $($detail:tt)+) => {
+        if let Some(notes) = $notes.as_mut() {
+            notes.reasons.push(reason($code, format!($($detail)+)));
+        }
+    };
+}
+
+/// Scores one offer for a profile with one reason per part of the score;
+/// `Err` with the reasons it is ruled out. `region_name` names a region in
+/// the reasons.
 pub fn score(
     profile: &ResolvedProfile,
-    c: &Candidate<'_>,
+    offer: &OfferFacts,
+    region_name: &dyn Fn(Uuid) -> String,
 ) -> Result<(f64, Vec<Reason>), Vec<Reason>> {
-    let o = c.offer;
-    let mut out = Vec::new();
-    let best = c
-        .served
+    let mut reasons = Vec::new();
+    let notes = Notes {
+        reasons: &mut reasons,
+        region_name,
+    };
+    match assess(profile, offer, Some(notes)) {
+        Some(total) => Ok((total, reasons)),
+        None => Err(reasons),
+    }
+}
+
+/// The score alone, or `None` when the offer is ruled out: the same rules as
+/// [`score`] without writing reasons, so ranking every offer allocates
+/// nothing; reasons are written for the page returned only.
+pub fn quick_score(profile: &ResolvedProfile, offer: &OfferFacts) -> Option<f64> {
+    assess(profile, offer, None)
+}
+
+/// The rules. Without `notes` it stops at the first rule that rules the
+/// offer out; with them it names every one.
+fn assess(profile: &ResolvedProfile, o: &OfferFacts, mut notes: Option<Notes<'_>>) -> Option<f64> {
+    let explain = notes.is_some();
+    let mut ruled_out = false;
+    let best = o
+        .regions
         .iter()
-        .filter(|r| r.relation != Relation::Unrelated)
-        .max_by(|a, b| region_weight(a).total_cmp(&region_weight(b)));
+        .map(|&(id, kind)| (id, kind, profile.relation(id)))
+        .filter(|r| r.2 != Relation::Unrelated)
+        .max_by(|a, b| region_weight(a.2, a.1).total_cmp(&region_weight(b.2, b.1)));
     if best.is_none() {
-        let names: Vec<&str> = c.served.iter().map(|r| r.name.as_str()).collect();
-        out.push(reason(
-            "outside_region",
-            format!("serves only {}", names.join(", ")),
-        ));
+        ruled_out = true;
+        if let Some(n) = notes.as_mut() {
+            let names: Vec<String> = o.regions.iter().map(|r| (n.region_name)(r.0)).collect();
+            n.reasons.push(reason(
+                "outside_region",
+                format!("serves only {}", names.join(", ")),
+            ));
+        }
     }
-    if !o.target_groups.contains(&profile.target_group) {
+    if (!ruled_out || explain) && !o.target_groups.contains(&profile.target_group) {
+        ruled_out = true;
         let groups: Vec<&str> = o.target_groups.iter().map(|g| g.as_str()).collect();
-        out.push(reason(
-            "other_target_group",
-            format!("is for {}", groups.join(", ")),
-        ));
+        note!(notes, "other_target_group", "is for {}", groups.join(", "));
     }
-    if o.valid_until.is_some_and(|d| d < profile.date) {
-        out.push(reason(
-            "closed",
-            format!("ended on {}", o.valid_until.unwrap_or_default()),
-        ));
+    if let Some(end) = o.valid_until.filter(|d| *d < profile.date) {
+        ruled_out = true;
+        note!(notes, "closed", "ended on {end}");
     }
-    if o.valid_from.is_some_and(|d| d > profile.date) {
-        out.push(reason(
-            "not_yet_open",
-            format!("opens on {}", o.valid_from.unwrap_or_default()),
-        ));
+    if let Some(start) = o.valid_from.filter(|d| *d > profile.date) {
+        ruled_out = true;
+        note!(notes, "not_yet_open", "opens on {start}");
     }
     // "Free only" means confirmed free: an offer whose cost the sources do
     // not state is left out too.
     if profile.free_only && o.cost != Cost::Free {
-        out.push(reason(
-            "not_free",
-            format!("cost: {} (not confirmed free)", o.cost),
-        ));
+        ruled_out = true;
+        note!(notes, "not_free", "cost: {} (not confirmed free)", o.cost);
     }
-    if !out.is_empty() {
-        return Err(out);
+    if ruled_out {
+        return None;
     }
 
     let mut total = 0.0;
-    let mut reasons = Vec::new();
-    if let Some(region) = best {
-        let weight = region_weight(region);
-        total += weights::REGION * weight;
-        let detail = match (region.relation, region.kind) {
-            (Relation::Contains, RegionKind::Country | RegionKind::State) => {
-                format!("serves all of {}", region.name)
-            }
-            (Relation::Inside, _) => format!("serves {}, part of the region", region.name),
-            _ => format!("serves {}", region.name),
-        };
-        reasons.push(reason("serves_region", detail));
+    if let Some((id, kind, relation)) = best {
+        total += weights::REGION * region_weight(relation, kind);
+        if let Some(n) = notes.as_mut() {
+            let name = (n.region_name)(id);
+            let detail = match (relation, kind) {
+                (Relation::Contains, RegionKind::Country | RegionKind::State) => {
+                    format!("serves all of {name}")
+                }
+                (Relation::Inside, _) => format!("serves {name}, part of the region"),
+                _ => format!("serves {name}"),
+            };
+            n.reasons.push(reason("serves_region", detail));
+        }
     }
     total += weights::TARGET_GROUP;
-    reasons.push(reason(
-        "target_group_match",
-        format!("for {}", profile.target_group),
-    ));
+    note!(notes, "target_group_match", "for {}", profile.target_group);
     if !profile.topics.is_empty() {
-        let offer_topics: HashSet<Uuid> = o.topics.iter().map(|t| t.id).collect();
-        let matched: Vec<&str> = profile
-            .topics
-            .iter()
-            .filter(|(_, ids)| !ids.is_disjoint(&offer_topics))
-            .map(|(slug, _)| slug.as_str())
-            .collect();
-        if !matched.is_empty() {
-            total += weights::TOPICS * matched.len() as f64 / profile.topics.len() as f64;
-            reasons.push(reason(
-                "topic_match",
-                format!("covers {}", matched.join(", ")),
-            ));
+        let covers = |ids: &HashSet<Uuid>| o.topics.iter().any(|t| ids.contains(t));
+        let matched = profile.topics.iter().filter(|(_, ids)| covers(ids)).count();
+        if matched > 0 {
+            total += weights::TOPICS * matched as f64 / profile.topics.len() as f64;
+            if let Some(n) = notes.as_mut() {
+                let slugs: Vec<&str> = profile
+                    .topics
+                    .iter()
+                    .filter(|(_, ids)| covers(ids))
+                    .map(|(slug, _)| slug.as_str())
+                    .collect();
+                n.reasons.push(reason(
+                    "topic_match",
+                    format!("covers {}", slugs.join(", ")),
+                ));
+            }
         }
     }
     if !profile.need_terms.is_empty() {
-        let mut matched: Vec<&str> = profile
+        let found = |id: &Option<u32>| id.is_some_and(|id| o.mentions(id));
+        let matched = profile
             .need_terms
             .iter()
-            .filter(|t| c.text_terms.contains(*t))
-            .map(String::as_str)
-            .collect();
-        matched.sort_unstable();
-        if !matched.is_empty() {
-            total += weights::TEXT * matched.len() as f64 / profile.need_terms.len() as f64;
-            reasons.push(reason(
-                "text_match",
-                format!("mentions {}", matched.join(", ")),
-            ));
+            .filter(|(_, id)| found(id))
+            .count();
+        if matched > 0 {
+            total += weights::TEXT * matched as f64 / profile.need_terms.len() as f64;
+            if let Some(n) = notes.as_mut() {
+                let words: Vec<&str> = profile
+                    .need_terms
+                    .iter()
+                    .filter(|(_, id)| found(id))
+                    .map(|(term, _)| term.as_str())
+                    .collect();
+                n.reasons.push(reason(
+                    "text_match",
+                    format!("mentions {}", words.join(", ")),
+                ));
+            }
         }
     }
     if o.cost == Cost::Free {
         total += weights::FREE;
-        reasons.push(reason("free_of_charge", "free of charge"));
+        note!(notes, "free_of_charge", "free of charge");
     }
-    let soon = |d: NaiveDate| d >= profile.date && (d - profile.date).num_days() <= 60;
-    if let Some(d) = o.application_deadline.filter(|d| soon(*d)) {
-        reasons.push(reason("deadline_soon", format!("apply by {d}")));
-    } else if let Some(d) = o.valid_until.filter(|d| soon(*d)) {
-        reasons.push(reason("deadline_soon", format!("ends on {d}")));
+    if explain {
+        let soon = |d: NaiveDate| d >= profile.date && (d - profile.date).num_days() <= 60;
+        if let Some(d) = o.application_deadline.filter(|d| soon(*d)) {
+            note!(notes, "deadline_soon", "apply by {d}");
+        } else if let Some(d) = o.valid_until.filter(|d| soon(*d)) {
+            note!(notes, "deadline_soon", "ends on {d}");
+        }
     }
-    Ok(((total * 1000.0).round() / 1000.0, reasons))
+    Some((total * 1000.0).round() / 1000.0)
 }
 
 /// Share of the region weight: local offers fit better than nationwide ones.
-fn region_weight(r: &ServedRegion) -> f64 {
-    match (r.relation, r.kind) {
+fn region_weight(relation: Relation, kind: RegionKind) -> f64 {
+    match (relation, kind) {
         (Relation::Unrelated, _) => 0.0,
         (Relation::Same, _) | (Relation::Inside, _) => 1.0,
         (Relation::Contains, RegionKind::District | RegionKind::Municipality) => 1.0,
@@ -372,7 +431,11 @@ pub async fn match_offers<C: sea_orm::ConnectionTrait>(
             format!("must be between 1 and 100, got {limit}"),
         ));
     }
-    let graph = RegionGraph::load(db).await?;
+    let corpus = match &ctx.search {
+        Some(index) => index.match_corpus(db).await?,
+        None => Arc::new(MatchCorpus::load(db).await?),
+    };
+    let graph = &corpus.graph;
     let home = graph.resolve(&profile.region);
     if home.is_none() {
         errors.push(FieldError::new(
@@ -391,126 +454,120 @@ pub async fn match_offers<C: sea_orm::ConnectionTrait>(
         return Err(AppError::InvalidData(errors));
     };
 
+    let mut need_terms = profile
+        .need
+        .as_deref()
+        .map(analyzer::terms)
+        .unwrap_or_default();
+    need_terms.sort_unstable();
+    need_terms.dedup();
     let resolved = ResolvedProfile {
         target_group: profile.role.target_group(),
+        home,
+        containers: graph.containers(home),
+        contents: graph.related(home),
         topics,
-        need_terms: profile
-            .need
-            .as_deref()
-            .map(analyzer::terms)
-            .unwrap_or_default()
+        need_terms: need_terms
             .into_iter()
+            .map(|term| {
+                let id = corpus.term_id(&term);
+                (term, id)
+            })
             .collect(),
         free_only: profile.budget == Budget::FreeOnly,
         date: profile.date.unwrap_or(today),
     };
-    let containers = graph.containers(home);
-    let contents = graph.related(home);
-    let offers = super::offers::all(db, ctx).await?;
-    let mut items = Vec::new();
-    let mut excluded = Vec::new();
-    for offer in &offers {
-        let served = offer
-            .regions
-            .iter()
-            .map(|r| ServedRegion {
-                name: r.name.clone(),
-                kind: r.kind,
-                relation: if r.id == home {
-                    Relation::Same
-                } else if containers.contains(&r.id) {
-                    Relation::Contains
-                } else if contents.contains(&r.id) {
-                    Relation::Inside
-                } else {
-                    Relation::Unrelated
-                },
-            })
-            .collect();
-        let text = [
-            Some(offer.title.as_str()),
-            Some(offer.summary.as_str()),
-            offer.description.as_deref(),
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
-        let candidate = Candidate {
-            offer,
-            served,
-            text_terms: analyzer::terms(&text).into_iter().collect(),
-        };
-        match score(&resolved, &candidate) {
-            Ok((score, reasons)) => items.push(Match {
+
+    let lang = ctx.lang;
+    let mut ranked: Vec<(f64, &OfferFacts)> = corpus
+        .offers
+        .iter()
+        .filter_map(|o| quick_score(&resolved, o).map(|s| (s, o)))
+        .collect();
+    let best_first = |a: &(f64, &OfferFacts), b: &(f64, &OfferFacts)| {
+        b.0.total_cmp(&a.0)
+            .then_with(|| a.1.title(lang).cmp(b.1.title(lang)))
+            .then_with(|| a.1.id.cmp(&b.1.id))
+    };
+    let limit = limit as usize;
+    if ranked.len() > limit {
+        ranked.select_nth_unstable_by(limit - 1, best_first);
+        ranked.truncate(limit);
+    }
+    ranked.sort_unstable_by(best_first);
+
+    let ids: Vec<Uuid> = ranked.iter().map(|(_, o)| o.id).collect();
+    let mut offers = super::offers::by_ids(db, &ids, ctx).await?;
+    let region_name = |id: Uuid| {
+        graph
+            .get(id)
+            .map(|r| lang.pick(&r.name, r.name_en.as_deref()).to_owned())
+            .unwrap_or_default()
+    };
+    let items = ranked
+        .iter()
+        .filter_map(|(_, facts)| {
+            // An offer deleted since the corpus was loaded is skipped.
+            let offer = offers.remove(&facts.id)?;
+            let (score, reasons) = score(&resolved, facts, &region_name).ok()?;
+            Some(Match {
                 score,
                 reasons,
-                offer: offer.clone(),
-            }),
-            Err(reasons) => excluded.push(Excluded {
-                slug: offer.slug.clone(),
-                title: offer.title.clone(),
-                reasons,
-            }),
-        }
-    }
-    items.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then_with(|| a.offer.title.cmp(&b.offer.title))
+                offer,
+            })
+        })
+        .collect();
+    let excluded = profile.explain.then(|| {
+        corpus
+            .offers
+            .iter()
+            .filter_map(|o| {
+                let reasons = score(&resolved, o, &region_name).err()?;
+                Some(Excluded {
+                    slug: o.slug.clone(),
+                    title: o.title(lang).to_owned(),
+                    reasons,
+                })
+            })
+            .collect()
     });
-    items.truncate(limit as usize);
-    Ok(MatchResult {
-        items,
-        excluded: profile.explain.then_some(excluded),
-    })
+    Ok(MatchResult { items, excluded })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dto::{PartnerRef, TopicRef};
-    use crate::vocab::{Lang, OfferKind, PartnerKind};
 
-    fn offer(groups: &[TargetGroup], cost: Cost, topics: &[Uuid]) -> Offer {
-        Offer {
+    const HOME: Uuid = Uuid::from_u128(1);
+    const OWL: Uuid = Uuid::from_u128(2);
+    const NRW: Uuid = Uuid::from_u128(3);
+    const DE: Uuid = Uuid::from_u128(4);
+    const ELSEWHERE: Uuid = Uuid::from_u128(5);
+    const PART: Uuid = Uuid::from_u128(6);
+
+    fn name(id: Uuid) -> String {
+        match id {
+            NRW => "NRW",
+            ELSEWHERE => "Köln",
+            _ => "R",
+        }
+        .to_owned()
+    }
+
+    fn offer(groups: &[TargetGroup], cost: Cost, topics: &[Uuid]) -> OfferFacts {
+        OfferFacts {
             id: Uuid::nil(),
             slug: "o".into(),
-            uri: String::new(),
-            title: "Angebot".into(),
-            summary: String::new(),
-            description: None,
-            kind: OfferKind::Consulting,
-            cost,
+            title_de: "Angebot".into(),
+            title_en: None,
             target_groups: groups.to_vec(),
-            provider: PartnerRef {
-                id: Uuid::nil(),
-                slug: "p".into(),
-                name: "P".into(),
-                short_name: None,
-                kind: PartnerKind::Other,
-            },
-            provider_note: None,
-            project: None,
-            topics: topics
-                .iter()
-                .map(|id| TopicRef {
-                    id: *id,
-                    slug: "t".into(),
-                    label: "T".into(),
-                })
-                .collect(),
-            regions: Vec::new(),
+            cost,
             valid_from: None,
             valid_until: None,
             application_deadline: None,
-            url: None,
-            source: String::new(),
-            verified: true,
-            note: None,
-            created_at: chrono::DateTime::default(),
-            updated_at: chrono::DateTime::default(),
-            lang: Lang::De,
+            topics: topics.to_vec(),
+            regions: vec![(NRW, RegionKind::State)],
+            terms: Box::new([]),
         }
     }
 
@@ -521,19 +578,14 @@ mod tests {
     fn profile() -> ResolvedProfile {
         ResolvedProfile {
             target_group: TargetGroup::WorksCouncil,
+            home: HOME,
+            containers: [HOME, OWL, NRW, DE].into_iter().collect(),
+            contents: [PART].into_iter().collect(),
             topics: Vec::new(),
-            need_terms: HashSet::new(),
+            need_terms: Vec::new(),
             free_only: false,
             date: day("2025-01-15"),
         }
-    }
-
-    fn served(kind: RegionKind, relation: Relation) -> Vec<ServedRegion> {
-        vec![ServedRegion {
-            name: "NRW".into(),
-            kind,
-            relation,
-        }]
     }
 
     fn codes(reasons: &[Reason]) -> Vec<&str> {
@@ -543,87 +595,80 @@ mod tests {
     #[test]
     fn rules_out_wrong_region_group_dates_and_cost_with_reasons() {
         let mut o = offer(&[TargetGroup::Sme], Cost::Paid, &[]);
+        o.regions = vec![(ELSEWHERE, RegionKind::District)];
         o.valid_until = Some(day("2024-12-31"));
-        let c = Candidate {
-            offer: &o,
-            served: served(RegionKind::District, Relation::Unrelated),
-            text_terms: HashSet::new(),
-        };
         let mut p = profile();
         p.free_only = true;
-        let Err(reasons) = score(&p, &c) else {
+        let Err(reasons) = score(&p, &o, &name) else {
             panic!("must be ruled out")
         };
         assert_eq!(
             codes(&reasons),
             ["outside_region", "other_target_group", "closed", "not_free"]
         );
+        assert_eq!(reasons[0].detail, "serves only Köln");
+        assert_eq!(quick_score(&p, &o), None);
+
+        o.regions = vec![(NRW, RegionKind::State)];
         o.valid_until = None;
         o.valid_from = Some(day("2025-02-01"));
-        let c = Candidate {
-            offer: &o,
-            served: served(RegionKind::State, Relation::Contains),
-            text_terms: HashSet::new(),
-        };
-        let Err(reasons) = score(&profile(), &c) else {
+        let Err(reasons) = score(&profile(), &o, &name) else {
             panic!("must be ruled out")
         };
         assert_eq!(codes(&reasons), ["other_target_group", "not_yet_open"]);
+        assert_eq!(quick_score(&profile(), &o), None);
     }
 
     #[test]
     fn local_offers_beat_statewide_and_nationwide_ones() {
-        let o = offer(&[TargetGroup::WorksCouncil], Cost::Unknown, &[]);
-        let at = |kind, relation| {
-            let c = Candidate {
-                offer: &o,
-                served: served(kind, relation),
-                text_terms: HashSet::new(),
-            };
-            score(&profile(), &c).unwrap().0
+        let mut o = offer(&[TargetGroup::WorksCouncil], Cost::Unknown, &[]);
+        let mut at = |region, kind| {
+            o.regions = vec![(region, kind)];
+            let (total, _) = score(&profile(), &o, &name).unwrap();
+            assert_eq!(quick_score(&profile(), &o), Some(total));
+            total
         };
-        let local = at(RegionKind::District, Relation::Same);
-        let owl = at(RegionKind::EconomicRegion, Relation::Contains);
-        let nrw = at(RegionKind::State, Relation::Contains);
-        let de = at(RegionKind::Country, Relation::Contains);
+        let local = at(HOME, RegionKind::District);
+        let part = at(PART, RegionKind::Municipality);
+        let owl = at(OWL, RegionKind::EconomicRegion);
+        let nrw = at(NRW, RegionKind::State);
+        let de = at(DE, RegionKind::Country);
+        assert_eq!(local, part);
         assert!(
             local > owl && owl > nrw && nrw > de,
             "{local} {owl} {nrw} {de}"
         );
-        let c = Candidate {
-            offer: &o,
-            served: served(RegionKind::State, Relation::Contains),
-            text_terms: HashSet::new(),
-        };
-        let (_, reasons) = score(&profile(), &c).unwrap();
-        assert_eq!(reasons[0].detail, "serves all of NRW");
+        o.regions = vec![(DE, RegionKind::Country), (NRW, RegionKind::State)];
+        let (_, reasons) = score(&profile(), &o, &name).unwrap();
+        assert_eq!(reasons[0].detail, "serves all of NRW", "the best region");
         assert_eq!(codes(&reasons), ["serves_region", "target_group_match"]);
     }
 
     #[test]
     fn topics_text_and_free_add_their_weights() {
         let topic = Uuid::from_u128(7);
-        let o = offer(&[TargetGroup::WorksCouncil], Cost::Free, &[topic]);
-        let c = Candidate {
-            offer: &o,
-            served: served(RegionKind::District, Relation::Same),
-            text_terms: ["betriebsrat".to_owned()].into_iter().collect(),
-        };
+        let mut o = offer(&[TargetGroup::WorksCouncil], Cost::Free, &[topic]);
+        o.regions = vec![(HOME, RegionKind::District)];
+        o.terms = Box::new([3, 9]);
         let mut p = profile();
         p.topics = vec![
             ("arbeit-40".into(), [topic].into_iter().collect()),
             ("other".into(), HashSet::new()),
         ];
-        p.need_terms = ["betriebsrat".to_owned(), "metall".to_owned()]
-            .into_iter()
-            .collect();
-        let (total, reasons) = score(&p, &c).unwrap();
+        p.need_terms = vec![
+            ("betriebsrat".into(), Some(9)),
+            ("metall".into(), Some(4)),
+            ("unbekannt".into(), None),
+            ("zukunft".into(), Some(3)),
+        ];
+        let (total, reasons) = score(&p, &o, &name).unwrap();
         let expected = weights::REGION
             + weights::TARGET_GROUP
             + weights::TOPICS / 2.0
             + weights::TEXT / 2.0
             + weights::FREE;
         assert!((total - expected).abs() < 1e-3, "{total} vs {expected}");
+        assert_eq!(quick_score(&p, &o), Some(total));
         assert_eq!(
             codes(&reasons),
             [
@@ -634,7 +679,8 @@ mod tests {
                 "free_of_charge"
             ]
         );
-        assert_eq!(reasons[3].detail, "mentions betriebsrat");
+        assert_eq!(reasons[2].detail, "covers arbeit-40");
+        assert_eq!(reasons[3].detail, "mentions betriebsrat, zukunft");
         let perfect = weights::REGION
             + weights::TARGET_GROUP
             + weights::TOPICS
@@ -647,12 +693,15 @@ mod tests {
     fn a_near_end_date_is_flagged() {
         let mut o = offer(&[TargetGroup::WorksCouncil], Cost::Unknown, &[]);
         o.valid_until = Some(day("2025-02-01"));
-        let c = Candidate {
-            offer: &o,
-            served: served(RegionKind::State, Relation::Contains),
-            text_terms: HashSet::new(),
-        };
-        let (_, reasons) = score(&profile(), &c).unwrap();
-        assert!(codes(&reasons).contains(&"deadline_soon"));
+        let (_, reasons) = score(&profile(), &o, &name).unwrap();
+        assert_eq!(reasons.last().unwrap().detail, "ends on 2025-02-01");
+        o.application_deadline = Some(day("2025-01-20"));
+        let (_, reasons) = score(&profile(), &o, &name).unwrap();
+        assert_eq!(codes(&reasons).last(), Some(&"deadline_soon"));
+        assert_eq!(reasons.last().unwrap().detail, "apply by 2025-01-20");
+        o.valid_until = Some(day("2025-06-01"));
+        o.application_deadline = None;
+        let (_, reasons) = score(&profile(), &o, &name).unwrap();
+        assert!(!codes(&reasons).contains(&"deadline_soon"), "too far off");
     }
 }

@@ -51,6 +51,11 @@ impl RegionGraph {
         Ok(graph)
     }
 
+    /// The region with `id`, if there is one.
+    pub fn get(&self, id: Uuid) -> Option<&region::Model> {
+        self.regions.get(&id)
+    }
+
     /// Finds a region by id, slug, official key (ARS) or NUTS code.
     pub fn resolve(&self, key: &str) -> Option<Uuid> {
         if let Ok(id) = Uuid::parse_str(key)
