@@ -94,10 +94,17 @@ pub struct ServeArgs {
     #[arg(long, env = "LOTSE_NO_SEED")]
     pub no_seed: bool,
 
-    /// Seconds between checks whether the data changed and the search index
-    /// must be rebuilt (0: before every search).
+    /// Seconds between checks whether the data changed (by `lotse import`
+    /// or another writer): then the search index and the match corpus are
+    /// rebuilt and cached responses dropped. 0: check on every request.
     #[arg(long, env = "LOTSE_SEARCH_REFRESH_SECS", default_value_t = 5)]
     pub search_refresh_secs: u64,
+
+    /// Megabytes of finished responses to keep for repeated requests (GET
+    /// reads, GraphQL queries, matches), dropped when the data changes.
+    /// 0 turns the cache off.
+    #[arg(long, env = "LOTSE_RESPONSE_CACHE_MB", default_value_t = 16)]
+    pub response_cache_mb: u64,
 
     /// Keep the search index in this directory (rebuilt if missing or
     /// corrupt) instead of in memory; a restart with unchanged data then
@@ -153,6 +160,8 @@ pub struct Settings {
     pub search_refresh: std::time::Duration,
     /// Directory of the search index; in memory when `None`.
     pub index_dir: Option<PathBuf>,
+    /// Bytes of responses to cache (0: off).
+    pub response_cache_bytes: u64,
 }
 
 impl Settings {
@@ -167,6 +176,7 @@ impl Settings {
             seed: !args.no_seed,
             search_refresh: std::time::Duration::from_secs(args.search_refresh_secs),
             index_dir: args.index_dir,
+            response_cache_bytes: args.response_cache_mb.saturating_mul(1024 * 1024),
             graphql: Limits {
                 depth: args.graphql_max_depth,
                 complexity: args.graphql_max_complexity,

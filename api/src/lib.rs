@@ -15,6 +15,7 @@ pub mod error;
 pub mod generate;
 pub mod graphql;
 pub mod openapi;
+pub mod response_cache;
 pub mod rest;
 pub mod search;
 pub mod service;

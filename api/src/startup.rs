@@ -19,9 +19,10 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Settings;
+use crate::response_cache::ResponseCache;
 use crate::rest::{self, AppState};
 use crate::search::SearchIndex;
-use crate::{db, graphql, openapi, service};
+use crate::{db, graphql, openapi, response_cache, service};
 
 /// A built, not yet running, server.
 pub struct Application {
@@ -58,7 +59,13 @@ impl Application {
             statements,
             search,
         };
-        let server = run(listener, state, settings.graphql, settings.workers)?;
+        let server = run(
+            listener,
+            state,
+            settings.graphql,
+            settings.workers,
+            settings.response_cache_bytes,
+        )?;
         Ok(Self {
             port: local.port(),
             base_url,
@@ -94,12 +101,14 @@ pub fn run(
     state: AppState,
     limits: graphql::Limits,
     workers: Option<usize>,
+    cache_bytes: u64,
 ) -> anyhow::Result<Server> {
     let state = web::Data::new(state);
     // Built once, not per worker: the same document and schema serve all.
     let api = openapi::openapi();
     let schema = web::Data::new(graphql::build_schema(state.db.clone(), limits));
     let limits = web::Data::new(limits);
+    let cache = web::Data::new(ResponseCache::new(cache_bytes));
     let mut server = HttpServer::new(move || {
         let (app, _) = App::new()
             .into_utoipa_app()
@@ -113,6 +122,9 @@ pub fn run(
         app.route("/docs", web::get().to(rest::docs_redirect))
             .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api.clone()))
             .default_service(web::to(rest::no_route))
+            .app_data(cache.clone())
+            // Innermost, so what it stores carries no per-request headers.
+            .wrap(middleware::from_fn(response_cache::cached))
             // Inside TracingLogger, which assigns the id this copies out.
             .wrap(middleware::from_fn(request_id_header))
             .wrap(TracingLogger::default())

@@ -161,6 +161,7 @@ fn settings(url: &str, seed: bool) -> Settings {
         graphql: lotse::graphql::Limits::default(),
         search_refresh: std::time::Duration::ZERO,
         index_dir: None,
+        response_cache_bytes: 16 << 20,
     }
 }
 

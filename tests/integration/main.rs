@@ -7,6 +7,7 @@
 
 mod helpers;
 
+mod cache;
 mod contracts;
 mod errors;
 mod graphql;

@@ -12,6 +12,7 @@ pub mod analyzer;
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use entity::{offer, offer_topic, partner, project, topic};
@@ -123,6 +124,12 @@ pub struct SearchIndex {
     /// Where the index is kept, if not in memory.
     dir: Option<std::path::PathBuf>,
     freshness: Mutex<Freshness>,
+    /// Counts the data versions seen: response caches key on it.
+    generation: AtomicU64,
+    /// When the data version was last checked, in ms since `born` (`u64::MAX`:
+    /// never): lets [`SearchIndex::generation`] skip the lock while recent.
+    checked_ms: AtomicU64,
+    born: Instant,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -190,6 +197,9 @@ impl SearchIndex {
                 checked: None,
                 corpus: None,
             }),
+            generation: AtomicU64::new(0),
+            checked_ms: AtomicU64::new(u64::MAX),
+            born: Instant::now(),
         }))
     }
 
@@ -244,6 +254,21 @@ impl SearchIndex {
             .ok_or_else(|| internal("no match corpus"))
     }
 
+    /// A number that changes whenever the indexed data changes (checked at
+    /// most once per `refresh_interval`, like the index itself). Within the
+    /// interval this is two atomic loads, no lock and no query.
+    pub async fn generation<C: ConnectionTrait>(&self, db: &C) -> AppResult<u64> {
+        let checked = self.checked_ms.load(Ordering::Acquire);
+        let now = self.born.elapsed().as_millis() as u64;
+        if checked != u64::MAX
+            && now.saturating_sub(checked) < self.refresh_interval.as_millis() as u64
+        {
+            return Ok(self.generation.load(Ordering::Acquire));
+        }
+        drop(self.fresh(db).await?);
+        Ok(self.generation.load(Ordering::Acquire))
+    }
+
     async fn fresh<C: ConnectionTrait>(
         &self,
         db: &C,
@@ -260,6 +285,7 @@ impl SearchIndex {
         freshness.checked = Some(Instant::now());
         let index_stale = freshness.version.as_ref() != Some(&version);
         if !index_stale && freshness.corpus.is_some() {
+            self.mark_checked();
             return Ok(freshness);
         }
         let started = Instant::now();
@@ -286,7 +312,14 @@ impl SearchIndex {
         );
         freshness.corpus = Some(Arc::new(corpus));
         freshness.version = Some(version);
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.mark_checked();
         Ok(freshness)
+    }
+
+    fn mark_checked(&self) {
+        let now = self.born.elapsed().as_millis() as u64;
+        self.checked_ms.store(now, Ordering::Release);
     }
 
     /// Reads every indexed record and replaces the index's content.

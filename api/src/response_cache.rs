@@ -1,0 +1,207 @@
+//! Finished responses kept for repeated requests, dropped when the data
+//! changes.
+//!
+//! The data only changes through imports (`lotse import`, another process),
+//! which the server notices through the same data-version check that
+//! rebuilds the search index (`LOTSE_SEARCH_REFRESH_SECS`). A response is
+//! stored under that version's generation, so a cached answer is never older
+//! than what the index would say; a change drops them all at once.
+//!
+//! A hit skips parsing, every query and serialisation: on 2 cores it turns a
+//! list page from ~500 into thousands of requests per second (see
+//! `bench/RESULTS.md`). Rejected: per-handler caches of DTOs. They would still
+//! serialise per request and need one cache per resource; whole responses
+//! cover REST, GraphQL and matching alike.
+//!
+//! What is cached: 200 responses to GET under `/api/v1/` and to GET or POST
+//! on `/graphql` and `POST /api/v1/match` (the body is part of the key, up to
+//! [`MAX_BODY`]). The key also holds the headers that shape a response
+//! (`Accept`, `Accept-Language`) and today's date (matching defaults to it).
+//! `Cache-Control: no-cache` on a request bypasses the cache; every answer
+//! that passed through it says `X-Cache: hit` or `miss`.
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{HttpResponse, web};
+use quick_cache::Weighter;
+use quick_cache::sync::Cache;
+
+use crate::rest::AppState;
+
+/// Largest request body that is part of a key; larger POSTs bypass the cache.
+pub const MAX_BODY: usize = 16 * 1024;
+
+const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Key {
+    generation: u64,
+    day: i32,
+    method: Method,
+    uri: String,
+    accept: Option<HeaderValue>,
+    accept_language: Option<HeaderValue>,
+    body: web::Bytes,
+}
+
+#[derive(Debug)]
+struct Stored {
+    headers: HeaderMap,
+    body: web::Bytes,
+}
+
+#[derive(Debug, Clone)]
+struct ByBytes;
+
+impl Weighter<Key, Arc<Stored>> for ByBytes {
+    fn weight(&self, key: &Key, value: &Arc<Stored>) -> u64 {
+        // Headers and bookkeeping: a rough constant is close enough.
+        (key.uri.len() + key.body.len() + value.body.len() + 512) as u64
+    }
+}
+
+/// The cache, shared by all workers.
+pub struct ResponseCache {
+    entries: Cache<Key, Arc<Stored>, ByBytes>,
+    /// The generation the entries belong to.
+    generation: AtomicU64,
+    /// False when configured with 0 bytes: everything passes through.
+    enabled: bool,
+}
+
+impl std::fmt::Debug for ResponseCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResponseCache")
+            .field("entries", &self.entries.len())
+            .field("bytes", &self.entries.weight())
+            .finish()
+    }
+}
+
+impl ResponseCache {
+    /// A cache of at most `bytes` of responses; 0 turns it off.
+    pub fn new(bytes: u64) -> Self {
+        // Assumes ~8 KiB per response for the initial table size.
+        let estimated = (bytes / 8192).clamp(16, 1 << 20) as usize;
+        Self {
+            entries: Cache::with_weighter(estimated, bytes, ByBytes),
+            generation: AtomicU64::new(0),
+            enabled: bytes > 0,
+        }
+    }
+
+    fn at_generation(&self, generation: u64) {
+        if self.generation.swap(generation, Ordering::AcqRel) != generation {
+            self.entries.clear();
+        }
+    }
+}
+
+fn cacheable(req: &ServiceRequest) -> bool {
+    let path = req.path();
+    let no_cache = req
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("no-cache") || v.contains("no-store"));
+    if no_cache {
+        return false;
+    }
+    match *req.method() {
+        Method::GET => path.starts_with("/api/v1/") || path == "/graphql",
+        Method::POST => {
+            (path == "/graphql" || path == "/api/v1/match")
+                && req
+                    .headers()
+                    .get(header::CONTENT_LENGTH)
+                    .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+                    .is_some_and(|len| len <= MAX_BODY)
+        }
+        _ => false,
+    }
+}
+
+/// Puts a body that was read back in front of the handler.
+fn payload_of(bytes: web::Bytes) -> Payload {
+    let (_, mut payload) = actix_http::h1::Payload::create(true);
+    payload.unread_data(bytes);
+    Payload::from(payload)
+}
+
+/// The middleware (see the module documentation).
+pub async fn cached(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let cache = req.app_data::<web::Data<ResponseCache>>().cloned();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let (Some(cache), Some(state)) = (cache, state) else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    if !cache.enabled || !cacheable(&req) {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    // If the version check fails, serve uncached: the handler reports the
+    // database problem properly.
+    let Ok(generation) = state.search.generation(&state.db).await else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    cache.at_generation(generation);
+
+    let body = if req.method() == Method::POST {
+        let bytes = req.extract::<web::Bytes>().await?;
+        req.set_payload(payload_of(bytes.clone()));
+        bytes
+    } else {
+        web::Bytes::new()
+    };
+    let key = Key {
+        generation,
+        day: chrono::Datelike::num_days_from_ce(&chrono::Utc::now().date_naive()),
+        method: req.method().clone(),
+        uri: req.uri().to_string(),
+        accept: req.headers().get(header::ACCEPT).cloned(),
+        accept_language: req.headers().get(header::ACCEPT_LANGUAGE).cloned(),
+        body,
+    };
+    if let Some(stored) = cache.entries.get(&key) {
+        let mut response = HttpResponse::Ok();
+        for (name, value) in &stored.headers {
+            response.append_header((name.clone(), value.clone()));
+        }
+        response.insert_header((X_CACHE, HeaderValue::from_static("hit")));
+        let response = response.body(stored.body.clone());
+        return Ok(req.into_response(response));
+    }
+
+    let response = next.call(req).await?;
+    if response.status() != StatusCode::OK {
+        return Ok(response.map_into_boxed_body());
+    }
+    let (req, response) = response.into_parts();
+    let (mut response, body) = response.into_parts();
+    let body = actix_web::body::to_bytes(body).await.map_err(|e| {
+        let e: Box<dyn std::error::Error> = e.into();
+        actix_web::error::ErrorInternalServerError(e.to_string())
+    })?;
+    let headers = response.headers().clone();
+    cache.entries.insert(
+        key,
+        Arc::new(Stored {
+            headers,
+            body: body.clone(),
+        }),
+    );
+    response
+        .headers_mut()
+        .insert(X_CACHE, HeaderValue::from_static("miss"));
+    Ok(ServiceResponse::new(
+        req,
+        response.set_body(body).map_into_boxed_body(),
+    ))
+}

@@ -1,0 +1,420 @@
+#!/usr/bin/env python3
+"""Load benchmark of the Lotse API (see bench/README.md).
+
+Generates the dataset into SQLite and/or PostgreSQL, starts the release
+server on each, drives fixed scenarios with wrk and prints one table per
+database: req/s, p50/p99 latency, errors, plus start-to-ready time, peak RSS
+of the server and the ratio of the list page to a static-file ceiling (nginx
+serving the same bytes on the same machine).
+
+Only the standard library: the figures come from wrk and /proc, this script
+only starts things and reads their output.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "bench" / ".work"
+
+# Budgets from the benchmark issue; the table marks each figure against them.
+P99_BUDGET_MS = 20.0
+CEILING_RATIO_BUDGET = 0.5
+RSS_BUDGET_MB = 100.0
+READY_BUDGET_S = 2.0
+
+GRAPHQL_LIST = """{ offers(first: 20) { nodes { id slug title summary kind cost
+  targetGroups validFrom validUntil applicationDeadline url source verified
+  provider { id slug name shortName kind } topics { id slug label }
+  regions { id slug name kind ars nuts } } } }"""
+
+MATCH_PROFILE = {
+    "region": "05711",
+    "role": "works_council",
+    "topics": ["arbeit-40"],
+    "need": "Digitalisierung im Betrieb mitgestalten, Weiterbildung der Beschäftigten",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_get(url: str, timeout: float = 5.0) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def http_post(url: str, body: dict) -> tuple[int, bytes]:
+    req = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def lua_post(path: Path, body: str) -> Path:
+    """A wrk script that sends `body` as a JSON POST."""
+    path.write_text(
+        'wrk.method = "POST"\n'
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        f"wrk.body = [==[{body}]==]\n"
+    )
+    return path
+
+
+def to_ms(text: str) -> float:
+    m = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if not m:
+        raise ValueError(f"unexpected wrk latency {text!r}")
+    value, unit = float(m.group(1)), m.group(2)
+    return value * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def run_wrk(url: str, args, script: Path | None, duration: int) -> dict:
+    cmd = [
+        "wrk",
+        f"-t{args.threads}",
+        f"-c{args.connections}",
+        f"-d{duration}s",
+        "--latency",
+        "--timeout",
+        "5s",
+    ]
+    if script:
+        cmd += ["-s", str(script)]
+    out = subprocess.run(cmd + [url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    pct = dict(re.findall(r"^\s+(\d+)%\s+(\S+)", out, re.M))
+    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if sock:
+        errors += sum(int(n) for n in sock.groups())
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    return {
+        "rps": rps,
+        "p50": to_ms(pct["50"]),
+        "p99": to_ms(pct["99"]),
+        "errors": errors,
+        "requests": requests,
+        "raw": out,
+    }
+
+
+class RssSampler(threading.Thread):
+    """Peak resident memory of a process, sampled from /proc every 50 ms.
+
+    VmHWM would give the peak without sampling, but it includes the
+    start-up (the index build), and the budget is about memory under load.
+    """
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid, self.peak_kb, self.stop = pid, 0, threading.Event()
+
+    def current_kb(self) -> int:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        return 0
+
+    def run(self):
+        while not self.stop.is_set():
+            try:
+                self.peak_kb = max(self.peak_kb, self.current_kb())
+            except OSError:
+                return
+            time.sleep(0.05)
+
+
+def hwm_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+def prepare_sqlite(args) -> str:
+    db = WORK / f"bench-{args.offers}.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    return f"sqlite://{db}?mode=rwc"
+
+
+def prepare_postgres(args) -> str:
+    admin, name = args.postgres_url.rsplit("/", 1)
+    for sql in (f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'):
+        subprocess.run(["psql", f"{admin}/postgres", "-qc", sql], check=True)
+    return args.postgres_url
+
+
+def generate(args, url: str) -> float:
+    started = time.monotonic()
+    subprocess.run(
+        [
+            str(args.binary),
+            "generate",
+            "--database-url",
+            url,
+            "--offers",
+            str(args.offers),
+            "--partners",
+            str(args.partners),
+            "--seed",
+            str(args.seed),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.monotonic() - started
+
+
+def start_server(args, url: str, log: Path):
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, LOTSE_LOG_FORMAT="json", RUST_LOG="warn,lotse=info")
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [str(args.binary), "serve", "--addr", f"127.0.0.1:{port}", "--database-url", url],
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    while True:
+        if proc.poll() is not None:
+            sys.exit(f"server exited with {proc.returncode}; see {log}")
+        try:
+            if http_get(f"{base}/ready", timeout=1)[0] == 200:
+                break
+        except OSError:
+            pass
+        if time.monotonic() - started > 120:
+            proc.kill()
+            sys.exit(f"server not ready after 120 s; see {log}")
+        time.sleep(0.01)
+    return proc, base, time.monotonic() - started
+
+
+def scenarios(base: str) -> list[tuple[str, str, Path | None]]:
+    """(name, url, wrk script) of every scenario; ids are looked up first."""
+    status, body = http_get(f"{base}/api/v1/offers?limit=1")
+    if status != 200:
+        sys.exit(f"offers list answered {status}")
+    offer_id = json.loads(body)["items"][0]["id"]
+    graphql = lua_post(WORK / "graphql.lua", json.dumps({"query": GRAPHQL_LIST}))
+    match = lua_post(WORK / "match.lua", json.dumps(MATCH_PROFILE, ensure_ascii=False))
+    return [
+        ("item by id", f"{base}/api/v1/offers/{offer_id}", None),
+        ("list page (20, embedded refs)", f"{base}/api/v1/offers?limit=20", None),
+        (
+            "list filtered by topic+region",
+            f"{base}/api/v1/offers?limit=20&topic=arbeit-40&region=05711",
+            None,
+        ),
+        ("GraphQL nested list (20)", f"{base}/graphql", graphql),
+        ("stats", f"{base}/api/v1/stats", None),
+        ("search", f"{base}/api/v1/search?q=Digitalisierung%20Beratung&limit=20", None),
+        ("match", f"{base}/api/v1/match", match),
+    ]
+
+
+def check_scenario(name: str, url: str, script: Path | None) -> int:
+    """One request before the load: it must succeed, and its size is shown."""
+    if script and "graphql" in script.name:
+        status, body = http_post(url, {"query": GRAPHQL_LIST})
+        if b'"errors"' in body:
+            sys.exit(f"{name}: GraphQL errors: {body[:300]!r}")
+    elif script:
+        status, body = http_post(url, MATCH_PROFILE)
+    else:
+        status, body = http_get(url)
+    if status != 200:
+        sys.exit(f"{name}: {url} answered {status}: {body[:300]!r}")
+    return len(body)
+
+
+def static_ceiling(args, page: bytes) -> dict:
+    """The same list-page bytes from nginx: what this machine can serve."""
+    root = WORK / "nginx"
+    (root / "www").mkdir(parents=True, exist_ok=True)
+    (root / "www" / "offers.json").write_bytes(page)
+    port = free_port()
+    conf = root / "nginx.conf"
+    conf.write_text(
+        f"""
+worker_processes {args.threads};
+daemon off;
+pid {root}/nginx.pid;
+error_log {root}/error.log;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  client_body_temp_path {root}/tmp;
+  proxy_temp_path {root}/tmp;
+  fastcgi_temp_path {root}/tmp;
+  uwsgi_temp_path {root}/tmp;
+  scgi_temp_path {root}/tmp;
+  server {{
+    listen 127.0.0.1:{port};
+    location / {{ root {root}/www; default_type application/json; }}
+  }}
+}}
+"""
+    )
+    (root / "tmp").mkdir(exist_ok=True)
+    proc = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(root)])
+    try:
+        url = f"http://127.0.0.1:{port}/offers.json"
+        for _ in range(200):
+            try:
+                if http_get(url, timeout=1)[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.02)
+        run_wrk(url, args, None, 1)
+        return run_wrk(url, args, None, args.duration)
+    finally:
+        proc.send_signal(signal.SIGQUIT)
+        proc.wait(timeout=10)
+
+
+def mark(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+def bench_database(args, kind: str) -> str:
+    url = prepare_sqlite(args) if kind == "sqlite" else prepare_postgres(args)
+    print(f"[{kind}] generating {args.offers} offers ...", flush=True)
+    gen_s = generate(args, url)
+    log = WORK / f"server-{kind}.log"
+    proc, base, ready_s = start_server(args, url, log)
+    rows = []
+    try:
+        idle_kb = RssSampler(proc.pid).current_kb()
+        sampler = RssSampler(proc.pid)
+        sampler.start()
+        list_page = b""
+        for name, target, script in scenarios(base):
+            size = check_scenario(name, target, script)
+            if name.startswith("list page"):
+                list_page = http_get(target)[1]
+            print(f"[{kind}] {name} ({size} bytes) ...", flush=True)
+            run_wrk(target, args, script, 1)  # warm-up, not counted
+            result = run_wrk(target, args, script, args.duration)
+            rows.append((name, size, result))
+        sampler.stop.set()
+        sampler.join()
+        peak_kb = sampler.peak_kb
+        start_hwm_kb = hwm_kb(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    ceiling = static_ceiling(args, list_page)
+    list_rps = next(r["rps"] for n, _, r in rows if n.startswith("list page"))
+    ratio = list_rps / ceiling["rps"]
+
+    out = [
+        f"### {kind}",
+        "",
+        "| scenario | bytes | req/s | p50 ms | p99 ms | errors | p99 < 20 ms |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for name, size, r in rows:
+        out.append(
+            f"| {name} | {size} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} "
+            f"| {r['errors']} | {mark(r['p99'] < P99_BUDGET_MS)} |"
+        )
+    out.append(
+        f"| static ceiling (nginx, list-page bytes) | {len(list_page)} | {ceiling['rps']:.0f} "
+        f"| {ceiling['p50']:.2f} | {ceiling['p99']:.2f} | {ceiling['errors']} | |"
+    )
+    out += [
+        "",
+        f"- list page / static ceiling: **{ratio:.0%}** (budget >= {CEILING_RATIO_BUDGET:.0%}: "
+        f"{mark(ratio >= CEILING_RATIO_BUDGET)})",
+        f"- server RSS: {idle_kb / 1024:.0f} MB when ready, peak under load "
+        f"**{peak_kb / 1024:.0f} MB** (budget < {RSS_BUDGET_MB:.0f} MB: "
+        f"{mark(peak_kb / 1024 < RSS_BUDGET_MB)}); VmHWM incl. start-up {start_hwm_kb / 1024:.0f} MB",
+        f"- start to ready (migrate, index build included): **{ready_s:.2f} s** "
+        f"(budget < {READY_BUDGET_S:.0f} s: {mark(ready_s < READY_BUDGET_S)})",
+        f"- `lotse generate --offers {args.offers} --partners {args.partners}`: {gen_s:.1f} s",
+        "",
+    ]
+    return "\n".join(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--offers", type=int, default=20_000)
+    parser.add_argument("--partners", type=int, default=400)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--db", default="sqlite,postgres", help="sqlite, postgres or both")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get(
+            "LOTSE_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/lotse_bench"
+        ),
+        help="database to (re)create for the run; it is dropped first",
+    )
+    parser.add_argument("--binary", type=Path, default=ROOT / "target" / "release" / "lotse")
+    args = parser.parse_args()
+    WORK.mkdir(parents=True, exist_ok=True)
+    for tool in ("wrk", "nginx"):
+        if not shutil.which(tool):
+            sys.exit(f"{tool} is missing (bench/run.sh installs it)")
+
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    cpu = next(
+        (l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+         if l.startswith("model name")),
+        platform.machine(),
+    )
+    header = [
+        f"## {datetime.date.today()} · commit {commit}",
+        "",
+        f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}; "
+        f"{args.offers} generated offers (+ seed), wrk -t{args.threads} -c{args.connections} "
+        f"-d{args.duration}s per scenario after a 1 s warm-up; server and wrk share the machine.",
+        "",
+    ]
+    sections = [bench_database(args, kind.strip()) for kind in args.db.split(",")]
+    report = "\n".join(header + sections)
+    (WORK / "results.md").write_text(report)
+    print()
+    print(report)
+
+
+if __name__ == "__main__":
+    main()
