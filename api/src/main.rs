@@ -7,6 +7,12 @@ use lotse::startup::Application;
 use lotse::{db, openapi, service, telemetry};
 use migration::{Migrator, MigratorTrait};
 
+/// mimalloc instead of the system allocator: glibc keeps freed memory in
+/// per-thread arenas, so after the search index build the server held ~190 MB
+/// resident for ~125 MB in use (measured with `MALLOC_ARENA_MAX=1`: 128 MB).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();

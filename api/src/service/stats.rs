@@ -68,6 +68,18 @@ fn plain(counts: Vec<(Option<String>, i64)>) -> Vec<Bucket> {
     )
 }
 
+/// Link rows of the offers selected by `ids` (all rows without it).
+fn of_offers<E: EntityTrait>(
+    select: Select<E>,
+    offer_id: E::Column,
+    ids: &Option<sea_orm::sea_query::SelectStatement>,
+) -> Select<E> {
+    match ids {
+        Some(ids) => select.filter(offer_id.in_subquery(ids.clone())),
+        None => select,
+    }
+}
+
 /// Offers counted by topic, region, kind, target group and cost.
 #[tracing::instrument(name = "service.stats.offers", skip_all)]
 pub async fn offer_stats<C: ConnectionTrait>(
@@ -84,25 +96,41 @@ pub async fn offer_stats<C: ConnectionTrait>(
             .cond_where(condition.clone())
             .to_owned()
     };
+    // Without a filter every offer counts: the link tables are counted as
+    // they are. `offer_id IN (SELECT id FROM offers)` would give the same
+    // numbers but makes SQLite build a temporary index of every id first
+    // (18–33 ms per table on 20,000 offers, against 2–4 ms).
+    let only = (!condition.is_empty()).then(ids);
     let total = matching().count(db).await?;
     let by_kind = group_count::<_, _, Option<String>>(db, matching(), offer::Column::Kind).await?;
     let by_cost = group_count::<_, _, Option<String>>(db, matching(), offer::Column::Cost).await?;
     let by_group = group_count::<_, _, Option<String>>(
         db,
-        offer_target_group::Entity::find()
-            .filter(offer_target_group::Column::OfferId.in_subquery(ids())),
+        of_offers(
+            offer_target_group::Entity::find(),
+            offer_target_group::Column::OfferId,
+            &only,
+        ),
         offer_target_group::Column::TargetGroup,
     )
     .await?;
     let by_topic = group_count::<_, _, Uuid>(
         db,
-        offer_topic::Entity::find().filter(offer_topic::Column::OfferId.in_subquery(ids())),
+        of_offers(
+            offer_topic::Entity::find(),
+            offer_topic::Column::OfferId,
+            &only,
+        ),
         offer_topic::Column::TopicId,
     )
     .await?;
     let by_region = group_count::<_, _, Uuid>(
         db,
-        offer_region::Entity::find().filter(offer_region::Column::OfferId.in_subquery(ids())),
+        of_offers(
+            offer_region::Entity::find(),
+            offer_region::Column::OfferId,
+            &only,
+        ),
         offer_region::Column::RegionId,
     )
     .await?;

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use entity::{offer, offer_region, offer_target_group, offer_topic};
-use sea_orm::{ConnectionTrait, EntityTrait, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use crate::error::AppResult;
@@ -21,6 +21,9 @@ use crate::search::analyzer;
 use crate::service::refs::stored;
 use crate::service::regions::RegionGraph;
 use crate::vocab::{Cost, Lang, RegionKind, TargetGroup};
+
+/// Offers read per step of a load.
+const CHUNK: u64 = 2000;
 
 /// The facts of one offer that the matching rules read.
 #[derive(Debug, Clone)]
@@ -80,7 +83,7 @@ impl MatchCorpus {
         self.vocabulary.get(term).copied()
     }
 
-    /// Loads the corpus: five queries, whatever the number of offers.
+    /// Loads the corpus: four queries plus one per 2,000 offers.
     pub async fn load<C: ConnectionTrait>(db: &C) -> AppResult<Self> {
         let graph = RegionGraph::load(db).await?;
         let mut groups: HashMap<Uuid, Vec<TargetGroup>> = HashMap::new();
@@ -106,63 +109,73 @@ impl MatchCorpus {
                 .or_default()
                 .push((link.region_id, kind));
         }
-        // Only the columns the rules read: the English summary and
-        // description, provider notes, sources and URLs stay in the database.
-        let rows: Vec<OfferRow> = offer::Entity::find()
-            .select_only()
-            .columns([
-                offer::Column::Id,
-                offer::Column::Slug,
-                offer::Column::TitleDe,
-                offer::Column::TitleEn,
-                offer::Column::SummaryDe,
-                offer::Column::DescriptionDe,
-                offer::Column::Cost,
-                offer::Column::ValidFrom,
-                offer::Column::ValidUntil,
-                offer::Column::ApplicationDeadline,
-            ])
-            .into_model::<OfferRow>()
-            .all(db)
-            .await?;
-
         let mut vocabulary: HashMap<String, u32> = HashMap::new();
-        let mut offers = Vec::with_capacity(rows.len());
-        for row in rows {
-            let text = [
-                Some(row.title_de.as_str()),
-                Some(row.summary_de.as_str()),
-                row.description_de.as_deref(),
-            ]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ");
-            let mut terms: Vec<u32> = analyzer::terms(&text)
+        let mut offers = Vec::new();
+        let mut after: Option<Uuid> = None;
+        // In chunks, keyset by id: the texts of all offers never sit in
+        // memory at once (the allocator would keep that peak).
+        loop {
+            // Only the columns the rules read: English texts, provider
+            // notes, sources and URLs stay in the database.
+            let mut select = offer::Entity::find()
+                .select_only()
+                .columns([
+                    offer::Column::Id,
+                    offer::Column::Slug,
+                    offer::Column::TitleDe,
+                    offer::Column::TitleEn,
+                    offer::Column::SummaryDe,
+                    offer::Column::DescriptionDe,
+                    offer::Column::Cost,
+                    offer::Column::ValidFrom,
+                    offer::Column::ValidUntil,
+                    offer::Column::ApplicationDeadline,
+                ])
+                .order_by_asc(offer::Column::Id)
+                .limit(CHUNK);
+            if let Some(last) = after {
+                select = select.filter(offer::Column::Id.gt(last));
+            }
+            let rows: Vec<OfferRow> = select.into_model::<OfferRow>().all(db).await?;
+            let Some(last) = rows.last() else { break };
+            after = Some(last.id);
+            for row in rows {
+                let text = [
+                    Some(row.title_de.as_str()),
+                    Some(row.summary_de.as_str()),
+                    row.description_de.as_deref(),
+                ]
                 .into_iter()
-                .map(|term| {
-                    let next = vocabulary.len() as u32;
-                    *vocabulary.entry(term).or_insert(next)
-                })
-                .collect();
-            terms.sort_unstable();
-            terms.dedup();
-            offers.push(OfferFacts {
-                target_groups: groups.remove(&row.id).unwrap_or_default(),
-                topics: topics.remove(&row.id).unwrap_or_default(),
-                regions: regions.remove(&row.id).unwrap_or_default(),
-                cost: stored(&row.cost, Cost::Unknown),
-                id: row.id,
-                slug: row.slug,
-                title_de: row.title_de,
-                title_en: row.title_en,
-                valid_from: row.valid_from,
-                valid_until: row.valid_until,
-                application_deadline: row.application_deadline,
-                terms: terms.into_boxed_slice(),
-            });
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
+                let mut terms: Vec<u32> = analyzer::terms(&text)
+                    .into_iter()
+                    .map(|term| {
+                        let next = vocabulary.len() as u32;
+                        *vocabulary.entry(term).or_insert(next)
+                    })
+                    .collect();
+                terms.sort_unstable();
+                terms.dedup();
+                offers.push(OfferFacts {
+                    target_groups: groups.remove(&row.id).unwrap_or_default(),
+                    topics: topics.remove(&row.id).unwrap_or_default(),
+                    regions: regions.remove(&row.id).unwrap_or_default(),
+                    cost: stored(&row.cost, Cost::Unknown),
+                    id: row.id,
+                    slug: row.slug,
+                    title_de: row.title_de,
+                    title_en: row.title_en,
+                    valid_from: row.valid_from,
+                    valid_until: row.valid_until,
+                    application_deadline: row.application_deadline,
+                    terms: terms.into_boxed_slice(),
+                });
+            }
         }
         offers.sort_unstable_by_key(|o| o.id);
+        offers.shrink_to_fit();
         vocabulary.shrink_to_fit();
         Ok(Self {
             offers,
