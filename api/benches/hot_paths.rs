@@ -3,7 +3,7 @@
 //! serialisation of a list page.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 
 use chrono::{NaiveDate, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -31,7 +31,9 @@ fn corpus() -> Vec<OfferFacts> {
             slug: format!("angebot-{i}"),
             title_de: format!("Angebot {i}"),
             title_en: None,
-            target_groups: vec![GROUPS[(i % 4) as usize], GROUPS[(i % 3) as usize]],
+            target_groups: [GROUPS[(i % 4) as usize], GROUPS[(i % 3) as usize]]
+                .into_iter()
+                .collect(),
             cost: if i % 3 == 0 {
                 Cost::Free
             } else {
@@ -61,7 +63,7 @@ fn profile() -> ResolvedProfile {
         target_group: TargetGroup::WorksCouncil,
         home: Uuid::from_u128(1),
         containers: [1, 2].into_iter().map(Uuid::from_u128).collect(),
-        contents: HashSet::new(),
+        contents: BTreeSet::new(),
         topics: vec![
             (
                 "arbeit-40".into(),

@@ -13,14 +13,29 @@ use migration::{Migrator, MigratorTrait};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Err(err) = telemetry::init(cli.log_format) {
         eprintln!("cannot set up logging: {err}");
         return ExitCode::FAILURE;
     }
-    match run(cli).await {
+    // Blocking threads (the search index writer) leave after 1 s idle, not
+    // tokio's default 10 s: a thread's allocator heap keeps the memory it
+    // freed until the thread allocates again or exits, so an idle one holds
+    // the index build's peak (measured: ~150 MB resident at ready, ~120 MB
+    // once it left).
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_keep_alive(std::time::Duration::from_secs(1))
+        .build();
+    let runtime = match runtime {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::error!("{err:#}");

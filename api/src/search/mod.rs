@@ -22,7 +22,7 @@ use sea_orm::{
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
-    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+    FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
@@ -51,6 +51,21 @@ impl HitKind {
             HitKind::Project => "project",
             HitKind::Partner => "partner",
         }
+    }
+
+    /// The kind as stored in the `kind_code` fast field.
+    fn code(self) -> u64 {
+        match self {
+            HitKind::Offer => 0,
+            HitKind::Project => 1,
+            HitKind::Partner => 2,
+        }
+    }
+
+    fn from_code(code: u64) -> Option<Self> {
+        [HitKind::Offer, HitKind::Project, HitKind::Partner]
+            .into_iter()
+            .find(|k| k.code() == code)
     }
 
     fn parse(text: &str) -> Option<Self> {
@@ -99,6 +114,12 @@ pub struct Hit {
 struct Fields {
     kind: Field,
     id: Field,
+    /// Kind code and the id's two halves as fast fields: ranking reads
+    /// these columns instead of decompressing stored documents, which took
+    /// 57% of a search's CPU (perf, 20,000 offers).
+    kind_code: Field,
+    id_hi: Field,
+    id_lo: Field,
     slug: Field,
     title_de: Field,
     title_en: Field,
@@ -185,6 +206,14 @@ impl Names {
     }
 }
 
+fn hi(id: Uuid) -> u64 {
+    (id.as_u128() >> 64) as u64
+}
+
+fn lo(id: Uuid) -> u64 {
+    id.as_u128() as u64
+}
+
 fn join(parts: &[Option<&str>]) -> String {
     parts
         .iter()
@@ -246,6 +275,9 @@ impl SearchIndex {
         let fields = Fields {
             kind: builder.add_text_field("kind", STRING | STORED),
             id: builder.add_text_field("id", STRING | STORED),
+            kind_code: builder.add_u64_field("kind_code", FAST),
+            id_hi: builder.add_u64_field("id_hi", FAST),
+            id_lo: builder.add_u64_field("id_lo", FAST),
             slug: builder.add_text_field("slug", STORED),
             title_de: builder.add_text_field("title_de", text.clone()),
             title_en: builder.add_text_field("title_en", text.clone()),
@@ -477,6 +509,9 @@ impl SearchIndex {
         doc!(
             f.kind => "offer",
             f.id => o.id.to_string(),
+            f.kind_code => HitKind::Offer.code(),
+            f.id_hi => hi(o.id),
+            f.id_lo => lo(o.id),
             f.slug => o.slug.clone(),
             f.title_de => o.title_de.clone(),
             f.title_en => o.title_en.clone().unwrap_or_default(),
@@ -493,6 +528,9 @@ impl SearchIndex {
             docs.push(doc!(
                 f.kind => "project",
                 f.id => p.id.to_string(),
+                f.kind_code => HitKind::Project.code(),
+                f.id_hi => hi(p.id),
+                f.id_lo => lo(p.id),
                 f.slug => p.slug.clone(),
                 f.title_de => p.name.clone(),
                 f.title_en => p.name_en.clone().unwrap_or_default(),
@@ -504,6 +542,9 @@ impl SearchIndex {
             docs.push(doc!(
                 f.kind => "partner",
                 f.id => p.id.to_string(),
+                f.kind_code => HitKind::Partner.code(),
+                f.id_hi => hi(p.id),
+                f.id_lo => lo(p.id),
                 f.slug => p.slug.clone(),
                 f.title_de => join(&[Some(&p.name), p.short_name.as_deref()]),
                 f.title_en => p.name_en.clone().unwrap_or_default(),
@@ -580,26 +621,30 @@ impl SearchIndex {
         let Some(query) = self.kinds_query(text, kinds) else {
             return Ok(Vec::new());
         };
-        let f = self.fields;
         let searcher = self.reader.searcher();
         let top = searcher
             .search(&query, &TopDocs::with_limit(limit).order_by_score())
             .map_err(internal)?;
+        // The three columns of each segment, opened once per search.
+        let mut columns: HashMap<u32, [tantivy::columnar::Column<u64>; 3]> = HashMap::new();
         let mut ranked = Vec::with_capacity(top.len());
         for (score, address) in top {
-            let doc: TantivyDocument = searcher.doc(address).map_err(internal)?;
-            let text = |field: Field| {
-                doc.get_first(field)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_owned()
+            let cols = match columns.entry(address.segment_ord) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    let fast = searcher.segment_reader(address.segment_ord).fast_fields();
+                    e.insert([
+                        fast.u64("kind_code").map_err(internal)?,
+                        fast.u64("id_hi").map_err(internal)?,
+                        fast.u64("id_lo").map_err(internal)?,
+                    ])
+                }
             };
-            if let (Some(kind), Ok(id)) =
-                (HitKind::parse(&text(f.kind)), Uuid::parse_str(&text(f.id)))
-            {
+            let [kind, hi, lo] = cols.each_ref().map(|c| c.first(address.doc_id));
+            if let (Some(kind), Some(hi), Some(lo)) = (kind.and_then(HitKind::from_code), hi, lo) {
                 ranked.push(Ranked {
                     kind,
-                    id,
+                    id: Uuid::from_u128((u128::from(hi) << 64) | u128::from(lo)),
                     score,
                     address,
                 });

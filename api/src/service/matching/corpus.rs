@@ -37,7 +37,7 @@ pub struct OfferFacts {
     /// English title, where there is one.
     pub title_en: Option<String>,
     /// Who the offer is for.
-    pub target_groups: Vec<TargetGroup>,
+    pub target_groups: TargetGroups,
     /// What it costs.
     pub cost: Cost,
     /// First day it is open, if limited.
@@ -67,6 +67,45 @@ impl OfferFacts {
     }
 }
 
+/// A set of target groups in one byte: checked for every offer on every
+/// match, so it lives inside [`OfferFacts`] instead of behind a pointer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TargetGroups(u8);
+
+impl TargetGroups {
+    fn bit(group: TargetGroup) -> u8 {
+        1 << (group as u8)
+    }
+
+    /// Whether `group` is in the set.
+    pub fn contains(self, group: TargetGroup) -> bool {
+        self.0 & Self::bit(group) != 0
+    }
+
+    /// Adds `group`.
+    pub fn insert(&mut self, group: TargetGroup) {
+        self.0 |= Self::bit(group);
+    }
+
+    /// The groups, in declaration order.
+    pub fn iter(self) -> impl Iterator<Item = TargetGroup> {
+        TargetGroup::ALL
+            .iter()
+            .copied()
+            .filter(move |g| self.contains(*g))
+    }
+}
+
+impl FromIterator<TargetGroup> for TargetGroups {
+    fn from_iter<I: IntoIterator<Item = TargetGroup>>(groups: I) -> Self {
+        let mut set = Self::default();
+        for group in groups {
+            set.insert(group);
+        }
+        set
+    }
+}
+
 /// Every offer's facts, the vocabulary of their words and the region tree.
 #[derive(Debug, Default)]
 pub struct MatchCorpus {
@@ -86,10 +125,10 @@ impl MatchCorpus {
     /// Loads the corpus: four queries plus one per 2,000 offers.
     pub async fn load<C: ConnectionTrait>(db: &C) -> AppResult<Self> {
         let graph = RegionGraph::load(db).await?;
-        let mut groups: HashMap<Uuid, Vec<TargetGroup>> = HashMap::new();
+        let mut groups: HashMap<Uuid, TargetGroups> = HashMap::new();
         for link in offer_target_group::Entity::find().all(db).await? {
             match link.target_group.parse::<TargetGroup>() {
-                Ok(group) => groups.entry(link.offer_id).or_default().push(group),
+                Ok(group) => groups.entry(link.offer_id).or_default().insert(group),
                 Err(err) => tracing::warn!(%err, "unknown target group in the database"),
             }
         }
