@@ -92,25 +92,22 @@ async fn posts_are_keyed_by_body_and_reads_by_language(app: TestApp) {
 
     let query = "{ offers(first: 2) { nodes { slug kind cost } } }";
     let body = json!({"query": query});
-    let first = app
-        .client
-        .post(format!("{}/graphql", app.address))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let again = app
-        .client
-        .post(format!("{}/graphql", app.address))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let first = post_graphql(&app, &body).await;
+    let again = post_graphql(&app, &body).await;
     assert_eq!(x_cache(&again).as_deref(), Some("hit"));
     assert_eq!(
         again.json::<Value>().await.unwrap(),
         first.json::<Value>().await.unwrap()
     );
+}
+
+async fn post_graphql(app: &TestApp, body: &Value) -> reqwest::Response {
+    app.client
+        .post(format!("{}/graphql", app.address))
+        .json(body)
+        .send()
+        .await
+        .unwrap()
 }
 
 async fn no_cache_bypasses_and_errors_are_never_stored(app: TestApp) {
