@@ -222,9 +222,17 @@ pub async fn run(
         ));
     }
     eprintln!("generating {offers} offers and {partners} partners (seed {seed}) …");
-    let document = dataset(offers, partners, seed, &regions, &topics);
-    eprintln!("importing …");
-    import::import_json(db, &document.to_string()).await
+    let document = import::parse(&dataset(offers, partners, seed, &regions, &topics).to_string())?;
+    // Drawn on stderr when it is a terminal, hidden otherwise (CI, pipes).
+    let bar = indicatif::ProgressBar::new((offers + partners) as u64).with_style(
+        indicatif::ProgressStyle::with_template(
+            "importing {bar:40} {pos}/{len} records, {per_sec}, {eta} left",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let report = import::import_with_progress(db, &document, &|n| bar.inc(n)).await;
+    bar.finish_and_clear();
+    report
 }
 
 #[cfg(test)]

@@ -104,8 +104,18 @@ fn name_record(value: &serde_json::Value, path: &str) -> String {
 }
 
 /// Checks and writes `dataset` in one transaction.
-#[tracing::instrument(name = "service.import", skip_all)]
 pub async fn import(db: &DatabaseConnection, dataset: &Dataset) -> AppResult<ImportReport> {
+    import_with_progress(db, dataset, &|_| {}).await
+}
+
+/// Like [`import`], calling `progress(1)` after each partner and offer is
+/// written (the bulk of a large file).
+#[tracing::instrument(name = "service.import", skip_all)]
+pub async fn import_with_progress(
+    db: &DatabaseConnection,
+    dataset: &Dataset,
+    progress: write::Progress<'_>,
+) -> AppResult<ImportReport> {
     let tx = db.begin().await?;
     let known = write::Known::load(&tx, dataset).await?;
     // Report every problem of the file at once, shape and references alike.
@@ -118,7 +128,7 @@ pub async fn import(db: &DatabaseConnection, dataset: &Dataset) -> AppResult<Imp
     if !problems.is_empty() {
         return Err(AppError::InvalidData(problems));
     }
-    let report = write::write_all(&tx, dataset, &known).await?;
+    let report = write::write_all(&tx, dataset, &known, progress).await?;
     tx.commit().await?;
     tracing::info!(%report, "import finished");
     Ok(report)

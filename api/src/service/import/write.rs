@@ -295,11 +295,15 @@ fn at(collection: &str, slug: &str) -> impl FnOnce(DbErr) -> AppError {
     }
 }
 
+/// Called with 1 after each partner and offer is written (for progress bars).
+pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
+
 /// Writes every collection of `d` in dependency order.
 pub async fn write_all(
     tx: &DatabaseTransaction,
     d: &Dataset,
     k: &Known,
+    progress: Progress<'_>,
 ) -> AppResult<ImportReport> {
     // Microseconds: what PostgreSQL stores, so a re-read equals what we wrote.
     let now = Utc::now().trunc_subsecs(6);
@@ -434,6 +438,7 @@ pub async fn write_all(
             .await
             .map_err(at("partners", &r.slug))?;
         report.count("partners", change);
+        progress(1);
     }
 
     // Contacts.
@@ -572,7 +577,7 @@ pub async fn write_all(
         }
     }
 
-    write_offers(tx, d, k, now, &mut report).await?;
+    write_offers(tx, d, k, now, &mut report, progress).await?;
     write_meetings(tx, d, k, now, &mut report).await?;
     Ok(report)
 }
@@ -591,6 +596,7 @@ async fn write_offers(
     k: &Known,
     now: DateTime<Utc>,
     report: &mut ImportReport,
+    progress: Progress<'_>,
 ) -> AppResult<()> {
     let ids = d
         .offers
@@ -682,6 +688,7 @@ async fn write_offers(
             .await
             .map_err(at("offers", &r.slug))?;
         report.count("offers", change);
+        progress(1);
         if !links_changed {
             continue;
         }
