@@ -426,7 +426,8 @@ def main() -> None:
         ),
         help="database to (re)create for the run; it is dropped first",
     )
-    parser.add_argument("--binary", type=Path, default=ROOT / "target" / "release" / "lotse")
+    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    parser.add_argument("--binary", type=Path, default=target / "release" / "lotse")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     for tool in ("wrk", "nginx"):
