@@ -267,21 +267,6 @@ pub async fn get<C: ConnectionTrait>(db: &C, key: &str, ctx: &Ctx) -> AppResult<
         .ok_or_else(not_found)
 }
 
-/// Every offer, hydrated in chunks (for matching).
-pub async fn all<C: ConnectionTrait>(db: &C, ctx: &Ctx) -> AppResult<Vec<Offer>> {
-    let rows = offer::Entity::find()
-        .order_by_asc(offer::Column::Id)
-        .all(db)
-        .await?;
-    let mut offers = Vec::with_capacity(rows.len());
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<offer::Model> = rows.by_ref().take(500).collect();
-        offers.extend(hydrate(db, chunk, ctx).await?);
-    }
-    Ok(offers)
-}
-
 /// Offers by id (for GraphQL loaders): one batched load, whatever the count.
 pub async fn by_ids<C: ConnectionTrait>(
     db: &C,
