@@ -339,48 +339,20 @@ fn assess(profile: &ResolvedProfile, o: &OfferFacts, mut notes: Option<Notes<'_>
     }
     total += weights::TARGET_GROUP;
     note!(notes, "target_group_match", "for {}", profile.target_group);
-    if !profile.topics.is_empty() {
-        let covers = |ids: &BTreeSet<Uuid>| o.topics.iter().any(|t| ids.contains(t));
-        let matched = profile.topics.iter().filter(|(_, ids)| covers(ids)).count();
-        if matched > 0 {
-            total += weights::TOPICS * matched as f64 / profile.topics.len() as f64;
-            if let Some(n) = notes.as_mut() {
-                let slugs: Vec<&str> = profile
-                    .topics
-                    .iter()
-                    .filter(|(_, ids)| covers(ids))
-                    .map(|(slug, _)| slug.as_str())
-                    .collect();
-                n.reasons.push(reason(
-                    "topic_match",
-                    format!("covers {}", slugs.join(", ")),
-                ));
-            }
-        }
-    }
-    if !profile.need_terms.is_empty() {
-        let found = |id: &Option<u32>| id.is_some_and(|id| o.mentions(id));
-        let matched = profile
-            .need_terms
-            .iter()
-            .filter(|(_, id)| found(id))
-            .count();
-        if matched > 0 {
-            total += weights::TEXT * matched as f64 / profile.need_terms.len() as f64;
-            if let Some(n) = notes.as_mut() {
-                let words: Vec<&str> = profile
-                    .need_terms
-                    .iter()
-                    .filter(|(_, id)| found(id))
-                    .map(|(term, _)| term.as_str())
-                    .collect();
-                n.reasons.push(reason(
-                    "text_match",
-                    format!("mentions {}", words.join(", ")),
-                ));
-            }
-        }
-    }
+    total += share_of(
+        &profile.topics,
+        |ids| o.topics.iter().any(|t| ids.contains(t)),
+        weights::TOPICS,
+        ("topic_match", "covers"),
+        &mut notes,
+    );
+    total += share_of(
+        &profile.need_terms,
+        |id| id.is_some_and(|id| o.mentions(id)),
+        weights::TEXT,
+        ("text_match", "mentions"),
+        &mut notes,
+    );
     if o.cost == Cost::Free {
         total += weights::FREE;
         note!(notes, "free_of_charge", "free of charge");
@@ -394,6 +366,32 @@ fn assess(profile: &ResolvedProfile, o: &OfferFacts, mut notes: Option<Notes<'_>
         }
     }
     Some((total * 1000.0).round() / 1000.0)
+}
+
+/// `weight` times the share of the profile's `items` (topics, words) the
+/// offer has, with one reason naming them (`code`, "`verb` a, b"); nothing
+/// when the profile lists none or the offer has none.
+fn share_of<T>(
+    items: &[(String, T)],
+    has: impl Fn(&T) -> bool,
+    weight: f64,
+    (code, verb): (&str, &str),
+    notes: &mut Option<Notes<'_>>,
+) -> f64 {
+    let matched = items.iter().filter(|(_, item)| has(item)).count();
+    if matched == 0 {
+        return 0.0;
+    }
+    if let Some(n) = notes.as_mut() {
+        let names: Vec<&str> = items
+            .iter()
+            .filter(|(_, item)| has(item))
+            .map(|(name, _)| name.as_str())
+            .collect();
+        n.reasons
+            .push(reason(code, format!("{verb} {}", names.join(", "))));
+    }
+    weight * matched as f64 / items.len() as f64
 }
 
 /// Share of the region weight: local offers fit better than nationwide ones.
