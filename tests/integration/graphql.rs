@@ -15,6 +15,7 @@ shared_tests!(
     errors_carry_stable_codes,
     abusive_queries_are_refused_quickly,
     language_follows_the_request,
+    standard_introspection_passes_the_depth_limit,
 );
 
 private_tests!(seeded: true; statement_count_does_not_grow_with_the_page_size);
@@ -565,6 +566,73 @@ async fn statement_count_does_not_grow_with_the_page_size(app: TestApp) {
         "a page costs a small constant number of statements: {}",
         counts[0]
     );
+}
+
+/// The introspection query of GraphiQL and code generators loads the schema;
+/// introspection that fans out level after level is still refused, and
+/// fragments count with the depth they expand to.
+async fn standard_introspection_passes_the_depth_limit(app: TestApp) {
+    let data = app
+        .graphql_data(include_str!("introspection.graphql"), Value::Null)
+        .await;
+    let types = data["__schema"]["types"].as_array().unwrap();
+    let offer = types.iter().find(|t| t["name"] == "Offer").unwrap();
+    let topics = offer["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "topics")
+        .unwrap();
+    // `[Topic!]!`: three wrapper hops down to the named type.
+    let named = &topics["type"]["ofType"]["ofType"]["ofType"];
+    assert_eq!(topics["type"]["kind"], "NON_NULL", "{topics}");
+    assert_eq!(named["name"], "Topic", "{topics}");
+
+    // `__Type.fields.type` cycles: 12 levels of it are too deep.
+    let mut cyclic = String::from("name");
+    for _ in 0..6 {
+        cyclic = format!("fields {{ type {{ {cyclic} }} }}");
+    }
+    let body = app
+        .graphql(
+            &format!("{{ __schema {{ types {{ {cyclic} }} }} }}"),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "query_too_deep",
+        "{body}"
+    );
+
+    // Fragments count with the depth they expand to: 2 + 2 per level + 1.
+    let chain = |levels: usize| {
+        let mut fragments = String::from("fragment F0 on Partner { name }\n");
+        for level in 1..=levels {
+            fragments.push_str(&format!(
+                "fragment F{level} on Partner {{ offers {{ provider {{ ...F{} }} }} }}\n",
+                level - 1
+            ));
+        }
+        format!("{{ offer(key: \"tbs-beratung\") {{ provider {{ ...F{levels} }} }} }}\n{fragments}")
+    };
+    let body = app.graphql(&chain(5), Value::Null).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "query_too_deep",
+        "{body}"
+    );
+    let data = app.graphql_data(&chain(3), Value::Null).await;
+    assert!(data["offer"]["provider"]["offers"].is_array(), "{data}");
+
+    // Fragments spreading each other are refused by validation, not looped on.
+    let body = app
+        .graphql(
+            "{ offer(key: \"tbs-beratung\") { provider { ...A } } }\n\
+             fragment A on Partner { name ...B }\nfragment B on Partner { ...A }",
+            Value::Null,
+        )
+        .await;
+    assert!(body["errors"][0]["message"].is_string(), "{body}");
+    assert!(body["data"].is_null(), "{body}");
 }
 
 /// GraphiQL loads from the app alone and runs a query, with the network off.

@@ -30,7 +30,8 @@ pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
 /// honest dashboard needs and far below what hurts the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Deepest nesting of selections.
+    /// Deepest nesting of selections (fragments expanded; the `ofType` chain
+    /// of introspection does not count).
     pub depth: usize,
     /// Largest query complexity (each field costs 1; a list field costs its
     /// page size times its children).
@@ -57,10 +58,12 @@ pub fn schema_builder(
     limits: Limits,
 ) -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
     Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
-        .limit_depth(limits.depth)
+        // Depth is checked by `StableCodes`, not `limit_depth`, so that
+        // standard introspection queries pass (see `errors::depth_of`).
         .limit_complexity(limits.complexity)
         .extension(errors::StableCodes {
             max_aliases: limits.aliases,
+            max_depth: limits.depth,
         })
 }
 
