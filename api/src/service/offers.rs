@@ -3,7 +3,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{offer, offer_region, offer_target_group, offer_topic};
-use sea_orm::sea_query::Query;
+use sea_orm::sea_query::{Alias, Asterisk, DynIden, Expr, ExprTrait, IntoIden, Query, SimpleExpr};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
@@ -103,42 +103,227 @@ pub static SORTS: [SortField<offer::Entity>; 3] = [
     },
 ];
 
-/// `offers.id IN (SELECT offer_id FROM <join> WHERE <column> IN (values))`.
-fn offers_linked<E, V>(join: E, offer_id: E::Column, column: E::Column, values: Vec<V>) -> Condition
-where
-    E: EntityTrait,
-    V: Into<sea_orm::Value>,
-{
-    Condition::all().add(
-        offer::Column::Id.in_subquery(
+/// A table linking offers to topics, regions or target groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Link {
+    Topic,
+    Region,
+    TargetGroup,
+}
+
+impl Link {
+    /// `(table, offer_id column, value column)`.
+    fn parts(self) -> (DynIden, DynIden, DynIden) {
+        fn of<E: EntityTrait>(
+            table: E,
+            offer_id: E::Column,
+            value: E::Column,
+        ) -> (DynIden, DynIden, DynIden) {
+            (table.into_iden(), offer_id.into_iden(), value.into_iden())
+        }
+        match self {
+            Link::Topic => of(
+                offer_topic::Entity,
+                offer_topic::Column::OfferId,
+                offer_topic::Column::TopicId,
+            ),
+            Link::Region => of(
+                offer_region::Entity,
+                offer_region::Column::OfferId,
+                offer_region::Column::RegionId,
+            ),
+            Link::TargetGroup => of(
+                offer_target_group::Entity,
+                offer_target_group::Column::OfferId,
+                offer_target_group::Column::TargetGroup,
+            ),
+        }
+    }
+}
+
+/// One filter on a link table: offers linked to any of `values`.
+#[derive(Debug)]
+struct LinkFilter {
+    link: Link,
+    values: Vec<sea_orm::Value>,
+}
+
+impl LinkFilter {
+    fn new<V: Into<sea_orm::Value>>(link: Link, values: impl IntoIterator<Item = V>) -> Self {
+        Self {
+            link,
+            values: values.into_iter().map(Into::into).collect(),
+        }
+    }
+
+    /// `offers.id IN (SELECT offer_id FROM link WHERE value IN (…))`: the
+    /// links are read first and drive the query.
+    fn driving(&self) -> SimpleExpr {
+        let (table, offer_id, value) = self.link.parts();
+        Expr::col((offer::Entity, offer::Column::Id)).in_subquery(
             Query::select()
                 .column(offer_id)
-                .from(join)
-                .and_where(column.is_in(values))
+                .from(table)
+                .and_where(Expr::col(value).is_in(self.values.clone()))
                 .to_owned(),
-        ),
-    )
+        )
+    }
+
+    /// `EXISTS (SELECT 1 FROM link WHERE offer_id = offers.id AND value IN
+    /// (…))`: one primary-key probe per offer the query already reads.
+    fn probing(&self) -> SimpleExpr {
+        let (table, offer_id, value) = self.link.parts();
+        Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(table.clone())
+                .and_where(
+                    Expr::col((table.clone(), offer_id)).equals((offer::Entity, offer::Column::Id)),
+                )
+                .and_where(Expr::col((table, value)).is_in(self.values.clone()))
+                .to_owned(),
+        )
+    }
+
+    /// `(SELECT COUNT(*) FROM link WHERE value IN (…))`: an upper bound of
+    /// the offers it matches, read from the value index alone.
+    fn count(&self) -> SimpleExpr {
+        let (table, _, value) = self.link.parts();
+        SimpleExpr::SubQuery(
+            None,
+            Box::new(
+                Query::select()
+                    .expr(Expr::col(Asterisk).count())
+                    .from(table)
+                    .and_where(Expr::col(value).is_in(self.values.clone()))
+                    .to_owned()
+                    .into(),
+            ),
+        )
+    }
+}
+
+/// How a query will read the offers a filter selects; decides how link-table
+/// filters (topic, region, target group) are written.
+///
+/// Why: no single SQL shape is fast for every filter, and SQLite does not
+/// choose between them itself. Measured with `sqlite3` on 20,000 generated
+/// offers (topic + region filter, 1,960 matches): `IN (subquery)` collects
+/// every match and sorts it for a page of 20 (15 ms); correlated `EXISTS`
+/// walks the title index and stops after 21 (0.2 ms) — but when only 52
+/// offers match, the same walk reads 8,000 rows (15 ms) while driving from
+/// the rare topic's links takes under 1 ms. PostgreSQL's planner rewrites
+/// both shapes into the same semi-join, so the choice costs it nothing.
+/// Rejected: in-memory posting lists from the search corpus: faster still,
+/// but lag the database by up to the refresh interval; here the counts only
+/// choose the plan, the result is always the database's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// Every matching offer (counts, statistics): read the rarest link
+    /// filter's offers first, probe the others.
+    All,
+    /// The first `n` offers in an indexed sort order (a list page): walk the
+    /// order and probe every link filter when enough offers match that the
+    /// walk ends soon; otherwise as [`Access::All`].
+    FirstRows(u64),
+    /// The candidates come from another condition (search hits): probe
+    /// every link filter.
+    Probe,
+}
+
+/// A walk through the sort order must be this much cheaper than driving from
+/// the rarest filter to be chosen: the estimate assumes the filters are
+/// independent, and other filters (kind, cost …) make the walk longer.
+const WALK_MARGIN: f64 = 4.0;
+
+/// Index of the link filter that drives the query, or `None` to probe them
+/// all. `counts[i]` bounds the offers filter `i` matches; `total` is the
+/// number of offers.
+fn driving_filter(counts: &[u64], total: u64, access: Access) -> Option<usize> {
+    let (rarest, &fewest) = counts.iter().enumerate().min_by_key(|(_, c)| **c)?;
+    match access {
+        Access::Probe => None,
+        Access::All => Some(rarest),
+        Access::FirstRows(rows) => {
+            let total = Ord::max(total, 1) as f64;
+            // Expected matches if the filters were independent.
+            let expected = counts
+                .iter()
+                .fold(total, |acc, &c| acc * f64::min(c as f64 / total, 1.0));
+            // Offers read, in sort order, until `rows` of them match.
+            let walked = rows as f64 * total / f64::max(expected, 0.5);
+            (walked * WALK_MARGIN >= fewest as f64).then_some(rarest)
+        }
+    }
+}
+
+/// The link filters as one condition, shaped for `access` (see [`Access`]).
+async fn link_condition<C: ConnectionTrait>(
+    db: &C,
+    filters: Vec<LinkFilter>,
+    access: Access,
+) -> AppResult<Condition> {
+    let mut all = Condition::all();
+    let driver = if access == Access::Probe {
+        None
+    } else {
+        // One statement: each filter's link count and the number of offers.
+        let mut counts = Query::select();
+        for (i, filter) in filters.iter().enumerate() {
+            counts.expr_as(filter.count(), Alias::new(format!("c{i}")));
+        }
+        counts.expr_as(
+            SimpleExpr::SubQuery(
+                None,
+                Box::new(
+                    Query::select()
+                        .expr(Expr::col(Asterisk).count())
+                        .from(offer::Entity)
+                        .to_owned()
+                        .into(),
+                ),
+            ),
+            Alias::new("total"),
+        );
+        let row = db
+            .query_one(&counts)
+            .await?
+            .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("counting links gave no row")))?;
+        let mut link_counts = Vec::with_capacity(filters.len());
+        for i in 0..filters.len() {
+            let count: i64 = row.try_get("", &format!("c{i}"))?;
+            link_counts.push(u64::try_from(count).unwrap_or(0));
+        }
+        let total: i64 = row.try_get("", "total")?;
+        driving_filter(&link_counts, u64::try_from(total).unwrap_or(0), access)
+    };
+    for (i, filter) in filters.iter().enumerate() {
+        all = all.add(if Some(i) == driver {
+            filter.driving()
+        } else {
+            filter.probing()
+        });
+    }
+    Ok(all)
 }
 
 /// Turns the filter into SQL conditions, resolving slugs and the region and
 /// topic hierarchies; reports every unknown key at once.
+///
+/// `access` says how the query will read the offers; it shapes the SQL of
+/// the link-table filters, never the result (see [`Access`]).
 pub(crate) async fn condition<C: ConnectionTrait>(
     db: &C,
     filter: &OfferFilter,
     ctx: &Ctx,
+    access: Access,
 ) -> AppResult<Condition> {
     let mut all = Condition::all();
     let mut errors: Vec<FieldError> = Vec::new();
+    let mut links = Vec::new();
 
     match topics::expand(db, "topic", &filter.topic).await? {
-        Ok(ids) if !filter.topic.is_empty() => {
-            all = all.add(offers_linked(
-                offer_topic::Entity,
-                offer_topic::Column::OfferId,
-                offer_topic::Column::TopicId,
-                ids,
-            ));
-        }
+        Ok(ids) if !filter.topic.is_empty() => links.push(LinkFilter::new(Link::Topic, ids)),
         Ok(_) => {}
         Err(mut e) => errors.append(&mut e),
     }
@@ -147,23 +332,14 @@ pub(crate) async fn condition<C: ConnectionTrait>(
             .await?
             .expand("region", &filter.region)
         {
-            Ok(ids) => {
-                all = all.add(offers_linked(
-                    offer_region::Entity,
-                    offer_region::Column::OfferId,
-                    offer_region::Column::RegionId,
-                    ids,
-                ));
-            }
+            Ok(ids) => links.push(LinkFilter::new(Link::Region, ids)),
             Err(mut e) => errors.append(&mut e),
         }
     }
     if !filter.target_group.is_empty() {
-        all = all.add(offers_linked(
-            offer_target_group::Entity,
-            offer_target_group::Column::OfferId,
-            offer_target_group::Column::TargetGroup,
-            filter.target_group.iter().map(|g| g.as_str()).collect(),
+        links.push(LinkFilter::new(
+            Link::TargetGroup,
+            filter.target_group.iter().map(|g| g.as_str()),
         ));
     }
     if !filter.kind.is_empty() {
@@ -227,11 +403,15 @@ pub(crate) async fn condition<C: ConnectionTrait>(
     if let Some(since) = filter.updated_since {
         all = all.add(offer::Column::UpdatedAt.gte(since));
     }
-    if errors.is_empty() {
-        Ok(all)
-    } else {
-        Err(AppError::InvalidParameters(errors))
+    if !errors.is_empty() {
+        return Err(AppError::InvalidParameters(errors));
     }
+    if !links.is_empty() {
+        // Only when there are link filters: an empty condition added would
+        // make the whole one non-empty, and stats treat that as filtered.
+        all = all.add(link_condition(db, links, access).await?);
+    }
+    Ok(all)
 }
 
 /// One page of offers.
@@ -243,7 +423,8 @@ pub async fn list<C: ConnectionTrait>(
     page: &PageRequest,
     ctx: &Ctx,
 ) -> AppResult<Listing<Offer>> {
-    let select = offer::Entity::find().filter(condition(db, filter, ctx).await?);
+    let access = Access::FirstRows(page.limit + 1);
+    let select = offer::Entity::find().filter(condition(db, filter, ctx, access).await?);
     let mut rows = fetch_page(db, select, sort, offer::Column::Id, |m| m.id, page).await?;
     let items = hydrate(db, std::mem::take(&mut rows.rows), ctx).await?;
     Ok(rows.with_items(items))
@@ -484,5 +665,63 @@ fn missing_partner(id: Uuid) -> PartnerRef {
         name: String::new(),
         short_name: None,
         kind: PartnerKind::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Access, driving_filter};
+
+    // The cases measured in `Access`'s documentation: 20,000 offers.
+    #[test]
+    fn a_page_of_a_broad_filter_walks_the_sort_order() {
+        // topic `arbeit-40` (3,149 links) and a region (10,000 links):
+        // ~1,600 expected matches, a page of 21 is found within ~270 rows.
+        assert_eq!(
+            driving_filter(&[3_149, 10_000], 20_000, Access::FirstRows(21)),
+            None
+        );
+        assert_eq!(
+            driving_filter(&[3_149], 20_000, Access::FirstRows(21)),
+            None
+        );
+    }
+
+    #[test]
+    fn a_rare_filter_drives_the_query() {
+        // topic `vernetzung` (77 links) and a region: the walk would read
+        // ~5,000 rows to find 21, the topic's links are 77.
+        assert_eq!(
+            driving_filter(&[10_000, 77], 20_000, Access::FirstRows(21)),
+            Some(1)
+        );
+        // Nothing linked: driving from it ends at once.
+        assert_eq!(
+            driving_filter(&[3_149, 0], 20_000, Access::FirstRows(21)),
+            Some(1)
+        );
+        // Two broad filters that together are rare (independence assumed).
+        assert_eq!(
+            driving_filter(&[1_000, 1_000], 20_000, Access::FirstRows(21)),
+            Some(0)
+        );
+    }
+
+    #[test]
+    fn counting_drives_and_probing_never_does() {
+        assert_eq!(
+            driving_filter(&[3_149, 10_000], 20_000, Access::All),
+            Some(0)
+        );
+        assert_eq!(driving_filter(&[77, 10_000], 20_000, Access::Probe), None);
+        assert_eq!(driving_filter(&[], 20_000, Access::All), None);
+        // No offers at all: nothing to walk.
+        assert_eq!(driving_filter(&[0], 0, Access::FirstRows(21)), Some(0));
+    }
+
+    #[test]
+    fn small_tables_are_driven_by_their_rarest_filter() {
+        // The seed: 19 offers; a page covers most of them anyway.
+        assert_eq!(driving_filter(&[8, 5], 19, Access::FirstRows(21)), Some(1));
     }
 }

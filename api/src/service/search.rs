@@ -142,7 +142,7 @@ pub async fn search<C: ConnectionTrait>(
     let mut hits = index.search(&request.q, &kinds, MAX_HITS)?;
     if offer_filters {
         let ids: Vec<Uuid> = hits.iter().map(|h| h.id).collect();
-        let condition = offers::condition(db, &request.filter, ctx).await?;
+        let condition = offers::condition(db, &request.filter, ctx, offers::Access::Probe).await?;
         let allowed: HashSet<Uuid> = offer::Entity::find()
             .select_only()
             .column(offer::Column::Id)

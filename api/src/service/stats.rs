@@ -87,7 +87,7 @@ pub async fn offer_stats<C: ConnectionTrait>(
     filter: &OfferFilter,
     ctx: &Ctx,
 ) -> AppResult<OfferStats> {
-    let condition = offers::condition(db, filter, ctx).await?;
+    let condition = offers::condition(db, filter, ctx, offers::Access::All).await?;
     let matching = || offer::Entity::find().filter(condition.clone());
     let ids = || {
         Query::select()
