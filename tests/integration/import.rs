@@ -151,3 +151,33 @@ async fn generated_data_is_served_and_generating_again_changes_nothing(app: Test
     let again = lotse::generate::run(app.db(), 300, 12, 5).await.unwrap();
     assert_eq!(again.changed(), 0);
 }
+
+/// After an import that changed rows, PostgreSQL's planner statistics
+/// describe the new data (`ANALYZE` ran), so the next queries are planned
+/// for it rather than for the database before the import.
+#[tokio::test]
+async fn an_import_refreshes_postgres_planner_statistics() {
+    use sea_orm::ConnectionTrait;
+    let Some(app) = TestApp::private(crate::helpers::Backend::Postgres, true).await else {
+        eprintln!("skipped: {} is not set", crate::helpers::POSTGRES_ENV);
+        return;
+    };
+    let estimate = || async {
+        let row = app
+            .db()
+            .query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DatabaseBackend::Postgres,
+                "SELECT reltuples::bigint AS n FROM pg_class WHERE relname = 'offers'",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    };
+    let seeded = app.get_json("/").await["counts"]["offers"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(estimate().await, seeded);
+    lotse::generate::run(app.db(), 300, 12, 5).await.unwrap();
+    assert_eq!(estimate().await, seeded + 300);
+}

@@ -131,7 +131,29 @@ pub async fn import_with_progress(
     let report = write::write_all(&tx, dataset, &known, progress).await?;
     tx.commit().await?;
     tracing::info!(%report, "import finished");
+    if report.changed() > 0 {
+        refresh_planner_statistics(db).await;
+    }
     Ok(report)
+}
+
+/// Refreshes PostgreSQL's planner statistics after an import changed rows.
+///
+/// Why: until autovacuum gets to it (a minute or more), the planner works
+/// from the statistics of before the import. Measured on 20,000 freshly
+/// generated offers, a topic + region page: a hash semi-join over every
+/// match, 38 ms; after `ANALYZE`, a walk of the title index, 0.9 ms. It
+/// takes ~0.4 s at that size and runs outside the import's transaction, so
+/// a failure only costs speed: it is logged, not reported. SQLite needs no
+/// statistics for the shapes `offers::condition` writes.
+async fn refresh_planner_statistics(db: &DatabaseConnection) {
+    use sea_orm::ConnectionTrait;
+    if db.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
+        return;
+    }
+    if let Err(err) = db.execute_unprepared("ANALYZE").await {
+        tracing::warn!(error = %err, "ANALYZE after the import failed");
+    }
 }
 
 /// Parses and imports a JSON document.
