@@ -288,23 +288,28 @@ async fn filters_combine_with_and(app: TestApp) {
     assert!(!found.contains(&"kompetenzzentrum-siegen".to_owned()));
 }
 
-/// Every page of `path` (which has no `limit`), as ids, following cursors.
-async fn all_ids(app: &TestApp, path: &str, limit: u64) -> Vec<String> {
-    let mut ids = Vec::new();
+/// Every item of `path` (which has no `limit`), following cursors.
+async fn all_items(app: &TestApp, path: &str, limit: u64) -> Vec<Value> {
+    let mut all = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
         let after = cursor.map(|c| format!("&cursor={c}")).unwrap_or_default();
         let page = app.get_json(&format!("{path}&limit={limit}{after}")).await;
-        ids.extend(
-            items(&page)
-                .iter()
-                .map(|o| o["id"].as_str().unwrap().to_owned()),
-        );
+        all.extend(items(&page).iter().cloned());
         match page["next_cursor"].as_str() {
             Some(next) => cursor = Some(next.to_owned()),
-            None => return ids,
+            None => return all,
         }
     }
+}
+
+/// The ids of [`all_items`].
+async fn all_ids(app: &TestApp, path: &str, limit: u64) -> Vec<String> {
+    all_items(app, path, limit)
+        .await
+        .iter()
+        .map(|o| o["id"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 /// Topic and region filters are written as `IN` or `EXISTS` depending on
@@ -318,33 +323,22 @@ async fn link_filters_give_the_same_pages_whichever_plan_runs(app: TestApp) {
     // Each offer's topics and target groups, from the unfiltered list.
     let mut facts: BTreeMap<String, (HashSet<String>, HashSet<String>)> = BTreeMap::new();
     let mut order = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let after = cursor.map(|c| format!("&cursor={c}")).unwrap_or_default();
-        let page = app
-            .get_json(&format!("/api/v1/offers?limit=100{after}"))
-            .await;
-        for offer in items(&page) {
-            let id = offer["id"].as_str().unwrap().to_owned();
-            let topics = offer["topics"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|t| t["slug"].as_str().unwrap().to_owned())
-                .collect();
-            let groups = offer["target_groups"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|g| g.as_str().unwrap().to_owned())
-                .collect();
-            order.push(id.clone());
-            facts.insert(id, (topics, groups));
-        }
-        match page["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
-            None => break,
-        }
+    for offer in all_items(&app, "/api/v1/offers?", 100).await {
+        let id = offer["id"].as_str().unwrap().to_owned();
+        let topics = offer["topics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["slug"].as_str().unwrap().to_owned())
+            .collect();
+        let groups = offer["target_groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g.as_str().unwrap().to_owned())
+            .collect();
+        order.push(id.clone());
+        facts.insert(id, (topics, groups));
     }
     assert!(order.len() > 1_500);
 
