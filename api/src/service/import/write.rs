@@ -692,18 +692,22 @@ async fn write_offers(
         if !links_changed {
             continue;
         }
-        offer_target_group::Entity::delete_many()
-            .filter(offer_target_group::Column::OfferId.eq(offer_id))
-            .exec(tx)
-            .await?;
-        offer_topic::Entity::delete_many()
-            .filter(offer_topic::Column::OfferId.eq(offer_id))
-            .exec(tx)
-            .await?;
-        offer_region::Entity::delete_many()
-            .filter(offer_region::Column::OfferId.eq(offer_id))
-            .exec(tx)
-            .await?;
+        // A new offer has no links to replace: three statements fewer per
+        // offer on a first import (20,000 offers: 60,000).
+        if old_links.contains_key(&offer_id) {
+            offer_target_group::Entity::delete_many()
+                .filter(offer_target_group::Column::OfferId.eq(offer_id))
+                .exec(tx)
+                .await?;
+            offer_topic::Entity::delete_many()
+                .filter(offer_topic::Column::OfferId.eq(offer_id))
+                .exec(tx)
+                .await?;
+            offer_region::Entity::delete_many()
+                .filter(offer_region::Column::OfferId.eq(offer_id))
+                .exec(tx)
+                .await?;
+        }
         if !links.groups.is_empty() {
             offer_target_group::Entity::insert_many(links.groups.into_iter().map(|target_group| {
                 offer_target_group::Model {
