@@ -213,7 +213,8 @@ impl LinkFilter {
 /// walks the title index and stops after 21 (0.2 ms) — but when only 52
 /// offers match, the same walk reads 8,000 rows (15 ms) while driving from
 /// the rare topic's links takes under 1 ms. PostgreSQL's planner rewrites
-/// both shapes into the same semi-join, so the choice costs it nothing.
+/// both shapes into the same semi-join, so there the link filters are always
+/// written as `EXISTS` and nothing is counted.
 /// Rejected: in-memory posting lists from the search corpus: faster still,
 /// but lag the database by up to the refresh interval; here the counts only
 /// choose the plan, the result is always the database's.
@@ -264,7 +265,10 @@ async fn link_condition<C: ConnectionTrait>(
     access: Access,
 ) -> AppResult<Condition> {
     let mut all = Condition::all();
-    let driver = if access == Access::Probe {
+    // PostgreSQL plans both shapes as the same semi-join from its own
+    // statistics: counting for it would be a round trip for nothing.
+    let planner_decides = db.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
+    let driver = if access == Access::Probe || planner_decides {
         None
     } else {
         // One statement: each filter's link count and the number of offers.
