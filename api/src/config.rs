@@ -128,6 +128,14 @@ pub struct ServeArgs {
     /// GraphQL: most operations in one batched request.
     #[arg(long, env = "LOTSE_GRAPHQL_MAX_BATCH", default_value_t = Limits::default().batch)]
     pub graphql_max_batch: usize,
+
+    /// GraphQL: largest document, in bytes (checked before parsing).
+    #[arg(long, env = "LOTSE_GRAPHQL_MAX_DOCUMENT_BYTES", default_value_t = Limits::default().document_bytes)]
+    pub graphql_max_document_bytes: usize,
+
+    /// GraphQL: most tokens in one document (checked before parsing).
+    #[arg(long, env = "LOTSE_GRAPHQL_MAX_TOKENS", default_value_t = Limits::default().tokens)]
+    pub graphql_max_tokens: usize,
 }
 
 /// Log output format.
@@ -182,6 +190,8 @@ impl Settings {
                 complexity: args.graphql_max_complexity,
                 aliases: args.graphql_max_aliases,
                 batch: args.graphql_max_batch,
+                document_bytes: args.graphql_max_document_bytes,
+                tokens: args.graphql_max_tokens,
             },
         }
     }

@@ -18,6 +18,12 @@ use sea_orm::{DbErr, SqlErr};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::limits;
+
+/// Field errors summarised in a problem's `detail` (all of them, up to
+/// [`limits::MAX_LISTED_ERRORS`], are in `errors`).
+const DETAIL_ERRORS: usize = 5;
+
 /// Media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -49,7 +55,7 @@ impl FieldError {
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     /// 404: no record of this kind has this id or slug.
-    #[error("no {resource} with id or slug `{key}`")]
+    #[error("no {resource} with id or slug `{}`", crate::limits::quote(.key))]
     NotFound {
         /// The kind of record, e.g. `offer`.
         resource: &'static str,
@@ -75,6 +81,12 @@ pub enum AppError {
     /// 413: the request body is larger than allowed.
     #[error("the request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
+    /// 414: the request target (path and query) is longer than allowed.
+    #[error("the request target is longer than {0} bytes")]
+    UriTooLong(usize),
+    /// 431: one header, or all headers together, are larger than allowed.
+    #[error("{0}")]
+    HeaderTooLarge(String),
     /// 415: the request body is not JSON.
     #[error("the request body must be `application/json`")]
     UnsupportedMediaType,
@@ -104,6 +116,8 @@ impl AppError {
             AppError::InvalidData(_) => "invalid_data",
             AppError::Conflict(_) => "conflict",
             AppError::PayloadTooLarge(_) => "payload_too_large",
+            AppError::UriTooLong(_) => "uri_too_long",
+            AppError::HeaderTooLarge(_) => "header_too_large",
             AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::Unavailable(_) => "unavailable",
             AppError::Database(_) | AppError::Unexpected(_) => "internal",
@@ -120,6 +134,8 @@ impl AppError {
             AppError::InvalidData(_) => "Invalid data",
             AppError::Conflict(_) => "Conflict",
             AppError::PayloadTooLarge(_) => "Payload too large",
+            AppError::UriTooLong(_) => "URI too long",
+            AppError::HeaderTooLarge(_) => "Request header fields too large",
             AppError::UnsupportedMediaType => "Unsupported media type",
             AppError::Unavailable(_) => "Service unavailable",
             AppError::Database(_) | AppError::Unexpected(_) => "Internal server error",
@@ -143,18 +159,59 @@ impl AppError {
     /// Internal errors get a fixed text: their cause is logged, not shown.
     pub fn detail(&self) -> String {
         match self {
-            AppError::InvalidParameters(errors) | AppError::InvalidData(errors) => errors
-                .iter()
-                .map(|e| format!("{}: {}", e.field, e.message))
-                .collect::<Vec<_>>()
-                .join("; "),
+            AppError::InvalidParameters(errors) | AppError::InvalidData(errors) => {
+                let mut detail = errors
+                    .iter()
+                    .take(DETAIL_ERRORS)
+                    .map(|e| {
+                        format!(
+                            "{}: {}",
+                            limits::truncate(&e.field, limits::MAX_FIELD_CHARS),
+                            e.message
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                if errors.len() > DETAIL_ERRORS {
+                    detail.push_str(&format!(
+                        "; and {} more (see `errors`)",
+                        errors.len() - DETAIL_ERRORS
+                    ));
+                }
+                limits::truncate(&detail, 3 * limits::MAX_MESSAGE_CHARS)
+            }
             AppError::Database(_) | AppError::Unexpected(_) => {
                 "The server failed to handle this request. The cause has been logged; \
                  quote the X-Request-Id response header when reporting it."
                     .to_owned()
             }
-            other => other.to_string(),
+            other => limits::truncate(&other.to_string(), limits::MAX_MESSAGE_CHARS),
         }
+    }
+
+    /// The field errors as shown to clients: at most
+    /// [`limits::MAX_LISTED_ERRORS`], each shortened, plus one entry saying
+    /// how many more there were, so no answer grows with the request.
+    pub fn listed_errors(&self) -> Vec<FieldError> {
+        let errors = self.field_errors();
+        let mut listed: Vec<FieldError> = errors
+            .iter()
+            .take(limits::MAX_LISTED_ERRORS)
+            .map(|e| FieldError {
+                field: limits::truncate(&e.field, limits::MAX_FIELD_CHARS),
+                message: limits::truncate(&e.message, limits::MAX_MESSAGE_CHARS),
+            })
+            .collect();
+        if errors.len() > limits::MAX_LISTED_ERRORS {
+            listed.push(FieldError::new(
+                "…",
+                format!(
+                    "and {} more errors not listed",
+                    errors.len() - limits::MAX_LISTED_ERRORS
+                ),
+            ));
+        }
+        listed
     }
 
     /// Turns a unique-constraint violation into a 409 with `message`, and
@@ -202,8 +259,46 @@ impl From<&AppError> for Problem {
             status: err.status_code().as_u16(),
             detail: err.detail(),
             code: err.code().to_owned(),
-            errors: err.field_errors().to_vec(),
+            errors: err.listed_errors(),
         }
+    }
+}
+
+impl Problem {
+    /// The problem for an error response that the framework, not a handler,
+    /// produced (an extractor's refusal, an asset's 404): only the status is
+    /// known, so the text is the status's own.
+    pub fn for_status(status: StatusCode) -> Self {
+        let code = match status.as_u16() {
+            400 => "bad_request",
+            404 => "not_found",
+            405 => "method_not_allowed",
+            408 => "request_timeout",
+            411 => "length_required",
+            413 => "payload_too_large",
+            414 => "uri_too_long",
+            415 => "unsupported_media_type",
+            431 => "header_too_large",
+            500.. => "internal",
+            _ => "client_error",
+        };
+        let title = status.canonical_reason().unwrap_or("Error").to_owned();
+        Problem {
+            type_uri: format!("/problems/{code}"),
+            detail: format!("{title}."),
+            title,
+            status: status.as_u16(),
+            code: code.to_owned(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// This problem as a response.
+    pub fn response(&self) -> HttpResponse {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::BAD_REQUEST);
+        HttpResponse::build(status)
+            .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)))
+            .body(serde_json::to_vec(self).unwrap_or_default())
     }
 }
 
@@ -216,6 +311,8 @@ impl ResponseError for AppError {
             AppError::InvalidData(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UriTooLong(_) => StatusCode::URI_TOO_LONG,
+            AppError::HeaderTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Database(_) | AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -14,6 +14,8 @@ pub mod dto;
 pub mod error;
 pub mod generate;
 pub mod graphql;
+pub mod guard;
+pub mod limits;
 pub mod openapi;
 pub mod response_cache;
 pub mod rest;

@@ -22,7 +22,7 @@ use crate::config::Settings;
 use crate::response_cache::ResponseCache;
 use crate::rest::{self, AppState};
 use crate::search::SearchIndex;
-use crate::{db, graphql, openapi, response_cache, service};
+use crate::{db, graphql, guard, openapi, response_cache, service, telemetry};
 
 /// A built, not yet running, server.
 pub struct Application {
@@ -125,9 +125,12 @@ pub fn run(
             .app_data(cache.clone())
             // Innermost, so what it stores carries no per-request headers.
             .wrap(middleware::from_fn(response_cache::cached))
+            // Before routing and the cache: bounds on the head, problems for
+            // every error response, client errors logged at INFO.
+            .wrap(middleware::from_fn(guard::guard))
             // Inside TracingLogger, which assigns the id this copies out.
             .wrap(middleware::from_fn(request_id_header))
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<telemetry::BoundedRootSpan>::new())
     })
     .listen(listener)?;
     if let Some(workers) = workers {

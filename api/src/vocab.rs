@@ -48,7 +48,8 @@ macro_rules! vocabulary {
                 match text {
                     $($text => Ok($name::$variant),)+
                     other => Err(format!(
-                        "unknown value `{other}`; expected one of: {}",
+                        "unknown value `{}`; expected one of: {}",
+                        $crate::limits::quote(other),
                         Self::expected()
                     )),
                 }

@@ -4,10 +4,15 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
+    NextValidation,
 };
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{ErrorExtensions, ServerError, ServerResult, ValidationResult, Variables};
+use async_graphql::{
+    ErrorExtensions, Request, ServerError, ServerResult, ValidationResult, Variables,
+};
+
+use super::{Limits, guard};
 
 use crate::error::AppError;
 
@@ -25,7 +30,7 @@ pub fn gql_error(err: &AppError) -> async_graphql::Error {
     };
     let code = err.code();
     let fields: Vec<async_graphql::Value> = err
-        .field_errors()
+        .listed_errors()
         .iter()
         .map(|f| {
             let mut map = async_graphql::indexmap::IndexMap::new();
@@ -53,24 +58,24 @@ impl ErrorExtensions for AppError {
 
 /// Sets a stable `code` on parse and validation errors (limits included),
 /// caps aliases, which the complexity limit alone would let through when they
-/// select cheap fields, and caps nesting depth (see [`depth_of`]).
+/// select cheap fields, and caps nesting depth and expanded size (see [`shape_of`]).
+///
+/// Its `prepare_request` hook is where untrusted documents are bounded
+/// before async-graphql parses and validates them (see [`super::guard`]).
 pub struct StableCodes {
-    pub max_aliases: usize,
-    pub max_depth: usize,
+    pub limits: Limits,
 }
 
 impl ExtensionFactory for StableCodes {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(StableCodesExtension {
-            max_aliases: self.max_aliases,
-            max_depth: self.max_depth,
+            limits: self.limits,
         })
     }
 }
 
 struct StableCodesExtension {
-    max_aliases: usize,
-    max_depth: usize,
+    limits: Limits,
 }
 
 fn with_code(mut error: ServerError, code: &str) -> ServerError {
@@ -118,9 +123,19 @@ const TYPE_WRAPPER_FIELD: &str = "ofType";
 /// they select no fields, so the walk's recursion stays bounded.
 const MAX_SPREAD_NESTING: usize = 64;
 
-/// The deepest nesting of fields in any operation of `document`, with
-/// fragments expanded and `ofType` hops not counted; `None` when fragment
-/// spreads nest deeper than [`MAX_SPREAD_NESTING`].
+/// The shape of a document with its fragments expanded: the deepest
+/// nesting of fields (`ofType` hops not counted) and the number of
+/// selections (fields, spreads and inline fragments).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Shape {
+    /// Deepest nesting of fields in any operation.
+    pub depth: usize,
+    /// Selections once every spread is replaced by its fragment (saturating).
+    pub size: usize,
+}
+
+/// The [`Shape`] of `document`; `None` when fragment spreads nest deeper
+/// than [`MAX_SPREAD_NESTING`].
 ///
 /// Why not async-graphql's `limit_depth`: it counts every `ofType` hop, so the
 /// standard introspection query of graphql-js (GraphiQL, graphql-codegen,
@@ -129,73 +144,158 @@ const MAX_SPREAD_NESTING: usize = 64;
 /// introspection fields, as graphql-depth-limit does: `__Type.fields.type`
 /// cycles, and every level of it fans out over all types' fields.
 ///
-/// Each fragment's depth is computed once, so repeated spreads cost nothing.
-pub fn depth_of(document: &ExecutableDocument) -> Option<usize> {
-    let mut walk = DepthWalk {
+/// Each fragment's shape is computed once, so the walk is linear in the
+/// document even when expanding it is exponential (24 fragments each
+/// spreading the previous one twice expand to 2^24 selections): that size is
+/// what async-graphql's validation would walk, so it is refused first.
+pub fn shape_of(document: &ExecutableDocument) -> Option<Shape> {
+    let mut walk = ShapeWalk {
         document,
-        fragment_depths: HashMap::new(),
+        fragment_shapes: HashMap::new(),
         active: Vec::new(),
     };
     document
         .operations
         .iter()
-        .try_fold(0, |deepest, (_, operation)| {
-            Some(deepest.max(walk.set(&operation.node.selection_set.node)?))
+        .try_fold(Shape::default(), |total, (_, operation)| {
+            let shape = walk.set(&operation.node.selection_set.node)?;
+            Some(Shape {
+                depth: total.depth.max(shape.depth),
+                size: total.size.saturating_add(shape.size),
+            })
         })
 }
 
-struct DepthWalk<'a> {
+struct ShapeWalk<'a> {
     document: &'a ExecutableDocument,
-    fragment_depths: HashMap<&'a str, usize>,
+    fragment_shapes: HashMap<&'a str, Shape>,
     /// Fragments being expanded: guards against cycles (which validation
     /// rejects later with its own message) and unbounded spread chains.
     active: Vec<&'a str>,
 }
 
-impl<'a> DepthWalk<'a> {
-    fn set(&mut self, set: &'a SelectionSet) -> Option<usize> {
-        set.items.iter().try_fold(0, |deepest, selection| {
-            let depth = match &selection.node {
-                Selection::Field(field) => {
-                    let own = usize::from(field.node.name.node.as_str() != TYPE_WRAPPER_FIELD);
-                    own + self.set(&field.node.selection_set.node)?
-                }
-                Selection::InlineFragment(fragment) => {
-                    self.set(&fragment.node.selection_set.node)?
-                }
-                Selection::FragmentSpread(spread) => {
-                    self.fragment(spread.node.fragment_name.node.as_str())?
-                }
-            };
-            Some(deepest.max(depth))
-        })
+impl<'a> ShapeWalk<'a> {
+    fn set(&mut self, set: &'a SelectionSet) -> Option<Shape> {
+        set.items
+            .iter()
+            .try_fold(Shape::default(), |total, selection| {
+                let shape = match &selection.node {
+                    Selection::Field(field) => {
+                        let own = usize::from(field.node.name.node.as_str() != TYPE_WRAPPER_FIELD);
+                        let inner = self.set(&field.node.selection_set.node)?;
+                        Shape {
+                            depth: own + inner.depth,
+                            size: inner.size,
+                        }
+                    }
+                    Selection::InlineFragment(fragment) => {
+                        self.set(&fragment.node.selection_set.node)?
+                    }
+                    Selection::FragmentSpread(spread) => {
+                        self.fragment(spread.node.fragment_name.node.as_str())?
+                    }
+                };
+                Some(Shape {
+                    depth: total.depth.max(shape.depth),
+                    size: total.size.saturating_add(1).saturating_add(shape.size),
+                })
+            })
     }
 
-    fn fragment(&mut self, name: &'a str) -> Option<usize> {
-        if let Some(depth) = self.fragment_depths.get(name) {
-            return Some(*depth);
+    fn fragment(&mut self, name: &'a str) -> Option<Shape> {
+        if let Some(shape) = self.fragment_shapes.get(name) {
+            return Some(*shape);
         }
         // Unknown fragments and cycles are validation errors, reported later.
         let Some(fragment) = self.document.fragments.get(name) else {
-            return Some(0);
+            return Some(Shape::default());
         };
         if self.active.contains(&name) {
-            return Some(0);
+            return Some(Shape::default());
         }
         if self.active.len() >= MAX_SPREAD_NESTING {
             return None;
         }
         self.active.push(name);
-        let depth = self.set(&fragment.node.selection_set.node);
+        let shape = self.set(&fragment.node.selection_set.node);
         self.active.pop();
-        let depth = depth?;
-        self.fragment_depths.insert(name, depth);
-        Some(depth)
+        let shape = shape?;
+        self.fragment_shapes.insert(name, shape);
+        Some(shape)
+    }
+}
+
+impl StableCodesExtension {
+    /// Aliases, depth and expanded size: the checks that need the parsed
+    /// document but must come before async-graphql's validation.
+    fn check_shape(&self, document: &ExecutableDocument) -> ServerResult<()> {
+        let aliases = aliases_in(document);
+        if aliases > self.limits.aliases {
+            return Err(with_code(
+                ServerError::new(
+                    format!(
+                        "Query has {aliases} aliases; at most {} are allowed.",
+                        self.limits.aliases
+                    ),
+                    None,
+                ),
+                "too_many_aliases",
+            ));
+        }
+        let shape = shape_of(document);
+        // The same message and code async-graphql's own depth limit uses.
+        if shape.is_none_or(|shape| shape.depth > self.limits.depth) {
+            return Err(with_code(
+                ServerError::new("Query is nested too deep.", None),
+                "query_too_deep",
+            ));
+        }
+        if let Some(shape) = shape
+            && shape.size > self.limits.complexity
+        {
+            return Err(with_code(
+                ServerError::new(
+                    format!(
+                        "Query is too complex: {} selections once fragments are expanded; at most {} are allowed.",
+                        shape.size, self.limits.complexity
+                    ),
+                    None,
+                ),
+                "query_too_complex",
+            ));
+        }
+        Ok(())
     }
 }
 
 #[async_trait::async_trait]
 impl Extension for StableCodesExtension {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        mut request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        guard::scan(&request.query, &self.limits)?;
+        guard::check_variables(&request.variables)?;
+        // Safe to parse now: the scan bounded its recursion.
+        let document = match request.parsed_query() {
+            Ok(document) => document,
+            Err(_) => {
+                let error = async_graphql::parser::parse_query(&request.query)
+                    .err()
+                    .map_or_else(
+                        || ServerError::new("Syntax error.", None),
+                        guard::syntax_error,
+                    );
+                return Err(with_code(error, "parse_error"));
+            }
+        };
+        self.check_shape(document)?;
+        guard::check_document_values(document)?;
+        next.run(ctx, request).await
+    }
+
     async fn parse_query(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -203,31 +303,9 @@ impl Extension for StableCodesExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        let document = next
-            .run(ctx, query, variables)
+        next.run(ctx, query, variables)
             .await
-            .map_err(|e| with_code(e, "parse_error"))?;
-        let aliases = aliases_in(&document);
-        if aliases > self.max_aliases {
-            return Err(with_code(
-                ServerError::new(
-                    format!(
-                        "Query has {aliases} aliases; at most {} are allowed.",
-                        self.max_aliases
-                    ),
-                    None,
-                ),
-                "too_many_aliases",
-            ));
-        }
-        // The same message and code async-graphql's own depth limit uses.
-        if depth_of(&document).is_none_or(|depth| depth > self.max_depth) {
-            return Err(with_code(
-                ServerError::new("Query is nested too deep.", None),
-                "query_too_deep",
-            ));
-        }
-        Ok(document)
+            .map_err(|e| with_code(e, "parse_error"))
     }
 
     async fn validation(

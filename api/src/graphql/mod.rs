@@ -12,6 +12,7 @@
 
 mod connection;
 mod errors;
+pub mod guard;
 mod loaders;
 mod objects;
 mod query;
@@ -34,12 +35,17 @@ pub struct Limits {
     /// of introspection does not count).
     pub depth: usize,
     /// Largest query complexity (each field costs 1; a list field costs its
-    /// page size times its children).
+    /// page size times its children). Also the most selections a document
+    /// may have once its fragments are expanded, checked before validation.
     pub complexity: usize,
     /// Most aliased fields in one document.
     pub aliases: usize,
     /// Most operations in one batched request.
     pub batch: usize,
+    /// Largest document, in bytes (checked before parsing).
+    pub document_bytes: usize,
+    /// Most tokens in one document (checked before parsing).
+    pub tokens: usize,
 }
 
 impl Default for Limits {
@@ -49,6 +55,8 @@ impl Default for Limits {
             complexity: 20_000,
             aliases: 64,
             batch: 10,
+            document_bytes: 32 * 1024,
+            tokens: 4_000,
         }
     }
 }
@@ -59,12 +67,9 @@ pub fn schema_builder(
 ) -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
     Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
         // Depth is checked by `StableCodes`, not `limit_depth`, so that
-        // standard introspection queries pass (see `errors::depth_of`).
+        // standard introspection queries pass (see `errors::shape_of`).
         .limit_complexity(limits.complexity)
-        .extension(errors::StableCodes {
-            max_aliases: limits.aliases,
-            max_depth: limits.depth,
-        })
+        .extension(errors::StableCodes { limits })
 }
 
 /// The schema the server executes, built once at start-up.

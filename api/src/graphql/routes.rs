@@ -15,7 +15,7 @@ use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, BatchResponse};
 
 use super::loaders::Loaders;
-use super::{AppSchema, Limits};
+use super::{AppSchema, Limits, guard};
 use crate::error::{AppError, AppResult};
 use crate::rest::AppState;
 use crate::service::params::QueryParams;
@@ -62,15 +62,20 @@ fn is_mutation(query: &str) -> bool {
 /// Executes a GraphQL request (POST body or GET query string).
 pub async fn graphql(
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
     state: web::Data<AppState>,
     schema: web::Data<AppSchema>,
     limits: web::Data<Limits>,
 ) -> AppResult<HttpResponse> {
     let batch = if req.method() == Method::GET {
-        let request = async_graphql::http::parse_query_string(req.query_string())
-            .map_err(|e| AppError::BadRequest(format!("invalid GraphQL GET request: {e}")))?;
-        if is_mutation(&request.query) {
+        let request = async_graphql::http::parse_query_string(req.query_string()).map_err(|e| {
+            AppError::BadRequest(format!(
+                "invalid GraphQL GET request: {}",
+                crate::limits::shorten_quotes(&e.to_string())
+            ))
+        })?;
+        // The scan first: parsing an unscanned document can overflow the stack.
+        if guard::scan(&request.query, &limits).is_ok() && is_mutation(&request.query) {
             return Err(AppError::MethodNotAllowed);
         }
         BatchRequest::Single(request)
@@ -85,8 +90,19 @@ pub async fn graphql(
                 "POST /graphql needs `Content-Type: application/json`".to_owned(),
             ));
         }
-        serde_json::from_slice::<BatchRequest>(&body)
-            .map_err(|e| AppError::BadRequest(format!("the body is not a GraphQL request: {e}")))?
+        let body = payload
+            .to_bytes_limited(guard::MAX_BODY_BYTES)
+            .await
+            .map_err(|_| AppError::PayloadTooLarge(guard::MAX_BODY_BYTES))?
+            .map_err(|e| AppError::BadRequest(format!("cannot read the body: {e}")))?;
+        // serde_json stops at 128 levels of nesting, so a deep body cannot
+        // overflow the stack; its messages quote no input beyond a token.
+        serde_json::from_slice::<BatchRequest>(&body).map_err(|e| {
+            AppError::BadRequest(format!(
+                "the body is not a GraphQL request: {}",
+                crate::limits::shorten_quotes(&e.to_string())
+            ))
+        })?
     };
     if let BatchRequest::Batch(requests) = &batch
         && requests.len() > limits.batch
@@ -101,7 +117,11 @@ pub async fn graphql(
     let ctx = language(&req, &state);
     let loaders = std::sync::Arc::new(Loaders::new(&state.db, &ctx));
     let batch = batch.data(loaders).data(ctx.clone());
-    let response = schema.execute_batch(batch).await;
+    let mut response = schema.execute_batch(batch).await;
+    match &mut response {
+        BatchResponse::Single(r) => guard::bound_response(r),
+        BatchResponse::Batch(rs) => rs.iter_mut().for_each(guard::bound_response),
+    }
 
     let graphql_response = wants_graphql_response(&req);
     let status = match &response {

@@ -39,7 +39,10 @@ pub async fn json_body<T: serde::de::DeserializeOwned>(
     serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let path = err.path().to_string();
         let field = if path == "." { "body".to_owned() } else { path };
-        AppError::InvalidData(vec![FieldError::new(field, err.inner().to_string())])
+        AppError::InvalidData(vec![FieldError::new(
+            crate::limits::truncate(&field, crate::limits::MAX_FIELD_CHARS),
+            crate::limits::shorten_quotes(&err.inner().to_string()),
+        )])
     })
 }
 

@@ -20,6 +20,7 @@ pub use corpus::{MatchCorpus, OfferFacts, TargetGroups};
 use super::Ctx;
 use crate::dto::Offer;
 use crate::error::{AppError, AppResult, FieldError};
+use crate::limits::{MAX_KEY_LEN, check_keys, check_text};
 use crate::search::analyzer;
 use crate::vocab::{Cost, RegionKind, TargetGroup};
 
@@ -419,24 +420,24 @@ pub async fn match_offers<C: sea_orm::ConnectionTrait>(
     today: NaiveDate,
     ctx: &Ctx,
 ) -> AppResult<MatchResult> {
-    let mut errors = Vec::new();
-    if profile
-        .need
-        .as_ref()
-        .is_some_and(|n| n.chars().count() > MAX_NEED_LEN)
-    {
-        errors.push(FieldError::new(
-            "need",
-            format!("at most {MAX_NEED_LEN} characters"),
-        ));
-    }
-    if profile
-        .sector
-        .as_ref()
-        .is_some_and(|s| s.chars().count() > 200)
-    {
-        errors.push(FieldError::new("sector", "at most 200 characters"));
-    }
+    // Bounds first (issue 9): the topics become a query, and PostgreSQL
+    // refuses NUL; every message names the field, never the whole value.
+    let mut errors: Vec<FieldError> = [
+        check_text("region", &profile.region, MAX_KEY_LEN, false),
+        profile
+            .sector
+            .as_deref()
+            .and_then(|s| check_text("sector", s, 200, true)),
+        profile
+            .need
+            .as_deref()
+            .and_then(|n| check_text("need", n, MAX_NEED_LEN, true)),
+        check_keys("topics", &profile.topics),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let bounded = errors.is_empty();
     let limit = profile.limit.unwrap_or(20);
     if !(1..=100).contains(&limit) {
         errors.push(FieldError::new(
@@ -450,13 +451,18 @@ pub async fn match_offers<C: sea_orm::ConnectionTrait>(
     };
     let graph = &corpus.graph;
     let home = graph.resolve(&profile.region);
-    if home.is_none() {
+    if home.is_none() && bounded {
         errors.push(FieldError::new(
             "region",
-            format!("unknown region `{}`", profile.region),
+            format!("unknown region `{}`", crate::limits::quote(&profile.region)),
         ));
     }
-    let topics = match super::topics::expand_each(db, &profile.topics).await? {
+    let topics = if bounded {
+        super::topics::expand_each(db, &profile.topics).await?
+    } else {
+        Ok(Vec::new())
+    };
+    let topics = match topics {
         Ok(topics) => topics,
         Err(mut e) => {
             errors.append(&mut e);

@@ -354,20 +354,22 @@ pub(crate) async fn condition<C: ConnectionTrait>(
     }
     if !filter.provider.is_empty() {
         let (ids, unknown) = resolve_partners(db, &filter.provider).await?;
-        errors.extend(
-            unknown
-                .into_iter()
-                .map(|k| FieldError::new("provider", format!("unknown partner `{k}`"))),
-        );
+        errors.extend(unknown.into_iter().map(|k| {
+            FieldError::new(
+                "provider",
+                format!("unknown partner `{}`", crate::limits::quote(&k)),
+            )
+        }));
         all = all.add(offer::Column::ProviderId.is_in(ids));
     }
     if !filter.project.is_empty() {
         let (ids, unknown) = resolve_projects(db, &filter.project).await?;
-        errors.extend(
-            unknown
-                .into_iter()
-                .map(|k| FieldError::new("project", format!("unknown project `{k}`"))),
-        );
+        errors.extend(unknown.into_iter().map(|k| {
+            FieldError::new(
+                "project",
+                format!("unknown project `{}`", crate::limits::quote(&k)),
+            )
+        }));
         all = all.add(offer::Column::ProjectId.is_in(ids));
     }
     if let Some(day) = filter.open_on {

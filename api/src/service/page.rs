@@ -110,7 +110,8 @@ impl<E: EntityTrait> Sort<E> {
         p.error(
             "sort",
             format!(
-                "unknown sort `{spec}`; expected one of: {}",
+                "unknown sort `{}`; expected one of: {}",
+                crate::limits::quote(&spec),
                 allowed.join(", ")
             ),
         );
@@ -238,9 +239,18 @@ impl Cursor {
     }
 
     /// Parses the opaque text form; `None` if it is not one of ours.
+    ///
+    /// A forged cursor is refused here, before its sort value reaches a
+    /// query: over [`crate::limits::MAX_CURSOR_LEN`] bytes, or a value with
+    /// control characters (PostgreSQL refuses NUL in `text`).
     pub fn decode(text: &str) -> Option<Self> {
+        if text.len() > crate::limits::MAX_CURSOR_LEN {
+            return None;
+        }
         let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
-        serde_json::from_slice(&bytes).ok()
+        let cursor: Self = serde_json::from_slice(&bytes).ok()?;
+        let clean = |s: &str| !s.chars().any(char::is_control);
+        (clean(&cursor.s) && clean(&cursor.v)).then_some(cursor)
     }
 }
 
@@ -322,7 +332,7 @@ where
                 "cursor",
                 format!(
                     "was issued for sort `{}`, but this request sorts by `{}`",
-                    cursor.s,
+                    crate::limits::quote(&cursor.s),
                     sort.spec()
                 ),
             ));

@@ -15,11 +15,9 @@ use std::str::FromStr;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::error::{AppError, AppResult, FieldError};
+use crate::limits::{MAX_QUERY_PARAMS, percent_decode, quote};
 
-/// Most values one comma-separated parameter may carry.
-pub const MAX_LIST_VALUES: usize = 50;
-/// Longest accepted free-text parameter (`q`), in characters.
-pub const MAX_TEXT_LEN: usize = 200;
+pub use crate::limits::{MAX_LIST_VALUES, MAX_TEXT_LEN};
 
 /// The parsed query string of one request, consumed parameter by parameter.
 #[derive(Debug)]
@@ -31,15 +29,49 @@ pub struct QueryParams {
 
 impl QueryParams {
     /// Parses a raw (percent-encoded) query string.
+    ///
+    /// Stricter than WHATWG's `application/x-www-form-urlencoded` parser,
+    /// which passes malformed `%` sequences through and replaces invalid
+    /// UTF-8: here either is an error naming the parameter, as are control
+    /// characters (NUL would reach PostgreSQL, which refuses it) and more
+    /// than [`MAX_QUERY_PARAMS`] parameters.
     pub fn parse(query: &str) -> Self {
-        let entries = form_urlencoded::parse(query.as_bytes())
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-        Self {
-            entries,
+        let mut params = Self {
+            entries: Vec::new(),
             known: Vec::new(),
             errors: Vec::new(),
+        };
+        let pairs = query.split('&').filter(|pair| !pair.is_empty());
+        let count = pairs.clone().count();
+        if count > MAX_QUERY_PARAMS {
+            params.error(
+                "query",
+                format!("at most {MAX_QUERY_PARAMS} parameters, got {count}"),
+            );
+            return params;
         }
+        for pair in pairs {
+            let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
+            let key = match percent_decode(raw_key, true) {
+                Ok(key) if !key.chars().any(char::is_control) => key,
+                Ok(key) => {
+                    params.error(&quote(&key), "the name contains control characters");
+                    continue;
+                }
+                Err(why) => {
+                    params.error(&quote(raw_key), format!("the name {why}"));
+                    continue;
+                }
+            };
+            match percent_decode(raw_value, true) {
+                Ok(value) if !value.chars().any(char::is_control) => {
+                    params.entries.push((key, value));
+                }
+                Ok(_) => params.error(&quote(&key), "must not contain control characters"),
+                Err(why) => params.error(&quote(&key), format!("the value {why}")),
+            }
+        }
+        params
     }
 
     /// Records an error for `field` (used by callers for semantic checks).
@@ -81,11 +113,8 @@ impl QueryParams {
             self.error(name, "must be a comma-separated list without empty values");
             return Vec::new();
         }
-        if values.len() > MAX_LIST_VALUES {
-            self.error(
-                name,
-                format!("at most {MAX_LIST_VALUES} values, got {}", values.len()),
-            );
+        if let Some(error) = crate::limits::check_keys(name, &values) {
+            self.errors.push(error);
             return Vec::new();
         }
         values
@@ -134,7 +163,10 @@ impl QueryParams {
             Err(_) => {
                 self.error(
                     name,
-                    format!("must be a whole number between {min} and {max}, got `{raw}`"),
+                    format!(
+                        "must be a whole number between {min} and {max}, got `{}`",
+                        quote(&raw)
+                    ),
                 );
                 None
             }
@@ -148,7 +180,10 @@ impl QueryParams {
             "true" => Some(true),
             "false" => Some(false),
             other => {
-                self.error(name, format!("must be `true` or `false`, got `{other}`"));
+                self.error(
+                    name,
+                    format!("must be `true` or `false`, got `{}`", quote(other)),
+                );
                 None
             }
         }
@@ -160,7 +195,10 @@ impl QueryParams {
         match NaiveDate::parse_from_str(&raw, "%Y-%m-%d") {
             Ok(date) => Some(date),
             Err(_) => {
-                self.error(name, format!("must be a date like 2024-06-30, got `{raw}`"));
+                self.error(
+                    name,
+                    format!("must be a date like 2024-06-30, got `{}`", quote(&raw)),
+                );
                 None
             }
         }
@@ -181,7 +219,8 @@ impl QueryParams {
         self.error(
             name,
             format!(
-                "must be an RFC 3339 timestamp like 2024-06-30T12:00:00Z or a date, got `{raw}`"
+                "must be an RFC 3339 timestamp like 2024-06-30T12:00:00Z or a date, got `{}`",
+                quote(&raw)
             ),
         );
         None
@@ -206,24 +245,24 @@ impl QueryParams {
         Some(trimmed.to_owned())
     }
 
-    /// Fails with every error collected so far, plus one per unknown parameter.
+    /// Fails with every error collected so far, plus one per unknown parameter
+    /// (the allowed names are listed once, in the first).
     pub fn finish(mut self) -> AppResult<()> {
-        let mut unknown: Vec<String> = self
-            .entries
-            .iter()
-            .map(|(key, _)| key.clone())
-            .filter(|key| !self.known.contains(&key.as_str()))
-            .collect();
-        unknown.dedup();
+        let mut unknown: Vec<&str> = Vec::new();
+        for (key, _) in &self.entries {
+            if !self.known.contains(&key.as_str()) && !unknown.contains(&key.as_str()) {
+                unknown.push(key);
+            }
+        }
         if !unknown.is_empty() {
             let mut allowed = self.known.clone();
             allowed.sort_unstable();
             allowed.dedup();
+            let mut message = format!("unknown parameter; allowed here: {}", allowed.join(", "));
             for name in unknown {
-                self.errors.push(FieldError::new(
-                    name,
-                    format!("unknown parameter; allowed here: {}", allowed.join(", ")),
-                ));
+                self.errors
+                    .push(FieldError::new(quote(name), std::mem::take(&mut message)));
+                message = "unknown parameter".to_owned();
             }
         }
         if self.errors.is_empty() {
@@ -259,6 +298,35 @@ mod tests {
         let mut p = QueryParams::parse("topic=a,,b");
         assert!(p.keys("topic").is_empty());
         assert!(p.finish().is_err());
+    }
+
+    #[test]
+    fn refuses_malformed_encoding_control_characters_and_floods() {
+        for query in [
+            "q=%", "q=%4", "q=%G1", "q=%FF", "q=%C3%28", "%ZZ=1", "q=a%00b", "a%01=1",
+        ] {
+            let mut p = QueryParams::parse(query);
+            let _ = p.text("q");
+            let Err(AppError::InvalidParameters(errors)) = p.finish() else {
+                panic!("{query} was accepted");
+            };
+            assert_eq!(errors.len(), 1, "{query}");
+        }
+        let flood: Vec<String> = (0..=MAX_QUERY_PARAMS).map(|i| format!("p{i}=1")).collect();
+        let Err(AppError::InvalidParameters(errors)) =
+            QueryParams::parse(&flood.join("&")).finish()
+        else {
+            panic!("a flood was accepted");
+        };
+        assert_eq!(errors.len(), 1);
+        let mut p = QueryParams::parse("a=1&b=2&a=3");
+        let _ = p.text("q");
+        let Err(AppError::InvalidParameters(errors)) = p.finish() else {
+            panic!("unknown parameters were accepted");
+        };
+        assert_eq!(errors.len(), 2, "each unknown name once");
+        assert!(errors[0].message.contains("allowed here: q"));
+        assert_eq!(errors[1].message, "unknown parameter");
     }
 
     #[test]

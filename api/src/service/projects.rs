@@ -100,11 +100,12 @@ pub(crate) async fn filtered<C: ConnectionTrait>(
     }
     if !filter.partner.is_empty() {
         let (ids, unknown) = resolve_partners(db, &filter.partner).await?;
-        errors.extend(
-            unknown
-                .into_iter()
-                .map(|k| FieldError::new("partner", format!("unknown partner `{k}`"))),
-        );
+        errors.extend(unknown.into_iter().map(|k| {
+            FieldError::new(
+                "partner",
+                format!("unknown partner `{}`", crate::limits::quote(&k)),
+            )
+        }));
         select = select.filter(
             project::Column::Id.in_subquery(
                 Query::select()

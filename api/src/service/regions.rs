@@ -151,7 +151,7 @@ impl RegionGraph {
                 Some(id) => ids.extend(self.related(id)),
                 None => errors.push(FieldError::new(
                     field,
-                    format!("unknown region `{key}` (use a slug, id, official key like 05711, or NUTS code)"),
+                    format!("unknown region `{}` (use a slug, id, official key like 05711, or NUTS code)", crate::limits::quote(key)),
                 )),
             }
         }
@@ -229,7 +229,10 @@ pub async fn list<C: ConnectionTrait>(
         for key in &filter.parent {
             match graph.resolve(key) {
                 Some(id) => parents.push(id),
-                None => errors.push(FieldError::new("parent", format!("unknown region `{key}`"))),
+                None => errors.push(FieldError::new(
+                    "parent",
+                    format!("unknown region `{}`", crate::limits::quote(key)),
+                )),
             }
         }
         if !errors.is_empty() {

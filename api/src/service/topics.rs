@@ -65,7 +65,10 @@ pub async fn expand<C: ConnectionTrait>(
                     }
                 }
             }
-            None => errors.push(FieldError::new(field, format!("unknown topic `{key}`"))),
+            None => errors.push(FieldError::new(
+                field,
+                format!("unknown topic `{}`", crate::limits::quote(key)),
+            )),
         }
     }
     Ok(if errors.is_empty() {

@@ -1,0 +1,239 @@
+//! Every bound on untrusted input, in one place (ARCHITECTURE.md decision 17).
+//!
+//! A request may cost time and memory linear in its size with a small
+//! constant, and no more: each parser and each recursive step that client
+//! input reaches is bounded *before* the work, by the constants here.
+//! `SECURITY.md` lists them for operators; the GraphQL ones are
+//! [`crate::graphql::Limits`] because they are configurable.
+//!
+//! Error messages quote client input only through [`quote`], so no answer
+//! grows with the request (a 7,500-parameter URL once produced a 2.7 MB
+//! problem).
+
+use crate::error::FieldError;
+
+/// Longest request target (path and query), in bytes; longer is a 414
+/// problem. nginx's default (`large_client_header_buffers 4 8k`) is the same.
+/// Targets over 65,534 bytes never reach the app: actix-http's parser refuses
+/// them with a body-less 400 (see `SECURITY.md`).
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+/// Longest single header (name and value), in bytes; longer is a 431 problem.
+pub const MAX_HEADER_BYTES: usize = 8 * 1024;
+/// Largest sum of all headers, in bytes; more is a 431 problem.
+pub const MAX_HEADERS_TOTAL_BYTES: usize = 32 * 1024;
+/// Most query parameters in one request.
+pub const MAX_QUERY_PARAMS: usize = 64;
+/// Most values one comma-separated parameter (or one list field) may carry.
+pub const MAX_LIST_VALUES: usize = 50;
+/// Longest free-text search parameter (`q`), in characters.
+pub const MAX_TEXT_LEN: usize = 200;
+/// Longest key (slug, id, official key) a filter or path may carry.
+pub const MAX_KEY_LEN: usize = 200;
+/// Longest opaque cursor, in bytes; ours are under 300.
+pub const MAX_CURSOR_LEN: usize = 1024;
+/// Most field errors listed in one problem or GraphQL response; the rest is
+/// summarised as "and N more" (issue 9; the same cap the HTTP issue states).
+pub const MAX_LISTED_ERRORS: usize = 20;
+/// Most characters of client input quoted in an error message.
+pub const MAX_QUOTE_CHARS: usize = 40;
+/// Longest error message (`detail`, a field error's `message`, a GraphQL
+/// error's `message`), in characters.
+pub const MAX_MESSAGE_CHARS: usize = 200;
+/// Longest field name in a field error, in characters.
+pub const MAX_FIELD_CHARS: usize = 64;
+
+/// `text` shortened to at most [`MAX_QUOTE_CHARS`] characters, with control
+/// characters escaped (`\0`, `\n`), for quoting client input in a message.
+pub fn quote(text: &str) -> String {
+    let mut quoted = String::new();
+    let mut chars = text.chars();
+    for c in chars.by_ref().take(MAX_QUOTE_CHARS) {
+        if c.is_control() {
+            quoted.extend(c.escape_default());
+        } else {
+            quoted.push(c);
+        }
+    }
+    if chars.next().is_some() {
+        quoted.push('…');
+    }
+    quoted
+}
+
+/// `text` cut to at most `max` characters, with `…` when cut.
+pub fn truncate(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_owned(),
+        Some((end, _)) => {
+            let mut cut = text[..end].to_owned();
+            cut.push('…');
+            cut
+        }
+    }
+}
+
+/// A library's error message (serde's, for one) with every quoted part —
+/// between backticks or double quotes, where such messages put the input —
+/// shortened to [`MAX_QUOTE_CHARS`] characters, and the whole cut to
+/// [`MAX_MESSAGE_CHARS`]: `unknown variant `xxxx…`, expected one of …`.
+pub fn shorten_quotes(message: &str) -> String {
+    let mut out = String::new();
+    let mut quoted: Option<(char, usize)> = None;
+    for c in message.chars() {
+        match quoted {
+            Some((close, _)) if c == close => {
+                quoted = None;
+                out.push(c);
+            }
+            Some((close, n)) => {
+                if n < MAX_QUOTE_CHARS {
+                    out.push(c);
+                } else if n == MAX_QUOTE_CHARS {
+                    out.push('…');
+                }
+                quoted = Some((close, n + 1));
+            }
+            None => {
+                if c == '`' || c == '"' {
+                    quoted = Some((c, 0));
+                }
+                out.push(c);
+            }
+        }
+    }
+    truncate(&out, MAX_MESSAGE_CHARS)
+}
+
+/// Whether `c` may appear in client text: no control characters except tab
+/// and line breaks. NUL in particular never reaches PostgreSQL, which
+/// refuses it in `text` (an error that would be a 500).
+pub fn is_allowed_char(c: char) -> bool {
+    !c.is_control() || matches!(c, '\t' | '\n' | '\r')
+}
+
+/// Checks one client string: at most `max` characters and no control
+/// characters other than tab and line breaks; keys (`multiline == false`)
+/// allow none at all.
+pub fn check_text(field: &str, text: &str, max: usize, multiline: bool) -> Option<FieldError> {
+    if let Some(c) = text.chars().find(|&c| {
+        if multiline {
+            !is_allowed_char(c)
+        } else {
+            c.is_control()
+        }
+    }) {
+        return Some(FieldError::new(
+            field,
+            format!(
+                "must not contain control characters (found {})",
+                c.escape_default()
+            ),
+        ));
+    }
+    let len = text.chars().count();
+    (len > max).then(|| FieldError::new(field, format!("at most {max} characters, got {len}")))
+}
+
+/// Checks a list of keys: at most [`MAX_LIST_VALUES`] entries, each a valid
+/// key ([`check_text`] with [`MAX_KEY_LEN`]). Reports the first bad entry only.
+pub fn check_keys(field: &str, keys: &[String]) -> Option<FieldError> {
+    if keys.len() > MAX_LIST_VALUES {
+        return Some(FieldError::new(
+            field,
+            format!("at most {MAX_LIST_VALUES} values, got {}", keys.len()),
+        ));
+    }
+    keys.iter()
+        .enumerate()
+        .find_map(|(i, key)| check_text(&format!("{field}[{i}]"), key, MAX_KEY_LEN, false))
+}
+
+/// Percent-decodes a path or one name or value of a query string (`form`:
+/// `+` is a space). Errors: a `%` not followed by two hex digits (RFC 3986
+/// §2.1), or bytes that are not UTF-8 — where WHATWG's lenient parsers pass
+/// the first through and replace the second, we refuse both, so what a
+/// client meant is never guessed.
+pub fn percent_decode(raw: &str, form: bool) -> Result<String, &'static str> {
+    fn hex(b: u8) -> Option<u8> {
+        match b {
+            b'0'..=b'9' => Some(b - b'0'),
+            b'a'..=b'f' => Some(b - b'a' + 10),
+            b'A'..=b'F' => Some(b - b'A' + 10),
+            _ => None,
+        }
+    }
+    let bytes = raw.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let pair = bytes
+                    .get(i + 1)
+                    .copied()
+                    .and_then(hex)
+                    .zip(bytes.get(i + 2).copied().and_then(hex));
+                let Some((high, low)) = pair else {
+                    return Err("has a `%` not followed by two hex digits");
+                };
+                decoded.push(high << 4 | low);
+                i += 3;
+            }
+            b'+' if form => {
+                decoded.push(b' ');
+                i += 1;
+            }
+            byte => {
+                decoded.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(decoded).map_err(|_| "is not UTF-8 once percent-decoded")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quote_is_bounded_and_escapes_control_characters() {
+        assert_eq!(quote("a\0b"), "a\\u{0}b");
+        let long = "x".repeat(10_000);
+        assert_eq!(quote(&long).chars().count(), MAX_QUOTE_CHARS + 1);
+        assert_eq!(truncate("abcdef", 3), "abc…");
+        assert_eq!(truncate("abc", 3), "abc");
+    }
+
+    #[test]
+    fn quoted_input_in_library_messages_is_shortened() {
+        let message = format!("unknown variant `{}`, expected `a`", "x".repeat(5_000));
+        let short = shorten_quotes(&message);
+        assert!(short.len() < 120, "{short}");
+        assert!(short.ends_with("…`, expected `a`"), "{short}");
+    }
+
+    #[test]
+    fn percent_decoding_is_strict() {
+        assert_eq!(
+            percent_decode("F%C3%B6rderung+x", true).as_deref(),
+            Ok("Förderung x")
+        );
+        assert_eq!(percent_decode("a+b", false).as_deref(), Ok("a+b"));
+        for bad in ["%", "%4", "%G1", "%ZZ", "%FF", "%C3%28", "%ED%A0%80"] {
+            assert!(percent_decode(bad, true).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn text_checks_name_length_and_control_characters() {
+        assert!(check_text("q", "Förderung", 200, false).is_none());
+        assert!(check_text("q", "a\0", 200, false).is_some());
+        assert!(check_text("need", "line\nline", 200, true).is_none());
+        assert!(check_text("need", "nul\0", 200, true).is_some());
+        assert!(check_text("q", &"x".repeat(201), 200, false).is_some());
+        let many: Vec<String> = (0..51).map(|i| i.to_string()).collect();
+        assert!(check_keys("topic", &many).is_some());
+        assert!(check_keys("topic", &many[..50]).is_none());
+    }
+}
