@@ -256,6 +256,68 @@ def scenarios(base: str) -> list[tuple[str, str, Path | None]]:
     ]
 
 
+def hostile_cases() -> list[tuple[str, str, str, bytes]]:
+    """(name, method, path, body) of the hostile requests of issue 9."""
+    deep_list = "{ offers(filter: {topic: " + "[" * 2000 + '"x"' + "]" * 2000 + "}) { totalCount } }"
+    fragments = ["fragment F0 on Query { __typename }"] + [
+        f"fragment F{i} on Query {{ ...F{i - 1} ...F{i - 1} }}" for i in range(1, 24)
+    ]
+    exponential = "query { ...F23 } " + " ".join(fragments)
+    selections = "{" + "a{" * 10_000 + "}" * 10_000 + "}"
+    aliases = "{ " + " ".join(f"a{i}: __typename" for i in range(1000)) + " }"
+    params = "&".join(f"p{i}=1" for i in range(7500))
+
+    def gql(query: str) -> bytes:
+        return json.dumps({"query": query}).encode()
+
+    return [
+        ("GraphQL list nested 2,000 deep", "POST", "/graphql", gql(deep_list)),
+        ("GraphQL 24 doubling fragments", "POST", "/graphql", gql(exponential)),
+        ("GraphQL selections nested 10,000 deep", "POST", "/graphql", gql(selections)),
+        ("GraphQL 1,000 aliases", "POST", "/graphql", gql(aliases)),
+        ("7,500 unknown parameters (59 KB URL)", "GET", f"/api/v1/offers?{params}", b""),
+        ("10 MB match body", "POST", "/api/v1/match", b" " * 10_000_000),
+    ]
+
+
+def bench_hostile(base: str, rounds: int = 50) -> list[str]:
+    """Sequential latency of each hostile request (refusal time), its status
+    and answer size, and whether the server is healthy afterwards."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    host = urlsplit(base)
+    out = [
+        "",
+        f"Hostile requests (issue 9), {rounds} sequential requests each:",
+        "",
+        "| request | bytes sent | status | answer bytes | p50 ms | max ms | healthy after |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for name, method, path, body in hostile_cases():
+        times, status, size = [], 0, 0
+        for _ in range(rounds):
+            conn = http.client.HTTPConnection(host.hostname, host.port, timeout=10)
+            start = time.perf_counter()
+            try:
+                conn.request(method, path, body=body or None,
+                             headers={"Content-Type": "application/json"})
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # refused before the whole body was sent; the answer is there
+            response = conn.getresponse()
+            answer = response.read()
+            times.append((time.perf_counter() - start) * 1000)
+            status, size = response.status, len(answer)
+            conn.close()
+        times.sort()
+        healthy = http_get(f"{base}/health")[0] == 200
+        out.append(
+            f"| {name} | {len(path) + len(body)} | {status} | {size} | "
+            f"{times[len(times) // 2]:.2f} | {times[-1]:.2f} | {mark(healthy)} |"
+        )
+    return out
+
+
 def check_scenario(name: str, url: str, script: Path | None) -> int:
     """One request before the load: it must succeed, and its size is shown."""
     if script and "graphql" in script.name:
@@ -351,6 +413,7 @@ def bench_database(args, kind: str) -> str:
                 print(f"[{kind}] {name} uncached, {connections} connections ...", flush=True)
                 result = run_wrk(target, args, uncached(script), args.duration, connections)
                 sweep.append((name, connections, result))
+        hostile = bench_hostile(base)
         sampler.stop.set()
         sampler.join()
         peak_kb = sampler.peak_kb
@@ -395,6 +458,7 @@ def bench_database(args, kind: str) -> str:
             f"| {name} | {connections} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} "
             f"| {r['errors']} | {mark(r['p99'] < P99_BUDGET_MS)} |"
         )
+    out += hostile
     out += [
         "",
         f"- list page / static ceiling: **{ratio:.0%}** cached, {cold_ratio:.1%} uncached "
@@ -410,6 +474,17 @@ def bench_database(args, kind: str) -> str:
     return "\n".join(out)
 
 
+def bench_hostile_only(args) -> str:
+    """The hostile table alone, on a fresh seeded SQLite database."""
+    url = prepare_sqlite(args)
+    proc, base, _ = start_server(args, url, WORK / "server-hostile.log")
+    try:
+        return "\n".join(["### sqlite (seed only)"] + bench_hostile(base))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--offers", type=int, default=20_000)
@@ -419,6 +494,11 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--db", default="sqlite,postgres", help="sqlite, postgres or both")
+    parser.add_argument(
+        "--hostile-only",
+        action="store_true",
+        help="only the hostile requests, against the seeded database (no generate, no wrk)",
+    )
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get(
@@ -454,7 +534,10 @@ def main() -> None:
         "`uncached`: the same with `Cache-Control: no-cache`, so every request runs its queries.",
         "",
     ]
-    sections = [bench_database(args, kind.strip()) for kind in args.db.split(",")]
+    if args.hostile_only:
+        sections = [bench_hostile_only(args)]
+    else:
+        sections = [bench_database(args, kind.strip()) for kind in args.db.split(",")]
     report = "\n".join(header + sections)
     (WORK / "results.md").write_text(report)
     print()

@@ -11,6 +11,7 @@ mod cache;
 mod contracts;
 mod errors;
 mod graphql;
+mod hostile;
 mod import;
 mod judged;
 mod lang;

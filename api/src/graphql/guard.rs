@@ -133,7 +133,13 @@ pub fn scan(source: &str, limits: &Limits) -> Result<(), ServerError> {
                     i += 1;
                 }
             }
-            _ => i += 1,
+            b'!' | b'$' | b'&' | b':' | b'=' | b'|' => i += 1,
+            // A byte-order mark is ignored like white space (§2.1.1).
+            0xEF if b[i..].starts_with("\u{FEFF}".as_bytes()) => {
+                i += 3;
+                continue;
+            }
+            _ => return Err(unexpected_character(source, i)),
         }
         tokens += 1;
         if tokens > limits.tokens {
@@ -147,6 +153,24 @@ pub fn scan(source: &str, limits: &Limits) -> Result<(), ServerError> {
         ));
     }
     Ok(())
+}
+
+/// A character no GraphQL token starts with (outside strings and comments),
+/// as the parser would report it but without quoting the source line.
+fn unexpected_character(source: &str, at: usize) -> ServerError {
+    let before = &source[..at];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    let found = source[at..].chars().next().unwrap_or(' ');
+    let mut error = refusal(
+        format!(
+            "Syntax error at line {line}, column {column}: unexpected character {}.",
+            found.escape_default()
+        ),
+        "parse_error",
+    );
+    error.locations = vec![async_graphql::Pos { line, column }];
+    error
 }
 
 /// The error for a value that breaks a bound, naming where it is but never
@@ -373,6 +397,12 @@ mod tests {
         assert_eq!(
             code(scan(&many, &limits)).as_deref(),
             Some("query_too_large")
+        );
+        let garbage = format!("{{ __typename }}\n {}", "%".repeat(30_000));
+        let error = scan(&garbage, &limits).err().map(|e| e.message);
+        assert_eq!(
+            error.as_deref(),
+            Some("Syntax error at line 2, column 2: unexpected character %.")
         );
         let directives = format!("{{ __typename {} }}", "@skip(if: false) ".repeat(51));
         assert_eq!(

@@ -55,11 +55,7 @@ impl SearchRequest {
         let limit = p.integer("limit", 1, MAX_LIMIT).unwrap_or(DEFAULT_LIMIT);
         let offset = match p.raw("cursor") {
             None => 0,
-            Some(raw) => match URL_SAFE_NO_PAD
-                .decode(&raw)
-                .ok()
-                .and_then(|b| serde_json::from_slice::<SearchCursor>(&b).ok())
-            {
+            Some(raw) => match decode_cursor(&raw) {
                 Some(c) if c.q == q => c.o,
                 Some(_) => {
                     p.error("cursor", "was issued for another `q`");
@@ -102,15 +98,21 @@ pub fn cursor_at(q: &str, offset: u64) -> String {
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).unwrap_or_default())
 }
 
+/// A search cursor's content; `None` for text over
+/// [`crate::limits::MAX_CURSOR_LEN`] bytes or not issued by [`cursor_at`].
+fn decode_cursor(text: &str) -> Option<SearchCursor> {
+    if text.len() > crate::limits::MAX_CURSOR_LEN {
+        return None;
+    }
+    let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
 /// The offset a cursor points at, if it was issued for `q`.
 pub fn offset_of(cursor: &str, q: &str) -> Result<u64, AppError> {
-    let decoded = URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|b| serde_json::from_slice::<SearchCursor>(&b).ok())
-        .ok_or_else(|| {
-            AppError::invalid_parameter("after", "is not a cursor issued by this API")
-        })?;
+    let decoded = decode_cursor(cursor).ok_or_else(|| {
+        AppError::invalid_parameter("after", "is not a cursor issued by this API")
+    })?;
     if decoded.q == q {
         Ok(decoded.o)
     } else {
