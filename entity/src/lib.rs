@@ -7,6 +7,7 @@
 //! with explicit, batched `IN (…)` queries instead of SeaORM `Related` joins,
 //! which keeps the number of statements per page constant and visible.
 
+pub mod change;
 pub mod contact;
 pub mod meeting;
 pub mod meeting_participant;
@@ -24,6 +25,7 @@ pub mod topic;
 
 pub mod prelude {
     //! Short names for every entity, e.g. `Partner::find()`.
+    pub use super::change::Entity as Change;
     pub use super::contact::Entity as Contact;
     pub use super::meeting::Entity as Meeting;
     pub use super::meeting_participant::Entity as MeetingParticipant;

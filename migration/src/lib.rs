@@ -22,6 +22,7 @@ mod m20261128_000011_create_offer_topics;
 mod m20261128_000012_create_offer_regions;
 mod m20261128_000013_create_meetings;
 mod m20261128_000014_create_meeting_participants;
+mod m20261130_000015_create_changes;
 
 /// All migrations, in the order they are applied.
 pub struct Migrator;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000012_create_offer_regions::Migration),
             Box::new(m20261128_000013_create_meetings::Migration),
             Box::new(m20261128_000014_create_meeting_participants::Migration),
+            Box::new(m20261130_000015_create_changes::Migration),
         ]
     }
 }

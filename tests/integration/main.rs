@@ -10,6 +10,7 @@ mod helpers;
 mod cache;
 mod contracts;
 mod errors;
+mod freshness;
 mod graphql;
 mod hostile;
 mod import;

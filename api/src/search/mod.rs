@@ -127,8 +127,9 @@ struct Fields {
     text_en: Field,
 }
 
-/// Row counts and latest changes of the indexed tables.
-type DataVersion = Vec<Option<String>>;
+/// The data's generation: the newest `seq` of the change log (`None` while
+/// it is empty).
+type DataVersion = Option<i64>;
 
 struct Freshness {
     version: Option<DataVersion>,
@@ -315,39 +316,17 @@ impl SearchIndex {
     }
 
     async fn data_version<C: ConnectionTrait>(db: &C) -> AppResult<DataVersion> {
-        // A change of an offer's links (topics, regions, target groups)
-        // also stamps the offer, so its `updated_at` covers them.
-        let tables = [
-            "offers",
-            "projects",
-            "partners",
-            "topics",
-            "offer_topics",
-            "regions",
-            "region_members",
-        ];
-        let parts: Vec<String> = tables
-            .iter()
-            .map(|t| {
-                let latest = if t.contains('_') {
-                    "NULL".to_owned()
-                } else {
-                    format!("(SELECT CAST(MAX(updated_at) AS TEXT) FROM {t})")
-                };
-                format!("CAST((SELECT COUNT(*) FROM {t}) AS TEXT), {latest}")
-            })
-            .collect();
-        let sql = format!("SELECT {}", parts.join(", "));
+        // One read of the primary key's index; every write logs a change in
+        // its own transaction (`service::import::write`), so nothing can
+        // change without moving it. Replaced: a poll of row counts and
+        // `MAX(updated_at)` of seven tables, which missed meetings,
+        // contacts and people (issue 10).
+        let sql = "SELECT MAX(seq) FROM changes";
         let row = db
             .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
             .await?
             .ok_or_else(|| internal("no version row"))?;
-        (0..tables.len() * 2)
-            .map(|i| {
-                row.try_get_by_index::<Option<String>>(i)
-                    .map_err(AppError::from)
-            })
-            .collect()
+        Ok(row.try_get_by_index::<Option<i64>>(0)?)
     }
 
     /// Rebuilds the index if the data changed since the last build (checked at

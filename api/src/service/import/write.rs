@@ -5,7 +5,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use entity::*;
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    DbErr, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect,
+    DbErr, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -161,8 +161,9 @@ fn opt_id(map: &HashMap<String, Uuid>, slug: Option<&String>) -> AppResult<Optio
     slug.map(|s| id(map, s)).transpose()
 }
 
-/// Records with `created_at` / `updated_at`.
+/// Records with an id, `created_at` and `updated_at`.
 pub trait Stamped {
+    fn id(&self) -> Uuid;
     fn stamps(&self) -> (DateTime<Utc>, DateTime<Utc>);
     fn set_stamps(&mut self, created: DateTime<Utc>, updated: DateTime<Utc>);
 }
@@ -170,6 +171,9 @@ pub trait Stamped {
 macro_rules! stamped {
     ($($model:ty),+) => {$(
         impl Stamped for $model {
+            fn id(&self) -> Uuid {
+                self.id
+            }
             fn stamps(&self) -> (DateTime<Utc>, DateTime<Utc>) {
                 (self.created_at, self.updated_at)
             }
@@ -236,17 +240,48 @@ where
                 return Ok(Change::Unchanged);
             }
             new.set_stamps(created, now);
+            let id = new.id();
             new.into_active_model().reset_all().update(tx).await?;
+            log_change::<E>(tx, id, now).await?;
             Ok(Change::Updated)
         }
         None => {
             new.set_stamps(now, now);
+            let id = new.id();
             E::insert(new.into_active_model().reset_all())
                 .exec_without_returning(tx)
                 .await?;
+            log_change::<E>(tx, id, now).await?;
             Ok(Change::Inserted)
         }
     }
+}
+
+/// Appends an `upsert` of record `id` of `E`'s collection to the change
+/// log, in the transaction that wrote it (ARCHITECTURE.md decision 15), so
+/// the data's generation (`MAX(seq)`) moves exactly when data does. A
+/// record's links (topics, participants …) are part of it: a change of
+/// them is an update of the record, logged here too.
+///
+/// One statement per changed record; batching them per collection is the
+/// next step if imports of many thousands of records need it.
+async fn log_change<E: EntityTrait>(
+    tx: &DatabaseTransaction,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let entry = change::ActiveModel {
+        seq: sea_orm::ActiveValue::NotSet,
+        collection: Set(E::default().table_name().to_owned()),
+        record_id: Set(id),
+        op: Set("upsert".to_owned()),
+        changed_at: Set(now),
+        actor: Set(None),
+    };
+    change::Entity::insert(entry)
+        .exec_without_returning(tx)
+        .await?;
+    Ok(())
 }
 
 /// Orders records so that every parent comes before its children.

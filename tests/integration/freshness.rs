@@ -1,0 +1,262 @@
+//! Every kind of record change reaches the next read (issue 10): each write
+//! logs a change, the data's generation is the newest `seq` of that log, and
+//! the response cache, search index and match corpus key on it.
+//!
+//! For each kind of record and link, an import that changes that one record
+//! is followed by reads that must show the new value: the cached REST
+//! answer (which was a hit before), the uncached one, and GraphQL.
+use lotse::service::import::{SEED_JSON, import_json};
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+use crate::private_tests;
+
+private_tests!(seeded: true;
+    every_kind_of_record_change_reaches_cached_and_uncached_reads,
+    the_change_log_has_one_entry_per_changed_record,
+);
+
+/// One kind of change: what to edit in the seed, and where to read it back.
+struct Edit {
+    name: &'static str,
+    /// The seed collection holding the record.
+    collection: &'static str,
+    slug: &'static str,
+    /// Changes the record (a JSON object of the seed format).
+    edit: fn(&mut Value),
+    /// A REST item path that shows the change.
+    path: &'static str,
+    /// A GraphQL query that shows it.
+    graphql: &'static str,
+    /// Text in both answers once the change is visible, absent before.
+    marker: &'static str,
+}
+
+const EDITS: &[Edit] = &[
+    Edit {
+        name: "meeting summary",
+        collection: "meetings",
+        slug: "gruendung-2016-04-15",
+        edit: |m| m["summary_de"] = json!("Zusammenfassung geändert-m1"),
+        path: "/api/v1/meetings/gruendung-2016-04-15",
+        graphql: r#"{ meeting(key: "gruendung-2016-04-15") { summary } }"#,
+        marker: "geändert-m1",
+    },
+    Edit {
+        name: "contact of a partner",
+        collection: "contacts",
+        slug: "mwide-presse",
+        edit: |c| c["phone"] = json!("0211 000-c2"),
+        path: "/api/v1/partners/mwide",
+        graphql: r#"{ partner(key: "mwide") { contacts { phone } } }"#,
+        marker: "000-c2",
+    },
+    Edit {
+        name: "person of a partner",
+        collection: "people",
+        slug: "garrelt-duin",
+        edit: |p| p["role_de"] = json!("Wirtschaftsminister p3"),
+        path: "/api/v1/partners/mwide",
+        graphql: r#"{ partner(key: "mwide") { people { role } } }"#,
+        marker: "Wirtschaftsminister p3",
+    },
+    Edit {
+        name: "partner name",
+        collection: "partners",
+        slug: "ngg",
+        edit: |p| p["name"] = json!("Gewerkschaft NGG p4"),
+        path: "/api/v1/partners/ngg",
+        graphql: r#"{ partner(key: "ngg") { name } }"#,
+        marker: "NGG p4",
+    },
+    Edit {
+        name: "topic label",
+        collection: "topics",
+        slug: "mitbestimmung",
+        edit: |t| t["label_de"] = json!("Mitbestimmung t5"),
+        path: "/api/v1/topics/mitbestimmung",
+        graphql: r#"{ topic(key: "mitbestimmung") { label } }"#,
+        marker: "Mitbestimmung t5",
+    },
+    Edit {
+        name: "region member list",
+        collection: "regions",
+        slug: "regierungsbezirk-duesseldorf",
+        edit: |r| {
+            let members = r["members"].as_array_mut().unwrap();
+            members.retain(|m| m != "essen");
+        },
+        path: "/api/v1/regions/regierungsbezirk-duesseldorf",
+        graphql: r#"{ region(key: "regierungsbezirk-duesseldorf") { members { slug } } }"#,
+        marker: "",
+    },
+    Edit {
+        name: "project participants",
+        collection: "projects",
+        slug: "arbeit-2020",
+        edit: |p| {
+            let participants = p["participants"].as_array_mut().unwrap();
+            participants.retain(|x| x["partner"] != "ig-bau-rheinland");
+        },
+        path: "/api/v1/projects/arbeit-2020",
+        graphql: r#"{ project(key: "arbeit-2020") { participants { partner { slug } } } }"#,
+        marker: "",
+    },
+    Edit {
+        name: "offer topic links",
+        collection: "offers",
+        slug: "tbs-beratung",
+        edit: |o| o["topics"] = json!(["arbeit-40", "mitbestimmung", "personalentwicklung"]),
+        path: "/api/v1/offers/tbs-beratung",
+        graphql: r#"{ offer(key: "tbs-beratung") { topics { slug } } }"#,
+        marker: r#""slug":"personalentwicklung""#,
+    },
+];
+
+/// Text that is in the answers before an edit and gone after it, for the
+/// edits that remove something.
+fn removed(edit: &Edit) -> Option<&'static str> {
+    match edit.name {
+        "region member list" => Some(r#""slug":"essen""#),
+        "project participants" => Some(r#""slug":"ig-bau-rheinland""#),
+        _ => None,
+    }
+}
+
+fn seed_record(collection: &str, slug: &str) -> Value {
+    let seed: Value = serde_json::from_str(SEED_JSON).unwrap();
+    seed[collection]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["slug"] == slug)
+        .unwrap_or_else(|| panic!("{collection}/{slug} is not in the seed"))
+        .clone()
+}
+
+async fn read(app: &TestApp, path: &str, no_cache: bool) -> (Option<String>, String) {
+    let mut request = app.client.get(format!("{}{path}", app.address));
+    if no_cache {
+        request = request.header("cache-control", "no-cache");
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), 200, "GET {path}");
+    let cache = response
+        .headers()
+        .get("x-cache")
+        .map(|v| v.to_str().unwrap().to_owned());
+    (cache, response.text().await.unwrap())
+}
+
+fn shows(edit: &Edit, text: &str) -> bool {
+    match removed(edit) {
+        Some(gone) => !text.contains(gone),
+        None => text.contains(edit.marker),
+    }
+}
+
+async fn every_kind_of_record_change_reaches_cached_and_uncached_reads(app: TestApp) {
+    for edit in EDITS {
+        // Before: the old value, and the second read is a cache hit.
+        let (_, before) = read(&app, edit.path, false).await;
+        assert!(!shows(edit, &before), "{}: already changed", edit.name);
+        let (cache, _) = read(&app, edit.path, false).await;
+        assert_eq!(cache.as_deref(), Some("hit"), "{}", edit.name);
+        let graphql_before = app.graphql_data(edit.graphql, json!({})).await.to_string();
+        assert!(!shows(edit, &graphql_before), "{}", edit.name);
+
+        let mut record = seed_record(edit.collection, edit.slug);
+        (edit.edit)(&mut record);
+        let report = import_json(app.db(), &json!({ edit.collection: [record] }).to_string())
+            .await
+            .unwrap();
+        assert_eq!(report.changed(), 1, "{}: {report}", edit.name);
+
+        // The test app checks the generation on every request.
+        let (cache, cached) = read(&app, edit.path, false).await;
+        assert_eq!(cache.as_deref(), Some("miss"), "{}: a stale hit", edit.name);
+        assert!(
+            shows(edit, &cached),
+            "{}: REST still old: {cached}",
+            edit.name
+        );
+        let (_, uncached) = read(&app, edit.path, true).await;
+        assert!(shows(edit, &uncached), "{}: uncached still old", edit.name);
+        let graphql = app.graphql_data(edit.graphql, json!({})).await.to_string();
+        assert!(
+            shows(edit, &graphql),
+            "{}: GraphQL still old: {graphql}",
+            edit.name
+        );
+    }
+}
+
+async fn changes_count(app: &TestApp) -> i64 {
+    let db = app.db();
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM changes",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get_by_index::<i64>(0).unwrap()
+}
+
+async fn the_change_log_has_one_entry_per_changed_record(app: TestApp) {
+    // The seed wrote one entry per record it inserted.
+    let seeded = changes_count(&app).await;
+    let seed: Value = serde_json::from_str(SEED_JSON).unwrap();
+    let records: usize = [
+        "topics", "regions", "partners", "contacts", "people", "projects", "offers", "meetings",
+    ]
+    .iter()
+    .map(|c| seed[c].as_array().unwrap().len())
+    .sum();
+    assert_eq!(seeded, records as i64);
+
+    // Re-importing the same file changes nothing and logs nothing.
+    let report = import_json(app.db(), SEED_JSON).await.unwrap();
+    assert_eq!(report.changed(), 0, "{report}");
+    assert_eq!(changes_count(&app).await, seeded);
+
+    // Two changed records: two entries, both `upsert`, in one commit.
+    let mut meeting = seed_record("meetings", "gruendung-2016-04-15");
+    meeting["place"] = json!("Düsseldorf (Staatskanzlei)");
+    let mut offer = seed_record("offers", "tbs-beratung");
+    offer["target_groups"] = json!(["works_council", "sme"]);
+    import_json(
+        app.db(),
+        &json!({"meetings": [meeting], "offers": [offer]}).to_string(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(changes_count(&app).await, seeded + 2);
+    let db = app.db();
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT collection, op FROM changes ORDER BY seq DESC LIMIT 2",
+        ))
+        .await
+        .unwrap();
+    let mut newest: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.try_get_by_index::<String>(0).unwrap(),
+                r.try_get_by_index::<String>(1).unwrap(),
+            )
+        })
+        .collect();
+    newest.sort();
+    assert_eq!(
+        newest,
+        [
+            ("meetings".to_owned(), "upsert".to_owned()),
+            ("offers".to_owned(), "upsert".to_owned())
+        ]
+    );
+}
