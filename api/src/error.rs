@@ -87,6 +87,9 @@ pub enum AppError {
     /// 431: one header, or all headers together, are larger than allowed.
     #[error("{0}")]
     HeaderTooLarge(String),
+    /// 408: the client took too long to send the request body.
+    #[error("the request body did not arrive within {0} seconds")]
+    RequestTimeout(u64),
     /// 415: the request body is not JSON.
     #[error("the request body must be `application/json`")]
     UnsupportedMediaType,
@@ -117,6 +120,7 @@ impl AppError {
             AppError::Conflict(_) => "conflict",
             AppError::PayloadTooLarge(_) => "payload_too_large",
             AppError::UriTooLong(_) => "uri_too_long",
+            AppError::RequestTimeout(_) => "request_timeout",
             AppError::HeaderTooLarge(_) => "header_too_large",
             AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::Unavailable(_) => "unavailable",
@@ -135,6 +139,7 @@ impl AppError {
             AppError::Conflict(_) => "Conflict",
             AppError::PayloadTooLarge(_) => "Payload too large",
             AppError::UriTooLong(_) => "URI too long",
+            AppError::RequestTimeout(_) => "Request timeout",
             AppError::HeaderTooLarge(_) => "Request header fields too large",
             AppError::UnsupportedMediaType => "Unsupported media type",
             AppError::Unavailable(_) => "Service unavailable",
@@ -167,7 +172,7 @@ impl AppError {
                         format!(
                             "{}: {}",
                             limits::truncate(&e.field, limits::MAX_FIELD_CHARS),
-                            e.message
+                            limits::shorten_quotes(&e.message)
                         )
                     })
                     .collect::<Vec<_>>()
@@ -185,7 +190,7 @@ impl AppError {
                  quote the X-Request-Id response header when reporting it."
                     .to_owned()
             }
-            other => limits::truncate(&other.to_string(), limits::MAX_MESSAGE_CHARS),
+            other => limits::shorten_quotes(&other.to_string()),
         }
     }
 
@@ -199,7 +204,7 @@ impl AppError {
             .take(limits::MAX_LISTED_ERRORS)
             .map(|e| FieldError {
                 field: limits::truncate(&e.field, limits::MAX_FIELD_CHARS),
-                message: limits::truncate(&e.message, limits::MAX_MESSAGE_CHARS),
+                message: limits::shorten_quotes(&e.message),
             })
             .collect();
         if errors.len() > limits::MAX_LISTED_ERRORS {
@@ -312,6 +317,7 @@ impl ResponseError for AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UriTooLong(_) => StatusCode::URI_TOO_LONG,
+            AppError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             AppError::HeaderTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -38,7 +38,10 @@ pub async fn guard(
         log_client_error(req.request(), response.status(), err.code());
         return Ok(req.into_response(response));
     }
-    let response = next.call(req).await?;
+    // No clone of the request may be held across this call: routing needs
+    // the only reference (actix-web panics otherwise). Inner middleware
+    // therefore answers its own errors as responses (the response cache).
+    let response = next.call(req).await?.map_into_boxed_body();
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return Ok(response.map_into_boxed_body());
@@ -110,5 +113,30 @@ fn check_head(req: &ServiceRequest) -> Result<(), AppError> {
             "the path must not contain control characters".to_owned(),
         )),
         Err(why) => Err(AppError::BadRequest(format!("the path {why}"))),
+    }
+}
+
+/// Longest time a client may take to send a request body; then 408. The
+/// head has actix-web's own timeout (`client_request_timeout`, 5 s), the
+/// body none: a client announcing 10,000 bytes and sending one held its
+/// connection and worker task for good.
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Reads a request body of at most `limit` bytes within [`BODY_TIMEOUT`].
+///
+/// Errors: 413 [`AppError::PayloadTooLarge`] over the limit (naming it),
+/// 408 [`AppError::RequestTimeout`] when too slow, 400 when the stream fails.
+pub async fn read_body(
+    payload: actix_web::web::Payload,
+    limit: usize,
+) -> Result<actix_web::web::Bytes, AppError> {
+    match tokio::time::timeout(BODY_TIMEOUT, payload.to_bytes_limited(limit)).await {
+        Err(_) => Err(AppError::RequestTimeout(BODY_TIMEOUT.as_secs())),
+        Ok(Err(_)) => Err(AppError::PayloadTooLarge(limit)),
+        Ok(Ok(Err(e))) => Err(AppError::BadRequest(format!(
+            "cannot read the body: {}",
+            crate::limits::shorten_quotes(&e.to_string())
+        ))),
+        Ok(Ok(Ok(bytes))) => Ok(bytes),
     }
 }

@@ -192,6 +192,50 @@ pub fn percent_decode(raw: &str, form: bool) -> Result<String, &'static str> {
     String::from_utf8(decoded).map_err(|_| "is not UTF-8 once percent-decoded")
 }
 
+/// Earliest and latest calendar days accepted in dates and timestamps:
+/// ISO 8601's four-digit years. PostgreSQL refuses days before 4714 BC
+/// (a 500 before this bound), and no record of this API is outside it.
+pub const MIN_YEAR: i32 = 1;
+/// See [`MIN_YEAR`].
+pub const MAX_YEAR: i32 = 9999;
+
+/// A field error if `day` is outside years [`MIN_YEAR`]..=[`MAX_YEAR`].
+pub fn check_day(field: &str, day: chrono::NaiveDate) -> Option<FieldError> {
+    use chrono::Datelike;
+    (!(MIN_YEAR..=MAX_YEAR).contains(&day.year())).then(|| {
+        FieldError::new(
+            field,
+            format!("must be between the years {MIN_YEAR} and {MAX_YEAR}"),
+        )
+    })
+}
+
+/// The bounds every list filter checks before it becomes SQL, whether it
+/// came from REST or GraphQL: `q` as in [`MAX_TEXT_LEN`], key lists as in
+/// [`check_keys`], days as in [`check_day`]. REST's parser checks the same
+/// earlier, with the same messages; GraphQL arguments reach only this.
+pub fn check_filter(
+    q: Option<&str>,
+    keys: &[(&str, &[String])],
+    days: &[(&str, Option<chrono::NaiveDate>)],
+) -> Result<(), crate::error::AppError> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    if let Some(q) = q {
+        errors.extend(check_text("q", q, MAX_TEXT_LEN, false));
+    }
+    for (field, list) in keys {
+        errors.extend(check_keys(field, list));
+    }
+    for (field, day) in days {
+        errors.extend(day.and_then(|d| check_day(field, d)));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(crate::error::AppError::InvalidParameters(errors))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

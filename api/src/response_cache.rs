@@ -154,7 +154,12 @@ pub async fn cached(
     cache.at_generation(generation);
 
     let body = if req.method() == Method::POST {
-        let bytes = req.extract::<web::Bytes>().await?;
+        // Raw, as the handlers read it, and within the body timeout.
+        let payload = req.extract::<web::Payload>().await?;
+        let bytes = match crate::guard::read_body(payload, MAX_BODY).await {
+            Ok(bytes) => bytes,
+            Err(err) => return Ok(req.error_response(err)),
+        };
         req.set_payload(payload_of(bytes.clone()));
         bytes
     } else {

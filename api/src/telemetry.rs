@@ -6,7 +6,11 @@ use tracing_subscriber::{EnvFilter, fmt};
 use crate::config::LogFormat;
 
 /// Default filter when `RUST_LOG` is not set.
-pub const DEFAULT_FILTER: &str = "info,sqlx=warn,sea_orm=warn";
+///
+/// actix-http's dispatcher logs every malformed request it refuses before
+/// any middleware (`stream error: request parse error …`) at ERROR: client
+/// input must not reach the error log (issue 9), so it is off by default.
+pub const DEFAULT_FILTER: &str = "info,sqlx=warn,sea_orm=warn,actix_http::h1::dispatcher=off";
 
 /// Installs the global subscriber: `RUST_LOG` filter, pretty or JSON lines.
 /// Fails if a subscriber is already installed (tests ignore that).

@@ -22,7 +22,7 @@ use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{Positioned, Response, ServerError, Value};
 
 use super::Limits;
-use crate::limits::{MAX_LISTED_ERRORS, MAX_MESSAGE_CHARS, is_allowed_char, truncate};
+use crate::limits::{MAX_LISTED_ERRORS, is_allowed_char, shorten_quotes, truncate};
 
 /// Deepest nesting of `{`, `[` and `(` in a document. async-graphql's own
 /// recursion limit for selection sets has the same default.
@@ -34,6 +34,10 @@ pub const MAX_DIRECTIVES: usize = 50;
 pub const MAX_STRING_CHARS: usize = 2_000;
 /// Most items in a list argument or variable.
 pub const MAX_LIST_ITEMS: usize = 100;
+/// Longest name (field, alias, argument) or number in a document.
+pub const MAX_NAME_CHARS: usize = 128;
+/// Most entries of an error's `extensions.errors` (field errors).
+const MAX_FIELD_ERRORS_PER_ERROR: usize = 5;
 /// Largest `POST /graphql` body, in bytes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
@@ -127,10 +131,17 @@ pub fn scan(source: &str, limits: &Limits) -> Result<(), ServerError> {
             b'.' if b[i..].starts_with(b"...") => i += 3,
             c if c.is_ascii_alphanumeric() || c == b'_' || c == b'-' => {
                 // A name or a number (`-1.5e+3`).
+                let start = i;
                 while i < b.len()
                     && (b[i].is_ascii_alphanumeric() || matches!(b[i], b'_' | b'.' | b'+' | b'-'))
                 {
                     i += 1;
+                }
+                // Names come back in errors' `path` (aliases): bound them.
+                if i - start > MAX_NAME_CHARS {
+                    return Err(too_large(format!(
+                        "a name or number longer than {MAX_NAME_CHARS} characters"
+                    )));
                 }
             }
             b'!' | b'$' | b'&' | b':' | b'=' | b'|' => i += 1,
@@ -338,22 +349,39 @@ fn fallback_code(message: &str, executed: bool) -> &'static str {
 /// and at most [`MAX_LISTED_ERRORS`] are listed, followed by one
 /// `errors_truncated` entry counting the rest.
 pub fn bound_response(response: &mut Response) {
+    bound_errors(response, MAX_LISTED_ERRORS);
+}
+
+/// [`bound_response`] for a batch: the [`MAX_LISTED_ERRORS`] are shared by
+/// its responses (at least one each), so a batch of ten cannot answer with
+/// ten times as many.
+pub fn bound_batch(responses: &mut [Response]) {
+    let share = (MAX_LISTED_ERRORS / responses.len().max(1)).max(1);
+    responses.iter_mut().for_each(|r| bound_errors(r, share));
+}
+
+fn bound_errors(response: &mut Response, listed: usize) {
     let executed = response.data != Value::Null;
     let total = response.errors.len();
-    response.errors.truncate(MAX_LISTED_ERRORS);
+    response.errors.truncate(listed);
     for error in &mut response.errors {
-        if error.message.chars().count() > MAX_MESSAGE_CHARS {
-            error.message = truncate(&error.message, MAX_MESSAGE_CHARS);
-        }
+        // Messages of async-graphql quote names and values in `"…"`.
+        error.message = shorten_quotes(&error.message);
         error.locations.truncate(3);
         let extensions = error.extensions.get_or_insert_with(Default::default);
         if extensions.get("code").is_none() {
             extensions.set("code", fallback_code(&error.message, executed));
         }
+        if let Some(Value::List(fields)) = extensions.get("errors")
+            && fields.len() > MAX_FIELD_ERRORS_PER_ERROR
+        {
+            let fields = fields[..MAX_FIELD_ERRORS_PER_ERROR].to_vec();
+            extensions.set("errors", Value::List(fields));
+        }
     }
-    if total > MAX_LISTED_ERRORS {
+    if total > listed {
         response.errors.push(refusal(
-            format!("and {} more errors not listed", total - MAX_LISTED_ERRORS),
+            format!("and {} more errors not listed", total - listed),
             "errors_truncated",
         ));
     }

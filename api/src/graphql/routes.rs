@@ -90,11 +90,7 @@ pub async fn graphql(
                 "POST /graphql needs `Content-Type: application/json`".to_owned(),
             ));
         }
-        let body = payload
-            .to_bytes_limited(guard::MAX_BODY_BYTES)
-            .await
-            .map_err(|_| AppError::PayloadTooLarge(guard::MAX_BODY_BYTES))?
-            .map_err(|e| AppError::BadRequest(format!("cannot read the body: {e}")))?;
+        let body = crate::guard::read_body(payload, guard::MAX_BODY_BYTES).await?;
         // serde_json stops at 128 levels of nesting, so a deep body cannot
         // overflow the stack; its messages quote no input beyond a token.
         serde_json::from_slice::<BatchRequest>(&body).map_err(|e| {
@@ -120,7 +116,7 @@ pub async fn graphql(
     let mut response = schema.execute_batch(batch).await;
     match &mut response {
         BatchResponse::Single(r) => guard::bound_response(r),
-        BatchResponse::Batch(rs) => rs.iter_mut().for_each(guard::bound_response),
+        BatchResponse::Batch(rs) => guard::bound_batch(rs),
     }
 
     let graphql_response = wants_graphql_response(&req);

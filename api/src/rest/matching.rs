@@ -30,11 +30,7 @@ pub async fn json_body<T: serde::de::DeserializeOwned>(
     if !is_json {
         return Err(AppError::UnsupportedMediaType);
     }
-    let bytes = payload
-        .to_bytes_limited(limit)
-        .await
-        .map_err(|_| AppError::PayloadTooLarge(limit))?
-        .map_err(|e| AppError::BadRequest(format!("cannot read the body: {e}")))?;
+    let bytes = crate::guard::read_body(payload, limit).await?;
     let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let path = err.path().to_string();

@@ -322,6 +322,22 @@ pub(crate) async fn condition<C: ConnectionTrait>(
     ctx: &Ctx,
     access: Access,
 ) -> AppResult<Condition> {
+    crate::limits::check_filter(
+        filter.q.as_deref(),
+        &[
+            ("topic", &filter.topic),
+            ("region", &filter.region),
+            ("provider", &filter.provider),
+            ("project", &filter.project),
+        ],
+        &[
+            ("open_on", filter.open_on),
+            (
+                "updated_since",
+                filter.updated_since.map(|t| t.date_naive()),
+            ),
+        ],
+    )?;
     let mut all = Condition::all();
     let mut errors: Vec<FieldError> = Vec::new();
     let mut links = Vec::new();
@@ -460,8 +476,10 @@ pub async fn by_ids<C: ConnectionTrait>(
     ids: &[Uuid],
     ctx: &Ctx,
 ) -> AppResult<HashMap<Uuid, Offer>> {
-    let rows =
-        super::refs::rows_by_ids::<offer::Entity, _>(db, offer::Column::Id, ids.to_vec()).await?;
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let rows = super::refs::rows_by_ids::<offer::Entity, _>(db, offer::Column::Id, ids).await?;
     Ok(hydrate(db, rows, ctx)
         .await?
         .into_iter()
@@ -566,9 +584,29 @@ pub async fn by_regions<C: ConnectionTrait>(
     linked(db, links, ctx).await
 }
 
-/// Rows to DTOs with seven batched queries, whatever the page size:
-/// providers, projects, topic links, topics, region links, regions, target groups.
+/// Offers hydrated per batch: keeps every `IN (…)` list of [`hydrate`] far
+/// below SQLite's limit of 32,766 bound variables, which a relation list
+/// of thousands of offers (`Topic.offers` on 20,000 offers) exceeded.
+const HYDRATE_CHUNK: usize = 2_000;
+
+/// Rows to DTOs with seven batched queries per [`HYDRATE_CHUNK`] rows,
+/// whatever the page size: providers, projects, topic links, topics, region
+/// links, regions, target groups.
 async fn hydrate<C: ConnectionTrait>(
+    db: &C,
+    mut rows: Vec<offer::Model>,
+    ctx: &Ctx,
+) -> AppResult<Vec<Offer>> {
+    let mut offers = Vec::with_capacity(rows.len());
+    while !rows.is_empty() {
+        let rest = rows.split_off(rows.len().min(HYDRATE_CHUNK));
+        offers.extend(hydrate_batch(db, rows, ctx).await?);
+        rows = rest;
+    }
+    Ok(offers)
+}
+
+async fn hydrate_batch<C: ConnectionTrait>(
     db: &C,
     rows: Vec<offer::Model>,
     ctx: &Ctx,

@@ -53,10 +53,18 @@ impl SortValue {
     fn decode(kind: SortKind, text: &str) -> Option<SortValue> {
         match kind {
             SortKind::Text => Some(SortValue::Text(text.to_owned())),
+            // Days outside years 1–9999 are refused like in parameters
+            // (PostgreSQL cannot bind some of them: a forged cursor was a 500).
             SortKind::Time => DateTime::parse_from_rfc3339(text)
                 .ok()
-                .map(|ts| SortValue::Time(ts.with_timezone(&Utc))),
-            SortKind::Date => text.parse().ok().map(SortValue::Date),
+                .map(|ts| ts.with_timezone(&Utc))
+                .filter(|ts| crate::limits::check_day("", ts.date_naive()).is_none())
+                .map(SortValue::Time),
+            SortKind::Date => text
+                .parse()
+                .ok()
+                .filter(|day| crate::limits::check_day("", *day).is_none())
+                .map(SortValue::Date),
         }
     }
 

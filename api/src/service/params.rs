@@ -193,7 +193,13 @@ impl QueryParams {
     pub fn date(&mut self, name: &'static str) -> Option<NaiveDate> {
         let raw = self.raw(name)?;
         match NaiveDate::parse_from_str(&raw, "%Y-%m-%d") {
-            Ok(date) => Some(date),
+            Ok(date) => match crate::limits::check_day(name, date) {
+                None => Some(date),
+                Some(error) => {
+                    self.errors.push(error);
+                    None
+                }
+            },
             Err(_) => {
                 self.error(
                     name,
@@ -207,14 +213,23 @@ impl QueryParams {
     /// An RFC 3339 timestamp (`2024-06-30T12:00:00Z`) or a day (midnight UTC).
     pub fn timestamp(&mut self, name: &'static str) -> Option<DateTime<Utc>> {
         let raw = self.raw(name)?;
-        if let Ok(ts) = DateTime::parse_from_rfc3339(&raw) {
-            return Some(ts.with_timezone(&Utc));
-        }
-        if let Some(midnight) = NaiveDate::parse_from_str(&raw, "%Y-%m-%d")
+        let parsed = DateTime::parse_from_rfc3339(&raw)
+            .map(|ts| ts.with_timezone(&Utc))
             .ok()
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-        {
-            return Some(midnight.and_utc());
+            .or_else(|| {
+                NaiveDate::parse_from_str(&raw, "%Y-%m-%d")
+                    .ok()
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+                    .map(|midnight| midnight.and_utc())
+            });
+        if let Some(ts) = parsed {
+            return match crate::limits::check_day(name, ts.date_naive()) {
+                None => Some(ts),
+                Some(error) => {
+                    self.errors.push(error);
+                    None
+                }
+            };
         }
         self.error(
             name,

@@ -80,6 +80,7 @@ pub(crate) async fn filtered<C: ConnectionTrait>(
     filter: &PartnerFilter,
     ctx: &Ctx,
 ) -> AppResult<sea_orm::Select<partner::Entity>> {
+    crate::limits::check_filter(filter.q.as_deref(), &[("region", &filter.region)], &[])?;
     let mut select = partner::Entity::find();
     if !filter.kind.is_empty() {
         select = select.filter(partner::Column::Kind.is_in(filter.kind.iter().map(|k| k.as_str())));

@@ -82,6 +82,11 @@ pub(crate) async fn filtered<C: ConnectionTrait>(
     filter: &ProjectFilter,
     ctx: &Ctx,
 ) -> AppResult<sea_orm::Select<project::Entity>> {
+    crate::limits::check_filter(
+        filter.q.as_deref(),
+        &[("region", &filter.region), ("partner", &filter.partner)],
+        &[],
+    )?;
     let mut select = project::Entity::find();
     let mut errors: Vec<FieldError> = Vec::new();
     if !filter.kind.is_empty() {

@@ -81,10 +81,17 @@ where
     E: EntityTrait,
     C: ConnectionTrait,
 {
-    if ids.is_empty() {
-        return Ok(Vec::new());
+    // In chunks: SQLite binds at most 32,766 variables per statement.
+    let mut rows = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(10_000) {
+        rows.extend(
+            E::find()
+                .filter(id_column.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?,
+        );
     }
-    Ok(E::find().filter(id_column.is_in(ids)).all(db).await?)
+    Ok(rows)
 }
 
 fn unique(ids: impl IntoIterator<Item = Uuid>) -> Vec<Uuid> {

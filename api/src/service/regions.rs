@@ -218,6 +218,7 @@ pub async fn list<C: ConnectionTrait>(
     page: &PageRequest,
     ctx: &Ctx,
 ) -> AppResult<Listing<Region>> {
+    crate::limits::check_filter(None, &[("parent", &filter.parent)], &[])?;
     let graph = RegionGraph::load(db).await?;
     let mut select = region::Entity::find();
     if !filter.kind.is_empty() {
