@@ -2573,6 +2573,7 @@ async fn request_ids_cannot_be_injected(app: TestApp) {
 shared_tests!(
     review_findings_are_refused,
     batch_errors_share_one_budget,
+    batch_operations_share_one_complexity_budget,
     a_slow_body_times_out
 );
 
@@ -2695,6 +2696,54 @@ fn review_cases() -> Vec<Case> {
         )
         .echo(field),
     );
+    // Expensive fields cost what they cost, and a batch shares one budget.
+    let aliased = |field: &str, n: usize| {
+        let fields: Vec<String> = (0..n).map(|i| format!("a{i}: {field}")).collect();
+        format!("{{ {} }}", fields.join(" "))
+    };
+    for (name, query) in [
+        (
+            "5 stats aggregates",
+            aliased("stats { offers { total } }", 5),
+        ),
+        (
+            "3 stats of each kind",
+            aliased(
+                "stats { offers { total } partners { total } projects { total } }",
+                2,
+            ),
+        ),
+        (
+            "21 searches",
+            aliased(
+                r#"search(q: "Digitalisierung Beratung", first: 1) { totalCount }"#,
+                21,
+            ),
+        ),
+        (
+            "11 matches",
+            aliased(
+                r#"matchOffers(profile: {region: "05711", role: SME}) { items { score } }"#,
+                11,
+            ),
+        ),
+    ] {
+        cases.push(Case::new(
+            format!("GraphQL {name}"),
+            graphql(&query),
+            Expect::Graphql(TOO_COMPLEX),
+        ));
+    }
+    cases.push(Case::new(
+        "GraphQL 3 introspection fields",
+        graphql(&aliased("__schema { queryType { name } }", 3)),
+        Expect::Graphql(&["too_many_introspections"]),
+    ));
+    cases.push(Case::new(
+        "GraphQL 3 introspection fields through a fragment",
+        graphql("{ ...I ...I ...I } fragment I on QueryRoot { __type(name: \"Offer\") { name } }"),
+        Expect::Graphql(&["too_many_introspections"]),
+    ));
     // Bodies that claim a compression they do not have.
     for (path, encoding) in [
         ("/graphql", "gzip"),
@@ -2746,6 +2795,35 @@ async fn batch_errors_share_one_budget(app: TestApp) {
     for r in &responses {
         coded_errors(r).unwrap();
         assert_eq!(r["errors"][2]["extensions"]["code"], "errors_truncated");
+    }
+}
+
+/// Ten operations of three aggregates each: each alone is within the
+/// complexity limit, together they are ten times over it.
+async fn batch_operations_share_one_complexity_budget(app: TestApp) {
+    let query = "{ a: stats { offers { total } } b: stats { partners { total } } c: stats { projects { total } } }";
+    let batch: Vec<Value> = (0..10).map(|_| json!({ "query": query })).collect();
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .json(&batch)
+        .send()
+        .await
+        .unwrap();
+    let responses: Vec<Value> = response.json().await.unwrap();
+    assert_eq!(responses.len(), 10);
+    assert!(responses[0].get("errors").is_none(), "{}", responses[0]);
+    assert!(
+        responses[0]["data"]["a"]["offers"]["total"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    for r in &responses[1..] {
+        assert_eq!(
+            r["errors"][0]["extensions"]["code"], "query_too_complex",
+            "{r}"
+        );
     }
 }
 

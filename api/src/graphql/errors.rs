@@ -16,6 +16,11 @@ use super::{Limits, guard};
 
 use crate::error::AppError;
 
+/// The complexity spent so far by the operations of one HTTP request; the
+/// route adds one to every operation of a batch.
+#[derive(Debug, Default)]
+pub struct BatchBudget(pub std::sync::atomic::AtomicUsize);
+
 /// An [`AppError`] as a GraphQL error: message, `code`, and for validation
 /// errors the offending `fields`. Internal errors are logged, not shown.
 pub fn gql_error(err: &AppError) -> async_graphql::Error {
@@ -132,7 +137,15 @@ pub struct Shape {
     pub depth: usize,
     /// Selections once every spread is replaced by its fragment (saturating).
     pub size: usize,
+    /// `__schema` and `__type` fields, fragments expanded (saturating).
+    pub introspection: usize,
 }
+
+/// Most `__schema`/`__type` fields in one document. A full `__schema`
+/// answer is about 70 KB whatever the query costs, so 64 aliases of it in a
+/// batch of 10 answered 14.6 KB with 45 MB; GraphiQL and code generators
+/// send one.
+pub const MAX_INTROSPECTION: usize = 2;
 
 /// The [`Shape`] of `document`; `None` when fragment spreads nest deeper
 /// than [`MAX_SPREAD_NESTING`].
@@ -162,6 +175,7 @@ pub fn shape_of(document: &ExecutableDocument) -> Option<Shape> {
             Some(Shape {
                 depth: total.depth.max(shape.depth),
                 size: total.size.saturating_add(shape.size),
+                introspection: total.introspection.saturating_add(shape.introspection),
             })
         })
 }
@@ -181,11 +195,15 @@ impl<'a> ShapeWalk<'a> {
             .try_fold(Shape::default(), |total, selection| {
                 let shape = match &selection.node {
                     Selection::Field(field) => {
-                        let own = usize::from(field.node.name.node.as_str() != TYPE_WRAPPER_FIELD);
+                        let name = field.node.name.node.as_str();
+                        let own = usize::from(name != TYPE_WRAPPER_FIELD);
                         let inner = self.set(&field.node.selection_set.node)?;
                         Shape {
                             depth: own + inner.depth,
                             size: inner.size,
+                            introspection: inner
+                                .introspection
+                                .saturating_add(usize::from(matches!(name, "__schema" | "__type"))),
                         }
                     }
                     Selection::InlineFragment(fragment) => {
@@ -198,6 +216,7 @@ impl<'a> ShapeWalk<'a> {
                 Some(Shape {
                     depth: total.depth.max(shape.depth),
                     size: total.size.saturating_add(1).saturating_add(shape.size),
+                    introspection: total.introspection.saturating_add(shape.introspection),
                 })
             })
     }
@@ -248,6 +267,20 @@ impl StableCodesExtension {
             return Err(with_code(
                 ServerError::new("Query is nested too deep.", None),
                 "query_too_deep",
+            ));
+        }
+        if let Some(shape) = shape
+            && shape.introspection > MAX_INTROSPECTION
+        {
+            return Err(with_code(
+                ServerError::new(
+                    format!(
+                        "Query has {} introspection fields (`__schema`, `__type`); at most {MAX_INTROSPECTION} are allowed.",
+                        shape.introspection
+                    ),
+                    None,
+                ),
+                "too_many_introspections",
             ));
         }
         if let Some(shape) = shape
@@ -313,7 +346,28 @@ impl Extension for StableCodesExtension {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errors| {
+        let result = next.run(ctx).await;
+        // The operations of one HTTP request (a batch) share one budget:
+        // ten operations of 20,000 each would be ten times the limit.
+        if let (Ok(result), Some(budget)) = (&result, ctx.data_opt::<Arc<BatchBudget>>()) {
+            let spent = budget
+                .0
+                .fetch_add(result.complexity, std::sync::atomic::Ordering::AcqRel)
+                .saturating_add(result.complexity);
+            if spent > self.limits.complexity {
+                return Err(vec![with_code(
+                    ServerError::new(
+                        format!(
+                            "Query is too complex: the operations of this request cost {spent} together; at most {} are allowed.",
+                            self.limits.complexity
+                        ),
+                        None,
+                    ),
+                    "query_too_complex",
+                )]);
+            }
+        }
+        result.map_err(|errors| {
             errors
                 .into_iter()
                 .map(|e| {

@@ -112,7 +112,8 @@ pub async fn graphql(
 
     let ctx = language(&req, &state);
     let loaders = std::sync::Arc::new(Loaders::new(&state.db, &ctx));
-    let batch = batch.data(loaders).data(ctx.clone());
+    let budget = std::sync::Arc::new(super::errors::BatchBudget::default());
+    let batch = batch.data(loaders).data(ctx.clone()).data(budget);
     let mut response = schema.execute_batch(batch).await;
     match &mut response {
         BatchResponse::Single(r) => guard::bound_response(r),
