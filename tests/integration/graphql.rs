@@ -16,6 +16,7 @@ shared_tests!(
     abusive_queries_are_refused_quickly,
     language_follows_the_request,
     standard_introspection_passes_the_depth_limit,
+    offer_relation_lists_take_a_bounded_first,
 );
 
 private_tests!(seeded: true; statement_count_does_not_grow_with_the_page_size);
@@ -609,7 +610,7 @@ async fn standard_introspection_passes_the_depth_limit(app: TestApp) {
         let mut fragments = String::from("fragment F0 on Partner { name }\n");
         for level in 1..=levels {
             fragments.push_str(&format!(
-                "fragment F{level} on Partner {{ offers {{ provider {{ ...F{} }} }} }}\n",
+                "fragment F{level} on Partner {{ offers(first: 20) {{ provider {{ ...F{} }} }} }}\n",
                 level - 1
             ));
         }
@@ -745,4 +746,61 @@ async fn limits_follow_the_configuration() {
         .await
         .unwrap();
     assert_eq!(response.status(), 400);
+}
+
+/// Offer relation lists return at most `first` (1–100, default 100), by
+/// title, the same offers as the root connection's filter.
+async fn offer_relation_lists_take_a_bounded_first(app: TestApp) {
+    let data = app
+        .graphql_data(
+            r#"{ all: partner(key: "mags") { offers { slug } }
+                 two: partner(key: "mags") { offers(first: 2) { slug } }
+                 topic(key: "digitalisierung") { offers(first: 3) { slug } } }"#,
+            json!({}),
+        )
+        .await;
+    let all: Vec<&str> = data["all"]["offers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(all.len(), 4, "{data}");
+    let two: Vec<&str> = data["two"]["offers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(two, all[..2]);
+    assert_eq!(data["topic"]["offers"].as_array().unwrap().len(), 3);
+    for first in [0, 101, -1] {
+        let body = app
+            .graphql(
+                &format!(r#"{{ region(key: "05711") {{ offers(first: {first}) {{ slug }} }} }}"#),
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "invalid_parameter",
+            "first: {first}: {body}"
+        );
+    }
+    // The page size is the cost: 100 topics × 100 offers × 3 fields is over
+    // the limit, 100 × 20 × 3 is not.
+    let body = app
+        .graphql(
+            "{ topics(first: 100) { nodes { offers { slug title id } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "query_too_complex",
+        "{body}"
+    );
+    app.graphql_data(
+        "{ topics(first: 100) { nodes { offers(first: 20) { slug title id } } } }",
+        json!({}),
+    )
+    .await;
 }
