@@ -2744,6 +2744,22 @@ fn review_cases() -> Vec<Case> {
         graphql("{ ...I ...I ...I } fragment I on QueryRoot { __type(name: \"Offer\") { name } }"),
         Expect::Graphql(&["too_many_introspections"]),
     ));
+    for (name, query) in [
+        (
+            "a fragment spreading itself",
+            "{ ...A } fragment A on QueryRoot { __typename ...A }",
+        ),
+        (
+            "two fragments spreading each other twice",
+            "{ ...A } fragment A on QueryRoot { __typename ...B ...B } fragment B on QueryRoot { ...A ...A }",
+        ),
+    ] {
+        cases.push(Case::new(
+            format!("GraphQL {name}"),
+            graphql(query),
+            Expect::Graphql(&["invalid_query"]),
+        ));
+    }
     // Bodies that claim a compression they do not have.
     for (path, encoding) in [
         ("/graphql", "gzip"),

@@ -139,6 +139,8 @@ pub struct Shape {
     pub size: usize,
     /// `__schema` and `__type` fields, fragments expanded (saturating).
     pub introspection: usize,
+    /// Whether a fragment spreads itself, directly or through others.
+    pub cycle: bool,
 }
 
 /// Most `__schema`/`__type` fields in one document. A full `__schema`
@@ -176,6 +178,7 @@ pub fn shape_of(document: &ExecutableDocument) -> Option<Shape> {
                 depth: total.depth.max(shape.depth),
                 size: total.size.saturating_add(shape.size),
                 introspection: total.introspection.saturating_add(shape.introspection),
+                cycle: total.cycle || shape.cycle,
             })
         })
 }
@@ -204,6 +207,7 @@ impl<'a> ShapeWalk<'a> {
                             introspection: inner
                                 .introspection
                                 .saturating_add(usize::from(matches!(name, "__schema" | "__type"))),
+                            cycle: inner.cycle,
                         }
                     }
                     Selection::InlineFragment(fragment) => {
@@ -217,6 +221,7 @@ impl<'a> ShapeWalk<'a> {
                     depth: total.depth.max(shape.depth),
                     size: total.size.saturating_add(1).saturating_add(shape.size),
                     introspection: total.introspection.saturating_add(shape.introspection),
+                    cycle: total.cycle || shape.cycle,
                 })
             })
     }
@@ -225,12 +230,16 @@ impl<'a> ShapeWalk<'a> {
         if let Some(shape) = self.fragment_shapes.get(name) {
             return Some(*shape);
         }
-        // Unknown fragments and cycles are validation errors, reported later.
+        // Unknown fragments are validation errors, reported later; a cycle is
+        // marked and refused by `check_shape`.
         let Some(fragment) = self.document.fragments.get(name) else {
             return Some(Shape::default());
         };
         if self.active.contains(&name) {
-            return Some(Shape::default());
+            return Some(Shape {
+                cycle: true,
+                ..Shape::default()
+            });
         }
         if self.active.len() >= MAX_SPREAD_NESTING {
             return None;
@@ -267,6 +276,14 @@ impl StableCodesExtension {
             return Err(with_code(
                 ServerError::new("Query is nested too deep.", None),
                 "query_too_deep",
+            ));
+        }
+        if shape.is_some_and(|shape| shape.cycle) {
+            // Refused here, not by validation: async-graphql's recursion
+            // check walks the cycle first and reports it as a depth error.
+            return Err(with_code(
+                ServerError::new("A fragment spreads itself (a fragment cycle).", None),
+                "invalid_query",
             ));
         }
         if let Some(shape) = shape
