@@ -10,6 +10,7 @@ shared_tests!(
     date_budget_and_need_shape_the_result,
     invalid_profiles_are_rejected_naming_the_field,
 );
+crate::private_tests!(seeded: true; explain_lists_at_most_100_ruled_out_offers);
 
 fn slugs(body: &Value) -> Vec<String> {
     body["items"]
@@ -116,6 +117,12 @@ async fn explain_lists_what_was_ruled_out_and_why(app: TestApp) {
         )
         .await;
     assert!(plain.get("excluded").is_none());
+    assert!(plain.get("excluded_total").is_none());
+    assert_eq!(
+        body["excluded_total"],
+        excluded.len(),
+        "all listed on the seed"
+    );
     // An empty result is a 200 with an empty list, and says why.
     let (status, empty) = app
         .post_json(
@@ -303,4 +310,42 @@ async fn graphql_match_offers_equals_rest(app: TestApp) {
         body["errors"][0]["extensions"]["errors"][0]["field"],
         "region"
     );
+}
+
+/// With many offers ruled out, `explain` lists the first 100 by title and
+/// counts them all, over REST and GraphQL alike.
+async fn explain_lists_at_most_100_ruled_out_offers(app: TestApp) {
+    lotse::generate::run(app.db(), 400, 12, 7).await.unwrap();
+    let profile = json!({"region": "bielefeld", "role": "founder", "budget": "free_only",
+                         "date": "1990-01-01", "explain": true, "limit": 1});
+    let (status, body) = app.post_json("/api/v1/match", &profile).await;
+    assert_eq!(status, 200);
+    let excluded = body["excluded"].as_array().unwrap();
+    assert_eq!(excluded.len(), 100);
+    let total = body["excluded_total"].as_u64().unwrap();
+    assert!(total > 400, "{total}");
+    let titles: Vec<&str> = excluded
+        .iter()
+        .map(|e| e["title"].as_str().unwrap())
+        .collect();
+    let mut sorted = titles.clone();
+    sorted.sort_unstable();
+    assert_eq!(titles, sorted, "by title");
+    let data = app
+        .graphql_data(
+            r#"{ matchOffers(profile: {region: "bielefeld", role: FOUNDER, budget: FREE_ONLY,
+                   date: "1990-01-01", explain: true, limit: 1}) {
+                   excludedTotal excluded { slug } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(data["matchOffers"]["excludedTotal"].as_u64(), Some(total));
+    let slugs: Vec<&Value> = excluded.iter().map(|e| &e["slug"]).collect();
+    let graphql: Vec<&Value> = data["matchOffers"]["excluded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["slug"])
+        .collect();
+    assert_eq!(graphql, slugs);
 }
