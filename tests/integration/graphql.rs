@@ -19,7 +19,10 @@ shared_tests!(
     offer_relation_lists_take_a_bounded_first,
 );
 
-private_tests!(seeded: true; statement_count_does_not_grow_with_the_page_size);
+private_tests!(seeded: true;
+    statement_count_does_not_grow_with_the_page_size,
+    long_relation_lists_are_the_first_100_by_title
+);
 
 /// Ids of every node of a connection, paging with `first: 7`.
 async fn graphql_ids(app: &TestApp, field: &str, args: &str) -> Vec<String> {
@@ -803,4 +806,55 @@ async fn offer_relation_lists_take_a_bounded_first(app: TestApp) {
         json!({}),
     )
     .await;
+}
+
+/// A provider and a topic with hundreds of offers: the relation list is the
+/// first 100 by title, the same as the first page of the root list.
+async fn long_relation_lists_are_the_first_100_by_title(app: TestApp) {
+    lotse::generate::run(app.db(), 1_200, 4, 3).await.unwrap();
+    let partners = app.get_json("/api/v1/partners?limit=100").await;
+    let mut best = (0, String::new());
+    for partner in partners["items"].as_array().unwrap() {
+        let slug = partner["slug"].as_str().unwrap();
+        let page = app
+            .get_json(&format!(
+                "/api/v1/offers?provider={slug}&include_total=true&limit=1"
+            ))
+            .await;
+        best = best.max((page["total"].as_u64().unwrap(), slug.to_owned()));
+    }
+    let (count, slug) = best;
+    assert!(count > 100, "{count}");
+    let rest = app
+        .get_json(&format!(
+            "/api/v1/offers?provider={slug}&sort=title&limit=100"
+        ))
+        .await;
+    let data = app
+        .graphql_data(
+            &format!(r#"{{ partner(key: "{slug}") {{ offers {{ slug }} }} topic(key: "digitalisierung") {{ offers {{ title }} }} }}"#),
+            json!({}),
+        )
+        .await;
+    let graphql: Vec<&Value> = data["partner"]["offers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| &o["slug"])
+        .collect();
+    let rest: Vec<&Value> = rest["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| &o["slug"])
+        .collect();
+    assert_eq!(graphql, rest);
+    let titles: Vec<&str> = data["topic"]["offers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles.len(), 100);
+    assert!(titles.windows(2).all(|w| w[0] <= w[1]), "by title");
 }

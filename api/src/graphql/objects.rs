@@ -21,7 +21,7 @@ const LIST_COST: usize = 20;
 /// or project are paged with the root `offers(filter: …)` connection.
 /// Rejected alternative: turning the lists into connections, which breaks
 /// every client of the schema; that is for a contract revision.
-const RELATION_OFFERS: i32 = 100;
+const RELATION_OFFERS: i32 = crate::service::offers::RELATION_LIMIT as i32;
 
 /// The page size of an offer relation list: `first` within 1..=[`RELATION_OFFERS`].
 fn relation_page(first: Option<i32>) -> Result<usize> {

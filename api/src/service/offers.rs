@@ -4,7 +4,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{offer, offer_region, offer_target_group, offer_topic};
 use sea_orm::sea_query::{Alias, Asterisk, DynIden, Expr, ExprTrait, IntoIden, Query, SimpleExpr};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use uuid::Uuid;
 
 use super::page::{Listing, PageRequest, Sort, SortField, SortKind, SortValue, fetch_page};
@@ -501,6 +503,18 @@ async fn grouped_by<C: ConnectionTrait>(
         .order_by_asc(offer::Column::Id)
         .all(db)
         .await?;
+    // At most RELATION_LIMIT per owner are hydrated: the rest is never shown.
+    let mut counts: HashMap<Uuid, usize> = HashMap::new();
+    let rows: Vec<offer::Model> = rows
+        .into_iter()
+        .filter(|row| {
+            owner_of(row).is_some_and(|owner| {
+                let count = counts.entry(owner).or_default();
+                *count += 1;
+                *count <= RELATION_LIMIT
+            })
+        })
+        .collect();
     let owners: Vec<Option<Uuid>> = rows.iter().map(owner_of).collect();
     let mut grouped: HashMap<Uuid, Vec<Offer>> = HashMap::new();
     for (offer, owner) in hydrate(db, rows, ctx).await?.into_iter().zip(owners) {
@@ -531,13 +545,21 @@ pub async fn by_projects<C: ConnectionTrait>(
     grouped_by(db, condition, |o| o.project_id, ctx).await
 }
 
+/// Most offers a relation list (the offers of a provider, project, topic or
+/// region) holds: the first by title. GraphQL's relation fields page within
+/// it (`first`); beyond it, the root `offers(filter: …)` connection pages.
+/// Only these are hydrated, so a topic with thousands of offers costs a
+/// title scan, not thousands of hydrated offers.
+pub const RELATION_LIMIT: usize = 100;
+
 /// Offers linked directly to each of `keys` through a join table (topics or
-/// regions), ordered by title.
+/// regions), ordered by title, at most [`RELATION_LIMIT`] per key.
 async fn linked<C: ConnectionTrait>(
     db: &C,
     links: Vec<(Uuid, Uuid)>,
     ctx: &Ctx,
 ) -> AppResult<HashMap<Uuid, Vec<Offer>>> {
+    let links = first_by_title(db, links, ctx).await?;
     let offer_ids: Vec<Uuid> = links.iter().map(|(_, offer)| *offer).collect();
     let offers = by_ids(db, &offer_ids, ctx).await?;
     let mut grouped: HashMap<Uuid, Vec<Offer>> = HashMap::new();
@@ -550,6 +572,55 @@ async fn linked<C: ConnectionTrait>(
         list.sort_by(|a, b| a.title.cmp(&b.title).then(a.id.cmp(&b.id)));
     }
     Ok(grouped)
+}
+
+/// The links whose offers are among the first [`RELATION_LIMIT`] of their
+/// key by title (in `ctx`'s language, then id), reading titles only.
+async fn first_by_title<C: ConnectionTrait>(
+    db: &C,
+    links: Vec<(Uuid, Uuid)>,
+    ctx: &Ctx,
+) -> AppResult<Vec<(Uuid, Uuid)>> {
+    let mut per_key: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for (key, offer) in links {
+        per_key.entry(key).or_default().push(offer);
+    }
+    if per_key
+        .values()
+        .all(|offers| offers.len() <= RELATION_LIMIT)
+    {
+        return Ok(per_key
+            .into_iter()
+            .flat_map(|(key, offers)| offers.into_iter().map(move |o| (key, o)))
+            .collect());
+    }
+    let mut ids: Vec<Uuid> = per_key.values().flatten().copied().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut titles: HashMap<Uuid, String> = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(10_000) {
+        let rows: Vec<(Uuid, String, Option<String>)> = offer::Entity::find()
+            .select_only()
+            .column(offer::Column::Id)
+            .column(offer::Column::TitleDe)
+            .column(offer::Column::TitleEn)
+            .filter(offer::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (id, de, en) in rows {
+            titles.insert(id, ctx.lang.pick(&de, en.as_deref()).to_owned());
+        }
+    }
+    let mut kept = Vec::new();
+    for (key, mut offers) in per_key {
+        if offers.len() > RELATION_LIMIT {
+            offers.sort_by(|a, b| titles.get(a).cmp(&titles.get(b)).then(a.cmp(b)));
+            offers.truncate(RELATION_LIMIT);
+        }
+        kept.extend(offers.into_iter().map(|o| (key, o)));
+    }
+    Ok(kept)
 }
 
 /// Offers tagged with each topic (directly).
