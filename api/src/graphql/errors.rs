@@ -139,6 +139,10 @@ pub struct Shape {
     pub size: usize,
     /// `__schema` and `__type` fields, fragments expanded (saturating).
     pub introspection: usize,
+    /// Deepest nesting of introspection list fields (`types`, `fields` …).
+    pub introspection_lists: usize,
+    /// Aliased fields inside `__schema`/`__type` (saturating).
+    pub introspection_aliases: usize,
     /// Whether a fragment spreads itself, directly or through others.
     pub cycle: bool,
 }
@@ -173,61 +177,96 @@ pub fn shape_of(document: &ExecutableDocument) -> Option<Shape> {
         .operations
         .iter()
         .try_fold(Shape::default(), |total, (_, operation)| {
-            let shape = walk.set(&operation.node.selection_set.node)?;
-            Some(Shape {
-                depth: total.depth.max(shape.depth),
-                size: total.size.saturating_add(shape.size),
-                introspection: total.introspection.saturating_add(shape.introspection),
-                cycle: total.cycle || shape.cycle,
-            })
+            let shape = walk.set(&operation.node.selection_set.node, false)?;
+            Some(total.then(shape))
         })
+}
+
+/// Introspection fields that return lists. Each nesting of them multiplies
+/// the answer by the number of types, fields or arguments of the schema.
+const INTROSPECTION_LISTS: [&str; 8] = [
+    "types",
+    "fields",
+    "inputFields",
+    "args",
+    "enumValues",
+    "interfaces",
+    "possibleTypes",
+    "directives",
+];
+
+/// Deepest nesting of [`INTROSPECTION_LISTS`] in one document: the standard
+/// introspection query nests three (`types { fields { args } }`). Four let
+/// `types { fields { type { fields { … } } } }` multiply the schema by itself:
+/// a 2 KB document was answered with 16 MB.
+pub const MAX_INTROSPECTION_LISTS: usize = 3;
+
+impl Shape {
+    /// This shape followed by `other` in the same selection set.
+    fn then(self, other: Shape) -> Shape {
+        Shape {
+            depth: self.depth.max(other.depth),
+            size: self.size.saturating_add(other.size),
+            introspection: self.introspection.saturating_add(other.introspection),
+            introspection_lists: self.introspection_lists.max(other.introspection_lists),
+            introspection_aliases: self
+                .introspection_aliases
+                .saturating_add(other.introspection_aliases),
+            cycle: self.cycle || other.cycle,
+        }
+    }
 }
 
 struct ShapeWalk<'a> {
     document: &'a ExecutableDocument,
-    fragment_shapes: HashMap<&'a str, Shape>,
+    /// Per fragment and whether it is spread inside introspection.
+    fragment_shapes: HashMap<(&'a str, bool), Shape>,
     /// Fragments being expanded: guards against cycles (which validation
     /// rejects later with its own message) and unbounded spread chains.
     active: Vec<&'a str>,
 }
 
 impl<'a> ShapeWalk<'a> {
-    fn set(&mut self, set: &'a SelectionSet) -> Option<Shape> {
+    /// The shape of `set`; `introspecting`: inside `__schema` or `__type`.
+    fn set(&mut self, set: &'a SelectionSet, introspecting: bool) -> Option<Shape> {
         set.items
             .iter()
             .try_fold(Shape::default(), |total, selection| {
                 let shape = match &selection.node {
                     Selection::Field(field) => {
                         let name = field.node.name.node.as_str();
-                        let own = usize::from(name != TYPE_WRAPPER_FIELD);
-                        let inner = self.set(&field.node.selection_set.node)?;
+                        let root = matches!(name, "__schema" | "__type");
+                        let inside = introspecting || root;
+                        let inner = self.set(&field.node.selection_set.node, inside)?;
+                        let own_list = inside && INTROSPECTION_LISTS.contains(&name);
+                        let own_alias = introspecting && field.node.alias.is_some();
                         Shape {
-                            depth: own + inner.depth,
+                            depth: usize::from(name != TYPE_WRAPPER_FIELD) + inner.depth,
                             size: inner.size,
-                            introspection: inner
-                                .introspection
-                                .saturating_add(usize::from(matches!(name, "__schema" | "__type"))),
+                            introspection: inner.introspection.saturating_add(usize::from(root)),
+                            introspection_lists: inner.introspection_lists + usize::from(own_list),
+                            introspection_aliases: inner
+                                .introspection_aliases
+                                .saturating_add(usize::from(own_alias)),
                             cycle: inner.cycle,
                         }
                     }
                     Selection::InlineFragment(fragment) => {
-                        self.set(&fragment.node.selection_set.node)?
+                        self.set(&fragment.node.selection_set.node, introspecting)?
                     }
                     Selection::FragmentSpread(spread) => {
-                        self.fragment(spread.node.fragment_name.node.as_str())?
+                        self.fragment(spread.node.fragment_name.node.as_str(), introspecting)?
                     }
                 };
-                Some(Shape {
-                    depth: total.depth.max(shape.depth),
-                    size: total.size.saturating_add(1).saturating_add(shape.size),
-                    introspection: total.introspection.saturating_add(shape.introspection),
-                    cycle: total.cycle || shape.cycle,
-                })
+                Some(total.then(Shape {
+                    size: shape.size.saturating_add(1),
+                    ..shape
+                }))
             })
     }
 
-    fn fragment(&mut self, name: &'a str) -> Option<Shape> {
-        if let Some(shape) = self.fragment_shapes.get(name) {
+    fn fragment(&mut self, name: &'a str, introspecting: bool) -> Option<Shape> {
+        if let Some(shape) = self.fragment_shapes.get(&(name, introspecting)) {
             return Some(*shape);
         }
         // Unknown fragments are validation errors, reported later; a cycle is
@@ -245,10 +284,10 @@ impl<'a> ShapeWalk<'a> {
             return None;
         }
         self.active.push(name);
-        let shape = self.set(&fragment.node.selection_set.node);
+        let shape = self.set(&fragment.node.selection_set.node, introspecting);
         self.active.pop();
         let shape = shape?;
-        self.fragment_shapes.insert(name, shape);
+        self.fragment_shapes.insert((name, introspecting), shape);
         Some(shape)
     }
 }
@@ -284,6 +323,22 @@ impl StableCodesExtension {
             return Err(with_code(
                 ServerError::new("A fragment spreads itself (a fragment cycle).", None),
                 "invalid_query",
+            ));
+        }
+        if let Some(shape) = shape
+            && (shape.introspection_lists > MAX_INTROSPECTION_LISTS
+                || shape.introspection_aliases > 0)
+        {
+            // No introspection tool aliases inside `__schema`; 62 aliases of
+            // `description` there made 2 KB answer with 16 MB.
+            return Err(with_code(
+                ServerError::new(
+                    format!(
+                        "Introspection may nest at most {MAX_INTROSPECTION_LISTS} lists (`types`, `fields`, `args` …) and use no aliases."
+                    ),
+                    None,
+                ),
+                "too_many_introspections",
             ));
         }
         if let Some(shape) = shape

@@ -356,13 +356,23 @@ pub fn bound_response(response: &mut Response) {
 /// its responses (at least one each), so a batch of ten cannot answer with
 /// ten times as many.
 pub fn bound_batch(responses: &mut [Response]) {
-    let share = (MAX_LISTED_ERRORS / responses.len().max(1)).max(1);
-    responses.iter_mut().for_each(|r| bound_errors(r, share));
+    // Each operation's share includes its `errors_truncated` entry, so the
+    // whole batch lists at most MAX_LISTED_ERRORS entries.
+    let share = (MAX_LISTED_ERRORS / responses.len().max(1)).max(2);
+    responses
+        .iter_mut()
+        .for_each(|r| bound_errors(r, share - 1));
 }
 
 fn bound_errors(response: &mut Response, listed: usize) {
     let executed = response.data != Value::Null;
     let total = response.errors.len();
+    // One entry short of the share when some are left out, for the summary.
+    let listed = if total > listed + 1 {
+        listed
+    } else {
+        listed + 1
+    };
     response.errors.truncate(listed);
     for error in &mut response.errors {
         // Messages of async-graphql quote names and values in `"…"`.

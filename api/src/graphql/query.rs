@@ -59,7 +59,7 @@ const STATS_COST: usize = 5_000;
 const SEARCH_COST: usize = 1_000;
 /// What one match costs: every offer is scored.
 const MATCH_COST: usize = 2_000;
-/// Items a match returns by default.
+/// Items a match returns by default (`limit`, at most 100, is what it costs).
 const LIST_PAGE: usize = 20;
 
 fn page_cost(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
@@ -379,7 +379,9 @@ pub struct MatchQuery;
 #[Object]
 impl MatchQuery {
     /// Offers ranked for a profile, with reasons, as `POST /api/v1/match`.
-    #[graphql(complexity = "MATCH_COST + LIST_PAGE * child_complexity")]
+    #[graphql(
+        complexity = "MATCH_COST + profile.limit.map_or(LIST_PAGE, |n| n.clamp(1, 100) as usize) * child_complexity"
+    )]
     async fn match_offers(
         &self,
         ctx: &Context<'_>,

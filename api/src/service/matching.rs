@@ -442,6 +442,9 @@ pub async fn match_offers<C: sea_orm::ConnectionTrait>(
             .as_deref()
             .and_then(|n| check_text("need", n, MAX_NEED_LEN, true)),
         check_keys("topics", &profile.topics),
+        profile
+            .date
+            .and_then(|d| crate::limits::check_day("date", d)),
     ]
     .into_iter()
     .flatten()
