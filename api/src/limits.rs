@@ -213,7 +213,8 @@ pub fn check_day(field: &str, day: chrono::NaiveDate) -> Option<FieldError> {
 /// The bounds every list filter checks before it becomes SQL, whether it
 /// came from REST or GraphQL: `q` as in [`MAX_TEXT_LEN`], key lists as in
 /// [`check_keys`], days as in [`check_day`]. REST's parser checks the same
-/// earlier, with the same messages; GraphQL arguments reach only this.
+/// earlier, with the same messages; GraphQL arguments reach only this, so
+/// the two front-ends cannot drift.
 pub fn check_filter(
     q: Option<&str>,
     keys: &[(&str, &[String])],
@@ -221,6 +222,9 @@ pub fn check_filter(
 ) -> Result<(), crate::error::AppError> {
     let mut errors: Vec<FieldError> = Vec::new();
     if let Some(q) = q {
+        if q.trim().is_empty() {
+            errors.push(FieldError::new("q", "must not be empty"));
+        }
         errors.extend(check_text("q", q, MAX_TEXT_LEN, false));
     }
     for (field, list) in keys {

@@ -4,7 +4,6 @@ use async_graphql::{Context, OutputType, SimpleObject};
 
 use crate::error::{AppError, AppResult};
 use crate::service::page::{Cursor, DEFAULT_LIMIT, Listing, MAX_LIMIT, PageRequest};
-use crate::service::params::{MAX_LIST_VALUES, MAX_TEXT_LEN};
 
 /// Extra fields of every connection.
 #[derive(Debug, SimpleObject)]
@@ -60,33 +59,6 @@ pub fn page_request(
         include_total,
         with_cursors: true,
     })
-}
-
-/// Checks free text and list sizes of a filter the way REST parsing does.
-pub fn check_filter(q: Option<&String>, lists: &[(&str, usize)]) -> AppResult<()> {
-    let mut errors = Vec::new();
-    if let Some(q) = q {
-        let len = q.trim().chars().count();
-        if len == 0 || len > MAX_TEXT_LEN {
-            errors.push(crate::error::FieldError::new(
-                "q",
-                format!("must have 1 to {MAX_TEXT_LEN} characters, got {len}"),
-            ));
-        }
-    }
-    for (name, len) in lists {
-        if *len > MAX_LIST_VALUES {
-            errors.push(crate::error::FieldError::new(
-                *name,
-                format!("at most {MAX_LIST_VALUES} values, got {len}"),
-            ));
-        }
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(AppError::InvalidParameters(errors))
-    }
 }
 
 /// A service listing → a Relay connection.

@@ -1,7 +1,7 @@
 //! Root query fields: one object per resource, merged.
 use async_graphql::{Context, ErrorExtensions, MergedObject, Object, Result};
 
-use super::connection::{PageConnection, check_filter, into_connection, page_request};
+use super::connection::{PageConnection, into_connection, page_request};
 use crate::dto::{Meeting, Offer, Partner, Project, Region, Topic};
 use crate::error::AppError;
 use crate::service::offers::OfferFilter;
@@ -69,7 +69,7 @@ fn page_cost(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
 
 /// Generates the list and item fields of a resource whose list takes a filter.
 macro_rules! filtered_resource {
-    ($query:ident, $list:ident, $item:ident, $dto:ty, $filter:ty, $module:ident, $default:literal, $doc:literal, $check:expr) => {
+    ($query:ident, $list:ident, $item:ident, $dto:ty, $filter:ty, $module:ident, $default:literal, $doc:literal) => {
         #[derive(Default)]
         pub struct $query;
 
@@ -93,8 +93,6 @@ macro_rules! filtered_resource {
                 let filter = filter.unwrap_or_default();
                 let (db, rctx) = (db(ctx)?, request_ctx(ctx, lang)?);
                 let run = async {
-                    let check: fn(&$filter) -> Result<(), AppError> = $check;
-                    check(&filter)?;
                     let sort =
                         Sort::from_arg(&service::$module::SORTS, order_by.as_deref(), $default)?;
                     let page = page_request(ctx, first, after, last, before)?;
@@ -128,16 +126,7 @@ filtered_resource!(
     OfferFilter,
     offers,
     "title",
-    "Transfer and support offers, filtered as in `GET /api/v1/offers` and in the same order. `orderBy`: `title` (default), `created_at`, `updated_at`; prefix `-` for descending.",
-    |f| check_filter(
-        f.q.as_ref(),
-        &[
-            ("topic", f.topic.len()),
-            ("region", f.region.len()),
-            ("provider", f.provider.len()),
-            ("project", f.project.len())
-        ],
-    )
+    "Transfer and support offers, filtered as in `GET /api/v1/offers` and in the same order. `orderBy`: `title` (default), `created_at`, `updated_at`; prefix `-` for descending."
 );
 filtered_resource!(
     PartnerQuery,
@@ -147,8 +136,7 @@ filtered_resource!(
     PartnerFilter,
     partners,
     "name",
-    "Partners, filtered as in `GET /api/v1/partners`. `orderBy`: `name` (default), `created_at`, `updated_at`.",
-    |f| check_filter(f.q.as_ref(), &[("region", f.region.len())])
+    "Partners, filtered as in `GET /api/v1/partners`. `orderBy`: `name` (default), `created_at`, `updated_at`."
 );
 filtered_resource!(
     ProjectQuery,
@@ -158,11 +146,7 @@ filtered_resource!(
     ProjectFilter,
     projects,
     "name",
-    "Projects, filtered as in `GET /api/v1/projects`. `orderBy`: `name` (default), `created_at`, `updated_at`.",
-    |f| check_filter(
-        f.q.as_ref(),
-        &[("region", f.region.len()), ("partner", f.partner.len())]
-    )
+    "Projects, filtered as in `GET /api/v1/projects`. `orderBy`: `name` (default), `created_at`, `updated_at`."
 );
 filtered_resource!(
     RegionQuery,
@@ -172,8 +156,7 @@ filtered_resource!(
     RegionFilter,
     regions,
     "name",
-    "Regions, filtered as in `GET /api/v1/regions`. `orderBy`: `name` (default), `created_at`, `updated_at`. Items also by official key or NUTS code.",
-    |f| check_filter(None, &[("parent", f.parent.len())])
+    "Regions, filtered as in `GET /api/v1/regions`. `orderBy`: `name` (default), `created_at`, `updated_at`. Items also by official key or NUTS code."
 );
 
 /// Generates the list and item fields of a resource without filters.
@@ -323,13 +306,8 @@ impl SearchQuery {
         use async_graphql::connection::{Connection, Edge};
         let run = async {
             let filter = filter.unwrap_or_default();
-            super::connection::check_filter(
-                Some(&q),
-                &[
-                    ("topic", filter.topic.len()),
-                    ("region", filter.region.len()),
-                ],
-            )?;
+            // The offer filters are checked by the service (`offers::condition`).
+            crate::limits::check_filter(Some(&q), &[], &[])?;
             let limit = match first {
                 None => crate::service::page::DEFAULT_LIMIT,
                 Some(n) if (1..=100).contains(&n) => n as u64,
