@@ -23,5 +23,6 @@ pub mod search;
 pub mod service;
 pub mod slug;
 pub mod startup;
+pub mod state;
 pub mod telemetry;
 pub mod vocab;

@@ -31,7 +31,7 @@ use actix_web::{HttpResponse, web};
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 
-use crate::rest::AppState;
+use crate::state::AppState;
 
 /// Largest request body that is part of a key; larger POSTs bypass the cache.
 pub const MAX_BODY: usize = 16 * 1024;
@@ -148,7 +148,7 @@ pub async fn cached(
     }
     // If the version check fails, serve uncached: the handler reports the
     // database problem properly.
-    let Ok(generation) = state.search.generation(&state.db).await else {
+    let Ok(generation) = state.store.generation().await else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     cache.at_generation(generation);

@@ -20,8 +20,10 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Settings;
 use crate::response_cache::ResponseCache;
-use crate::rest::{self, AppState};
+use crate::rest;
 use crate::search::SearchIndex;
+use crate::service::store::Store;
+use crate::state::AppState;
 use crate::{db, graphql, guard, openapi, response_cache, service, telemetry};
 
 /// A built, not yet running, server.
@@ -29,6 +31,7 @@ pub struct Application {
     port: u16,
     base_url: String,
     db: DatabaseConnection,
+    store: Arc<Store>,
     server: Server,
 }
 
@@ -45,8 +48,8 @@ impl Application {
                 Err(err) => anyhow::bail!("loading the seed failed: {err} ({})", err.detail()),
             }
         }
-        let search = SearchIndex::open(settings.search_refresh, settings.index_dir.as_deref())?;
-        search.ensure_fresh(&db).await?;
+        let index = SearchIndex::open(settings.index_dir.as_deref())?;
+        let store = Store::open(db.clone(), index, settings.search_refresh).await?;
         let listener = TcpListener::bind(&settings.addr)?;
         let local = listener.local_addr()?;
         let base_url = settings
@@ -57,7 +60,7 @@ impl Application {
             db: db.clone(),
             base_url: Arc::from(base_url.as_str()),
             statements,
-            search,
+            store: store.clone(),
         };
         let server = run(
             listener,
@@ -70,6 +73,7 @@ impl Application {
             port: local.port(),
             base_url,
             db,
+            store,
             server,
         })
     }
@@ -87,6 +91,11 @@ impl Application {
     /// The connection pool (tests use it to arrange data).
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// The store: tests write through it to see in-process writes at once.
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
     }
 
     /// Serves until SIGINT/SIGTERM; in-flight requests finish first.

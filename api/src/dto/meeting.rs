@@ -65,14 +65,10 @@ pub struct MeetingParticipant {
     pub lang: crate::vocab::Lang,
 }
 
-/// One page of meetings.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MeetingPage {
-    /// The meetings on this page.
-    pub items: Vec<Meeting>,
-    /// Pass as `cursor` to get the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-    /// Number of meetings (only with `include_total=true`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub total: Option<u64>,
-}
+super::page_type!(
+    MeetingPage,
+    Meeting,
+    "One page of meetings.",
+    "The meetings on this page.",
+    "Number of meetings (only with `include_total=true`)."
+);

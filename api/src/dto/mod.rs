@@ -1,9 +1,56 @@
-//! Public response types: the contract of the REST API (and, later, GraphQL).
+//! Public response types: the contract of the REST API and GraphQL.
 //!
 //! DTOs are built from entities by the service layer; they never expose a
 //! database column directly (ARCHITECTURE.md decision 2). Human text is
 //! resolved to one language per response (`?lang=` / `Accept-Language`), with
 //! German as the fallback.
+
+/// Defines the page type of a list: `items`, `next_cursor` and the opt-in
+/// `total`, the same shape for every collection (and one [`Page`] impl).
+macro_rules! page_type {
+    ($page:ident, $item:ty, $doc:literal, $items:literal, $total:literal) => {
+        // Literal docs: utoipa reads `#[doc = "…"]`, not `concat!`.
+        #[doc = $doc]
+        #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+        pub struct $page {
+            #[doc = $items]
+            pub items: Vec<$item>,
+            /// Pass as `cursor` to get the next page; `null` on the last page.
+            pub next_cursor: Option<String>,
+            #[doc = $total]
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub total: Option<u64>,
+        }
+
+        impl super::Page for $page {
+            type Item = $item;
+
+            fn new(items: Vec<$item>, next_cursor: Option<String>, total: Option<u64>) -> Self {
+                Self {
+                    items,
+                    next_cursor,
+                    total,
+                }
+            }
+
+            fn next_cursor(&self) -> Option<&str> {
+                self.next_cursor.as_deref()
+            }
+        }
+    };
+}
+use page_type;
+
+/// A list page of one collection (see each `…Page` type).
+pub trait Page: serde::Serialize {
+    /// What the page lists.
+    type Item;
+    /// A page of `items`; `next_cursor` is `None` on the last page, `total`
+    /// is `Some` only when asked for.
+    fn new(items: Vec<Self::Item>, next_cursor: Option<String>, total: Option<u64>) -> Self;
+    /// The cursor of the next page.
+    fn next_cursor(&self) -> Option<&str>;
+}
 
 mod meeting;
 mod offer;
@@ -23,6 +70,6 @@ pub use project::{Participant, Project, ProjectPage};
 pub use refs::{PartnerRef, PersonRef, ProjectRef, RegionRef, TopicRef};
 pub use region::{Region, RegionPage};
 pub use root::{Counts, Health, Links, Overview, Readiness};
-pub use search::{SearchHit, SearchPage};
+pub use search::{HitKind, SearchHit, SearchPage};
 pub use stats::{Bucket, OfferStats, PartnerStats, ProjectStats, Stats};
 pub use topic::{Topic, TopicPage};

@@ -67,14 +67,10 @@ pub struct Offer {
     pub lang: crate::vocab::Lang,
 }
 
-/// One page of offers.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OfferPage {
-    /// The offers on this page.
-    pub items: Vec<Offer>,
-    /// Pass as `cursor` to get the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-    /// Number of offers matching the filters (only with `include_total=true`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub total: Option<u64>,
-}
+super::page_type!(
+    OfferPage,
+    Offer,
+    "One page of offers.",
+    "The offers on this page.",
+    "Number of offers matching the filters (only with `include_total=true`)."
+);

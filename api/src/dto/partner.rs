@@ -91,14 +91,10 @@ pub struct Person {
     pub source: String,
 }
 
-/// One page of partners.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PartnerPage {
-    /// The partners on this page.
-    pub items: Vec<Partner>,
-    /// Pass as `cursor` to get the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-    /// Number of partners matching the filters (only with `include_total=true`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub total: Option<u64>,
-}
+super::page_type!(
+    PartnerPage,
+    Partner,
+    "One page of partners.",
+    "The partners on this page.",
+    "Number of partners matching the filters (only with `include_total=true`)."
+);

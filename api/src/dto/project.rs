@@ -79,14 +79,10 @@ pub struct Participant {
     pub lang: crate::vocab::Lang,
 }
 
-/// One page of projects.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ProjectPage {
-    /// The projects on this page.
-    pub items: Vec<Project>,
-    /// Pass as `cursor` to get the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-    /// Number of projects matching the filters (only with `include_total=true`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub total: Option<u64>,
-}
+super::page_type!(
+    ProjectPage,
+    Project,
+    "One page of projects.",
+    "The projects on this page.",
+    "Number of projects matching the filters (only with `include_total=true`)."
+);

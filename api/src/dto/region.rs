@@ -52,14 +52,10 @@ pub struct Region {
     pub lang: crate::vocab::Lang,
 }
 
-/// One page of regions.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RegionPage {
-    /// The regions on this page.
-    pub items: Vec<Region>,
-    /// Pass as `cursor` to get the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-    /// Number of regions matching the filters (only with `include_total=true`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub total: Option<u64>,
-}
+super::page_type!(
+    RegionPage,
+    Region,
+    "One page of regions.",
+    "The regions on this page.",
+    "Number of regions matching the filters (only with `include_total=true`)."
+);

@@ -2,7 +2,62 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::search::HitKind;
+/// What a search hit is: the kinds of records the full-text index holds.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema, async_graphql::Enum,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum HitKind {
+    Offer,
+    Project,
+    Partner,
+}
+
+impl HitKind {
+    /// The kind's name, as in `type=offer`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HitKind::Offer => "offer",
+            HitKind::Project => "project",
+            HitKind::Partner => "partner",
+        }
+    }
+
+    /// The kind as stored in the index's `kind_code` fast field.
+    pub fn code(self) -> u64 {
+        match self {
+            HitKind::Offer => 0,
+            HitKind::Project => 1,
+            HitKind::Partner => 2,
+        }
+    }
+
+    /// The kind of a `kind_code`.
+    pub fn from_code(code: u64) -> Option<Self> {
+        [HitKind::Offer, HitKind::Project, HitKind::Partner]
+            .into_iter()
+            .find(|k| k.code() == code)
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        match text {
+            "offer" => Some(HitKind::Offer),
+            "project" => Some(HitKind::Project),
+            "partner" => Some(HitKind::Partner),
+            _ => None,
+        }
+    }
+}
+
+impl std::str::FromStr for HitKind {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        HitKind::parse(text).ok_or_else(|| {
+            format!("unknown value `{text}`; expected one of: offer, project, partner")
+        })
+    }
+}
 
 /// One search hit.
 #[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]

@@ -35,14 +35,10 @@ pub struct Topic {
     pub lang: crate::vocab::Lang,
 }
 
-/// One page of topics.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TopicPage {
-    /// The topics on this page.
-    pub items: Vec<Topic>,
-    /// Pass as `cursor` to get the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-    /// Number of topics (only with `include_total=true`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub total: Option<u64>,
-}
+super::page_type!(
+    TopicPage,
+    Topic,
+    "One page of topics.",
+    "The topics on this page.",
+    "Number of topics (only with `include_total=true`)."
+);

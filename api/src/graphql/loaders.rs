@@ -13,7 +13,7 @@ use crate::service::{self, Ctx};
 use crate::vocab::Lang;
 
 macro_rules! loader {
-    ($(#[$doc:meta])* $name:ident => $value:ty, $fetch:path) => {
+    ($(#[$doc:meta])* $name:ident => $value:ty, $fetch:expr) => {
         $(#[$doc])*
         pub struct $name {
             db: DatabaseConnection,
@@ -25,7 +25,7 @@ macro_rules! loader {
             type Error = Arc<AppError>;
 
             async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, $value>, Self::Error> {
-                $fetch(&self.db, keys, &self.ctx).await.map_err(Arc::new)
+                ($fetch)(&self.db, keys, &self.ctx).await.map_err(Arc::new)
             }
         }
     };
@@ -33,19 +33,19 @@ macro_rules! loader {
 
 loader!(
     /// Partners by id.
-    PartnerById => Partner, service::partners::by_ids
+    PartnerById => Partner, service::resource::by_ids::<service::partners::Partners, _>
 );
 loader!(
     /// Projects by id.
-    ProjectById => Project, service::projects::by_ids
+    ProjectById => Project, service::resource::by_ids::<service::projects::Projects, _>
 );
 loader!(
     /// Regions by id.
-    RegionById => Region, service::regions::by_ids
+    RegionById => Region, service::resource::by_ids::<service::regions::Regions, _>
 );
 loader!(
     /// Topics by id.
-    TopicById => Topic, service::topics::by_ids
+    TopicById => Topic, service::resource::by_ids::<service::topics::Topics, _>
 );
 loader!(
     /// Offers by provider (partner id).

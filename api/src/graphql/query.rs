@@ -5,10 +5,11 @@ use super::connection::{PageConnection, into_connection, page_request};
 use crate::dto::{Meeting, Offer, Partner, Project, Region, Topic};
 use crate::error::AppError;
 use crate::service::offers::OfferFilter;
-use crate::service::page::Sort;
+use crate::service::page::{Listing, PageRequest, Sort};
 use crate::service::partners::PartnerFilter;
 use crate::service::projects::ProjectFilter;
 use crate::service::regions::RegionFilter;
+use crate::service::resource::{self, Resource};
 use crate::service::{self, Ctx};
 use crate::vocab::Lang;
 
@@ -67,9 +68,35 @@ fn page_cost(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
     size.saturating_mul(child).saturating_add(1)
 }
 
+/// The arguments every list field takes besides its filter.
+struct ListArgs {
+    lang: Option<Lang>,
+    order_by: Option<String>,
+    first: Option<i32>,
+    after: Option<String>,
+    last: Option<i32>,
+    before: Option<String>,
+}
+
+/// One page of resource `R` for a list field (the same query layer as REST).
+async fn list_of<R: Resource>(
+    ctx: &Context<'_>,
+    filter: R::Filter,
+    args: ListArgs,
+) -> Result<(Listing<R::Item>, PageRequest)> {
+    let (db, rctx) = (db(ctx)?, request_ctx(ctx, args.lang)?);
+    let run = async {
+        let sort = Sort::from_arg(R::sorts(), args.order_by.as_deref(), R::DEFAULT_SORT)?;
+        let page = page_request(ctx, args.first, args.after, args.last, args.before)?;
+        let listing = resource::list::<R, _>(db, &filter, &sort, &page, &rctx).await?;
+        Ok::<_, AppError>((listing, page))
+    };
+    run.await.map_err(|e| e.extend())
+}
+
 /// Generates the list and item fields of a resource whose list takes a filter.
 macro_rules! filtered_resource {
-    ($query:ident, $list:ident, $item:ident, $dto:ty, $filter:ty, $module:ident, $default:literal, $doc:literal) => {
+    ($query:ident, $list:ident, $item:ident, $dto:ty, $filter:ty, $resource:ty, $module:ident, $doc:literal) => {
         #[derive(Default)]
         pub struct $query;
 
@@ -90,16 +117,9 @@ macro_rules! filtered_resource {
                 last: Option<i32>,
                 before: Option<String>,
             ) -> Result<PageConnection<$dto>> {
-                let filter = filter.unwrap_or_default();
-                let (db, rctx) = (db(ctx)?, request_ctx(ctx, lang)?);
-                let run = async {
-                    let sort =
-                        Sort::from_arg(&service::$module::SORTS, order_by.as_deref(), $default)?;
-                    let page = page_request(ctx, first, after, last, before)?;
-                    let listing = service::$module::list(db, &filter, &sort, &page, &rctx).await?;
-                    Ok::<_, AppError>((listing, page))
-                };
-                let (listing, page) = run.await.map_err(|e| e.extend())?;
+                let args = ListArgs { lang, order_by, first, after, last, before };
+                let (listing, page) =
+                    list_of::<$resource>(ctx, filter.unwrap_or_default(), args).await?;
                 super::objects::prefetch::$module(ctx, &listing.items).await?;
                 Ok(into_connection(listing, &page))
             }
@@ -112,7 +132,7 @@ macro_rules! filtered_resource {
                 #[graphql(desc = "Language of the text in the result (and everything nested in it).")]
                 lang: Option<Lang>,
             ) -> Result<Option<$dto>> {
-                optional(service::$module::get(db(ctx)?, &key, &request_ctx(ctx, lang)?).await)
+                optional(resource::get::<$resource, _>(db(ctx)?, &key, &request_ctx(ctx, lang)?).await)
             }
         }
     };
@@ -124,8 +144,8 @@ filtered_resource!(
     offer,
     Offer,
     OfferFilter,
+    service::offers::Offers,
     offers,
-    "title",
     "Transfer and support offers, filtered as in `GET /api/v1/offers` and in the same order. `orderBy`: `title` (default), `created_at`, `updated_at`; prefix `-` for descending."
 );
 filtered_resource!(
@@ -134,8 +154,8 @@ filtered_resource!(
     partner,
     Partner,
     PartnerFilter,
+    service::partners::Partners,
     partners,
-    "name",
     "Partners, filtered as in `GET /api/v1/partners`. `orderBy`: `name` (default), `created_at`, `updated_at`."
 );
 filtered_resource!(
@@ -144,8 +164,8 @@ filtered_resource!(
     project,
     Project,
     ProjectFilter,
+    service::projects::Projects,
     projects,
-    "name",
     "Projects, filtered as in `GET /api/v1/projects`. `orderBy`: `name` (default), `created_at`, `updated_at`."
 );
 filtered_resource!(
@@ -154,14 +174,14 @@ filtered_resource!(
     region,
     Region,
     RegionFilter,
+    service::regions::Regions,
     regions,
-    "name",
     "Regions, filtered as in `GET /api/v1/regions`. `orderBy`: `name` (default), `created_at`, `updated_at`. Items also by official key or NUTS code."
 );
 
 /// Generates the list and item fields of a resource without filters.
 macro_rules! plain_resource {
-    ($query:ident, $list:ident, $item:ident, $dto:ty, $module:ident, $default:literal, $doc:literal) => {
+    ($query:ident, $list:ident, $item:ident, $dto:ty, $resource:ty, $module:ident, $doc:literal) => {
         #[derive(Default)]
         pub struct $query;
 
@@ -180,15 +200,8 @@ macro_rules! plain_resource {
                 last: Option<i32>,
                 before: Option<String>,
             ) -> Result<PageConnection<$dto>> {
-                let (db, rctx) = (db(ctx)?, request_ctx(ctx, lang)?);
-                let run = async {
-                    let sort =
-                        Sort::from_arg(&service::$module::SORTS, order_by.as_deref(), $default)?;
-                    let page = page_request(ctx, first, after, last, before)?;
-                    let listing = service::$module::list(db, &sort, &page, &rctx).await?;
-                    Ok::<_, AppError>((listing, page))
-                };
-                let (listing, page) = run.await.map_err(|e| e.extend())?;
+                let args = ListArgs { lang, order_by, first, after, last, before };
+                let (listing, page) = list_of::<$resource>(ctx, (), args).await?;
                 super::objects::prefetch::$module(ctx, &listing.items).await?;
                 Ok(into_connection(listing, &page))
             }
@@ -201,7 +214,7 @@ macro_rules! plain_resource {
                 #[graphql(desc = "Language of the text in the result (and everything nested in it).")]
                 lang: Option<Lang>,
             ) -> Result<Option<$dto>> {
-                optional(service::$module::get(db(ctx)?, &key, &request_ctx(ctx, lang)?).await)
+                optional(resource::get::<$resource, _>(db(ctx)?, &key, &request_ctx(ctx, lang)?).await)
             }
         }
     };
@@ -212,8 +225,8 @@ plain_resource!(
     topics,
     topic,
     Topic,
+    service::topics::Topics,
     topics,
-    "label",
     "The topic taxonomy. `orderBy`: `label` (default), `created_at`, `updated_at`."
 );
 plain_resource!(
@@ -221,8 +234,8 @@ plain_resource!(
     meetings,
     meeting,
     Meeting,
+    service::meetings::Meetings,
     meetings,
-    "-date",
     "Meetings of the alliance, newest first. `orderBy`: `date`, `created_at`, `updated_at`."
 );
 
@@ -297,7 +310,7 @@ impl SearchQuery {
         &self,
         ctx: &Context<'_>,
         q: String,
-        #[graphql(default)] types: Vec<crate::search::HitKind>,
+        #[graphql(default)] types: Vec<crate::dto::HitKind>,
         filter: Option<OfferFilter>,
         first: Option<i32>,
         after: Option<String>,
@@ -306,8 +319,6 @@ impl SearchQuery {
         use async_graphql::connection::{Connection, Edge};
         let run = async {
             let filter = filter.unwrap_or_default();
-            // The offer filters are checked by the service (`offers::condition`).
-            crate::limits::check_filter(Some(&q), &[], &[])?;
             let limit = match first {
                 None => crate::service::page::DEFAULT_LIMIT,
                 Some(n) if (1..=100).contains(&n) => n as u64,

@@ -17,8 +17,7 @@ use async_graphql::{BatchRequest, BatchResponse};
 use super::loaders::Loaders;
 use super::{AppSchema, Limits, guard};
 use crate::error::{AppError, AppResult};
-use crate::rest::AppState;
-use crate::service::params::QueryParams;
+use crate::state::AppState;
 use crate::vocab::Lang;
 
 /// The GraphQL-over-HTTP response media type.
@@ -40,15 +39,13 @@ fn wants_graphql_response(req: &HttpRequest) -> bool {
         .is_some_and(|accept| accept.contains(GRAPHQL_RESPONSE))
 }
 
-/// Reads `lang` from the URL (POST) or Accept-Language, as REST does.
+/// Reads `lang` from the URL (POST) or Accept-Language, as REST does; a
+/// bad `lang` is ignored here (the `lang` argument of fields is checked).
 fn language(req: &HttpRequest, state: &AppState) -> crate::service::Ctx {
-    let mut params = QueryParams::parse(req.query_string());
-    let lang = params.one::<Lang>("lang");
-    let mut ctx = state.ctx(req, &mut QueryParams::parse(""));
-    if let Some(lang) = lang {
-        ctx.lang = lang;
-    }
-    ctx
+    let lang = form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(key, _)| key == "lang")
+        .and_then(|(_, value)| value.parse::<Lang>().ok());
+    state.ctx(req, lang)
 }
 
 fn is_mutation(query: &str) -> bool {

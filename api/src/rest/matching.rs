@@ -6,7 +6,6 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::{AppState, LangParam, json_response, tags};
 use crate::error::{AppError, AppResult, FieldError, Problem};
 use crate::service::matching::{self, MatchProfile, MatchResult};
-use crate::service::params::QueryParams;
 
 /// Largest accepted profile, in bytes.
 const MAX_BODY: usize = 16 * 1024;
@@ -70,9 +69,7 @@ pub async fn match_offers(
     req: HttpRequest,
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
-    let mut params = QueryParams::parse(req.query_string());
-    let ctx = state.ctx(&req, &mut params);
-    params.finish()?;
+    let ctx = super::item_ctx(&state, &req)?;
     let profile: MatchProfile = json_body(&req, payload, MAX_BODY).await?;
     let today = chrono::Utc::now().date_naive();
     let result = matching::match_offers(&state.db, &profile, today, &ctx).await?;

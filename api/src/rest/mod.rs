@@ -14,18 +14,21 @@ mod search;
 mod stats;
 mod topics;
 
-use std::sync::Arc;
+pub mod params;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
-use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use self::params::{FromQuery, QueryParams};
+use crate::dto::Page;
 use crate::error::{AppError, AppResult};
 use crate::service::Ctx;
-use crate::service::params::QueryParams;
+use crate::service::page::PageRequest;
+use crate::service::resource::{self, Resource};
+use crate::state::AppState;
 use crate::vocab::Lang;
 
 /// Tag names, as they appear in the OpenAPI document.
@@ -41,32 +44,11 @@ pub mod tags {
     pub const SEARCH: &str = "search";
 }
 
-/// Shared state of every worker.
-#[derive(Debug, Clone)]
-pub struct AppState {
-    /// The connection pool.
-    pub db: DatabaseConnection,
-    /// Public base URL without trailing slash.
-    pub base_url: Arc<str>,
-    /// Statements run through the pool since start.
-    pub statements: Arc<std::sync::atomic::AtomicU64>,
-    /// The full-text index.
-    pub search: Arc<crate::search::SearchIndex>,
-}
-
-impl AppState {
-    /// Response context: language from `lang` (which wins) or
-    /// `Accept-Language`, and the base URL.
-    pub fn ctx(&self, req: &HttpRequest, params: &mut QueryParams) -> Ctx {
-        let lang = params
-            .one::<Lang>("lang")
-            .unwrap_or_else(|| accept_language(req));
-        Ctx {
-            lang,
-            base_url: self.base_url.clone(),
-            search: Some(self.search.clone()),
-        }
-    }
+/// Response context of a REST request: `lang` (which wins) or
+/// `Accept-Language`, read from `params`.
+pub fn request_ctx(state: &AppState, req: &HttpRequest, params: &mut QueryParams) -> Ctx {
+    let lang = params.one::<Lang>("lang");
+    state.ctx(req, lang)
 }
 
 /// `lang`: the response language.
@@ -93,37 +75,6 @@ pub struct PageParams {
     /// Sort field, `-` for descending: e.g. `title`, `-updated_at`. Each list
     /// names its fields in its description.
     pub sort: Option<String>,
-}
-
-/// Picks `en` or `de` from an `Accept-Language` header by quality; `de` if
-/// neither is acceptable.
-fn accept_language(req: &HttpRequest) -> Lang {
-    let Some(header) = req
-        .headers()
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return Lang::De;
-    };
-    let mut best: Option<(f32, Lang)> = None;
-    for part in header.split(',') {
-        let mut pieces = part.trim().split(';');
-        let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
-        let quality = pieces
-            .find_map(|p| p.trim().strip_prefix("q="))
-            .and_then(|q| q.parse::<f32>().ok())
-            .unwrap_or(1.0);
-        let primary = tag.split('-').next().unwrap_or("");
-        let lang = match primary {
-            "en" => Lang::En,
-            "de" => Lang::De,
-            _ => continue,
-        };
-        if quality > 0.0 && best.is_none_or(|(q, _)| quality > q) {
-            best = Some((quality, lang));
-        }
-    }
-    best.map_or(Lang::De, |(_, lang)| lang)
 }
 
 /// A JSON response with the language headers.
@@ -163,13 +114,118 @@ pub fn page_response<T: Serialize>(
     response
 }
 
+/// Reads a request's query string as `T` plus `lang`; any other parameter
+/// or a bad value is a 400 problem naming each.
+pub fn query<T: FromQuery>(state: &AppState, req: &HttpRequest) -> AppResult<(T, Ctx)> {
+    let mut params = QueryParams::parse(req.query_string());
+    let ctx = request_ctx(state, req, &mut params);
+    let value = T::from_query(&mut params);
+    params.finish()?;
+    Ok((value, ctx))
+}
+
 /// Parses the query of an item request (only `lang` is allowed).
 pub fn item_ctx(state: &AppState, req: &HttpRequest) -> AppResult<Ctx> {
-    let mut params = QueryParams::parse(req.query_string());
-    let ctx = state.ctx(req, &mut params);
-    params.finish()?;
-    Ok(ctx)
+    query::<()>(state, req).map(|((), ctx)| ctx)
 }
+
+/// `GET /api/v1/{collection}` of resource `R`: filters, `sort`, paging and
+/// `lang` from the query string, one page as JSON with a `Link` to the next.
+pub async fn list<R, P>(state: &AppState, req: &HttpRequest) -> AppResult<HttpResponse>
+where
+    R: Resource<Filter: FromQuery>,
+    P: Page<Item = R::Item>,
+{
+    let mut params = QueryParams::parse(req.query_string());
+    let ctx = request_ctx(state, req, &mut params);
+    let filter = R::Filter::from_query(&mut params);
+    let sort = params::sort(&mut params, R::sorts(), R::DEFAULT_SORT);
+    let page = PageRequest::from_query(&mut params);
+    params.finish()?;
+    let listing = resource::list::<R, _>(&state.db, &filter, &sort, &page, &ctx).await?;
+    let body = P::new(listing.items, listing.next_cursor, listing.total);
+    Ok(page_response(req, &ctx, body.next_cursor(), &body))
+}
+
+/// `GET /api/v1/{collection}/{key}` of resource `R`.
+pub async fn item<R: Resource>(
+    state: &AppState,
+    req: &HttpRequest,
+    key: &str,
+) -> AppResult<HttpResponse> {
+    let ctx = item_ctx(state, req)?;
+    let item = resource::get::<R, _>(&state.db, key, &ctx).await?;
+    Ok(json_response(&ctx, &item))
+}
+
+/// The list and item handlers of one collection, documented for OpenAPI.
+/// A macro because `#[utoipa::path]` and actix's route attributes need
+/// literal items; the work is done by the generic [`list`] and [`item`].
+macro_rules! collection {
+    (
+        resource: $resource:ty,
+        page: $page:ty,
+        item: $item:ty,
+        tag: $tag:expr,
+        path: $path:literal,
+        item_path: $item_path:literal,
+        filter: [$($filter:ty),*],
+        $(#[$list_doc:meta])*
+        list: $list:ident,
+        list_ok: $list_ok:literal,
+        $(#[$item_doc:meta])*
+        get: $get:ident,
+        item_ok: $item_ok:literal,
+        key: $key_doc:literal,
+        example: $example:literal,
+        not_found: $not_found:literal $(,)?
+    ) => {
+        // By this name: utoipa finds the method in actix's `#[get]`.
+        use actix_web::get;
+
+        $(#[$list_doc])*
+        #[utoipa::path(
+            tag = $tag,
+            params($($filter,)* $crate::rest::PageParams, $crate::rest::LangParam),
+            responses(
+                (status = 200, description = $list_ok, body = $page),
+                (status = 400, description = "An unknown parameter or a bad value; `errors` names each.", body = $crate::error::Problem, content_type = "application/problem+json"),
+            )
+        )]
+        #[get($path)]
+        pub async fn $list(
+            state: actix_web::web::Data<$crate::state::AppState>,
+            req: actix_web::HttpRequest,
+        ) -> $crate::error::AppResult<actix_web::HttpResponse> {
+            $crate::rest::list::<$resource, $page>(&state, &req).await
+        }
+
+        $(#[$item_doc])*
+        #[utoipa::path(
+            tag = $tag,
+            params(("key" = String, Path, description = $key_doc, example = $example), $crate::rest::LangParam),
+            responses(
+                (status = 200, description = $item_ok, body = $item),
+                (status = 400, description = "A bad query parameter.", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 404, description = $not_found, body = $crate::error::Problem, content_type = "application/problem+json"),
+            )
+        )]
+        #[get($item_path)]
+        pub async fn $get(
+            state: actix_web::web::Data<$crate::state::AppState>,
+            req: actix_web::HttpRequest,
+            key: actix_web::web::Path<String>,
+        ) -> $crate::error::AppResult<actix_web::HttpResponse> {
+            $crate::rest::item::<$resource>(&state, &req, &key).await
+        }
+
+        /// Registers the collection's routes.
+        pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+            cfg.service($list).service($get);
+        }
+    };
+}
+use collection;
 
 /// `/docs` → `/docs/`: Swagger UI resolves its assets relative to the slash.
 pub async fn docs_redirect() -> HttpResponse {

@@ -4,11 +4,10 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{AppState, LangParam, json_response, page_response, tags};
+use crate::dto::HitKind;
 use crate::dto::SearchPage;
 use crate::error::{AppResult, Problem};
-use crate::search::HitKind;
 use crate::service::offers::OfferFilter;
-use crate::service::params::QueryParams;
 use crate::service::search::{self, SearchRequest};
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -50,10 +49,7 @@ pub struct SearchParams {
 )]
 #[get("/search")]
 pub async fn search_all(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
-    let mut params = QueryParams::parse(req.query_string());
-    let ctx = state.ctx(&req, &mut params);
-    let request = SearchRequest::parse(&mut params);
-    params.finish()?;
+    let (request, ctx) = super::query::<SearchRequest>(&state, &req)?;
     let body = search::search(&state.db, &request, &ctx).await?;
     if body.next_cursor.is_some() {
         Ok(page_response(

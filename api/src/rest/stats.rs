@@ -6,7 +6,6 @@ use super::{AppState, LangParam, json_response, tags};
 use crate::dto::{OfferStats, PartnerStats, ProjectStats, Stats};
 use crate::error::{AppResult, Problem};
 use crate::service::offers::OfferFilter;
-use crate::service::params::QueryParams;
 use crate::service::partners::PartnerFilter;
 use crate::service::projects::ProjectFilter;
 use crate::service::stats;
@@ -53,10 +52,7 @@ pub async fn all_stats(state: web::Data<AppState>, req: HttpRequest) -> AppResul
 )]
 #[get("/stats/offers")]
 pub async fn offer_stats(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
-    let mut params = QueryParams::parse(req.query_string());
-    let ctx = state.ctx(&req, &mut params);
-    let filter = OfferFilter::parse(&mut params);
-    params.finish()?;
+    let (filter, ctx) = super::query::<OfferFilter>(&state, &req)?;
     let body = stats::offer_stats(&state.db, &filter, &ctx).await?;
     Ok(json_response(&ctx, &body))
 }
@@ -76,10 +72,7 @@ pub async fn partner_stats(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
-    let mut params = QueryParams::parse(req.query_string());
-    let ctx = state.ctx(&req, &mut params);
-    let filter = PartnerFilter::parse(&mut params);
-    params.finish()?;
+    let (filter, ctx) = super::query::<PartnerFilter>(&state, &req)?;
     let body = stats::partner_stats(&state.db, &filter, &ctx).await?;
     Ok(json_response(&ctx, &body))
 }
@@ -99,10 +92,7 @@ pub async fn project_stats(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
-    let mut params = QueryParams::parse(req.query_string());
-    let ctx = state.ctx(&req, &mut params);
-    let filter = ProjectFilter::parse(&mut params);
-    params.finish()?;
+    let (filter, ctx) = super::query::<ProjectFilter>(&state, &req)?;
     let body = stats::project_stats(&state.db, &filter, &ctx).await?;
     Ok(json_response(&ctx, &body))
 }

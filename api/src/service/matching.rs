@@ -13,8 +13,6 @@ use uuid::Uuid;
 
 pub mod corpus;
 
-use std::sync::Arc;
-
 pub use corpus::{MatchCorpus, OfferFacts, TargetGroups};
 
 use super::Ctx;
@@ -457,11 +455,9 @@ pub async fn match_offers<C: sea_orm::ConnectionTrait>(
             format!("must be between 1 and 100, got {limit}"),
         ));
     }
-    let corpus = match &ctx.search {
-        Some(index) => index.match_corpus(db).await?,
-        None => Arc::new(MatchCorpus::load(db).await?),
-    };
-    let graph = &corpus.graph;
+    let snapshot = ctx.snapshot().await?;
+    let corpus = &snapshot.corpus;
+    let graph = &snapshot.reference.regions;
     let home = graph.resolve(&profile.region);
     if home.is_none() && bounded {
         errors.push(FieldError::new(
@@ -470,7 +466,10 @@ pub async fn match_offers<C: sea_orm::ConnectionTrait>(
         ));
     }
     let topics = if bounded {
-        super::topics::expand_each(db, &profile.topics).await?
+        snapshot
+            .reference
+            .topics
+            .expand_each("topics", &profile.topics)
     } else {
         Ok(Vec::new())
     };
@@ -531,7 +530,7 @@ pub async fn match_offers<C: sea_orm::ConnectionTrait>(
     ranked.sort_unstable_by(best_first);
 
     let ids: Vec<Uuid> = ranked.iter().map(|(_, o)| o.id).collect();
-    let mut offers = super::offers::by_ids(db, &ids, ctx).await?;
+    let mut offers = super::resource::by_ids::<super::offers::Offers, _>(db, &ids, ctx).await?;
     let region_name = |id: Uuid| {
         graph
             .get(id)

@@ -1,15 +1,17 @@
 //! Meetings: sessions of the alliance.
 use std::collections::HashMap;
+use std::future::Future;
 
 use entity::{meeting, meeting_participant, person};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select};
 use uuid::Uuid;
 
-use super::page::{Listing, PageRequest, Sort, SortField, SortKind, SortValue, fetch_page};
+use super::Ctx;
+use super::page::{PageRequest, SortField, SortKind, SortValue};
 use super::refs::{partner_refs, stored};
-use super::{Ctx, key_condition};
+use super::resource::{Resource, id_and_slug};
 use crate::dto::{Meeting, MeetingParticipant, PersonRef};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::vocab::MeetingRole;
 
 /// Sort fields of the meeting list.
@@ -34,47 +36,38 @@ pub static SORTS: [SortField<meeting::Entity>; 3] = [
     },
 ];
 
-/// One page of meetings.
-#[tracing::instrument(name = "service.meetings.list", skip_all)]
-pub async fn list<C: ConnectionTrait>(
-    db: &C,
-    sort: &Sort<meeting::Entity>,
-    page: &PageRequest,
-    ctx: &Ctx,
-) -> AppResult<Listing<Meeting>> {
-    let mut rows = fetch_page(
-        db,
-        meeting::Entity::find(),
-        sort,
-        meeting::Column::Id,
-        |m| m.id,
-        page,
-    )
-    .await?;
-    let items = hydrate(db, std::mem::take(&mut rows.rows), ctx).await?;
-    Ok(rows.with_items(items))
-}
+/// Meetings: sessions of the alliance.
+pub struct Meetings;
 
-/// One meeting by id or slug.
-#[tracing::instrument(name = "service.meetings.get", skip(db, ctx))]
-pub async fn get<C: ConnectionTrait>(db: &C, key: &str, ctx: &Ctx) -> AppResult<Meeting> {
-    let not_found = || AppError::NotFound {
-        resource: "meeting",
-        key: key.to_owned(),
-    };
-    let model = meeting::Entity::find()
-        .filter(key_condition(
-            key,
-            meeting::Column::Id,
-            meeting::Column::Slug,
-        ))
-        .one(db)
-        .await?
-        .ok_or_else(not_found)?;
-    hydrate(db, vec![model], ctx)
-        .await?
-        .pop()
-        .ok_or_else(not_found)
+impl Resource for Meetings {
+    const COLLECTION: &'static str = "meetings";
+    const NAME: &'static str = "meeting";
+    const DEFAULT_SORT: &'static str = "-date";
+    type Entity = meeting::Entity;
+    type Item = Meeting;
+    type Filter = ();
+
+    fn sorts() -> &'static [SortField<meeting::Entity>] {
+        &SORTS
+    }
+    id_and_slug!(meeting, Meeting);
+
+    async fn filtered<C: ConnectionTrait>(
+        _db: &C,
+        _filter: &(),
+        _ctx: &Ctx,
+        _page: Option<&PageRequest>,
+    ) -> AppResult<Select<meeting::Entity>> {
+        Ok(meeting::Entity::find())
+    }
+
+    fn hydrate<C: ConnectionTrait>(
+        db: &C,
+        rows: Vec<meeting::Model>,
+        ctx: &Ctx,
+    ) -> impl Future<Output = AppResult<Vec<Meeting>>> + Send {
+        hydrate(db, rows, ctx)
+    }
 }
 
 fn strings(json: &serde_json::Value) -> Vec<String> {
@@ -86,22 +79,6 @@ fn strings(json: &serde_json::Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// Meetings by id (for GraphQL loaders).
-pub async fn by_ids<C: ConnectionTrait>(
-    db: &C,
-    ids: &[Uuid],
-    ctx: &Ctx,
-) -> AppResult<HashMap<Uuid, Meeting>> {
-    let rows =
-        super::refs::rows_by_ids::<meeting::Entity, _>(db, meeting::Column::Id, ids.to_vec())
-            .await?;
-    Ok(hydrate(db, rows, ctx)
-        .await?
-        .into_iter()
-        .map(|m| (m.id, m))
-        .collect())
 }
 
 /// Rows to DTOs with three batched queries (participants, partners, people).

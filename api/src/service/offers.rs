@@ -1,24 +1,24 @@
 //! Offers: transfer and support offers, the heart of the finder.
 use std::collections::HashMap;
+use std::future::Future;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{offer, offer_region, offer_target_group, offer_topic};
 use sea_orm::sea_query::{Alias, Asterisk, DynIden, Expr, ExprTrait, IntoIden, Query, SimpleExpr};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select,
 };
 use uuid::Uuid;
 
-use super::page::{Listing, PageRequest, Sort, SortField, SortKind, SortValue, fetch_page};
-use super::params::QueryParams;
+use super::page::{PageRequest, SortField, SortKind, SortValue};
 use super::refs::{
     partner_refs, project_refs, region_refs, resolve_partners, resolve_projects, stored, topic_refs,
 };
-use super::regions::RegionGraph;
-use super::{Ctx, key_condition, q_condition, topics};
-use crate::dto::{Offer, PartnerRef, RegionRef, TopicRef};
+use super::resource::{Resource, id_and_slug};
+use super::{Ctx, q_condition};
+use crate::dto::{HitKind, Offer, PartnerRef, RegionRef, TopicRef};
 use crate::error::{AppError, AppResult, FieldError};
-use crate::search::HitKind;
 use crate::vocab::{Cost, OfferKind, PartnerKind, TargetGroup};
 
 /// Filters of `GET /api/v1/offers`. Within one filter, values mean "any of";
@@ -66,20 +66,22 @@ pub struct OfferFilter {
 }
 
 impl OfferFilter {
-    /// Reads the filter's query parameters.
-    pub fn parse(p: &mut QueryParams) -> Self {
-        Self {
-            topic: p.keys("topic"),
-            region: p.keys("region"),
-            target_group: p.list("target_group"),
-            kind: p.list("kind"),
-            cost: p.list("cost"),
-            provider: p.keys("provider"),
-            project: p.keys("project"),
-            open_on: p.date("open_on"),
-            q: p.text("q"),
-            updated_since: p.timestamp("updated_since"),
-        }
+    /// Checks the filter's bounds (the same for REST, GraphQL, search and
+    /// stats).
+    pub fn validate(&self) -> AppResult<()> {
+        crate::limits::check_filter(
+            self.q.as_deref(),
+            &[
+                ("topic", &self.topic),
+                ("region", &self.region),
+                ("provider", &self.provider),
+                ("project", &self.project),
+            ],
+            &[
+                ("open_on", self.open_on),
+                ("updated_since", self.updated_since.map(|t| t.date_naive())),
+            ],
+        )
     }
 }
 
@@ -324,36 +326,19 @@ pub(crate) async fn condition<C: ConnectionTrait>(
     ctx: &Ctx,
     access: Access,
 ) -> AppResult<Condition> {
-    crate::limits::check_filter(
-        filter.q.as_deref(),
-        &[
-            ("topic", &filter.topic),
-            ("region", &filter.region),
-            ("provider", &filter.provider),
-            ("project", &filter.project),
-        ],
-        &[
-            ("open_on", filter.open_on),
-            (
-                "updated_since",
-                filter.updated_since.map(|t| t.date_naive()),
-            ),
-        ],
-    )?;
+    filter.validate()?;
     let mut all = Condition::all();
     let mut errors: Vec<FieldError> = Vec::new();
     let mut links = Vec::new();
 
-    match topics::expand(db, "topic", &filter.topic).await? {
+    let reference = ctx.reference().await?;
+    match reference.topics.expand("topic", &filter.topic) {
         Ok(ids) if !filter.topic.is_empty() => links.push(LinkFilter::new(Link::Topic, ids)),
         Ok(_) => {}
         Err(mut e) => errors.append(&mut e),
     }
     if !filter.region.is_empty() {
-        match RegionGraph::load(db)
-            .await?
-            .expand("region", &filter.region)
-        {
+        match reference.regions.expand("region", &filter.region) {
             Ok(ids) => links.push(LinkFilter::new(Link::Region, ids)),
             Err(mut e) => errors.append(&mut e),
         }
@@ -404,25 +389,7 @@ pub(crate) async fn condition<C: ConnectionTrait>(
             );
     }
     if let Some(q) = &filter.q {
-        all = all.add(
-            q_condition(
-                db,
-                ctx,
-                q,
-                HitKind::Offer,
-                offer::Column::Id,
-                &[
-                    offer::Column::TitleDe,
-                    offer::Column::TitleEn,
-                    offer::Column::SummaryDe,
-                    offer::Column::SummaryEn,
-                    offer::Column::DescriptionDe,
-                    offer::Column::DescriptionEn,
-                    offer::Column::ProviderNote,
-                ],
-            )
-            .await?,
-        );
+        all = all.add(q_condition(ctx, q, HitKind::Offer, offer::Column::Id).await?);
     }
     if let Some(since) = filter.updated_since {
         all = all.add(offer::Column::UpdatedAt.gte(since));
@@ -438,55 +405,39 @@ pub(crate) async fn condition<C: ConnectionTrait>(
     Ok(all)
 }
 
-/// One page of offers.
-#[tracing::instrument(name = "service.offers.list", skip_all)]
-pub async fn list<C: ConnectionTrait>(
-    db: &C,
-    filter: &OfferFilter,
-    sort: &Sort<offer::Entity>,
-    page: &PageRequest,
-    ctx: &Ctx,
-) -> AppResult<Listing<Offer>> {
-    let access = Access::FirstRows(page.limit + 1);
-    let select = offer::Entity::find().filter(condition(db, filter, ctx, access).await?);
-    let mut rows = fetch_page(db, select, sort, offer::Column::Id, |m| m.id, page).await?;
-    let items = hydrate(db, std::mem::take(&mut rows.rows), ctx).await?;
-    Ok(rows.with_items(items))
-}
+/// Offers: transfer and support offers.
+pub struct Offers;
 
-/// One offer by id or slug.
-#[tracing::instrument(name = "service.offers.get", skip(db, ctx))]
-pub async fn get<C: ConnectionTrait>(db: &C, key: &str, ctx: &Ctx) -> AppResult<Offer> {
-    let not_found = || AppError::NotFound {
-        resource: "offer",
-        key: key.to_owned(),
-    };
-    let model = offer::Entity::find()
-        .filter(key_condition(key, offer::Column::Id, offer::Column::Slug))
-        .one(db)
-        .await?
-        .ok_or_else(not_found)?;
-    hydrate(db, vec![model], ctx)
-        .await?
-        .pop()
-        .ok_or_else(not_found)
-}
+impl Resource for Offers {
+    const COLLECTION: &'static str = "offers";
+    const NAME: &'static str = "offer";
+    const DEFAULT_SORT: &'static str = "title";
+    type Entity = offer::Entity;
+    type Item = Offer;
+    type Filter = OfferFilter;
 
-/// Offers by id (for GraphQL loaders): one batched load, whatever the count.
-pub async fn by_ids<C: ConnectionTrait>(
-    db: &C,
-    ids: &[Uuid],
-    ctx: &Ctx,
-) -> AppResult<HashMap<Uuid, Offer>> {
-    let mut ids = ids.to_vec();
-    ids.sort_unstable();
-    ids.dedup();
-    let rows = super::refs::rows_by_ids::<offer::Entity, _>(db, offer::Column::Id, ids).await?;
-    Ok(hydrate(db, rows, ctx)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o))
-        .collect())
+    fn sorts() -> &'static [SortField<offer::Entity>] {
+        &SORTS
+    }
+    id_and_slug!(offer, Offer);
+
+    async fn filtered<C: ConnectionTrait>(
+        db: &C,
+        filter: &OfferFilter,
+        ctx: &Ctx,
+        page: Option<&PageRequest>,
+    ) -> AppResult<Select<offer::Entity>> {
+        let access = page.map_or(Access::All, |page| Access::FirstRows(page.limit + 1));
+        Ok(offer::Entity::find().filter(condition(db, filter, ctx, access).await?))
+    }
+
+    fn hydrate<C: ConnectionTrait>(
+        db: &C,
+        rows: Vec<offer::Model>,
+        ctx: &Ctx,
+    ) -> impl Future<Output = AppResult<Vec<Offer>>> + Send {
+        hydrate(db, rows, ctx)
+    }
 }
 
 /// The offers of each of `owners`, where `owner_of` reads the owner from an
@@ -561,7 +512,7 @@ async fn linked<C: ConnectionTrait>(
 ) -> AppResult<HashMap<Uuid, Vec<Offer>>> {
     let links = first_by_title(db, links, ctx).await?;
     let offer_ids: Vec<Uuid> = links.iter().map(|(_, offer)| *offer).collect();
-    let offers = by_ids(db, &offer_ids, ctx).await?;
+    let offers = super::resource::by_ids::<Offers, _>(db, &offer_ids, ctx).await?;
     let mut grouped: HashMap<Uuid, Vec<Offer>> = HashMap::new();
     for (key, offer_id) in links {
         if let Some(offer) = offers.get(&offer_id) {

@@ -22,7 +22,6 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::params::QueryParams;
 use crate::error::{AppError, AppResult};
 
 /// Page size when `limit` is not given.
@@ -104,32 +103,6 @@ pub struct Sort<E: EntityTrait + 'static> {
 }
 
 impl<E: EntityTrait> Sort<E> {
-    /// Parses `sort` (`name` or `-name`) against `fields`; `default` is used
-    /// when absent and must be valid.
-    pub fn parse(p: &mut QueryParams, fields: &'static [SortField<E>], default: &str) -> Self {
-        let spec = p.raw("sort").unwrap_or_else(|| default.to_owned());
-        if let Some(sort) = Self::from_spec(fields, &spec) {
-            return sort;
-        }
-        let allowed: Vec<String> = fields
-            .iter()
-            .flat_map(|f| [f.name.to_owned(), format!("-{}", f.name)])
-            .collect();
-        p.error(
-            "sort",
-            format!(
-                "unknown sort `{}`; expected one of: {}",
-                crate::limits::quote(&spec),
-                allowed.join(", ")
-            ),
-        );
-        // Fall back to the default so parsing can go on and report every error.
-        Self::from_spec(fields, default).unwrap_or(Sort {
-            field: &fields[0],
-            descending: false,
-        })
-    }
-
     /// Parses a sort spec given outside a query string (GraphQL `orderBy`).
     pub fn from_arg(
         fields: &'static [SortField<E>],
@@ -152,7 +125,8 @@ impl<E: EntityTrait> Sort<E> {
         })
     }
 
-    fn from_spec(fields: &'static [SortField<E>], spec: &str) -> Option<Self> {
+    /// The sort `spec` names (`name` or `-name`), if `fields` has it.
+    pub fn from_spec(fields: &'static [SortField<E>], spec: &str) -> Option<Self> {
         let (descending, name) = match spec.strip_prefix('-') {
             Some(name) => (true, name),
             None => (false, spec),
@@ -161,6 +135,15 @@ impl<E: EntityTrait> Sort<E> {
             .iter()
             .find(|f| f.name == name)
             .map(|field| Sort { field, descending })
+    }
+
+    /// Ascending by the first of `fields`: the fallback after a bad `sort`,
+    /// so parsing can go on and report every error.
+    pub fn first(fields: &'static [SortField<E>]) -> Self {
+        Sort {
+            field: &fields[0],
+            descending: false,
+        }
     }
 
     /// The canonical spec, e.g. `-updated_at`.
@@ -200,30 +183,6 @@ impl Default for PageRequest {
             backward: false,
             include_total: false,
             with_cursors: false,
-        }
-    }
-}
-
-impl PageRequest {
-    /// Reads `limit`, `cursor` and `include_total`.
-    pub fn parse(p: &mut QueryParams) -> Self {
-        let limit = p.integer("limit", 1, MAX_LIMIT).unwrap_or(DEFAULT_LIMIT);
-        let after = p.raw("cursor").and_then(|raw| match Cursor::decode(&raw) {
-            Some(cursor) => Some(cursor),
-            None => {
-                p.error(
-                    "cursor",
-                    "is not a cursor issued by this API (use `next_cursor` from a previous page)",
-                );
-                None
-            }
-        });
-        let include_total = p.boolean("include_total").unwrap_or(false);
-        Self {
-            limit,
-            after,
-            include_total,
-            ..Self::default()
         }
     }
 }

@@ -1,18 +1,17 @@
 //! Partners: organisations with their contacts and named office holders.
 use std::collections::HashMap;
+use std::future::Future;
 
 use entity::{contact, partner, person};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select};
 use uuid::Uuid;
 
-use super::page::{Listing, PageRequest, Sort, SortField, SortKind, SortValue, fetch_page};
-use super::params::QueryParams;
+use super::page::{PageRequest, SortField, SortKind, SortValue};
 use super::refs::{region_refs, stored};
-use super::regions::RegionGraph;
-use super::{Ctx, key_condition, q_condition};
-use crate::dto::{Contact, Partner, Person};
+use super::resource::{Resource, id_and_slug};
+use super::{Ctx, q_condition};
+use crate::dto::{Contact, HitKind, Partner, Person};
 use crate::error::{AppError, AppResult};
-use crate::search::HitKind;
 use crate::vocab::{AllianceGroup, ContactKind, PartnerKind};
 
 /// Filters of `GET /api/v1/partners`.
@@ -40,15 +39,9 @@ pub struct PartnerFilter {
 }
 
 impl PartnerFilter {
-    /// Reads the filter's query parameters.
-    pub fn parse(p: &mut QueryParams) -> Self {
-        Self {
-            kind: p.list("kind"),
-            alliance_group: p.list("alliance_group"),
-            alliance_member: p.boolean("alliance_member"),
-            region: p.keys("region"),
-            q: p.text("q"),
-        }
+    /// Checks the filter's bounds (the same for REST and GraphQL).
+    pub fn validate(&self) -> AppResult<()> {
+        crate::limits::check_filter(self.q.as_deref(), &[("region", &self.region)], &[])
     }
 }
 
@@ -74,105 +67,66 @@ pub static SORTS: [SortField<partner::Entity>; 3] = [
     },
 ];
 
-/// The rows matching `filter`, as a query (shared by the list and the stats).
-pub(crate) async fn filtered<C: ConnectionTrait>(
-    db: &C,
-    filter: &PartnerFilter,
-    ctx: &Ctx,
-) -> AppResult<sea_orm::Select<partner::Entity>> {
-    crate::limits::check_filter(filter.q.as_deref(), &[("region", &filter.region)], &[])?;
-    let mut select = partner::Entity::find();
-    if !filter.kind.is_empty() {
-        select = select.filter(partner::Column::Kind.is_in(filter.kind.iter().map(|k| k.as_str())));
-    }
-    if !filter.alliance_group.is_empty() {
-        select = select.filter(
-            partner::Column::AllianceGroup.is_in(filter.alliance_group.iter().map(|g| g.as_str())),
-        );
-    }
-    if let Some(member) = filter.alliance_member {
-        select = select.filter(partner::Column::AllianceMember.eq(member));
-    }
-    if !filter.region.is_empty() {
-        let graph = RegionGraph::load(db).await?;
-        let ids = graph
-            .expand("region", &filter.region)
-            .map_err(AppError::InvalidParameters)?;
-        select = select.filter(partner::Column::RegionId.is_in(ids));
-    }
-    if let Some(q) = &filter.q {
-        select = select.filter(
-            q_condition(
-                db,
-                ctx,
-                q,
-                HitKind::Partner,
-                partner::Column::Id,
-                &[
-                    partner::Column::Name,
-                    partner::Column::NameEn,
-                    partner::Column::ShortName,
-                    partner::Column::DescriptionDe,
-                    partner::Column::DescriptionEn,
-                ],
-            )
-            .await?,
-        );
-    }
-    Ok(select)
-}
+/// Partners: organisations with their contacts and named office holders.
+pub struct Partners;
 
-/// One page of partners.
-#[tracing::instrument(name = "service.partners.list", skip_all)]
-pub async fn list<C: ConnectionTrait>(
-    db: &C,
-    filter: &PartnerFilter,
-    sort: &Sort<partner::Entity>,
-    page: &PageRequest,
-    ctx: &Ctx,
-) -> AppResult<Listing<Partner>> {
-    let select = filtered(db, filter, ctx).await?;
-    let mut rows = fetch_page(db, select, sort, partner::Column::Id, |m| m.id, page).await?;
-    let items = hydrate(db, std::mem::take(&mut rows.rows), ctx).await?;
-    Ok(rows.with_items(items))
-}
+impl Resource for Partners {
+    const COLLECTION: &'static str = "partners";
+    const NAME: &'static str = "partner";
+    const DEFAULT_SORT: &'static str = "name";
+    type Entity = partner::Entity;
+    type Item = Partner;
+    type Filter = PartnerFilter;
 
-/// One partner by id or slug.
-#[tracing::instrument(name = "service.partners.get", skip(db, ctx))]
-pub async fn get<C: ConnectionTrait>(db: &C, key: &str, ctx: &Ctx) -> AppResult<Partner> {
-    let not_found = || AppError::NotFound {
-        resource: "partner",
-        key: key.to_owned(),
-    };
-    let model = partner::Entity::find()
-        .filter(key_condition(
-            key,
-            partner::Column::Id,
-            partner::Column::Slug,
-        ))
-        .one(db)
-        .await?
-        .ok_or_else(not_found)?;
-    hydrate(db, vec![model], ctx)
-        .await?
-        .pop()
-        .ok_or_else(not_found)
-}
+    fn sorts() -> &'static [SortField<partner::Entity>] {
+        &SORTS
+    }
+    id_and_slug!(partner, Partner);
 
-/// Partners by id (for GraphQL loaders).
-pub async fn by_ids<C: ConnectionTrait>(
-    db: &C,
-    ids: &[Uuid],
-    ctx: &Ctx,
-) -> AppResult<HashMap<Uuid, Partner>> {
-    let rows =
-        super::refs::rows_by_ids::<partner::Entity, _>(db, partner::Column::Id, ids.to_vec())
-            .await?;
-    Ok(hydrate(db, rows, ctx)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect())
+    async fn filtered<C: ConnectionTrait>(
+        _db: &C,
+        filter: &PartnerFilter,
+        ctx: &Ctx,
+        _page: Option<&PageRequest>,
+    ) -> AppResult<Select<partner::Entity>> {
+        filter.validate()?;
+        let mut select = partner::Entity::find();
+        if !filter.kind.is_empty() {
+            select =
+                select.filter(partner::Column::Kind.is_in(filter.kind.iter().map(|k| k.as_str())));
+        }
+        if !filter.alliance_group.is_empty() {
+            select = select.filter(
+                partner::Column::AllianceGroup
+                    .is_in(filter.alliance_group.iter().map(|g| g.as_str())),
+            );
+        }
+        if let Some(member) = filter.alliance_member {
+            select = select.filter(partner::Column::AllianceMember.eq(member));
+        }
+        if !filter.region.is_empty() {
+            let ids = ctx
+                .reference()
+                .await?
+                .regions
+                .expand("region", &filter.region)
+                .map_err(AppError::InvalidParameters)?;
+            select = select.filter(partner::Column::RegionId.is_in(ids));
+        }
+        if let Some(q) = &filter.q {
+            select =
+                select.filter(q_condition(ctx, q, HitKind::Partner, partner::Column::Id).await?);
+        }
+        Ok(select)
+    }
+
+    fn hydrate<C: ConnectionTrait>(
+        db: &C,
+        rows: Vec<partner::Model>,
+        ctx: &Ctx,
+    ) -> impl Future<Output = AppResult<Vec<Partner>>> + Send {
+        hydrate(db, rows, ctx)
+    }
 }
 
 /// Turns a page of rows into DTOs with three batched queries (regions,

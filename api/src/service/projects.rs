@@ -1,19 +1,18 @@
 //! Projects: the alliance, pilot projects, clusters, networks, programmes, portals.
 use std::collections::HashMap;
+use std::future::Future;
 
 use entity::{project, project_participant};
 use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
 use uuid::Uuid;
 
-use super::page::{Listing, PageRequest, Sort, SortField, SortKind, SortValue, fetch_page};
-use super::params::QueryParams;
+use super::page::{PageRequest, SortField, SortKind, SortValue};
 use super::refs::{partner_refs, region_refs, resolve_partners, stored};
-use super::regions::RegionGraph;
-use super::{Ctx, key_condition, q_condition};
-use crate::dto::{Participant, Project};
+use super::resource::{Resource, by_ids, id_and_slug};
+use super::{Ctx, q_condition};
+use crate::dto::{HitKind, Participant, Project};
 use crate::error::{AppError, AppResult, FieldError};
-use crate::search::HitKind;
 use crate::vocab::{ParticipantRole, ProjectKind, ProjectStatus};
 
 /// Filters of `GET /api/v1/projects`.
@@ -42,15 +41,13 @@ pub struct ProjectFilter {
 }
 
 impl ProjectFilter {
-    /// Reads the filter's query parameters.
-    pub fn parse(p: &mut QueryParams) -> Self {
-        Self {
-            kind: p.list("kind"),
-            status: p.list("status"),
-            region: p.keys("region"),
-            partner: p.keys("partner"),
-            q: p.text("q"),
-        }
+    /// Checks the filter's bounds (the same for REST and GraphQL).
+    pub fn validate(&self) -> AppResult<()> {
+        crate::limits::check_filter(
+            self.q.as_deref(),
+            &[("region", &self.region), ("partner", &self.partner)],
+            &[],
+        )
     }
 }
 
@@ -76,128 +73,82 @@ pub static SORTS: [SortField<project::Entity>; 3] = [
     },
 ];
 
-/// The rows matching `filter`, as a query (shared by the list and the stats).
-pub(crate) async fn filtered<C: ConnectionTrait>(
-    db: &C,
-    filter: &ProjectFilter,
-    ctx: &Ctx,
-) -> AppResult<sea_orm::Select<project::Entity>> {
-    crate::limits::check_filter(
-        filter.q.as_deref(),
-        &[("region", &filter.region), ("partner", &filter.partner)],
-        &[],
-    )?;
-    let mut select = project::Entity::find();
-    let mut errors: Vec<FieldError> = Vec::new();
-    if !filter.kind.is_empty() {
-        select = select.filter(project::Column::Kind.is_in(filter.kind.iter().map(|k| k.as_str())));
+/// Projects: the alliance, pilot projects, clusters, networks, programmes,
+/// portals.
+pub struct Projects;
+
+impl Resource for Projects {
+    const COLLECTION: &'static str = "projects";
+    const NAME: &'static str = "project";
+    const DEFAULT_SORT: &'static str = "name";
+    type Entity = project::Entity;
+    type Item = Project;
+    type Filter = ProjectFilter;
+
+    fn sorts() -> &'static [SortField<project::Entity>] {
+        &SORTS
     }
-    if !filter.status.is_empty() {
-        select =
-            select.filter(project::Column::Status.is_in(filter.status.iter().map(|s| s.as_str())));
-    }
-    if !filter.region.is_empty() {
-        let graph = RegionGraph::load(db).await?;
-        match graph.expand("region", &filter.region) {
-            Ok(ids) => select = select.filter(project::Column::RegionId.is_in(ids)),
-            Err(mut e) => errors.append(&mut e),
+    id_and_slug!(project, Project);
+
+    async fn filtered<C: ConnectionTrait>(
+        db: &C,
+        filter: &ProjectFilter,
+        ctx: &Ctx,
+        _page: Option<&PageRequest>,
+    ) -> AppResult<Select<project::Entity>> {
+        filter.validate()?;
+        let mut select = project::Entity::find();
+        let mut errors: Vec<FieldError> = Vec::new();
+        if !filter.kind.is_empty() {
+            select =
+                select.filter(project::Column::Kind.is_in(filter.kind.iter().map(|k| k.as_str())));
         }
+        if !filter.status.is_empty() {
+            select = select
+                .filter(project::Column::Status.is_in(filter.status.iter().map(|s| s.as_str())));
+        }
+        if !filter.region.is_empty() {
+            let graph = &ctx.reference().await?.regions;
+            match graph.expand("region", &filter.region) {
+                Ok(ids) => select = select.filter(project::Column::RegionId.is_in(ids)),
+                Err(mut e) => errors.append(&mut e),
+            }
+        }
+        if !filter.partner.is_empty() {
+            let (ids, unknown) = resolve_partners(db, &filter.partner).await?;
+            errors.extend(unknown.into_iter().map(|k| {
+                FieldError::new(
+                    "partner",
+                    format!("unknown partner `{}`", crate::limits::quote(&k)),
+                )
+            }));
+            select = select.filter(
+                project::Column::Id.in_subquery(
+                    Query::select()
+                        .column(project_participant::Column::ProjectId)
+                        .from(project_participant::Entity)
+                        .and_where(project_participant::Column::PartnerId.is_in(ids))
+                        .to_owned(),
+                ),
+            );
+        }
+        if !errors.is_empty() {
+            return Err(AppError::InvalidParameters(errors));
+        }
+        if let Some(q) = &filter.q {
+            select =
+                select.filter(q_condition(ctx, q, HitKind::Project, project::Column::Id).await?);
+        }
+        Ok(select)
     }
-    if !filter.partner.is_empty() {
-        let (ids, unknown) = resolve_partners(db, &filter.partner).await?;
-        errors.extend(unknown.into_iter().map(|k| {
-            FieldError::new(
-                "partner",
-                format!("unknown partner `{}`", crate::limits::quote(&k)),
-            )
-        }));
-        select = select.filter(
-            project::Column::Id.in_subquery(
-                Query::select()
-                    .column(project_participant::Column::ProjectId)
-                    .from(project_participant::Entity)
-                    .and_where(project_participant::Column::PartnerId.is_in(ids))
-                    .to_owned(),
-            ),
-        );
-    }
-    if !errors.is_empty() {
-        return Err(AppError::InvalidParameters(errors));
-    }
-    if let Some(q) = &filter.q {
-        select = select.filter(
-            q_condition(
-                db,
-                ctx,
-                q,
-                HitKind::Project,
-                project::Column::Id,
-                &[
-                    project::Column::Name,
-                    project::Column::NameEn,
-                    project::Column::SummaryDe,
-                    project::Column::SummaryEn,
-                    project::Column::DescriptionDe,
-                    project::Column::DescriptionEn,
-                ],
-            )
-            .await?,
-        );
-    }
-    Ok(select)
-}
 
-/// One page of projects.
-#[tracing::instrument(name = "service.projects.list", skip_all)]
-pub async fn list<C: ConnectionTrait>(
-    db: &C,
-    filter: &ProjectFilter,
-    sort: &Sort<project::Entity>,
-    page: &PageRequest,
-    ctx: &Ctx,
-) -> AppResult<Listing<Project>> {
-    let select = filtered(db, filter, ctx).await?;
-    let mut rows = fetch_page(db, select, sort, project::Column::Id, |m| m.id, page).await?;
-    let items = hydrate(db, std::mem::take(&mut rows.rows), ctx).await?;
-    Ok(rows.with_items(items))
-}
-
-/// One project by id or slug.
-#[tracing::instrument(name = "service.projects.get", skip(db, ctx))]
-pub async fn get<C: ConnectionTrait>(db: &C, key: &str, ctx: &Ctx) -> AppResult<Project> {
-    let not_found = || AppError::NotFound {
-        resource: "project",
-        key: key.to_owned(),
-    };
-    let model = project::Entity::find()
-        .filter(key_condition(
-            key,
-            project::Column::Id,
-            project::Column::Slug,
-        ))
-        .one(db)
-        .await?
-        .ok_or_else(not_found)?;
-    hydrate(db, vec![model], ctx)
-        .await?
-        .pop()
-        .ok_or_else(not_found)
-}
-
-/// Projects by id (for GraphQL loaders).
-pub async fn by_ids<C: ConnectionTrait>(
-    db: &C,
-    ids: &[Uuid],
-    ctx: &Ctx,
-) -> AppResult<HashMap<Uuid, Project>> {
-    let rows =
-        super::refs::rows_by_ids::<project::Entity, _>(db, project::Column::Id, ids.to_vec())
-            .await?;
-    Ok(hydrate(db, rows, ctx)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect())
+    fn hydrate<C: ConnectionTrait>(
+        db: &C,
+        rows: Vec<project::Model>,
+        ctx: &Ctx,
+    ) -> impl Future<Output = AppResult<Vec<Project>>> + Send {
+        hydrate(db, rows, ctx)
+    }
 }
 
 /// The projects each partner takes part in, ordered by name.
@@ -214,7 +165,7 @@ pub async fn by_partners<C: ConnectionTrait>(
         .all(db)
         .await?;
     let project_ids: Vec<Uuid> = links.iter().map(|l| l.project_id).collect();
-    let projects = by_ids(db, &project_ids, ctx).await?;
+    let projects = by_ids::<Projects, _>(db, &project_ids, ctx).await?;
     let mut grouped: HashMap<Uuid, Vec<Project>> = HashMap::new();
     for link in links {
         if let Some(project) = projects.get(&link.project_id) {

@@ -2,13 +2,13 @@
 use std::collections::{HashMap, HashSet};
 
 use entity::{region, region_member};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Select};
 use uuid::Uuid;
 
 use super::Ctx;
-use super::page::{Listing, PageRequest, Sort, SortField, SortKind, SortValue, fetch_page};
-use super::params::QueryParams;
+use super::page::{PageRequest, SortField, SortKind, SortValue};
 use super::refs::{region_ref, stored};
+use super::resource::{Resource, id_or_slug};
 use crate::dto::Region;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::vocab::RegionKind;
@@ -178,12 +178,9 @@ pub struct RegionFilter {
 }
 
 impl RegionFilter {
-    /// Reads the filter's query parameters.
-    pub fn parse(p: &mut QueryParams) -> Self {
-        Self {
-            kind: p.list("kind"),
-            parent: p.keys("parent"),
-        }
+    /// Checks the filter's bounds (the same for REST and GraphQL).
+    pub fn validate(&self) -> AppResult<()> {
+        crate::limits::check_filter(None, &[("parent", &self.parent)], &[])
     }
 }
 
@@ -209,79 +206,94 @@ pub static SORTS: [SortField<region::Entity>; 3] = [
     },
 ];
 
-/// One page of regions.
-#[tracing::instrument(name = "service.regions.list", skip_all)]
-pub async fn list<C: ConnectionTrait>(
-    db: &C,
-    filter: &RegionFilter,
-    sort: &Sort<region::Entity>,
-    page: &PageRequest,
-    ctx: &Ctx,
-) -> AppResult<Listing<Region>> {
-    crate::limits::check_filter(None, &[("parent", &filter.parent)], &[])?;
-    let graph = RegionGraph::load(db).await?;
-    let mut select = region::Entity::find();
-    if !filter.kind.is_empty() {
-        select = select.filter(region::Column::Kind.is_in(filter.kind.iter().map(|k| k.as_str())));
+/// Regions: Germany, NRW, its Regierungsbezirke and districts, and the
+/// economic regions.
+pub struct Regions;
+
+impl Resource for Regions {
+    const COLLECTION: &'static str = "regions";
+    const NAME: &'static str = "region";
+    const DEFAULT_SORT: &'static str = "name";
+    type Entity = region::Entity;
+    type Item = Region;
+    type Filter = RegionFilter;
+
+    fn sorts() -> &'static [SortField<region::Entity>] {
+        &SORTS
     }
-    if !filter.parent.is_empty() {
-        let mut parents = Vec::new();
-        let mut errors = Vec::new();
-        for key in &filter.parent {
-            match graph.resolve(key) {
-                Some(id) => parents.push(id),
-                None => errors.push(FieldError::new(
-                    "parent",
-                    format!("unknown region `{}`", crate::limits::quote(key)),
-                )),
+    fn id_column() -> region::Column {
+        region::Column::Id
+    }
+    fn row_id(row: &region::Model) -> Uuid {
+        row.id
+    }
+    fn item_id(item: &Region) -> Uuid {
+        item.id
+    }
+    /// Id, slug, official key (ARS, e.g. `05711`) or NUTS code (`DEA41`,
+    /// any case).
+    fn key_condition(key: &str) -> Condition {
+        Condition::any()
+            .add(id_or_slug(key, region::Column::Id, region::Column::Slug))
+            .add(region::Column::Ars.eq(key))
+            .add(region::Column::Nuts.eq(key.to_ascii_uppercase()))
+    }
+
+    async fn filtered<C: ConnectionTrait>(
+        _db: &C,
+        filter: &RegionFilter,
+        ctx: &Ctx,
+        _page: Option<&PageRequest>,
+    ) -> AppResult<Select<region::Entity>> {
+        filter.validate()?;
+        let mut select = region::Entity::find();
+        if !filter.kind.is_empty() {
+            select =
+                select.filter(region::Column::Kind.is_in(filter.kind.iter().map(|k| k.as_str())));
+        }
+        if !filter.parent.is_empty() {
+            let reference = ctx.reference().await?;
+            let mut parents = Vec::new();
+            let mut errors = Vec::new();
+            for key in &filter.parent {
+                match reference.regions.resolve(key) {
+                    Some(id) => parents.push(id),
+                    None => errors.push(FieldError::new(
+                        "parent",
+                        format!("unknown region `{}`", crate::limits::quote(key)),
+                    )),
+                }
             }
+            if !errors.is_empty() {
+                return Err(AppError::InvalidParameters(errors));
+            }
+            select = select.filter(region::Column::ParentId.is_in(parents));
         }
-        if !errors.is_empty() {
-            return Err(AppError::InvalidParameters(errors));
-        }
-        select = select.filter(region::Column::ParentId.is_in(parents));
+        Ok(select)
     }
-    let rows = fetch_page(db, select, sort, region::Column::Id, |m| m.id, page).await?;
-    let items = rows.rows.iter().map(|m| to_dto(m, &graph, ctx)).collect();
-    Ok(rows.with_items(items))
-}
 
-/// One region by id, slug, official key or NUTS code.
-#[tracing::instrument(name = "service.regions.get", skip(db, ctx))]
-pub async fn get<C: ConnectionTrait>(db: &C, key: &str, ctx: &Ctx) -> AppResult<Region> {
-    let graph = RegionGraph::load(db).await?;
-    let id = graph.resolve(key).ok_or_else(|| AppError::NotFound {
-        resource: "region",
-        key: key.to_owned(),
-    })?;
-    let model = graph.regions.get(&id).ok_or_else(|| AppError::NotFound {
-        resource: "region",
-        key: key.to_owned(),
-    })?;
-    Ok(to_dto(model, &graph, ctx))
-}
-
-/// Regions by id (for GraphQL loaders): the whole graph in two queries.
-pub async fn by_ids<C: ConnectionTrait>(
-    db: &C,
-    ids: &[Uuid],
-    ctx: &Ctx,
-) -> AppResult<HashMap<Uuid, Region>> {
-    let graph = RegionGraph::load(db).await?;
-    Ok(ids
-        .iter()
-        .filter_map(|id| graph.regions.get(id))
-        .map(|m| (m.id, to_dto(m, &graph, ctx)))
-        .collect())
+    /// From the snapshot's region graph: no query.
+    async fn hydrate<C: ConnectionTrait>(
+        _db: &C,
+        rows: Vec<region::Model>,
+        ctx: &Ctx,
+    ) -> AppResult<Vec<Region>> {
+        let reference = ctx.reference().await?;
+        Ok(rows
+            .iter()
+            .map(|m| to_dto(m, &reference.regions, ctx))
+            .collect())
+    }
 }
 
 /// The direct children of each region, ordered by name.
 pub async fn children_of<C: ConnectionTrait>(
-    db: &C,
+    _db: &C,
     ids: &[Uuid],
     ctx: &Ctx,
 ) -> AppResult<HashMap<Uuid, Vec<Region>>> {
-    let graph = RegionGraph::load(db).await?;
+    let reference = ctx.reference().await?;
+    let graph = &reference.regions;
     let mut grouped = HashMap::new();
     for id in ids {
         let mut children: Vec<Region> = graph
@@ -290,7 +302,7 @@ pub async fn children_of<C: ConnectionTrait>(
             .into_iter()
             .flatten()
             .filter_map(|child| graph.regions.get(child))
-            .map(|m| to_dto(m, &graph, ctx))
+            .map(|m| to_dto(m, graph, ctx))
             .collect();
         children.sort_by(|a, b| a.name.cmp(&b.name));
         grouped.insert(*id, children);

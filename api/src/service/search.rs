@@ -1,20 +1,19 @@
 //! `GET /api/v1/search`: ranked hits over offers, projects and partners.
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use entity::offer;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use entity::{offer, offer_topic, partner, project};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::Ctx;
 use super::offers::{self, OfferFilter};
-use super::page::{DEFAULT_LIMIT, MAX_LIMIT};
-use super::params::QueryParams;
-use crate::dto::{SearchHit, SearchPage};
+use super::store::Reference;
+use crate::dto::{HitKind, SearchHit, SearchPage};
 use crate::error::{AppError, AppResult};
-use crate::search::{HitKind, MAX_HITS};
+use crate::search::{DataVersion, Document, MAX_HITS, SearchIndex};
 
 /// A parsed search request.
 #[derive(Debug, Clone)]
@@ -31,62 +30,47 @@ pub struct SearchRequest {
     pub offset: u64,
 }
 
+/// A search cursor: the query it was issued for and the offset of the next hit.
 #[derive(Serialize, Deserialize)]
-struct SearchCursor {
-    q: String,
-    o: u64,
+pub(crate) struct SearchCursor {
+    pub(crate) q: String,
+    pub(crate) o: u64,
+}
+
+/// Whether any offer filter besides `q` is set (then only offers are
+/// searched). The destructuring is exhaustive on purpose: a new filter field
+/// does not compile until it is considered here.
+pub(crate) fn has_offer_filters(f: &OfferFilter) -> bool {
+    let OfferFilter {
+        topic,
+        region,
+        target_group,
+        kind,
+        cost,
+        provider,
+        project,
+        open_on,
+        q: _,
+        updated_since,
+    } = f;
+    !(topic.is_empty()
+        && region.is_empty()
+        && target_group.is_empty()
+        && kind.is_empty()
+        && cost.is_empty()
+        && provider.is_empty()
+        && project.is_empty()
+        && open_on.is_none()
+        && updated_since.is_none())
 }
 
 impl SearchRequest {
-    /// Reads `q`, `type`, the offer filters, `limit` and `cursor`.
-    pub fn parse(p: &mut QueryParams) -> Self {
-        // The offer filters include `q`; here it is the search itself.
-        let mut filter = OfferFilter::parse(p);
-        let q = match filter.q.take() {
-            Some(q) => q,
-            None => {
-                if !p.has("q") {
-                    p.error("q", "is required: the words to search for");
-                }
-                String::new()
-            }
-        };
-        let types = p.list("type");
-        let limit = p.integer("limit", 1, MAX_LIMIT).unwrap_or(DEFAULT_LIMIT);
-        let offset = match p.raw("cursor") {
-            None => 0,
-            Some(raw) => match decode_cursor(&raw) {
-                Some(c) if c.q == q => c.o,
-                Some(_) => {
-                    p.error("cursor", "was issued for another `q`");
-                    0
-                }
-                None => {
-                    p.error("cursor", "is not a cursor issued by this API");
-                    0
-                }
-            },
-        };
-        Self {
-            q,
-            types,
-            filter,
-            limit,
-            offset,
-        }
+    /// Checks the words and the offer filters (the same for REST and
+    /// GraphQL).
+    pub fn validate(&self) -> AppResult<()> {
+        crate::limits::check_filter(Some(&self.q), &[], &[])?;
+        self.filter.validate()
     }
-}
-
-fn has_offer_filters(f: &OfferFilter) -> bool {
-    !(f.topic.is_empty()
-        && f.region.is_empty()
-        && f.target_group.is_empty()
-        && f.kind.is_empty()
-        && f.cost.is_empty()
-        && f.provider.is_empty()
-        && f.project.is_empty()
-        && f.open_on.is_none()
-        && f.updated_since.is_none())
 }
 
 /// The cursor of the position after `offset` hits of the search for `q`.
@@ -100,7 +84,7 @@ pub fn cursor_at(q: &str, offset: u64) -> String {
 
 /// A search cursor's content; `None` for text over
 /// [`crate::limits::MAX_CURSOR_LEN`] bytes or not issued by [`cursor_at`].
-fn decode_cursor(text: &str) -> Option<SearchCursor> {
+pub(crate) fn decode_cursor(text: &str) -> Option<SearchCursor> {
     if text.len() > crate::limits::MAX_CURSOR_LEN {
         return None;
     }
@@ -130,11 +114,9 @@ pub async fn search<C: ConnectionTrait>(
     request: &SearchRequest,
     ctx: &Ctx,
 ) -> AppResult<SearchPage> {
-    let index = ctx
-        .search
-        .as_ref()
-        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("no search index")))?;
-    index.ensure_fresh(db).await?;
+    ctx.snapshot().await?;
+    let index = ctx.store.index();
+    request.validate()?;
     let offer_filters = has_offer_filters(&request.filter);
     let kinds = if offer_filters {
         vec![HitKind::Offer]
@@ -190,4 +172,130 @@ pub async fn search<C: ConnectionTrait>(
         next_cursor,
         total,
     })
+}
+
+/// Offers read and indexed per step of a rebuild.
+const CHUNK: u64 = 2000;
+
+/// Reads every searchable record and replaces the index's content with
+/// their documents, as of data version `version`; returns how many.
+///
+/// Offers are read and handed to the index in chunks of [`CHUNK`] (keyset by
+/// id), so the rows and documents of all offers never sit in memory at once:
+/// what the allocator keeps after a rebuild is bounded by a chunk, not by the
+/// data.
+pub(crate) async fn rebuild_index<C: ConnectionTrait>(
+    db: &C,
+    index: &SearchIndex,
+    reference: &Reference,
+    version: DataVersion,
+) -> AppResult<usize> {
+    let mut rebuild = index.rebuild().await?;
+    let mut providers: HashMap<Uuid, (String, Option<String>)> = HashMap::new();
+    let mut others = Vec::new();
+    for p in partner::Entity::find().all(db).await? {
+        providers.insert(p.id, (p.name.clone(), p.short_name.clone()));
+        others.push(Document {
+            kind: HitKind::Partner,
+            id: p.id,
+            title_de: join(&[Some(&p.name), p.short_name.as_deref()]),
+            title_en: p.name_en.unwrap_or_default(),
+            text_de: p.description_de.unwrap_or_default(),
+            text_en: p.description_en.unwrap_or_default(),
+            slug: p.slug,
+        });
+    }
+    for p in project::Entity::find().all(db).await? {
+        others.push(Document {
+            kind: HitKind::Project,
+            id: p.id,
+            title_de: p.name,
+            title_en: p.name_en.unwrap_or_default(),
+            text_de: join(&[Some(&p.summary_de), p.description_de.as_deref()]),
+            text_en: join(&[p.summary_en.as_deref(), p.description_en.as_deref()]),
+            slug: p.slug,
+        });
+    }
+    rebuild.add(others).await?;
+    let mut topics_of: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for link in offer_topic::Entity::find().all(db).await? {
+        topics_of
+            .entry(link.offer_id)
+            .or_default()
+            .push(link.topic_id);
+    }
+    let mut after: Option<Uuid> = None;
+    loop {
+        let mut chunk = offer::Entity::find()
+            .order_by_asc(offer::Column::Id)
+            .limit(CHUNK);
+        if let Some(last) = after {
+            chunk = chunk.filter(offer::Column::Id.gt(last));
+        }
+        let rows = chunk.all(db).await?;
+        let Some(last) = rows.last() else { break };
+        after = Some(last.id);
+        let docs = rows
+            .into_iter()
+            .map(|o| offer_document(o, &providers, &topics_of, reference))
+            .collect();
+        rebuild.add(docs).await?;
+    }
+    rebuild.commit(version).await
+}
+
+/// An offer's document: its texts plus its provider's names and its topics'
+/// labels, so "Digitalisierung" finds offers tagged with that topic.
+fn offer_document(
+    o: offer::Model,
+    providers: &HashMap<Uuid, (String, Option<String>)>,
+    topics_of: &HashMap<Uuid, Vec<Uuid>>,
+    reference: &Reference,
+) -> Document {
+    let (provider, short) = providers.get(&o.provider_id).cloned().unwrap_or_default();
+    let labels: Vec<_> = topics_of
+        .get(&o.id)
+        .into_iter()
+        .flatten()
+        .filter_map(|id| reference.topics.get(*id))
+        .collect();
+    let labels_de = labels
+        .iter()
+        .map(|t| t.label_de.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let labels_en = labels
+        .iter()
+        .filter_map(|t| t.label_en.as_deref())
+        .collect::<Vec<_>>()
+        .join(", ");
+    Document {
+        kind: HitKind::Offer,
+        id: o.id,
+        title_de: o.title_de,
+        title_en: o.title_en.unwrap_or_default(),
+        text_de: join(&[
+            Some(&o.summary_de),
+            o.description_de.as_deref(),
+            Some(&provider),
+            short.as_deref(),
+            o.provider_note.as_deref(),
+            Some(&labels_de),
+        ]),
+        text_en: join(&[
+            o.summary_en.as_deref(),
+            o.description_en.as_deref(),
+            Some(&labels_en),
+        ]),
+        slug: o.slug,
+    }
+}
+
+fn join(parts: &[Option<&str>]) -> String {
+    parts
+        .iter()
+        .flatten()
+        .copied()
+        .collect::<Vec<_>>()
+        .join("\n")
 }

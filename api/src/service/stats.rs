@@ -16,6 +16,7 @@ use super::offers::OfferFilter;
 use super::partners::PartnerFilter;
 use super::projects::ProjectFilter;
 use super::refs::{region_ref, topic_ref};
+use super::resource::Resource;
 use super::{Ctx, offers, partners, projects};
 use crate::dto::{Bucket, OfferStats, PartnerStats, ProjectStats};
 use crate::error::AppResult;
@@ -187,7 +188,7 @@ pub async fn partner_stats<C: ConnectionTrait>(
     filter: &PartnerFilter,
     ctx: &Ctx,
 ) -> AppResult<PartnerStats> {
-    let select = partners::filtered(db, filter, ctx).await?;
+    let select = partners::Partners::filtered(db, filter, ctx, None).await?;
     Ok(PartnerStats {
         total: select.clone().count(db).await?,
         by_alliance_group: plain(
@@ -207,7 +208,7 @@ pub async fn project_stats<C: ConnectionTrait>(
     filter: &ProjectFilter,
     ctx: &Ctx,
 ) -> AppResult<ProjectStats> {
-    let select = projects::filtered(db, filter, ctx).await?;
+    let select = projects::Projects::filtered(db, filter, ctx, None).await?;
     Ok(ProjectStats {
         total: select.clone().count(db).await?,
         by_kind: plain(

@@ -1,15 +1,17 @@
 //! Topics: lists, items, and the hierarchy behind the `topic` filter.
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
 
 use entity::topic;
-use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ConnectionTrait, EntityTrait, Select};
 use uuid::Uuid;
 
-use super::page::{Listing, PageRequest, Sort, SortField, SortKind, SortValue, fetch_page};
+use super::Ctx;
+use super::page::{PageRequest, SortField, SortKind, SortValue};
 use super::refs::topic_ref;
-use super::{Ctx, key_condition};
+use super::resource::{Resource, id_and_slug};
 use crate::dto::Topic;
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::{AppResult, FieldError};
 
 /// Sort fields of the topic list.
 pub static SORTS: [SortField<topic::Entity>; 3] = [
@@ -33,124 +35,138 @@ pub static SORTS: [SortField<topic::Entity>; 3] = [
     },
 ];
 
-/// Resolves topic keys (slugs or ids) and adds their narrower topics, so
-/// `topic=digitalisierung` also finds offers tagged `industrie-40`.
-pub async fn expand<C: ConnectionTrait>(
-    db: &C,
-    field: &str,
-    keys: &[String],
-) -> AppResult<Result<Vec<Uuid>, Vec<FieldError>>> {
-    if keys.is_empty() {
-        return Ok(Ok(Vec::new()));
-    }
-    let all = topic::Entity::find().all(db).await?;
-    let mut children: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-    for t in &all {
-        if let Some(parent) = t.parent_id {
-            children.entry(parent).or_default().push(t.id);
-        }
-    }
-    let mut ids = HashSet::new();
-    let mut errors = Vec::new();
-    for key in keys {
-        let found = all
-            .iter()
-            .find(|t| t.slug == *key || Uuid::parse_str(key).ok() == Some(t.id));
-        match found {
-            Some(t) => {
-                let mut stack = vec![t.id];
-                while let Some(id) = stack.pop() {
-                    if ids.insert(id) {
-                        stack.extend(children.get(&id).into_iter().flatten().copied());
-                    }
-                }
+/// The topic tree, read whole (a few dozen topics): resolves `topic` keys
+/// and adds narrower topics, so `topic=digitalisierung` also finds offers
+/// tagged `industrie-40`.
+#[derive(Debug, Default)]
+pub struct TopicTree {
+    topics: HashMap<Uuid, topic::Model>,
+    by_slug: HashMap<String, Uuid>,
+    children: HashMap<Uuid, Vec<Uuid>>,
+}
+
+impl TopicTree {
+    /// Reads every topic (one query).
+    pub async fn load<C: ConnectionTrait>(db: &C) -> AppResult<Self> {
+        let mut tree = Self::default();
+        for t in topic::Entity::find().all(db).await? {
+            if let Some(parent) = t.parent_id {
+                tree.children.entry(parent).or_default().push(t.id);
             }
-            None => errors.push(FieldError::new(
-                field,
-                format!("unknown topic `{}`", crate::limits::quote(key)),
-            )),
+            tree.by_slug.insert(t.slug.clone(), t.id);
+            tree.topics.insert(t.id, t);
+        }
+        Ok(tree)
+    }
+
+    /// The topic with `id`, if there is one.
+    pub fn get(&self, id: Uuid) -> Option<&topic::Model> {
+        self.topics.get(&id)
+    }
+
+    /// The topic with slug or id `key`, if there is one.
+    pub fn resolve(&self, key: &str) -> Option<Uuid> {
+        self.by_slug.get(key).copied().or_else(|| {
+            Uuid::parse_str(key)
+                .ok()
+                .filter(|id| self.topics.contains_key(id))
+        })
+    }
+
+    /// The topic `id` and every narrower topic below it.
+    fn with_narrower(&self, id: Uuid, ids: &mut HashSet<Uuid>) {
+        let mut stack = vec![id];
+        while let Some(id) = stack.pop() {
+            if ids.insert(id) {
+                stack.extend(self.children.get(&id).into_iter().flatten().copied());
+            }
         }
     }
-    Ok(if errors.is_empty() {
-        Ok(ids.into_iter().collect())
-    } else {
-        Err(errors)
-    })
-}
 
-/// Resolves each topic key separately, with its narrower topics (for match
-/// profiles, where each topic of interest counts on its own).
-pub async fn expand_each<C: ConnectionTrait>(
-    db: &C,
-    keys: &[String],
-) -> AppResult<Result<Vec<(String, HashSet<Uuid>)>, Vec<FieldError>>> {
-    let mut out = Vec::new();
-    let mut errors = Vec::new();
-    for key in keys {
-        match expand(db, "topics", std::slice::from_ref(key)).await? {
-            Ok(ids) => out.push((key.clone(), ids.into_iter().collect())),
-            Err(mut e) => errors.append(&mut e),
+    fn unknown(field: &str, key: &str) -> FieldError {
+        FieldError::new(
+            field,
+            format!("unknown topic `{}`", crate::limits::quote(key)),
+        )
+    }
+
+    /// Resolves the keys of parameter `field` with their narrower topics;
+    /// unknown keys become field errors.
+    pub fn expand(&self, field: &str, keys: &[String]) -> Result<Vec<Uuid>, Vec<FieldError>> {
+        let mut ids = HashSet::new();
+        let mut errors = Vec::new();
+        for key in keys {
+            match self.resolve(key) {
+                Some(id) => self.with_narrower(id, &mut ids),
+                None => errors.push(Self::unknown(field, key)),
+            }
+        }
+        if errors.is_empty() {
+            Ok(ids.into_iter().collect())
+        } else {
+            Err(errors)
         }
     }
-    Ok(if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    })
+
+    /// Resolves each key separately, with its narrower topics (for match
+    /// profiles, where each topic of interest counts on its own).
+    pub fn expand_each(
+        &self,
+        field: &str,
+        keys: &[String],
+    ) -> Result<Vec<(String, HashSet<Uuid>)>, Vec<FieldError>> {
+        let mut out = Vec::new();
+        let mut errors = Vec::new();
+        for key in keys {
+            match self.resolve(key) {
+                Some(id) => {
+                    let mut ids = HashSet::new();
+                    self.with_narrower(id, &mut ids);
+                    out.push((key.clone(), ids));
+                }
+                None => errors.push(Self::unknown(field, key)),
+            }
+        }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(errors)
+        }
+    }
 }
 
-/// One page of topics.
-#[tracing::instrument(name = "service.topics.list", skip_all)]
-pub async fn list<C: ConnectionTrait>(
-    db: &C,
-    sort: &Sort<topic::Entity>,
-    page: &PageRequest,
-    ctx: &Ctx,
-) -> AppResult<Listing<Topic>> {
-    let mut rows = fetch_page(
-        db,
-        topic::Entity::find(),
-        sort,
-        topic::Column::Id,
-        |m| m.id,
-        page,
-    )
-    .await?;
-    let items = hydrate(db, std::mem::take(&mut rows.rows), ctx).await?;
-    Ok(rows.with_items(items))
-}
+/// Topics offers are tagged with.
+pub struct Topics;
 
-/// One topic by id or slug.
-#[tracing::instrument(name = "service.topics.get", skip(db, ctx))]
-pub async fn get<C: ConnectionTrait>(db: &C, key: &str, ctx: &Ctx) -> AppResult<Topic> {
-    let model = topic::Entity::find()
-        .filter(key_condition(key, topic::Column::Id, topic::Column::Slug))
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::NotFound {
-            resource: "topic",
-            key: key.to_owned(),
-        })?;
-    let mut items = hydrate(db, vec![model], ctx).await?;
-    items.pop().ok_or_else(|| AppError::NotFound {
-        resource: "topic",
-        key: key.to_owned(),
-    })
-}
+impl Resource for Topics {
+    const COLLECTION: &'static str = "topics";
+    const NAME: &'static str = "topic";
+    const DEFAULT_SORT: &'static str = "label";
+    type Entity = topic::Entity;
+    type Item = Topic;
+    type Filter = ();
 
-/// Topics by id (for GraphQL loaders).
-pub async fn by_ids<C: ConnectionTrait>(
-    db: &C,
-    ids: &[Uuid],
-    ctx: &Ctx,
-) -> AppResult<HashMap<Uuid, Topic>> {
-    let rows =
-        super::refs::rows_by_ids::<topic::Entity, _>(db, topic::Column::Id, ids.to_vec()).await?;
-    Ok(hydrate(db, rows, ctx)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t))
-        .collect())
+    fn sorts() -> &'static [SortField<topic::Entity>] {
+        &SORTS
+    }
+    id_and_slug!(topic, Topic);
+
+    async fn filtered<C: ConnectionTrait>(
+        _db: &C,
+        _filter: &(),
+        _ctx: &Ctx,
+        _page: Option<&PageRequest>,
+    ) -> AppResult<Select<topic::Entity>> {
+        Ok(topic::Entity::find())
+    }
+
+    fn hydrate<C: ConnectionTrait>(
+        db: &C,
+        rows: Vec<topic::Model>,
+        ctx: &Ctx,
+    ) -> impl Future<Output = AppResult<Vec<Topic>>> + Send {
+        hydrate(db, rows, ctx)
+    }
 }
 
 async fn hydrate<C: ConnectionTrait>(

@@ -111,8 +111,6 @@ impl FromIterator<TargetGroup> for TargetGroups {
 pub struct MatchCorpus {
     /// Every offer, in id order.
     pub offers: Vec<OfferFacts>,
-    /// The region tree the region rule walks.
-    pub graph: RegionGraph,
     vocabulary: HashMap<String, u32>,
 }
 
@@ -123,8 +121,7 @@ impl MatchCorpus {
     }
 
     /// Loads the corpus: four queries plus one per 2,000 offers.
-    pub async fn load<C: ConnectionTrait>(db: &C) -> AppResult<Self> {
-        let graph = RegionGraph::load(db).await?;
+    pub async fn load<C: ConnectionTrait>(db: &C, graph: &RegionGraph) -> AppResult<Self> {
         let mut groups: HashMap<Uuid, TargetGroups> = HashMap::new();
         for link in offer_target_group::Entity::find().all(db).await? {
             match link.target_group.parse::<TargetGroup>() {
@@ -216,11 +213,7 @@ impl MatchCorpus {
         offers.sort_unstable_by_key(|o| o.id);
         offers.shrink_to_fit();
         vocabulary.shrink_to_fit();
-        Ok(Self {
-            offers,
-            graph,
-            vocabulary,
-        })
+        Ok(Self { offers, vocabulary })
     }
 }
 

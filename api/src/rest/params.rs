@@ -14,8 +14,16 @@ use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use sea_orm::EntityTrait;
+
 use crate::error::{AppError, AppResult, FieldError};
 use crate::limits::{MAX_QUERY_PARAMS, percent_decode, quote};
+use crate::service::offers::OfferFilter;
+use crate::service::page::{Cursor, DEFAULT_LIMIT, MAX_LIMIT, PageRequest, Sort, SortField};
+use crate::service::partners::PartnerFilter;
+use crate::service::projects::ProjectFilter;
+use crate::service::regions::RegionFilter;
+use crate::service::search::{self, SearchRequest};
 
 pub use crate::limits::{MAX_LIST_VALUES, MAX_TEXT_LEN};
 
@@ -286,6 +294,158 @@ impl QueryParams {
             Err(AppError::InvalidParameters(self.errors))
         }
     }
+}
+
+/// A value read from a query string (filters, paging, search requests).
+pub trait FromQuery {
+    /// Reads the value's parameters; problems are recorded in `p`.
+    fn from_query(p: &mut QueryParams) -> Self;
+}
+
+/// Lists without filters take none.
+impl FromQuery for () {
+    fn from_query(_: &mut QueryParams) -> Self {}
+}
+
+impl FromQuery for PartnerFilter {
+    fn from_query(p: &mut QueryParams) -> Self {
+        Self {
+            kind: p.list("kind"),
+            alliance_group: p.list("alliance_group"),
+            alliance_member: p.boolean("alliance_member"),
+            region: p.keys("region"),
+            q: p.text("q"),
+        }
+    }
+}
+
+impl FromQuery for ProjectFilter {
+    fn from_query(p: &mut QueryParams) -> Self {
+        Self {
+            kind: p.list("kind"),
+            status: p.list("status"),
+            region: p.keys("region"),
+            partner: p.keys("partner"),
+            q: p.text("q"),
+        }
+    }
+}
+
+impl FromQuery for OfferFilter {
+    fn from_query(p: &mut QueryParams) -> Self {
+        Self {
+            topic: p.keys("topic"),
+            region: p.keys("region"),
+            target_group: p.list("target_group"),
+            kind: p.list("kind"),
+            cost: p.list("cost"),
+            provider: p.keys("provider"),
+            project: p.keys("project"),
+            open_on: p.date("open_on"),
+            q: p.text("q"),
+            updated_since: p.timestamp("updated_since"),
+        }
+    }
+}
+
+impl FromQuery for RegionFilter {
+    fn from_query(p: &mut QueryParams) -> Self {
+        Self {
+            kind: p.list("kind"),
+            parent: p.keys("parent"),
+        }
+    }
+}
+
+/// `q`, `type`, the offer filters, `limit` and `cursor`.
+impl FromQuery for SearchRequest {
+    fn from_query(p: &mut QueryParams) -> Self {
+        // The offer filters include `q`; here it is the search itself.
+        let mut filter = OfferFilter::from_query(p);
+        let q = match filter.q.take() {
+            Some(q) => q,
+            None => {
+                if !p.has("q") {
+                    p.error("q", "is required: the words to search for");
+                }
+                String::new()
+            }
+        };
+        let types = p.list("type");
+        let limit = p.integer("limit", 1, MAX_LIMIT).unwrap_or(DEFAULT_LIMIT);
+        let offset = match p.raw("cursor") {
+            None => 0,
+            Some(raw) => match search::decode_cursor(&raw) {
+                Some(c) if c.q == q => c.o,
+                Some(_) => {
+                    p.error("cursor", "was issued for another `q`");
+                    0
+                }
+                None => {
+                    p.error("cursor", "is not a cursor issued by this API");
+                    0
+                }
+            },
+        };
+        Self {
+            q,
+            types,
+            filter,
+            limit,
+            offset,
+        }
+    }
+}
+
+/// `limit`, `cursor` and `include_total`.
+impl FromQuery for PageRequest {
+    fn from_query(p: &mut QueryParams) -> Self {
+        let limit = p.integer("limit", 1, MAX_LIMIT).unwrap_or(DEFAULT_LIMIT);
+        let after = p.raw("cursor").and_then(|raw| match Cursor::decode(&raw) {
+            Some(cursor) => Some(cursor),
+            None => {
+                p.error(
+                    "cursor",
+                    "is not a cursor issued by this API (use `next_cursor` from a previous page)",
+                );
+                None
+            }
+        });
+        let include_total = p.boolean("include_total").unwrap_or(false);
+        Self {
+            limit,
+            after,
+            include_total,
+            ..Self::default()
+        }
+    }
+}
+
+/// Reads `sort` (`name` or `-name`) against `fields`; `default` is used
+/// when absent and must be valid.
+pub fn sort<E: EntityTrait>(
+    p: &mut QueryParams,
+    fields: &'static [SortField<E>],
+    default: &str,
+) -> Sort<E> {
+    let spec = p.raw("sort").unwrap_or_else(|| default.to_owned());
+    if let Some(sort) = Sort::from_spec(fields, &spec) {
+        return sort;
+    }
+    let allowed: Vec<String> = fields
+        .iter()
+        .flat_map(|f| [f.name.to_owned(), format!("-{}", f.name)])
+        .collect();
+    p.error(
+        "sort",
+        format!(
+            "unknown sort `{}`; expected one of: {}",
+            crate::limits::quote(&spec),
+            allowed.join(", ")
+        ),
+    );
+    // Fall back to the default so parsing can go on and report every error.
+    Sort::from_spec(fields, default).unwrap_or_else(|| Sort::first(fields))
 }
 
 #[cfg(test)]

@@ -1,0 +1,157 @@
+//! The resource: what every collection has in common, written once.
+//!
+//! A collection (partners, offers …) is described by one [`Resource`] impl:
+//! its name, entity, public type, filter, sort fields, how a filter becomes
+//! a query and how rows become public items. The generic [`list`], [`get`]
+//! and [`by_ids`] serve every collection from that description, for REST
+//! handlers and GraphQL resolvers and loaders alike.
+//!
+//! Chosen: a trait with generic functions, because the compiler then checks
+//! that a new collection provides every piece. Rejected: a runtime registry
+//! (type-erased, so a missing piece shows only at run time) and one
+//! declarative macro per collection (hard to read and to change); macros
+//! remain only where utoipa and async-graphql need literal items (the REST
+//! handlers of `rest::collection!` and the page types of `dto::page_type!`).
+use std::collections::HashMap;
+use std::future::Future;
+
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Select};
+use uuid::Uuid;
+
+use super::Ctx;
+use super::page::{Listing, PageRequest, Sort, SortField, fetch_page};
+use crate::error::{AppError, AppResult};
+
+/// One collection of the API; see the module documentation.
+pub trait Resource: Send + Sync + 'static {
+    /// The collection's path segment and URI name, e.g. `partners`.
+    const COLLECTION: &'static str;
+    /// One record's name in problems, e.g. `partner` ("No partner has …").
+    const NAME: &'static str;
+    /// The sort of a list without `sort`, e.g. `name` or `-date`.
+    const DEFAULT_SORT: &'static str;
+
+    /// The table.
+    type Entity: EntityTrait<Model: Send + Sync>;
+    /// The public type of one record.
+    type Item: serde::Serialize + Send + Sync + 'static;
+    /// The list's filter (`()` for none).
+    type Filter: Default + Send + Sync;
+
+    /// The fields a list may be sorted by.
+    fn sorts() -> &'static [SortField<Self::Entity>];
+    /// The primary key column.
+    fn id_column() -> <Self::Entity as EntityTrait>::Column;
+    /// A row's id.
+    fn row_id(row: &<Self::Entity as EntityTrait>::Model) -> Uuid;
+    /// An item's id.
+    fn item_id(item: &Self::Item) -> Uuid;
+
+    /// Rows a key names: by id (if `key` is a UUID) or slug; collections
+    /// with other keys (official region keys) widen it.
+    fn key_condition(key: &str) -> Condition;
+
+    /// The rows matching `filter`; `page` lets a collection plan for the
+    /// page size (offers probe their link tables differently for one page
+    /// than for a count). Invalid filter values are a 400 problem.
+    fn filtered<C: ConnectionTrait>(
+        db: &C,
+        filter: &Self::Filter,
+        ctx: &Ctx,
+        page: Option<&PageRequest>,
+    ) -> impl Future<Output = AppResult<Select<Self::Entity>>> + Send;
+
+    /// Turns rows into public items, in order, with a constant number of
+    /// batched queries whatever the number of rows.
+    fn hydrate<C: ConnectionTrait>(
+        db: &C,
+        rows: Vec<<Self::Entity as EntityTrait>::Model>,
+        ctx: &Ctx,
+    ) -> impl Future<Output = AppResult<Vec<Self::Item>>> + Send;
+}
+
+/// The members of [`Resource`] that are the same for every table with `id`
+/// and `slug` columns and an item with an `id`: `id_column`, `row_id`,
+/// `item_id` and `key_condition` (by id or slug).
+macro_rules! id_and_slug {
+    ($entity:ident, $item:ty) => {
+        fn id_column() -> $entity::Column {
+            $entity::Column::Id
+        }
+        fn row_id(row: &$entity::Model) -> uuid::Uuid {
+            row.id
+        }
+        fn item_id(item: &$item) -> uuid::Uuid {
+            item.id
+        }
+        fn key_condition(key: &str) -> sea_orm::Condition {
+            $crate::service::resource::id_or_slug(key, $entity::Column::Id, $entity::Column::Slug)
+        }
+    };
+}
+pub(crate) use id_and_slug;
+
+/// Matches a record by id (if `key` is a UUID) or by slug.
+pub fn id_or_slug<C: ColumnTrait>(key: &str, id_column: C, slug_column: C) -> Condition {
+    match Uuid::parse_str(key) {
+        Ok(id) => Condition::any()
+            .add(id_column.eq(id))
+            .add(slug_column.eq(key)),
+        Err(_) => Condition::all().add(slug_column.eq(key)),
+    }
+}
+
+/// One page of `R`.
+#[tracing::instrument(name = "service.list", skip_all, fields(collection = R::COLLECTION))]
+pub async fn list<R: Resource, C: ConnectionTrait>(
+    db: &C,
+    filter: &R::Filter,
+    sort: &Sort<R::Entity>,
+    page: &PageRequest,
+    ctx: &Ctx,
+) -> AppResult<Listing<R::Item>> {
+    let select = R::filtered(db, filter, ctx, Some(page)).await?;
+    let mut rows = fetch_page(db, select, sort, R::id_column(), R::row_id, page).await?;
+    let items = R::hydrate(db, std::mem::take(&mut rows.rows), ctx).await?;
+    Ok(rows.with_items(items))
+}
+
+/// One record of `R` by key; `NotFound` (404) if none has it.
+#[tracing::instrument(name = "service.get", skip(db, ctx), fields(collection = R::COLLECTION))]
+pub async fn get<R: Resource, C: ConnectionTrait>(
+    db: &C,
+    key: &str,
+    ctx: &Ctx,
+) -> AppResult<R::Item> {
+    let not_found = || AppError::NotFound {
+        resource: R::NAME,
+        key: key.to_owned(),
+    };
+    let model = R::Entity::find()
+        .filter(R::key_condition(key))
+        .one(db)
+        .await?
+        .ok_or_else(not_found)?;
+    R::hydrate(db, vec![model], ctx)
+        .await?
+        .pop()
+        .ok_or_else(not_found)
+}
+
+/// Records of `R` by id (for GraphQL loaders): one batched load, whatever
+/// the count; unknown ids are absent from the map.
+pub async fn by_ids<R: Resource, C: ConnectionTrait>(
+    db: &C,
+    ids: &[Uuid],
+    ctx: &Ctx,
+) -> AppResult<HashMap<Uuid, R::Item>> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let rows = super::refs::rows_by_ids::<R::Entity, _>(db, R::id_column(), ids).await?;
+    Ok(R::hydrate(db, rows, ctx)
+        .await?
+        .into_iter()
+        .map(|item| (R::item_id(&item), item))
+        .collect())
+}

@@ -1,0 +1,216 @@
+//! The store: the data's generation and the snapshot of everything derived
+//! from it.
+//!
+//! Every write logs one change per changed record in its own transaction
+//! (`service::import::write`), so the data's generation is the change log's
+//! newest `seq`: one read of its primary key. Whatever depends only on the
+//! data (the search index, the match corpus, the region graph and topic
+//! tree) is built once per generation into a [`Snapshot`]; the response cache
+//! keys on [`Snapshot::generation`]. Requests read the snapshot without a
+//! query while it is younger than the refresh interval; writes made in this
+//! process call [`Store::invalidate`], so the next read sees them at once,
+//! and writes made elsewhere (`lotse import`, another replica) are seen
+//! within the interval.
+//!
+//! Rejected: a poll of row counts and `MAX(updated_at)` of a hand-kept table
+//! list, which missed meetings, contacts and people (issue 10).
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+
+use super::matching::MatchCorpus;
+use super::regions::RegionGraph;
+use super::topics::TopicTree;
+use crate::error::{AppError, AppResult};
+use crate::search::{DataVersion, SearchIndex};
+
+/// Reference data every filter resolves keys against: small, read whole.
+#[derive(Debug, Default)]
+pub struct Reference {
+    /// Regions with parents, children, members and memberships.
+    pub regions: RegionGraph,
+    /// Topics with their narrower topics.
+    pub topics: TopicTree,
+}
+
+impl Reference {
+    /// Reads the region and topic tables (three queries).
+    pub async fn load<C: ConnectionTrait>(db: &C) -> AppResult<Self> {
+        Ok(Self {
+            regions: RegionGraph::load(db).await?,
+            topics: TopicTree::load(db).await?,
+        })
+    }
+}
+
+/// Everything derived from one generation of the data.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// Counts the data versions this process has seen (response caches key
+    /// on it).
+    pub generation: u64,
+    /// The change log's newest `seq` it was built from.
+    pub version: DataVersion,
+    /// Regions and topics.
+    pub reference: Arc<Reference>,
+    /// The facts the match rules read.
+    pub corpus: Arc<MatchCorpus>,
+}
+
+/// The data's generation and its snapshot; see the module documentation.
+pub struct Store {
+    db: DatabaseConnection,
+    index: SearchIndex,
+    refresh_interval: Duration,
+    current: RwLock<Option<Arc<Snapshot>>>,
+    /// Held while a snapshot is built; holds the version the index has.
+    building: tokio::sync::Mutex<Option<DataVersion>>,
+    generation: AtomicU64,
+    /// When the version was last checked, in ms since `born` (`u64::MAX`:
+    /// never, or invalidated by a write).
+    checked_ms: AtomicU64,
+    born: Instant,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// A store over `db` whose derived data may lag writes made elsewhere by
+    /// `refresh_interval`; the first snapshot is built here (it loads the
+    /// index from `index` if that was kept for the current version).
+    pub async fn open(
+        db: DatabaseConnection,
+        index: SearchIndex,
+        refresh_interval: Duration,
+    ) -> AppResult<Arc<Self>> {
+        let indexed = index.stored_version();
+        let store = Arc::new(Self {
+            db,
+            index,
+            refresh_interval,
+            current: RwLock::new(None),
+            building: tokio::sync::Mutex::new(indexed),
+            generation: AtomicU64::new(0),
+            checked_ms: AtomicU64::new(u64::MAX),
+            born: Instant::now(),
+        });
+        store.snapshot().await?;
+        Ok(store)
+    }
+
+    /// The connection pool.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// The full-text index of the current snapshot.
+    pub fn index(&self) -> &SearchIndex {
+        &self.index
+    }
+
+    /// Marks the snapshot as possibly stale: call after a write committed in
+    /// this process, so the next read checks the version at once.
+    pub fn invalidate(&self) {
+        self.checked_ms.store(u64::MAX, Ordering::Release);
+    }
+
+    /// The generation of the current data (see [`Store::snapshot`]).
+    pub async fn generation(&self) -> AppResult<u64> {
+        Ok(self.snapshot().await?.generation)
+    }
+
+    /// The snapshot of the current data: without a query while the last
+    /// check is younger than the refresh interval, else after one read of
+    /// the version (and a rebuild when it moved).
+    pub async fn snapshot(&self) -> AppResult<Arc<Snapshot>> {
+        if let Some(snapshot) = self.recent() {
+            return Ok(snapshot);
+        }
+        let mut indexed = self.building.lock().await;
+        // Another request may have checked while this one waited.
+        if let Some(snapshot) = self.recent() {
+            return Ok(snapshot);
+        }
+        let version = data_version(&self.db).await?;
+        let current = self.current();
+        if let Some(snapshot) = current.filter(|s| s.version == version) {
+            self.mark_checked();
+            return Ok(snapshot);
+        }
+        let reference = Arc::new(Reference::load(&self.db).await?);
+        // The index and the corpus are built side by side: the index's
+        // writer works on a blocking thread while the corpus is analysed here.
+        let timed = |started: Instant| started.elapsed().as_millis() as u64;
+        let index_stale = *indexed != Some(version);
+        let index = async {
+            let started = Instant::now();
+            match index_stale {
+                true => super::search::rebuild_index(&self.db, &self.index, &reference, version)
+                    .await
+                    .map(|n| Some((n, timed(started)))),
+                false => Ok(None),
+            }
+        };
+        let corpus = async {
+            let started = Instant::now();
+            MatchCorpus::load(&self.db, &reference.regions)
+                .await
+                .map(|c| (c, timed(started)))
+        };
+        let (built, (corpus, corpus_ms)) = tokio::try_join!(index, corpus)?;
+        if let Some((documents, elapsed_ms)) = built {
+            tracing::info!(documents, elapsed_ms, "search index built");
+        }
+        tracing::info!(
+            offers = corpus.offers.len(),
+            elapsed_ms = corpus_ms,
+            "match corpus built"
+        );
+        *indexed = Some(version);
+        let snapshot = Arc::new(Snapshot {
+            generation: self.generation.fetch_add(1, Ordering::AcqRel) + 1,
+            version,
+            reference,
+            corpus: Arc::new(corpus),
+        });
+        if let Ok(mut current) = self.current.write() {
+            *current = Some(snapshot.clone());
+        }
+        self.mark_checked();
+        Ok(snapshot)
+    }
+
+    fn current(&self) -> Option<Arc<Snapshot>> {
+        self.current.read().ok().and_then(|s| s.clone())
+    }
+
+    /// The current snapshot if the version was checked within the interval.
+    fn recent(&self) -> Option<Arc<Snapshot>> {
+        let checked = self.checked_ms.load(Ordering::Acquire);
+        let now = self.born.elapsed().as_millis() as u64;
+        let recent = checked != u64::MAX
+            && now.saturating_sub(checked) < self.refresh_interval.as_millis() as u64;
+        recent.then(|| self.current()).flatten()
+    }
+
+    fn mark_checked(&self) {
+        let now = self.born.elapsed().as_millis() as u64;
+        self.checked_ms.store(now, Ordering::Release);
+    }
+}
+
+/// The change log's newest `seq`: one read of its primary key's index.
+async fn data_version<C: ConnectionTrait>(db: &C) -> AppResult<DataVersion> {
+    let sql = "SELECT MAX(seq) FROM changes";
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await?
+        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("no version row")))?;
+    Ok(row.try_get_by_index::<Option<i64>>(0)?)
+}

@@ -1,0 +1,67 @@
+//! Shared state of every worker, built at start-up and read by both
+//! front-ends (REST and GraphQL).
+use std::sync::Arc;
+
+use actix_web::HttpRequest;
+use actix_web::http::header;
+use sea_orm::DatabaseConnection;
+
+use crate::service::Ctx;
+use crate::service::store::Store;
+use crate::vocab::Lang;
+
+/// Shared state of every worker.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The connection pool.
+    pub db: DatabaseConnection,
+    /// Public base URL without trailing slash.
+    pub base_url: Arc<str>,
+    /// Statements run through the pool since start.
+    pub statements: Arc<std::sync::atomic::AtomicU64>,
+    /// The data's generation and what derives from it.
+    pub store: Arc<Store>,
+}
+
+impl AppState {
+    /// Response context in `lang` if given, else in the language the
+    /// request's `Accept-Language` prefers.
+    pub fn ctx(&self, req: &HttpRequest, lang: Option<Lang>) -> Ctx {
+        Ctx {
+            lang: lang.unwrap_or_else(|| accept_language(req)),
+            base_url: self.base_url.clone(),
+            store: self.store.clone(),
+        }
+    }
+}
+
+/// Picks `en` or `de` from an `Accept-Language` header by quality (RFC 9110
+/// §12.5.4); `de` if neither is acceptable.
+fn accept_language(req: &HttpRequest) -> Lang {
+    let Some(header) = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Lang::De;
+    };
+    let mut best: Option<(f32, Lang)> = None;
+    for part in header.split(',') {
+        let mut pieces = part.trim().split(';');
+        let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+        let quality = pieces
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .and_then(|q| q.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let primary = tag.split('-').next().unwrap_or("");
+        let lang = match primary {
+            "en" => Lang::En,
+            "de" => Lang::De,
+            _ => continue,
+        };
+        if quality > 0.0 && best.is_none_or(|(q, _)| quality > q) {
+            best = Some((quality, lang));
+        }
+    }
+    best.map_or(Lang::De, |(_, lang)| lang)
+}
