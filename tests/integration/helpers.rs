@@ -171,6 +171,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// Only for private apps: a connection to arrange data with.
     pub db: Option<DatabaseConnection>,
+    /// Only for private apps: the app's store (its in-process writer).
+    pub store: Option<std::sync::Arc<lotse::service::store::Store>>,
     /// Only for private apps: keeps the database alive.
     _database: Option<TestDatabase>,
 }
@@ -224,6 +226,7 @@ impl TestApp {
             client: client(),
 
             db: None,
+            store: None,
             _database: None,
         })
     }
@@ -249,14 +252,48 @@ impl TestApp {
             .expect("build a private app");
         let address = format!("http://127.0.0.1:{}", app.port());
         let db = app.db().clone();
+        let store = app.store().clone();
         tokio::spawn(app.run_until_stopped());
         Some(TestApp {
             address,
             client: client(),
 
             db: Some(db),
+            store: Some(store),
             _database: Some(database),
         })
+    }
+
+    /// A second app on this private app's database (another replica, or
+    /// another process such as `lotse import`): it shares no memory with
+    /// this one. It does not seed; it keeps the database alive only while
+    /// this app does.
+    pub async fn replica(&self, configure: impl FnOnce(&mut Settings)) -> TestApp {
+        let url = self
+            ._database
+            .as_ref()
+            .expect("replicas are of private apps")
+            .url
+            .clone();
+        let mut settings = settings(&url, false);
+        configure(&mut settings);
+        let app = Application::build(settings).await.expect("build a replica");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let db = app.db().clone();
+        let store = app.store().clone();
+        tokio::spawn(app.run_until_stopped());
+        TestApp {
+            address,
+            client: client(),
+            db: Some(db),
+            store: Some(store),
+            _database: None,
+        }
+    }
+
+    /// The private app's store.
+    pub fn store(&self) -> &lotse::service::store::Store {
+        self.store.as_ref().expect("only private apps have a store")
     }
 
     /// The private app's database connection.

@@ -11,6 +11,7 @@ mod cache;
 mod contracts;
 mod errors;
 mod freshness;
+mod generation;
 mod graphql;
 mod hostile;
 mod import;

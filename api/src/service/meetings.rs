@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use uuid::Uuid;
 
 use super::Ctx;
-use super::page::{PageRequest, SortField, SortKind, SortValue};
+use super::page::{PageRequest, SortField, SortValue, sort_fields};
 use super::refs::{partner_refs, stored};
 use super::resource::{Resource, id_and_slug};
 use crate::dto::{Meeting, MeetingParticipant, PersonRef};
@@ -15,26 +15,8 @@ use crate::error::AppResult;
 use crate::vocab::MeetingRole;
 
 /// Sort fields of the meeting list.
-pub static SORTS: [SortField<meeting::Entity>; 3] = [
-    SortField {
-        name: "date",
-        column: meeting::Column::Date,
-        kind: SortKind::Date,
-        value: |m| SortValue::Date(m.date),
-    },
-    SortField {
-        name: "created_at",
-        column: meeting::Column::CreatedAt,
-        kind: SortKind::Time,
-        value: |m| SortValue::Time(m.created_at),
-    },
-    SortField {
-        name: "updated_at",
-        column: meeting::Column::UpdatedAt,
-        kind: SortKind::Time,
-        value: |m| SortValue::Time(m.updated_at),
-    },
-];
+pub static SORTS: [SortField<meeting::Entity>; 3] =
+    sort_fields!(meeting, "date", Date, Date, |m| SortValue::Date(m.date));
 
 /// Meetings: sessions of the alliance.
 pub struct Meetings;

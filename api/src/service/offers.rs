@@ -11,7 +11,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::page::{PageRequest, SortField, SortKind, SortValue};
+use super::page::{PageRequest, SortField, SortValue, sort_fields};
 use super::refs::{
     partner_refs, project_refs, region_refs, resolve_partners, resolve_projects, stored, topic_refs,
 };
@@ -86,26 +86,10 @@ impl OfferFilter {
 }
 
 /// Sort fields of the offer list.
-pub static SORTS: [SortField<offer::Entity>; 3] = [
-    SortField {
-        name: "title",
-        column: offer::Column::TitleDe,
-        kind: SortKind::Text,
-        value: |m| SortValue::Text(m.title_de.clone()),
-    },
-    SortField {
-        name: "created_at",
-        column: offer::Column::CreatedAt,
-        kind: SortKind::Time,
-        value: |m| SortValue::Time(m.created_at),
-    },
-    SortField {
-        name: "updated_at",
-        column: offer::Column::UpdatedAt,
-        kind: SortKind::Time,
-        value: |m| SortValue::Time(m.updated_at),
-    },
-];
+pub static SORTS: [SortField<offer::Entity>; 3] =
+    sort_fields!(offer, "title", TitleDe, Text, |m| SortValue::Text(
+        m.title_de.clone()
+    ));
 
 /// A table linking offers to topics, regions or target groups.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

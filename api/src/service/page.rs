@@ -96,6 +96,36 @@ pub struct SortField<E: EntityTrait> {
     pub value: fn(&E::Model) -> SortValue,
 }
 
+/// The sort fields of a list: its own field first (the default order),
+/// then `created_at` and `updated_at`, which every table has.
+///
+/// `sort_fields!(partner, "name", Name, Text, |m| SortValue::Text(m.name.clone()))`
+macro_rules! sort_fields {
+    ($entity:ident, $name:literal, $column:ident, $kind:ident, $value:expr) => {
+        [
+            $crate::service::page::SortField {
+                name: $name,
+                column: $entity::Column::$column,
+                kind: $crate::service::page::SortKind::$kind,
+                value: $value,
+            },
+            $crate::service::page::SortField {
+                name: "created_at",
+                column: $entity::Column::CreatedAt,
+                kind: $crate::service::page::SortKind::Time,
+                value: |m| $crate::service::page::SortValue::Time(m.created_at),
+            },
+            $crate::service::page::SortField {
+                name: "updated_at",
+                column: $entity::Column::UpdatedAt,
+                kind: $crate::service::page::SortKind::Time,
+                value: |m| $crate::service::page::SortValue::Time(m.updated_at),
+            },
+        ]
+    };
+}
+pub(crate) use sort_fields;
+
 /// A chosen sort: field and direction.
 pub struct Sort<E: EntityTrait + 'static> {
     field: &'static SortField<E>,

@@ -6,7 +6,7 @@ use entity::{contact, partner, person};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select};
 use uuid::Uuid;
 
-use super::page::{PageRequest, SortField, SortKind, SortValue};
+use super::page::{PageRequest, SortField, SortValue, sort_fields};
 use super::refs::{region_refs, stored};
 use super::resource::{Resource, id_and_slug};
 use super::{Ctx, q_condition};
@@ -46,26 +46,10 @@ impl PartnerFilter {
 }
 
 /// Sort fields of the partner list.
-pub static SORTS: [SortField<partner::Entity>; 3] = [
-    SortField {
-        name: "name",
-        column: partner::Column::Name,
-        kind: SortKind::Text,
-        value: |m| SortValue::Text(m.name.clone()),
-    },
-    SortField {
-        name: "created_at",
-        column: partner::Column::CreatedAt,
-        kind: SortKind::Time,
-        value: |m| SortValue::Time(m.created_at),
-    },
-    SortField {
-        name: "updated_at",
-        column: partner::Column::UpdatedAt,
-        kind: SortKind::Time,
-        value: |m| SortValue::Time(m.updated_at),
-    },
-];
+pub static SORTS: [SortField<partner::Entity>; 3] =
+    sort_fields!(partner, "name", Name, Text, |m| SortValue::Text(
+        m.name.clone()
+    ));
 
 /// Partners: organisations with their contacts and named office holders.
 pub struct Partners;

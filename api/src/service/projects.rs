@@ -7,7 +7,7 @@ use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
 use uuid::Uuid;
 
-use super::page::{PageRequest, SortField, SortKind, SortValue};
+use super::page::{PageRequest, SortField, SortValue, sort_fields};
 use super::refs::{partner_refs, region_refs, resolve_partners, stored};
 use super::resource::{Resource, by_ids, id_and_slug};
 use super::{Ctx, q_condition};
@@ -52,26 +52,10 @@ impl ProjectFilter {
 }
 
 /// Sort fields of the project list.
-pub static SORTS: [SortField<project::Entity>; 3] = [
-    SortField {
-        name: "name",
-        column: project::Column::Name,
-        kind: SortKind::Text,
-        value: |m| SortValue::Text(m.name.clone()),
-    },
-    SortField {
-        name: "created_at",
-        column: project::Column::CreatedAt,
-        kind: SortKind::Time,
-        value: |m| SortValue::Time(m.created_at),
-    },
-    SortField {
-        name: "updated_at",
-        column: project::Column::UpdatedAt,
-        kind: SortKind::Time,
-        value: |m| SortValue::Time(m.updated_at),
-    },
-];
+pub static SORTS: [SortField<project::Entity>; 3] =
+    sort_fields!(project, "name", Name, Text, |m| SortValue::Text(
+        m.name.clone()
+    ));
 
 /// Projects: the alliance, pilot projects, clusters, networks, programmes,
 /// portals.

@@ -6,7 +6,7 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
 use uuid::Uuid;
 
 use super::Ctx;
-use super::page::{PageRequest, SortField, SortKind, SortValue};
+use super::page::{PageRequest, SortField, SortValue, sort_fields};
 use super::refs::{region_ref, stored};
 use super::resource::{Resource, id_or_slug};
 use crate::dto::Region;
@@ -185,26 +185,10 @@ impl RegionFilter {
 }
 
 /// Sort fields of the region list.
-pub static SORTS: [SortField<region::Entity>; 3] = [
-    SortField {
-        name: "name",
-        column: region::Column::Name,
-        kind: SortKind::Text,
-        value: |m| SortValue::Text(m.name.clone()),
-    },
-    SortField {
-        name: "created_at",
-        column: region::Column::CreatedAt,
-        kind: SortKind::Time,
-        value: |m| SortValue::Time(m.created_at),
-    },
-    SortField {
-        name: "updated_at",
-        column: region::Column::UpdatedAt,
-        kind: SortKind::Time,
-        value: |m| SortValue::Time(m.updated_at),
-    },
-];
+pub static SORTS: [SortField<region::Entity>; 3] =
+    sort_fields!(region, "name", Name, Text, |m| SortValue::Text(
+        m.name.clone()
+    ));
 
 /// Regions: Germany, NRW, its Regierungsbezirke and districts, and the
 /// economic regions.

@@ -120,6 +120,16 @@ impl Store {
         self.checked_ms.store(u64::MAX, Ordering::Release);
     }
 
+    /// Imports a dataset (see [`crate::service::import`]): its rows and their
+    /// change entries in one transaction, then [`Store::invalidate`], so the
+    /// next read of this process sees the change at once.
+    pub async fn import(&self, json: &str) -> AppResult<super::import::ImportReport> {
+        let report = super::import::import_json(&self.db, json).await;
+        // Also after an error: nothing was written, but checking costs one read.
+        self.invalidate();
+        report
+    }
+
     /// The generation of the current data (see [`Store::snapshot`]).
     pub async fn generation(&self) -> AppResult<u64> {
         Ok(self.snapshot().await?.generation)

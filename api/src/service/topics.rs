@@ -7,33 +7,17 @@ use sea_orm::{ConnectionTrait, EntityTrait, Select};
 use uuid::Uuid;
 
 use super::Ctx;
-use super::page::{PageRequest, SortField, SortKind, SortValue};
+use super::page::{PageRequest, SortField, SortValue, sort_fields};
 use super::refs::topic_ref;
 use super::resource::{Resource, id_and_slug};
 use crate::dto::Topic;
 use crate::error::{AppResult, FieldError};
 
 /// Sort fields of the topic list.
-pub static SORTS: [SortField<topic::Entity>; 3] = [
-    SortField {
-        name: "label",
-        column: topic::Column::LabelDe,
-        kind: SortKind::Text,
-        value: |m| SortValue::Text(m.label_de.clone()),
-    },
-    SortField {
-        name: "created_at",
-        column: topic::Column::CreatedAt,
-        kind: SortKind::Time,
-        value: |m| SortValue::Time(m.created_at),
-    },
-    SortField {
-        name: "updated_at",
-        column: topic::Column::UpdatedAt,
-        kind: SortKind::Time,
-        value: |m| SortValue::Time(m.updated_at),
-    },
-];
+pub static SORTS: [SortField<topic::Entity>; 3] =
+    sort_fields!(topic, "label", LabelDe, Text, |m| SortValue::Text(
+        m.label_de.clone()
+    ));
 
 /// The topic tree, read whole (a few dozen topics): resolves `topic` keys
 /// and adds narrower topics, so `topic=digitalisierung` also finds offers
