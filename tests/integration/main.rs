@@ -22,6 +22,7 @@ mod offers;
 mod pagination;
 mod partners;
 mod projects;
+mod prune;
 mod regions;
 mod search;
 mod stats;
