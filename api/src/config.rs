@@ -44,10 +44,20 @@ pub enum Command {
     /// Apply pending database migrations and exit.
     Migrate,
     /// Import a dataset file (the format of api/seed/seed.json): all or nothing,
-    /// idempotent.
+    /// idempotent. Adds and updates; deletes only with `--prune`.
     Import {
         /// Path of the JSON file.
         file: PathBuf,
+        /// Also delete the stored records of each collection present in the
+        /// file (an empty array included) that the file no longer contains,
+        /// with their links. Refused if a kept record still refers to one.
+        #[arg(long)]
+        prune: bool,
+        /// Check and write inside a transaction that is rolled back: print
+        /// what the import would insert, update and (with `--prune`) delete,
+        /// and change nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Add a deterministic synthetic dataset (for benchmarks) to a seeded
     /// database: generated offers and partners, imported like any file.

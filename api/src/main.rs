@@ -94,14 +94,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!("migrations applied");
             Ok(())
         }
-        Some(Command::Import { file }) => {
+        Some(Command::Import {
+            file,
+            prune,
+            dry_run,
+        }) => {
             let json = std::fs::read_to_string(&file)
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
             let db = db::connect(&cli.database_url, None).await?;
             Migrator::up(&db, None).await?;
-            match service::import::import_json(&db, &json).await {
+            let options = service::import::ImportOptions { prune, dry_run };
+            match service::import::import_json_with(&db, &json, options).await {
                 Ok(report) => {
-                    println!("{}: {report}", file.display());
+                    // `{:#}`: the totals, then one line per deleted record.
+                    println!("{}: {report:#}", file.display());
                     Ok(())
                 }
                 Err(err) => {

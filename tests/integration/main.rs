@@ -23,6 +23,7 @@ mod offers;
 mod pagination;
 mod partners;
 mod projects;
+mod prune;
 mod regions;
 mod search;
 mod stats;

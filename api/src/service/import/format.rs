@@ -4,6 +4,8 @@
 //! Unknown fields are rejected (`deny_unknown_fields`): a typo in a field name
 //! must not silently drop data.
 
+use std::collections::BTreeSet;
+
 use chrono::NaiveDate;
 use serde::Deserialize;
 
@@ -12,11 +14,22 @@ use crate::vocab::{
     ProjectKind, ProjectStatus, RegionKind, TargetGroup,
 };
 
+/// The collections of the format, in the order they are written.
+pub const COLLECTIONS: [&str; 8] = [
+    "topics", "regions", "partners", "contacts", "people", "projects", "offers", "meetings",
+];
+
 /// A whole import file. Every collection is optional, so a file may carry
 /// just the offers of one provider, referring to partners already stored.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Dataset {
+    /// The collections whose key appears in the document, even with an empty
+    /// array: the only ones `lotse import --prune` deletes from. Filled by
+    /// [`super::parse`] (not part of the format); empty for a dataset built
+    /// in code, which therefore never prunes.
+    #[serde(skip)]
+    pub present: BTreeSet<&'static str>,
     /// Title, licence and sources of the dataset (kept for humans, not stored).
     #[serde(default)]
     pub meta: Option<serde_json::Value>,
@@ -36,6 +49,13 @@ pub struct Dataset {
     pub offers: Vec<OfferRecord>,
     #[serde(default)]
     pub meetings: Vec<MeetingRecord>,
+}
+
+impl Dataset {
+    /// Whether `collection`'s key appears in the parsed document.
+    pub fn is_present(&self, collection: &str) -> bool {
+        self.present.contains(collection)
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -11,15 +11,32 @@
 //!    changes nothing, not even `updated_at`. Any database error rolls the
 //!    whole import back.
 //!
-//! Records not in the file are left alone: an import adds and updates, it never
-//! deletes (deletion belongs to the write API, with its audit trail).
+//! A record's links (an offer's topics, a project's participants, a region's
+//! members …) are part of it: the file's list replaces the stored one, and a
+//! change of it is an update of the record.
+//!
+//! Records not in the file are left alone unless the import prunes
+//! ([`ImportOptions::prune`], `lotse import --prune`): then, in the same
+//! transaction, every stored record of a collection whose key appears in the
+//! file (an empty array included) that the file no longer contains is
+//! deleted, with its links, and logged as a `delete` change. A collection
+//! whose key is absent is never pruned. A record to be deleted that a kept
+//! record still refers to (an offer's provider, a contact's partner, a
+//! region listed as another's member …) refuses the whole import, every such
+//! reference reported at once; nothing is deleted behind a kept record's back.
+//!
+//! A dry run ([`ImportOptions::dry_run`], `--dry-run`) does all of it and
+//! rolls the transaction back: its [`ImportReport`] says what the import
+//! would do, including the records it would delete.
 
 pub mod format;
+mod prune;
 mod write;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
+use chrono::SubsecRound;
 use sea_orm::{DatabaseConnection, TransactionTrait};
 
 use crate::error::{AppError, AppResult, FieldError};
@@ -31,7 +48,21 @@ pub use format::Dataset;
 /// directory at run time.
 pub const SEED_JSON: &str = include_str!("../../../seed/seed.json");
 
-/// What an import did, per collection.
+/// How to import.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// Delete the stored records of the collections present in the file that
+    /// the file no longer contains (`lotse import --prune`).
+    pub prune: bool,
+    /// Check and write in a transaction that is rolled back: report what the
+    /// import would do and change nothing (`lotse import --dry-run`).
+    pub dry_run: bool,
+}
+
+/// What an import did (or, in a dry run, would do), per collection.
+///
+/// `Display` prints the totals, e.g. `2 inserted, 1 updated, 40 unchanged,
+/// 1 deleted`; the alternate form (`{:#}`) adds one line per deleted record.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ImportReport {
     /// Records created.
@@ -40,12 +71,25 @@ pub struct ImportReport {
     pub updated: BTreeMap<&'static str, usize>,
     /// Records already stored exactly as in the file.
     pub unchanged: BTreeMap<&'static str, usize>,
+    /// Records deleted by a prune.
+    pub deleted: BTreeMap<&'static str, usize>,
+    /// The deleted records as (collection, slug), in the order deleted.
+    pub deletions: Vec<(&'static str, String)>,
+    /// The import was a dry run: nothing was written.
+    pub dry_run: bool,
 }
 
 impl ImportReport {
-    /// Total records created or changed.
+    /// Total records created, changed or deleted.
     pub fn changed(&self) -> usize {
-        self.inserted.values().sum::<usize>() + self.updated.values().sum::<usize>()
+        self.inserted.values().sum::<usize>()
+            + self.updated.values().sum::<usize>()
+            + self.deleted.values().sum::<usize>()
+    }
+
+    pub(crate) fn count_deleted(&mut self, collection: &'static str, slug: &str) {
+        *self.deleted.entry(collection).or_default() += 1;
+        self.deletions.push((collection, slug.to_owned()));
     }
 
     pub(crate) fn count(&mut self, collection: &'static str, change: write::Change) {
@@ -63,11 +107,26 @@ impl fmt::Display for ImportReport {
         let total = |m: &BTreeMap<&str, usize>| m.values().sum::<usize>();
         write!(
             f,
-            "{} inserted, {} updated, {} unchanged",
+            "{} inserted, {} updated, {} unchanged, {} deleted",
             total(&self.inserted),
             total(&self.updated),
-            total(&self.unchanged)
-        )
+            total(&self.unchanged),
+            total(&self.deleted)
+        )?;
+        if self.dry_run {
+            write!(f, " (dry run: rolled back, nothing written)")?;
+        }
+        if f.alternate() {
+            let verb = if self.dry_run {
+                "would delete"
+            } else {
+                "deleted"
+            };
+            for (collection, slug) in &self.deletions {
+                write!(f, "\n  {verb} {collection}/{slug}")?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -76,13 +135,18 @@ pub fn parse(json: &str) -> AppResult<Dataset> {
     let value: serde_json::Value = serde_json::from_str(json).map_err(|err| {
         AppError::InvalidData(vec![FieldError::new("$", format!("not valid JSON: {err}"))])
     })?;
-    serde_path_to_error::deserialize(&value).map_err(|err| {
+    let mut dataset: Dataset = serde_path_to_error::deserialize(&value).map_err(|err| {
         let path = err.path().to_string();
         AppError::InvalidData(vec![FieldError::new(
             name_record(&value, &path),
             err.inner().to_string(),
         )])
-    })
+    })?;
+    dataset.present = format::COLLECTIONS
+        .into_iter()
+        .filter(|c| value.get(c).is_some())
+        .collect();
+    Ok(dataset)
 }
 
 /// Adds the record's slug to a path like `offers[3].kind` → `offers[3] (slug).kind`.
@@ -110,10 +174,22 @@ pub async fn import(db: &DatabaseConnection, dataset: &Dataset) -> AppResult<Imp
 
 /// Like [`import`], calling `progress(1)` after each partner and offer is
 /// written (the bulk of a large file).
-#[tracing::instrument(name = "service.import", skip_all)]
 pub async fn import_with_progress(
     db: &DatabaseConnection,
     dataset: &Dataset,
+    progress: write::Progress<'_>,
+) -> AppResult<ImportReport> {
+    import_with(db, dataset, ImportOptions::default(), progress).await
+}
+
+/// Checks and writes `dataset` in one transaction as `options` say: pruning
+/// (deleting what the file's collections no longer contain) and/or as a dry
+/// run (rolled back). Calls `progress(1)` after each partner and offer.
+#[tracing::instrument(name = "service.import", skip_all, fields(prune = options.prune, dry_run = options.dry_run))]
+pub async fn import_with(
+    db: &DatabaseConnection,
+    dataset: &Dataset,
+    options: ImportOptions,
     progress: write::Progress<'_>,
 ) -> AppResult<ImportReport> {
     let tx = db.begin().await?;
@@ -129,7 +205,18 @@ pub async fn import_with_progress(
     if !problems.is_empty() {
         return Err(AppError::InvalidData(problems));
     }
-    let report = write::write_all(&tx, dataset, &known, progress).await?;
+    // Microseconds: what PostgreSQL stores, so a re-read equals what we wrote.
+    let now = chrono::Utc::now().trunc_subsecs(6);
+    let mut report = write::write_all(&tx, dataset, &known, now, progress).await?;
+    if options.prune {
+        prune::prune(&tx, dataset, &known, now, &mut report).await?;
+    }
+    if options.dry_run {
+        tx.rollback().await?;
+        report.dry_run = true;
+        tracing::info!(%report, "import dry run finished");
+        return Ok(report);
+    }
     tx.commit().await?;
     tracing::info!(%report, "import finished");
     if report.changed() > 0 {
@@ -180,6 +267,15 @@ async fn refresh_planner_statistics(db: &DatabaseConnection) {
 /// Parses and imports a JSON document.
 pub async fn import_json(db: &DatabaseConnection, json: &str) -> AppResult<ImportReport> {
     import(db, &parse(json)?).await
+}
+
+/// Parses and imports a JSON document as `options` say (prune, dry run).
+pub async fn import_json_with(
+    db: &DatabaseConnection,
+    json: &str,
+    options: ImportOptions,
+) -> AppResult<ImportReport> {
+    import_with(db, &parse(json)?, options, &|_| {}).await
 }
 
 /// Loads the shipped seed if the database holds no partners yet.
@@ -699,6 +795,41 @@ mod tests {
             panic!("expected invalid data");
         };
         assert!(errors[0].field.starts_with("offers[0] (x)"), "{:?}", errors);
+    }
+
+    #[test]
+    fn parse_records_which_collections_are_present() {
+        let dataset = parse(r#"{"meta": {}, "offers": [], "topics": []}"#)
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(
+            dataset.present.iter().copied().collect::<Vec<_>>(),
+            ["offers", "topics"]
+        );
+        assert!(dataset.is_present("offers"));
+        assert!(!dataset.is_present("partners"));
+        assert!(Dataset::default().present.is_empty());
+    }
+
+    #[test]
+    fn the_report_counts_deletions_and_lists_them_in_its_alternate_form() {
+        let mut report = ImportReport::default();
+        report.count("offers", write::Change::Updated);
+        report.count_deleted("partners", "gib");
+        report.count_deleted("meetings", "zweite-sitzung");
+        assert_eq!(report.changed(), 3);
+        assert_eq!(
+            report.to_string(),
+            "0 inserted, 1 updated, 0 unchanged, 2 deleted"
+        );
+        assert_eq!(
+            format!("{report:#}"),
+            "0 inserted, 1 updated, 0 unchanged, 2 deleted\n  deleted partners/gib\n  deleted meetings/zweite-sitzung"
+        );
+        report.dry_run = true;
+        assert_eq!(
+            format!("{report:#}"),
+            "0 inserted, 1 updated, 0 unchanged, 2 deleted (dry run: rolled back, nothing written)\n  would delete partners/gib\n  would delete meetings/zweite-sitzung"
+        );
     }
 
     #[test]

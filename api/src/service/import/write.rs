@@ -1,7 +1,7 @@
 //! The write step of an import: upserts by slug inside one transaction.
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Utc};
 use entity::*;
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction,
@@ -15,7 +15,7 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::slug::stable_id;
 
 /// Rows per `IN (…)` list: far below SQLite's and PostgreSQL's bind limits.
-const CHUNK: usize = 500;
+pub(super) const CHUNK: usize = 500;
 
 /// What happened to one record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -242,7 +242,7 @@ where
             new.set_stamps(created, now);
             let id = new.id();
             new.into_active_model().reset_all().update(tx).await?;
-            log_change::<E>(tx, id, now).await?;
+            log_change::<E>(tx, id, Op::Upsert, now).await?;
             Ok(Change::Updated)
         }
         None => {
@@ -251,30 +251,50 @@ where
             E::insert(new.into_active_model().reset_all())
                 .exec_without_returning(tx)
                 .await?;
-            log_change::<E>(tx, id, now).await?;
+            log_change::<E>(tx, id, Op::Upsert, now).await?;
             Ok(Change::Inserted)
         }
     }
 }
 
-/// Appends an `upsert` of record `id` of `E`'s collection to the change
-/// log, in the transaction that wrote it (ARCHITECTURE.md decision 15), so
-/// the data's generation (`MAX(seq)`) moves exactly when data does. A
-/// record's links (topics, participants …) are part of it: a change of
-/// them is an update of the record, logged here too.
+/// What a change-log entry says happened to its record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Op {
+    /// Inserted or updated (content or links).
+    Upsert,
+    /// Deleted, with its links (`--prune`).
+    Delete,
+}
+
+impl Op {
+    fn as_str(self) -> &'static str {
+        match self {
+            Op::Upsert => "upsert",
+            Op::Delete => "delete",
+        }
+    }
+}
+
+/// Appends an `upsert` or `delete` of record `id` of `E`'s collection to the
+/// change log, in the transaction that wrote it (ARCHITECTURE.md decision
+/// 15), so the data's generation (`MAX(seq)`) moves exactly when data does.
+/// A record's links (topics, participants …) are part of it: a change of
+/// them is an update of the record, logged here too; deleting a record
+/// deletes its links under its one `delete` entry.
 ///
 /// One statement per changed record; batching them per collection is the
 /// next step if imports of many thousands of records need it.
-async fn log_change<E: EntityTrait>(
+pub(super) async fn log_change<E: EntityTrait>(
     tx: &DatabaseTransaction,
     id: Uuid,
+    op: Op,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let entry = change::ActiveModel {
         seq: sea_orm::ActiveValue::NotSet,
         collection: Set(E::default().table_name().to_owned()),
         record_id: Set(id),
-        op: Set("upsert".to_owned()),
+        op: Set(op.as_str().to_owned()),
         changed_at: Set(now),
         actor: Set(None),
     };
@@ -338,10 +358,9 @@ pub async fn write_all(
     tx: &DatabaseTransaction,
     d: &Dataset,
     k: &Known,
+    now: DateTime<Utc>,
     progress: Progress<'_>,
 ) -> AppResult<ImportReport> {
-    // Microseconds: what PostgreSQL stores, so a re-read equals what we wrote.
-    let now = Utc::now().trunc_subsecs(6);
     let mut report = ImportReport::default();
 
     // Topics, parents first.
