@@ -4,7 +4,7 @@
 //! generation, not per request.
 use std::time::{Duration, Instant};
 
-use lotse::service::import::SEED_JSON;
+use lotse::service::import::{ImportOptions, SEED_JSON};
 use serde_json::{Value, json};
 
 use crate::helpers::{Backend, TestApp};
@@ -71,7 +71,10 @@ async fn writes_through_the_store_are_seen_at_once(backend: Backend) {
     // (no version query per request), so the cached answer stays.
     other
         .store()
-        .import(&meeting_with_summary("Anderswo geändert g1"))
+        .import(
+            &meeting_with_summary("Anderswo geändert g1"),
+            ImportOptions::default(),
+        )
         .await
         .unwrap();
     let (cache, body) = read(&app, MEETING).await;
@@ -84,7 +87,10 @@ async fn writes_through_the_store_are_seen_at_once(backend: Backend) {
     // Written through this process's store: seen at once, cached and not,
     // REST and GraphQL, with the write made elsewhere before it.
     app.store()
-        .import(&meeting_with_summary("Hier geändert g2"))
+        .import(
+            &meeting_with_summary("Hier geändert g2"),
+            ImportOptions::default(),
+        )
         .await
         .unwrap();
     let (cache, body) = read(&app, MEETING).await;
@@ -108,7 +114,10 @@ async fn writes_elsewhere_are_seen_within_the_refresh_interval(backend: Backend)
 
     other
         .store()
-        .import(&meeting_with_summary("Zwischenablage g3"))
+        .import(
+            &meeting_with_summary("Zwischenablage g3"),
+            ImportOptions::default(),
+        )
         .await
         .unwrap();
     let written = Instant::now();

@@ -123,8 +123,12 @@ impl Store {
     /// Imports a dataset (see [`crate::service::import`]): its rows and their
     /// change entries in one transaction, then [`Store::invalidate`], so the
     /// next read of this process sees the change at once.
-    pub async fn import(&self, json: &str) -> AppResult<super::import::ImportReport> {
-        let report = super::import::import_json(&self.db, json).await;
+    pub async fn import(
+        &self,
+        json: &str,
+        options: super::import::ImportOptions,
+    ) -> AppResult<super::import::ImportReport> {
+        let report = super::import::import_json_with(&self.db, json, options).await;
         // Also after an error: nothing was written, but checking costs one read.
         self.invalidate();
         report
