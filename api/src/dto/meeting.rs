@@ -1,4 +1,4 @@
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -6,44 +6,36 @@ use uuid::Uuid;
 use super::{PartnerRef, PersonRef};
 use crate::vocab::MeetingRole;
 
-/// A session of the alliance.
-#[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
-#[graphql(complex)]
-pub struct Meeting {
-    /// Stable id.
-    pub id: Uuid,
-    /// Human key, usable in place of the id.
-    #[schema(example = "zweite-sitzung-2016-11-21")]
-    pub slug: String,
-    /// Canonical URI of this record.
-    pub uri: String,
-    /// Title in the response language.
-    pub title: String,
-    /// Day of the meeting.
-    pub date: NaiveDate,
-    /// Where it took place.
-    #[schema(example = "Düsseldorf, Staatskanzlei")]
-    pub place: String,
-    /// Hosting partner.
-    #[graphql(skip)]
-    pub host: Option<PartnerRef>,
-    /// Summary.
-    pub summary: String,
-    /// Results and announcements, as stated in the source.
-    pub outcomes: Vec<String>,
-    /// Who took part, and how.
-    #[graphql(skip)]
-    pub participants: Vec<MeetingParticipant>,
-    /// Citation of the source(s).
-    pub source: String,
-    /// When this record was created here.
-    pub created_at: DateTime<Utc>,
-    /// When this record last changed here.
-    pub updated_at: DateTime<Utc>,
-    /// Language the text fields are in; nested GraphQL fields follow it.
-    #[serde(skip)]
-    #[graphql(skip)]
-    pub lang: crate::vocab::Lang,
+super::record! {
+    /// A session of the alliance.
+    #[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
+    #[graphql(complex)]
+    pub struct Meeting {
+        /// Stable id.
+        pub id: Uuid,
+        /// Human key, usable in place of the id.
+        #[schema(example = "zweite-sitzung-2016-11-21")]
+        pub slug: String,
+        /// Canonical URI of this record.
+        pub uri: String,
+        /// Title in the response language.
+        pub title: String,
+        /// Day of the meeting.
+        pub date: NaiveDate,
+        /// Where it took place.
+        #[schema(example = "Düsseldorf, Staatskanzlei")]
+        pub place: String,
+        /// Hosting partner.
+        #[graphql(skip)]
+        pub host: Option<PartnerRef>,
+        /// Summary.
+        pub summary: String,
+        /// Results and announcements, as stated in the source.
+        pub outcomes: Vec<String>,
+        /// Who took part, and how.
+        #[graphql(skip)]
+        pub participants: Vec<MeetingParticipant>,
+    }
 }
 
 /// A participant of a meeting: a partner, a person, or a group named in the source.

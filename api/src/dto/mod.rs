@@ -41,6 +41,52 @@ macro_rules! page_type {
 }
 use page_type;
 
+/// Defines a public record type: its own fields, then what every record
+/// carries at the end — `source`, for sourced facts `verified` and `note`,
+/// `created_at`, `updated_at`, and the response language (not serialised).
+macro_rules! record {
+    (verified($source:literal, $note:literal) $(#[$meta:meta])* pub struct $name:ident { $($fields:tt)* }) => {
+        $(#[$meta])*
+        pub struct $name {
+            $($fields)*
+            #[doc = $source]
+            pub source: String,
+            /// Whether the facts were found in the cited sources.
+            pub verified: bool,
+            #[doc = $note]
+            pub note: Option<String>,
+            /// When this record was created here.
+            pub created_at: chrono::DateTime<chrono::Utc>,
+            /// When this record last changed here.
+            pub updated_at: chrono::DateTime<chrono::Utc>,
+            /// Language the text fields are in; nested GraphQL fields follow it.
+            #[serde(skip)]
+            #[graphql(skip)]
+            pub lang: crate::vocab::Lang,
+        }
+    };
+    (verified $(#[$meta:meta])* pub struct $name:ident { $($fields:tt)* }) => {
+        super::record!(verified("Citation of the source(s).", "Editorial note.") $(#[$meta])* pub struct $name { $($fields)* });
+    };
+    ($(#[$meta:meta])* pub struct $name:ident { $($fields:tt)* }) => {
+        $(#[$meta])*
+        pub struct $name {
+            $($fields)*
+            /// Citation of the source(s).
+            pub source: String,
+            /// When this record was created here.
+            pub created_at: chrono::DateTime<chrono::Utc>,
+            /// When this record last changed here.
+            pub updated_at: chrono::DateTime<chrono::Utc>,
+            /// Language the text fields are in; nested GraphQL fields follow it.
+            #[serde(skip)]
+            #[graphql(skip)]
+            pub lang: crate::vocab::Lang,
+        }
+    };
+}
+use record;
+
 /// A list page of one collection (see each `…Page` type).
 pub trait Page: serde::Serialize {
     /// What the page lists.

@@ -1,4 +1,4 @@
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -6,65 +6,54 @@ use uuid::Uuid;
 use super::{PartnerRef, ProjectRef, RegionRef, TopicRef};
 use crate::vocab::{Cost, OfferKind, TargetGroup};
 
-/// A transfer or support offer: consulting, funding, training, network …
-#[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
-#[graphql(complex)]
-pub struct Offer {
-    /// Stable id.
-    pub id: Uuid,
-    /// Human key, usable in place of the id.
-    #[schema(example = "tbs-beratung-fuer-betriebliche-interessenvertretungen")]
-    pub slug: String,
-    /// Canonical URI of this record.
-    pub uri: String,
-    /// Title in the response language.
-    pub title: String,
-    /// One-sentence summary.
-    pub summary: String,
-    /// Full description, if any.
-    pub description: Option<String>,
-    /// What the offer provides.
-    pub kind: OfferKind,
-    /// What it costs its user.
-    pub cost: Cost,
-    /// Who it is for.
-    pub target_groups: Vec<TargetGroup>,
-    /// Who provides it.
-    #[graphql(skip)]
-    pub provider: PartnerRef,
-    /// The provider as named in the source, where it says more than the partner record.
-    pub provider_note: Option<String>,
-    /// The project it belongs to, if any.
-    #[graphql(skip)]
-    pub project: Option<ProjectRef>,
-    /// Topics, most general first.
-    #[graphql(skip)]
-    pub topics: Vec<TopicRef>,
-    /// Regions it serves; an offer serving a region also serves everything in it.
-    #[graphql(skip)]
-    pub regions: Vec<RegionRef>,
-    /// First day it is available, if known.
-    pub valid_from: Option<NaiveDate>,
-    /// Last day it is available, if it has ended or will end.
-    pub valid_until: Option<NaiveDate>,
-    /// Deadline for applications, if any.
-    pub application_deadline: Option<NaiveDate>,
-    /// Web page of the offer.
-    pub url: Option<String>,
-    /// Citation of the source(s), separated by `;`.
-    pub source: String,
-    /// Whether the facts were found in the cited sources.
-    pub verified: bool,
-    /// Editorial note (e.g. how a date was derived).
-    pub note: Option<String>,
-    /// When this record was created here.
-    pub created_at: DateTime<Utc>,
-    /// When this record last changed here.
-    pub updated_at: DateTime<Utc>,
-    /// Language the text fields are in; nested GraphQL fields follow it.
-    #[serde(skip)]
-    #[graphql(skip)]
-    pub lang: crate::vocab::Lang,
+super::record! {
+    verified("Citation of the source(s), separated by `;`.", "Editorial note (e.g. how a date was derived).")
+    /// A transfer or support offer: consulting, funding, training, network …
+    #[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
+    #[graphql(complex)]
+    pub struct Offer {
+        /// Stable id.
+        pub id: Uuid,
+        /// Human key, usable in place of the id.
+        #[schema(example = "tbs-beratung-fuer-betriebliche-interessenvertretungen")]
+        pub slug: String,
+        /// Canonical URI of this record.
+        pub uri: String,
+        /// Title in the response language.
+        pub title: String,
+        /// One-sentence summary.
+        pub summary: String,
+        /// Full description, if any.
+        pub description: Option<String>,
+        /// What the offer provides.
+        pub kind: OfferKind,
+        /// What it costs its user.
+        pub cost: Cost,
+        /// Who it is for.
+        pub target_groups: Vec<TargetGroup>,
+        /// Who provides it.
+        #[graphql(skip)]
+        pub provider: PartnerRef,
+        /// The provider as named in the source, where it says more than the partner record.
+        pub provider_note: Option<String>,
+        /// The project it belongs to, if any.
+        #[graphql(skip)]
+        pub project: Option<ProjectRef>,
+        /// Topics, most general first.
+        #[graphql(skip)]
+        pub topics: Vec<TopicRef>,
+        /// Regions it serves; an offer serving a region also serves everything in it.
+        #[graphql(skip)]
+        pub regions: Vec<RegionRef>,
+        /// First day it is available, if known.
+        pub valid_from: Option<NaiveDate>,
+        /// Last day it is available, if it has ended or will end.
+        pub valid_until: Option<NaiveDate>,
+        /// Deadline for applications, if any.
+        pub application_deadline: Option<NaiveDate>,
+        /// Web page of the offer.
+        pub url: Option<String>,
+    }
 }
 
 super::page_type!(

@@ -1,4 +1,3 @@
-use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -6,52 +5,41 @@ use uuid::Uuid;
 use super::RegionRef;
 use crate::vocab::{AllianceGroup, ContactKind, PartnerKind};
 
-/// An organisation: ministry, union, chamber, university, company, cluster …
-#[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
-#[graphql(complex)]
-pub struct Partner {
-    /// Stable id.
-    pub id: Uuid,
-    /// Human key, usable in place of the id.
-    #[schema(example = "ig-metall")]
-    pub slug: String,
-    /// Canonical URI of this record.
-    pub uri: String,
-    /// Full name (English where asked for and known).
-    pub name: String,
-    /// Common abbreviation.
-    pub short_name: Option<String>,
-    /// Kind of organisation.
-    pub kind: PartnerKind,
-    /// Alliance group the partner belongs to, where a source confirms it.
-    pub alliance_group: Option<AllianceGroup>,
-    /// Whether a source confirms membership in the alliance.
-    pub alliance_member: bool,
-    /// Web site.
-    pub website: Option<String>,
-    /// Short description.
-    pub description: Option<String>,
-    /// Home region.
-    #[graphql(skip)]
-    pub region: Option<RegionRef>,
-    /// Organisational press and citizen contacts.
-    pub contacts: Vec<Contact>,
-    /// Office holders and guests of this organisation named in the sources.
-    pub people: Vec<Person>,
-    /// Citation of the source(s).
-    pub source: String,
-    /// Whether the facts were found in the cited sources.
-    pub verified: bool,
-    /// Editorial note.
-    pub note: Option<String>,
-    /// When this record was created here.
-    pub created_at: DateTime<Utc>,
-    /// When this record last changed here.
-    pub updated_at: DateTime<Utc>,
-    /// Language the text fields are in; nested GraphQL fields follow it.
-    #[serde(skip)]
-    #[graphql(skip)]
-    pub lang: crate::vocab::Lang,
+super::record! {
+    verified
+    /// An organisation: ministry, union, chamber, university, company, cluster …
+    #[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
+    #[graphql(complex)]
+    pub struct Partner {
+        /// Stable id.
+        pub id: Uuid,
+        /// Human key, usable in place of the id.
+        #[schema(example = "ig-metall")]
+        pub slug: String,
+        /// Canonical URI of this record.
+        pub uri: String,
+        /// Full name (English where asked for and known).
+        pub name: String,
+        /// Common abbreviation.
+        pub short_name: Option<String>,
+        /// Kind of organisation.
+        pub kind: PartnerKind,
+        /// Alliance group the partner belongs to, where a source confirms it.
+        pub alliance_group: Option<AllianceGroup>,
+        /// Whether a source confirms membership in the alliance.
+        pub alliance_member: bool,
+        /// Web site.
+        pub website: Option<String>,
+        /// Short description.
+        pub description: Option<String>,
+        /// Home region.
+        #[graphql(skip)]
+        pub region: Option<RegionRef>,
+        /// Organisational press and citizen contacts.
+        pub contacts: Vec<Contact>,
+        /// Office holders and guests of this organisation named in the sources.
+        pub people: Vec<Person>,
+    }
 }
 
 /// An organisational contact (never a private person's).

@@ -1,4 +1,4 @@
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -6,62 +6,51 @@ use uuid::Uuid;
 use super::{PartnerRef, RegionRef};
 use crate::vocab::{ParticipantRole, ProjectKind, ProjectStatus};
 
-/// A pilot project, cluster, network, programme, portal — or the alliance itself.
-#[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
-#[graphql(complex)]
-pub struct Project {
-    /// Stable id.
-    pub id: Uuid,
-    /// Human key, usable in place of the id.
-    #[schema(example = "arbeit-2020")]
-    pub slug: String,
-    /// Canonical URI of this record.
-    pub uri: String,
-    /// Name in the response language.
-    pub name: String,
-    /// Kind of project.
-    pub kind: ProjectKind,
-    /// Status, as far as the sources confirm it.
-    pub status: ProjectStatus,
-    /// First day, if a source states it.
-    pub start_date: Option<NaiveDate>,
-    /// Last day, if it has ended and a source states it.
-    pub end_date: Option<NaiveDate>,
-    /// Start year, where only the year is known.
-    pub start_year: Option<i32>,
-    /// One-sentence summary.
-    pub summary: String,
-    /// Full description.
-    pub description: Option<String>,
-    /// Web site.
-    pub website: Option<String>,
-    /// Region it covers.
-    #[graphql(skip)]
-    pub region: Option<RegionRef>,
-    /// Number of member organisations, where a source states it (it's OWL: 180).
-    #[schema(example = 180)]
-    pub member_count: Option<i32>,
-    /// Further sourced facts as a JSON object (funding, instruments, dates …).
-    #[schema(value_type = Object)]
-    #[graphql(skip)]
-    pub facts: serde_json::Value,
-    /// Partners and their roles (initiator, lead, partner, member, funder).
-    #[graphql(skip)]
-    pub participants: Vec<Participant>,
-    /// Citation of the source(s).
-    pub source: String,
-    /// Whether the facts were found in the cited sources.
-    pub verified: bool,
-    /// Editorial note.
-    pub note: Option<String>,
-    /// When this record was created here.
-    pub created_at: DateTime<Utc>,
-    /// When this record last changed here.
-    pub updated_at: DateTime<Utc>,
-    /// Language the text fields are in; nested GraphQL fields follow it.
-    #[serde(skip)]
-    #[graphql(skip)]
-    pub lang: crate::vocab::Lang,
+super::record! {
+    verified
+    /// A pilot project, cluster, network, programme, portal — or the alliance itself.
+    #[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
+    #[graphql(complex)]
+    pub struct Project {
+        /// Stable id.
+        pub id: Uuid,
+        /// Human key, usable in place of the id.
+        #[schema(example = "arbeit-2020")]
+        pub slug: String,
+        /// Canonical URI of this record.
+        pub uri: String,
+        /// Name in the response language.
+        pub name: String,
+        /// Kind of project.
+        pub kind: ProjectKind,
+        /// Status, as far as the sources confirm it.
+        pub status: ProjectStatus,
+        /// First day, if a source states it.
+        pub start_date: Option<NaiveDate>,
+        /// Last day, if it has ended and a source states it.
+        pub end_date: Option<NaiveDate>,
+        /// Start year, where only the year is known.
+        pub start_year: Option<i32>,
+        /// One-sentence summary.
+        pub summary: String,
+        /// Full description.
+        pub description: Option<String>,
+        /// Web site.
+        pub website: Option<String>,
+        /// Region it covers.
+        #[graphql(skip)]
+        pub region: Option<RegionRef>,
+        /// Number of member organisations, where a source states it (it's OWL: 180).
+        #[schema(example = 180)]
+        pub member_count: Option<i32>,
+        /// Further sourced facts as a JSON object (funding, instruments, dates …).
+        #[schema(value_type = Object)]
+        #[graphql(skip)]
+        pub facts: serde_json::Value,
+        /// Partners and their roles (initiator, lead, partner, member, funder).
+        #[graphql(skip)]
+        pub participants: Vec<Participant>,
+    }
 }
 
 /// A partner's role in a project.

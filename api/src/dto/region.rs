@@ -1,4 +1,3 @@
-use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -6,50 +5,39 @@ use uuid::Uuid;
 use super::RegionRef;
 use crate::vocab::RegionKind;
 
-/// A region: the state, a Regierungsbezirk, a district or an economic region.
-#[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
-#[graphql(complex)]
-pub struct Region {
-    /// Stable id.
-    pub id: Uuid,
-    /// Human key, usable in place of the id.
-    #[schema(example = "bielefeld")]
-    pub slug: String,
-    /// Canonical URI of this record.
-    pub uri: String,
-    /// Name in the response language.
-    pub name: String,
-    /// Level of the region.
-    pub kind: RegionKind,
-    /// Amtlicher Regionalschlüssel: `05` state, `057` Regierungsbezirk, `05711` district.
-    #[schema(example = "05711")]
-    pub ars: Option<String>,
-    /// NUTS code (`DEA`, `DEA4`, `DEA41`).
-    #[schema(example = "DEA41")]
-    pub nuts: Option<String>,
-    /// The region one level up.
-    #[graphql(skip)]
-    pub parent: Option<RegionRef>,
-    /// Member districts (economic regions and Regierungsbezirke).
-    #[graphql(skip)]
-    pub members: Vec<RegionRef>,
-    /// Economic regions this region belongs to.
-    #[graphql(skip)]
-    pub member_of: Vec<RegionRef>,
-    /// Citation of the source(s).
-    pub source: String,
-    /// Whether the facts were found in the cited sources.
-    pub verified: bool,
-    /// Editorial note.
-    pub note: Option<String>,
-    /// When this record was created here.
-    pub created_at: DateTime<Utc>,
-    /// When this record last changed here.
-    pub updated_at: DateTime<Utc>,
-    /// Language the text fields are in; nested GraphQL fields follow it.
-    #[serde(skip)]
-    #[graphql(skip)]
-    pub lang: crate::vocab::Lang,
+super::record! {
+    verified
+    /// A region: the state, a Regierungsbezirk, a district or an economic region.
+    #[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
+    #[graphql(complex)]
+    pub struct Region {
+        /// Stable id.
+        pub id: Uuid,
+        /// Human key, usable in place of the id.
+        #[schema(example = "bielefeld")]
+        pub slug: String,
+        /// Canonical URI of this record.
+        pub uri: String,
+        /// Name in the response language.
+        pub name: String,
+        /// Level of the region.
+        pub kind: RegionKind,
+        /// Amtlicher Regionalschlüssel: `05` state, `057` Regierungsbezirk, `05711` district.
+        #[schema(example = "05711")]
+        pub ars: Option<String>,
+        /// NUTS code (`DEA`, `DEA4`, `DEA41`).
+        #[schema(example = "DEA41")]
+        pub nuts: Option<String>,
+        /// The region one level up.
+        #[graphql(skip)]
+        pub parent: Option<RegionRef>,
+        /// Member districts (economic regions and Regierungsbezirke).
+        #[graphql(skip)]
+        pub members: Vec<RegionRef>,
+        /// Economic regions this region belongs to.
+        #[graphql(skip)]
+        pub member_of: Vec<RegionRef>,
+    }
 }
 
 super::page_type!(
