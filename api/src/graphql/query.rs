@@ -86,7 +86,7 @@ async fn list_of<R: Resource>(
 ) -> Result<(Listing<R::Item>, PageRequest)> {
     let (db, rctx) = (db(ctx)?, request_ctx(ctx, args.lang)?);
     let run = async {
-        let sort = Sort::from_arg(R::sorts(), args.order_by.as_deref(), R::DEFAULT_SORT)?;
+        let sort = Sort::from_arg(R::SORTS, args.order_by.as_deref(), R::DEFAULT_SORT)?;
         let page = page_request(ctx, args.first, args.after, args.last, args.before)?;
         let listing = resource::list::<R, _>(db, &filter, &sort, &page, &rctx).await?;
         Ok::<_, AppError>((listing, page))

@@ -139,7 +139,7 @@ where
     let mut params = QueryParams::parse(req.query_string());
     let ctx = request_ctx(state, req, &mut params);
     let filter = R::Filter::from_query(&mut params);
-    let sort = params::sort(&mut params, R::sorts(), R::DEFAULT_SORT);
+    let sort = params::sort(&mut params, R::SORTS, R::DEFAULT_SORT);
     let page = PageRequest::from_query(&mut params);
     params.finish()?;
     let listing = resource::list::<R, _>(&state.db, &filter, &sort, &page, &ctx).await?;

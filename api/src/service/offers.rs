@@ -15,7 +15,7 @@ use super::page::{PageRequest, SortField, SortValue, sort_fields};
 use super::refs::{
     partner_refs, project_refs, region_refs, resolve_partners, resolve_projects, stored, topic_refs,
 };
-use super::resource::{Resource, id_and_slug};
+use super::resource::{Resource, describe, id_and_slug};
 use super::{Ctx, q_condition};
 use crate::dto::{HitKind, Offer, PartnerRef, RegionRef, TopicRef};
 use crate::error::{AppError, AppResult, FieldError};
@@ -393,16 +393,7 @@ pub(crate) async fn condition<C: ConnectionTrait>(
 pub struct Offers;
 
 impl Resource for Offers {
-    const COLLECTION: &'static str = "offers";
-    const NAME: &'static str = "offer";
-    const DEFAULT_SORT: &'static str = "title";
-    type Entity = offer::Entity;
-    type Item = Offer;
-    type Filter = OfferFilter;
-
-    fn sorts() -> &'static [SortField<offer::Entity>] {
-        &SORTS
-    }
+    describe!(offer => Offer, filter OfferFilter, "offers" / "offer", sort "title");
     id_and_slug!(offer, Offer);
 
     async fn filtered<C: ConnectionTrait>(

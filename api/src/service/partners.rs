@@ -1,6 +1,5 @@
 //! Partners: organisations with their contacts and named office holders.
 use std::collections::HashMap;
-use std::future::Future;
 
 use entity::{contact, partner, person};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select};
@@ -8,7 +7,7 @@ use uuid::Uuid;
 
 use super::page::{PageRequest, SortField, SortValue, sort_fields};
 use super::refs::{region_refs, stored};
-use super::resource::{Resource, id_and_slug};
+use super::resource::{Resource, describe, id_and_slug};
 use super::{Ctx, q_condition};
 use crate::dto::{Contact, HitKind, Partner, Person};
 use crate::error::{AppError, AppResult};
@@ -55,16 +54,7 @@ pub static SORTS: [SortField<partner::Entity>; 3] =
 pub struct Partners;
 
 impl Resource for Partners {
-    const COLLECTION: &'static str = "partners";
-    const NAME: &'static str = "partner";
-    const DEFAULT_SORT: &'static str = "name";
-    type Entity = partner::Entity;
-    type Item = Partner;
-    type Filter = PartnerFilter;
-
-    fn sorts() -> &'static [SortField<partner::Entity>] {
-        &SORTS
-    }
+    describe!(partner => Partner, filter PartnerFilter, "partners" / "partner", sort "name");
     id_and_slug!(partner, Partner);
 
     async fn filtered<C: ConnectionTrait>(
@@ -104,90 +94,82 @@ impl Resource for Partners {
         Ok(select)
     }
 
-    fn hydrate<C: ConnectionTrait>(
+    /// Turns a page of rows into DTOs with three batched queries (regions,
+    /// contacts, people), whatever the page size.
+    async fn hydrate<C: ConnectionTrait>(
         db: &C,
         rows: Vec<partner::Model>,
         ctx: &Ctx,
-    ) -> impl Future<Output = AppResult<Vec<Partner>>> + Send {
-        hydrate(db, rows, ctx)
-    }
-}
-
-/// Turns a page of rows into DTOs with three batched queries (regions,
-/// contacts, people), whatever the page size.
-async fn hydrate<C: ConnectionTrait>(
-    db: &C,
-    rows: Vec<partner::Model>,
-    ctx: &Ctx,
-) -> AppResult<Vec<Partner>> {
-    let ids: Vec<Uuid> = rows.iter().map(|p| p.id).collect();
-    let regions = region_refs(db, rows.iter().filter_map(|p| p.region_id), ctx).await?;
-    let mut contacts: HashMap<Uuid, Vec<Contact>> = HashMap::new();
-    if !ids.is_empty() {
-        for c in contact::Entity::find()
-            .filter(contact::Column::PartnerId.is_in(ids.clone()))
-            .order_by_asc(contact::Column::Slug)
-            .all(db)
-            .await?
-        {
-            contacts.entry(c.partner_id).or_default().push(Contact {
-                id: c.id,
-                kind: stored(&c.kind, ContactKind::General),
-                label: ctx.lang.pick(&c.label_de, c.label_en.as_deref()).to_owned(),
-                phone: c.phone,
-                email: c.email,
-                url: c.url,
-                source: c.source,
-            });
-        }
-    }
-    let mut people: HashMap<Uuid, Vec<Person>> = HashMap::new();
-    if !ids.is_empty() {
-        for p in person::Entity::find()
-            .filter(person::Column::PartnerId.is_in(ids))
-            .order_by_asc(person::Column::Name)
-            .all(db)
-            .await?
-        {
-            if let Some(partner_id) = p.partner_id {
-                people.entry(partner_id).or_default().push(Person {
-                    id: p.id,
-                    role: ctx.lang.pick(&p.role_de, p.role_en.as_deref()).to_owned(),
-                    slug: p.slug,
-                    name: p.name,
-                    year: p.year,
-                    source: p.source,
+    ) -> AppResult<Vec<Partner>> {
+        let ids: Vec<Uuid> = rows.iter().map(|p| p.id).collect();
+        let regions = region_refs(db, rows.iter().filter_map(|p| p.region_id), ctx).await?;
+        let mut contacts: HashMap<Uuid, Vec<Contact>> = HashMap::new();
+        if !ids.is_empty() {
+            for c in contact::Entity::find()
+                .filter(contact::Column::PartnerId.is_in(ids.clone()))
+                .order_by_asc(contact::Column::Slug)
+                .all(db)
+                .await?
+            {
+                contacts.entry(c.partner_id).or_default().push(Contact {
+                    id: c.id,
+                    kind: stored(&c.kind, ContactKind::General),
+                    label: ctx.lang.pick(&c.label_de, c.label_en.as_deref()).to_owned(),
+                    phone: c.phone,
+                    email: c.email,
+                    url: c.url,
+                    source: c.source,
                 });
             }
         }
+        let mut people: HashMap<Uuid, Vec<Person>> = HashMap::new();
+        if !ids.is_empty() {
+            for p in person::Entity::find()
+                .filter(person::Column::PartnerId.is_in(ids))
+                .order_by_asc(person::Column::Name)
+                .all(db)
+                .await?
+            {
+                if let Some(partner_id) = p.partner_id {
+                    people.entry(partner_id).or_default().push(Person {
+                        id: p.id,
+                        role: ctx.lang.pick(&p.role_de, p.role_en.as_deref()).to_owned(),
+                        slug: p.slug,
+                        name: p.name,
+                        year: p.year,
+                        source: p.source,
+                    });
+                }
+            }
+        }
+        Ok(rows
+            .into_iter()
+            .map(|m| Partner {
+                lang: ctx.lang,
+                id: m.id,
+                uri: ctx.uri("partners", m.id),
+                name: ctx.lang.pick(&m.name, m.name_en.as_deref()).to_owned(),
+                short_name: m.short_name,
+                kind: stored(&m.kind, PartnerKind::Other),
+                alliance_group: m
+                    .alliance_group
+                    .as_deref()
+                    .and_then(|g| g.parse::<AllianceGroup>().ok()),
+                alliance_member: m.alliance_member,
+                website: m.website,
+                description: ctx
+                    .lang
+                    .pick_opt(m.description_de.as_deref(), m.description_en.as_deref()),
+                region: m.region_id.and_then(|id| regions.get(&id).cloned()),
+                contacts: contacts.remove(&m.id).unwrap_or_default(),
+                people: people.remove(&m.id).unwrap_or_default(),
+                slug: m.slug,
+                source: m.source,
+                verified: m.verified,
+                note: m.note,
+                created_at: m.created_at,
+                updated_at: m.updated_at,
+            })
+            .collect())
     }
-    Ok(rows
-        .into_iter()
-        .map(|m| Partner {
-            lang: ctx.lang,
-            id: m.id,
-            uri: ctx.uri("partners", m.id),
-            name: ctx.lang.pick(&m.name, m.name_en.as_deref()).to_owned(),
-            short_name: m.short_name,
-            kind: stored(&m.kind, PartnerKind::Other),
-            alliance_group: m
-                .alliance_group
-                .as_deref()
-                .and_then(|g| g.parse::<AllianceGroup>().ok()),
-            alliance_member: m.alliance_member,
-            website: m.website,
-            description: ctx
-                .lang
-                .pick_opt(m.description_de.as_deref(), m.description_en.as_deref()),
-            region: m.region_id.and_then(|id| regions.get(&id).cloned()),
-            contacts: contacts.remove(&m.id).unwrap_or_default(),
-            people: people.remove(&m.id).unwrap_or_default(),
-            slug: m.slug,
-            source: m.source,
-            verified: m.verified,
-            note: m.note,
-            created_at: m.created_at,
-            updated_at: m.updated_at,
-        })
-        .collect())
 }

@@ -1,6 +1,5 @@
 //! Projects: the alliance, pilot projects, clusters, networks, programmes, portals.
 use std::collections::HashMap;
-use std::future::Future;
 
 use entity::{project, project_participant};
 use sea_orm::sea_query::Query;
@@ -9,7 +8,7 @@ use uuid::Uuid;
 
 use super::page::{PageRequest, SortField, SortValue, sort_fields};
 use super::refs::{partner_refs, region_refs, resolve_partners, stored};
-use super::resource::{Resource, by_ids, id_and_slug};
+use super::resource::{Resource, by_ids, describe, id_and_slug};
 use super::{Ctx, q_condition};
 use crate::dto::{HitKind, Participant, Project};
 use crate::error::{AppError, AppResult, FieldError};
@@ -62,16 +61,7 @@ pub static SORTS: [SortField<project::Entity>; 3] =
 pub struct Projects;
 
 impl Resource for Projects {
-    const COLLECTION: &'static str = "projects";
-    const NAME: &'static str = "project";
-    const DEFAULT_SORT: &'static str = "name";
-    type Entity = project::Entity;
-    type Item = Project;
-    type Filter = ProjectFilter;
-
-    fn sorts() -> &'static [SortField<project::Entity>] {
-        &SORTS
-    }
+    describe!(project => Project, filter ProjectFilter, "projects" / "project", sort "name");
     id_and_slug!(project, Project);
 
     async fn filtered<C: ConnectionTrait>(
@@ -126,12 +116,76 @@ impl Resource for Projects {
         Ok(select)
     }
 
-    fn hydrate<C: ConnectionTrait>(
+    /// Rows to DTOs with three batched queries (regions, participants, partners).
+    async fn hydrate<C: ConnectionTrait>(
         db: &C,
         rows: Vec<project::Model>,
         ctx: &Ctx,
-    ) -> impl Future<Output = AppResult<Vec<Project>>> + Send {
-        hydrate(db, rows, ctx)
+    ) -> AppResult<Vec<Project>> {
+        let ids: Vec<Uuid> = rows.iter().map(|p| p.id).collect();
+        let regions = region_refs(db, rows.iter().filter_map(|p| p.region_id), ctx).await?;
+        let participations = if ids.is_empty() {
+            Vec::new()
+        } else {
+            project_participant::Entity::find()
+                .filter(project_participant::Column::ProjectId.is_in(ids))
+                .all(db)
+                .await?
+        };
+        let partners = partner_refs(db, participations.iter().map(|p| p.partner_id), ctx).await?;
+        let mut participants: HashMap<Uuid, Vec<Participant>> = HashMap::new();
+        for p in participations {
+            if let Some(partner) = partners.get(&p.partner_id) {
+                participants
+                    .entry(p.project_id)
+                    .or_default()
+                    .push(Participant {
+                        lang: ctx.lang,
+                        partner: partner.clone(),
+                        role: stored(&p.role, ParticipantRole::Partner),
+                    });
+            }
+        }
+        for list in participants.values_mut() {
+            // Initiators and leads first, then by name: the order a reader expects.
+            list.sort_by(|a, b| {
+                a.role
+                    .cmp(&b.role)
+                    .then_with(|| a.partner.name.cmp(&b.partner.name))
+            });
+        }
+        Ok(rows
+            .into_iter()
+            .map(|m| Project {
+                lang: ctx.lang,
+                id: m.id,
+                uri: ctx.uri("projects", m.id),
+                name: ctx.lang.pick(&m.name, m.name_en.as_deref()).to_owned(),
+                kind: stored(&m.kind, ProjectKind::Network),
+                status: stored(&m.status, ProjectStatus::Unknown),
+                start_date: m.start_date,
+                end_date: m.end_date,
+                start_year: m.start_year,
+                summary: ctx
+                    .lang
+                    .pick(&m.summary_de, m.summary_en.as_deref())
+                    .to_owned(),
+                description: ctx
+                    .lang
+                    .pick_opt(m.description_de.as_deref(), m.description_en.as_deref()),
+                website: m.website,
+                region: m.region_id.and_then(|id| regions.get(&id).cloned()),
+                member_count: m.member_count,
+                facts: m.facts,
+                participants: participants.remove(&m.id).unwrap_or_default(),
+                slug: m.slug,
+                source: m.source,
+                verified: m.verified,
+                note: m.note,
+                created_at: m.created_at,
+                updated_at: m.updated_at,
+            })
+            .collect())
     }
 }
 
@@ -163,76 +217,4 @@ pub async fn by_partners<C: ConnectionTrait>(
         list.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
     }
     Ok(grouped)
-}
-
-/// Rows to DTOs with three batched queries (regions, participants, partners).
-async fn hydrate<C: ConnectionTrait>(
-    db: &C,
-    rows: Vec<project::Model>,
-    ctx: &Ctx,
-) -> AppResult<Vec<Project>> {
-    let ids: Vec<Uuid> = rows.iter().map(|p| p.id).collect();
-    let regions = region_refs(db, rows.iter().filter_map(|p| p.region_id), ctx).await?;
-    let participations = if ids.is_empty() {
-        Vec::new()
-    } else {
-        project_participant::Entity::find()
-            .filter(project_participant::Column::ProjectId.is_in(ids))
-            .all(db)
-            .await?
-    };
-    let partners = partner_refs(db, participations.iter().map(|p| p.partner_id), ctx).await?;
-    let mut participants: HashMap<Uuid, Vec<Participant>> = HashMap::new();
-    for p in participations {
-        if let Some(partner) = partners.get(&p.partner_id) {
-            participants
-                .entry(p.project_id)
-                .or_default()
-                .push(Participant {
-                    lang: ctx.lang,
-                    partner: partner.clone(),
-                    role: stored(&p.role, ParticipantRole::Partner),
-                });
-        }
-    }
-    for list in participants.values_mut() {
-        // Initiators and leads first, then by name: the order a reader expects.
-        list.sort_by(|a, b| {
-            a.role
-                .cmp(&b.role)
-                .then_with(|| a.partner.name.cmp(&b.partner.name))
-        });
-    }
-    Ok(rows
-        .into_iter()
-        .map(|m| Project {
-            lang: ctx.lang,
-            id: m.id,
-            uri: ctx.uri("projects", m.id),
-            name: ctx.lang.pick(&m.name, m.name_en.as_deref()).to_owned(),
-            kind: stored(&m.kind, ProjectKind::Network),
-            status: stored(&m.status, ProjectStatus::Unknown),
-            start_date: m.start_date,
-            end_date: m.end_date,
-            start_year: m.start_year,
-            summary: ctx
-                .lang
-                .pick(&m.summary_de, m.summary_en.as_deref())
-                .to_owned(),
-            description: ctx
-                .lang
-                .pick_opt(m.description_de.as_deref(), m.description_en.as_deref()),
-            website: m.website,
-            region: m.region_id.and_then(|id| regions.get(&id).cloned()),
-            member_count: m.member_count,
-            facts: m.facts,
-            participants: participants.remove(&m.id).unwrap_or_default(),
-            slug: m.slug,
-            source: m.source,
-            verified: m.verified,
-            note: m.note,
-            created_at: m.created_at,
-            updated_at: m.updated_at,
-        })
-        .collect())
 }

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::Ctx;
 use super::page::{PageRequest, SortField, SortValue, sort_fields};
 use super::refs::{region_ref, stored};
-use super::resource::{Resource, id_or_slug};
+use super::resource::{Resource, describe, id_or_slug};
 use crate::dto::Region;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::vocab::RegionKind;
@@ -195,16 +195,7 @@ pub static SORTS: [SortField<region::Entity>; 3] =
 pub struct Regions;
 
 impl Resource for Regions {
-    const COLLECTION: &'static str = "regions";
-    const NAME: &'static str = "region";
-    const DEFAULT_SORT: &'static str = "name";
-    type Entity = region::Entity;
-    type Item = Region;
-    type Filter = RegionFilter;
-
-    fn sorts() -> &'static [SortField<region::Entity>] {
-        &SORTS
-    }
+    describe!(region => Region, filter RegionFilter, "regions" / "region", sort "name");
     fn id_column() -> region::Column {
         region::Column::Id
     }

@@ -39,7 +39,7 @@ pub trait Resource: Send + Sync + 'static {
     type Filter: Default + Send + Sync;
 
     /// The fields a list may be sorted by.
-    fn sorts() -> &'static [SortField<Self::Entity>];
+    const SORTS: &'static [SortField<Self::Entity>];
     /// The primary key column.
     fn id_column() -> <Self::Entity as EntityTrait>::Column;
     /// A row's id.
@@ -53,13 +53,16 @@ pub trait Resource: Send + Sync + 'static {
 
     /// The rows matching `filter`; `page` lets a collection plan for the
     /// page size (offers probe their link tables differently for one page
-    /// than for a count). Invalid filter values are a 400 problem.
+    /// than for a count). Invalid filter values are a 400 problem. By
+    /// default every row (for collections without filters).
     fn filtered<C: ConnectionTrait>(
-        db: &C,
-        filter: &Self::Filter,
-        ctx: &Ctx,
-        page: Option<&PageRequest>,
-    ) -> impl Future<Output = AppResult<Select<Self::Entity>>> + Send;
+        _db: &C,
+        _filter: &Self::Filter,
+        _ctx: &Ctx,
+        _page: Option<&PageRequest>,
+    ) -> impl Future<Output = AppResult<Select<Self::Entity>>> + Send {
+        async { Ok(Self::Entity::find()) }
+    }
 
     /// Turns rows into public items, in order, with a constant number of
     /// batched queries whatever the number of rows.
@@ -69,6 +72,24 @@ pub trait Resource: Send + Sync + 'static {
         ctx: &Ctx,
     ) -> impl Future<Output = AppResult<Vec<Self::Item>>> + Send;
 }
+
+/// The names and types of a [`Resource`] in one line:
+/// `describe!(partner => Partner, filter PartnerFilter, "partners" / "partner", sort "name");`
+/// declares the entity module, the public type, the filter, the collection
+/// and record names, and the default sort (the module's `SORTS` are the
+/// sort fields).
+macro_rules! describe {
+    ($entity:ident => $item:ty, filter $filter:ty, $collection:literal / $name:literal, sort $default:literal) => {
+        const COLLECTION: &'static str = $collection;
+        const NAME: &'static str = $name;
+        const DEFAULT_SORT: &'static str = $default;
+        const SORTS: &'static [$crate::service::page::SortField<$entity::Entity>] = &SORTS;
+        type Entity = $entity::Entity;
+        type Item = $item;
+        type Filter = $filter;
+    };
+}
+pub(crate) use describe;
 
 /// The members of [`Resource`] that are the same for every table with `id`
 /// and `slug` columns and an item with an `id`: `id_column`, `row_id`,

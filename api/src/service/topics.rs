@@ -1,15 +1,14 @@
 //! Topics: lists, items, and the hierarchy behind the `topic` filter.
 use std::collections::{HashMap, HashSet};
-use std::future::Future;
 
 use entity::topic;
-use sea_orm::{ConnectionTrait, EntityTrait, Select};
+use sea_orm::{ConnectionTrait, EntityTrait};
 use uuid::Uuid;
 
 use super::Ctx;
-use super::page::{PageRequest, SortField, SortValue, sort_fields};
+use super::page::{SortField, SortValue, sort_fields};
 use super::refs::topic_ref;
-use super::resource::{Resource, id_and_slug};
+use super::resource::{Resource, describe, id_and_slug};
 use crate::dto::Topic;
 use crate::error::{AppResult, FieldError};
 
@@ -123,57 +122,32 @@ impl TopicTree {
 pub struct Topics;
 
 impl Resource for Topics {
-    const COLLECTION: &'static str = "topics";
-    const NAME: &'static str = "topic";
-    const DEFAULT_SORT: &'static str = "label";
-    type Entity = topic::Entity;
-    type Item = Topic;
-    type Filter = ();
-
-    fn sorts() -> &'static [SortField<topic::Entity>] {
-        &SORTS
-    }
+    describe!(topic => Topic, filter (), "topics" / "topic", sort "label");
     id_and_slug!(topic, Topic);
 
-    async fn filtered<C: ConnectionTrait>(
-        _db: &C,
-        _filter: &(),
-        _ctx: &Ctx,
-        _page: Option<&PageRequest>,
-    ) -> AppResult<Select<topic::Entity>> {
-        Ok(topic::Entity::find())
-    }
-
-    fn hydrate<C: ConnectionTrait>(
+    async fn hydrate<C: ConnectionTrait>(
         db: &C,
         rows: Vec<topic::Model>,
         ctx: &Ctx,
-    ) -> impl Future<Output = AppResult<Vec<Topic>>> + Send {
-        hydrate(db, rows, ctx)
+    ) -> AppResult<Vec<Topic>> {
+        let parents =
+            super::refs::topic_refs(db, rows.iter().filter_map(|t| t.parent_id), ctx).await?;
+        Ok(rows
+            .into_iter()
+            .map(|m| Topic {
+                lang: ctx.lang,
+                id: m.id,
+                uri: ctx.uri("topics", m.id),
+                label: topic_ref(&m, ctx).label,
+                description: ctx
+                    .lang
+                    .pick_opt(m.description_de.as_deref(), m.description_en.as_deref()),
+                parent: m.parent_id.and_then(|id| parents.get(&id).cloned()),
+                slug: m.slug,
+                source: m.source,
+                created_at: m.created_at,
+                updated_at: m.updated_at,
+            })
+            .collect())
     }
-}
-
-async fn hydrate<C: ConnectionTrait>(
-    db: &C,
-    rows: Vec<topic::Model>,
-    ctx: &Ctx,
-) -> AppResult<Vec<Topic>> {
-    let parents = super::refs::topic_refs(db, rows.iter().filter_map(|t| t.parent_id), ctx).await?;
-    Ok(rows
-        .into_iter()
-        .map(|m| Topic {
-            lang: ctx.lang,
-            id: m.id,
-            uri: ctx.uri("topics", m.id),
-            label: topic_ref(&m, ctx).label,
-            description: ctx
-                .lang
-                .pick_opt(m.description_de.as_deref(), m.description_en.as_deref()),
-            parent: m.parent_id.and_then(|id| parents.get(&id).cloned()),
-            slug: m.slug,
-            source: m.source,
-            created_at: m.created_at,
-            updated_at: m.updated_at,
-        })
-        .collect())
 }
