@@ -104,9 +104,11 @@ pub struct ServeArgs {
     #[arg(long, env = "LOTSE_NO_SEED")]
     pub no_seed: bool,
 
-    /// Seconds between checks whether the data changed (by `lotse import`
-    /// or another writer): then the search index and the match corpus are
-    /// rebuilt and cached responses dropped. 0: check on every request.
+    /// Seconds between checks whether another process changed the data
+    /// (`lotse import`, another replica): then the search index, match
+    /// corpus, region graph and topic tree are rebuilt and cached responses
+    /// dropped. Writes through this process are seen at once. 0: check on
+    /// every request. (The name predates the other derived data.)
     #[arg(long, env = "LOTSE_SEARCH_REFRESH_SECS", default_value_t = 5)]
     pub search_refresh_secs: u64,
 
