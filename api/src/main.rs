@@ -107,7 +107,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             match service::import::import_json_with(&db, &json, options).await {
                 Ok(report) => {
                     // `{:#}`: the totals, then one line per deleted record.
-                    println!("{}: {report:#}", file.display());
+                    say(format_args!("{}: {report:#}", file.display()));
                     Ok(())
                 }
                 Err(err) => {
@@ -135,20 +135,31 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let report = lotse::generate::run(&db, offers, partners, seed)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}: {}", e.detail()))?;
-            println!("{report} in {:.1} s", started.elapsed().as_secs_f64());
+            say(format_args!(
+                "{report} in {:.1} s",
+                started.elapsed().as_secs_f64()
+            ));
             Ok(())
         }
         Some(Command::ExportSchema { out_dir }) => {
             std::fs::create_dir_all(&out_dir)?;
             let path = out_dir.join("openapi.json");
             std::fs::write(&path, openapi::openapi_json()?)?;
-            println!("wrote {}", path.display());
+            say(format_args!("wrote {}", path.display()));
             let path = out_dir.join("schema.graphql");
             std::fs::write(&path, lotse::graphql::sdl())?;
-            println!("wrote {}", path.display());
+            say(format_args!("wrote {}", path.display()));
             Ok(())
         }
     }
+}
+
+/// Prints a result line. A closed stdout (`lotse import … | head -1`) is not
+/// an error of the command, whose work is done: `println!` panicked there
+/// (exit 101 after a committed import).
+fn say(line: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
 }
 
 async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {

@@ -32,3 +32,58 @@ async fn regions_by_key_with_parents_members_and_kinds(app: TestApp) {
     let states = slugs(&app.get_json("/api/v1/regions?kind=state").await);
     assert_eq!(states, ["nordrhein-westfalen"]);
 }
+
+crate::private_tests!(seeded: true;
+    region_keys_resolve_with_one_precedence,
+);
+
+/// A region whose slug is another region's ARS or NUTS code: the item and
+/// every `region` filter resolve the key the same way, on every request
+/// (slug before ARS before NUTS); a NUTS code stored in lower case is found
+/// in any case.
+async fn region_keys_resolve_with_one_precedence(app: TestApp) {
+    let region = |slug: &str, nuts: &str| {
+        serde_json::json!({
+            "slug": slug, "name": format!("Region {slug}"), "name_en": null,
+            "kind": "economic_region", "ars": null, "nuts": nuts,
+            "parent": "nordrhein-westfalen", "members": [],
+            "source": "test", "verified": false, "note": null
+        })
+    };
+    let file = serde_json::json!({"regions": [region("05711", "dez99"), region("dea41", "dez98")]});
+    let report = lotse::service::import::import_json(app.db(), &file.to_string())
+        .await
+        .unwrap();
+    assert_eq!(report.changed(), 2, "{report}");
+
+    for _ in 0..3 {
+        assert_eq!(app.get_json("/api/v1/regions/05711").await["slug"], "05711");
+        assert_eq!(app.get_json("/api/v1/regions/dea41").await["slug"], "dea41");
+        // Only Bielefeld has the NUTS code DEA41 (in upper case).
+        assert_eq!(
+            app.get_json("/api/v1/regions/DEA41").await["slug"],
+            "bielefeld"
+        );
+        assert_eq!(app.get_json("/api/v1/regions/DEZ99").await["slug"], "05711");
+        assert_eq!(app.get_json("/api/v1/regions/dez98").await["slug"], "dea41");
+        // The filter takes the same region as the item: the new one serves
+        // no offer of its own and has nothing inside it, so it finds only
+        // what serves NRW and Germany, not what serves Bielefeld.
+        let by_filter = slugs(&app.get_json("/api/v1/offers?region=05711&limit=100").await);
+        let by_nrw_only = slugs(
+            &app.get_json("/api/v1/offers?region=nordrhein-westfalen&limit=100")
+                .await,
+        );
+        assert!(
+            by_filter.iter().all(|s| by_nrw_only.contains(s)),
+            "{by_filter:?}"
+        );
+        let data = app
+            .graphql_data(
+                r#"{ region(key: "05711") { slug } }"#,
+                serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(data["region"]["slug"], "05711");
+    }
+}

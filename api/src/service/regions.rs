@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::Ctx;
 use super::page::{PageRequest, SortField, SortValue, sort_fields};
 use super::refs::{region_ref, stored};
-use super::resource::{Resource, describe, id_or_slug};
+use super::resource::{Resource, describe};
 use crate::dto::Region;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::vocab::RegionKind;
@@ -56,23 +56,28 @@ impl RegionGraph {
         self.regions.get(&id)
     }
 
-    /// Finds a region by id, slug, official key (ARS) or NUTS code.
+    /// Finds a region by id, slug, official key (ARS) or NUTS code (any
+    /// case), in this order of precedence: a slug that equals another
+    /// region's ARS names the slug's region, on every start (the map's
+    /// iteration order is random, so a single `find` over all four was not).
     pub fn resolve(&self, key: &str) -> Option<Uuid> {
         if let Ok(id) = Uuid::parse_str(key)
             && self.regions.contains_key(&id)
         {
             return Some(id);
         }
-        self.regions
-            .values()
-            .find(|r| {
-                r.slug == key
-                    || r.ars.as_deref() == Some(key)
-                    || r.nuts
+        let find = |matches: &dyn Fn(&region::Model) -> bool| {
+            self.regions.values().find(|r| matches(r)).map(|r| r.id)
+        };
+        find(&|r| r.slug == key)
+            .or_else(|| find(&|r| r.ars.as_deref() == Some(key)))
+            .or_else(|| {
+                find(&|r| {
+                    r.nuts
                         .as_deref()
                         .is_some_and(|n| n.eq_ignore_ascii_case(key))
+                })
             })
-            .map(|r| r.id)
     }
 
     /// Every region that should match a filter for `id`: the region itself,
@@ -206,12 +211,16 @@ impl Resource for Regions {
         item.id
     }
     /// Id, slug, official key (ARS, e.g. `05711`) or NUTS code (`DEA41`,
-    /// any case).
-    fn key_condition(key: &str) -> Condition {
-        Condition::any()
-            .add(id_or_slug(key, region::Column::Id, region::Column::Slug))
-            .add(region::Column::Ars.eq(key))
-            .add(region::Column::Nuts.eq(key.to_ascii_uppercase()))
+    /// any case), resolved in the snapshot's region graph with the same
+    /// precedence as every `region` filter ([`RegionGraph::resolve`]).
+    async fn key_condition(key: &str, ctx: &Ctx) -> AppResult<Condition> {
+        match ctx.reference().await?.regions.resolve(key) {
+            Some(id) => Ok(Condition::all().add(region::Column::Id.eq(id))),
+            None => Err(AppError::NotFound {
+                resource: Self::NAME,
+                key: key.to_owned(),
+            }),
+        }
     }
 
     async fn filtered<C: ConnectionTrait>(

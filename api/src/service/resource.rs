@@ -47,9 +47,9 @@ pub trait Resource: Send + Sync + 'static {
     /// An item's id.
     fn item_id(item: &Self::Item) -> Uuid;
 
-    /// Rows a key names: by id (if `key` is a UUID) or slug; collections
-    /// with other keys (official region keys) widen it.
-    fn key_condition(key: &str) -> Condition;
+    /// The row a key names: by id (if `key` is a UUID) or slug; collections
+    /// with other keys (official region keys) resolve them their way.
+    fn key_condition(key: &str, ctx: &Ctx) -> impl Future<Output = AppResult<Condition>> + Send;
 
     /// The rows matching `filter`; `page` lets a collection plan for the
     /// page size (offers probe their link tables differently for one page
@@ -105,8 +105,15 @@ macro_rules! id_and_slug {
         fn item_id(item: &$item) -> uuid::Uuid {
             item.id
         }
-        fn key_condition(key: &str) -> sea_orm::Condition {
-            $crate::service::resource::id_or_slug(key, $entity::Column::Id, $entity::Column::Slug)
+        async fn key_condition(
+            key: &str,
+            _ctx: &$crate::service::Ctx,
+        ) -> $crate::error::AppResult<sea_orm::Condition> {
+            Ok($crate::service::resource::id_or_slug(
+                key,
+                $entity::Column::Id,
+                $entity::Column::Slug,
+            ))
         }
     };
 }
@@ -149,7 +156,7 @@ pub async fn get<R: Resource, C: ConnectionTrait>(
         key: key.to_owned(),
     };
     let model = R::Entity::find()
-        .filter(R::key_condition(key))
+        .filter(R::key_condition(key, ctx).await?)
         .one(db)
         .await?
         .ok_or_else(not_found)?;

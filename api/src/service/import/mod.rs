@@ -193,6 +193,7 @@ pub async fn import_with(
     progress: write::Progress<'_>,
 ) -> AppResult<ImportReport> {
     let tx = db.begin().await?;
+    one_writer_at_a_time(&tx).await?;
     plan_for_growing_tables(&tx).await?;
     let known = write::Known::load(&tx, dataset).await?;
     // Report every problem of the file at once, shape and references alike.
@@ -223,6 +224,25 @@ pub async fn import_with(
         refresh_planner_statistics(db).await;
     }
     Ok(report)
+}
+
+/// Makes concurrent imports on PostgreSQL run one after another: a
+/// transaction-scoped advisory lock, taken before anything is read, so each
+/// import checks and writes against what the previous one committed.
+///
+/// Why: at READ COMMITTED, a prune and an import started together both
+/// committed and the result fitted neither order (offers re-inserted by one
+/// and deleted by the other). SQLite already admits one writer at a time.
+/// Rejected: SERIALIZABLE, which fails one of them instead of waiting.
+async fn one_writer_at_a_time(tx: &sea_orm::DatabaseTransaction) -> AppResult<()> {
+    use sea_orm::ConnectionTrait;
+    /// "Lotse" in ASCII: the lock's key, unique to our imports.
+    const IMPORT_LOCK: i64 = 0x004c_6f74_7365;
+    if tx.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        tx.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({IMPORT_LOCK})"))
+            .await?;
+    }
+    Ok(())
 }
 
 /// Makes PostgreSQL plan every statement of the import for the tables as
