@@ -4,7 +4,9 @@
 //!
 //! For each kind of record and link, an import that changes that one record
 //! is followed by reads that must show the new value: the cached REST
-//! answer (which was a hit before), the uncached one, and GraphQL.
+//! answer (which was a hit before), the uncached one, and GraphQL; at once
+//! in the writing process, and within the refresh interval in a second
+//! process on the same database.
 use lotse::service::import::{SEED_JSON, import_json};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
@@ -157,7 +159,14 @@ fn shows(edit: &Edit, text: &str) -> bool {
 }
 
 async fn every_kind_of_record_change_reaches_cached_and_uncached_reads(app: TestApp) {
+    // A second process on the same database: it learns of the writes below
+    // only through the change log, within its refresh interval.
+    let other = app
+        .replica(|s| s.search_refresh = std::time::Duration::from_secs(1))
+        .await;
     for edit in EDITS {
+        let (_, before) = read(&other, edit.path, false).await;
+        assert!(!shows(edit, &before), "{}: already changed", edit.name);
         // Before: the old value, and the second read is a cache hit.
         let (_, before) = read(&app, edit.path, false).await;
         assert!(!shows(edit, &before), "{}: already changed", edit.name);
@@ -189,6 +198,26 @@ async fn every_kind_of_record_change_reaches_cached_and_uncached_reads(app: Test
             "{}: GraphQL still old: {graphql}",
             edit.name
         );
+
+        // The other process: within its interval (1 s; 10 s leaves room for
+        // a slow machine), REST and GraphQL.
+        let written = std::time::Instant::now();
+        loop {
+            let (_, text) = read(&other, edit.path, false).await;
+            let graphql = other
+                .graphql_data(edit.graphql, json!({}))
+                .await
+                .to_string();
+            if shows(edit, &text) && shows(edit, &graphql) {
+                break;
+            }
+            assert!(
+                written.elapsed() < std::time::Duration::from_secs(10),
+                "{}: another process still reads the old value",
+                edit.name
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
     }
 }
 

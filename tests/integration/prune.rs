@@ -477,6 +477,11 @@ fn expected_changes(deleted: &[&str], updated: &[&str]) -> Vec<(String, uuid::Uu
 }
 
 async fn prune_every_kind_of_record_and_link_is_gone_from_every_read(app: TestApp) {
+    // A second process on the same database, which learns of each prune
+    // only through the change log, within its refresh interval (1 s).
+    let other = app
+        .replica(|s| s.search_refresh = std::time::Duration::from_secs(1))
+        .await;
     let mut doc = seed();
     for prune in PRUNES {
         let name = prune.name;
@@ -585,6 +590,35 @@ async fn prune_every_kind_of_record_and_link_is_gone_from_every_read(app: TestAp
                 before - 1,
                 "{name}: {pointer}"
             );
+        }
+
+        // The other process: gone there too within its interval (10 s
+        // leave room for a slow machine).
+        let pruned = std::time::Instant::now();
+        'other: loop {
+            let mut stale = Vec::new();
+            for path in prune.items {
+                if send(&other, path, None, false).await.status != 404 {
+                    stale.push(path.to_string());
+                }
+            }
+            for read in prune.reads {
+                if send(&other, read.path, read.body, false)
+                    .await
+                    .text
+                    .contains(read.marker)
+                {
+                    stale.push(read.path.to_string());
+                }
+            }
+            if stale.is_empty() {
+                break 'other;
+            }
+            assert!(
+                pruned.elapsed() < std::time::Duration::from_secs(10),
+                "{name}: another process still shows {stale:?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
 
         // The same prune again is a no-op.
