@@ -11,6 +11,7 @@ private_tests!(seeded: true;
     a_changed_record_is_updated_and_its_timestamp_moves,
     a_bad_record_rejects_the_whole_file,
     a_database_error_rolls_the_whole_import_back,
+    a_name_given_twice_or_a_document_not_an_object_is_refused,
 );
 private_tests!(seeded: false; an_empty_database_can_be_filled_by_import);
 
@@ -180,4 +181,48 @@ async fn an_import_refreshes_postgres_planner_statistics() {
     assert_eq!(estimate().await, seeded);
     lotse::generate::run(app.db(), 300, 12, 5).await.unwrap();
     assert_eq!(estimate().await, seeded + 300);
+}
+
+/// serde_json keeps the last of two equal names silently; a file that says
+/// `"offers"` twice (the second empty) would then, with `--prune`, delete
+/// every offer. Such files, and documents that are not an object, are
+/// refused before anything is written.
+async fn a_name_given_twice_or_a_document_not_an_object_is_refused(app: TestApp) {
+    let seed: Value = serde_json::from_str(SEED_JSON).unwrap();
+    let offers = seed["offers"].to_string();
+    let tbs = seed["offers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["slug"] == "tbs-beratung")
+        .unwrap()
+        .to_string();
+    let provider_twice = tbs.replacen('{', r#"{"provider": "mais", "#, 1);
+    let cases = [
+        (format!(r#"{{"offers": {offers}, "offers": []}}"#), "offers"),
+        (format!(r#"{{"offers": [{provider_twice}]}}"#), "provider"),
+        ("[]".to_owned(), "object"),
+        ("null".to_owned(), "object"),
+    ];
+    let before = app.get_json("/api/v1/offers?include_total=true").await["total"].clone();
+    for (file, named) in cases {
+        for prune in [false, true] {
+            let options = lotse::service::import::ImportOptions {
+                prune,
+                dry_run: false,
+            };
+            let err = lotse::service::import::import_json_with(app.db(), &file, options)
+                .await
+                .expect_err(&file[..file.len().min(60)]);
+            let AppError::InvalidData(errors) = err else {
+                panic!("not InvalidData: {err:?}");
+            };
+            let text = format!("{errors:?}");
+            assert!(text.contains(named), "{text}");
+        }
+    }
+    assert_eq!(
+        app.get_json("/api/v1/offers?include_total=true").await["total"],
+        before
+    );
 }

@@ -13,6 +13,7 @@ pub mod overview;
 pub mod page;
 pub mod partners;
 pub mod projects;
+pub mod reference;
 pub mod refs;
 pub mod regions;
 pub mod resource;

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::Ctx;
 use super::offers::{self, OfferFilter};
-use super::store::Reference;
+use super::reference::Reference;
 use crate::dto::{HitKind, SearchHit, SearchPage};
 use crate::error::{AppError, AppResult};
 use crate::search::{DataVersion, Document, MAX_HITS, SearchIndex};

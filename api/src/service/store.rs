@@ -21,29 +21,9 @@ use std::time::{Duration, Instant};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
 use super::matching::MatchCorpus;
-use super::regions::RegionGraph;
-use super::topics::TopicTree;
+pub use super::reference::Reference;
 use crate::error::{AppError, AppResult};
 use crate::search::{DataVersion, SearchIndex};
-
-/// Reference data every filter resolves keys against: small, read whole.
-#[derive(Debug, Default)]
-pub struct Reference {
-    /// Regions with parents, children, members and memberships.
-    pub regions: RegionGraph,
-    /// Topics with their narrower topics.
-    pub topics: TopicTree,
-}
-
-impl Reference {
-    /// Reads the region and topic tables (three queries).
-    pub async fn load<C: ConnectionTrait>(db: &C) -> AppResult<Self> {
-        Ok(Self {
-            regions: RegionGraph::load(db).await?,
-            topics: TopicTree::load(db).await?,
-        })
-    }
-}
 
 /// Everything derived from one generation of the data.
 #[derive(Debug)]

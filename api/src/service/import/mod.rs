@@ -135,6 +135,21 @@ pub fn parse(json: &str) -> AppResult<Dataset> {
     let value: serde_json::Value = serde_json::from_str(json).map_err(|err| {
         AppError::InvalidData(vec![FieldError::new("$", format!("not valid JSON: {err}"))])
     })?;
+    if !value.is_object() {
+        return Err(AppError::InvalidData(vec![FieldError::new(
+            "$",
+            "must be a JSON object of collections, e.g. {\"offers\": [...]}",
+        )]));
+    }
+    // serde_json keeps the last of two equal keys without a word: a second
+    // `"offers": []` in a file made `--prune` delete every offer.
+    let mut reader = serde_json::Deserializer::from_str(json);
+    serde_path_to_error::deserialize::<_, unique_keys::UniqueKeys>(&mut reader).map_err(|err| {
+        AppError::InvalidData(vec![FieldError::new(
+            name_record(&value, &err.path().to_string()),
+            err.inner().to_string(),
+        )])
+    })?;
     let mut dataset: Dataset = serde_path_to_error::deserialize(&value).map_err(|err| {
         let path = err.path().to_string();
         AppError::InvalidData(vec![FieldError::new(
@@ -147,6 +162,69 @@ pub fn parse(json: &str) -> AppResult<Dataset> {
         .filter(|c| value.get(c).is_some())
         .collect();
     Ok(dataset)
+}
+
+mod unique_keys {
+    //! A pass over a JSON document that refuses an object naming a key
+    //! twice (RFC 8259 §4: names "SHOULD be unique"; we require it).
+    use std::collections::HashSet;
+    use std::fmt;
+
+    use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+    /// Any JSON value whose objects have unique keys; holds nothing.
+    pub(super) struct UniqueKeys;
+
+    impl<'de> Deserialize<'de> for UniqueKeys {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            deserializer.deserialize_any(Check)
+        }
+    }
+
+    struct Check;
+
+    impl<'de> Visitor<'de> for Check {
+        type Value = UniqueKeys;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON value")
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<UniqueKeys, E> {
+            Ok(UniqueKeys)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<UniqueKeys, E> {
+            Ok(UniqueKeys)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<UniqueKeys, E> {
+            Ok(UniqueKeys)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<UniqueKeys, E> {
+            Ok(UniqueKeys)
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<UniqueKeys, E> {
+            Ok(UniqueKeys)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<UniqueKeys, E> {
+            Ok(UniqueKeys)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<UniqueKeys, A::Error> {
+            while seq.next_element::<UniqueKeys>()?.is_some() {}
+            Ok(UniqueKeys)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<UniqueKeys, A::Error> {
+            let mut seen = HashSet::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if !seen.insert(key.clone()) {
+                    return Err(de::Error::custom(format!(
+                        "the name `{}` appears twice in one object",
+                        crate::limits::quote(&key)
+                    )));
+                }
+                map.next_value::<UniqueKeys>()?;
+            }
+            Ok(UniqueKeys)
+        }
+    }
 }
 
 /// Adds the record's slug to a path like `offers[3].kind` → `offers[3] (slug).kind`.
