@@ -129,6 +129,23 @@ pub fn item_ctx(state: &AppState, req: &HttpRequest) -> AppResult<Ctx> {
     query::<()>(state, req).map(|((), ctx)| ctx)
 }
 
+/// What a list request of `R` asks for: its filter, `sort` and paging.
+struct ListRequest<R: Resource> {
+    filter: R::Filter,
+    sort: crate::service::page::Sort<R::Entity>,
+    page: PageRequest,
+}
+
+impl<R: Resource<Filter: FromQuery>> FromQuery for ListRequest<R> {
+    fn from_query(p: &mut QueryParams) -> Self {
+        Self {
+            filter: R::Filter::from_query(p),
+            sort: params::sort(p, R::SORTS, R::DEFAULT_SORT),
+            page: PageRequest::from_query(p),
+        }
+    }
+}
+
 /// `GET /api/v1/{collection}` of resource `R`: filters, `sort`, paging and
 /// `lang` from the query string, one page as JSON with a `Link` to the next.
 pub async fn list<R, P>(state: &AppState, req: &HttpRequest) -> AppResult<HttpResponse>
@@ -136,13 +153,9 @@ where
     R: Resource<Filter: FromQuery>,
     P: Page<Item = R::Item>,
 {
-    let mut params = QueryParams::parse(req.query_string());
-    let ctx = request_ctx(state, req, &mut params);
-    let filter = R::Filter::from_query(&mut params);
-    let sort = params::sort(&mut params, R::SORTS, R::DEFAULT_SORT);
-    let page = PageRequest::from_query(&mut params);
-    params.finish()?;
-    let listing = resource::list::<R, _>(&state.db, &filter, &sort, &page, &ctx).await?;
+    let (list, ctx) = query::<ListRequest<R>>(state, req)?;
+    let listing =
+        resource::list::<R, _>(&state.db, &list.filter, &list.sort, &list.page, &ctx).await?;
     let body = P::new(listing.items, listing.next_cursor, listing.total);
     Ok(page_response(req, &ctx, body.next_cursor(), &body))
 }
