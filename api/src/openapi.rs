@@ -40,12 +40,6 @@ record's `source` field.",
     )),
     tags(
         (name = tags::META, description = "Service root, liveness and readiness."),
-        (name = tags::PARTNERS, description = "Organisations: ministries, unions, chambers, universities, companies, clusters."),
-        (name = tags::REGIONS, description = "NRW's regions with official keys (ARS) and NUTS codes, as a hierarchy."),
-        (name = tags::TOPICS, description = "The topic taxonomy offers are tagged with."),
-        (name = tags::PROJECTS, description = "The alliance, pilot projects, clusters, networks, programmes and portals."),
-        (name = tags::OFFERS, description = "Transfer and support offers for SMEs, works councils and others."),
-        (name = tags::MEETINGS, description = "Sessions of the alliance."),
         (name = tags::SEARCH, description = "The finder: German full-text search over offers, projects and partners."),
         (name = tags::STATS, description = "Aggregates for dashboards: counts by category over the list filters."),
     )
@@ -59,6 +53,18 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .openapi(ApiDoc::openapi())
         .configure(rest::configure)
         .split_for_parts();
+    let mut api = api;
+    // The collections' tags come from their one description; they go after
+    // `meta`, in the order of the collections.
+    if let Some(tags) = api.tags.as_mut() {
+        let collections = rest::COLLECTION_TAGS.iter().map(|(name, about)| {
+            utoipa::openapi::tag::TagBuilder::new()
+                .name(*name)
+                .description(Some(*about))
+                .build()
+        });
+        tags.splice(1..1, collections);
+    }
     api
 }
 

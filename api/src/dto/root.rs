@@ -25,16 +25,17 @@ pub struct Overview {
     pub links: Links,
 }
 
-/// Number of records per collection.
-#[derive(Debug, Serialize, ToSchema, async_graphql::SimpleObject)]
-pub struct Counts {
-    pub partners: u64,
-    pub regions: u64,
-    pub topics: u64,
-    pub projects: u64,
-    pub offers: u64,
-    pub meetings: u64,
+/// `Counts`: one field per collection (see `for_each_collection`).
+macro_rules! counts_type {
+    ($( $name:ident { $($description:tt)* } )*) => {
+        /// Number of records per collection.
+        #[derive(Debug, Serialize, ToSchema, async_graphql::SimpleObject)]
+        pub struct Counts {
+            $(pub $name: u64,)*
+        }
+    };
 }
+crate::service::for_each_collection!(counts_type);
 
 /// Entry points of the API.
 #[derive(Debug, Serialize, ToSchema)]

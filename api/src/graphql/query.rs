@@ -2,30 +2,18 @@
 use async_graphql::{Context, ErrorExtensions, MergedObject, Object, Result};
 
 use super::connection::{PageConnection, into_connection, page_request};
-use crate::dto::{Meeting, Offer, Partner, Project, Region, Topic};
 use crate::error::AppError;
 use crate::service::offers::OfferFilter;
 use crate::service::page::{Listing, PageRequest, Sort};
 use crate::service::partners::PartnerFilter;
 use crate::service::projects::ProjectFilter;
-use crate::service::regions::RegionFilter;
 use crate::service::resource::{self, Resource};
 use crate::service::{self, Ctx};
 use crate::vocab::Lang;
 
 /// The root of every query.
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(
-    PartnerQuery,
-    RegionQuery,
-    TopicQuery,
-    ProjectQuery,
-    OfferQuery,
-    MeetingQuery,
-    StatsQuery,
-    SearchQuery,
-    MatchQuery,
-);
+pub struct QueryRoot(CollectionQuery, StatsQuery, SearchQuery, MatchQuery);
 
 fn db<'a>(ctx: &Context<'a>) -> Result<&'a sea_orm::DatabaseConnection> {
     ctx.data::<sea_orm::DatabaseConnection>()
@@ -94,9 +82,20 @@ async fn list_of<R: Resource>(
     run.await.map_err(|e| e.extend())
 }
 
-/// Generates the list and item fields of a resource whose list takes a filter.
-macro_rules! filtered_resource {
-    ($query:ident, $list:ident, $item:ident, $dto:ty, $filter:ty, $resource:ty, $module:ident, $doc:literal) => {
+/// The list and item root fields of one collection. A macro because
+/// `#[Object]` needs a literal impl per collection; the work is done by the
+/// generic [`list_of`] and [`resource::get`]. A collection without filters
+/// (`[]`) has no `filter` argument.
+macro_rules! collection_fields {
+    ($query:ident, $list:ident, $item:ident, $dto:ty, [$filter:ty], $resource:ty, [$($prefetch:ident)?], $doc:literal) => {
+        collection_fields!(@ $query, $list, $item, $dto, $resource, [$($prefetch)?], $doc,
+            [filter: Option<$filter>,], filter.unwrap_or_default());
+    };
+    ($query:ident, $list:ident, $item:ident, $dto:ty, [], $resource:ty, [$($prefetch:ident)?], $doc:literal) => {
+        collection_fields!(@ $query, $list, $item, $dto, $resource, [$($prefetch)?], $doc, [], ());
+    };
+    (@ $query:ident, $list:ident, $item:ident, $dto:ty, $resource:ty, [$($prefetch:ident)?], $doc:literal,
+        [$($filter_arg:tt)*], $filter:expr) => {
         #[derive(Default)]
         pub struct $query;
 
@@ -110,7 +109,7 @@ macro_rules! filtered_resource {
                 ctx: &Context<'_>,
                 #[graphql(desc = "Language of the text in this field's result (and everything nested in it); defaults to the request's `Accept-Language` or `?lang=`.")]
                 lang: Option<Lang>,
-                filter: Option<$filter>,
+                $($filter_arg)*
                 order_by: Option<String>,
                 first: Option<i32>,
                 after: Option<String>,
@@ -118,9 +117,8 @@ macro_rules! filtered_resource {
                 before: Option<String>,
             ) -> Result<PageConnection<$dto>> {
                 let args = ListArgs { lang, order_by, first, after, last, before };
-                let (listing, page) =
-                    list_of::<$resource>(ctx, filter.unwrap_or_default(), args).await?;
-                super::objects::prefetch::$module(ctx, &listing.items).await?;
+                let (listing, page) = list_of::<$resource>(ctx, $filter, args).await?;
+                $(super::objects::prefetch::$prefetch(ctx, &listing.items).await?;)?
                 Ok(into_connection(listing, &page))
             }
 
@@ -138,106 +136,34 @@ macro_rules! filtered_resource {
     };
 }
 
-filtered_resource!(
-    OfferQuery,
-    offers,
-    offer,
-    Offer,
-    OfferFilter,
-    service::offers::Offers,
-    offers,
-    "Transfer and support offers, filtered as in `GET /api/v1/offers` and in the same order. `orderBy`: `title` (default), `created_at`, `updated_at`; prefix `-` for descending."
-);
-filtered_resource!(
-    PartnerQuery,
-    partners,
-    partner,
-    Partner,
-    PartnerFilter,
-    service::partners::Partners,
-    partners,
-    "Partners, filtered as in `GET /api/v1/partners`. `orderBy`: `name` (default), `created_at`, `updated_at`."
-);
-filtered_resource!(
-    ProjectQuery,
-    projects,
-    project,
-    Project,
-    ProjectFilter,
-    service::projects::Projects,
-    projects,
-    "Projects, filtered as in `GET /api/v1/projects`. `orderBy`: `name` (default), `created_at`, `updated_at`."
-);
-filtered_resource!(
-    RegionQuery,
-    regions,
-    region,
-    Region,
-    RegionFilter,
-    service::regions::Regions,
-    regions,
-    "Regions, filtered as in `GET /api/v1/regions`. `orderBy`: `name` (default), `created_at`, `updated_at`. Items also by official key or NUTS code."
-);
-
-/// Generates the list and item fields of a resource without filters.
-macro_rules! plain_resource {
-    ($query:ident, $list:ident, $item:ident, $dto:ty, $resource:ty, $module:ident, $doc:literal) => {
-        #[derive(Default)]
-        pub struct $query;
-
-        #[Object]
-        impl $query {
-            #[doc = $doc]
-            #[graphql(complexity = "page_cost(first, last, child_complexity)")]
-            async fn $list(
-                &self,
-                ctx: &Context<'_>,
-                #[graphql(desc = "Language of the text in this field's result (and everything nested in it); defaults to the request's `Accept-Language` or `?lang=`.")]
-                lang: Option<Lang>,
-                order_by: Option<String>,
-                first: Option<i32>,
-                after: Option<String>,
-                last: Option<i32>,
-                before: Option<String>,
-            ) -> Result<PageConnection<$dto>> {
-                let args = ListArgs { lang, order_by, first, after, last, before };
-                let (listing, page) = list_of::<$resource>(ctx, (), args).await?;
-                super::objects::prefetch::$module(ctx, &listing.items).await?;
-                Ok(into_connection(listing, &page))
-            }
-
-            /// One record by id or slug; `null` if there is none.
-            async fn $item(
-                &self,
-                ctx: &Context<'_>,
-                key: String,
-                #[graphql(desc = "Language of the text in the result (and everything nested in it).")]
-                lang: Option<Lang>,
-            ) -> Result<Option<$dto>> {
-                optional(resource::get::<$resource, _>(db(ctx)?, &key, &request_ctx(ctx, lang)?).await)
-            }
+/// Expands [`crate::service::for_each_collection`]: the root fields of every
+/// collection, merged into [`CollectionQuery`].
+macro_rules! graphql_collections {
+    ($(
+        $name:ident {
+            resource: $resource:ty,
+            item: $dto:ty,
+            page: $page:ty,
+            filter: [$($filter:ty)?],
+            tag: $tag:literal / $about:literal,
+            rest: { $($rest:tt)* },
+            graphql: {
+                query: $query:ident,
+                list: $list:ident,
+                item: $item:ident,
+                doc: $doc:literal,
+                $(prefetch: $prefetch:ident,)?
+            },
         }
+    )*) => {
+        $(collection_fields!($query, $list, $item, $dto, [$($filter)?], $resource, [$($prefetch)?], $doc);)*
+
+        /// The list and item fields of every collection.
+        #[derive(MergedObject, Default)]
+        pub struct CollectionQuery($($query),*);
     };
 }
-
-plain_resource!(
-    TopicQuery,
-    topics,
-    topic,
-    Topic,
-    service::topics::Topics,
-    topics,
-    "The topic taxonomy. `orderBy`: `label` (default), `created_at`, `updated_at`."
-);
-plain_resource!(
-    MeetingQuery,
-    meetings,
-    meeting,
-    Meeting,
-    service::meetings::Meetings,
-    meetings,
-    "Meetings of the alliance, newest first. `orderBy`: `date`, `created_at`, `updated_at`."
-);
+crate::service::for_each_collection!(graphql_collections);
 
 #[derive(Default)]
 pub struct StatsQuery;

@@ -4,15 +4,9 @@
 //! generated from the same code that serves the requests.
 
 mod matching;
-mod meetings;
-mod offers;
-mod partners;
-mod projects;
-mod regions;
 mod root;
 mod search;
 mod stats;
-mod topics;
 
 pub mod params;
 
@@ -31,15 +25,10 @@ use crate::service::resource::{self, Resource};
 use crate::state::AppState;
 use crate::vocab::Lang;
 
-/// Tag names, as they appear in the OpenAPI document.
+/// Tag names, as they appear in the OpenAPI document. Each collection's tag
+/// is named in [`crate::service::for_each_collection`].
 pub mod tags {
     pub const META: &str = "meta";
-    pub const PARTNERS: &str = "partners";
-    pub const REGIONS: &str = "regions";
-    pub const TOPICS: &str = "topics";
-    pub const PROJECTS: &str = "projects";
-    pub const OFFERS: &str = "offers";
-    pub const MEETINGS: &str = "meetings";
     pub const STATS: &str = "stats";
     pub const SEARCH: &str = "search";
 }
@@ -179,10 +168,10 @@ macro_rules! collection {
         resource: $resource:ty,
         page: $page:ty,
         item: $item:ty,
-        tag: $tag:expr,
+        tag: $tag:literal,
+        filter: [$($filter:ty),*],
         path: $path:literal,
         item_path: $item_path:literal,
-        filter: [$($filter:ty),*],
         $(#[$list_doc:meta])*
         list: $list:ident,
         list_ok: $list_ok:literal,
@@ -240,6 +229,46 @@ macro_rules! collection {
 }
 use collection;
 
+/// Expands [`crate::service::for_each_collection`]: one module per collection
+/// with its two handlers (`rest::partners::list_partners` …), their routes,
+/// and each collection's OpenAPI tag.
+macro_rules! rest_collections {
+    ($(
+        $name:ident {
+            resource: $resource:ty,
+            item: $item:ty,
+            page: $page:ty,
+            filter: [$($filter:ty),*],
+            tag: $tag:literal / $about:literal,
+            rest: { $($rest:tt)* },
+            graphql: { $($graphql:tt)* },
+        }
+    )*) => {
+        $(
+            #[doc = concat!("`/api/v1/", stringify!($name), "`")]
+            pub mod $name {
+                super::collection! {
+                    resource: $resource,
+                    page: $page,
+                    item: $item,
+                    tag: $tag,
+                    filter: [$($filter),*],
+                    $($rest)*
+                }
+            }
+        )*
+
+        /// Name and description of each collection's OpenAPI tag, in the
+        /// order of the collections.
+        pub const COLLECTION_TAGS: &[(&str, &str)] = &[$(($tag, $about)),*];
+
+        fn configure_collections(cfg: &mut ServiceConfig) {
+            $(cfg.configure($name::configure);)*
+        }
+    };
+}
+crate::service::for_each_collection!(rest_collections);
+
 /// `/docs` → `/docs/`: Swagger UI resolves its assets relative to the slash.
 pub async fn docs_redirect() -> HttpResponse {
     HttpResponse::PermanentRedirect()
@@ -257,12 +286,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.configure(root::configure);
     cfg.service(
         utoipa_actix_web::scope("/api/v1")
-            .configure(partners::configure)
-            .configure(regions::configure)
-            .configure(topics::configure)
-            .configure(projects::configure)
-            .configure(offers::configure)
-            .configure(meetings::configure)
+            .configure(configure_collections)
             .configure(stats::configure)
             .configure(search::configure)
             .configure(matching::configure),

@@ -22,6 +22,223 @@ pub mod stats;
 pub mod store;
 pub mod topics;
 
+/// Every collection the API serves, described once: the resource type (its
+/// query layer, in the module of the same name), its public types, filter,
+/// OpenAPI tag, and the documentation and names of its REST handlers and
+/// GraphQL root fields.
+///
+/// Each front-end expands this list with its own macro, given by name:
+/// `for_each_collection!(rest_collections)` writes the REST handlers with their
+/// OpenAPI documentation and registers their routes, `graphql_collections` the
+/// GraphQL root fields, `count_collections` the counts of `/`. So a collection
+/// cannot be served by one front-end and forgotten by another. An "X-macro"
+/// rather than a runtime registry because `#[utoipa::path]`, actix's route
+/// attributes and `#[Object]` need literal items per collection; rejected: one
+/// hand-written invocation per front-end (how collections drifted apart).
+///
+/// `graphql.prefetch` (optional) names the function that batch-loads what a
+/// page's selected relations need before they resolve (`graphql/objects.rs`).
+macro_rules! for_each_collection {
+    ($callback:ident) => {
+        $callback! {
+            partners {
+                resource: $crate::service::partners::Partners,
+                item: $crate::dto::Partner,
+                page: $crate::dto::PartnerPage,
+                filter: [$crate::service::partners::PartnerFilter],
+                tag: "partners" / "Organisations: ministries, unions, chambers, universities, companies, clusters.",
+                rest: {
+                    path: "/partners",
+                    item_path: "/partners/{key}",
+                    /// List partners: ministries, unions, chambers, universities, companies …
+                    ///
+                    /// Each partner embeds its home region, organisational contacts and the office
+                    /// holders named in the sources. `region` follows the region hierarchy.
+                    ///
+                    /// Sort fields: `name` (default), `created_at`, `updated_at`.
+                    list: list_partners,
+                    list_ok: "One page of partners.",
+                    /// Get one partner by id or slug.
+                    get: get_partner,
+                    item_ok: "The partner.",
+                    key: "The partner's id (UUID) or slug.",
+                    example: "mags",
+                    not_found: "No partner has this id or slug.",
+                },
+                graphql: {
+                    query: PartnerQuery,
+                    list: partners,
+                    item: partner,
+                    doc: "Partners, filtered as in `GET /api/v1/partners`. `orderBy`: `name` (default), `created_at`, `updated_at`.",
+                    prefetch: partners,
+                },
+            }
+            regions {
+                resource: $crate::service::regions::Regions,
+                item: $crate::dto::Region,
+                page: $crate::dto::RegionPage,
+                filter: [$crate::service::regions::RegionFilter],
+                tag: "regions" / "NRW's regions with official keys (ARS) and NUTS codes, as a hierarchy.",
+                rest: {
+                    path: "/regions",
+                    item_path: "/regions/{key}",
+                    /// List regions: Germany, NRW, its five Regierungsbezirke, 53 districts and
+                    /// the economic regions (OWL, Metropole Ruhr, Südwestfalen …).
+                    ///
+                    /// Each region carries its official key (ARS), NUTS code, parent, members and
+                    /// the economic regions it belongs to.
+                    ///
+                    /// Sort fields: `name` (default), `created_at`, `updated_at`.
+                    list: list_regions,
+                    list_ok: "One page of regions.",
+                    /// Get one region by id, slug, official key (ARS) or NUTS code.
+                    get: get_region,
+                    item_ok: "The region.",
+                    key: "The region's id, slug, official key (e.g. `05711`) or NUTS code (e.g. `DEA41`).",
+                    example: "05711",
+                    not_found: "No region has this key.",
+                },
+                graphql: {
+                    query: RegionQuery,
+                    list: regions,
+                    item: region,
+                    doc: "Regions, filtered as in `GET /api/v1/regions`. `orderBy`: `name` (default), `created_at`, `updated_at`. Items also by official key or NUTS code.",
+                    prefetch: regions,
+                },
+            }
+            topics {
+                resource: $crate::service::topics::Topics,
+                item: $crate::dto::Topic,
+                page: $crate::dto::TopicPage,
+                filter: [],
+                tag: "topics" / "The topic taxonomy offers are tagged with.",
+                rest: {
+                    path: "/topics",
+                    item_path: "/topics/{key}",
+                    /// List the topics offers are tagged with (Digitalisierung, Industrie 4.0,
+                    /// Arbeit 4.0, Qualifizierung …).
+                    ///
+                    /// Sort fields: `label` (default), `created_at`, `updated_at`.
+                    list: list_topics,
+                    list_ok: "One page of topics.",
+                    /// Get one topic by id or slug.
+                    get: get_topic,
+                    item_ok: "The topic.",
+                    key: "The topic's id (UUID) or slug.",
+                    example: "industrie-40",
+                    not_found: "No topic has this id or slug.",
+                },
+                graphql: {
+                    query: TopicQuery,
+                    list: topics,
+                    item: topic,
+                    doc: "The topic taxonomy. `orderBy`: `label` (default), `created_at`, `updated_at`.",
+                    prefetch: topics,
+                },
+            }
+            projects {
+                resource: $crate::service::projects::Projects,
+                item: $crate::dto::Project,
+                page: $crate::dto::ProjectPage,
+                filter: [$crate::service::projects::ProjectFilter],
+                tag: "projects" / "The alliance, pilot projects, clusters, networks, programmes and portals.",
+                rest: {
+                    path: "/projects",
+                    item_path: "/projects/{key}",
+                    /// List projects: the alliance, pilot projects (Arbeit 2020), clusters
+                    /// (it's OWL), networks, programmes and portals.
+                    ///
+                    /// Each project embeds its region and its participants with their roles.
+                    ///
+                    /// Sort fields: `name` (default), `created_at`, `updated_at`.
+                    list: list_projects,
+                    list_ok: "One page of projects.",
+                    /// Get one project by id or slug.
+                    get: get_project,
+                    item_ok: "The project.",
+                    key: "The project's id (UUID) or slug.",
+                    example: "arbeit-2020",
+                    not_found: "No project has this id or slug.",
+                },
+                graphql: {
+                    query: ProjectQuery,
+                    list: projects,
+                    item: project,
+                    doc: "Projects, filtered as in `GET /api/v1/projects`. `orderBy`: `name` (default), `created_at`, `updated_at`.",
+                    prefetch: projects,
+                },
+            }
+            offers {
+                resource: $crate::service::offers::Offers,
+                item: $crate::dto::Offer,
+                page: $crate::dto::OfferPage,
+                filter: [$crate::service::offers::OfferFilter],
+                tag: "offers" / "Transfer and support offers for SMEs, works councils and others.",
+                rest: {
+                    path: "/offers",
+                    item_path: "/offers/{key}",
+                    /// List transfer and support offers.
+                    ///
+                    /// Each offer embeds its provider, project, topics and regions, so one request
+                    /// fills a portal page. Filters combine with AND; comma-separated values within
+                    /// one filter mean "any of". `region` follows the hierarchy: asking for
+                    /// Bielefeld (`05711`) also finds offers for OWL, the Regierungsbezirk Detmold,
+                    /// all of NRW and Germany, and asking for a region also finds offers for places
+                    /// inside it. `topic` includes narrower topics.
+                    ///
+                    /// Sort fields: `title` (default), `created_at`, `updated_at`; prefix `-` for
+                    /// descending. For incremental sync use `updated_since` with `sort=updated_at`.
+                    list: list_offers,
+                    list_ok: "One page of offers; `Link: <…>; rel=\"next\"` points to the next page.",
+                    /// Get one offer by id or slug.
+                    get: get_offer,
+                    item_ok: "The offer.",
+                    key: "The offer's id (UUID) or slug.",
+                    example: "tbs-beratung",
+                    not_found: "No offer has this id or slug.",
+                },
+                graphql: {
+                    query: OfferQuery,
+                    list: offers,
+                    item: offer,
+                    doc: "Transfer and support offers, filtered as in `GET /api/v1/offers` and in the same order. `orderBy`: `title` (default), `created_at`, `updated_at`; prefix `-` for descending.",
+                    prefetch: offers,
+                },
+            }
+            meetings {
+                resource: $crate::service::meetings::Meetings,
+                item: $crate::dto::Meeting,
+                page: $crate::dto::MeetingPage,
+                filter: [],
+                tag: "meetings" / "Sessions of the alliance.",
+                rest: {
+                    path: "/meetings",
+                    item_path: "/meetings/{key}",
+                    /// List the alliance's meetings, newest first.
+                    ///
+                    /// Sort fields: `date` (default `-date`), `created_at`, `updated_at`.
+                    list: list_meetings,
+                    list_ok: "One page of meetings.",
+                    /// Get one meeting by id or slug.
+                    get: get_meeting,
+                    item_ok: "The meeting.",
+                    key: "The meeting's id (UUID) or slug.",
+                    example: "zweite-sitzung-2016-11-21",
+                    not_found: "No meeting has this id or slug.",
+                },
+                graphql: {
+                    query: MeetingQuery,
+                    list: meetings,
+                    item: meeting,
+                    doc: "Meetings of the alliance, newest first. `orderBy`: `date`, `created_at`, `updated_at`.",
+                    prefetch: meetings,
+                },
+            }
+        }
+    };
+}
+pub(crate) use for_each_collection;
+
 use std::sync::Arc;
 
 use sea_orm::{ColumnTrait, Condition};

@@ -1,22 +1,23 @@
 //! The service root: counts per collection and readiness.
-use entity::prelude::*;
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
 
 use crate::dto::Counts;
 use crate::error::{AppError, AppResult};
+use crate::service::resource::Resource;
 
-/// Number of records per collection (six `COUNT(*)` queries).
-#[tracing::instrument(name = "service.overview.counts", skip_all)]
-pub async fn counts<C: ConnectionTrait>(db: &C) -> AppResult<Counts> {
-    Ok(Counts {
-        partners: Partner::find().count(db).await?,
-        regions: Region::find().count(db).await?,
-        topics: Topic::find().count(db).await?,
-        projects: Project::find().count(db).await?,
-        offers: Offer::find().count(db).await?,
-        meetings: Meeting::find().count(db).await?,
-    })
+/// `Counts { partners: Partners::Entity::find().count(db).await?, … }`.
+macro_rules! count_collections {
+    ($( $name:ident { resource: $resource:ty, $($description:tt)* } )*) => {
+        /// Number of records per collection (one `COUNT(*)` each).
+        #[tracing::instrument(name = "service.overview.counts", skip_all)]
+        pub async fn counts<C: ConnectionTrait>(db: &C) -> AppResult<Counts> {
+            Ok(Counts {
+                $($name: <$resource as Resource>::Entity::find().count(db).await?,)*
+            })
+        }
+    };
 }
+crate::service::for_each_collection!(count_collections);
 
 /// Pings the database; `Unavailable` (503) if it does not answer.
 pub async fn ping(db: &DatabaseConnection) -> AppResult<()> {
