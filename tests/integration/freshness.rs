@@ -11,7 +11,7 @@ use lotse::service::import::{SEED_JSON, import_json};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, seed_record};
 use crate::private_tests;
 
 private_tests!(seeded: true;
@@ -124,17 +124,6 @@ fn removed(edit: &Edit) -> Option<&'static str> {
         "project participants" => Some(r#""slug":"ig-bau-rheinland""#),
         _ => None,
     }
-}
-
-fn seed_record(collection: &str, slug: &str) -> Value {
-    let seed: Value = serde_json::from_str(SEED_JSON).unwrap();
-    seed[collection]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["slug"] == slug)
-        .unwrap_or_else(|| panic!("{collection}/{slug} is not in the seed"))
-        .clone()
 }
 
 async fn read(app: &TestApp, path: &str, no_cache: bool) -> (Option<String>, String) {

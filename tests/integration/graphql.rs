@@ -768,7 +768,7 @@ async fn offer_relation_lists_take_a_bounded_first(app: TestApp) {
         .iter()
         .map(|o| o["slug"].as_str().unwrap())
         .collect();
-    assert_eq!(all.len(), 4, "{data}");
+    assert_eq!(all.len(), 5, "{data}");
     let two: Vec<&str> = data["two"]["offers"]
         .as_array()
         .unwrap()

@@ -512,3 +512,15 @@ pub async fn render_headless(url: &str) -> Option<String> {
     let _ = std::fs::remove_dir_all(&profile);
     Some(String::from_utf8_lossy(&output.stdout).into_owned())
 }
+
+/// One record of the shipped seed, as written in `api/seed/seed.json`.
+pub fn seed_record(collection: &str, slug: &str) -> serde_json::Value {
+    let seed: serde_json::Value = serde_json::from_str(lotse::service::import::SEED_JSON).unwrap();
+    seed[collection]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["slug"] == slug)
+        .unwrap_or_else(|| panic!("{collection}/{slug} is not in the seed"))
+        .clone()
+}

@@ -10,7 +10,11 @@ shared_tests!(
     date_budget_and_need_shape_the_result,
     invalid_profiles_are_rejected_naming_the_field,
 );
-crate::private_tests!(seeded: true; explain_lists_at_most_100_ruled_out_offers);
+crate::private_tests!(
+    seeded: true;
+    explain_lists_at_most_100_ruled_out_offers,
+    an_empty_result_is_a_200_that_says_why
+);
 
 fn slugs(body: &Value) -> Vec<String> {
     body["items"]
@@ -123,16 +127,42 @@ async fn explain_lists_what_was_ruled_out_and_why(app: TestApp) {
         excluded.len(),
         "all listed on the seed"
     );
-    // An empty result is a 200 with an empty list, and says why.
-    let (status, empty) = app
-        .post_json(
-            "/api/v1/match",
-            &json!({"region": "05711", "role": "founder", "budget": "free_only", "explain": true}),
-        )
-        .await;
+}
+
+/// An empty result is a 200 with an empty list, and says why: here every
+/// free offer for founders becomes paid, so `free_only` leaves none.
+async fn an_empty_result_is_a_200_that_says_why(app: TestApp) {
+    let profile =
+        json!({"region": "05711", "role": "founder", "budget": "free_only", "explain": true});
+    let (status, before) = app.post_json("/api/v1/match", &profile).await;
+    assert_eq!(status, 200);
+    let free = slugs(&before);
+    assert!(!free.is_empty());
+    let offers: Vec<Value> = free
+        .iter()
+        .map(|slug| {
+            let mut offer = crate::helpers::seed_record("offers", slug);
+            offer["cost"] = json!("paid");
+            offer
+        })
+        .collect();
+    let dataset = json!({ "offers": offers });
+    lotse::service::import::import_json(app.db(), &dataset.to_string())
+        .await
+        .unwrap();
+    app.store.as_ref().unwrap().invalidate();
+
+    let (status, empty) = app.post_json("/api/v1/match", &profile).await;
     assert_eq!(status, 200);
     assert_eq!(empty["items"], json!([]));
-    assert!(!empty["excluded"].as_array().unwrap().is_empty());
+    let excluded = empty["excluded"].as_array().unwrap();
+    for slug in &free {
+        let entry = excluded
+            .iter()
+            .find(|e| e["slug"] == slug.as_str())
+            .unwrap_or_else(|| panic!("{slug} is not listed as ruled out: {empty}"));
+        assert!(entry["reasons"].to_string().contains("not_free"), "{entry}");
+    }
 }
 
 async fn date_budget_and_need_shape_the_result(app: TestApp) {

@@ -37,7 +37,7 @@ async fn its_owl_shows_180_members(app: TestApp) {
 async fn kind_status_partner_and_region_filters(app: TestApp) {
     assert_eq!(
         slugs(&app.get_json("/api/v1/projects?kind=pilot_project").await),
-        ["arbeit-2020"]
+        ["arbeit-2020", "zukunftszentrum-ki-nrw"]
     );
     assert_eq!(
         slugs(&app.get_json("/api/v1/projects?status=planned").await),
@@ -59,7 +59,7 @@ async fn kind_status_partner_and_region_filters(app: TestApp) {
         &app.get_json("/api/v1/projects?kind=cluster,pilot_project&sort=-name")
             .await,
     );
-    assert_eq!(both.len(), 2, "{both:?}");
+    assert_eq!(both.len(), 3, "{both:?}");
     let q = slugs(&app.get_json("/api/v1/projects?q=spitzencluster").await);
     assert!(q.contains(&"its-owl".to_owned()), "{q:?}");
 }

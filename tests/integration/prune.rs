@@ -311,27 +311,27 @@ const PRUNES: &[Prune] = &[
     Prune {
         name: "topic (and the offer link to it)",
         edit: |doc| {
-            drop_record(doc, "topics", "personalentwicklung");
-            let offer = record(doc, "offers", "unternehmenswert-mensch");
-            drop_from_list(offer, "topics", "personalentwicklung");
+            drop_record(doc, "topics", "demografischer-wandel");
+            let offer = record(doc, "offers", "potentialberatung");
+            drop_from_list(offer, "topics", "demografischer-wandel");
         },
-        deleted: &["topics/personalentwicklung"],
-        updated: &["offers/unternehmenswert-mensch"],
-        items: &["/api/v1/topics/personalentwicklung"],
+        deleted: &["topics/demografischer-wandel"],
+        updated: &["offers/potentialberatung"],
+        items: &["/api/v1/topics/demografischer-wandel"],
         reads: &[
             get(
                 "/api/v1/topics?limit=100",
-                r#""slug":"personalentwicklung""#,
+                r#""slug":"demografischer-wandel""#,
             ),
             get(
-                "/api/v1/offers/unternehmenswert-mensch",
-                r#""slug":"personalentwicklung""#,
+                "/api/v1/offers/potentialberatung",
+                r#""slug":"demografischer-wandel""#,
             ),
-            get("/api/v1/stats", r#""key":"personalentwicklung""#),
+            get("/api/v1/stats", r#""key":"demografischer-wandel""#),
             post(
                 "/graphql",
-                r#"{"query": "{ topic(key: \"personalentwicklung\") { slug } topics(first: 50) { nodes { slug } } }"}"#,
-                r#""slug":"personalentwicklung""#,
+                r#"{"query": "{ topic(key: \"demografischer-wandel\") { slug } topics(first: 50) { nodes { slug } } }"}"#,
+                r#""slug":"demografischer-wandel""#,
             ),
         ],
         stat: None,
@@ -722,14 +722,22 @@ async fn a_prune_leaving_a_dangling_reference_is_refused_and_changes_nothing(app
     drop_record(&mut doc, "partners", "tbs-nrw");
     record(&mut doc, "offers", "bildungsscheck")["cost"] = json!("paid");
     let errors = refused(&doc).await;
-    assert_eq!(errors.len(), 2, "{errors:?}");
-    for (field, message) in &errors {
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    for (field, _) in &errors {
         assert_eq!(field, "partners (tbs-nrw)");
-        assert!(message.contains("(provider)"), "{message}");
     }
-    assert!(errors[0].1.contains("offer `tbs-beratung`"), "{errors:?}");
     assert!(
-        errors[1].1.contains("offer `transformation-gestalten`"),
+        errors[0].1.contains("offer `tbs-beratung`") && errors[0].1.contains("(provider)"),
+        "{errors:?}"
+    );
+    assert!(
+        errors[1].1.contains("offer `transformation-gestalten`")
+            && errors[1].1.contains("(provider)"),
+        "{errors:?}"
+    );
+    assert!(
+        errors[2].1.contains("project `zukunftszentrum-ki-nrw`")
+            && errors[2].1.contains("(participants)"),
         "{errors:?}"
     );
     app.get_json("/api/v1/partners/tbs-nrw").await;
@@ -787,16 +795,20 @@ async fn a_prune_leaving_a_dangling_reference_is_refused_and_changes_nothing(app
 }
 
 async fn referring_records_pruned_together_are_deleted_together(app: TestApp) {
-    // The partner, its two offers, and (through the offers' links) nothing else.
+    // The partner, its two offers, and (through the offers' links) nothing
+    // else; the project it took part in is kept, without it.
     let mut doc = seed();
     drop_record(&mut doc, "partners", "tbs-nrw");
     drop_record(&mut doc, "offers", "tbs-beratung");
     drop_record(&mut doc, "offers", "transformation-gestalten");
+    let project = record(&mut doc, "projects", "zukunftszentrum-ki-nrw");
+    let participants = project["participants"].as_array_mut().unwrap();
+    participants.retain(|p| p["partner"] != "tbs-nrw");
     let seq = newest_seq(&app).await;
     let report = import_json_with(app.db(), &doc.to_string(), PRUNE)
         .await
         .unwrap();
-    assert_eq!(report.changed(), 3, "{report}");
+    assert_eq!(report.changed(), 4, "{report}");
     let mut logged = changes_after(&app, seq).await;
     logged.sort();
     assert_eq!(
@@ -807,7 +819,7 @@ async fn referring_records_pruned_together_are_deleted_together(app: TestApp) {
                 "offers/transformation-gestalten",
                 "partners/tbs-nrw"
             ],
-            &[]
+            &["projects/zukunftszentrum-ki-nrw"]
         )
     );
     app.get_problem("/api/v1/partners/tbs-nrw", 404).await;

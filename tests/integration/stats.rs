@@ -53,7 +53,7 @@ async fn unfiltered_stats_add_up_to_the_lists(app: TestApp) {
         count_of(&stats["partners"]["by_alliance_group"], "government"),
         4
     );
-    assert_eq!(count_of(&stats["projects"]["by_kind"], "pilot_project"), 1);
+    assert_eq!(count_of(&stats["projects"]["by_kind"], "pilot_project"), 2);
     let unions = app
         .get_json("/api/v1/partners?kind=union&include_total=true")
         .await["total"]
@@ -127,7 +127,7 @@ async fn filtered_offer_stats_match_the_filtered_list(app: TestApp) {
     let projects = app
         .get_json("/api/v1/stats/projects?partner=ig-metall")
         .await;
-    assert_eq!(projects["total"], 1);
+    assert_eq!(projects["total"], 2);
     assert_eq!(count_of(&projects["by_status"], "completed"), 1);
 
     // Stats take the list's filters, not its paging; unknown keys are named too.
