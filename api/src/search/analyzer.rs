@@ -1,5 +1,8 @@
-//! The German text analyzer: tokens are lower-cased, German stop words
-//! ("und", "für" …) dropped, umlauts transliterated
+//! The German text analyzer: words are split at anything but letters and
+//! digits, except an apostrophe inside a word, which is dropped ("it's OWL"
+//! gives `its`, `owl`, so it does not match "IT-Sicherheit"'s `it`); tokens
+//! are lower-cased, German stop words ("und", "für" …) dropped, umlauts
+//! transliterated
 //! (ä→ae, ö→oe, ü→ue, ß→ss, so "Förderung" and "Foerderung" meet), other
 //! accents folded to ASCII, then reduced by the German Snowball stemmer
 //! ("Betriebsräte" and "Betriebsräten" share a stem).
@@ -10,16 +13,29 @@
 use std::mem;
 
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    StopWordFilter, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
+    AsciiFoldingFilter, Language, LowerCaser, RegexTokenizer, RemoveLongFilter, SimpleTokenizer,
+    Stemmer, StopWordFilter, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
 };
 
-/// Name under which the analyzer is registered with the index.
-pub const GERMAN: &str = "lotse_de";
+/// Name under which the analyzer is registered with the index. It is part of
+/// the index schema, so an index on disk built with an older analysis is
+/// rebuilt: change the name whenever the analysis changes.
+pub const GERMAN: &str = "lotse_de_2";
+
+/// A word: letters and digits, with apostrophes inside ("it's", "Kolping’s").
+const WORD: &str = r"[\p{L}\p{N}]+(?:['’][\p{L}\p{N}]+)*";
 
 /// Builds the analyzer (used for documents and queries alike).
 pub fn german() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
+    match RegexTokenizer::new(WORD) {
+        Ok(words) => analyzer(words),
+        // The pattern is a constant (a unit test compiles it); never taken.
+        Err(_) => analyzer(SimpleTokenizer::default()),
+    }
+}
+
+fn analyzer<T: Tokenizer>(words: T) -> TextAnalyzer {
+    TextAnalyzer::builder(words)
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
         // Before transliteration: the list spells "für", "über" with umlauts.
@@ -35,16 +51,24 @@ pub fn german() -> TextAnalyzer {
 
 /// The analyzed terms of `text`, in order.
 pub fn terms(text: &str) -> Vec<String> {
+    positioned_terms(text).into_iter().map(|(_, t)| t).collect()
+}
+
+/// The analyzed terms of `text` with their word positions (a dropped stop
+/// word leaves a gap, as in the index).
+pub fn positioned_terms(text: &str) -> Vec<(usize, String)> {
     let mut analyzer = german();
     let mut stream = analyzer.token_stream(text);
     let mut terms = Vec::new();
     while stream.advance() {
-        terms.push(stream.token().text.clone());
+        let token = stream.token();
+        terms.push((token.position, token.text.clone()));
     }
     terms
 }
 
-/// Token filter: ä→ae, ö→oe, ü→ue, ß→ss (expects lower-cased tokens).
+/// Token filter: ä→ae, ö→oe, ü→ue, ß→ss, apostrophes dropped (expects
+/// lower-cased tokens).
 #[derive(Clone, Copy, Debug)]
 pub struct UmlautTransliteration;
 
@@ -90,7 +114,7 @@ impl<T: TokenStream> TokenStream for UmlautStream<'_, T> {
             return false;
         }
         let text = &self.tail.token().text;
-        if !text.is_ascii() && text.contains(['ä', 'ö', 'ü', 'ß']) {
+        if text.contains(['ä', 'ö', 'ü', 'ß', '\'', '’']) {
             self.buffer.clear();
             for ch in text.chars() {
                 match ch {
@@ -98,6 +122,7 @@ impl<T: TokenStream> TokenStream for UmlautStream<'_, T> {
                     'ö' => self.buffer.push_str("oe"),
                     'ü' => self.buffer.push_str("ue"),
                     'ß' => self.buffer.push_str("ss"),
+                    '\'' | '’' => {}
                     other => self.buffer.push(other),
                 }
             }
@@ -132,6 +157,16 @@ mod tests {
             terms("Beratung und Förderung für KMU"),
             terms("Beratung Förderung KMU")
         );
+    }
+
+    #[test]
+    fn an_apostrophe_stays_inside_its_word() {
+        assert!(super::RegexTokenizer::new(super::WORD).is_ok());
+        assert_eq!(terms("it's OWL"), ["its", "owl"]);
+        assert_eq!(terms("it’s OWL"), terms("its owl"));
+        assert_eq!(terms("IT-Sicherheit"), terms("it sicherheit"));
+        assert_eq!(terms("IT-Sicherheit")[0], "it");
+        assert_eq!(terms("Industrie 4.0"), ["industri", "4", "0"]);
     }
 
     #[test]

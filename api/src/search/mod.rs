@@ -13,7 +13,9 @@ pub mod analyzer;
 use std::collections::HashMap;
 
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
+};
 use tantivy::schema::{
     FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
@@ -176,6 +178,14 @@ async fn blocking<T: Send + 'static>(
 /// Most hits a search ranks before filters and paging apply.
 pub const MAX_HITS: usize = 1000;
 
+/// How much more a record holding every term of the query scores (see
+/// `Index::query`); tuned on the judged set (`tests/judged/queries.json`).
+const ALL_TERMS_BOOST: f32 = 1.0;
+
+/// How much a pair of query words side by side in a field adds, per weight
+/// of the field (see `Index::query`).
+const PHRASE_BOOST: f32 = 1.0;
+
 fn internal(err: impl std::fmt::Display) -> AppError {
     AppError::Unexpected(anyhow::anyhow!("search index: {err}"))
 }
@@ -273,41 +283,79 @@ impl SearchIndex {
     }
 
     /// The query for `text`: every analyzed term may match exactly (titles
-    /// weigh more) or, for terms of 5 or more letters, within one edit.
+    /// weigh more) or, for terms of 5 or more letters, within one edit. A
+    /// record that holds every term of a query of several terms scores
+    /// [`ALL_TERMS_BOOST`] times more: a title holding one term often ("it's
+    /// OWL" for "IT-Sicherheit") must not outrank a text holding them all.
+    /// Rejected: requiring every term (`AND`), which loses the records that
+    /// hold all but an inflected or misspelt one.
+    ///
+    /// Two neighbouring words of the query that stand side by side in a
+    /// title or text ("IT-Sicherheit", "Künstliche Intelligenz") add
+    /// [`PHRASE_BOOST`].
     fn query(&self, text: &str) -> Option<Box<dyn Query>> {
+        let positioned = analyzer::positioned_terms(text);
+        let terms: Vec<Box<dyn Query>> = positioned
+            .iter()
+            .map(|(_, term)| self.term_query(term))
+            .collect();
+        if terms.len() < 2 {
+            return terms.into_iter().next();
+        }
+        let f = self.fields;
+        let phrases = positioned.windows(2).flat_map(|pair| {
+            let ((p1, t1), (p2, t2)) = (&pair[0], &pair[1]);
+            [(f.title_de, 3.0), (f.text_de, 1.0)].map(|(field, boost)| {
+                let phrase = PhraseQuery::new_with_offset(vec![
+                    (0, Term::from_field_text(field, t1)),
+                    (p2.saturating_sub(*p1), Term::from_field_text(field, t2)),
+                ]);
+                let q: Box<dyn Query> =
+                    Box::new(BoostQuery::new(Box::new(phrase), boost * PHRASE_BOOST));
+                (Occur::Should, q)
+            })
+        });
+        let all = BooleanQuery::new(terms.iter().map(|q| (Occur::Must, q.box_clone())).collect());
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+            terms.into_iter().map(|q| (Occur::Should, q)).collect();
+        clauses.extend(phrases);
+        clauses.push((
+            Occur::Should,
+            Box::new(BoostQuery::new(Box::new(all), ALL_TERMS_BOOST)),
+        ));
+        Some(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    /// One analyzed term in any text field, exactly or (5+ letters) within
+    /// one edit, weighted by field.
+    fn term_query(&self, term: &str) -> Box<dyn Query> {
         let f = self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for term in analyzer::terms(text) {
-            for (field, boost) in [
-                (f.title_de, 3.0),
-                (f.title_en, 2.0),
-                (f.text_de, 1.0),
-                (f.text_en, 0.7),
-            ] {
-                let t = Term::from_field_text(field, &term);
+        for (field, boost) in [
+            (f.title_de, 3.0),
+            (f.title_en, 2.0),
+            (f.text_de, 1.0),
+            (f.text_en, 0.7),
+        ] {
+            let t = Term::from_field_text(field, term);
+            clauses.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(
+                    Box::new(TermQuery::new(t.clone(), IndexRecordOption::WithFreqs)),
+                    boost,
+                )),
+            ));
+            if term.chars().count() >= 5 {
                 clauses.push((
                     Occur::Should,
                     Box::new(BoostQuery::new(
-                        Box::new(TermQuery::new(t.clone(), IndexRecordOption::WithFreqs)),
-                        boost,
+                        Box::new(FuzzyTermQuery::new(t, 1, true)),
+                        boost * 0.3,
                     )),
                 ));
-                if term.chars().count() >= 5 {
-                    clauses.push((
-                        Occur::Should,
-                        Box::new(BoostQuery::new(
-                            Box::new(FuzzyTermQuery::new(t, 1, true)),
-                            boost * 0.3,
-                        )),
-                    ));
-                }
             }
         }
-        if clauses.is_empty() {
-            None
-        } else {
-            Some(Box::new(BooleanQuery::new(clauses)))
-        }
+        Box::new(BooleanQuery::new(clauses))
     }
 
     /// The query for `text`, restricted to `kinds` (all if empty).
