@@ -128,7 +128,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }) => {
             let db = db::connect(&cli.database_url, None).await?;
             Migrator::up(&db, None).await?;
-            service::import::seed_if_empty(&db)
+            service::import::seed_or_upgrade(&db)
                 .await
                 .map_err(|e| anyhow::anyhow!("loading the seed failed: {e}"))?;
             let started = std::time::Instant::now();

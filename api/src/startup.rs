@@ -42,9 +42,16 @@ impl Application {
             db::connect_counted(&settings.database_url, settings.db_max_connections).await?;
         Migrator::up(&db, None).await?;
         if settings.seed {
-            match service::import::seed_if_empty(&db).await {
-                Ok(Some(report)) => tracing::info!(%report, "loaded the shipped seed data"),
-                Ok(None) => {}
+            match service::import::seed_or_upgrade(&db).await {
+                Ok(outcome @ service::import::SeedOutcome::Imported { .. }) => {
+                    tracing::info!(%outcome, "shipped seed")
+                }
+                Ok(service::import::SeedOutcome::Foreign) => {
+                    tracing::info!(
+                        "the database holds other data than the shipped seed; not loading it"
+                    )
+                }
+                Ok(service::import::SeedOutcome::Current) => {}
                 Err(err) => anyhow::bail!("loading the seed failed: {err} ({})", err.detail()),
             }
         }

@@ -21,6 +21,7 @@ pub mod project;
 pub mod project_participant;
 pub mod region;
 pub mod region_member;
+pub mod seed_version;
 pub mod topic;
 
 pub mod prelude {

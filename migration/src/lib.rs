@@ -23,6 +23,7 @@ mod m20261128_000012_create_offer_regions;
 mod m20261128_000013_create_meetings;
 mod m20261128_000014_create_meeting_participants;
 mod m20261130_000015_create_changes;
+mod m20261130_000016_create_seed_versions;
 
 /// All migrations, in the order they are applied.
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000013_create_meetings::Migration),
             Box::new(m20261128_000014_create_meeting_participants::Migration),
             Box::new(m20261130_000015_create_changes::Migration),
+            Box::new(m20261130_000016_create_seed_versions::Migration),
         ]
     }
 }

@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use lotse::config::Settings;
 use lotse::startup::Application;
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::Value;
 
 /// Environment variable naming an admin URL of a PostgreSQL server for tests.
@@ -523,4 +523,39 @@ pub fn seed_record(collection: &str, slug: &str) -> serde_json::Value {
         .find(|r| r["slug"] == slug)
         .unwrap_or_else(|| panic!("{collection}/{slug} is not in the seed"))
         .clone()
+}
+
+/// `(collection, record_id, op)` of the change log after `seq`, by seq.
+pub async fn changes_after(app: &TestApp, seq: i64) -> Vec<(String, uuid::Uuid, String)> {
+    let db = app.db();
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT collection, record_id, op FROM changes WHERE seq > {seq} ORDER BY seq"),
+        ))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|r| {
+            (
+                r.try_get_by_index::<String>(0).unwrap(),
+                r.try_get_by_index::<uuid::Uuid>(1).unwrap(),
+                r.try_get_by_index::<String>(2).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// The newest `seq` of the change log (0 when empty).
+pub async fn newest_seq(app: &TestApp) -> i64 {
+    let db = app.db();
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COALESCE(MAX(seq), 0) AS n FROM changes",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get_by_index::<i64>(0).unwrap()
 }

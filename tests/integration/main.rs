@@ -26,5 +26,6 @@ mod projects;
 mod prune;
 mod regions;
 mod search;
+mod seed_upgrade;
 mod stats;
 mod topics_and_meetings;

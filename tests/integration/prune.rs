@@ -8,10 +8,9 @@
 //! before the prune) and uncached.
 use lotse::error::AppError;
 use lotse::service::import::{ImportOptions, SEED_JSON, import_json, import_json_with};
-use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, changes_after, newest_seq};
 use crate::private_tests;
 
 private_tests!(seeded: true;
@@ -420,40 +419,6 @@ async fn stat(app: &TestApp, pointer: &str, no_cache: bool) -> u64 {
     assert_eq!(answer.status, 200);
     let stats: Value = serde_json::from_str(&answer.text).unwrap();
     stats.pointer(pointer).unwrap().as_u64().unwrap()
-}
-
-/// `(collection, record_id, op)` of the change log after `seq`, by seq.
-async fn changes_after(app: &TestApp, seq: i64) -> Vec<(String, uuid::Uuid, String)> {
-    let db = app.db();
-    let rows = db
-        .query_all_raw(Statement::from_string(
-            db.get_database_backend(),
-            format!("SELECT collection, record_id, op FROM changes WHERE seq > {seq} ORDER BY seq"),
-        ))
-        .await
-        .unwrap();
-    rows.iter()
-        .map(|r| {
-            (
-                r.try_get_by_index::<String>(0).unwrap(),
-                r.try_get_by_index::<uuid::Uuid>(1).unwrap(),
-                r.try_get_by_index::<String>(2).unwrap(),
-            )
-        })
-        .collect()
-}
-
-async fn newest_seq(app: &TestApp) -> i64 {
-    let db = app.db();
-    let row = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT COALESCE(MAX(seq), 0) AS n FROM changes",
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get_by_index::<i64>(0).unwrap()
 }
 
 /// The change entries `deleted` and `updated` (as `collection/slug`) must

@@ -31,6 +31,7 @@
 
 pub mod format;
 mod prune;
+pub mod seed;
 mod write;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -44,7 +45,8 @@ use crate::slug::is_valid_slug;
 pub use format::Dataset;
 
 /// The dataset shipped with Lotse, loaded into an empty database on first
-/// start. Compiled in, so the binary never reads `../shared` or the working
+/// start and taken in by installations holding an older version of it
+/// ([`seed_or_upgrade`]). Compiled in, so the binary never reads `../shared` or the working
 /// directory at run time.
 pub const SEED_JSON: &str = include_str!("../../../seed/seed.json");
 
@@ -376,14 +378,7 @@ pub async fn import_json_with(
     import_with(db, &parse(json)?, options, &|_| {}).await
 }
 
-/// Loads the shipped seed if the database holds no partners yet.
-pub async fn seed_if_empty(db: &DatabaseConnection) -> AppResult<Option<ImportReport>> {
-    use sea_orm::{EntityTrait, PaginatorTrait};
-    if entity::partner::Entity::find().count(db).await? > 0 {
-        return Ok(None);
-    }
-    import_json(db, SEED_JSON).await.map(Some)
-}
+pub use seed::{SeedOutcome, seed_or_upgrade};
 
 /// Collects field errors with the record named, as `offers[3] (slug).field`.
 #[derive(Default)]
