@@ -6,6 +6,7 @@ use crate::shared_tests;
 
 shared_tests!(
     a_works_council_in_bielefeld_gets_works_council_offers_with_reasons,
+    a_works_council_in_dortmund_gets_at_least_five_offers_with_reasons,
     explain_lists_what_was_ruled_out_and_why,
     date_budget_and_need_shape_the_result,
     invalid_profiles_are_rejected_naming_the_field,
@@ -32,6 +33,56 @@ fn codes(item: &Value) -> Vec<String> {
         .iter()
         .map(|r| r["code"].as_str().unwrap().to_owned())
         .collect()
+}
+
+/// Issue 11's acceptance profile: Dortmund (05913), a works council, Arbeit
+/// 4.0. Every ranked offer can apply (for works councils, serving Dortmund
+/// or a region around it, open today) and says why it is listed.
+async fn a_works_council_in_dortmund_gets_at_least_five_offers_with_reasons(app: TestApp) {
+    let (status, body) = app
+        .post_json(
+            "/api/v1/match",
+            &json!({"region": "05913", "role": "works_council", "topics": ["arbeit-40"]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let items = body["items"].as_array().unwrap();
+    assert!(items.len() >= 5, "{:?}", slugs(&body));
+    let around = [
+        "dortmund",
+        "regierungsbezirk-arnsberg",
+        "metropole-ruhr",
+        "nordrhein-westfalen",
+        "deutschland",
+    ];
+    for item in items {
+        let offer = &item["offer"];
+        assert!(
+            offer["target_groups"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("works_council")),
+            "{}",
+            offer["slug"]
+        );
+        assert!(
+            offer["regions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| around.contains(&r["slug"].as_str().unwrap())),
+            "{} does not serve Dortmund",
+            offer["slug"]
+        );
+        let codes: Vec<&str> = item["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["code"].as_str().unwrap())
+            .collect();
+        assert!(codes.contains(&"serves_region"), "{codes:?}");
+        assert!(codes.contains(&"target_group_match"), "{codes:?}");
+    }
 }
 
 async fn a_works_council_in_bielefeld_gets_works_council_offers_with_reasons(app: TestApp) {

@@ -16,6 +16,7 @@ shared_tests!(
     q_and_updated_since_filters,
     items_embed_provider_topics_regions_and_project,
     filters_combine_with_and,
+    every_offer_has_a_source_and_its_references_resolve,
 );
 
 private_tests!(seeded: true; link_filters_give_the_same_pages_whichever_plan_runs);
@@ -454,5 +455,33 @@ async fn link_filters_give_the_same_pages_whichever_plan_runs(app: TestApp) {
                 assert_eq!(total["total"], expected.len(), "{path}");
             }
         }
+    }
+}
+
+/// The shipped data: at least 60 offers, each with a source; every provider,
+/// project, region and topic an offer names resolves as an item.
+async fn every_offer_has_a_source_and_its_references_resolve(app: TestApp) {
+    let offers = app.collect_all("/api/v1/offers", 100).await;
+    assert!(offers.len() >= 60, "{} offers", offers.len());
+    let mut references = std::collections::BTreeSet::new();
+    for offer in &offers {
+        let source = offer["source"].as_str().unwrap_or_default();
+        assert!(!source.trim().is_empty(), "{} has no source", offer["slug"]);
+        references.insert(format!(
+            "partners/{}",
+            offer["provider"]["slug"].as_str().unwrap()
+        ));
+        if let Some(project) = offer["project"]["slug"].as_str() {
+            references.insert(format!("projects/{project}"));
+        }
+        for (field, collection) in [("regions", "regions"), ("topics", "topics")] {
+            for linked in offer[field].as_array().unwrap() {
+                references.insert(format!("{collection}/{}", linked["slug"].as_str().unwrap()));
+            }
+        }
+    }
+    for reference in &references {
+        let item = app.get_json(&format!("/api/v1/{reference}")).await;
+        assert!(item["id"].is_string(), "{reference}: {item}");
     }
 }
