@@ -205,6 +205,30 @@ async fn open_on_leaves_out_ended_offers(app: TestApp) {
         !in_2022.contains(&"transformationsberatung".to_owned()),
         "starts 2022-07-01"
     );
+    // A passed application deadline closes an offer too (its-owl's call for
+    // innovation projects ran until 2021-05-31), in the list, its stats and
+    // GraphQL alike; on the deadline itself it is still open.
+    for (day, open) in [("2021-05-31", true), ("2021-06-01", false)] {
+        let listed = slugs(
+            &app.get_json(&format!("/api/v1/offers?open_on={day}&limit=100"))
+                .await,
+        );
+        let found = listed.contains(&"its-owl-innovationsprojekte".to_owned());
+        assert_eq!(found, open, "{day}: {listed:?}");
+        let stats = app
+            .get_json(&format!("/api/v1/stats/offers?open_on={day}"))
+            .await;
+        assert_eq!(stats["total"], listed.len(), "{day}");
+        let data = app
+            .graphql_data(
+                &format!(
+                    r#"{{ offers(first: 100, filter: {{openOn: "{day}"}}) {{ totalCount }} }}"#
+                ),
+                serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(data["offers"]["totalCount"], listed.len(), "{day}");
+    }
 }
 
 async fn q_and_updated_since_filters(app: TestApp) {

@@ -101,6 +101,15 @@ async fn type_and_offer_filters_combine_with_q(app: TestApp) {
         partners.len() >= 3 && partners.iter().all(|(t, _)| t == "partner"),
         "{partners:?}"
     );
+    // A partner's title carries its short name the way people write it.
+    let tbs = app
+        .get_json("/api/v1/search?q=Technologieberatungsstelle&type=partner")
+        .await;
+    let title = tbs["items"][0]["title"].as_str().unwrap();
+    assert!(
+        title.ends_with("(TBS NRW)") && !title.contains('\n'),
+        "{title:?}"
+    );
     let two = hits(
         &app.get_json("/api/v1/search?q=Digitalisierung&type=project,partner&limit=100")
             .await,

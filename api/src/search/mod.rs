@@ -456,7 +456,8 @@ impl SearchIndex {
                     .unwrap_or_default()
                     .to_owned()
             };
-            let mut title_html = titles.snippet_from_doc(&doc).to_html();
+            let title = text(title_field);
+            let mut title_html = whole_html(title.trim(), &titles.snippet_from_doc(&doc));
             if title_html.is_empty() {
                 // No English title, or no match in it: show the German one.
                 title_html = html_escape(&text(f.title_de));
@@ -515,6 +516,33 @@ fn open_dir(dir: &std::path::Path, schema: Schema) -> AppResult<(Index, Option<D
         Index::create(directory, schema, Default::default()).map_err(internal)?,
         None,
     ))
+}
+
+/// `text` (the whole title) as HTML with the snippet's highlights: a snippet
+/// alone is the fragment from the first to the last matching word, which
+/// cuts a title's start and its closing punctuation ("… (TBS NRW").
+fn whole_html(text: &str, snippet: &tantivy::snippet::Snippet) -> String {
+    if snippet.is_empty() {
+        return String::new();
+    }
+    let offset = snippet.fragment_range().start;
+    let mut html = String::with_capacity(text.len() + 16);
+    let mut done = 0;
+    let mut ranges: Vec<_> = snippet.highlighted().to_vec();
+    ranges.sort_by_key(|r| r.start);
+    for range in ranges {
+        let (start, end) = (range.start + offset, range.end + offset);
+        let (Some(before), Some(word)) = (text.get(done..start), text.get(start..end)) else {
+            continue; // overlapping or outside the text: skip rather than cut a character
+        };
+        html.push_str(&html_escape(before));
+        html.push_str("<b>");
+        html.push_str(&html_escape(word));
+        html.push_str("</b>");
+        done = end;
+    }
+    html.push_str(&html_escape(text.get(done..).unwrap_or_default()));
+    html
 }
 
 fn html_escape(text: &str) -> String {

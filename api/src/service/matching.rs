@@ -285,6 +285,7 @@ fn assess(profile: &ResolvedProfile, o: &OfferFacts, mut notes: Option<Notes<'_>
     if !explain
         && (!o.target_groups.contains(profile.target_group)
             || o.valid_until.is_some_and(|d| d < profile.date)
+            || o.application_deadline.is_some_and(|d| d < profile.date)
             || o.valid_from.is_some_and(|d| d > profile.date)
             || (profile.free_only && o.cost != Cost::Free))
     {
@@ -315,6 +316,10 @@ fn assess(profile: &ResolvedProfile, o: &OfferFacts, mut notes: Option<Notes<'_>
     if let Some(end) = o.valid_until.filter(|d| *d < profile.date) {
         ruled_out = true;
         note!(notes, "closed", "ended on {end}");
+    } else if let Some(deadline) = o.application_deadline.filter(|d| *d < profile.date) {
+        // The programme may still run, but no one can apply any more.
+        ruled_out = true;
+        note!(notes, "closed", "the application deadline was {deadline}");
     }
     if let Some(start) = o.valid_from.filter(|d| *d > profile.date) {
         ruled_out = true;
@@ -742,6 +747,22 @@ mod tests {
             + weights::TEXT
             + weights::FREE;
         assert!((perfect - 1.0).abs() < 1e-9, "the weights add up to 1");
+    }
+
+    #[test]
+    fn a_passed_application_deadline_closes_the_offer() {
+        let mut o = offer(&[TargetGroup::WorksCouncil], Cost::Unknown, &[]);
+        o.application_deadline = Some(day("2025-01-14"));
+        let Err(reasons) = score(&profile(), &o, &name) else {
+            panic!("must be ruled out")
+        };
+        assert_eq!(codes(&reasons), ["closed"]);
+        assert_eq!(reasons[0].detail, "the application deadline was 2025-01-14");
+        assert_eq!(quick_score(&profile(), &o), None);
+        // On the deadline itself one can still apply.
+        o.application_deadline = Some(day("2025-01-15"));
+        assert!(score(&profile(), &o, &name).is_ok());
+        assert!(quick_score(&profile(), &o).is_some());
     }
 
     #[test]

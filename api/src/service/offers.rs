@@ -54,7 +54,8 @@ pub struct OfferFilter {
     #[param(style = Form, explode = false, required = false)]
     #[graphql(default)]
     pub project: Vec<String>,
-    /// Available on this day (not started later, not ended earlier).
+    /// Available on this day: not started later, not ended earlier, and its
+    /// application deadline, if it has one, not passed.
     #[graphql(default)]
     pub open_on: Option<NaiveDate>,
     /// Text in title, summary, description or provider note.
@@ -370,6 +371,11 @@ pub(crate) async fn condition<C: ConnectionTrait>(
                 Condition::any()
                     .add(offer::Column::ValidUntil.is_null())
                     .add(offer::Column::ValidUntil.gte(day)),
+            )
+            .add(
+                Condition::any()
+                    .add(offer::Column::ApplicationDeadline.is_null())
+                    .add(offer::Column::ApplicationDeadline.gte(day)),
             );
     }
     if let Some(q) = &filter.q {

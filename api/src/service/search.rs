@@ -198,7 +198,14 @@ pub(crate) async fn rebuild_index<C: ConnectionTrait>(
         others.push(Document {
             kind: HitKind::Partner,
             id: p.id,
-            title_de: join(&[Some(&p.name), p.short_name.as_deref()]),
+            // The short name is searched with the title's weight and shown
+            // as people write it: "Technologieberatungsstelle … (TBS NRW)".
+            title_de: match p.short_name.as_deref() {
+                Some(short) if !short.is_empty() && short != p.name => {
+                    format!("{} ({short})", p.name)
+                }
+                _ => p.name.clone(),
+            },
             title_en: p.name_en.unwrap_or_default(),
             text_de: p.description_de.unwrap_or_default(),
             text_en: p.description_en.unwrap_or_default(),
