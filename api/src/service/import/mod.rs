@@ -152,13 +152,8 @@ pub fn parse(json: &str) -> AppResult<Dataset> {
             err.inner().to_string(),
         )])
     })?;
-    let mut dataset: Dataset = serde_path_to_error::deserialize(&value).map_err(|err| {
-        let path = err.path().to_string();
-        AppError::InvalidData(vec![FieldError::new(
-            name_record(&value, &path),
-            err.inner().to_string(),
-        )])
-    })?;
+    let mut dataset: Dataset = serde_path_to_error::deserialize(&value)
+        .map_err(|first| AppError::InvalidData(record_errors(&value, &first)))?;
     dataset.present = format::COLLECTIONS
         .into_iter()
         .filter(|c| value.get(c).is_some())
@@ -227,6 +222,52 @@ mod unique_keys {
             Ok(UniqueKeys)
         }
     }
+}
+
+/// The first shape error of every record (and of every top-level key), so
+/// that one run reports them all rather than one per run: serde stops at the
+/// first error of a document, so each record is read on its own here (only
+/// on this error path). Within one record only its first error is named.
+fn record_errors(
+    value: &serde_json::Value,
+    first: &serde_path_to_error::Error<serde_json::Error>,
+) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let mut read = |doc: serde_json::Value, at: &dyn Fn(&str) -> String| {
+        if let Err(err) = serde_path_to_error::deserialize::<_, Dataset>(&doc) {
+            let path = at(&err.path().to_string());
+            errors.push(FieldError::new(
+                name_record(value, &path),
+                err.inner().to_string(),
+            ));
+        }
+    };
+    for (key, items) in value.as_object().into_iter().flatten() {
+        let known_key = serde_json::from_value::<Dataset>(serde_json::json!({ key: [] })).is_ok();
+        match items.as_array() {
+            Some(records) if known_key => {
+                for (index, record) in records.iter().enumerate() {
+                    let prefix = format!("{key}[0]");
+                    let doc = serde_json::json!({ key: [record] });
+                    read(doc, &|path: &str| match path.strip_prefix(&prefix) {
+                        Some(rest) => format!("{key}[{index}]{rest}"),
+                        None => path.to_owned(),
+                    });
+                }
+            }
+            _ => read(serde_json::json!({ key: items }), &|path: &str| {
+                path.to_owned()
+            }),
+        }
+    }
+    if errors.is_empty() {
+        let path = first.path().to_string();
+        errors.push(FieldError::new(
+            name_record(value, &path),
+            first.inner().to_string(),
+        ));
+    }
+    errors
 }
 
 /// Adds the record's slug to a path like `offers[3].kind` → `offers[3] (slug).kind`.
@@ -922,6 +963,28 @@ mod tests {
         assert_eq!(
             format!("{report:#}"),
             "0 inserted, 1 updated, 0 unchanged, 2 deleted (dry run: rolled back, nothing written)\n  would delete partners/gib\n  would delete meetings/zweite-sitzung"
+        );
+    }
+
+    #[test]
+    fn every_record_with_a_shape_error_is_named_in_one_run() {
+        let json = r#"{"offers": [{"slug": "a", "kind": "party"},
+                                  {"slug": "b", "kind": "funding", "target_groups": ["nobody"]}],
+                       "topics": [{"slug": "c", "label_de": 7}],
+                       "nosuch": []}"#;
+        let Err(AppError::InvalidData(errors)) = parse(json) else {
+            panic!("must be refused");
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "nosuch",
+                "offers[0] (a).kind",
+                "offers[1] (b).target_groups[0]",
+                "topics[0] (c).label_de"
+            ],
+            "{errors:?}"
         );
     }
 
