@@ -297,11 +297,20 @@ impl SearchIndex {
         let positioned = analyzer::positioned_terms(text);
         let terms: Vec<Box<dyn Query>> = positioned
             .iter()
-            .map(|(_, term)| self.term_query(term))
+            .map(|(_, term)| self.term_query(term, true))
             .collect();
         if terms.len() < 2 {
             return terms.into_iter().next();
         }
+        // Exact terms only: the fuzzy automata cost more than the rest of
+        // the query (bench/RESULTS.md), and a record holding every word
+        // misspelt is rare.
+        let all = BooleanQuery::new(
+            positioned
+                .iter()
+                .map(|(_, term)| (Occur::Must, self.term_query(term, false)))
+                .collect(),
+        );
         let f = self.fields;
         let phrases = positioned.windows(2).flat_map(|pair| {
             let ((p1, t1), (p2, t2)) = (&pair[0], &pair[1]);
@@ -315,7 +324,6 @@ impl SearchIndex {
                 (Occur::Should, q)
             })
         });
-        let all = BooleanQuery::new(terms.iter().map(|q| (Occur::Must, q.box_clone())).collect());
         let mut clauses: Vec<(Occur, Box<dyn Query>)> =
             terms.into_iter().map(|q| (Occur::Should, q)).collect();
         clauses.extend(phrases);
@@ -326,9 +334,9 @@ impl SearchIndex {
         Some(Box::new(BooleanQuery::new(clauses)))
     }
 
-    /// One analyzed term in any text field, exactly or (5+ letters) within
-    /// one edit, weighted by field.
-    fn term_query(&self, term: &str) -> Box<dyn Query> {
+    /// One analyzed term in any text field, exactly or (5+ letters, if
+    /// `fuzzy`) within one edit, weighted by field.
+    fn term_query(&self, term: &str, fuzzy: bool) -> Box<dyn Query> {
         let f = self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (field, boost) in [
@@ -345,7 +353,7 @@ impl SearchIndex {
                     boost,
                 )),
             ));
-            if term.chars().count() >= 5 {
+            if fuzzy && term.chars().count() >= 5 {
                 clauses.push((
                     Occur::Should,
                     Box::new(BoostQuery::new(
