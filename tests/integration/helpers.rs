@@ -559,3 +559,20 @@ pub async fn newest_seq(app: &TestApp) -> i64 {
         .unwrap();
     row.try_get_by_index::<i64>(0).unwrap()
 }
+
+/// Every offer whose title, summary or description holds `word` (lower
+/// case) as a whole word: what a search for it must find, whatever fuzzy
+/// matching adds.
+pub async fn offers_holding_word(app: &TestApp, word: &str) -> Vec<String> {
+    app.collect_all("/api/v1/offers", 100)
+        .await
+        .iter()
+        .filter(|o| {
+            let text = format!("{} {} {}", o["title"], o["summary"], o["description"]);
+            text.to_lowercase()
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|w| w == word)
+        })
+        .map(|o| o["slug"].as_str().unwrap().to_owned())
+        .collect()
+}

@@ -48,41 +48,50 @@ async fn a_works_council_in_dortmund_gets_at_least_five_offers_with_reasons(app:
     assert_eq!(status, 200, "{body}");
     let items = body["items"].as_array().unwrap();
     assert!(items.len() >= 5, "{:?}", slugs(&body));
-    let around = [
-        "dortmund",
-        "regierungsbezirk-arnsberg",
-        "metropole-ruhr",
-        "nordrhein-westfalen",
-        "deutschland",
-    ];
     for item in items {
-        let offer = &item["offer"];
-        assert!(
-            offer["target_groups"]
-                .as_array()
-                .unwrap()
-                .contains(&json!("works_council")),
-            "{}",
-            offer["slug"]
+        assert_applies(
+            item,
+            "works_council",
+            &[
+                "dortmund",
+                "regierungsbezirk-arnsberg",
+                "metropole-ruhr",
+                "nordrhein-westfalen",
+                "deutschland",
+            ],
         );
-        assert!(
-            offer["regions"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|r| around.contains(&r["slug"].as_str().unwrap())),
-            "{} does not serve Dortmund",
-            offer["slug"]
-        );
-        let codes: Vec<&str> = item["reasons"]
+    }
+}
+
+/// `item` is an offer for `group` serving one of `around`, listed with the
+/// reasons `serves_region` and `target_group_match` and a score in 0..=1.
+fn assert_applies(item: &Value, group: &str, around: &[&str]) {
+    let offer = &item["offer"];
+    let slug = &offer["slug"];
+    assert!(
+        offer["target_groups"]
             .as_array()
             .unwrap()
-            .iter()
-            .map(|r| r["code"].as_str().unwrap())
-            .collect();
-        assert!(codes.contains(&"serves_region"), "{codes:?}");
-        assert!(codes.contains(&"target_group_match"), "{codes:?}");
-    }
+            .contains(&json!(group)),
+        "{slug} is not for {group}"
+    );
+    let serves: Vec<&str> = offer["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["slug"].as_str().unwrap())
+        .collect();
+    assert!(
+        serves.iter().any(|s| around.contains(s)),
+        "{slug} serves {serves:?}"
+    );
+    let score = item["score"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&score));
+    let c = codes(item);
+    assert!(
+        c.contains(&"serves_region".to_owned()) && c.contains(&"target_group_match".to_owned()),
+        "{c:?}"
+    );
 }
 
 async fn a_works_council_in_bielefeld_gets_works_council_offers_with_reasons(app: TestApp) {
@@ -99,38 +108,16 @@ async fn a_works_council_in_bielefeld_gets_works_council_offers_with_reasons(app
     // Free, for works councils, Arbeit 4.0, all of NRW: the two best fits tie.
     assert!(found[..2].contains(&"tbs-beratung".to_owned()), "{found:?}");
     for item in items {
-        let offer = &item["offer"];
-        assert!(
-            offer["target_groups"]
-                .as_array()
-                .unwrap()
-                .contains(&json!("works_council")),
-            "{}",
-            offer["slug"]
-        );
-        let serves: Vec<&str> = offer["regions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r["slug"].as_str().unwrap())
-            .collect();
-        assert!(
-            serves.iter().any(|s| [
+        assert_applies(
+            item,
+            "works_council",
+            &[
                 "nordrhein-westfalen",
                 "ostwestfalenlippe",
                 "bielefeld",
                 "deutschland",
-                "regierungsbezirk-detmold"
-            ]
-            .contains(s)),
-            "{serves:?}"
-        );
-        let score = item["score"].as_f64().unwrap();
-        assert!((0.0..=1.0).contains(&score));
-        let c = codes(item);
-        assert!(
-            c.contains(&"serves_region".to_owned()) && c.contains(&"target_group_match".to_owned()),
-            "{c:?}"
+                "regierungsbezirk-detmold",
+            ],
         );
     }
     assert!(codes(&items[0]).contains(&"topic_match".to_owned()));

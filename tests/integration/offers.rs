@@ -262,18 +262,7 @@ async fn q_and_updated_since_filters(app: TestApp) {
     // Every offer that holds the word itself (a hit of `right` that only
     // holds a neighbour within one edit, such as "digitalisiert", may be two
     // edits from the typo).
-    let holds_word: Vec<String> = app
-        .collect_all("/api/v1/offers", 100)
-        .await
-        .iter()
-        .filter(|o| {
-            let text = format!("{} {} {}", o["title"], o["summary"], o["description"]);
-            text.to_lowercase()
-                .split(|c: char| !c.is_alphanumeric())
-                .any(|word| word == "digitalisierung")
-        })
-        .map(|o| o["slug"].as_str().unwrap().to_owned())
-        .collect();
+    let holds_word = crate::helpers::offers_holding_word(&app, "digitalisierung").await;
     assert!(holds_word.len() > 10, "{holds_word:?}");
     for slug in &holds_word {
         assert!(right.contains(slug), "{slug} not found by the word itself");

@@ -60,8 +60,7 @@ impl std::fmt::Display for SeedOutcome {
 /// `Unexpected` if the compiled-in seed has no valid semantic version (a
 /// unit test checks it has).
 pub fn shipped_version() -> AppResult<semver::Version> {
-    let seed: serde_json::Value = serde_json::from_str(SEED_JSON)
-        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("the shipped seed: {e}")))?;
+    let seed = shipped_document()?;
     let text = seed["meta"]["version"].as_str().unwrap_or_default();
     semver::Version::parse(text).map_err(|e| {
         AppError::Unexpected(anyhow::anyhow!(
@@ -100,6 +99,12 @@ pub async fn seed_or_upgrade(db: &DatabaseConnection) -> AppResult<SeedOutcome> 
     })
 }
 
+/// The compiled-in seed as JSON (read for its `meta` and first partner).
+fn shipped_document() -> AppResult<serde_json::Value> {
+    serde_json::from_str(SEED_JSON)
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("the shipped seed: {e}")))
+}
+
 /// The newest seed version recorded in `seed_versions`.
 async fn newest_taken_in<C: ConnectionTrait>(db: &C) -> AppResult<Option<semver::Version>> {
     let rows = entity::seed_version::Entity::find().all(db).await?;
@@ -117,8 +122,7 @@ async fn is_empty<C: ConnectionTrait>(db: &C) -> AppResult<bool> {
 
 /// Whether the seed's first partner is stored (under its stable id).
 async fn holds_seed_records<C: ConnectionTrait>(db: &C) -> AppResult<bool> {
-    let seed: serde_json::Value = serde_json::from_str(SEED_JSON)
-        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("the shipped seed: {e}")))?;
+    let seed = shipped_document()?;
     let Some(slug) = seed["partners"][0]["slug"].as_str() else {
         return Ok(false);
     };
