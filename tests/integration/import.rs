@@ -12,6 +12,7 @@ private_tests!(seeded: true;
     a_bad_record_rejects_the_whole_file,
     a_database_error_rolls_the_whole_import_back,
     a_name_given_twice_or_a_document_not_an_object_is_refused,
+    parent_cycles_and_repeated_participants_are_named_at_their_records,
 );
 private_tests!(seeded: false; an_empty_database_can_be_filled_by_import);
 
@@ -225,4 +226,45 @@ async fn a_name_given_twice_or_a_document_not_an_object_is_refused(app: TestApp)
         app.get_json("/api/v1/offers?include_total=true").await["total"],
         before
     );
+}
+
+async fn parent_cycles_and_repeated_participants_are_named_at_their_records(app: TestApp) {
+    let topic = |slug: &str, parent: &str| {
+        json!({"slug": slug, "label_de": slug, "parent": parent, "source": "test"})
+    };
+    let mut seed: Value = serde_json::from_str(SEED_JSON).unwrap();
+    let project = seed["projects"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|p| p["participants"].as_array().is_some_and(|a| !a.is_empty()))
+        .unwrap();
+    let first = project["participants"][0].clone();
+    project["participants"].as_array_mut().unwrap().push(first.clone());
+    let at = project["participants"].as_array().unwrap().len() - 1;
+    let dataset = json!({
+        // digitalisierung is a stored topic outside the cycle: only the two
+        // records of the cycle are named, each at its own index.
+        "topics": [topic("test-henne", "test-ei"), topic("test-ei", "test-henne"),
+                   topic("test-kueken", "digitalisierung")],
+        "projects": [project.clone()],
+    });
+    let Err(AppError::InvalidData(errors)) = import_json(app.db(), &dataset.to_string()).await
+    else {
+        panic!("expected the import to be rejected");
+    };
+    let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+    let slug = project["slug"].as_str().unwrap();
+    assert_eq!(
+        fields,
+        [
+            format!("projects[0] ({slug}).participants[{at}].partner"),
+            "topics[0] (test-henne).parent".to_owned(),
+            "topics[1] (test-ei).parent".to_owned(),
+        ],
+        "{errors:?}"
+    );
+    assert!(errors[0].message.contains("listed twice"), "{errors:?}");
+    assert!(errors[1].message.contains("cycle"), "{errors:?}");
+    app.get_problem("/api/v1/topics/test-kueken", 404).await;
 }

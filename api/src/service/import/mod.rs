@@ -1,7 +1,8 @@
 //! Importing datasets: the seed on first start, and `lotse import <file>`.
 //!
 //! An import is all or nothing. It runs in three steps:
-//! 1. **parse**: the JSON must have the import format ([`format`]); a wrong type or
+//! 1. **parse**: the JSON must have the import format ([`Dataset`], one file per
+//!    collection in [`collections`]); a wrong type or
 //!    an unknown value is reported with its path, e.g. `offers[3] (tbs-beratung).kind`;
 //! 2. **check**: every record is checked (slug form and uniqueness, references
 //!    to records in the file or already stored, date order, non-empty sources),
@@ -29,20 +30,20 @@
 //! rolls the transaction back: its [`ImportReport`] says what the import
 //! would do, including the records it would delete.
 
-pub mod format;
+mod collection;
+pub mod collections;
 mod prune;
 pub mod seed;
 mod write;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::SubsecRound;
 use sea_orm::{DatabaseConnection, TransactionTrait};
 
 use crate::error::{AppError, AppResult, FieldError};
-use crate::slug::is_valid_slug;
-pub use format::Dataset;
+pub use collections::Dataset;
 
 /// The dataset shipped with Lotse, loaded into an empty database on first
 /// start and taken in by installations holding an older version of it
@@ -154,8 +155,9 @@ pub fn parse(json: &str) -> AppResult<Dataset> {
     })?;
     let mut dataset: Dataset = serde_path_to_error::deserialize(&value)
         .map_err(|first| AppError::InvalidData(record_errors(&value, &first)))?;
-    dataset.present = format::COLLECTIONS
-        .into_iter()
+    dataset.present = collections::COLLECTIONS
+        .iter()
+        .copied()
         .filter(|c| value.get(c).is_some())
         .collect();
     Ok(dataset)
@@ -293,8 +295,7 @@ pub async fn import(db: &DatabaseConnection, dataset: &Dataset) -> AppResult<Imp
     import_with_progress(db, dataset, &|_| {}).await
 }
 
-/// Like [`import`], calling `progress(1)` after each partner and offer is
-/// written (the bulk of a large file).
+/// Like [`import`], calling `progress(1)` after each record is written.
 pub async fn import_with_progress(
     db: &DatabaseConnection,
     dataset: &Dataset,
@@ -305,7 +306,7 @@ pub async fn import_with_progress(
 
 /// Checks and writes `dataset` in one transaction as `options` say: pruning
 /// (deleting what the file's collections no longer contain) and/or as a dry
-/// run (rolled back). Calls `progress(1)` after each partner and offer.
+/// run (rolled back). Calls `progress(1)` after each record written.
 #[tracing::instrument(name = "service.import", skip_all, fields(prune = options.prune, dry_run = options.dry_run))]
 pub async fn import_with(
     db: &DatabaseConnection,
@@ -316,20 +317,15 @@ pub async fn import_with(
     let tx = db.begin().await?;
     one_writer_at_a_time(&tx).await?;
     plan_for_growing_tables(&tx).await?;
-    let known = write::Known::load(&tx, dataset).await?;
+    let known = collections::known(&tx, dataset).await?;
     // Report every problem of the file at once, shape and references alike.
-    let mut problems = Vec::new();
-    for check in [check_shape(dataset), check_references(dataset, &known)] {
-        if let Err(err) = check {
-            problems.extend_from_slice(err.field_errors());
-        }
-    }
-    if !problems.is_empty() {
-        return Err(AppError::InvalidData(problems));
-    }
+    let mut problems = collection::Problems::default();
+    collections::check_shape(dataset, &mut problems);
+    collections::check_references(dataset, &known, &mut problems);
+    problems.into_result()?;
     // Microseconds: what PostgreSQL stores, so a re-read equals what we wrote.
     let now = chrono::Utc::now().trunc_subsecs(6);
-    let mut report = write::write_all(&tx, dataset, &known, now, progress).await?;
+    let mut report = collections::write_all(&tx, dataset, &known, now, progress).await?;
     if options.prune {
         prune::prune(&tx, dataset, &known, now, &mut report).await?;
     }
@@ -421,496 +417,6 @@ pub async fn import_json_with(
 
 pub use seed::{SeedOutcome, seed_or_upgrade};
 
-/// Collects field errors with the record named, as `offers[3] (slug).field`.
-#[derive(Default)]
-struct Problems(Vec<FieldError>);
-
-impl Problems {
-    fn add(&mut self, collection: &str, index: usize, slug: &str, field: &str, message: String) {
-        let at = if field.is_empty() {
-            format!("{collection}[{index}] ({slug})")
-        } else {
-            format!("{collection}[{index}] ({slug}).{field}")
-        };
-        self.0.push(FieldError::new(at, message));
-    }
-
-    fn into_result(self) -> AppResult<()> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(AppError::InvalidData(self.0))
-        }
-    }
-}
-
-/// Checks that need no database: slugs, required text, dates.
-fn check_shape(d: &Dataset) -> AppResult<()> {
-    let mut p = Problems::default();
-    fn slugs<'a>(
-        p: &mut Problems,
-        collection: &str,
-        items: impl Iterator<Item = (&'a str, &'a str)>,
-    ) {
-        let mut seen = HashSet::new();
-        for (index, (slug, source)) in items.enumerate() {
-            if !is_valid_slug(slug) {
-                p.add(
-                    collection,
-                    index,
-                    slug,
-                    "slug",
-                    "must be lowercase ASCII words joined by single hyphens, e.g. `arbeit-2020`"
-                        .into(),
-                );
-            }
-            if !seen.insert(slug) {
-                p.add(
-                    collection,
-                    index,
-                    slug,
-                    "slug",
-                    "appears more than once in this file".into(),
-                );
-            }
-            if source.trim().is_empty() {
-                p.add(
-                    collection,
-                    index,
-                    slug,
-                    "source",
-                    "must cite a source".into(),
-                );
-            }
-        }
-    }
-    slugs(
-        &mut p,
-        "topics",
-        d.topics
-            .iter()
-            .map(|r| (r.slug.as_str(), r.source.as_str())),
-    );
-    slugs(
-        &mut p,
-        "regions",
-        d.regions
-            .iter()
-            .map(|r| (r.slug.as_str(), r.source.as_str())),
-    );
-    slugs(
-        &mut p,
-        "partners",
-        d.partners
-            .iter()
-            .map(|r| (r.slug.as_str(), r.source.as_str())),
-    );
-    slugs(
-        &mut p,
-        "contacts",
-        d.contacts
-            .iter()
-            .map(|r| (r.slug.as_str(), r.source.as_str())),
-    );
-    slugs(
-        &mut p,
-        "people",
-        d.people
-            .iter()
-            .map(|r| (r.slug.as_str(), r.source.as_str())),
-    );
-    slugs(
-        &mut p,
-        "projects",
-        d.projects
-            .iter()
-            .map(|r| (r.slug.as_str(), r.source.as_str())),
-    );
-    slugs(
-        &mut p,
-        "offers",
-        d.offers
-            .iter()
-            .map(|r| (r.slug.as_str(), r.source.as_str())),
-    );
-    slugs(
-        &mut p,
-        "meetings",
-        d.meetings
-            .iter()
-            .map(|r| (r.slug.as_str(), r.source.as_str())),
-    );
-
-    let mut required = |collection: &str, index: usize, slug: &str, field: &str, text: &str| {
-        if text.trim().is_empty() {
-            p.add(collection, index, slug, field, "must not be empty".into());
-        }
-    };
-    for (i, r) in d.topics.iter().enumerate() {
-        required("topics", i, &r.slug, "label_de", &r.label_de);
-    }
-    for (i, r) in d.regions.iter().enumerate() {
-        required("regions", i, &r.slug, "name", &r.name);
-    }
-    for (i, r) in d.partners.iter().enumerate() {
-        required("partners", i, &r.slug, "name", &r.name);
-    }
-    for (i, r) in d.people.iter().enumerate() {
-        required("people", i, &r.slug, "name", &r.name);
-        required("people", i, &r.slug, "role_de", &r.role_de);
-    }
-    for (i, r) in d.projects.iter().enumerate() {
-        required("projects", i, &r.slug, "name", &r.name);
-        required("projects", i, &r.slug, "summary_de", &r.summary_de);
-    }
-    for (i, r) in d.offers.iter().enumerate() {
-        required("offers", i, &r.slug, "title_de", &r.title_de);
-        required("offers", i, &r.slug, "summary_de", &r.summary_de);
-    }
-    for (i, r) in d.meetings.iter().enumerate() {
-        required("meetings", i, &r.slug, "title_de", &r.title_de);
-        required("meetings", i, &r.slug, "summary_de", &r.summary_de);
-    }
-
-    for (i, r) in d.projects.iter().enumerate() {
-        if let (Some(start), Some(end)) = (r.start_date, r.end_date)
-            && end < start
-        {
-            p.add(
-                "projects",
-                i,
-                &r.slug,
-                "end_date",
-                format!("{end} is before start_date {start}"),
-            );
-        }
-        if r.member_count.is_some_and(|n| n < 0) {
-            p.add(
-                "projects",
-                i,
-                &r.slug,
-                "member_count",
-                "must not be negative".into(),
-            );
-        }
-    }
-    for (i, r) in d.offers.iter().enumerate() {
-        if let (Some(from), Some(until)) = (r.valid_from, r.valid_until)
-            && until < from
-        {
-            p.add(
-                "offers",
-                i,
-                &r.slug,
-                "valid_until",
-                format!("{until} is before valid_from {from}"),
-            );
-        }
-        if r.target_groups.is_empty() {
-            p.add(
-                "offers",
-                i,
-                &r.slug,
-                "target_groups",
-                "must name at least one target group".into(),
-            );
-        }
-        if r.regions.is_empty() {
-            p.add(
-                "offers",
-                i,
-                &r.slug,
-                "regions",
-                "must name at least one region served".into(),
-            );
-        }
-    }
-    for (i, r) in d.meetings.iter().enumerate() {
-        for (j, part) in r.participants.iter().enumerate() {
-            if part.label_de.trim().is_empty() {
-                p.add(
-                    "meetings",
-                    i,
-                    &r.slug,
-                    &format!("participants[{j}].label_de"),
-                    "must not be empty".into(),
-                );
-            }
-        }
-    }
-    p.into_result()
-}
-
-/// Checks that every slug a record refers to exists, in the file or stored.
-fn check_references(d: &Dataset, known: &write::Known) -> AppResult<()> {
-    let mut p = Problems::default();
-    // A reference check: `value` must be a known slug of `target`.
-    fn check(
-        p: &mut Problems,
-        collection: &str,
-        index: usize,
-        slug: &str,
-        field: &str,
-        target: &str,
-        map: &HashMap<String, uuid::Uuid>,
-        value: &str,
-    ) {
-        if !map.contains_key(value) {
-            p.add(
-                collection,
-                index,
-                slug,
-                field,
-                format!("unknown {target} `{value}`"),
-            );
-        }
-    }
-    for (i, r) in d.topics.iter().enumerate() {
-        if let Some(parent) = &r.parent {
-            check(
-                &mut p,
-                "topics",
-                i,
-                &r.slug,
-                "parent",
-                "topic",
-                &known.topics,
-                parent,
-            );
-        }
-    }
-    for (i, r) in d.regions.iter().enumerate() {
-        if let Some(parent) = &r.parent {
-            check(
-                &mut p,
-                "regions",
-                i,
-                &r.slug,
-                "parent",
-                "region",
-                &known.regions,
-                parent,
-            );
-        }
-        for m in &r.members {
-            check(
-                &mut p,
-                "regions",
-                i,
-                &r.slug,
-                "members",
-                "region",
-                &known.regions,
-                m,
-            );
-        }
-    }
-    for (i, r) in d.partners.iter().enumerate() {
-        if let Some(region) = &r.region {
-            check(
-                &mut p,
-                "partners",
-                i,
-                &r.slug,
-                "region",
-                "region",
-                &known.regions,
-                region,
-            );
-        }
-    }
-    for (i, r) in d.contacts.iter().enumerate() {
-        check(
-            &mut p,
-            "contacts",
-            i,
-            &r.slug,
-            "partner",
-            "partner",
-            &known.partners,
-            &r.partner,
-        );
-    }
-    for (i, r) in d.people.iter().enumerate() {
-        if let Some(partner) = &r.partner {
-            check(
-                &mut p,
-                "people",
-                i,
-                &r.slug,
-                "partner",
-                "partner",
-                &known.partners,
-                partner,
-            );
-        }
-    }
-    for (i, r) in d.projects.iter().enumerate() {
-        if let Some(region) = &r.region {
-            check(
-                &mut p,
-                "projects",
-                i,
-                &r.slug,
-                "region",
-                "region",
-                &known.regions,
-                region,
-            );
-        }
-        let mut seen = HashSet::new();
-        for (j, part) in r.participants.iter().enumerate() {
-            let field = format!("participants[{j}].partner");
-            check(
-                &mut p,
-                "projects",
-                i,
-                &r.slug,
-                &field,
-                "partner",
-                &known.partners,
-                &part.partner,
-            );
-            if !seen.insert(&part.partner) {
-                p.add(
-                    "projects",
-                    i,
-                    &r.slug,
-                    &field,
-                    format!("partner `{}` is listed twice", part.partner),
-                );
-            }
-        }
-    }
-    for (i, r) in d.offers.iter().enumerate() {
-        check(
-            &mut p,
-            "offers",
-            i,
-            &r.slug,
-            "provider",
-            "partner",
-            &known.partners,
-            &r.provider,
-        );
-        if let Some(project) = &r.project {
-            check(
-                &mut p,
-                "offers",
-                i,
-                &r.slug,
-                "project",
-                "project",
-                &known.projects,
-                project,
-            );
-        }
-        for t in &r.topics {
-            check(
-                &mut p,
-                "offers",
-                i,
-                &r.slug,
-                "topics",
-                "topic",
-                &known.topics,
-                t,
-            );
-        }
-        for region in &r.regions {
-            check(
-                &mut p,
-                "offers",
-                i,
-                &r.slug,
-                "regions",
-                "region",
-                &known.regions,
-                region,
-            );
-        }
-    }
-    for (i, r) in d.meetings.iter().enumerate() {
-        if let Some(host) = &r.host {
-            check(
-                &mut p,
-                "meetings",
-                i,
-                &r.slug,
-                "host",
-                "partner",
-                &known.partners,
-                host,
-            );
-        }
-        for (j, part) in r.participants.iter().enumerate() {
-            if let Some(partner) = &part.partner {
-                let field = format!("participants[{j}].partner");
-                check(
-                    &mut p,
-                    "meetings",
-                    i,
-                    &r.slug,
-                    &field,
-                    "partner",
-                    &known.partners,
-                    partner,
-                );
-            }
-            if let Some(person) = &part.person {
-                let field = format!("participants[{j}].person");
-                check(
-                    &mut p,
-                    "meetings",
-                    i,
-                    &r.slug,
-                    &field,
-                    "person",
-                    &known.people,
-                    person,
-                );
-            }
-        }
-    }
-    // Parent chains inside the file must end: a cycle can never be inserted.
-    for (collection, parents) in [
-        (
-            "regions",
-            d.regions
-                .iter()
-                .map(|r| (r.slug.as_str(), r.parent.as_deref()))
-                .collect::<HashMap<_, _>>(),
-        ),
-        (
-            "topics",
-            d.topics
-                .iter()
-                .map(|r| (r.slug.as_str(), r.parent.as_deref()))
-                .collect::<HashMap<_, _>>(),
-        ),
-    ] {
-        for (index, (&slug, _)) in parents.iter().enumerate() {
-            let mut current = slug;
-            let mut steps = 0;
-            while let Some(Some(parent)) = parents.get(current) {
-                current = parent;
-                steps += 1;
-                if current == slug || steps > parents.len() {
-                    p.add(
-                        collection,
-                        index,
-                        slug,
-                        "parent",
-                        "parents form a cycle".into(),
-                    );
-                    break;
-                }
-            }
-        }
-    }
-    p.into_result()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -918,7 +424,9 @@ mod tests {
     #[test]
     fn the_shipped_seed_parses_and_passes_the_shape_checks() {
         let dataset = parse(SEED_JSON).unwrap_or_else(|e| panic!("{e:?}"));
-        check_shape(&dataset).unwrap_or_else(|e| panic!("{e:?}"));
+        let mut problems = collection::Problems::default();
+        collections::check_shape(&dataset, &mut problems);
+        problems.into_result().unwrap_or_else(|e| panic!("{e:?}"));
         assert!(dataset.offers.len() >= 19);
     }
 

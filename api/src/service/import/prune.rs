@@ -10,99 +10,55 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use entity::*;
 use sea_orm::{ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use super::ImportReport;
-use super::format::Dataset;
-use super::write::{CHUNK, Known, Op, log_change};
+use super::collection::{ImportCollection, StoredReference};
+use super::collections::{self, Dataset};
+use super::write::{CHUNK, Known, Op, SlugIds, log_change};
 use crate::error::{AppError, AppResult, FieldError};
 
-/// id → slug of the records to delete: stored, in a collection present in
-/// the file, and not in the file.
-type Ids = HashMap<Uuid, String>;
+/// id → slug of the records to delete of one collection: stored, in a
+/// collection present in the file, and not in the file.
+pub(crate) type Ids = HashMap<Uuid, String>;
 
 /// The records a prune deletes, per collection.
 #[derive(Debug, Default)]
-struct Doomed {
-    topics: Ids,
-    regions: Ids,
-    partners: Ids,
-    contacts: Ids,
-    people: Ids,
-    projects: Ids,
-    offers: Ids,
-    meetings: Ids,
-}
-
-/// The records of `known` (stored, plus the file's new ones) that are not in
-/// the file: the stored ones the file dropped. Nothing if the collection's
-/// key is absent from the file.
-fn dropped<'a>(
-    d: &Dataset,
-    collection: &str,
-    known: &HashMap<String, Uuid>,
-    in_file: impl Iterator<Item = &'a String>,
-) -> Ids {
-    if !d.is_present(collection) {
-        return Ids::new();
-    }
-    let in_file: HashSet<&str> = in_file.map(String::as_str).collect();
-    known
-        .iter()
-        .filter(|(slug, _)| !in_file.contains(slug.as_str()))
-        .map(|(slug, id)| (*id, slug.clone()))
-        .collect()
-}
+pub struct Doomed(HashMap<&'static str, Ids>);
 
 impl Doomed {
-    fn of(d: &Dataset, k: &Known) -> Self {
-        Doomed {
-            topics: dropped(d, "topics", &k.topics, d.topics.iter().map(|r| &r.slug)),
-            regions: dropped(d, "regions", &k.regions, d.regions.iter().map(|r| &r.slug)),
-            partners: dropped(
-                d,
-                "partners",
-                &k.partners,
-                d.partners.iter().map(|r| &r.slug),
-            ),
-            contacts: dropped(
-                d,
-                "contacts",
-                &k.contacts,
-                d.contacts.iter().map(|r| &r.slug),
-            ),
-            people: dropped(d, "people", &k.people, d.people.iter().map(|r| &r.slug)),
-            projects: dropped(
-                d,
-                "projects",
-                &k.projects,
-                d.projects.iter().map(|r| &r.slug),
-            ),
-            offers: dropped(d, "offers", &k.offers, d.offers.iter().map(|r| &r.slug)),
-            meetings: dropped(
-                d,
-                "meetings",
-                &k.meetings,
-                d.meetings.iter().map(|r| &r.slug),
-            ),
+    /// Adds the records of collection `C` that `known` holds (stored, plus
+    /// the file's new ones) and `records` does not: the stored ones the file
+    /// dropped. Nothing if `C`'s key is absent from the file.
+    pub(super) fn add<C: ImportCollection>(
+        &mut self,
+        d: &Dataset,
+        known: &Known,
+        records: &[C::Record],
+    ) {
+        if !d.is_present(C::NAME) {
+            return;
+        }
+        let in_file: HashSet<&str> = records.iter().map(C::slug).collect();
+        let dropped: Ids = known
+            .ids(C::NAME)
+            .iter()
+            .filter(|(slug, _)| !in_file.contains(slug.as_str()))
+            .map(|(slug, id)| (*id, slug.clone()))
+            .collect();
+        if !dropped.is_empty() {
+            self.0.insert(C::NAME, dropped);
         }
     }
 
+    /// The records of `collection` to delete (none for most).
+    pub(crate) fn ids(&self, collection: &str) -> Option<&Ids> {
+        self.0.get(collection)
+    }
+
     fn is_empty(&self) -> bool {
-        [
-            &self.topics,
-            &self.regions,
-            &self.partners,
-            &self.contacts,
-            &self.people,
-            &self.projects,
-            &self.offers,
-            &self.meetings,
-        ]
-        .iter()
-        .all(|ids| ids.is_empty())
+        self.0.values().all(HashMap::is_empty)
     }
 }
 
@@ -115,116 +71,61 @@ pub(super) async fn prune(
     now: DateTime<Utc>,
     report: &mut ImportReport,
 ) -> AppResult<()> {
-    let doomed = Doomed::of(d, k);
+    let doomed = collections::doomed(d, k);
     if doomed.is_empty() {
         return Ok(());
     }
-    check_kept_references(tx, &doomed, k).await?;
+    let mut found = BTreeSet::new();
+    collections::find_dangling(tx, &doomed, k, &mut found).await?;
+    if !found.is_empty() {
+        return Err(AppError::InvalidData(
+            found
+                .into_iter()
+                .map(|(target, target_slug, owner, owner_slug, field)| {
+                    FieldError::new(
+                        format!("{target} ({target_slug})"),
+                        format!(
+                            "not in the file, but cannot be deleted: {owner} `{owner_slug}` \
+                             still refers to it ({field}) and is kept"
+                        ),
+                    )
+                })
+                .collect(),
+        ));
+    }
+    // Referring records before the records they refer to (the reverse of
+    // the write order); a record's links with it, under its one `delete`
+    // entry.
+    collections::delete_all(tx, &doomed, now, report).await
+}
 
-    // Referring records before the records they refer to; a record's links
-    // with it, under its one `delete` entry.
-    delete_in::<offer_target_group::Entity>(
-        tx,
-        offer_target_group::Column::OfferId,
-        &doomed.offers,
-    )
-    .await?;
-    delete_in::<offer_topic::Entity>(tx, offer_topic::Column::OfferId, &doomed.offers).await?;
-    delete_in::<offer_region::Entity>(tx, offer_region::Column::OfferId, &doomed.offers).await?;
-    delete_records::<offer::Entity>(tx, "offers", offer::Column::Id, &doomed.offers, now, report)
-        .await?;
-
-    delete_in::<meeting_participant::Entity>(
-        tx,
-        meeting_participant::Column::MeetingId,
-        &doomed.meetings,
-    )
-    .await?;
-    delete_records::<meeting::Entity>(
-        tx,
-        "meetings",
-        meeting::Column::Id,
-        &doomed.meetings,
-        now,
-        report,
-    )
-    .await?;
-
-    delete_in::<project_participant::Entity>(
-        tx,
-        project_participant::Column::ProjectId,
-        &doomed.projects,
-    )
-    .await?;
-    delete_records::<project::Entity>(
-        tx,
-        "projects",
-        project::Column::Id,
-        &doomed.projects,
-        now,
-        report,
-    )
-    .await?;
-
-    delete_records::<contact::Entity>(
-        tx,
-        "contacts",
-        contact::Column::Id,
-        &doomed.contacts,
-        now,
-        report,
-    )
-    .await?;
-    delete_records::<person::Entity>(
-        tx,
-        "people",
-        person::Column::Id,
-        &doomed.people,
-        now,
-        report,
-    )
-    .await?;
-    delete_records::<partner::Entity>(
-        tx,
-        "partners",
-        partner::Column::Id,
-        &doomed.partners,
-        now,
-        report,
-    )
-    .await?;
-
-    delete_tree::<topic::Entity>(
-        tx,
-        "topics",
-        (topic::Column::Id, topic::Column::ParentId),
-        &doomed.topics,
-        now,
-        report,
-    )
-    .await?;
-
-    // A region's member list is its link; the check made sure that a region
-    // listing a deleted one as member is deleted too.
-    delete_in::<region_member::Entity>(tx, region_member::Column::RegionId, &doomed.regions)
-        .await?;
-    delete_in::<region_member::Entity>(tx, region_member::Column::MemberId, &doomed.regions)
-        .await?;
-    delete_tree::<region::Entity>(
-        tx,
-        "regions",
-        (region::Column::Id, region::Column::ParentId),
-        &doomed.regions,
-        now,
-        report,
-    )
-    .await?;
+/// Collects, for foreign key `(owner, target)` of table `E` referring to
+/// collection `T` from `field`, the stored rows whose target is one of
+/// `T`'s doomed records. `owner` names the referring record (the row
+/// itself, or the record a link row belongs to).
+pub(super) async fn stored_references<E: EntityTrait, T: ImportCollection>(
+    tx: &DatabaseTransaction,
+    doomed: &Doomed,
+    (owner, target): (E::Column, E::Column),
+    field: &'static str,
+    found: &mut Vec<StoredReference>,
+) -> Result<(), DbErr> {
+    let Some(ids) = doomed.ids(T::NAME) else {
+        return Ok(());
+    };
+    for (owner, target) in referrers::<E>(tx, owner, target, ids).await? {
+        found.push(StoredReference {
+            owner,
+            target,
+            target_collection: T::NAME,
+            field,
+        });
+    }
     Ok(())
 }
 
 /// `(referring record, referred record)` of the rows of `E` whose `target`
-/// is one of `ids`; `owner` names the referring record (the row itself, or
-/// the record a link row belongs to).
+/// is one of `ids`.
 async fn referrers<E: EntityTrait>(
     tx: &DatabaseTransaction,
     owner: E::Column,
@@ -247,177 +148,77 @@ async fn referrers<E: EntityTrait>(
     Ok(pairs)
 }
 
-/// One way a record refers to another: through which column of which table.
-struct Reference<'a> {
-    /// The referring record's kind (singular, for messages) …
-    owner: &'static str,
-    /// … the ones of its collection deleted too …
-    owner_doomed: &'a Ids,
-    /// … and slug → id of all of them.
-    owner_known: &'a HashMap<String, Uuid>,
-    /// The field of the import format that holds the reference.
-    field: &'static str,
-    /// The referred record's collection …
-    target: &'static str,
-    /// … and its records to be deleted.
-    target_doomed: &'a Ids,
-}
-
 /// A kept record referring to a deleted one: (target collection, target
 /// slug, owner kind, owner slug, field), sortable for a stable report.
-type Dangling = (&'static str, String, &'static str, String, &'static str);
+pub(super) type Dangling = (&'static str, String, &'static str, String, &'static str);
 
-impl Reference<'_> {
-    fn dangling(&self, pairs: Vec<(Uuid, Uuid)>, found: &mut BTreeSet<Dangling>) {
-        let kept: Vec<(Uuid, Uuid)> = pairs
-            .into_iter()
-            .filter(|(owner, _)| !self.owner_doomed.contains_key(owner))
-            .collect();
-        if kept.is_empty() {
-            return;
-        }
-        let slugs: HashMap<Uuid, &str> = self
-            .owner_known
-            .iter()
-            .map(|(slug, id)| (*id, slug.as_str()))
-            .collect();
-        for (owner, target) in kept {
-            let owner_slug = slugs
-                .get(&owner)
-                .map_or_else(|| owner.to_string(), |s| (*s).to_owned());
-            let target_slug = self
-                .target_doomed
-                .get(&target)
-                .cloned()
-                .unwrap_or_else(|| target.to_string());
-            found.insert((self.target, target_slug, self.owner, owner_slug, self.field));
-        }
-    }
-}
-
-/// Refuses the prune if a record that stays still refers to one it deletes:
-/// deleting would leave its reference dangling, or change it (a cascade or
-/// `SET NULL`) without a change entry. Every such reference is reported.
-async fn check_kept_references(
+/// Adds the stored references of collection `C`'s kept records to records
+/// the prune deletes: deleting would leave them dangling, or change them (a
+/// cascade or `SET NULL`) without a change entry.
+pub(super) async fn dangling<C: ImportCollection>(
     tx: &DatabaseTransaction,
     doomed: &Doomed,
     k: &Known,
-) -> AppResult<()> {
-    let mut found = BTreeSet::new();
-    macro_rules! check {
-        ($entity:ident, $owner_col:ident, $target_col:ident,
-         $owner:literal, $owner_set:ident, $field:literal, $target:ident) => {
-            if !doomed.$target.is_empty() {
-                let pairs = referrers::<$entity::Entity>(
-                    tx,
-                    $entity::Column::$owner_col,
-                    $entity::Column::$target_col,
-                    &doomed.$target,
-                )
-                .await?;
-                Reference {
-                    owner: $owner,
-                    owner_doomed: &doomed.$owner_set,
-                    owner_known: &k.$owner_set,
-                    field: $field,
-                    target: stringify!($target),
-                    target_doomed: &doomed.$target,
-                }
-                .dangling(pairs, &mut found);
-            }
-        };
-    }
-    check!(topic, Id, ParentId, "topic", topics, "parent", topics);
-    check!(
-        offer_topic,
-        OfferId,
-        TopicId,
-        "offer",
-        offers,
-        "topics",
-        topics
-    );
-    check!(region, Id, ParentId, "region", regions, "parent", regions);
-    check!(
-        region_member,
-        RegionId,
-        MemberId,
-        "region",
-        regions,
-        "members",
-        regions
-    );
-    check!(
-        partner, Id, RegionId, "partner", partners, "region", regions
-    );
-    check!(
-        project, Id, RegionId, "project", projects, "region", regions
-    );
-    check!(
-        offer_region,
-        OfferId,
-        RegionId,
-        "offer",
-        offers,
-        "regions",
-        regions
-    );
-    check!(
-        contact, Id, PartnerId, "contact", contacts, "partner", partners
-    );
-    check!(person, Id, PartnerId, "person", people, "partner", partners);
-    check!(
-        project_participant,
-        ProjectId,
-        PartnerId,
-        "project",
-        projects,
-        "participants",
-        partners
-    );
-    check!(offer, Id, ProviderId, "offer", offers, "provider", partners);
-    check!(meeting, Id, HostId, "meeting", meetings, "host", partners);
-    check!(
-        meeting_participant,
-        MeetingId,
-        PartnerId,
-        "meeting",
-        meetings,
-        "participants",
-        partners
-    );
-    check!(
-        meeting_participant,
-        MeetingId,
-        PersonId,
-        "meeting",
-        meetings,
-        "participants",
-        people
-    );
-    check!(offer, Id, ProjectId, "offer", offers, "project", projects);
-    if found.is_empty() {
+    found: &mut BTreeSet<Dangling>,
+) -> Result<(), DbErr> {
+    let references = C::stored_references(tx, doomed).await?;
+    let owner_doomed = doomed.ids(C::NAME);
+    let kept: Vec<StoredReference> = references
+        .into_iter()
+        .filter(|r| owner_doomed.is_none_or(|ids| !ids.contains_key(&r.owner)))
+        .collect();
+    if kept.is_empty() {
         return Ok(());
     }
-    Err(AppError::InvalidData(
-        found
-            .into_iter()
-            .map(|(target, target_slug, owner, owner_slug, field)| {
-                FieldError::new(
-                    format!("{target} ({target_slug})"),
-                    format!(
-                        "not in the file, but cannot be deleted: {owner} `{owner_slug}` \
-                         still refers to it ({field}) and is kept"
-                    ),
-                )
-            })
-            .collect(),
-    ))
+    let slugs: HashMap<Uuid, &str> = slug_of(k.ids(C::NAME));
+    for r in kept {
+        let owner_slug = slugs
+            .get(&r.owner)
+            .map_or_else(|| r.owner.to_string(), |s| (*s).to_owned());
+        let target_slug = doomed
+            .ids(r.target_collection)
+            .and_then(|ids| ids.get(&r.target))
+            .cloned()
+            .unwrap_or_else(|| r.target.to_string());
+        found.insert((
+            r.target_collection,
+            target_slug,
+            C::KIND,
+            owner_slug,
+            r.field,
+        ));
+    }
+    Ok(())
+}
+
+fn slug_of(ids: &SlugIds) -> HashMap<Uuid, &str> {
+    ids.iter().map(|(slug, id)| (*id, slug.as_str())).collect()
+}
+
+/// Deletes the records of collection `C` the prune dropped: their links,
+/// then the records (children before parents in a tree), one `delete`
+/// change each.
+pub(super) async fn delete<C: ImportCollection>(
+    tx: &DatabaseTransaction,
+    doomed: &Doomed,
+    now: DateTime<Utc>,
+    report: &mut ImportReport,
+) -> Result<(), DbErr> {
+    let Some(ids) = doomed.ids(C::NAME) else {
+        return Ok(());
+    };
+    C::delete_links(tx, ids).await?;
+    match C::parent_column() {
+        Some(parent) => {
+            delete_tree::<C::Entity>(tx, C::NAME, (C::id_column(), parent), ids, now, report).await
+        }
+        None => delete_records::<C::Entity>(tx, C::NAME, C::id_column(), ids, now, report).await,
+    }
 }
 
 /// Deletes the rows of `E` whose `column` is one of `ids` (a deleted
 /// record's links).
-async fn delete_in<E: EntityTrait>(
+pub(super) async fn delete_in<E: EntityTrait>(
     tx: &DatabaseTransaction,
     column: E::Column,
     ids: &Ids,

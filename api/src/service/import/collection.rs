@@ -1,0 +1,473 @@
+//! What the import needs to know of one collection ([`ImportCollection`]),
+//! and the checks that serve every collection from it.
+//!
+//! Each collection of the import format is one file in `collections/`: its
+//! record type and one `ImportCollection` impl (how a record is checked, which
+//! records it refers to, the row it becomes, its links). The steps of an
+//! import — check, write ([`super::write`]), prune ([`super::prune`]) — are
+//! generic over it, so a new collection cannot be written by one step and
+//! forgotten by another. Why a trait and not a table of closures: the steps
+//! need the collection's entity and record *types* (to load and compare rows
+//! of that entity), which only a trait's associated types carry.
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{DatabaseTransaction, DbErr, EntityTrait};
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use super::prune::{Doomed, Ids};
+use super::write::Known;
+use crate::error::{AppError, AppResult, FieldError};
+use crate::slug::is_valid_slug;
+
+/// The stored row type of collection `C`.
+pub(crate) type Model<C> = <<C as ImportCollection>::Entity as EntityTrait>::Model;
+/// A column of collection `C`'s table.
+pub(crate) type Column<C> = <<C as ImportCollection>::Entity as EntityTrait>::Column;
+
+/// One collection of the import format: a top-level key of the file, a
+/// table, and a kind of record that other records may refer to by slug.
+///
+/// Only `NAME`, `KIND`, the types, the columns, `slug`, `source` and `model`
+/// are required; the rest default to "none" (no checks beyond slug and
+/// source, no references, no links, no parent).
+pub(crate) trait ImportCollection: 'static {
+    /// The key in the file, the table's name and the `collection` of its
+    /// change-log entries, e.g. `offers`.
+    const NAME: &'static str;
+    /// One record of it, for messages: `unknown partner `x``.
+    const KIND: &'static str;
+    /// One record of the import format.
+    type Record: DeserializeOwned + std::fmt::Debug;
+    /// The stored table.
+    type Entity: EntityTrait;
+    /// The record's links (topics, participants …), compared as a whole: a
+    /// change of them is an update of the record. `()` for none.
+    type Links: Default + PartialEq;
+
+    /// The primary key column (`id`, a UUID).
+    fn id_column() -> Column<Self>;
+    /// The unique slug column.
+    fn slug_column() -> Column<Self>;
+    /// The record's slug.
+    fn slug(r: &Self::Record) -> &str;
+    /// The record's `source`, which must not be blank.
+    fn source(r: &Self::Record) -> &str;
+
+    /// Checks of one record that need no database (required text, date
+    /// order …); slug and source are checked for every collection.
+    fn check_record(_r: &Self::Record, _p: &mut RecordProblems<'_>) {}
+
+    /// Every slug this record refers to; each must be in the file or stored.
+    fn references(_r: &Self::Record) -> Vec<Reference<'_>> {
+        Vec::new()
+    }
+
+    /// The record's parent in the same collection (topics, regions): parents
+    /// are written first, cycles refused, children deleted first.
+    fn parent(_r: &Self::Record) -> Option<&str> {
+        None
+    }
+
+    /// The column holding the parent's id, if the collection is a tree.
+    fn parent_column() -> Option<Column<Self>> {
+        None
+    }
+
+    /// The row to store for `r` under `id`; references resolved through
+    /// `k`. `created_at` and `updated_at` are set by the write step.
+    fn model(r: &Self::Record, id: Uuid, k: &Known, now: DateTime<Utc>) -> AppResult<Model<Self>>;
+
+    /// The links the file gives record `id`.
+    fn links(_r: &Self::Record, _id: Uuid, _k: &Known) -> AppResult<Self::Links> {
+        Ok(Self::Links::default())
+    }
+
+    /// The stored links of the records `ids` (records without links may be
+    /// absent from the map).
+    async fn stored_links(
+        _tx: &DatabaseTransaction,
+        _ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, Self::Links>, DbErr> {
+        Ok(HashMap::new())
+    }
+
+    /// Replaces the stored links of record `id` by `links`; `had_links`
+    /// says whether it had any (a new record has none to delete).
+    async fn replace_links(
+        _tx: &DatabaseTransaction,
+        _id: Uuid,
+        _links: Self::Links,
+        _had_links: bool,
+    ) -> Result<(), DbErr> {
+        Ok(())
+    }
+
+    /// Deletes the links of the records `ids` before the records themselves
+    /// (`--prune`).
+    async fn delete_links(_tx: &DatabaseTransaction, _ids: &Ids) -> Result<(), DbErr> {
+        Ok(())
+    }
+
+    /// The stored references from this collection's rows and links to the
+    /// records a prune is about to delete, found with
+    /// [`super::prune::stored_references`], one call per foreign key.
+    async fn stored_references(
+        _tx: &DatabaseTransaction,
+        _doomed: &Doomed,
+    ) -> Result<Vec<StoredReference>, DbErr> {
+        Ok(Vec::new())
+    }
+}
+
+/// A reference from a record of the file to another record, by slug.
+#[derive(Debug)]
+pub(crate) struct Reference<'a> {
+    /// The field holding it, e.g. `provider` or `participants[2].partner`.
+    pub field: Cow<'static, str>,
+    /// The referred record's collection …
+    pub target: &'static str,
+    /// … and kind, for the message.
+    pub target_kind: &'static str,
+    /// The slug referred to.
+    pub slug: &'a str,
+}
+
+impl<'a> Reference<'a> {
+    /// A reference to record `slug` of collection `T` in `field`.
+    pub fn to<T: ImportCollection>(field: impl Into<Cow<'static, str>>, slug: &'a str) -> Self {
+        Reference {
+            field: field.into(),
+            target: T::NAME,
+            target_kind: T::KIND,
+            slug,
+        }
+    }
+}
+
+/// A stored row referring to a record a prune deletes.
+#[derive(Debug)]
+pub(crate) struct StoredReference {
+    /// The referring record (the row itself, or the record a link row
+    /// belongs to).
+    pub owner: Uuid,
+    /// The referred record.
+    pub target: Uuid,
+    /// Its collection.
+    pub target_collection: &'static str,
+    /// The field of the import format that holds the reference.
+    pub field: &'static str,
+}
+
+/// Collects field errors with the record named, as `offers[3] (slug).field`.
+#[derive(Default)]
+pub(crate) struct Problems(Vec<FieldError>);
+
+impl Problems {
+    fn add(&mut self, collection: &str, index: usize, slug: &str, field: &str, message: String) {
+        let at = if field.is_empty() {
+            format!("{collection}[{index}] ({slug})")
+        } else {
+            format!("{collection}[{index}] ({slug}).{field}")
+        };
+        self.0.push(FieldError::new(at, message));
+    }
+
+    /// `Ok` if nothing was found, else every problem as invalid data.
+    pub fn into_result(self) -> AppResult<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::InvalidData(self.0))
+        }
+    }
+}
+
+/// The problems of one record: [`Problems`] with the record named.
+pub(crate) struct RecordProblems<'a> {
+    problems: &'a mut Problems,
+    collection: &'static str,
+    index: usize,
+    slug: &'a str,
+}
+
+impl RecordProblems<'_> {
+    /// Reports `message` about `field` of this record.
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.problems.add(
+            self.collection,
+            self.index,
+            self.slug,
+            field,
+            message.into(),
+        );
+    }
+
+    /// Reports `field` if its text is blank.
+    pub fn required(&mut self, field: &str, text: &str) {
+        if text.trim().is_empty() {
+            self.add(field, "must not be empty");
+        }
+    }
+}
+
+/// Checks the records of collection `C` that need no database: slug form
+/// and uniqueness in the file, a cited source, and `C::check_record`.
+pub(super) fn check_shape<C: ImportCollection>(records: &[C::Record], p: &mut Problems) {
+    let mut seen = HashSet::new();
+    for (index, r) in records.iter().enumerate() {
+        let slug = C::slug(r);
+        let mut at = RecordProblems {
+            problems: p,
+            collection: C::NAME,
+            index,
+            slug,
+        };
+        if !is_valid_slug(slug) {
+            at.add(
+                "slug",
+                "must be lowercase ASCII words joined by single hyphens, e.g. `arbeit-2020`",
+            );
+        }
+        if !seen.insert(slug) {
+            at.add("slug", "appears more than once in this file");
+        }
+        if C::source(r).trim().is_empty() {
+            at.add("source", "must cite a source");
+        }
+        C::check_record(r, &mut at);
+    }
+}
+
+/// Checks that every slug the records of `C` refer to exists, in the file
+/// or stored, and that parent chains inside the file end (a cycle can never
+/// be inserted).
+pub(super) fn check_references<C: ImportCollection>(
+    records: &[C::Record],
+    known: &Known,
+    p: &mut Problems,
+) {
+    for (index, r) in records.iter().enumerate() {
+        for reference in C::references(r) {
+            if !known.ids(reference.target).contains_key(reference.slug) {
+                p.add(
+                    C::NAME,
+                    index,
+                    C::slug(r),
+                    &reference.field,
+                    format!("unknown {} `{}`", reference.target_kind, reference.slug),
+                );
+            }
+        }
+    }
+    let parents: HashMap<&str, &str> = records
+        .iter()
+        .filter_map(|r| Some((C::slug(r), C::parent(r)?)))
+        .collect();
+    if parents.is_empty() {
+        return;
+    }
+    for (index, r) in records.iter().enumerate() {
+        let slug = C::slug(r);
+        let mut current = slug;
+        let mut steps = 0;
+        while let Some(parent) = parents.get(current) {
+            current = parent;
+            steps += 1;
+            if current == slug || steps > parents.len() {
+                p.add(
+                    C::NAME,
+                    index,
+                    slug,
+                    "parent",
+                    "parents form a cycle".into(),
+                );
+                break;
+            }
+        }
+    }
+}
+
+/// Writes the items every [`ImportCollection`] impl has alike, for entity
+/// module `$entity` (with `Id` and `Slug` columns) and record type
+/// `$record` (with `slug` and `source` fields).
+macro_rules! keys {
+    ($entity:ident, $record:ty) => {
+        type Record = $record;
+        type Entity = $entity::Entity;
+
+        fn id_column() -> $entity::Column {
+            $entity::Column::Id
+        }
+        fn slug_column() -> $entity::Column {
+            $entity::Column::Slug
+        }
+        fn slug(r: &$record) -> &str {
+            &r.slug
+        }
+        fn source(r: &$record) -> &str {
+            &r.source
+        }
+    };
+}
+pub(crate) use keys;
+
+/// Writes [`ImportCollection::stored_references`] from the collection's
+/// foreign keys, one per line: `table(Owner -> Target) "field" => Collection`
+/// — the rows of `table` whose `Target` column refers to a record of
+/// `Collection`, owned by the record in their `Owner` column, which the
+/// import format holds in `field`.
+macro_rules! foreign_keys {
+    ($($table:ident($owner:ident -> $target:ident) $field:literal => $collection:ty),+ $(,)?) => {
+        async fn stored_references(
+            tx: &sea_orm::DatabaseTransaction,
+            doomed: &$crate::service::import::prune::Doomed,
+        ) -> Result<Vec<$crate::service::import::collection::StoredReference>, sea_orm::DbErr> {
+            let mut found = Vec::new();
+            $($crate::service::import::prune::stored_references::<$table::Entity, $collection>(
+                tx,
+                doomed,
+                ($table::Column::$owner, $table::Column::$target),
+                $field,
+                &mut found,
+            )
+            .await?;)+
+            Ok(found)
+        }
+    };
+}
+pub(crate) use foreign_keys;
+
+/// Whether two strings are equal, at compile time.
+pub(crate) const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Expands the list of collections in `collections.rs` (`key: module::Collection(Record)`) into
+/// `Dataset`, `COLLECTIONS` and the steps that visit every collection.
+macro_rules! import_collections {
+    ($($key:ident: $module:ident::$collection:ident($record:ident)),+ $(,)?) => {
+        $(const _: () = assert!(
+            $crate::service::import::collection::same(stringify!($key), <$module::$collection as $crate::service::import::collection::ImportCollection>::NAME),
+            concat!("the key `", stringify!($key), "` is not its collection's NAME"),
+        );)+
+
+        /// The collections of the format, in the order they are written.
+        pub const COLLECTIONS: &[&str] = &[$(stringify!($key)),+];
+
+        /// A whole import file. Every collection is optional, so a file may
+        /// carry just the offers of one provider, referring to partners
+        /// already stored.
+        ///
+        /// Unknown fields are rejected (`deny_unknown_fields`): a typo in a
+        /// field name must not silently drop data.
+        #[derive(Debug, Default, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct Dataset {
+            /// The collections whose key appears in the document, even with
+            /// an empty array: the only ones `lotse import --prune` deletes
+            /// from. Filled by [`super::parse`] (not part of the format);
+            /// empty for a dataset built in code, which therefore never
+            /// prunes.
+            #[serde(skip)]
+            pub present: std::collections::BTreeSet<&'static str>,
+            /// Title, licence and sources of the dataset (kept for humans,
+            /// not stored).
+            #[serde(default)]
+            pub meta: Option<serde_json::Value>,
+            $(
+                #[allow(missing_docs)]
+                #[serde(default)]
+                pub $key: Vec<$module::$record>,
+            )+
+        }
+
+        /// Slug → id of every collection: stored, plus the file's new records.
+        pub(super) async fn known<D: sea_orm::ConnectionTrait>(
+            db: &D,
+            d: &Dataset,
+        ) -> Result<$crate::service::import::write::Known, sea_orm::DbErr> {
+            let mut known = $crate::service::import::write::Known::default();
+            $(known.add::<$module::$collection, _>(db, &d.$key).await?;)+
+            Ok(known)
+        }
+
+        /// The checks that need no database, every collection's problems
+        /// reported at once.
+        pub(super) fn check_shape(d: &Dataset, p: &mut $crate::service::import::collection::Problems) {
+            $($crate::service::import::collection::check_shape::<$module::$collection>(&d.$key, p);)+
+        }
+
+        /// Every reference of the file resolves, in the file or stored.
+        pub(super) fn check_references(
+            d: &Dataset,
+            known: &$crate::service::import::write::Known,
+            p: &mut $crate::service::import::collection::Problems,
+        ) {
+            $($crate::service::import::collection::check_references::<$module::$collection>(&d.$key, known, p);)+
+        }
+
+        /// Writes every collection of `d`, in order.
+        pub(super) async fn write_all(
+            tx: &sea_orm::DatabaseTransaction,
+            d: &Dataset,
+            k: &$crate::service::import::write::Known,
+            now: chrono::DateTime<chrono::Utc>,
+            progress: $crate::service::import::write::Progress<'_>,
+        ) -> $crate::error::AppResult<$crate::service::import::ImportReport> {
+            let mut report = $crate::service::import::ImportReport::default();
+            $($crate::service::import::write::write::<$module::$collection>(tx, &d.$key, k, now, &mut report, progress).await?;)+
+            Ok(report)
+        }
+
+        /// The stored records a prune of `d` deletes.
+        pub(super) fn doomed(
+            d: &Dataset,
+            k: &$crate::service::import::write::Known,
+        ) -> $crate::service::import::prune::Doomed {
+            let mut doomed = $crate::service::import::prune::Doomed::default();
+            $(doomed.add::<$module::$collection>(d, k, &d.$key);)+
+            doomed
+        }
+
+        /// Every kept record still referring to a doomed one.
+        pub(super) async fn find_dangling(
+            tx: &sea_orm::DatabaseTransaction,
+            doomed: &$crate::service::import::prune::Doomed,
+            k: &$crate::service::import::write::Known,
+            found: &mut std::collections::BTreeSet<$crate::service::import::prune::Dangling>,
+        ) -> Result<(), sea_orm::DbErr> {
+            $($crate::service::import::prune::dangling::<$module::$collection>(tx, doomed, k, found).await?;)+
+            Ok(())
+        }
+
+        /// Deletes the doomed records, in the reverse of the write order.
+        pub(super) async fn delete_all(
+            tx: &sea_orm::DatabaseTransaction,
+            doomed: &$crate::service::import::prune::Doomed,
+            now: chrono::DateTime<chrono::Utc>,
+            report: &mut $crate::service::import::ImportReport,
+        ) -> $crate::error::AppResult<()> {
+            for name in COLLECTIONS.iter().rev() {
+                $(if *name == stringify!($key) {
+                    $crate::service::import::prune::delete::<$module::$collection>(tx, doomed, now, report).await?;
+                })+
+            }
+            Ok(())
+        }
+    };
+}
+pub(crate) use import_collections;
