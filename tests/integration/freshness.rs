@@ -17,6 +17,7 @@ use crate::private_tests;
 private_tests!(seeded: true;
     every_kind_of_record_change_reaches_cached_and_uncached_reads,
     the_change_log_has_one_entry_per_changed_record,
+    a_record_written_elsewhere_is_named_before_the_snapshot_holds_it,
 );
 
 /// One kind of change: what to edit in the seed, and where to read it back.
@@ -277,4 +278,44 @@ async fn the_change_log_has_one_entry_per_changed_record(app: TestApp) {
             ("offers".to_owned(), "upsert".to_owned())
         ]
     );
+}
+
+/// Pages name related records (an offer's provider, project, topics and
+/// regions) from the snapshot's reference data; a record written by another
+/// process since that snapshot is read from the database instead of being
+/// named as missing.
+async fn a_record_written_elsewhere_is_named_before_the_snapshot_holds_it(app: TestApp) {
+    // A process that will not look at the change log for an hour.
+    let other = app
+        .replica(|s| s.search_refresh = std::time::Duration::from_secs(3600))
+        .await;
+    read(&other, "/api/v1/offers/tbs-beratung", true).await;
+
+    let mut partner = seed_record("partners", "tbs-nrw");
+    partner["slug"] = json!("test-neuer-traeger");
+    partner["name"] = json!("Neuer Träger GmbH");
+    partner["short_name"] = json!(null);
+    let mut topic = seed_record("topics", "digitalisierung");
+    topic["slug"] = json!("test-neues-thema");
+    topic["label_de"] = json!("Neues Thema");
+    let mut offer = seed_record("offers", "tbs-beratung");
+    offer["slug"] = json!("test-neues-angebot");
+    offer["provider"] = json!("test-neuer-traeger");
+    offer["topics"] = json!(["test-neues-thema"]);
+    let file = json!({"partners": [partner], "topics": [topic], "offers": [offer]});
+    import_json(app.db(), &file.to_string()).await.unwrap();
+
+    let (_, text) = read(&other, "/api/v1/offers/test-neues-angebot", true).await;
+    let offer: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(offer["provider"]["slug"], "test-neuer-traeger", "{offer}");
+    assert_eq!(offer["provider"]["name"], "Neuer Träger GmbH", "{offer}");
+    assert_eq!(offer["topics"][0]["label"], "Neues Thema", "{offer}");
+    let graphql = other
+        .graphql_data(
+            r#"{ offer(key: "test-neues-angebot") { provider { name } topics { label } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(graphql["offer"]["provider"]["name"], "Neuer Träger GmbH");
+    assert_eq!(graphql["offer"]["topics"][0]["label"], "Neues Thema");
 }

@@ -229,9 +229,7 @@ async fn a_name_given_twice_or_a_document_not_an_object_is_refused(app: TestApp)
 }
 
 async fn parent_cycles_and_repeated_participants_are_named_at_their_records(app: TestApp) {
-    let topic = |slug: &str, parent: &str| {
-        json!({"slug": slug, "label_de": slug, "parent": parent, "source": "test"})
-    };
+    let topic = |slug: &str, parent: &str| json!({"slug": slug, "label_de": slug, "parent": parent, "source": "test"});
     let mut seed: Value = serde_json::from_str(SEED_JSON).unwrap();
     let project = seed["projects"]
         .as_array_mut()
@@ -240,7 +238,10 @@ async fn parent_cycles_and_repeated_participants_are_named_at_their_records(app:
         .find(|p| p["participants"].as_array().is_some_and(|a| !a.is_empty()))
         .unwrap();
     let first = project["participants"][0].clone();
-    project["participants"].as_array_mut().unwrap().push(first.clone());
+    project["participants"]
+        .as_array_mut()
+        .unwrap()
+        .push(first.clone());
     let at = project["participants"].as_array().unwrap().len() - 1;
     let dataset = json!({
         // digitalisierung is a stored topic outside the cycle: only the two

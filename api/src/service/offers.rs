@@ -4,7 +4,9 @@ use std::future::Future;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{offer, offer_region, offer_target_group, offer_topic};
-use sea_orm::sea_query::{Alias, Asterisk, DynIden, Expr, ExprTrait, IntoIden, Query, SimpleExpr};
+use sea_orm::sea_query::{
+    Alias, Asterisk, DynIden, Expr, ExprTrait, IntoIden, Query, SimpleExpr, UnionType,
+};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     Select,
@@ -592,9 +594,9 @@ pub async fn by_regions<C: ConnectionTrait>(
 /// of thousands of offers (`Topic.offers` on 20,000 offers) exceeded.
 const HYDRATE_CHUNK: usize = 2_000;
 
-/// Rows to DTOs with seven batched queries per [`HYDRATE_CHUNK`] rows,
-/// whatever the page size: providers, projects, topic links, topics, region
-/// links, regions, target groups.
+/// Rows to DTOs with one query per [`HYDRATE_CHUNK`] rows, whatever the
+/// page size: the links ([`Links::of`]); providers, projects, topics and
+/// regions come from the snapshot's reference data.
 async fn hydrate<C: ConnectionTrait>(
     db: &C,
     mut rows: Vec<offer::Model>,
@@ -609,6 +611,66 @@ async fn hydrate<C: ConnectionTrait>(
     Ok(offers)
 }
 
+/// The links of a batch of offers: (offer, topic), (offer, region) and
+/// (offer, target group) pairs.
+#[derive(Debug, Default)]
+struct Links {
+    topics: Vec<(Uuid, Uuid)>,
+    regions: Vec<(Uuid, Uuid)>,
+    groups: Vec<(Uuid, String)>,
+}
+
+impl Links {
+    /// Reads the three link tables of `ids` in one statement (`UNION ALL`,
+    /// each row tagged with its table): one round trip instead of three.
+    /// Rejected: aggregating them into the page query itself, which needs
+    /// per-database JSON or array functions for what is a plain union here.
+    async fn of<C: ConnectionTrait>(db: &C, ids: Vec<Uuid>) -> AppResult<Self> {
+        const TOPIC: i32 = 0;
+        const REGION: i32 = 1;
+        const GROUP: i32 = 2;
+        let null = || Expr::cust("NULL");
+        let mut query = Query::select()
+            .column(offer_topic::Column::OfferId)
+            .expr(Expr::val(TOPIC))
+            .column(offer_topic::Column::TopicId)
+            .expr(null())
+            .from(offer_topic::Entity)
+            .and_where(offer_topic::Column::OfferId.is_in(ids.clone()))
+            .to_owned();
+        let regions = Query::select()
+            .column(offer_region::Column::OfferId)
+            .expr(Expr::val(REGION))
+            .column(offer_region::Column::RegionId)
+            .expr(null())
+            .from(offer_region::Entity)
+            .and_where(offer_region::Column::OfferId.is_in(ids.clone()))
+            .to_owned();
+        let groups = Query::select()
+            .column(offer_target_group::Column::OfferId)
+            .expr(Expr::val(GROUP))
+            .expr(null())
+            .column(offer_target_group::Column::TargetGroup)
+            .from(offer_target_group::Entity)
+            .and_where(offer_target_group::Column::OfferId.is_in(ids))
+            .to_owned();
+        query
+            .union(UnionType::All, regions)
+            .union(UnionType::All, groups);
+        let statement = db.get_database_backend().build(&query);
+        let mut links = Links::default();
+        for row in db.query_all_raw(statement).await? {
+            let offer_id: Uuid = row.try_get_by_index(0)?;
+            match row.try_get_by_index::<i32>(1)? {
+                TOPIC => links.topics.push((offer_id, row.try_get_by_index(2)?)),
+                REGION => links.regions.push((offer_id, row.try_get_by_index(2)?)),
+                _ => links.groups.push((offer_id, row.try_get_by_index(3)?)),
+            }
+        }
+        Ok(links)
+    }
+}
+
 async fn hydrate_batch<C: ConnectionTrait>(
     db: &C,
     rows: Vec<offer::Model>,
@@ -621,38 +683,25 @@ async fn hydrate_batch<C: ConnectionTrait>(
     let providers = partner_refs(db, rows.iter().map(|o| o.provider_id), ctx).await?;
     let projects = project_refs(db, rows.iter().filter_map(|o| o.project_id), ctx).await?;
 
-    let topic_links = offer_topic::Entity::find()
-        .filter(offer_topic::Column::OfferId.is_in(ids.clone()))
-        .all(db)
-        .await?;
-    let topics = topic_refs(db, topic_links.iter().map(|l| l.topic_id), ctx).await?;
+    let links = Links::of(db, ids).await?;
+    let topics = topic_refs(db, links.topics.iter().map(|l| l.1), ctx).await?;
     let mut topics_of: HashMap<Uuid, Vec<TopicRef>> = HashMap::new();
-    for link in &topic_links {
-        if let Some(t) = topics.get(&link.topic_id) {
-            topics_of.entry(link.offer_id).or_default().push(t.clone());
+    for (offer_id, topic_id) in &links.topics {
+        if let Some(t) = topics.get(topic_id) {
+            topics_of.entry(*offer_id).or_default().push(t.clone());
         }
     }
-
-    let region_links = offer_region::Entity::find()
-        .filter(offer_region::Column::OfferId.is_in(ids.clone()))
-        .all(db)
-        .await?;
-    let regions = region_refs(db, region_links.iter().map(|l| l.region_id), ctx).await?;
+    let regions = region_refs(db, links.regions.iter().map(|l| l.1), ctx).await?;
     let mut regions_of: HashMap<Uuid, Vec<RegionRef>> = HashMap::new();
-    for link in &region_links {
-        if let Some(r) = regions.get(&link.region_id) {
-            regions_of.entry(link.offer_id).or_default().push(r.clone());
+    for (offer_id, region_id) in &links.regions {
+        if let Some(r) = regions.get(region_id) {
+            regions_of.entry(*offer_id).or_default().push(r.clone());
         }
     }
-
     let mut groups_of: HashMap<Uuid, Vec<TargetGroup>> = HashMap::new();
-    for link in offer_target_group::Entity::find()
-        .filter(offer_target_group::Column::OfferId.is_in(ids))
-        .all(db)
-        .await?
-    {
-        if let Ok(group) = link.target_group.parse::<TargetGroup>() {
-            groups_of.entry(link.offer_id).or_default().push(group);
+    for (offer_id, group) in links.groups {
+        if let Ok(group) = group.parse::<TargetGroup>() {
+            groups_of.entry(offer_id).or_default().push(group);
         }
     }
 

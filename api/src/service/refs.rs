@@ -1,4 +1,5 @@
-//! Batched loading of related records as compact refs (one query per kind).
+//! Related records as compact refs: from the snapshot's reference data,
+//! batched queries only for what it does not hold yet.
 use std::collections::HashMap;
 
 use entity::{partner, project, region, topic};
@@ -101,14 +102,69 @@ fn unique(ids: impl IntoIterator<Item = Uuid>) -> Vec<Uuid> {
     ids
 }
 
+/// An entity's id column and how to read a row's id.
+type IdKey<E> = (
+    <E as EntityTrait>::Column,
+    fn(&<E as EntityTrait>::Model) -> Uuid,
+);
+
+/// Refs of `ids`, built by `to_ref`: from the snapshot's reference data
+/// (`held`) without a query, the rest in one query. The rest is empty but
+/// for records written by another process since the snapshot was built
+/// (it lags those writes by up to the refresh interval), so a page never
+/// names a record it cannot find.
+async fn refs_from<'r, E, C, R>(
+    db: &C,
+    ids: impl IntoIterator<Item = Uuid>,
+    held: impl Fn(&Uuid) -> Option<&'r E::Model>,
+    (id_column, id_of): IdKey<E>,
+    to_ref: fn(&E::Model, &Ctx) -> R,
+    ctx: &Ctx,
+) -> AppResult<HashMap<Uuid, R>>
+where
+    E: EntityTrait,
+    E::Model: 'r,
+    C: ConnectionTrait,
+{
+    let ids = unique(ids);
+    let mut refs = HashMap::with_capacity(ids.len());
+    let mut missing = Vec::new();
+    for id in ids {
+        match held(&id) {
+            Some(model) => {
+                refs.insert(id, to_ref(model, ctx));
+            }
+            None => missing.push(id),
+        }
+    }
+    if !missing.is_empty() {
+        for model in rows_by_ids::<E, _>(db, id_column, missing).await? {
+            refs.insert(id_of(&model), to_ref(&model, ctx));
+        }
+    }
+    Ok(refs)
+}
+
 /// Partners by id, as refs.
 pub async fn partner_refs<C: ConnectionTrait>(
     db: &C,
     ids: impl IntoIterator<Item = Uuid>,
     ctx: &Ctx,
 ) -> AppResult<HashMap<Uuid, PartnerRef>> {
-    let rows = rows_by_ids::<partner::Entity, _>(db, partner::Column::Id, unique(ids)).await?;
-    Ok(rows.iter().map(|m| (m.id, partner_ref(m, ctx))).collect())
+    let reference = ctx.reference().await?;
+    let key = (
+        partner::Column::Id,
+        (|m| m.id) as fn(&partner::Model) -> Uuid,
+    );
+    refs_from::<partner::Entity, _, _>(
+        db,
+        ids,
+        |id| reference.partners.get(id),
+        key,
+        partner_ref,
+        ctx,
+    )
+    .await
 }
 
 /// Regions by id, as refs.
@@ -117,8 +173,17 @@ pub async fn region_refs<C: ConnectionTrait>(
     ids: impl IntoIterator<Item = Uuid>,
     ctx: &Ctx,
 ) -> AppResult<HashMap<Uuid, RegionRef>> {
-    let rows = rows_by_ids::<region::Entity, _>(db, region::Column::Id, unique(ids)).await?;
-    Ok(rows.iter().map(|m| (m.id, region_ref(m, ctx))).collect())
+    let reference = ctx.reference().await?;
+    let key: IdKey<region::Entity> = (region::Column::Id, |m| m.id);
+    refs_from::<region::Entity, _, _>(
+        db,
+        ids,
+        |id| reference.regions.get(*id),
+        key,
+        region_ref,
+        ctx,
+    )
+    .await
 }
 
 /// Topics by id, as refs.
@@ -127,8 +192,10 @@ pub async fn topic_refs<C: ConnectionTrait>(
     ids: impl IntoIterator<Item = Uuid>,
     ctx: &Ctx,
 ) -> AppResult<HashMap<Uuid, TopicRef>> {
-    let rows = rows_by_ids::<topic::Entity, _>(db, topic::Column::Id, unique(ids)).await?;
-    Ok(rows.iter().map(|m| (m.id, topic_ref(m, ctx))).collect())
+    let reference = ctx.reference().await?;
+    let key: IdKey<topic::Entity> = (topic::Column::Id, |m| m.id);
+    refs_from::<topic::Entity, _, _>(db, ids, |id| reference.topics.get(*id), key, topic_ref, ctx)
+        .await
 }
 
 /// Projects by id, as refs.
@@ -137,8 +204,20 @@ pub async fn project_refs<C: ConnectionTrait>(
     ids: impl IntoIterator<Item = Uuid>,
     ctx: &Ctx,
 ) -> AppResult<HashMap<Uuid, ProjectRef>> {
-    let rows = rows_by_ids::<project::Entity, _>(db, project::Column::Id, unique(ids)).await?;
-    Ok(rows.iter().map(|m| (m.id, project_ref(m, ctx))).collect())
+    let reference = ctx.reference().await?;
+    let key = (
+        project::Column::Id,
+        (|m| m.id) as fn(&project::Model) -> Uuid,
+    );
+    refs_from::<project::Entity, _, _>(
+        db,
+        ids,
+        |id| reference.projects.get(id),
+        key,
+        project_ref,
+        ctx,
+    )
+    .await
 }
 
 /// Resolves partner keys (ids or slugs) to ids; unknown keys are returned as errors.

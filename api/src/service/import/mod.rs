@@ -382,7 +382,8 @@ async fn plan_for_growing_tables(tx: &sea_orm::DatabaseTransaction) -> AppResult
     Ok(())
 }
 
-/// Refreshes PostgreSQL's planner statistics after an import changed rows.
+/// Refreshes PostgreSQL's planner statistics of Lotse's tables after an
+/// import changed rows.
 ///
 /// Why: until autovacuum gets to it (a minute or more), the planner works
 /// from the statistics of before the import. Measured on 20,000 freshly
@@ -391,12 +392,19 @@ async fn plan_for_growing_tables(tx: &sea_orm::DatabaseTransaction) -> AppResult
 /// takes ~0.4 s at that size and runs outside the import's transaction, so
 /// a failure only costs speed: it is logged, not reported. SQLite needs no
 /// statistics for the shapes `offers::condition` writes.
+///
+/// Only the tables of the current schema: a database-wide `ANALYZE` also
+/// visits the shared catalogs, and a role that is not a superuser got one
+/// warning for each of them (issue 12).
 async fn refresh_planner_statistics(db: &DatabaseConnection) {
     use sea_orm::ConnectionTrait;
     if db.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
         return;
     }
-    if let Err(err) = db.execute_unprepared("ANALYZE").await {
+    let sql = "DO $$ DECLARE t text; BEGIN \
+               FOR t IN SELECT format('%I.%I', schemaname, tablename) FROM pg_tables \
+               WHERE schemaname = current_schema() LOOP EXECUTE 'ANALYZE ' || t; END LOOP; END $$";
+    if let Err(err) = db.execute_unprepared(sql).await {
         tracing::warn!(error = %err, "ANALYZE after the import failed");
     }
 }
