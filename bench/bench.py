@@ -58,19 +58,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def http_get(url: str, timeout: float = 5.0) -> tuple[int, bytes]:
+def http_get(url: str, timeout: float = 5.0, headers: dict | None = None) -> tuple[int, bytes]:
+    req = urllib.request.Request(url, headers=headers or {})
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as r:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
             return r.status, r.read()
     except urllib.error.HTTPError as e:
         return e.code, e.read()
 
 
-def http_post(url: str, body: dict) -> tuple[int, bytes]:
+def http_post(url: str, body: dict, headers: dict | None = None) -> tuple[int, bytes]:
     req = urllib.request.Request(
         url,
         data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", **(headers or {})},
         method="POST",
     )
     try:
@@ -318,19 +319,44 @@ def bench_hostile(base: str, rounds: int = 50) -> list[str]:
     return out
 
 
-def check_scenario(name: str, url: str, script: Path | None) -> int:
-    """One request before the load: it must succeed, and its size is shown."""
+def request(name: str, url: str, script: Path | None, headers: dict | None = None) -> bytes:
+    """One request of a scenario; it must succeed."""
     if script and "graphql" in script.name:
-        status, body = http_post(url, {"query": GRAPHQL_LIST})
+        status, body = http_post(url, {"query": GRAPHQL_LIST}, headers)
         if b'"errors"' in body:
             sys.exit(f"{name}: GraphQL errors: {body[:300]!r}")
     elif script:
-        status, body = http_post(url, MATCH_PROFILE)
+        status, body = http_post(url, MATCH_PROFILE, headers)
     else:
-        status, body = http_get(url)
+        status, body = http_get(url, headers=headers)
     if status != 200:
         sys.exit(f"{name}: {url} answered {status}: {body[:300]!r}")
-    return len(body)
+    return body
+
+
+def check_scenario(name: str, url: str, script: Path | None) -> int:
+    """One request before the load: it must succeed, and its size is shown."""
+    return len(request(name, url, script))
+
+
+def statements(base: str) -> int:
+    """`lotse_db_statements_total` of the server's `/metrics`."""
+    _, body = http_get(f"{base}/metrics")
+    for line in body.decode().splitlines():
+        if line.startswith("lotse_db_statements_total "):
+            return int(float(line.split()[1]))
+    sys.exit("/metrics has no lotse_db_statements_total")
+
+
+def statements_per_request(base: str, name: str, url: str, script: Path | None) -> float:
+    """SQL statements of one uncached request: the counter's growth over
+    20 sequential `Cache-Control: no-cache` requests (a refresh of the
+    data's generation, one statement, may fall among them)."""
+    rounds = 20
+    before = statements(base)
+    for _ in range(rounds):
+        request(name, url, script, {"Cache-Control": "no-cache"})
+    return (statements(base) - before) / rounds
 
 
 def static_ceiling(args, page: bytes) -> dict:
@@ -398,11 +424,12 @@ def bench_database(args, kind: str) -> str:
             size = check_scenario(name, target, script)
             if name.startswith("list page"):
                 list_page = http_get(target)[1]
-            print(f"[{kind}] {name} ({size} bytes) ...", flush=True)
+            per_request = statements_per_request(base, name, target, script)
+            print(f"[{kind}] {name} ({size} bytes, {per_request:.1f} statements) ...", flush=True)
             for mode, wrk_script in (("cached", script), ("uncached", uncached(script))):
                 run_wrk(target, args, wrk_script, 1)  # warm-up, not counted
                 result = run_wrk(target, args, wrk_script, args.duration)
-                rows.append((name, size, mode, result))
+                rows.append((name, size, mode, result, per_request if mode == "uncached" else 0))
         # The finder's cold path at lower concurrency: how long one uncached
         # search or match takes when the server is not saturated.
         sweep = []
@@ -424,7 +451,7 @@ def bench_database(args, kind: str) -> str:
     ceiling = static_ceiling(args, list_page)
     def list_rps(mode: str) -> float:
         return next(
-            r["rps"] for n, _, m, r in rows if n.startswith("list page") and m == mode
+            r["rps"] for n, _, m, r, _ in rows if n.startswith("list page") and m == mode
         )
 
     ratio = list_rps("cached") / ceiling["rps"]
@@ -433,18 +460,19 @@ def bench_database(args, kind: str) -> str:
     out = [
         f"### {kind}",
         "",
-        "| scenario | bytes | mode | req/s | p50 ms | p99 ms | errors | p99 < 20 ms |",
-        "|---|---:|---|---:|---:|---:|---:|---|",
+        "| scenario | bytes | mode | req/s | p50 ms | p99 ms | errors | p99 < 20 ms | SQL statements / request |",
+        "|---|---:|---|---:|---:|---:|---:|---|---:|",
     ]
-    for name, size, mode, r in rows:
+    for name, size, mode, r, per_request in rows:
+        count = f"{per_request:.1f}" if mode == "uncached" else "0"
         out.append(
             f"| {name} | {size} | {mode} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} "
-            f"| {r['errors']} | {mark(r['p99'] < P99_BUDGET_MS)} |"
+            f"| {r['errors']} | {mark(r['p99'] < P99_BUDGET_MS)} | {count} |"
         )
     out.append(
         f"| static ceiling (nginx, list-page bytes) | {len(list_page)} | static "
         f"| {ceiling['rps']:.0f} | {ceiling['p50']:.2f} | {ceiling['p99']:.2f} "
-        f"| {ceiling['errors']} | |"
+        f"| {ceiling['errors']} | | |"
     )
     out += [
         "",

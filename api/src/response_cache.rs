@@ -27,7 +27,7 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpMessage, HttpResponse, web};
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 
@@ -148,10 +148,14 @@ pub async fn cached(
     }
     // If the version check fails, serve uncached: the handler reports the
     // database problem properly.
-    let Ok(generation) = state.store.generation().await else {
+    let Ok(snapshot) = state.store.snapshot().await else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
+    let generation = snapshot.generation;
     cache.at_generation(generation);
+    // The handler reads this same snapshot (`AppState::ctx`): an answer is
+    // stored under the generation it was computed from.
+    req.extensions_mut().insert(snapshot);
 
     let body = if req.method() == Method::POST {
         // Raw, as the handlers read it, and within the body timeout.

@@ -2,12 +2,12 @@
 //! front-ends (REST and GraphQL).
 use std::sync::Arc;
 
-use actix_web::HttpRequest;
 use actix_web::http::header;
+use actix_web::{HttpMessage, HttpRequest};
 use sea_orm::DatabaseConnection;
 
 use crate::service::Ctx;
-use crate::service::store::Store;
+use crate::service::store::{Snapshot, Store};
 use crate::vocab::Lang;
 
 /// Shared state of every worker.
@@ -25,12 +25,18 @@ pub struct AppState {
 
 impl AppState {
     /// Response context in `lang` if given, else in the language the
-    /// request's `Accept-Language` prefers.
+    /// request's `Accept-Language` prefers; it reads the snapshot the
+    /// response cache took for this request, if it took one.
     pub fn ctx(&self, req: &HttpRequest, lang: Option<Lang>) -> Ctx {
-        Ctx {
-            lang: lang.unwrap_or_else(|| accept_language(req)),
-            base_url: self.base_url.clone(),
-            store: self.store.clone(),
+        let ctx = Ctx::new(
+            lang.unwrap_or_else(|| accept_language(req)),
+            self.base_url.clone(),
+            self.store.clone(),
+        );
+        // Taken by the response cache, which keys the answer on it.
+        match req.extensions().get::<Arc<Snapshot>>() {
+            Some(snapshot) => ctx.reading(snapshot.clone()),
+            None => ctx,
         }
     }
 }

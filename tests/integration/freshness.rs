@@ -280,6 +280,12 @@ async fn the_change_log_has_one_entry_per_changed_record(app: TestApp) {
     );
 }
 
+/// The slug of the first record of `collection` in the seed.
+fn first_slug(collection: &str) -> String {
+    let seed: Value = serde_json::from_str(SEED_JSON).unwrap();
+    seed[collection][0]["slug"].as_str().unwrap().to_owned()
+}
+
 /// Pages name related records (an offer's provider, project, topics and
 /// regions) from the snapshot's reference data; a record written by another
 /// process since that snapshot is read from the database instead of being
@@ -302,8 +308,29 @@ async fn a_record_written_elsewhere_is_named_before_the_snapshot_holds_it(app: T
     offer["slug"] = json!("test-neues-angebot");
     offer["provider"] = json!("test-neuer-traeger");
     offer["topics"] = json!(["test-neues-thema"]);
-    let file = json!({"partners": [partner], "topics": [topic], "offers": [offer]});
+    let mut contact = seed_record("contacts", &first_slug("contacts"));
+    contact["slug"] = json!("test-neuer-kontakt");
+    contact["partner"] = json!("test-neuer-traeger");
+    let mut project = seed_record("projects", "arbeit-2020");
+    project["slug"] = json!("test-neues-projekt");
+    project["participants"] = json!([{"partner": "test-neuer-traeger", "role": "partner"}]);
+    let file = json!({"partners": [partner], "topics": [topic], "offers": [offer],
+                      "contacts": [contact], "projects": [project]});
     import_json(app.db(), &file.to_string()).await.unwrap();
+
+    let (_, text) = read(&other, "/api/v1/partners/test-neuer-traeger", true).await;
+    let partner: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        partner["contacts"].as_array().unwrap().len(),
+        1,
+        "{partner}"
+    );
+    let (_, text) = read(&other, "/api/v1/projects/test-neues-projekt", true).await;
+    let project: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        project["participants"][0]["partner"]["name"], "Neuer Träger GmbH",
+        "{project}"
+    );
 
     let (_, text) = read(&other, "/api/v1/offers/test-neues-angebot", true).await;
     let offer: Value = serde_json::from_str(&text).unwrap();

@@ -27,5 +27,6 @@ mod prune;
 mod regions;
 mod search;
 mod seed_upgrade;
+mod statements;
 mod stats;
 mod topics_and_meetings;

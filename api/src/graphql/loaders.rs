@@ -83,9 +83,10 @@ pub struct Loaders {
 impl Loaders {
     /// Fresh loaders (and caches) for one request.
     pub fn new(db: &DatabaseConnection, ctx: &Ctx) -> Self {
-        let with = |lang| Ctx {
-            lang,
-            ..ctx.clone()
+        let with = |lang| {
+            let mut ctx = ctx.clone();
+            ctx.lang = lang;
+            ctx
         };
         Self {
             de: LangLoaders::new(db, &with(Lang::De)),

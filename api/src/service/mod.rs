@@ -239,7 +239,7 @@ macro_rules! for_each_collection {
 }
 pub(crate) use for_each_collection;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use sea_orm::{ColumnTrait, Condition};
 use uuid::Uuid;
@@ -247,8 +247,9 @@ use uuid::Uuid;
 use crate::error::AppResult;
 use crate::vocab::Lang;
 
-/// Per-request context that shapes DTOs: response language and the public
-/// base URL used in record URIs.
+/// Per-request context that shapes DTOs: response language, the public
+/// base URL used in record URIs, and the snapshot of the data the request
+/// reads.
 #[derive(Debug, Clone)]
 pub struct Ctx {
     /// Language of human-readable text.
@@ -258,17 +259,44 @@ pub struct Ctx {
     /// The data's generation and what derives from it (search index,
     /// reference data, match corpus).
     pub store: Arc<store::Store>,
+    /// The snapshot this request reads, taken at its first use and shared
+    /// by its clones (GraphQL loaders): one generation check per request
+    /// however many parts read reference data, and one generation for all
+    /// of them. Rejected: asking the store each time, which checked the
+    /// generation once per ref lookup when the refresh interval is zero.
+    snapshot: Arc<OnceLock<Arc<store::Snapshot>>>,
 }
 
 impl Ctx {
+    /// A context for one request.
+    pub fn new(lang: Lang, base_url: Arc<str>, store: Arc<store::Store>) -> Self {
+        Self {
+            lang,
+            base_url,
+            store,
+            snapshot: Arc::default(),
+        }
+    }
+
     /// `{base_url}/api/v1/{collection}/{id}`: the record's canonical URI.
     pub fn uri(&self, collection: &str, id: Uuid) -> String {
         format!("{}/api/v1/{collection}/{id}", self.base_url)
     }
 
-    /// The snapshot of the current data (see [`store::Store::snapshot`]).
+    /// This context, reading `snapshot` (one the request has taken already).
+    pub fn reading(self, snapshot: Arc<store::Snapshot>) -> Self {
+        let _ = self.snapshot.set(snapshot);
+        self
+    }
+
+    /// The snapshot of the current data (see [`store::Store::snapshot`]),
+    /// the same for the whole request.
     pub async fn snapshot(&self) -> AppResult<Arc<store::Snapshot>> {
-        self.store.snapshot().await
+        if let Some(snapshot) = self.snapshot.get() {
+            return Ok(snapshot.clone());
+        }
+        let snapshot = self.store.snapshot().await?;
+        Ok(self.snapshot.get_or_init(|| snapshot).clone())
     }
 
     /// Regions and topics of the current data.

@@ -94,54 +94,60 @@ impl Resource for Partners {
         Ok(select)
     }
 
-    /// Turns a page of rows into DTOs with three batched queries (regions,
-    /// contacts, people), whatever the page size.
+    fn held(
+        reference: &crate::service::reference::Reference,
+    ) -> Option<&HashMap<Uuid, partner::Model>> {
+        Some(&reference.partners)
+    }
+
+    /// Turns a page of rows into DTOs from the snapshot's reference data
+    /// (regions, contacts, people); only partners it does not hold yet
+    /// (written by another process since) cost two batched queries.
     async fn hydrate<C: ConnectionTrait>(
         db: &C,
         rows: Vec<partner::Model>,
         ctx: &Ctx,
     ) -> AppResult<Vec<Partner>> {
-        let ids: Vec<Uuid> = rows.iter().map(|p| p.id).collect();
         let regions = region_refs(db, rows.iter().filter_map(|p| p.region_id), ctx).await?;
-        let mut contacts: HashMap<Uuid, Vec<Contact>> = HashMap::new();
-        if !ids.is_empty() {
+        let reference = ctx.reference().await?;
+        let unheld: Vec<Uuid> = rows
+            .iter()
+            .map(|p| p.id)
+            .filter(|id| !reference.partners.contains_key(id))
+            .collect();
+        let mut read_contacts: HashMap<Uuid, Vec<contact::Model>> = HashMap::new();
+        let mut read_people: HashMap<Uuid, Vec<person::Model>> = HashMap::new();
+        if !unheld.is_empty() {
             for c in contact::Entity::find()
-                .filter(contact::Column::PartnerId.is_in(ids.clone()))
+                .filter(contact::Column::PartnerId.is_in(unheld.clone()))
                 .order_by_asc(contact::Column::Slug)
                 .all(db)
                 .await?
             {
-                contacts.entry(c.partner_id).or_default().push(Contact {
-                    id: c.id,
-                    kind: stored(&c.kind, ContactKind::General),
-                    label: ctx.lang.pick(&c.label_de, c.label_en.as_deref()).to_owned(),
-                    phone: c.phone,
-                    email: c.email,
-                    url: c.url,
-                    source: c.source,
-                });
+                read_contacts.entry(c.partner_id).or_default().push(c);
             }
-        }
-        let mut people: HashMap<Uuid, Vec<Person>> = HashMap::new();
-        if !ids.is_empty() {
             for p in person::Entity::find()
-                .filter(person::Column::PartnerId.is_in(ids))
+                .filter(person::Column::PartnerId.is_in(unheld))
                 .order_by_asc(person::Column::Name)
                 .all(db)
                 .await?
             {
                 if let Some(partner_id) = p.partner_id {
-                    people.entry(partner_id).or_default().push(Person {
-                        id: p.id,
-                        role: ctx.lang.pick(&p.role_de, p.role_en.as_deref()).to_owned(),
-                        slug: p.slug,
-                        name: p.name,
-                        year: p.year,
-                        source: p.source,
-                    });
+                    read_people.entry(partner_id).or_default().push(p);
                 }
             }
         }
+        let contacts_of = |id: &Uuid| -> Vec<Contact> {
+            let rows = reference.contacts.get(id).or_else(|| read_contacts.get(id));
+            rows.into_iter()
+                .flatten()
+                .map(|c| contact(c, ctx))
+                .collect()
+        };
+        let people_of = |id: &Uuid| -> Vec<Person> {
+            let rows = reference.people.get(id).or_else(|| read_people.get(id));
+            rows.into_iter().flatten().map(|p| person(p, ctx)).collect()
+        };
         Ok(rows
             .into_iter()
             .map(|m| Partner {
@@ -161,8 +167,8 @@ impl Resource for Partners {
                     .lang
                     .pick_opt(m.description_de.as_deref(), m.description_en.as_deref()),
                 region: m.region_id.and_then(|id| regions.get(&id).cloned()),
-                contacts: contacts.remove(&m.id).unwrap_or_default(),
-                people: people.remove(&m.id).unwrap_or_default(),
+                contacts: contacts_of(&m.id),
+                people: people_of(&m.id),
                 slug: m.slug,
                 source: m.source,
                 verified: m.verified,
@@ -171,5 +177,30 @@ impl Resource for Partners {
                 updated_at: m.updated_at,
             })
             .collect())
+    }
+}
+
+/// A stored contact as its public type.
+fn contact(c: &contact::Model, ctx: &Ctx) -> Contact {
+    Contact {
+        id: c.id,
+        kind: stored(&c.kind, ContactKind::General),
+        label: ctx.lang.pick(&c.label_de, c.label_en.as_deref()).to_owned(),
+        phone: c.phone.clone(),
+        email: c.email.clone(),
+        url: c.url.clone(),
+        source: c.source.clone(),
+    }
+}
+
+/// A stored person as its public type.
+fn person(p: &person::Model, ctx: &Ctx) -> Person {
+    Person {
+        id: p.id,
+        role: ctx.lang.pick(&p.role_de, p.role_en.as_deref()).to_owned(),
+        slug: p.slug.clone(),
+        name: p.name.clone(),
+        year: p.year,
+        source: p.source.clone(),
     }
 }

@@ -116,22 +116,41 @@ impl Resource for Projects {
         Ok(select)
     }
 
-    /// Rows to DTOs with three batched queries (regions, participants, partners).
+    fn held(
+        reference: &crate::service::reference::Reference,
+    ) -> Option<&HashMap<Uuid, project::Model>> {
+        Some(&reference.projects)
+    }
+
+    /// Rows to DTOs from the snapshot's reference data (regions,
+    /// participants, partners); only projects it does not hold yet (written
+    /// by another process since) cost a query for their participants.
     async fn hydrate<C: ConnectionTrait>(
         db: &C,
         rows: Vec<project::Model>,
         ctx: &Ctx,
     ) -> AppResult<Vec<Project>> {
-        let ids: Vec<Uuid> = rows.iter().map(|p| p.id).collect();
+        let reference = ctx.reference().await?;
+        let unheld: Vec<Uuid> = rows
+            .iter()
+            .map(|p| p.id)
+            .filter(|id| !reference.projects.contains_key(id))
+            .collect();
         let regions = region_refs(db, rows.iter().filter_map(|p| p.region_id), ctx).await?;
-        let participations = if ids.is_empty() {
-            Vec::new()
-        } else {
-            project_participant::Entity::find()
-                .filter(project_participant::Column::ProjectId.is_in(ids))
-                .all(db)
-                .await?
-        };
+        let mut participations: Vec<project_participant::Model> = rows
+            .iter()
+            .filter_map(|p| reference.participants.get(&p.id))
+            .flatten()
+            .cloned()
+            .collect();
+        if !unheld.is_empty() {
+            participations.extend(
+                project_participant::Entity::find()
+                    .filter(project_participant::Column::ProjectId.is_in(unheld))
+                    .all(db)
+                    .await?,
+            );
+        }
         let partners = partner_refs(db, participations.iter().map(|p| p.partner_id), ctx).await?;
         let mut participants: HashMap<Uuid, Vec<Participant>> = HashMap::new();
         for p in participations {

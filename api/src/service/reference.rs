@@ -3,8 +3,8 @@
 //! records name as refs, held once per generation in the store's snapshot.
 use std::collections::HashMap;
 
-use entity::{partner, project};
-use sea_orm::{ConnectionTrait, EntityTrait};
+use entity::{contact, partner, person, project, project_participant};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
 use uuid::Uuid;
 
 use super::regions::RegionGraph;
@@ -27,18 +27,50 @@ pub struct Reference {
     pub partners: HashMap<Uuid, partner::Model>,
     /// Every project, by id.
     pub projects: HashMap<Uuid, project::Model>,
+    /// The contacts of each partner, by slug.
+    pub contacts: HashMap<Uuid, Vec<contact::Model>>,
+    /// The people of each partner, by name.
+    pub people: HashMap<Uuid, Vec<person::Model>>,
+    /// The participants of each project.
+    pub participants: HashMap<Uuid, Vec<project_participant::Model>>,
 }
 
 impl Reference {
-    /// Reads the region, topic, partner and project tables (five queries).
+    /// Reads the region, topic, partner, project, contact, people and
+    /// project participant tables (eight queries).
     pub async fn load<C: ConnectionTrait>(db: &C) -> AppResult<Self> {
         let partners = partner::Entity::find().all(db).await?;
         let projects = project::Entity::find().all(db).await?;
+        let mut contacts: HashMap<Uuid, Vec<contact::Model>> = HashMap::new();
+        for c in contact::Entity::find()
+            .order_by_asc(contact::Column::Slug)
+            .all(db)
+            .await?
+        {
+            contacts.entry(c.partner_id).or_default().push(c);
+        }
+        let mut people: HashMap<Uuid, Vec<person::Model>> = HashMap::new();
+        for p in person::Entity::find()
+            .order_by_asc(person::Column::Name)
+            .all(db)
+            .await?
+        {
+            if let Some(partner_id) = p.partner_id {
+                people.entry(partner_id).or_default().push(p);
+            }
+        }
+        let mut participants: HashMap<Uuid, Vec<project_participant::Model>> = HashMap::new();
+        for p in project_participant::Entity::find().all(db).await? {
+            participants.entry(p.project_id).or_default().push(p);
+        }
         Ok(Self {
             regions: RegionGraph::load(db).await?,
             topics: TopicTree::load(db).await?,
             partners: partners.into_iter().map(|m| (m.id, m)).collect(),
             projects: projects.into_iter().map(|m| (m.id, m)).collect(),
+            contacts,
+            people,
+            participants,
         })
     }
 }

@@ -256,6 +256,12 @@ impl Resource for Regions {
         Ok(select)
     }
 
+    fn held(
+        reference: &crate::service::reference::Reference,
+    ) -> Option<&HashMap<Uuid, region::Model>> {
+        Some(&reference.regions.regions)
+    }
+
     /// From the snapshot's region graph: no query.
     async fn hydrate<C: ConnectionTrait>(
         _db: &C,

@@ -64,6 +64,15 @@ pub trait Resource: Send + Sync + 'static {
         async { Ok(Self::Entity::find()) }
     }
 
+    /// The rows of this collection the snapshot holds as reference data, by
+    /// id: [`by_ids`] (behind GraphQL's loaders) reads only the ones it
+    /// lacks. `None` (the default) for collections read from the database.
+    fn held(
+        _reference: &super::reference::Reference,
+    ) -> Option<&HashMap<Uuid, <Self::Entity as EntityTrait>::Model>> {
+        None
+    }
+
     /// Turns rows into public items, in order, with a constant number of
     /// batched queries whatever the number of rows.
     fn hydrate<C: ConnectionTrait>(
@@ -166,8 +175,9 @@ pub async fn get<R: Resource, C: ConnectionTrait>(
         .ok_or_else(not_found)
 }
 
-/// Records of `R` by id (for GraphQL loaders): one batched load, whatever
-/// the count; unknown ids are absent from the map.
+/// Records of `R` by id (for GraphQL loaders): those the snapshot holds
+/// ([`Resource::held`]) without a query, the rest in one batched load,
+/// whatever the count; unknown ids are absent from the map.
 pub async fn by_ids<R: Resource, C: ConnectionTrait>(
     db: &C,
     ids: &[Uuid],
@@ -176,7 +186,20 @@ pub async fn by_ids<R: Resource, C: ConnectionTrait>(
     let mut ids = ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
-    let rows = super::refs::rows_by_ids::<R::Entity, _>(db, R::id_column(), ids).await?;
+    let reference = ctx.reference().await?;
+    let mut rows = Vec::with_capacity(ids.len());
+    if let Some(held) = R::held(&reference) {
+        ids.retain(|id| match held.get(id) {
+            Some(row) => {
+                rows.push(row.clone());
+                false
+            }
+            None => true,
+        });
+    }
+    if !ids.is_empty() {
+        rows.extend(super::refs::rows_by_ids::<R::Entity, _>(db, R::id_column(), ids).await?);
+    }
     Ok(R::hydrate(db, rows, ctx)
         .await?
         .into_iter()

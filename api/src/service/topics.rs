@@ -125,6 +125,12 @@ impl Resource for Topics {
     describe!(topic => Topic, filter (), "topics" / "topic", sort "label");
     id_and_slug!(topic, Topic);
 
+    fn held(
+        reference: &crate::service::reference::Reference,
+    ) -> Option<&HashMap<Uuid, topic::Model>> {
+        Some(&reference.topics.topics)
+    }
+
     async fn hydrate<C: ConnectionTrait>(
         db: &C,
         rows: Vec<topic::Model>,

@@ -1,0 +1,66 @@
+//! How often a request asks the database (issue 12): a page is answered
+//! with a constant, small number of statements, whatever it embeds; related
+//! records (providers, projects, topics, regions, a partner's contacts and
+//! people) come from the snapshot's reference data, not from a query per
+//! kind of relation.
+//!
+//! Each private test app checks the data's generation on every request
+//! (refresh interval zero): one `SELECT MAX(seq)` per request, counted
+//! below as `CHECK`.
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+use crate::private_tests;
+
+private_tests!(seeded: true;
+    pages_and_items_ask_the_database_a_fixed_small_number_of_times,
+);
+
+/// The generation check of every request of a test app.
+const CHECK: u64 = 1;
+
+/// Statements run by `request` (the first request after start-up has built
+/// the snapshot already).
+async fn counted<F: std::future::Future<Output = Value>>(
+    app: &TestApp,
+    request: F,
+) -> (u64, Value) {
+    let before = app.statements().await;
+    let body = request.await;
+    (app.statements().await - before, body)
+}
+
+async fn pages_and_items_ask_the_database_a_fixed_small_number_of_times(app: TestApp) {
+    app.get_json("/api/v1/offers?limit=1").await;
+
+    // An offer page: the page, then one UNION ALL of its three link tables.
+    let (n, page) = counted(&app, app.get_json("/api/v1/offers?limit=20")).await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 20);
+    assert!(page["items"][0]["provider"]["name"].is_string(), "{page}");
+    assert_eq!(n, CHECK + 2, "REST offer page");
+
+    // One offer: the row, then its links.
+    let (n, offer) = counted(&app, app.get_json("/api/v1/offers/tbs-beratung")).await;
+    assert_eq!(offer["provider"]["slug"], "tbs-nrw");
+    assert_eq!(n, CHECK + 2, "REST offer");
+
+    // A partner page: contacts, people and regions from the snapshot.
+    let (n, page) = counted(&app, app.get_json("/api/v1/partners?limit=50")).await;
+    assert!(
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| !p["contacts"].as_array().unwrap().is_empty()),
+        "{page}"
+    );
+    assert_eq!(n, CHECK + 1, "REST partner page");
+
+    // GraphQL: the providers' names and every other relation of the page
+    // resolve without a statement of their own.
+    let query = "{ offers(first: 20) { edges { node { title provider { name contacts { label } } \
+                 project { name } topics { label } regions { name } } } } }";
+    let (n, data) = counted(&app, app.graphql_data(query, json!({}))).await;
+    assert_eq!(data["offers"]["edges"].as_array().unwrap().len(), 20);
+    assert_eq!(n, CHECK + 2, "GraphQL offer page");
+}
