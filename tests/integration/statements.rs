@@ -14,6 +14,7 @@ use crate::private_tests;
 
 private_tests!(seeded: true;
     pages_and_items_ask_the_database_a_fixed_small_number_of_times,
+    stats_are_counted_once_per_generation_and_filter,
 );
 
 /// The generation check of every request of a test app.
@@ -63,4 +64,37 @@ async fn pages_and_items_ask_the_database_a_fixed_small_number_of_times(app: Tes
     let (n, data) = counted(&app, app.graphql_data(query, json!({}))).await;
     assert_eq!(data["offers"]["edges"].as_array().unwrap().len(), 20);
     assert_eq!(n, CHECK + 2, "GraphQL offer page");
+}
+
+async fn stats_are_counted_once_per_generation_and_filter(app: TestApp) {
+    let app = &app;
+    let uncached = |path: &'static str| async move {
+        let response = app
+            .client
+            .get(format!("{}{path}", app.address))
+            .header("cache-control", "no-cache")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        response.json::<Value>().await.unwrap()
+    };
+    let (first, de) = counted(app, uncached("/api/v1/stats")).await;
+    assert!(first > CHECK, "the first request counts: {first}");
+    // The same counts again, in another language too: no statement but the
+    // generation check.
+    let (n, again) = counted(app, uncached("/api/v1/stats")).await;
+    assert_eq!(n, CHECK);
+    assert_eq!(again, de);
+    let (n, en) = counted(app, uncached("/api/v1/stats?lang=en")).await;
+    assert_eq!(n, CHECK);
+    assert_eq!(en["offers"]["total"], de["offers"]["total"]);
+    assert_ne!(
+        en["offers"]["by_topic"], de["offers"]["by_topic"],
+        "labels follow the language"
+    );
+    // Another filter is counted on its own.
+    let (n, filtered) = counted(app, uncached("/api/v1/stats/offers?topic=mitbestimmung")).await;
+    assert!(n > CHECK);
+    assert!(filtered["total"].as_u64() < de["offers"]["total"].as_u64());
 }

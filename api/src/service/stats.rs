@@ -1,11 +1,10 @@
 //! Aggregates for dashboards: counts by category, over the same filters as
 //! the lists. Every breakdown is one `GROUP BY` query; the filter is applied
 //! as a sub-select, so the database does the counting, not the application.
-use std::collections::HashMap;
-
-use entity::{
-    offer, offer_region, offer_target_group, offer_topic, partner, project, region, topic,
-};
+//! The counts depend on the data and the filter only: each generation of
+//! the data computes them once per filter (the snapshot's memo), and each
+//! request labels them in its language.
+use entity::{offer, offer_region, offer_target_group, offer_topic, partner, project};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Select,
@@ -81,13 +80,24 @@ fn of_offers<E: EntityTrait>(
     }
 }
 
-/// Offers counted by topic, region, kind, target group and cost.
-#[tracing::instrument(name = "service.stats.offers", skip_all)]
-pub async fn offer_stats<C: ConnectionTrait>(
+/// The counts behind [`OfferStats`], before labels: the same in every
+/// language, so one generation computes them once per filter.
+#[derive(Debug)]
+struct OfferCounts {
+    total: u64,
+    by_kind: Vec<(Option<String>, i64)>,
+    by_cost: Vec<(Option<String>, i64)>,
+    by_group: Vec<(Option<String>, i64)>,
+    by_topic: Vec<(Uuid, i64)>,
+    by_region: Vec<(Uuid, i64)>,
+}
+
+/// Counts the offers `filter` selects: six `GROUP BY`/`COUNT` statements.
+async fn count_offers<C: ConnectionTrait>(
     db: &C,
     filter: &OfferFilter,
     ctx: &Ctx,
-) -> AppResult<OfferStats> {
+) -> AppResult<OfferCounts> {
     let condition = offers::condition(db, filter, ctx, offers::Access::All).await?;
     let matching = || offer::Entity::find().filter(condition.clone());
     let ids = || {
@@ -102,121 +112,161 @@ pub async fn offer_stats<C: ConnectionTrait>(
     // numbers but makes SQLite build a temporary index of every id first
     // (18–33 ms per table on 20,000 offers, against 2–4 ms).
     let only = (!condition.is_empty()).then(ids);
-    let total = matching().count(db).await?;
-    let by_kind = group_count::<_, _, Option<String>>(db, matching(), offer::Column::Kind).await?;
-    let by_cost = group_count::<_, _, Option<String>>(db, matching(), offer::Column::Cost).await?;
-    let by_group = group_count::<_, _, Option<String>>(
-        db,
-        of_offers(
-            offer_target_group::Entity::find(),
-            offer_target_group::Column::OfferId,
-            &only,
-        ),
-        offer_target_group::Column::TargetGroup,
-    )
-    .await?;
-    let by_topic = group_count::<_, _, Uuid>(
-        db,
-        of_offers(
-            offer_topic::Entity::find(),
-            offer_topic::Column::OfferId,
-            &only,
-        ),
-        offer_topic::Column::TopicId,
-    )
-    .await?;
-    let by_region = group_count::<_, _, Uuid>(
-        db,
-        of_offers(
-            offer_region::Entity::find(),
-            offer_region::Column::OfferId,
-            &only,
-        ),
-        offer_region::Column::RegionId,
-    )
-    .await?;
+    Ok(OfferCounts {
+        total: matching().count(db).await?,
+        by_kind: group_count(db, matching(), offer::Column::Kind).await?,
+        by_cost: group_count(db, matching(), offer::Column::Cost).await?,
+        by_group: group_count(
+            db,
+            of_offers(
+                offer_target_group::Entity::find(),
+                offer_target_group::Column::OfferId,
+                &only,
+            ),
+            offer_target_group::Column::TargetGroup,
+        )
+        .await?,
+        by_topic: group_count(
+            db,
+            of_offers(
+                offer_topic::Entity::find(),
+                offer_topic::Column::OfferId,
+                &only,
+            ),
+            offer_topic::Column::TopicId,
+        )
+        .await?,
+        by_region: group_count(
+            db,
+            of_offers(
+                offer_region::Entity::find(),
+                offer_region::Column::OfferId,
+                &only,
+            ),
+            offer_region::Column::RegionId,
+        )
+        .await?,
+    })
+}
 
-    let topic_ids: Vec<Uuid> = by_topic.iter().map(|(id, _)| *id).collect();
-    let topics: HashMap<Uuid, topic::Model> = topic::Entity::find()
-        .filter(topic::Column::Id.is_in(topic_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t))
-        .collect();
-    let region_ids: Vec<Uuid> = by_region.iter().map(|(id, _)| *id).collect();
-    let regions: HashMap<Uuid, region::Model> = region::Entity::find()
-        .filter(region::Column::Id.is_in(region_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r))
-        .collect();
-
+/// Offers counted by topic, region, kind, target group and cost. The counts
+/// are computed once per generation of the data and filter
+/// ([`super::store::Memo`]); topic and region names come from the
+/// snapshot's reference data.
+#[tracing::instrument(name = "service.stats.offers", skip_all)]
+pub async fn offer_stats<C: ConnectionTrait>(
+    db: &C,
+    filter: &OfferFilter,
+    ctx: &Ctx,
+) -> AppResult<OfferStats> {
+    let snapshot = ctx.snapshot().await?;
+    let counts = snapshot
+        .memo
+        .get_or_compute(
+            "stats.offers",
+            format!("{filter:?}"),
+            count_offers(db, filter, ctx),
+        )
+        .await?;
+    let reference = &snapshot.reference;
     Ok(OfferStats {
-        total,
+        total: counts.total,
         by_topic: buckets(
-            by_topic
-                .into_iter()
+            counts
+                .by_topic
+                .iter()
                 .filter_map(|(id, n)| {
-                    topics
-                        .get(&id)
-                        .map(|t| (t.slug.clone(), topic_ref(t, ctx).label, n))
+                    let t = reference.topics.get(*id)?;
+                    Some((t.slug.clone(), topic_ref(t, ctx).label, *n))
                 })
                 .collect(),
         ),
         by_region: buckets(
-            by_region
-                .into_iter()
+            counts
+                .by_region
+                .iter()
                 .filter_map(|(id, n)| {
-                    regions
-                        .get(&id)
-                        .map(|r| (r.slug.clone(), region_ref(r, ctx).name, n))
+                    let r = reference.regions.get(*id)?;
+                    Some((r.slug.clone(), region_ref(r, ctx).name, *n))
                 })
                 .collect(),
         ),
-        by_kind: plain(by_kind),
-        by_target_group: plain(by_group),
-        by_cost: plain(by_cost),
+        by_kind: plain(counts.by_kind.clone()),
+        by_target_group: plain(counts.by_group.clone()),
+        by_cost: plain(counts.by_cost.clone()),
     })
 }
 
-/// Partners counted by alliance group and kind.
+/// The counts behind [`PartnerStats`] and [`ProjectStats`]: a total and
+/// two breakdowns.
+#[derive(Debug)]
+struct Counts {
+    total: u64,
+    first: Vec<(Option<String>, i64)>,
+    second: Vec<(Option<String>, i64)>,
+}
+
+/// Counts the rows of `select` in total and by `first` and `second`.
+async fn count_by<E: EntityTrait<Model: Sync>, C: ConnectionTrait>(
+    db: &C,
+    select: Select<E>,
+    (first, second): (E::Column, E::Column),
+) -> AppResult<Counts> {
+    Ok(Counts {
+        total: select.clone().count(db).await?,
+        first: group_count(db, select.clone(), first).await?,
+        second: group_count(db, select, second).await?,
+    })
+}
+
+/// Partners counted by alliance group and kind (once per generation and
+/// filter).
 #[tracing::instrument(name = "service.stats.partners", skip_all)]
 pub async fn partner_stats<C: ConnectionTrait>(
     db: &C,
     filter: &PartnerFilter,
     ctx: &Ctx,
 ) -> AppResult<PartnerStats> {
-    let select = partners::Partners::filtered(db, filter, ctx, None).await?;
+    let columns = (partner::Column::AllianceGroup, partner::Column::Kind);
+    let compute = async {
+        let select = partners::Partners::filtered(db, filter, ctx, None).await?;
+        count_by(db, select, columns).await
+    };
+    let snapshot = ctx.snapshot().await?;
+    let key = format!("{filter:?}");
+    let counts = snapshot
+        .memo
+        .get_or_compute("stats.partners", key, compute)
+        .await?;
     Ok(PartnerStats {
-        total: select.clone().count(db).await?,
-        by_alliance_group: plain(
-            group_count::<_, _, Option<String>>(db, select.clone(), partner::Column::AllianceGroup)
-                .await?,
-        ),
-        by_kind: plain(
-            group_count::<_, _, Option<String>>(db, select, partner::Column::Kind).await?,
-        ),
+        total: counts.total,
+        by_alliance_group: plain(counts.first.clone()),
+        by_kind: plain(counts.second.clone()),
     })
 }
 
-/// Projects counted by kind and status.
+/// Projects counted by kind and status (once per generation and filter).
 #[tracing::instrument(name = "service.stats.projects", skip_all)]
 pub async fn project_stats<C: ConnectionTrait>(
     db: &C,
     filter: &ProjectFilter,
     ctx: &Ctx,
 ) -> AppResult<ProjectStats> {
-    let select = projects::Projects::filtered(db, filter, ctx, None).await?;
+    let columns = (project::Column::Kind, project::Column::Status);
+    let compute = async {
+        let select = projects::Projects::filtered(db, filter, ctx, None).await?;
+        count_by(db, select, columns).await
+    };
+    let snapshot = ctx.snapshot().await?;
+    let key = format!("{filter:?}");
+    let counts = snapshot
+        .memo
+        .get_or_compute("stats.projects", key, compute)
+        .await?;
     Ok(ProjectStats {
-        total: select.clone().count(db).await?,
-        by_kind: plain(
-            group_count::<_, _, Option<String>>(db, select.clone(), project::Column::Kind).await?,
-        ),
-        by_status: plain(
-            group_count::<_, _, Option<String>>(db, select, project::Column::Status).await?,
-        ),
+        total: counts.total,
+        by_kind: plain(counts.first.clone()),
+        by_status: plain(counts.second.clone()),
     })
 }
 

@@ -14,6 +14,8 @@
 //!
 //! Rejected: a poll of row counts and `MAX(updated_at)` of a hand-kept table
 //! list, which missed meetings, contacts and people (issue 10).
+use std::any::Any;
+use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -37,6 +39,62 @@ pub struct Snapshot {
     pub reference: Arc<Reference>,
     /// The facts the match rules read.
     pub corpus: Arc<MatchCorpus>,
+    /// Results computed from this generation's data alone (stats per
+    /// filter), kept until the next generation.
+    pub memo: Memo,
+}
+
+/// Results derived from one generation of the data, by kind and key (e.g.
+/// the stats of one filter): computed once, then served from memory until
+/// the data changes. At most [`Memo::CAPACITY`] results; the least used go
+/// first.
+///
+/// Why here and not in the response cache: a client's `Cache-Control:
+/// no-cache` or another language or format skips the response cache, but
+/// the counts behind the answer stay the same for the whole generation.
+pub struct Memo {
+    entries: quick_cache::sync::Cache<(&'static str, String), Arc<dyn Any + Send + Sync>>,
+}
+
+impl Memo {
+    /// Results kept per generation.
+    pub const CAPACITY: usize = 512;
+
+    fn new() -> Self {
+        Self {
+            entries: quick_cache::sync::Cache::new(Self::CAPACITY),
+        }
+    }
+
+    /// The result of kind `kind` for `key`, computed by `compute` if this
+    /// generation has not computed it yet. Two requests may compute the
+    /// same result at once; both get a correct answer.
+    pub async fn get_or_compute<T, F>(
+        &self,
+        kind: &'static str,
+        key: String,
+        compute: F,
+    ) -> AppResult<Arc<T>>
+    where
+        T: Send + Sync + 'static,
+        F: Future<Output = AppResult<T>>,
+    {
+        let key = (kind, key);
+        if let Some(hit) = self.entries.get(&key).and_then(|v| v.downcast::<T>().ok()) {
+            return Ok(hit);
+        }
+        let value = Arc::new(compute.await?);
+        self.entries.insert(key, value.clone());
+        Ok(value)
+    }
+}
+
+impl std::fmt::Debug for Memo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Memo")
+            .field("entries", &self.entries.len())
+            .finish()
+    }
 }
 
 /// The data's generation and its snapshot; see the module documentation.
@@ -172,6 +230,7 @@ impl Store {
             version,
             reference,
             corpus: Arc::new(corpus),
+            memo: Memo::new(),
         });
         if let Ok(mut current) = self.current.write() {
             *current = Some(snapshot.clone());
