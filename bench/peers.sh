@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The side-by-side race of issue 12: Lotse (uncached and cached) against
+# PostGraphile 5 and Directus 12 on the same PostgreSQL data (Lotse's schema,
+# `lotse generate --offers 20000 --partners 400 --seed 42`), with nginx as the
+# static ceiling. It runs the shared harness (../shared/bench-peers, see its
+# README: it installs the peers from npm under /tmp/peers, checks that every
+# target returns the same ids in the same order, and prints req/s, p99, CPU
+# per request and RSS per target), with Lotse's release binary.
+#
+#   bench/peers.sh                         # build, then ~20 min (first run installs the peers)
+#   LOTSE_BIN=/path/to/lotse bench/peers.sh   # another binary
+#   ROUNDS=1 DURATION=5 bench/peers.sh        # quicker; every knob of the harness applies
+#
+# Needs root (it creates the `bench` role through `su postgres`) and the local
+# PostgreSQL at 127.0.0.1:5432; it leaves PostgreSQL running.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+HARNESS="${BENCH_PEERS_DIR:-$ROOT/../shared/bench-peers}"
+[[ -x "$HARNESS/run-lotse.sh" ]] || { echo "no harness at $HARNESS (set BENCH_PEERS_DIR)" >&2; exit 1; }
+command -v wrk >/dev/null && command -v nginx >/dev/null || {
+  apt-get update -qq && apt-get install -y -qq wrk nginx-light >/dev/null
+}
+cd "$ROOT"
+if [[ -z "${LOTSE_BIN:-}" ]]; then
+  cargo build --release --bin lotse
+  export LOTSE_BIN="$ROOT/target/release/lotse"
+fi
+exec "$HARNESS/run-lotse.sh" "$@"
