@@ -64,6 +64,35 @@ async fn pages_and_items_ask_the_database_a_fixed_small_number_of_times(app: Tes
     let (n, data) = counted(&app, app.graphql_data(query, json!({}))).await;
     assert_eq!(data["offers"]["edges"].as_array().unwrap().len(), 20);
     assert_eq!(n, CHECK + 2, "GraphQL offer page");
+
+    // Only what was asked: no topic, region or target group selected, no
+    // links read.
+    let query = "{ offers(first: 20) { edges { node { id title provider { name } } } } }";
+    let (n, data) = counted(&app, app.graphql_data(query, json!({}))).await;
+    assert_eq!(data["offers"]["edges"].as_array().unwrap().len(), 20);
+    assert_eq!(n, CHECK + 1, "GraphQL offer page without links");
+    // Selected through a fragment under `nodes`, they are read and shown.
+    let query = "{ offers(first: 20) { nodes { ...Linked } } } \
+                 fragment Linked on Offer { title targetGroups topics { slug } }";
+    let (n, data) = counted(&app, app.graphql_data(query, json!({}))).await;
+    let nodes = data["offers"]["nodes"].as_array().unwrap();
+    assert!(
+        nodes
+            .iter()
+            .all(|o| !o["targetGroups"].as_array().unwrap().is_empty()),
+        "{data}"
+    );
+    assert!(
+        nodes
+            .iter()
+            .any(|o| !o["topics"].as_array().unwrap().is_empty()),
+        "{data}"
+    );
+    assert_eq!(
+        n,
+        CHECK + 2,
+        "GraphQL offer page with links through a fragment"
+    );
 }
 
 async fn stats_are_counted_once_per_generation_and_filter(app: TestApp) {

@@ -72,7 +72,21 @@ async fn list_of<R: Resource>(
     filter: R::Filter,
     args: ListArgs,
 ) -> Result<(Listing<R::Item>, PageRequest)> {
-    let (db, rctx) = (db(ctx)?, request_ctx(ctx, args.lang)?);
+    let (db, mut rctx) = (db(ctx)?, request_ctx(ctx, args.lang)?);
+    // Only what was asked: a page whose nodes select no field made of link
+    // rows does not read them (issue 12; the Q1 list of the peer race).
+    let look_ahead = ctx.look_ahead();
+    let selects = |field: &str| {
+        look_ahead
+            .field("edges")
+            .field("node")
+            .field(field)
+            .exists()
+            || look_ahead.field("nodes").field(field).exists()
+    };
+    if !R::LINK_FIELDS.iter().any(|f| selects(f)) {
+        rctx = rctx.without_links();
+    }
     let run = async {
         let sort = Sort::from_arg(R::SORTS, args.order_by.as_deref(), R::DEFAULT_SORT)?;
         let page = page_request(ctx, args.first, args.after, args.last, args.before)?;

@@ -265,6 +265,9 @@ pub struct Ctx {
     /// of them. Rejected: asking the store each time, which checked the
     /// generation once per ref lookup when the refresh interval is zero.
     snapshot: Arc<OnceLock<Arc<store::Snapshot>>>,
+    /// Whether items need their link rows (see `Resource::LINK_FIELDS`):
+    /// false only for a GraphQL list that selects no field made of them.
+    links: bool,
 }
 
 impl Ctx {
@@ -275,7 +278,20 @@ impl Ctx {
             base_url,
             store,
             snapshot: Arc::default(),
+            links: true,
         }
+    }
+
+    /// This context for items whose link-based fields nobody reads: the
+    /// collection may leave them empty and skip reading the links.
+    pub fn without_links(mut self) -> Self {
+        self.links = false;
+        self
+    }
+
+    /// Whether the items built in this context need their link rows.
+    pub fn wants_links(&self) -> bool {
+        self.links
     }
 
     /// `{base_url}/api/v1/{collection}/{id}`: the record's canonical URI.

@@ -402,6 +402,7 @@ pub struct Offers;
 
 impl Resource for Offers {
     describe!(offer => Offer, filter OfferFilter, "offers" / "offer", sort "title");
+    const LINK_FIELDS: &'static [&'static str] = &["topics", "regions", "targetGroups"];
     id_and_slug!(offer, Offer);
 
     async fn filtered<C: ConnectionTrait>(
@@ -683,7 +684,10 @@ async fn hydrate_batch<C: ConnectionTrait>(
     let providers = partner_refs(db, rows.iter().map(|o| o.provider_id), ctx).await?;
     let projects = project_refs(db, rows.iter().filter_map(|o| o.project_id), ctx).await?;
 
-    let links = Links::of(db, ids).await?;
+    let links = match ctx.wants_links() {
+        true => Links::of(db, ids).await?,
+        false => Links::default(),
+    };
     let topics = topic_refs(db, links.topics.iter().map(|l| l.1), ctx).await?;
     let mut topics_of: HashMap<Uuid, Vec<TopicRef>> = HashMap::new();
     for (offer_id, topic_id) in &links.topics {

@@ -40,6 +40,12 @@ pub trait Resource: Send + Sync + 'static {
 
     /// The fields a list may be sorted by.
     const SORTS: &'static [SortField<Self::Entity>];
+    /// The GraphQL fields of [`Resource::Item`] whose values come from the
+    /// collection's link rows (an offer's `topics`, `regions`,
+    /// `targetGroups`): a GraphQL list selecting none of them does not read
+    /// the links (`Ctx::wants_links`). Empty for collections without links
+    /// of their own to read.
+    const LINK_FIELDS: &'static [&'static str] = &[];
     /// The primary key column.
     fn id_column() -> <Self::Entity as EntityTrait>::Column;
     /// A row's id.
