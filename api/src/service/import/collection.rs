@@ -1,5 +1,7 @@
 //! What the import needs to know of one collection ([`ImportCollection`]),
-//! and the checks that serve every collection from it.
+//! the checks that serve every collection from it, and what the steps share
+//! per collection: the known ids ([`Known`]) and the records a prune
+//! deletes ([`Doomed`]). The steps import this module, never the reverse.
 //!
 //! Each collection of the import format is one file in `collections/`: its
 //! record type and one `ImportCollection` impl (how a record is checked, which
@@ -11,16 +13,17 @@
 //! of that entity), which only a trait's associated types carry.
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseTransaction, DbErr, EntityTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QuerySelect,
+};
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-use super::prune::{Doomed, Ids};
-use super::write::Known;
 use crate::error::{AppError, AppResult, FieldError};
-use crate::slug::is_valid_slug;
+use crate::slug::{is_valid_slug, stable_id};
 
 /// The stored row type of collection `C`.
 pub(crate) type Model<C> = <<C as ImportCollection>::Entity as EntityTrait>::Model;
@@ -113,7 +116,7 @@ pub(crate) trait ImportCollection: 'static {
 
     /// The stored references from this collection's rows and links to the
     /// records a prune is about to delete, found with
-    /// [`super::prune::stored_references`], one call per foreign key.
+    /// [`stored_references`], one call per foreign key.
     async fn stored_references(
         _tx: &DatabaseTransaction,
         _doomed: &Doomed,
@@ -323,10 +326,10 @@ macro_rules! foreign_keys {
     ($($table:ident($owner:ident -> $target:ident) $field:literal => $collection:ty),+ $(,)?) => {
         async fn stored_references(
             tx: &sea_orm::DatabaseTransaction,
-            doomed: &$crate::service::import::prune::Doomed,
+            doomed: &$crate::service::import::collection::Doomed,
         ) -> Result<Vec<$crate::service::import::collection::StoredReference>, sea_orm::DbErr> {
             let mut found = Vec::new();
-            $($crate::service::import::prune::stored_references::<$table::Entity, $collection>(
+            $($crate::service::import::collection::stored_references::<$table::Entity, $collection>(
                 tx,
                 doomed,
                 ($table::Column::$owner, $table::Column::$target),
@@ -340,134 +343,156 @@ macro_rules! foreign_keys {
 }
 pub(crate) use foreign_keys;
 
-/// Whether two strings are equal, at compile time.
-pub(crate) const fn same(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
+/// Rows per `IN (…)` list: far below SQLite's and PostgreSQL's bind limits.
+pub(super) const CHUNK: usize = 500;
 
-/// Expands the list of collections in `collections.rs` (`key: module::Collection(Record)`) into
-/// `Dataset`, `COLLECTIONS` and the steps that visit every collection.
-macro_rules! import_collections {
-    ($($key:ident: $module:ident::$collection:ident($record:ident)),+ $(,)?) => {
-        $(const _: () = assert!(
-            $crate::service::import::collection::same(stringify!($key), <$module::$collection as $crate::service::import::collection::ImportCollection>::NAME),
-            concat!("the key `", stringify!($key), "` is not its collection's NAME"),
-        );)+
+/// slug → id for every record the import may refer to, per collection:
+/// those already stored (keeping their ids forever) and those the file adds
+/// (stable v5 ids).
+#[derive(Debug, Default)]
+pub struct Known(HashMap<&'static str, SlugIds>);
 
-        /// The collections of the format, in the order they are written.
-        pub const COLLECTIONS: &[&str] = &[$(stringify!($key)),+];
+/// slug → id of one collection.
+pub(crate) type SlugIds = HashMap<String, Uuid>;
 
-        /// A whole import file. Every collection is optional, so a file may
-        /// carry just the offers of one provider, referring to partners
-        /// already stored.
-        ///
-        /// Unknown fields are rejected (`deny_unknown_fields`): a typo in a
-        /// field name must not silently drop data.
-        #[derive(Debug, Default, serde::Deserialize)]
-        #[serde(deny_unknown_fields)]
-        pub struct Dataset {
-            /// The collections whose key appears in the document, even with
-            /// an empty array: the only ones `lotse import --prune` deletes
-            /// from. Filled by [`super::parse`] (not part of the format);
-            /// empty for a dataset built in code, which therefore never
-            /// prunes.
-            #[serde(skip)]
-            pub present: std::collections::BTreeSet<&'static str>,
-            /// Title, licence and sources of the dataset (kept for humans,
-            /// not stored).
-            #[serde(default)]
-            pub meta: Option<serde_json::Value>,
-            $(
-                #[allow(missing_docs)]
-                #[serde(default)]
-                pub $key: Vec<$module::$record>,
-            )+
-        }
+static NONE: LazyLock<SlugIds> = LazyLock::new(SlugIds::new);
 
-        /// Slug → id of every collection: stored, plus the file's new records.
-        pub(super) async fn known<D: sea_orm::ConnectionTrait>(
-            db: &D,
-            d: &Dataset,
-        ) -> Result<$crate::service::import::write::Known, sea_orm::DbErr> {
-            let mut known = $crate::service::import::write::Known::default();
-            $(known.add::<$module::$collection, _>(db, &d.$key).await?;)+
-            Ok(known)
-        }
-
-        /// The checks that need no database, every collection's problems
-        /// reported at once.
-        pub(super) fn check_shape(d: &Dataset, p: &mut $crate::service::import::collection::Problems) {
-            $($crate::service::import::collection::check_shape::<$module::$collection>(&d.$key, p);)+
-        }
-
-        /// Every reference of the file resolves, in the file or stored.
-        pub(super) fn check_references(
-            d: &Dataset,
-            known: &$crate::service::import::write::Known,
-            p: &mut $crate::service::import::collection::Problems,
-        ) {
-            $($crate::service::import::collection::check_references::<$module::$collection>(&d.$key, known, p);)+
-        }
-
-        /// Writes every collection of `d`, in order.
-        pub(super) async fn write_all(
-            tx: &sea_orm::DatabaseTransaction,
-            d: &Dataset,
-            k: &$crate::service::import::write::Known,
-            now: chrono::DateTime<chrono::Utc>,
-            progress: $crate::service::import::write::Progress<'_>,
-        ) -> $crate::error::AppResult<$crate::service::import::ImportReport> {
-            let mut report = $crate::service::import::ImportReport::default();
-            $($crate::service::import::write::write::<$module::$collection>(tx, &d.$key, k, now, &mut report, progress).await?;)+
-            Ok(report)
-        }
-
-        /// The stored records a prune of `d` deletes.
-        pub(super) fn doomed(
-            d: &Dataset,
-            k: &$crate::service::import::write::Known,
-        ) -> $crate::service::import::prune::Doomed {
-            let mut doomed = $crate::service::import::prune::Doomed::default();
-            $(doomed.add::<$module::$collection>(d, k, &d.$key);)+
-            doomed
-        }
-
-        /// Every kept record still referring to a doomed one.
-        pub(super) async fn find_dangling(
-            tx: &sea_orm::DatabaseTransaction,
-            doomed: &$crate::service::import::prune::Doomed,
-            k: &$crate::service::import::write::Known,
-            found: &mut std::collections::BTreeSet<$crate::service::import::prune::Dangling>,
-        ) -> Result<(), sea_orm::DbErr> {
-            $($crate::service::import::prune::dangling::<$module::$collection>(tx, doomed, k, found).await?;)+
-            Ok(())
-        }
-
-        /// Deletes the doomed records, in the reverse of the write order.
-        pub(super) async fn delete_all(
-            tx: &sea_orm::DatabaseTransaction,
-            doomed: &$crate::service::import::prune::Doomed,
-            now: chrono::DateTime<chrono::Utc>,
-            report: &mut $crate::service::import::ImportReport,
-        ) -> $crate::error::AppResult<()> {
-            for name in COLLECTIONS.iter().rev() {
-                $(if *name == stringify!($key) {
-                    $crate::service::import::prune::delete::<$module::$collection>(tx, doomed, now, report).await?;
-                })+
+impl Known {
+    /// Adds collection `C`: its stored ids and those of `records` not
+    /// stored yet.
+    pub(super) async fn add<C: ImportCollection, D: ConnectionTrait>(
+        &mut self,
+        db: &D,
+        records: &[C::Record],
+    ) -> Result<(), DbErr> {
+        let pairs: Vec<(Uuid, String)> = C::Entity::find()
+            .select_only()
+            .column(C::id_column())
+            .column(C::slug_column())
+            .into_tuple()
+            .all(db)
+            .await?;
+        let mut ids: SlugIds = pairs.into_iter().map(|(id, slug)| (slug, id)).collect();
+        for r in records {
+            let slug = C::slug(r);
+            if !ids.contains_key(slug) {
+                ids.insert(slug.to_owned(), stable_id(C::NAME, slug));
             }
-            Ok(())
         }
-    };
+        self.0.insert(C::NAME, ids);
+        Ok(())
+    }
+
+    /// slug → id of `collection` (empty for a name that is not one).
+    pub(crate) fn ids(&self, collection: &str) -> &SlugIds {
+        self.0.get(collection).unwrap_or(&NONE)
+    }
+
+    /// The id of record `slug` of `C`, a reference that `check_references`
+    /// has verified.
+    pub(crate) fn id<C: ImportCollection>(&self, slug: &str) -> AppResult<Uuid> {
+        self.ids(C::NAME).get(slug).copied().ok_or_else(|| {
+            AppError::Unexpected(anyhow::anyhow!("unchecked reference {}/{slug}", C::NAME))
+        })
+    }
+
+    /// Like [`Known::id`] for an optional reference.
+    pub(crate) fn opt_id<C: ImportCollection>(
+        &self,
+        slug: Option<&String>,
+    ) -> AppResult<Option<Uuid>> {
+        slug.map(|s| self.id::<C>(s)).transpose()
+    }
 }
-pub(crate) use import_collections;
+
+/// id → slug of the records to delete of one collection: stored, in a
+/// collection present in the file, and not in the file.
+pub(crate) type Ids = HashMap<Uuid, String>;
+
+/// The records a prune deletes, per collection.
+#[derive(Debug, Default)]
+pub struct Doomed(HashMap<&'static str, Ids>);
+
+impl Doomed {
+    /// Adds the records of collection `C` that `known` holds (stored, plus
+    /// the file's new ones) and `records` does not: the stored ones the file
+    /// dropped. Nothing unless `C`'s key is `present` in the file.
+    pub(super) fn add<C: ImportCollection>(
+        &mut self,
+        present: bool,
+        known: &Known,
+        records: &[C::Record],
+    ) {
+        if !present {
+            return;
+        }
+        let in_file: HashSet<&str> = records.iter().map(C::slug).collect();
+        let dropped: Ids = known
+            .ids(C::NAME)
+            .iter()
+            .filter(|(slug, _)| !in_file.contains(slug.as_str()))
+            .map(|(slug, id)| (*id, slug.clone()))
+            .collect();
+        if !dropped.is_empty() {
+            self.0.insert(C::NAME, dropped);
+        }
+    }
+
+    /// The records of `collection` to delete (none for most).
+    pub(crate) fn ids(&self, collection: &str) -> Option<&Ids> {
+        self.0.get(collection)
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.0.values().all(HashMap::is_empty)
+    }
+}
+
+/// Collects, for foreign key `(owner, target)` of table `E` referring to
+/// collection `T` from `field`, the stored rows whose target is one of
+/// `T`'s doomed records. `owner` names the referring record (the row
+/// itself, or the record a link row belongs to).
+pub(super) async fn stored_references<E: EntityTrait, T: ImportCollection>(
+    tx: &DatabaseTransaction,
+    doomed: &Doomed,
+    (owner, target): (E::Column, E::Column),
+    field: &'static str,
+    found: &mut Vec<StoredReference>,
+) -> Result<(), DbErr> {
+    let Some(ids) = doomed.ids(T::NAME) else {
+        return Ok(());
+    };
+    for (owner, target) in referrers::<E>(tx, owner, target, ids).await? {
+        found.push(StoredReference {
+            owner,
+            target,
+            target_collection: T::NAME,
+            field,
+        });
+    }
+    Ok(())
+}
+
+/// `(referring record, referred record)` of the rows of `E` whose `target`
+/// is one of `ids`.
+pub(super) async fn referrers<E: EntityTrait>(
+    tx: &DatabaseTransaction,
+    owner: E::Column,
+    target: E::Column,
+    ids: &Ids,
+) -> Result<Vec<(Uuid, Uuid)>, DbErr> {
+    let ids: Vec<Uuid> = ids.keys().copied().collect();
+    let mut pairs = Vec::new();
+    for chunk in ids.chunks(CHUNK) {
+        let rows: Vec<(Uuid, Uuid)> = E::find()
+            .select_only()
+            .column(owner)
+            .column(target)
+            .filter(target.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(tx)
+            .await?;
+        pairs.extend(rows);
+    }
+    Ok(pairs)
+}

@@ -4,13 +4,147 @@
 //!
 //! Each module below holds one collection's record type and its
 //! [`ImportCollection`](super::collection::ImportCollection) impl;
-//! `import_collections!` (in `collection.rs`) turns the list into the import
-//! file's [`Dataset`] and the steps that visit every collection. Adding a
+//! `import_collections!` (below) turns the list into the import file's
+//! [`Dataset`] and the steps that visit every collection. Adding a
 //! collection is its module plus one line in the list: the compiler checks
 //! that the line's key is the collection's `NAME`. Why one file and not one
 //! per collection: the eight records and impls are alike in shape, and
 //! apart they read as eight copies; together, each is a section.
-use super::collection::import_collections;
+
+/// Whether two strings are equal, at compile time.
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Expands the list of collections below (`key: module::Collection(Record)`) into
+/// `Dataset`, `COLLECTIONS` and the steps that visit every collection.
+macro_rules! import_collections {
+    ($($key:ident: $module:ident::$collection:ident($record:ident)),+ $(,)?) => {
+        $(const _: () = assert!(
+            same(stringify!($key), <$module::$collection as $crate::service::import::collection::ImportCollection>::NAME),
+            concat!("the key `", stringify!($key), "` is not its collection's NAME"),
+        );)+
+
+        /// The collections of the format, in the order they are written.
+        pub const COLLECTIONS: &[&str] = &[$(stringify!($key)),+];
+
+        /// A whole import file. Every collection is optional, so a file may
+        /// carry just the offers of one provider, referring to partners
+        /// already stored.
+        ///
+        /// Unknown fields are rejected (`deny_unknown_fields`): a typo in a
+        /// field name must not silently drop data.
+        #[derive(Debug, Default, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct Dataset {
+            /// The collections whose key appears in the document, even with
+            /// an empty array: the only ones `lotse import --prune` deletes
+            /// from. Filled by [`super::parse`] (not part of the format);
+            /// empty for a dataset built in code, which therefore never
+            /// prunes.
+            #[serde(skip)]
+            pub present: std::collections::BTreeSet<&'static str>,
+            /// Title, licence and sources of the dataset (kept for humans,
+            /// not stored).
+            #[serde(default)]
+            pub meta: Option<serde_json::Value>,
+            $(
+                #[allow(missing_docs)]
+                #[serde(default)]
+                pub $key: Vec<$module::$record>,
+            )+
+        }
+
+        /// Slug → id of every collection: stored, plus the file's new records.
+        pub(super) async fn known<D: sea_orm::ConnectionTrait>(
+            db: &D,
+            d: &Dataset,
+        ) -> Result<$crate::service::import::collection::Known, sea_orm::DbErr> {
+            let mut known = $crate::service::import::collection::Known::default();
+            $(known.add::<$module::$collection, _>(db, &d.$key).await?;)+
+            Ok(known)
+        }
+
+        /// The checks that need no database, every collection's problems
+        /// reported at once.
+        pub(super) fn check_shape(d: &Dataset, p: &mut $crate::service::import::collection::Problems) {
+            $($crate::service::import::collection::check_shape::<$module::$collection>(&d.$key, p);)+
+        }
+
+        /// Every reference of the file resolves, in the file or stored.
+        pub(super) fn check_references(
+            d: &Dataset,
+            known: &$crate::service::import::collection::Known,
+            p: &mut $crate::service::import::collection::Problems,
+        ) {
+            $($crate::service::import::collection::check_references::<$module::$collection>(&d.$key, known, p);)+
+        }
+
+        /// Writes every collection of `d`, in order.
+        pub(super) async fn write_all(
+            tx: &sea_orm::DatabaseTransaction,
+            d: &Dataset,
+            k: &$crate::service::import::collection::Known,
+            now: chrono::DateTime<chrono::Utc>,
+            progress: $crate::service::import::write::Progress<'_>,
+        ) -> $crate::error::AppResult<$crate::service::import::ImportReport> {
+            let mut report = $crate::service::import::ImportReport::default();
+            $($crate::service::import::write::write::<$module::$collection>(tx, &d.$key, k, now, &mut report, progress).await?;)+
+            Ok(report)
+        }
+
+        /// The stored records a prune of `d` deletes.
+        pub(super) fn doomed(
+            d: &Dataset,
+            k: &$crate::service::import::collection::Known,
+        ) -> $crate::service::import::collection::Doomed {
+            let mut doomed = $crate::service::import::collection::Doomed::default();
+            $(doomed.add::<$module::$collection>(
+                d.is_present(stringify!($key)),
+                k,
+                &d.$key,
+            );)+
+            doomed
+        }
+
+        /// Every kept record still referring to a doomed one.
+        pub(super) async fn find_dangling(
+            tx: &sea_orm::DatabaseTransaction,
+            doomed: &$crate::service::import::collection::Doomed,
+            k: &$crate::service::import::collection::Known,
+            found: &mut std::collections::BTreeSet<$crate::service::import::prune::Dangling>,
+        ) -> Result<(), sea_orm::DbErr> {
+            $($crate::service::import::prune::dangling::<$module::$collection>(tx, doomed, k, found).await?;)+
+            Ok(())
+        }
+
+        /// Deletes the doomed records, in the reverse of the write order.
+        pub(super) async fn delete_all(
+            tx: &sea_orm::DatabaseTransaction,
+            doomed: &$crate::service::import::collection::Doomed,
+            now: chrono::DateTime<chrono::Utc>,
+            report: &mut $crate::service::import::ImportReport,
+        ) -> $crate::error::AppResult<()> {
+            for name in COLLECTIONS.iter().rev() {
+                $(if *name == stringify!($key) {
+                    $crate::service::import::prune::delete::<$module::$collection>(tx, doomed, now, report).await?;
+                })+
+            }
+            Ok(())
+        }
+    };
+}
 
 import_collections! {
     regions: regions::Regions(RegionRecord),
@@ -42,11 +176,13 @@ pub mod regions {
     use uuid::Uuid;
 
     use crate::error::AppResult;
+    use crate::service::import::collection::Ids;
+    use crate::service::import::collection::Known;
     use crate::service::import::collection::{
         ImportCollection, RecordProblems, Reference, foreign_keys, keys,
     };
-    use crate::service::import::prune::{Ids, delete_in};
-    use crate::service::import::write::{Known, link_rows, replace_link_rows, stamped};
+    use crate::service::import::prune::delete_in;
+    use crate::service::import::write::{link_rows, replace_link_rows, stamped};
     use crate::vocab::RegionKind;
 
     /// A region of the import format.
@@ -181,10 +317,11 @@ pub mod topics {
     use uuid::Uuid;
 
     use crate::error::AppResult;
+    use crate::service::import::collection::Known;
     use crate::service::import::collection::{
         ImportCollection, RecordProblems, Reference, foreign_keys, keys,
     };
-    use crate::service::import::write::{Known, stamped};
+    use crate::service::import::write::stamped;
 
     /// A topic of the import format.
     #[derive(Debug, Deserialize)]
@@ -263,10 +400,11 @@ pub mod partners {
 
     use super::regions::Regions;
     use crate::error::AppResult;
+    use crate::service::import::collection::Known;
     use crate::service::import::collection::{
         ImportCollection, RecordProblems, Reference, foreign_keys, keys,
     };
-    use crate::service::import::write::{Known, stamped};
+    use crate::service::import::write::stamped;
     use crate::vocab::{AllianceGroup, PartnerKind};
 
     /// A partner of the import format.
@@ -354,8 +492,9 @@ pub mod contacts {
 
     use super::partners::Partners;
     use crate::error::AppResult;
+    use crate::service::import::collection::Known;
     use crate::service::import::collection::{ImportCollection, Reference, foreign_keys, keys};
-    use crate::service::import::write::{Known, stamped};
+    use crate::service::import::write::stamped;
     use crate::vocab::ContactKind;
 
     /// A contact of the import format.
@@ -426,10 +565,11 @@ pub mod people {
 
     use super::partners::Partners;
     use crate::error::AppResult;
+    use crate::service::import::collection::Known;
     use crate::service::import::collection::{
         ImportCollection, RecordProblems, Reference, foreign_keys, keys,
     };
-    use crate::service::import::write::{Known, stamped};
+    use crate::service::import::write::stamped;
 
     /// A person of the import format.
     #[derive(Debug, Deserialize)]
@@ -510,11 +650,13 @@ pub mod projects {
     use super::partners::Partners;
     use super::regions::Regions;
     use crate::error::AppResult;
+    use crate::service::import::collection::Ids;
+    use crate::service::import::collection::Known;
     use crate::service::import::collection::{
         ImportCollection, RecordProblems, Reference, foreign_keys, keys,
     };
-    use crate::service::import::prune::{Ids, delete_in};
-    use crate::service::import::write::{Known, link_rows, replace_link_rows, stamped};
+    use crate::service::import::prune::delete_in;
+    use crate::service::import::write::{link_rows, replace_link_rows, stamped};
     use crate::vocab::{ParticipantRole, ProjectKind, ProjectStatus};
 
     /// A project of the import format.
@@ -702,11 +844,13 @@ pub mod offers {
     use super::regions::Regions;
     use super::topics::Topics;
     use crate::error::AppResult;
+    use crate::service::import::collection::Ids;
+    use crate::service::import::collection::Known;
     use crate::service::import::collection::{
         ImportCollection, RecordProblems, Reference, foreign_keys, keys,
     };
-    use crate::service::import::prune::{Ids, delete_in};
-    use crate::service::import::write::{Known, link_rows, replace_link_rows, stamped};
+    use crate::service::import::prune::delete_in;
+    use crate::service::import::write::{link_rows, replace_link_rows, stamped};
     use crate::vocab::{Cost, OfferKind, TargetGroup};
 
     /// An offer of the import format.
@@ -933,11 +1077,13 @@ pub mod meetings {
     use super::partners::Partners;
     use super::people::People;
     use crate::error::AppResult;
+    use crate::service::import::collection::Ids;
+    use crate::service::import::collection::Known;
     use crate::service::import::collection::{
         ImportCollection, RecordProblems, Reference, foreign_keys, keys,
     };
-    use crate::service::import::prune::{Ids, delete_in};
-    use crate::service::import::write::{Known, link_rows, replace_link_rows, stamped};
+    use crate::service::import::prune::delete_in;
+    use crate::service::import::write::{link_rows, replace_link_rows, stamped};
     use crate::vocab::MeetingRole;
 
     /// A meeting of the import format.

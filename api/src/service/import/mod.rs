@@ -327,7 +327,16 @@ pub async fn import_with(
     let now = chrono::Utc::now().trunc_subsecs(6);
     let mut report = collections::write_all(&tx, dataset, &known, now, progress).await?;
     if options.prune {
-        prune::prune(&tx, dataset, &known, now, &mut report).await?;
+        let doomed = collections::doomed(dataset, &known);
+        if !doomed.is_empty() {
+            let mut found = std::collections::BTreeSet::new();
+            collections::find_dangling(&tx, &doomed, &known, &mut found).await?;
+            prune::refuse_dangling(found)?;
+            // Referring records before the records they refer to (the
+            // reverse of the write order); a record's links with it, under
+            // its one `delete` entry.
+            collections::delete_all(&tx, &doomed, now, &mut report).await?;
+        }
     }
     if options.dry_run {
         tx.rollback().await?;

@@ -10,142 +10,36 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::ImportReport;
-use super::collection::{ImportCollection, StoredReference};
-use super::collections::{self, Dataset};
-use super::write::{CHUNK, Known, Op, SlugIds, log_change};
+use super::collection::{
+    CHUNK, Doomed, Ids, ImportCollection, Known, SlugIds, StoredReference, referrers,
+};
+use super::write::{Op, log_change};
 use crate::error::{AppError, AppResult, FieldError};
 
-/// id → slug of the records to delete of one collection: stored, in a
-/// collection present in the file, and not in the file.
-pub(crate) type Ids = HashMap<Uuid, String>;
-
-/// The records a prune deletes, per collection.
-#[derive(Debug, Default)]
-pub struct Doomed(HashMap<&'static str, Ids>);
-
-impl Doomed {
-    /// Adds the records of collection `C` that `known` holds (stored, plus
-    /// the file's new ones) and `records` does not: the stored ones the file
-    /// dropped. Nothing if `C`'s key is absent from the file.
-    pub(super) fn add<C: ImportCollection>(
-        &mut self,
-        d: &Dataset,
-        known: &Known,
-        records: &[C::Record],
-    ) {
-        if !d.is_present(C::NAME) {
-            return;
-        }
-        let in_file: HashSet<&str> = records.iter().map(C::slug).collect();
-        let dropped: Ids = known
-            .ids(C::NAME)
-            .iter()
-            .filter(|(slug, _)| !in_file.contains(slug.as_str()))
-            .map(|(slug, id)| (*id, slug.clone()))
-            .collect();
-        if !dropped.is_empty() {
-            self.0.insert(C::NAME, dropped);
-        }
-    }
-
-    /// The records of `collection` to delete (none for most).
-    pub(crate) fn ids(&self, collection: &str) -> Option<&Ids> {
-        self.0.get(collection)
-    }
-
-    fn is_empty(&self) -> bool {
-        self.0.values().all(HashMap::is_empty)
-    }
-}
-
-/// Deletes what the file's collections no longer contain, or refuses (all
-/// problems at once) if a kept record still refers to any of it.
-pub(super) async fn prune(
-    tx: &DatabaseTransaction,
-    d: &Dataset,
-    k: &Known,
-    now: DateTime<Utc>,
-    report: &mut ImportReport,
-) -> AppResult<()> {
-    let doomed = collections::doomed(d, k);
-    if doomed.is_empty() {
+/// Refuses the prune, every problem at once, if a kept record still
+/// refers to one it would delete (`found`, see [`dangling`]).
+pub(super) fn refuse_dangling(found: BTreeSet<Dangling>) -> AppResult<()> {
+    if found.is_empty() {
         return Ok(());
     }
-    let mut found = BTreeSet::new();
-    collections::find_dangling(tx, &doomed, k, &mut found).await?;
-    if !found.is_empty() {
-        return Err(AppError::InvalidData(
-            found
-                .into_iter()
-                .map(|(target, target_slug, owner, owner_slug, field)| {
-                    FieldError::new(
-                        format!("{target} ({target_slug})"),
-                        format!(
-                            "not in the file, but cannot be deleted: {owner} `{owner_slug}` \
-                             still refers to it ({field}) and is kept"
-                        ),
-                    )
-                })
-                .collect(),
-        ));
-    }
-    // Referring records before the records they refer to (the reverse of
-    // the write order); a record's links with it, under its one `delete`
-    // entry.
-    collections::delete_all(tx, &doomed, now, report).await
-}
-
-/// Collects, for foreign key `(owner, target)` of table `E` referring to
-/// collection `T` from `field`, the stored rows whose target is one of
-/// `T`'s doomed records. `owner` names the referring record (the row
-/// itself, or the record a link row belongs to).
-pub(super) async fn stored_references<E: EntityTrait, T: ImportCollection>(
-    tx: &DatabaseTransaction,
-    doomed: &Doomed,
-    (owner, target): (E::Column, E::Column),
-    field: &'static str,
-    found: &mut Vec<StoredReference>,
-) -> Result<(), DbErr> {
-    let Some(ids) = doomed.ids(T::NAME) else {
-        return Ok(());
-    };
-    for (owner, target) in referrers::<E>(tx, owner, target, ids).await? {
-        found.push(StoredReference {
-            owner,
-            target,
-            target_collection: T::NAME,
-            field,
-        });
-    }
-    Ok(())
-}
-
-/// `(referring record, referred record)` of the rows of `E` whose `target`
-/// is one of `ids`.
-async fn referrers<E: EntityTrait>(
-    tx: &DatabaseTransaction,
-    owner: E::Column,
-    target: E::Column,
-    ids: &Ids,
-) -> Result<Vec<(Uuid, Uuid)>, DbErr> {
-    let ids: Vec<Uuid> = ids.keys().copied().collect();
-    let mut pairs = Vec::new();
-    for chunk in ids.chunks(CHUNK) {
-        let rows: Vec<(Uuid, Uuid)> = E::find()
-            .select_only()
-            .column(owner)
-            .column(target)
-            .filter(target.is_in(chunk.to_vec()))
-            .into_tuple()
-            .all(tx)
-            .await?;
-        pairs.extend(rows);
-    }
-    Ok(pairs)
+    Err(AppError::InvalidData(
+        found
+            .into_iter()
+            .map(|(target, target_slug, owner, owner_slug, field)| {
+                FieldError::new(
+                    format!("{target} ({target_slug})"),
+                    format!(
+                        "not in the file, but cannot be deleted: {owner} `{owner_slug}` \
+                         still refers to it ({field}) and is kept"
+                    ),
+                )
+            })
+            .collect(),
+    ))
 }
 
 /// A kept record referring to a deleted one: (target collection, target

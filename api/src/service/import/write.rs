@@ -2,23 +2,18 @@
 //! collection at a time ([`write`]), each changed record with its change-log
 //! entry.
 use std::collections::{HashMap, HashSet};
-use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use entity::change;
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    DbErr, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, Set,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait,
+    IntoActiveModel, QueryFilter, Set,
 };
 use uuid::Uuid;
 
 use super::ImportReport;
-use super::collection::{ImportCollection, Model};
+use super::collection::{CHUNK, ImportCollection, Known, Model};
 use crate::error::{AppError, AppResult, FieldError};
-use crate::slug::stable_id;
-
-/// Rows per `IN (…)` list: far below SQLite's and PostgreSQL's bind limits.
-pub(super) const CHUNK: usize = 500;
 
 /// What happened to one record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,65 +21,6 @@ pub enum Change {
     Inserted,
     Updated,
     Unchanged,
-}
-
-/// slug → id for every record the import may refer to, per collection:
-/// those already stored (keeping their ids forever) and those the file adds
-/// (stable v5 ids).
-#[derive(Debug, Default)]
-pub struct Known(HashMap<&'static str, SlugIds>);
-
-/// slug → id of one collection.
-pub(crate) type SlugIds = HashMap<String, Uuid>;
-
-static NONE: LazyLock<SlugIds> = LazyLock::new(SlugIds::new);
-
-impl Known {
-    /// Adds collection `C`: its stored ids and those of `records` not
-    /// stored yet.
-    pub(super) async fn add<C: ImportCollection, D: ConnectionTrait>(
-        &mut self,
-        db: &D,
-        records: &[C::Record],
-    ) -> Result<(), DbErr> {
-        let pairs: Vec<(Uuid, String)> = C::Entity::find()
-            .select_only()
-            .column(C::id_column())
-            .column(C::slug_column())
-            .into_tuple()
-            .all(db)
-            .await?;
-        let mut ids: SlugIds = pairs.into_iter().map(|(id, slug)| (slug, id)).collect();
-        for r in records {
-            let slug = C::slug(r);
-            if !ids.contains_key(slug) {
-                ids.insert(slug.to_owned(), stable_id(C::NAME, slug));
-            }
-        }
-        self.0.insert(C::NAME, ids);
-        Ok(())
-    }
-
-    /// slug → id of `collection` (empty for a name that is not one).
-    pub(crate) fn ids(&self, collection: &str) -> &SlugIds {
-        self.0.get(collection).unwrap_or(&NONE)
-    }
-
-    /// The id of record `slug` of `C`, a reference that `check_references`
-    /// has verified.
-    pub(crate) fn id<C: ImportCollection>(&self, slug: &str) -> AppResult<Uuid> {
-        self.ids(C::NAME).get(slug).copied().ok_or_else(|| {
-            AppError::Unexpected(anyhow::anyhow!("unchecked reference {}/{slug}", C::NAME))
-        })
-    }
-
-    /// Like [`Known::id`] for an optional reference.
-    pub(crate) fn opt_id<C: ImportCollection>(
-        &self,
-        slug: Option<&String>,
-    ) -> AppResult<Option<Uuid>> {
-        slug.map(|s| self.id::<C>(s)).transpose()
-    }
 }
 
 /// Records with an id, `created_at` and `updated_at`.
