@@ -1,7 +1,7 @@
 //! Per-request DataLoaders: every relation field of a response is collected
 //! and loaded in one batched call per kind.
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use sea_orm::DatabaseConnection;
@@ -74,32 +74,38 @@ loader!(
 
 /// The loaders of one request, one set per language: a root field's `lang`
 /// argument sets the language of its whole subtree, so `offers(lang: EN)` and
-/// `offers` may be asked side by side.
+/// `offers` may be asked side by side. A set is built when its language is
+/// first asked for: most requests need one set, many none (ten loaders a
+/// set, built per request).
 pub struct Loaders {
-    de: LangLoaders,
-    en: LangLoaders,
+    db: DatabaseConnection,
+    ctx: Ctx,
+    de: OnceLock<LangLoaders>,
+    en: OnceLock<LangLoaders>,
 }
 
 impl Loaders {
     /// Fresh loaders (and caches) for one request.
     pub fn new(db: &DatabaseConnection, ctx: &Ctx) -> Self {
-        let with = |lang| {
-            let mut ctx = ctx.clone();
-            ctx.lang = lang;
-            ctx
-        };
         Self {
-            de: LangLoaders::new(db, &with(Lang::De)),
-            en: LangLoaders::new(db, &with(Lang::En)),
+            db: db.clone(),
+            ctx: ctx.clone(),
+            de: OnceLock::new(),
+            en: OnceLock::new(),
         }
     }
 
     /// The loaders that produce text in `lang`.
     pub fn get(&self, lang: Lang) -> &LangLoaders {
-        match lang {
+        let set = match lang {
             Lang::De => &self.de,
             Lang::En => &self.en,
-        }
+        };
+        set.get_or_init(|| {
+            let mut ctx = self.ctx.clone();
+            ctx.lang = lang;
+            LangLoaders::new(&self.db, &ctx)
+        })
     }
 }
 
