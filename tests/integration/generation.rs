@@ -165,14 +165,7 @@ async fn reference_data_is_read_once_per_generation(backend: Backend) {
         let app = &app;
         async move {
             let before = app.statements().await;
-            let response = app
-                .client
-                .get(format!("{}{path}", app.address))
-                .header("cache-control", "no-cache")
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(response.status(), 200, "{path}");
+            app.get_json_uncached(path).await;
             app.statements().await - before
         }
     };

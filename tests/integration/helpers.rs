@@ -314,7 +314,23 @@ impl TestApp {
 
     /// GET `path`, assert 200, return the JSON body.
     pub async fn get_json(&self, path: &str) -> Value {
-        let response = self.get(path).await;
+        self.json_of(path, self.get(path).await).await
+    }
+
+    /// Like [`TestApp::get_json`] with `Cache-Control: no-cache`: the
+    /// handler runs even if the response cache holds an answer.
+    pub async fn get_json_uncached(&self, path: &str) -> Value {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .header("cache-control", "no-cache")
+            .send()
+            .await
+            .expect("request");
+        self.json_of(path, response).await
+    }
+
+    async fn json_of(&self, path: &str, response: reqwest::Response) -> Value {
         let status = response.status();
         let body = response.text().await.expect("body");
         assert_eq!(status, 200, "GET {path} → {status}: {body}");

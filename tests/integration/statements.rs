@@ -97,17 +97,7 @@ async fn pages_and_items_ask_the_database_a_fixed_small_number_of_times(app: Tes
 
 async fn stats_are_counted_once_per_generation_and_filter(app: TestApp) {
     let app = &app;
-    let uncached = |path: &'static str| async move {
-        let response = app
-            .client
-            .get(format!("{}{path}", app.address))
-            .header("cache-control", "no-cache")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200, "{path}");
-        response.json::<Value>().await.unwrap()
-    };
+    let uncached = |path: &'static str| app.get_json_uncached(path);
     let (first, de) = counted(app, uncached("/api/v1/stats")).await;
     assert!(first > CHECK, "the first request counts: {first}");
     // The same counts again, in another language too: no statement but the

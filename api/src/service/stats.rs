@@ -219,6 +219,31 @@ async fn count_by<E: EntityTrait<Model: Sync>, C: ConnectionTrait>(
     })
 }
 
+/// The [`Counts`] of the rows of `R` that `filter` selects, by `columns`,
+/// once per generation and filter (memo `kind`).
+async fn memo_counts<R, C>(
+    kind: &'static str,
+    db: &C,
+    filter: &R::Filter,
+    ctx: &Ctx,
+    columns: (ColumnOf<R>, ColumnOf<R>),
+) -> AppResult<std::sync::Arc<Counts>>
+where
+    R: Resource<Entity: EntityTrait<Model: Sync>, Filter: std::fmt::Debug>,
+    C: ConnectionTrait,
+{
+    let compute = async {
+        let select = R::filtered(db, filter, ctx, None).await?;
+        count_by(db, select, columns).await
+    };
+    let snapshot = ctx.snapshot().await?;
+    let key = format!("{filter:?}");
+    snapshot.memo.get_or_compute(kind, key, compute).await
+}
+
+/// A column of resource `R`'s table.
+type ColumnOf<R> = <<R as Resource>::Entity as EntityTrait>::Column;
+
 /// Partners counted by alliance group and kind (once per generation and
 /// filter).
 #[tracing::instrument(name = "service.stats.partners", skip_all)]
@@ -228,16 +253,8 @@ pub async fn partner_stats<C: ConnectionTrait>(
     ctx: &Ctx,
 ) -> AppResult<PartnerStats> {
     let columns = (partner::Column::AllianceGroup, partner::Column::Kind);
-    let compute = async {
-        let select = partners::Partners::filtered(db, filter, ctx, None).await?;
-        count_by(db, select, columns).await
-    };
-    let snapshot = ctx.snapshot().await?;
-    let key = format!("{filter:?}");
-    let counts = snapshot
-        .memo
-        .get_or_compute("stats.partners", key, compute)
-        .await?;
+    let counts =
+        memo_counts::<partners::Partners, _>("stats.partners", db, filter, ctx, columns).await?;
     Ok(PartnerStats {
         total: counts.total,
         by_alliance_group: plain(counts.first.clone()),
@@ -253,16 +270,8 @@ pub async fn project_stats<C: ConnectionTrait>(
     ctx: &Ctx,
 ) -> AppResult<ProjectStats> {
     let columns = (project::Column::Kind, project::Column::Status);
-    let compute = async {
-        let select = projects::Projects::filtered(db, filter, ctx, None).await?;
-        count_by(db, select, columns).await
-    };
-    let snapshot = ctx.snapshot().await?;
-    let key = format!("{filter:?}");
-    let counts = snapshot
-        .memo
-        .get_or_compute("stats.projects", key, compute)
-        .await?;
+    let counts =
+        memo_counts::<projects::Projects, _>("stats.projects", db, filter, ctx, columns).await?;
     Ok(ProjectStats {
         total: counts.total,
         by_kind: plain(counts.first.clone()),
