@@ -17,6 +17,7 @@ shared_tests!(
     language_follows_the_request,
     standard_introspection_passes_the_depth_limit,
     offer_relation_lists_take_a_bounded_first,
+    a_list_reads_in_full_the_fields_it_selects,
 );
 
 private_tests!(seeded: true;
@@ -857,4 +858,66 @@ async fn long_relation_lists_are_the_first_100_by_title(app: TestApp) {
         .collect();
     assert_eq!(titles.len(), 100);
     assert!(titles.windows(2).all(|w| w[0] <= w[1]), "by title");
+}
+
+/// A GraphQL list reads only the text columns of the fields it selects
+/// (issue 12): whatever it selects, through fragments or not, in either
+/// language, is what REST shows.
+async fn a_list_reads_in_full_the_fields_it_selects(app: TestApp) {
+    let fields = [
+        ("title", "title"),
+        ("summary", "summary"),
+        ("description", "description"),
+        ("url", "url"),
+        ("source", "source"),
+        ("note", "note"),
+        ("providerNote", "provider_note"),
+    ];
+    for lang in ["de", "en"] {
+        let rest = app
+            .get_json(&format!("/api/v1/offers?limit=100&lang={lang}"))
+            .await;
+        let rest = rest["items"].as_array().unwrap();
+        for key in ["title", "summary", "description", "url", "source"] {
+            assert!(rest.iter().any(|o| o[key].is_string()), "{key} in the seed");
+        }
+        // Each field alone, then all of them spread over an inline and a
+        // named fragment.
+        let mut selections: Vec<(String, Vec<(&str, &str)>)> = fields
+            .iter()
+            .map(|&(graphql, rest)| (graphql.to_owned(), vec![(graphql, rest)]))
+            .collect();
+        selections.push((
+            "... on Offer { title summary } ...Texts".to_owned(),
+            fields.to_vec(),
+        ));
+        for (selection, expected) in selections {
+            let query = format!(
+                "{{ offers(first: 100, lang: {}) {{ nodes {{ id {selection} }} }} }} \
+                 fragment Texts on Offer {{ description url source note providerNote }}",
+                lang.to_uppercase()
+            );
+            let query = if selection.contains("...Texts") {
+                query
+            } else {
+                query.replace(
+                    "fragment Texts on Offer { description url source note providerNote }",
+                    "",
+                )
+            };
+            let data = app.graphql_data(&query, Value::Null).await;
+            let nodes = data["offers"]["nodes"].as_array().unwrap();
+            assert_eq!(nodes.len(), rest.len(), "{query}");
+            for (node, item) in nodes.iter().zip(rest) {
+                assert_eq!(node["id"], item["id"]);
+                for (graphql, rest) in &expected {
+                    assert_eq!(
+                        node[graphql], item[rest],
+                        "{lang} {graphql} of {}: {query}",
+                        item["slug"]
+                    );
+                }
+            }
+        }
+    }
 }

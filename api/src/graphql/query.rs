@@ -73,20 +73,23 @@ async fn list_of<R: Resource>(
     args: ListArgs,
 ) -> Result<(Listing<R::Item>, PageRequest)> {
     let (db, mut rctx) = (db(ctx)?, request_ctx(ctx, args.lang)?);
-    // Only what was asked: a page whose nodes select no field made of link
-    // rows does not read them (issue 12; the Q1 list of the peer race).
+    // Only what was asked: the page reads the columns and link rows of the
+    // fields its nodes select, fragments included (issue 12). Directives
+    // are not evaluated: a field under `@skip` is read, never the reverse.
     let look_ahead = ctx.look_ahead();
-    let selects = |field: &str| {
-        look_ahead
-            .field("edges")
-            .field("node")
-            .field(field)
-            .exists()
-            || look_ahead.field("nodes").field(field).exists()
-    };
-    if !R::LINK_FIELDS.iter().any(|f| selects(f)) {
-        rctx = rctx.without_links();
-    }
+    let fields: Vec<String> = look_ahead
+        .field("edges")
+        .field("node")
+        .selection_fields()
+        .into_iter()
+        .chain(look_ahead.field("nodes").selection_fields())
+        .flat_map(|node| {
+            node.selection_set()
+                .map(|field| field.name().to_owned())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    rctx = rctx.selecting(fields);
     let run = async {
         let sort = Sort::from_arg(R::SORTS, args.order_by.as_deref(), R::DEFAULT_SORT)?;
         let page = page_request(ctx, args.first, args.after, args.last, args.before)?;

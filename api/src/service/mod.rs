@@ -265,9 +265,11 @@ pub struct Ctx {
     /// of them. Rejected: asking the store each time, which checked the
     /// generation once per ref lookup when the refresh interval is zero.
     snapshot: Arc<OnceLock<Arc<store::Snapshot>>>,
-    /// Whether items need their link rows (see `Resource::LINK_FIELDS`):
-    /// false only for a GraphQL list that selects no field made of them.
-    links: bool,
+    /// The item fields a GraphQL list's nodes select (look-ahead), so that
+    /// the list reads only their columns and link rows
+    /// (`Resource::LINK_FIELDS`, `Resource::SKIPPABLE`); `None`: every field
+    /// (REST, single items, relations).
+    selection: Option<Arc<[String]>>,
 }
 
 impl Ctx {
@@ -278,20 +280,28 @@ impl Ctx {
             base_url,
             store,
             snapshot: Arc::default(),
-            links: true,
+            selection: None,
         }
     }
 
-    /// This context for items whose link-based fields nobody reads: the
-    /// collection may leave them empty and skip reading the links.
-    pub fn without_links(mut self) -> Self {
-        self.links = false;
+    /// This context for items of which only `fields` (GraphQL field names)
+    /// are read: the collection may leave the others empty and skip reading
+    /// what only they need.
+    pub fn selecting(mut self, fields: Vec<String>) -> Self {
+        self.selection = Some(fields.into());
         self
     }
 
-    /// Whether the items built in this context need their link rows.
-    pub fn wants_links(&self) -> bool {
-        self.links
+    /// Whether the items built in this context may be read for `field`.
+    pub fn selects(&self, field: &str) -> bool {
+        self.selection
+            .as_ref()
+            .is_none_or(|fields| fields.iter().any(|f| f == field))
+    }
+
+    /// Whether any of `fields` may be read (see [`Ctx::selects`]).
+    pub fn selects_any(&self, fields: &[&str]) -> bool {
+        fields.iter().any(|f| self.selects(f))
     }
 
     /// `{base_url}/api/v1/{collection}/{id}`: the record's canonical URI.

@@ -15,11 +15,15 @@
 use std::collections::HashMap;
 use std::future::Future;
 
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Select};
+use sea_orm::sea_query::{Expr, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, ColumnType, Condition, ConnectionTrait, DbBackend, EntityTrait, IdenStatic,
+    Iterable, QueryFilter, QuerySelect, Select,
+};
 use uuid::Uuid;
 
 use super::Ctx;
-use super::page::{Listing, PageRequest, Sort, SortField, fetch_page};
+use super::page::{Fetched, Listing, PageRequest, Sort, SortField, fetch_page, fetch_rows};
 use crate::error::{AppError, AppResult};
 
 /// One collection of the API; see the module documentation.
@@ -46,6 +50,12 @@ pub trait Resource: Send + Sync + 'static {
     /// the links (`Ctx::wants_links`). Empty for collections without links
     /// of their own to read.
     const LINK_FIELDS: &'static [&'static str] = &[];
+    /// Text columns a list may leave unread when none of the GraphQL fields
+    /// paired with them is selected (`("description", DescriptionDe)`):
+    /// the statement reads a placeholder instead (NULL, or `''` for a NOT
+    /// NULL column), so the rows keep their model. Columns not listed are
+    /// always read (keys, sort columns, foreign keys). Empty by default.
+    const SKIPPABLE: &'static [(&'static str, <Self::Entity as EntityTrait>::Column)] = &[];
     /// The primary key column.
     fn id_column() -> <Self::Entity as EntityTrait>::Column;
     /// A row's id.
@@ -86,6 +96,25 @@ pub trait Resource: Send + Sync + 'static {
         rows: Vec<<Self::Entity as EntityTrait>::Model>,
         ctx: &Ctx,
     ) -> impl Future<Output = AppResult<Vec<Self::Item>>> + Send;
+
+    /// The rows of other tables a record's item embeds that the snapshot
+    /// does not hold (an offer's links), as one JSON text expression over
+    /// the collection's row: [`list`] and [`get`] read them in the same
+    /// statement as the rows and hand them to [`Resource::hydrate_fetched`].
+    /// `None` (the default) when there are none or `ctx` selects none.
+    fn related(_ctx: &Ctx, _backend: DbBackend) -> Option<SimpleExpr> {
+        None
+    }
+
+    /// [`Resource::hydrate`] for rows read with their [`Resource::related`]
+    /// column. By default the column is ignored.
+    fn hydrate_fetched<C: ConnectionTrait>(
+        db: &C,
+        rows: Vec<Fetched<<Self::Entity as EntityTrait>::Model>>,
+        ctx: &Ctx,
+    ) -> impl Future<Output = AppResult<Vec<Self::Item>>> + Send {
+        Self::hydrate(db, rows.into_iter().map(|f| f.row).collect(), ctx)
+    }
 }
 
 /// The names and types of a [`Resource`] in one line:
@@ -144,6 +173,38 @@ pub fn id_or_slug<C: ColumnTrait>(key: &str, id_column: C, slug_column: C) -> Co
     }
 }
 
+/// `select` reading placeholders for the [`Resource::SKIPPABLE`] columns
+/// whose fields `ctx` does not select. Why placeholders: the rows still
+/// decode into the entity model, so hydration stays one code path; the
+/// alternative, a partial model per selection, would double every
+/// collection's row handling.
+fn only_selected<R: Resource>(select: Select<R::Entity>, ctx: &Ctx) -> Select<R::Entity> {
+    let skipped = |column: &<R::Entity as EntityTrait>::Column| {
+        let listed = R::SKIPPABLE
+            .iter()
+            .filter(|(_, c)| c.as_str() == column.as_str());
+        let mut fields = listed.clone().map(|(field, _)| *field);
+        listed.count() > 0 && !fields.any(|f| ctx.selects(f))
+    };
+    if !<R::Entity as EntityTrait>::Column::iter().any(|c| skipped(&c)) {
+        return select;
+    }
+    let mut select = select.select_only();
+    for column in <R::Entity as EntityTrait>::Column::iter() {
+        let def = column.def();
+        let text = matches!(
+            def.get_column_type(),
+            ColumnType::String(_) | ColumnType::Text
+        );
+        select = match (skipped(&column), def.is_null(), text) {
+            (true, true, _) => select.column_as(Expr::cust("NULL"), column.as_str()),
+            (true, false, true) => select.column_as(Expr::cust("''"), column.as_str()),
+            _ => select.column(column),
+        };
+    }
+    select
+}
+
 /// One page of `R`.
 #[tracing::instrument(name = "service.list", skip_all, fields(collection = R::COLLECTION))]
 pub async fn list<R: Resource, C: ConnectionTrait>(
@@ -153,9 +214,10 @@ pub async fn list<R: Resource, C: ConnectionTrait>(
     page: &PageRequest,
     ctx: &Ctx,
 ) -> AppResult<Listing<R::Item>> {
-    let select = R::filtered(db, filter, ctx, Some(page)).await?;
-    let mut rows = fetch_page(db, select, sort, R::id_column(), R::row_id, page).await?;
-    let items = R::hydrate(db, std::mem::take(&mut rows.rows), ctx).await?;
+    let select = only_selected::<R>(R::filtered(db, filter, ctx, Some(page)).await?, ctx);
+    let related = R::related(ctx, db.get_database_backend());
+    let mut rows = fetch_page(db, select, related, sort, R::id_column(), R::row_id, page).await?;
+    let items = R::hydrate_fetched(db, std::mem::take(&mut rows.rows), ctx).await?;
     Ok(rows.with_items(items))
 }
 
@@ -170,12 +232,14 @@ pub async fn get<R: Resource, C: ConnectionTrait>(
         resource: R::NAME,
         key: key.to_owned(),
     };
-    let model = R::Entity::find()
+    let select = R::Entity::find()
         .filter(R::key_condition(key, ctx).await?)
-        .one(db)
-        .await?
-        .ok_or_else(not_found)?;
-    R::hydrate(db, vec![model], ctx)
+        .limit(1);
+    let rows = fetch_rows(db, select, R::related(ctx, db.get_database_backend())).await?;
+    if rows.is_empty() {
+        return Err(not_found());
+    }
+    R::hydrate_fetched(db, rows, ctx)
         .await?
         .pop()
         .ok_or_else(not_found)
