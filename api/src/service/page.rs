@@ -14,10 +14,10 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Order, SimpleExpr};
+use sea_orm::sea_query::Order;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait,
-    QueryFilter, QueryOrder, QueryResult, QuerySelect, Select, Value,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select, Value,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -294,82 +294,15 @@ impl<M> PageOf<M> {
     }
 }
 
-/// The name of the column that carries a row's related rows (see [`Fetched`]).
-pub const RELATED: &str = "related";
-
-/// A row and, when its resource asked for them, its related rows (an offer's
-/// topic, region and target-group links) as JSON text aggregated by the same
-/// statement: a page is one round trip whatever it embeds (issue 12).
-///
-/// Why a JSON column: PostgreSQL (`json_agg`) and SQLite
-/// (`json_group_array`) both build it in a correlated subquery, and the
-/// rows keep their entity model. Rejected: a second batched statement per
-/// page (the previous design: one more round trip per page) and a `LEFT
-/// JOIN` of the link tables (multiplies the rows, and `LIMIT` no longer
-/// counts records).
-#[derive(Debug, Clone)]
-pub struct Fetched<M> {
-    /// The record's row.
-    pub row: M,
-    /// The [`RELATED`] column: `None` when it was not read or aggregated nothing.
-    pub related: Option<String>,
-}
-
-impl<M> Fetched<M> {
-    /// A row read without its related rows.
-    pub fn bare(row: M) -> Self {
-        Self { row, related: None }
-    }
-}
-
-impl<M: FromQueryResult> FromQueryResult for Fetched<M> {
-    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
-        Ok(Self {
-            row: M::from_query_result(res, pre)?,
-            related: res.try_get(pre, RELATED)?,
-        })
-    }
-}
-
-/// Reads the rows of `select`, each with `related` (a JSON text expression
-/// over the row, see [`Fetched`]) when given, in one statement.
-pub async fn fetch_rows<E, C>(
-    db: &C,
-    select: Select<E>,
-    related: Option<SimpleExpr>,
-) -> AppResult<Vec<Fetched<E::Model>>>
-where
-    E: EntityTrait,
-    C: ConnectionTrait,
-{
-    Ok(match related {
-        Some(expr) => {
-            select
-                .column_as(expr, RELATED)
-                .into_model::<Fetched<E::Model>>()
-                .all(db)
-                .await?
-        }
-        None => select
-            .all(db)
-            .await?
-            .into_iter()
-            .map(Fetched::bare)
-            .collect(),
-    })
-}
-
-/// Runs `select` (already filtered) as one keyset page, each row with its
-/// `related` rows when given (see [`fetch_rows`]).
+/// Runs `select` (already filtered) as one keyset page.
 pub async fn fetch_page<E, C>(
     db: &C,
     select: Select<E>,
-    related: Option<SimpleExpr>,
     sort: &Sort<E>,
     id_column: E::Column,
     id_of: fn(&E::Model) -> Uuid,
     page: &PageRequest,
-) -> AppResult<PageOf<Fetched<E::Model>>>
+) -> AppResult<PageOf<E::Model>>
 where
     E: EntityTrait,
     E::Model: Sync,
@@ -417,22 +350,23 @@ where
         );
     }
     let order = if descending { Order::Desc } else { Order::Asc };
-    let select = select
+    let mut rows = select
         .order_by(sort.field.column, order.clone())
         .order_by(id_column, order)
-        .limit(page.limit + 1);
-    let mut rows = fetch_rows(db, select, related).await?;
+        .limit(page.limit + 1)
+        .all(db)
+        .await?;
 
     let has_more = rows.len() as u64 > page.limit;
     rows.truncate(page.limit as usize);
     if page.backward {
         rows.reverse();
     }
-    let cursor_of = |fetched: &Fetched<E::Model>| {
+    let cursor_of = |row: &E::Model| {
         Cursor {
             s: sort.spec(),
-            v: (sort.field.value)(&fetched.row).encode(),
-            i: id_of(&fetched.row),
+            v: (sort.field.value)(row).encode(),
+            i: id_of(row),
         }
         .encode()
     };

@@ -15,15 +15,15 @@
 use std::collections::HashMap;
 use std::future::Future;
 
-use sea_orm::sea_query::{Expr, SimpleExpr};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ColumnType, Condition, ConnectionTrait, DbBackend, EntityTrait, IdenStatic,
-    Iterable, QueryFilter, QuerySelect, Select,
+    ColumnTrait, ColumnType, Condition, ConnectionTrait, EntityTrait, IdenStatic, Iterable,
+    QueryFilter, QuerySelect, Select,
 };
 use uuid::Uuid;
 
 use super::Ctx;
-use super::page::{Fetched, Listing, PageRequest, Sort, SortField, fetch_page, fetch_rows};
+use super::page::{Listing, PageRequest, Sort, SortField, fetch_page};
 use crate::error::{AppError, AppResult};
 
 /// One collection of the API; see the module documentation.
@@ -47,7 +47,7 @@ pub trait Resource: Send + Sync + 'static {
     /// The GraphQL fields of [`Resource::Item`] whose values come from the
     /// collection's link rows (an offer's `topics`, `regions`,
     /// `targetGroups`): a GraphQL list selecting none of them does not read
-    /// the links (`Ctx::wants_links`). Empty for collections without links
+    /// the links (`Ctx::selects_any`). Empty for collections without links
     /// of their own to read.
     const LINK_FIELDS: &'static [&'static str] = &[];
     /// Text columns a list may leave unread when none of the GraphQL fields
@@ -96,25 +96,6 @@ pub trait Resource: Send + Sync + 'static {
         rows: Vec<<Self::Entity as EntityTrait>::Model>,
         ctx: &Ctx,
     ) -> impl Future<Output = AppResult<Vec<Self::Item>>> + Send;
-
-    /// The rows of other tables a record's item embeds that the snapshot
-    /// does not hold (an offer's links), as one JSON text expression over
-    /// the collection's row: [`list`] and [`get`] read them in the same
-    /// statement as the rows and hand them to [`Resource::hydrate_fetched`].
-    /// `None` (the default) when there are none or `ctx` selects none.
-    fn related(_ctx: &Ctx, _backend: DbBackend) -> Option<SimpleExpr> {
-        None
-    }
-
-    /// [`Resource::hydrate`] for rows read with their [`Resource::related`]
-    /// column. By default the column is ignored.
-    fn hydrate_fetched<C: ConnectionTrait>(
-        db: &C,
-        rows: Vec<Fetched<<Self::Entity as EntityTrait>::Model>>,
-        ctx: &Ctx,
-    ) -> impl Future<Output = AppResult<Vec<Self::Item>>> + Send {
-        Self::hydrate(db, rows.into_iter().map(|f| f.row).collect(), ctx)
-    }
 }
 
 /// The names and types of a [`Resource`] in one line:
@@ -215,9 +196,8 @@ pub async fn list<R: Resource, C: ConnectionTrait>(
     ctx: &Ctx,
 ) -> AppResult<Listing<R::Item>> {
     let select = only_selected::<R>(R::filtered(db, filter, ctx, Some(page)).await?, ctx);
-    let related = R::related(ctx, db.get_database_backend());
-    let mut rows = fetch_page(db, select, related, sort, R::id_column(), R::row_id, page).await?;
-    let items = R::hydrate_fetched(db, std::mem::take(&mut rows.rows), ctx).await?;
+    let mut rows = fetch_page(db, select, sort, R::id_column(), R::row_id, page).await?;
+    let items = R::hydrate(db, std::mem::take(&mut rows.rows), ctx).await?;
     Ok(rows.with_items(items))
 }
 
@@ -232,14 +212,12 @@ pub async fn get<R: Resource, C: ConnectionTrait>(
         resource: R::NAME,
         key: key.to_owned(),
     };
-    let select = R::Entity::find()
+    let model = R::Entity::find()
         .filter(R::key_condition(key, ctx).await?)
-        .limit(1);
-    let rows = fetch_rows(db, select, R::related(ctx, db.get_database_backend())).await?;
-    if rows.is_empty() {
-        return Err(not_found());
-    }
-    R::hydrate_fetched(db, rows, ctx)
+        .one(db)
+        .await?
+        .ok_or_else(not_found)?;
+    R::hydrate(db, vec![model], ctx)
         .await?
         .pop()
         .ok_or_else(not_found)
