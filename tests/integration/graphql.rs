@@ -18,6 +18,7 @@ shared_tests!(
     standard_introspection_passes_the_depth_limit,
     offer_relation_lists_take_a_bounded_first,
     a_list_reads_in_full_the_fields_it_selects,
+    a_repeated_document_is_executed_afresh_with_its_variables,
 );
 
 private_tests!(seeded: true;
@@ -919,5 +920,67 @@ async fn a_list_reads_in_full_the_fields_it_selects(app: TestApp) {
                 }
             }
         }
+    }
+}
+
+/// Parsed documents are kept by their text (issue 12): a repeated document
+/// runs with each request's variables, is validated against them each time,
+/// and a refused one stays refused.
+async fn a_repeated_document_is_executed_afresh_with_its_variables(app: TestApp) {
+    let query = "query($topic: [String!]!, $first: Int) { offers(first: $first, filter: {topic: $topic}) \
+                 { totalCount nodes { slug } } }";
+    for _ in 0..2 {
+        let mut totals = Vec::new();
+        for topic in ["industrie-40", "mitbestimmung"] {
+            let rest = app
+                .get_json(&format!("/api/v1/offers?topic={topic}&limit=100"))
+                .await;
+            let data = app
+                .graphql_data(query, json!({"topic": [topic], "first": 100}))
+                .await;
+            let slugs: Vec<&Value> = rest["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| &o["slug"])
+                .collect();
+            let nodes: Vec<&Value> = data["offers"]["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| &o["slug"])
+                .collect();
+            assert_eq!(nodes, slugs, "{topic}");
+            totals.push(data["offers"]["totalCount"].clone());
+        }
+        assert_ne!(totals[0], totals[1]);
+        // Variables are still checked against the kept document.
+        let body = app
+            .graphql(query, json!({"topic": "industrie-40", "first": "many"}))
+            .await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "invalid_query",
+            "{body}"
+        );
+        let body = app
+            .graphql(query, json!({"topic": ["nosuch"], "first": 1}))
+            .await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "invalid_parameter",
+            "{body}"
+        );
+    }
+    // A document refused for its shape is refused every time.
+    let deep = format!(
+        "{{ offers {{ nodes {{ {} }} }} }}",
+        "provider { offers { nodes { ".repeat(8) + &"} } } ".repeat(8)
+    );
+    for _ in 0..2 {
+        let body = app.graphql(&deep, Value::Null).await;
+        assert!(
+            body["errors"][0]["extensions"]["code"].is_string(),
+            "{body}"
+        );
+        assert!(body["data"].is_null(), "{body}");
     }
 }

@@ -12,6 +12,7 @@ use async_graphql::{
     ErrorExtensions, Request, ServerError, ServerResult, ValidationResult, Variables,
 };
 
+use super::documents::Documents;
 use super::{Limits, guard};
 
 use crate::error::AppError;
@@ -68,19 +69,33 @@ impl ErrorExtensions for AppError {
 /// Its `prepare_request` hook is where untrusted documents are bounded
 /// before async-graphql parses and validates them (see [`super::guard`]).
 pub struct StableCodes {
-    pub limits: Limits,
+    limits: Limits,
+    /// Shared by every request's extension.
+    documents: Arc<Documents>,
+}
+
+impl StableCodes {
+    /// The extension enforcing `limits`, with an empty document cache.
+    pub fn new(limits: Limits) -> Self {
+        Self {
+            limits,
+            documents: Arc::default(),
+        }
+    }
 }
 
 impl ExtensionFactory for StableCodes {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(StableCodesExtension {
             limits: self.limits,
+            documents: self.documents.clone(),
         })
     }
 }
 
 struct StableCodesExtension {
     limits: Limits,
+    documents: Arc<Documents>,
 }
 
 fn with_code(mut error: ServerError, code: &str) -> ServerError {
@@ -381,6 +396,11 @@ impl Extension for StableCodesExtension {
         mut request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
+        if let Some(document) = self.documents.get(&request.query) {
+            guard::check_variables(&request.variables)?;
+            request.set_parsed_query(document);
+            return next.run(ctx, request).await;
+        }
         guard::scan(&request.query, &self.limits)?;
         guard::check_variables(&request.variables)?;
         // Safe to parse now: the scan bounded its recursion.
@@ -398,6 +418,8 @@ impl Extension for StableCodesExtension {
         };
         self.check_shape(document)?;
         guard::check_document_values(document)?;
+        let checked = document.clone();
+        self.documents.keep(&request.query, checked);
         next.run(ctx, request).await
     }
 

@@ -11,6 +11,7 @@
 //! database, so `lotse export-schema` and the contract test work offline.
 
 mod connection;
+mod documents;
 mod errors;
 pub mod guard;
 mod loaders;
@@ -69,7 +70,7 @@ pub fn schema_builder(
         // Depth is checked by `StableCodes`, not `limit_depth`, so that
         // standard introspection queries pass (see `errors::shape_of`).
         .limit_complexity(limits.complexity)
-        .extension(errors::StableCodes { limits })
+        .extension(errors::StableCodes::new(limits))
 }
 
 /// The schema the server executes, built once at start-up.
