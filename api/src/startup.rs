@@ -122,13 +122,20 @@ pub fn run(
     let state = web::Data::new(state);
     // Built once, not per worker: the same document and schema serve all.
     let api = openapi::openapi();
-    let schema = web::Data::new(graphql::build_schema(state.db.clone(), limits));
+    let documents = std::sync::Arc::new(graphql::Documents::default());
+    let schema = web::Data::new(graphql::build_schema(
+        state.db.clone(),
+        limits,
+        documents.clone(),
+    ));
+    let documents = web::Data::from(documents);
     let limits = web::Data::new(limits);
     let cache = web::Data::new(ResponseCache::new(cache_bytes));
     let mut server = HttpServer::new(move || {
         let (app, _) = App::new()
             .into_utoipa_app()
             .app_data(state.clone())
+            .app_data(documents.clone())
             .configure(rest::configure)
             .split_for_parts();
         let app = app

@@ -23,7 +23,8 @@ shared_tests!(
 
 private_tests!(seeded: true;
     statement_count_does_not_grow_with_the_page_size,
-    long_relation_lists_are_the_first_100_by_title
+    long_relation_lists_are_the_first_100_by_title,
+    only_valid_documents_are_kept_for_reuse,
 );
 
 /// Ids of every node of a connection, paging with `first: 7`.
@@ -983,4 +984,33 @@ async fn a_repeated_document_is_executed_afresh_with_its_variables(app: TestApp)
         );
         assert!(body["data"].is_null(), "{body}");
     }
+}
+
+/// The document cache keeps a document once it has passed validation, and
+/// nothing else: documents that fail (cheap to vary) cannot fill it.
+async fn only_valid_documents_are_kept_for_reuse(app: TestApp) {
+    const KEPT: &str = "lotse_graphql_documents";
+    let start = app.metric(KEPT).await;
+    for refused in [
+        "{ offers { nodes { nosuchfield } } }",
+        "{ offers(first: \"many\") { totalCount } }",
+        "{ offers { nodes { id ",
+    ] {
+        for _ in 0..2 {
+            let body = app.graphql(refused, Value::Null).await;
+            assert!(
+                body["errors"][0]["extensions"]["code"].is_string(),
+                "{body}"
+            );
+        }
+        assert_eq!(app.metric(KEPT).await, start, "{refused} was kept");
+    }
+    let query = "{ offers(first: 2) { totalCount } }";
+    for _ in 0..2 {
+        app.graphql_data(query, Value::Null).await;
+        assert_eq!(app.metric(KEPT).await, start + 1);
+    }
+    app.graphql_data("{ topics(first: 2) { totalCount } }", Value::Null)
+        .await;
+    assert_eq!(app.metric(KEPT).await, start + 2);
 }

@@ -388,11 +388,16 @@ impl TestApp {
 
     /// `lotse_db_statements_total` from `/metrics`.
     pub async fn statements(&self) -> u64 {
+        self.metric("lotse_db_statements_total").await
+    }
+
+    /// The value of `name` in `/metrics`.
+    pub async fn metric(&self, name: &str) -> u64 {
         let text = self.get("/metrics").await.text().await.expect("metrics");
         text.lines()
-            .find_map(|l| l.strip_prefix("lotse_db_statements_total "))
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
             .and_then(|n| n.trim().parse().ok())
-            .expect("lotse_db_statements_total")
+            .unwrap_or_else(|| panic!("{name} in {text}"))
     }
 
     /// Every item of a list, following `next_cursor` with `limit`.

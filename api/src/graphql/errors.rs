@@ -75,12 +75,9 @@ pub struct StableCodes {
 }
 
 impl StableCodes {
-    /// The extension enforcing `limits`, with an empty document cache.
-    pub fn new(limits: Limits) -> Self {
-        Self {
-            limits,
-            documents: Arc::default(),
-        }
+    /// The extension enforcing `limits`, keeping documents in `documents`.
+    pub fn new(limits: Limits, documents: Arc<Documents>) -> Self {
+        Self { limits, documents }
     }
 }
 
@@ -89,6 +86,7 @@ impl ExtensionFactory for StableCodes {
         Arc::new(StableCodesExtension {
             limits: self.limits,
             documents: self.documents.clone(),
+            pending: std::sync::Mutex::default(),
         })
     }
 }
@@ -96,6 +94,10 @@ impl ExtensionFactory for StableCodes {
 struct StableCodesExtension {
     limits: Limits,
     documents: Arc<Documents>,
+    /// This request's document, parsed and checked, until validation has
+    /// passed: only valid documents are kept, so that invalid ones (cheap to
+    /// vary) cannot fill the cache.
+    pending: std::sync::Mutex<Option<(String, ExecutableDocument)>>,
 }
 
 fn with_code(mut error: ServerError, code: &str) -> ServerError {
@@ -419,7 +421,9 @@ impl Extension for StableCodesExtension {
         self.check_shape(document)?;
         guard::check_document_values(document)?;
         let checked = document.clone();
-        self.documents.keep(&request.query, checked);
+        if let Ok(mut pending) = self.pending.lock() {
+            *pending = Some((request.query.clone(), checked));
+        }
         next.run(ctx, request).await
     }
 
@@ -441,6 +445,11 @@ impl Extension for StableCodesExtension {
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
         let result = next.run(ctx).await;
+        if result.is_ok()
+            && let Some((text, document)) = self.pending.lock().ok().and_then(|mut p| p.take())
+        {
+            self.documents.keep(&text, document);
+        }
         // The operations of one HTTP request (a batch) share one budget:
         // ten operations of 20,000 each would be ten times the limit.
         if let (Ok(result), Some(budget)) = (&result, ctx.data_opt::<Arc<BatchBudget>>()) {

@@ -11,7 +11,7 @@
 //! database, so `lotse export-schema` and the contract test work offline.
 
 mod connection;
-mod documents;
+pub mod documents;
 mod errors;
 pub mod guard;
 mod loaders;
@@ -19,9 +19,12 @@ mod objects;
 mod query;
 pub mod routes;
 
+use std::sync::Arc;
+
 use async_graphql::{EmptyMutation, EmptySubscription, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
+pub use documents::Documents;
 pub use errors::gql_error;
 pub use query::QueryRoot;
 
@@ -62,23 +65,34 @@ impl Default for Limits {
     }
 }
 
-/// The schema without data: enough for SDL export.
+/// The schema without data: enough for SDL export. `documents` keeps the
+/// parsed documents of the requests it runs.
 pub fn schema_builder(
     limits: Limits,
+    documents: Arc<Documents>,
 ) -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
     Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
         // Depth is checked by `StableCodes`, not `limit_depth`, so that
         // standard introspection queries pass (see `errors::shape_of`).
         .limit_complexity(limits.complexity)
-        .extension(errors::StableCodes::new(limits))
+        .extension(errors::StableCodes::new(limits, documents))
 }
 
 /// The schema the server executes, built once at start-up.
-pub fn build_schema(db: DatabaseConnection, limits: Limits) -> AppSchema {
-    schema_builder(limits).data(db).data(limits).finish()
+pub fn build_schema(
+    db: DatabaseConnection,
+    limits: Limits,
+    documents: Arc<Documents>,
+) -> AppSchema {
+    schema_builder(limits, documents)
+        .data(db)
+        .data(limits)
+        .finish()
 }
 
 /// The schema in SDL (the committed contract `schema/schema.graphql`).
 pub fn sdl() -> String {
-    schema_builder(Limits::default()).finish().sdl()
+    schema_builder(Limits::default(), Arc::default())
+        .finish()
+        .sdl()
 }

@@ -89,16 +89,23 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, AppError>
 /// Operational counters in the Prometheus text format.
 #[utoipa::path(
     tag = tags::META,
-    responses((status = 200, description = "Counters: `lotse_db_statements_total` (SQL statements run since start).", content_type = "text/plain; version=0.0.4", body = String))
+    responses((status = 200, description = "Prometheus text format: `lotse_db_statements_total` (counter: SQL statements run since start) and `lotse_graphql_documents` (gauge: parsed GraphQL documents kept for reuse).", content_type = "text/plain; version=0.0.4", body = String))
 )]
 #[get("/metrics")]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+pub async fn metrics(
+    state: web::Data<AppState>,
+    documents: web::Data<crate::graphql::Documents>,
+) -> HttpResponse {
     let statements = state.statements.load(std::sync::atomic::Ordering::Relaxed);
+    let documents = documents.len();
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(format!(
             "# HELP lotse_db_statements_total SQL statements run since start.\n\
              # TYPE lotse_db_statements_total counter\n\
-             lotse_db_statements_total {statements}\n"
+             lotse_db_statements_total {statements}\n\
+             # HELP lotse_graphql_documents Parsed GraphQL documents kept for reuse.\n\
+             # TYPE lotse_graphql_documents gauge\n\
+             lotse_graphql_documents {documents}\n"
         ))
 }
