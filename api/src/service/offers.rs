@@ -404,16 +404,20 @@ impl Resource for Offers {
     describe!(offer => Offer, filter OfferFilter, "offers" / "offer", sort "title");
     const LINK_FIELDS: &'static [&'static str] = &["topics", "regions", "targetGroups"];
     // The long texts: a list of titles does not read the descriptions.
-    const SKIPPABLE: &'static [(&'static str, offer::Column)] = &[
-        ("title", offer::Column::TitleEn),
-        ("summary", offer::Column::SummaryDe),
-        ("summary", offer::Column::SummaryEn),
-        ("description", offer::Column::DescriptionDe),
-        ("description", offer::Column::DescriptionEn),
-        ("providerNote", offer::Column::ProviderNote),
-        ("url", offer::Column::Url),
-        ("source", offer::Column::Source),
-        ("note", offer::Column::Note),
+    const SKIPPABLE: &'static [(&'static str, &'static [offer::Column])] = &[
+        ("title", &[offer::Column::TitleEn]),
+        (
+            "summary",
+            &[offer::Column::SummaryDe, offer::Column::SummaryEn],
+        ),
+        (
+            "description",
+            &[offer::Column::DescriptionDe, offer::Column::DescriptionEn],
+        ),
+        ("providerNote", &[offer::Column::ProviderNote]),
+        ("url", &[offer::Column::Url]),
+        ("source", &[offer::Column::Source]),
+        ("note", &[offer::Column::Note]),
     ];
     id_and_slug!(offer, Offer);
 

@@ -50,12 +50,13 @@ pub trait Resource: Send + Sync + 'static {
     /// the links (`Ctx::selects_any`). Empty for collections without links
     /// of their own to read.
     const LINK_FIELDS: &'static [&'static str] = &[];
-    /// Text columns a list may leave unread when none of the GraphQL fields
-    /// paired with them is selected (`("description", DescriptionDe)`):
-    /// the statement reads a placeholder instead (NULL, or `''` for a NOT
-    /// NULL column), so the rows keep their model. Columns not listed are
-    /// always read (keys, sort columns, foreign keys). Empty by default.
-    const SKIPPABLE: &'static [(&'static str, <Self::Entity as EntityTrait>::Column)] = &[];
+    /// Text columns a list may leave unread when the GraphQL field they
+    /// serve is not selected (`("description", &[DescriptionDe,
+    /// DescriptionEn])`): the statement reads a placeholder instead (NULL, or
+    /// `''` for a NOT NULL column), so the rows keep their model. Columns not
+    /// listed are always read (keys, sort columns, foreign keys). Empty by
+    /// default.
+    const SKIPPABLE: &'static [(&'static str, &'static [ColumnOf<Self>])] = &[];
     /// The primary key column.
     fn id_column() -> <Self::Entity as EntityTrait>::Column;
     /// A row's id.
@@ -160,24 +161,22 @@ pub fn id_or_slug<C: ColumnTrait>(key: &str, id_column: C, slug_column: C) -> Co
 /// alternative, a partial model per selection, would double every
 /// collection's row handling.
 fn only_selected<R: Resource>(select: Select<R::Entity>, ctx: &Ctx) -> Select<R::Entity> {
-    let skipped = |column: &<R::Entity as EntityTrait>::Column| {
-        let listed = R::SKIPPABLE
-            .iter()
-            .filter(|(_, c)| c.as_str() == column.as_str());
-        let mut fields = listed.clone().map(|(field, _)| *field);
-        listed.count() > 0 && !fields.any(|f| ctx.selects(f))
-    };
-    if !<R::Entity as EntityTrait>::Column::iter().any(|c| skipped(&c)) {
+    let skipped: Vec<&str> = R::SKIPPABLE
+        .iter()
+        .filter(|(field, _)| !ctx.selects(field))
+        .flat_map(|(_, columns)| columns.iter().map(IdenStatic::as_str))
+        .collect();
+    if skipped.is_empty() {
         return select;
     }
     let mut select = select.select_only();
-    for column in <R::Entity as EntityTrait>::Column::iter() {
+    for column in ColumnOf::<R>::iter() {
         let def = column.def();
         let text = matches!(
             def.get_column_type(),
             ColumnType::String(_) | ColumnType::Text
         );
-        select = match (skipped(&column), def.is_null(), text) {
+        select = match (skipped.contains(&column.as_str()), def.is_null(), text) {
             (true, true, _) => select.column_as(Expr::cust("NULL"), column.as_str()),
             (true, false, true) => select.column_as(Expr::cust("''"), column.as_str()),
             _ => select.column(column),
@@ -185,6 +184,9 @@ fn only_selected<R: Resource>(select: Select<R::Entity>, ctx: &Ctx) -> Select<R:
     }
     select
 }
+
+/// A column of resource `R`'s table.
+pub type ColumnOf<R> = <<R as Resource>::Entity as EntityTrait>::Column;
 
 /// One page of `R`.
 #[tracing::instrument(name = "service.list", skip_all, fields(collection = R::COLLECTION))]

@@ -15,7 +15,7 @@ use super::offers::OfferFilter;
 use super::partners::PartnerFilter;
 use super::projects::ProjectFilter;
 use super::refs::{region_ref, topic_ref};
-use super::resource::Resource;
+use super::resource::{ColumnOf, Resource};
 use super::{Ctx, offers, partners, projects};
 use crate::dto::{Bucket, OfferStats, PartnerStats, ProjectStats};
 use crate::error::AppResult;
@@ -240,9 +240,6 @@ where
     let key = format!("{filter:?}");
     snapshot.memo.get_or_compute(kind, key, compute).await
 }
-
-/// A column of resource `R`'s table.
-type ColumnOf<R> = <<R as Resource>::Entity as EntityTrait>::Column;
 
 /// Partners counted by alliance group and kind (once per generation and
 /// filter).
