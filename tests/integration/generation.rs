@@ -151,14 +151,7 @@ async fn reference_data_is_read_once_per_generation(backend: Backend) {
     // An item of a region: one query for its row; parent, members and
     // memberships come from the snapshot's region graph.
     let before = app.statements().await;
-    let response = app
-        .client
-        .get(format!("{}/api/v1/regions/05711", app.address))
-        .header("cache-control", "no-cache")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    app.get_json_uncached("/api/v1/regions/05711").await;
     assert_eq!(app.statements().await - before, 1, "GET /regions/05711");
 
     let count = |path: &'static str| {

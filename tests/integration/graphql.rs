@@ -3,7 +3,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, slugs, slugs_of};
 use crate::{private_tests, shared_tests};
 
 shared_tests!(
@@ -839,19 +839,7 @@ async fn long_relation_lists_are_the_first_100_by_title(app: TestApp) {
             json!({}),
         )
         .await;
-    let graphql: Vec<&Value> = data["partner"]["offers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| &o["slug"])
-        .collect();
-    let rest: Vec<&Value> = rest["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| &o["slug"])
-        .collect();
-    assert_eq!(graphql, rest);
+    assert_eq!(slugs_of(&data["partner"]["offers"]), slugs(&rest));
     let titles: Vec<&str> = data["topic"]["offers"]
         .as_array()
         .unwrap()
@@ -939,19 +927,7 @@ async fn a_repeated_document_is_executed_afresh_with_its_variables(app: TestApp)
             let data = app
                 .graphql_data(query, json!({"topic": [topic], "first": 100}))
                 .await;
-            let slugs: Vec<&Value> = rest["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|o| &o["slug"])
-                .collect();
-            let nodes: Vec<&Value> = data["offers"]["nodes"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|o| &o["slug"])
-                .collect();
-            assert_eq!(nodes, slugs, "{topic}");
+            assert_eq!(slugs_of(&data["offers"]["nodes"]), slugs(&rest), "{topic}");
             totals.push(data["offers"]["totalCount"].clone());
         }
         assert_ne!(totals[0], totals[1]);

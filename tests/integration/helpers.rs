@@ -426,9 +426,14 @@ fn client() -> reqwest::Client {
 
 /// Slugs of the items of a list body.
 pub fn slugs(body: &Value) -> Vec<String> {
-    body["items"]
+    slugs_of(&body["items"])
+}
+
+/// Slugs of an array of records (REST items, GraphQL nodes …), in order.
+pub fn slugs_of(records: &Value) -> Vec<String> {
+    records
         .as_array()
-        .expect("items")
+        .expect("an array of records")
         .iter()
         .map(|i| i["slug"].as_str().expect("slug").to_owned())
         .collect()

@@ -1,7 +1,7 @@
 //! `POST /api/v1/match`: the Lotse ranks offers for a profile, with reasons.
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, slugs_of};
 use crate::shared_tests;
 
 shared_tests!(
@@ -408,12 +408,8 @@ async fn explain_lists_at_most_100_ruled_out_offers(app: TestApp) {
         )
         .await;
     assert_eq!(data["matchOffers"]["excludedTotal"].as_u64(), Some(total));
-    let slugs: Vec<&Value> = excluded.iter().map(|e| &e["slug"]).collect();
-    let graphql: Vec<&Value> = data["matchOffers"]["excluded"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| &e["slug"])
-        .collect();
-    assert_eq!(graphql, slugs);
+    assert_eq!(
+        slugs_of(&data["matchOffers"]["excluded"]),
+        slugs_of(&body["excluded"])
+    );
 }

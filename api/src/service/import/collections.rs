@@ -176,10 +176,8 @@ pub mod regions {
     use uuid::Uuid;
 
     use crate::error::AppResult;
-    use crate::service::import::collection::Ids;
-    use crate::service::import::collection::Known;
     use crate::service::import::collection::{
-        ImportCollection, RecordProblems, Reference, foreign_keys, keys,
+        Ids, ImportCollection, Known, RecordProblems, Reference, foreign_keys, keys,
     };
     use crate::service::import::prune::delete_in;
     use crate::service::import::write::{link_rows, replace_link_rows, stamped};
@@ -317,9 +315,8 @@ pub mod topics {
     use uuid::Uuid;
 
     use crate::error::AppResult;
-    use crate::service::import::collection::Known;
     use crate::service::import::collection::{
-        ImportCollection, RecordProblems, Reference, foreign_keys, keys,
+        ImportCollection, Known, RecordProblems, Reference, foreign_keys, keys,
     };
     use crate::service::import::write::stamped;
 
@@ -400,9 +397,8 @@ pub mod partners {
 
     use super::regions::Regions;
     use crate::error::AppResult;
-    use crate::service::import::collection::Known;
     use crate::service::import::collection::{
-        ImportCollection, RecordProblems, Reference, foreign_keys, keys,
+        ImportCollection, Known, RecordProblems, Reference, foreign_keys, keys,
     };
     use crate::service::import::write::stamped;
     use crate::vocab::{AllianceGroup, PartnerKind};
@@ -492,8 +488,9 @@ pub mod contacts {
 
     use super::partners::Partners;
     use crate::error::AppResult;
-    use crate::service::import::collection::Known;
-    use crate::service::import::collection::{ImportCollection, Reference, foreign_keys, keys};
+    use crate::service::import::collection::{
+        ImportCollection, Known, Reference, foreign_keys, keys,
+    };
     use crate::service::import::write::stamped;
     use crate::vocab::ContactKind;
 
@@ -565,9 +562,8 @@ pub mod people {
 
     use super::partners::Partners;
     use crate::error::AppResult;
-    use crate::service::import::collection::Known;
     use crate::service::import::collection::{
-        ImportCollection, RecordProblems, Reference, foreign_keys, keys,
+        ImportCollection, Known, RecordProblems, Reference, foreign_keys, keys,
     };
     use crate::service::import::write::stamped;
 
@@ -650,10 +646,8 @@ pub mod projects {
     use super::partners::Partners;
     use super::regions::Regions;
     use crate::error::AppResult;
-    use crate::service::import::collection::Ids;
-    use crate::service::import::collection::Known;
     use crate::service::import::collection::{
-        ImportCollection, RecordProblems, Reference, foreign_keys, keys,
+        Ids, ImportCollection, Known, RecordProblems, Reference, foreign_keys, keys,
     };
     use crate::service::import::prune::delete_in;
     use crate::service::import::write::{link_rows, replace_link_rows, stamped};
@@ -844,10 +838,8 @@ pub mod offers {
     use super::regions::Regions;
     use super::topics::Topics;
     use crate::error::AppResult;
-    use crate::service::import::collection::Ids;
-    use crate::service::import::collection::Known;
     use crate::service::import::collection::{
-        ImportCollection, RecordProblems, Reference, foreign_keys, keys,
+        Ids, ImportCollection, Known, RecordProblems, Reference, foreign_keys, keys,
     };
     use crate::service::import::prune::delete_in;
     use crate::service::import::write::{link_rows, replace_link_rows, stamped};
@@ -1077,10 +1069,8 @@ pub mod meetings {
     use super::partners::Partners;
     use super::people::People;
     use crate::error::AppResult;
-    use crate::service::import::collection::Ids;
-    use crate::service::import::collection::Known;
     use crate::service::import::collection::{
-        ImportCollection, RecordProblems, Reference, foreign_keys, keys,
+        Ids, ImportCollection, Known, RecordProblems, Reference, foreign_keys, keys,
     };
     use crate::service::import::prune::delete_in;
     use crate::service::import::write::{link_rows, replace_link_rows, stamped};
