@@ -643,12 +643,9 @@ impl Links {
     ///
     /// Rejected: aggregating the links into the page statement (correlated
     /// `json_agg` / `json_group_array` subqueries, or a CTE of the page
-    /// joined to them), which makes a page one statement. Measured on
-    /// 20,000 offers (bench/RESULTS.md, 2026-12-01): PostgreSQL answers the
-    /// page and this statement at 6,100 pairs/s (pgbench, 4 clients), the
-    /// aggregated forms at 3,900–5,000/s; per request through the server,
-    /// PostgreSQL CPU rose from 0.56–0.59 to 0.71–0.87 ms while the server
-    /// saved 0.05–0.12 ms; SQLite showed no difference beyond noise.
+    /// joined to them) to make a page one statement: PostgreSQL spent more
+    /// on the per-row subplans than the round trip saved, and SQLite showed
+    /// no gain (bench/RESULTS.md, 2026-12-01).
     async fn of<C: ConnectionTrait>(db: &C, ids: Vec<Uuid>) -> AppResult<Self> {
         const TOPIC: i32 = 0;
         const REGION: i32 = 1;
