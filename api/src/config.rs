@@ -72,12 +72,45 @@ pub enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Manage the API keys that may write (reads need none).
+    Keys {
+        #[command(subcommand)]
+        action: KeysCommand,
+    },
     /// Write the generated contracts (openapi.json, schema.graphql) into a directory.
     ExportSchema {
         /// Target directory.
         #[arg(long, default_value = "schema")]
         out_dir: PathBuf,
     },
+}
+
+/// `lotse keys …`.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create a key and print it: the only time it is shown (only its
+    /// hash is stored).
+    Create {
+        /// Who holds it; the actor of its writes in the audit trail.
+        #[arg(long)]
+        name: String,
+        /// What it may do: `write` (every collection), `write:<collection>`
+        /// (e.g. `write:offers`), `admin` (audit trail, keys). Repeat for
+        /// several.
+        #[arg(long = "scope", required = true, value_parser = parse_scope)]
+        scopes: Vec<crate::service::keys::Scope>,
+    },
+    /// List the keys: name, id, scopes, created, last used, revoked.
+    List,
+    /// Revoke a key: it authenticates nothing from now on.
+    Revoke {
+        /// The key's name.
+        name: String,
+    },
+}
+
+fn parse_scope(text: &str) -> Result<crate::service::keys::Scope, String> {
+    crate::service::keys::Scope::parse(text)
 }
 
 /// Options of `lotse serve`.
@@ -103,6 +136,11 @@ pub struct ServeArgs {
     /// Do not load the shipped seed data into an empty database.
     #[arg(long, env = "LOTSE_NO_SEED")]
     pub no_seed: bool,
+
+    /// Refuse `PUT`, `PATCH` and `DELETE` without `If-Match` (428), so no
+    /// client can overwrite a change it has not seen.
+    #[arg(long, env = "LOTSE_REQUIRE_IF_MATCH")]
+    pub require_if_match: bool,
 
     /// Seconds between checks whether another process changed the data
     /// (`lotse import`, another replica): then the search index, match
@@ -174,6 +212,8 @@ pub struct Settings {
     pub db_max_connections: Option<u32>,
     /// Load the seed into an empty database.
     pub seed: bool,
+    /// Writes must send `If-Match`.
+    pub require_if_match: bool,
     /// GraphQL limits.
     pub graphql: Limits,
     /// How stale the search index may get before a search rebuilds it.
@@ -194,6 +234,7 @@ impl Settings {
             workers: args.workers,
             db_max_connections: args.db_max_connections,
             seed: !args.no_seed,
+            require_if_match: args.require_if_match,
             search_refresh: std::time::Duration::from_secs(args.search_refresh_secs),
             index_dir: args.index_dir,
             response_cache_bytes: args.response_cache_mb.saturating_mul(1024 * 1024),

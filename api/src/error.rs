@@ -90,12 +90,40 @@ pub enum AppError {
     /// 408: the client took too long to send the request body.
     #[error("the request body did not arrive within {0} seconds")]
     RequestTimeout(u64),
-    /// 415: the request body is not JSON.
-    #[error("the request body must be `application/json`")]
-    UnsupportedMediaType,
+    /// 415: the request body's media type is not the one accepted here
+    /// (named, e.g. `application/json`).
+    #[error("the request body must be `{0}`")]
+    UnsupportedMediaType(&'static str),
     /// 409: the change conflicts with existing data (e.g. a duplicate key).
     #[error("{0}")]
     Conflict(String),
+    /// 401: a write without a valid API key (RFC 6750 §3: answered with
+    /// `WWW-Authenticate: Bearer`).
+    #[error("{reason}")]
+    Unauthorized {
+        /// Why, e.g. "this request needs an API key".
+        reason: String,
+        /// A key was presented (and is not valid): `error="invalid_token"`.
+        presented: bool,
+    },
+    /// 403: the key is valid but lacks the scope this request needs.
+    #[error("this API key lacks the scope `{scope}` this request needs")]
+    Forbidden {
+        /// The scope needed, e.g. `write:offers`.
+        scope: String,
+    },
+    /// 412: `If-Match` names a version of the record that is not the
+    /// current one (RFC 9110 §13.1.1): someone else changed it first.
+    #[error(
+        "the record has changed since the version in If-Match; its current ETag is {current}: read it again and reapply the change"
+    )]
+    PreconditionFailed {
+        /// The record's current `ETag`.
+        current: String,
+    },
+    /// 428: this server requires `If-Match` on writes (RFC 6585 §3).
+    #[error("this server requires If-Match on writes: send the record's ETag from a GET")]
+    PreconditionRequired,
     /// 503: the database cannot be reached.
     #[error("the database is not reachable")]
     Unavailable(#[source] DbErr),
@@ -118,11 +146,15 @@ impl AppError {
             AppError::BadRequest(_) => "bad_request",
             AppError::InvalidData(_) => "invalid_data",
             AppError::Conflict(_) => "conflict",
+            AppError::Unauthorized { .. } => "unauthorized",
+            AppError::Forbidden { .. } => "forbidden",
+            AppError::PreconditionFailed { .. } => "precondition_failed",
+            AppError::PreconditionRequired => "precondition_required",
             AppError::PayloadTooLarge(_) => "payload_too_large",
             AppError::UriTooLong(_) => "uri_too_long",
             AppError::RequestTimeout(_) => "request_timeout",
             AppError::HeaderTooLarge(_) => "header_too_large",
-            AppError::UnsupportedMediaType => "unsupported_media_type",
+            AppError::UnsupportedMediaType(_) => "unsupported_media_type",
             AppError::Unavailable(_) => "unavailable",
             AppError::Database(_) | AppError::Unexpected(_) => "internal",
         }
@@ -137,11 +169,15 @@ impl AppError {
             AppError::BadRequest(_) => "Bad request",
             AppError::InvalidData(_) => "Invalid data",
             AppError::Conflict(_) => "Conflict",
+            AppError::Unauthorized { .. } => "Unauthorized",
+            AppError::Forbidden { .. } => "Forbidden",
+            AppError::PreconditionFailed { .. } => "Precondition failed",
+            AppError::PreconditionRequired => "Precondition required",
             AppError::PayloadTooLarge(_) => "Payload too large",
             AppError::UriTooLong(_) => "URI too long",
             AppError::RequestTimeout(_) => "Request timeout",
             AppError::HeaderTooLarge(_) => "Request header fields too large",
-            AppError::UnsupportedMediaType => "Unsupported media type",
+            AppError::UnsupportedMediaType(_) => "Unsupported media type",
             AppError::Unavailable(_) => "Service unavailable",
             AppError::Database(_) | AppError::Unexpected(_) => "Internal server error",
         }
@@ -254,6 +290,9 @@ pub struct Problem {
     /// One entry per invalid parameter or field (validation errors only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// The record's current `ETag` (412 only), also in the `ETag` header.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
 }
 
 impl From<&AppError> for Problem {
@@ -265,6 +304,10 @@ impl From<&AppError> for Problem {
             detail: err.detail(),
             code: err.code().to_owned(),
             errors: err.listed_errors(),
+            etag: match err {
+                AppError::PreconditionFailed { current } => Some(current.clone()),
+                _ => None,
+            },
         }
     }
 }
@@ -283,6 +326,10 @@ impl Problem {
             413 => "payload_too_large",
             414 => "uri_too_long",
             415 => "unsupported_media_type",
+            401 => "unauthorized",
+            403 => "forbidden",
+            412 => "precondition_failed",
+            428 => "precondition_required",
             431 => "header_too_large",
             500.. => "internal",
             _ => "client_error",
@@ -295,6 +342,7 @@ impl Problem {
             status: status.as_u16(),
             code: code.to_owned(),
             errors: Vec::new(),
+            etag: None,
         }
     }
 
@@ -315,11 +363,15 @@ impl ResponseError for AppError {
             AppError::InvalidParameters(_) | AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::InvalidData(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            AppError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            AppError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UriTooLong(_) => StatusCode::URI_TOO_LONG,
             AppError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             AppError::HeaderTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Database(_) | AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -334,8 +386,28 @@ impl ResponseError for AppError {
         }
         let mut response = HttpResponse::build(status);
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
-        if matches!(self, AppError::Unavailable(_)) {
-            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+        match self {
+            AppError::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+            }
+            AppError::Unauthorized { presented, .. } => {
+                let challenge = if *presented {
+                    r#"Bearer realm="lotse", error="invalid_token""#
+                } else {
+                    r#"Bearer realm="lotse""#
+                };
+                response.insert_header((header::WWW_AUTHENTICATE, challenge));
+            }
+            AppError::Forbidden { scope } => {
+                // RFC 6750 §3.1: the scope needed, in the challenge too.
+                let challenge =
+                    format!(r#"Bearer realm="lotse", error="insufficient_scope", scope="{scope}""#);
+                response.insert_header((header::WWW_AUTHENTICATE, challenge));
+            }
+            AppError::PreconditionFailed { current } => {
+                response.insert_header((header::ETAG, current.as_str()));
+            }
+            _ => {}
         }
         // Serialising a struct of strings cannot fail; an empty body is the
         // harmless fallback rather than a panic.

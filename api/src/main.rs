@@ -2,7 +2,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use lotse::config::{Cli, Command, ServeArgs, Settings};
+use lotse::config::{Cli, Command, KeysCommand, ServeArgs, Settings};
 use lotse::startup::Application;
 use lotse::{db, openapi, service, telemetry};
 use migration::{Migrator, MigratorTrait};
@@ -84,6 +84,49 @@ fn main() -> ExitCode {
     }
 }
 
+/// `lotse keys create | list | revoke`.
+async fn keys(db: &sea_orm::DatabaseConnection, action: KeysCommand) -> anyhow::Result<()> {
+    use service::keys;
+    let failed = |err: lotse::error::AppError| anyhow::anyhow!("{}", err.detail());
+    match action {
+        KeysCommand::Create { name, scopes } => {
+            let key = keys::create(db, &name, &scopes).await.map_err(failed)?;
+            say(format_args!("{key}"));
+            eprintln!(
+                "This is the only time the key is shown: store it now. Send it as `Authorization: Bearer <key>`."
+            );
+        }
+        KeysCommand::List => {
+            let fmt = |t: Option<chrono::DateTime<chrono::Utc>>| {
+                t.map_or_else(
+                    || "-".to_owned(),
+                    |t| t.format("%Y-%m-%d %H:%M").to_string(),
+                )
+            };
+            say(format_args!(
+                "{:<24} {:<12} {:<36} {:<16} {:<16} revoked",
+                "name", "id", "scopes", "created", "last used"
+            ));
+            for k in keys::list(db).await.map_err(failed)? {
+                say(format_args!(
+                    "{:<24} {:<12} {:<36} {:<16} {:<16} {}",
+                    k.name,
+                    k.id,
+                    k.scopes,
+                    fmt(Some(k.created_at)),
+                    fmt(k.last_used_at),
+                    fmt(k.revoked_at)
+                ));
+            }
+        }
+        KeysCommand::Revoke { name } => {
+            keys::revoke(db, &name).await.map_err(failed)?;
+            say(format_args!("revoked {name}"));
+        }
+    }
+    Ok(())
+}
+
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         None => serve(cli.database_url, ServeArgs::parse_from(["lotse"])).await,
@@ -140,6 +183,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 started.elapsed().as_secs_f64()
             ));
             Ok(())
+        }
+        Some(Command::Keys { action }) => {
+            let db = db::connect(&cli.database_url, None).await?;
+            Migrator::up(&db, None).await?;
+            keys(&db, action).await
         }
         Some(Command::ExportSchema { out_dir }) => {
             std::fs::create_dir_all(&out_dir)?;

@@ -42,6 +42,7 @@ record's `source` field.",
         (name = tags::META, description = "Service root, liveness and readiness."),
         (name = tags::SEARCH, description = "The finder: German full-text search over offers, projects and partners."),
         (name = tags::STATS, description = "Aggregates for dashboards: counts by category over the list filters."),
+        (name = tags::CHANGES, description = "The change feed: every record created, changed or deleted, in commit order, to mirror the data exactly."),
     )
 )]
 struct ApiDoc;
@@ -54,6 +55,22 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .configure(rest::configure)
         .split_for_parts();
     let mut api = api;
+    // The scheme the write operations name in `security`.
+    let components = api.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        utoipa::openapi::security::SecurityScheme::Http(
+            utoipa::openapi::security::HttpBuilder::new()
+                .scheme(utoipa::openapi::security::HttpAuthScheme::Bearer)
+                .bearer_format("lotse_<id>_<secret>")
+                .description(Some(
+                    "An API key from `lotse keys create --name <who> --scope <scope>`, sent as \
+                     `Authorization: Bearer <key>`. Scopes: `write` (every collection), \
+                     `write:<collection>` (one), `admin`. Reads need no key.",
+                ))
+                .build(),
+        ),
+    );
     // The collections' tags come from their one description; they go after
     // `meta`, in the order of the collections.
     if let Some(tags) = api.tags.as_mut() {

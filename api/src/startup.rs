@@ -68,6 +68,7 @@ impl Application {
             base_url: Arc::from(base_url.as_str()),
             statements,
             store: store.clone(),
+            require_if_match: settings.require_if_match,
         };
         let server = run(
             listener,

@@ -21,6 +21,8 @@ pub struct AppState {
     pub statements: Arc<std::sync::atomic::AtomicU64>,
     /// The data's generation and what derives from it.
     pub store: Arc<Store>,
+    /// Writes must send `If-Match` (`--require-if-match`).
+    pub require_if_match: bool,
 }
 
 impl AppState {

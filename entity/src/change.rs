@@ -16,6 +16,12 @@ pub struct Model {
     pub changed_at: DateTimeUtc,
     /// Who made the change (API key name); `None` for imports.
     pub actor: Option<String>,
+    /// The record as this change wrote it, in the import format (JSON);
+    /// `None` for deletes and for entries older than this column.
+    pub record: Option<String>,
+    /// What a write through the API changed: a JSON object
+    /// `{field: {"old": …, "new": …}}`; `None` for imports.
+    pub fields: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

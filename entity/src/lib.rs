@@ -7,6 +7,7 @@
 //! with explicit, batched `IN (…)` queries instead of SeaORM `Related` joins,
 //! which keeps the number of statements per page constant and visible.
 
+pub mod api_key;
 pub mod change;
 pub mod contact;
 pub mod meeting;
@@ -26,6 +27,7 @@ pub mod topic;
 
 pub mod prelude {
     //! Short names for every entity, e.g. `Partner::find()`.
+    pub use super::api_key::Entity as ApiKey;
     pub use super::change::Entity as Change;
     pub use super::contact::Entity as Contact;
     pub use super::meeting::Entity as Meeting;

@@ -24,6 +24,8 @@ mod m20261128_000013_create_meetings;
 mod m20261128_000014_create_meeting_participants;
 mod m20261130_000015_create_changes;
 mod m20261130_000016_create_seed_versions;
+mod m20261201_000017_create_api_keys;
+mod m20261201_000018_add_change_record;
 
 /// All migrations, in the order they are applied.
 pub struct Migrator;
@@ -48,6 +50,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000014_create_meeting_participants::Migration),
             Box::new(m20261130_000015_create_changes::Migration),
             Box::new(m20261130_000016_create_seed_versions::Migration),
+            Box::new(m20261201_000017_create_api_keys::Migration),
+            Box::new(m20261201_000018_add_change_record::Migration),
         ]
     }
 }

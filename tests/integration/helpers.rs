@@ -158,6 +158,7 @@ fn settings(url: &str, seed: bool) -> Settings {
         workers: Some(2),
         db_max_connections: Some(4),
         seed,
+        require_if_match: false,
         graphql: lotse::graphql::Limits::default(),
         search_refresh: std::time::Duration::ZERO,
         index_dir: None,

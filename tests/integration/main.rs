@@ -30,3 +30,4 @@ mod seed_upgrade;
 mod statements;
 mod stats;
 mod topics_and_meetings;
+mod writes;

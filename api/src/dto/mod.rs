@@ -41,6 +41,13 @@ macro_rules! page_type {
 }
 use page_type;
 
+/// A record with a version: its `updated_at`, from which its `ETag` derives
+/// (`service::import::edit::etag`).
+pub trait Versioned {
+    /// When the record (its fields or links) last changed.
+    fn updated_at(&self) -> chrono::DateTime<chrono::Utc>;
+}
+
 /// Defines a public record type: its own fields, then what every record
 /// carries at the end — `source`, for sourced facts `verified` and `note`,
 /// `created_at`, `updated_at`, and the response language (not serialised).
@@ -64,6 +71,12 @@ macro_rules! record {
             #[graphql(skip)]
             pub lang: crate::vocab::Lang,
         }
+
+        impl $crate::dto::Versioned for $name {
+            fn updated_at(&self) -> chrono::DateTime<chrono::Utc> {
+                self.updated_at
+            }
+        }
     };
     (verified $(#[$meta:meta])* pub struct $name:ident { $($fields:tt)* }) => {
         super::record!(verified("Citation of the source(s).", "Editorial note.") $(#[$meta])* pub struct $name { $($fields)* });
@@ -83,6 +96,12 @@ macro_rules! record {
             #[graphql(skip)]
             pub lang: crate::vocab::Lang,
         }
+
+        impl $crate::dto::Versioned for $name {
+            fn updated_at(&self) -> chrono::DateTime<chrono::Utc> {
+                self.updated_at
+            }
+        }
     };
 }
 use record;
@@ -98,6 +117,7 @@ pub trait Page: serde::Serialize {
     fn next_cursor(&self) -> Option<&str>;
 }
 
+mod change;
 mod meeting;
 mod offer;
 mod partner;
@@ -109,6 +129,7 @@ mod search;
 mod stats;
 mod topic;
 
+pub use change::{Change, ChangeFeed, ChangeOp};
 pub use meeting::{Meeting, MeetingPage, MeetingParticipant};
 pub use offer::{Offer, OfferPage};
 pub use partner::{Contact, Partner, PartnerPage, Person};

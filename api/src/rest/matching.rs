@@ -27,7 +27,7 @@ pub async fn json_body<T: serde::de::DeserializeOwned>(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
     if !is_json {
-        return Err(AppError::UnsupportedMediaType);
+        return Err(AppError::UnsupportedMediaType("application/json"));
     }
     let bytes = crate::guard::read_body(payload, limit).await?;
     let mut deserializer = serde_json::Deserializer::from_slice(&bytes);

@@ -3,12 +3,14 @@
 //! (`configure`), documented with `#[utoipa::path]` so the OpenAPI document is
 //! generated from the same code that serves the requests.
 
+pub mod changes;
 mod matching;
 mod root;
 mod search;
 mod stats;
 
 pub mod params;
+pub mod write;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
@@ -17,7 +19,7 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use self::params::{FromQuery, QueryParams};
-use crate::dto::Page;
+use crate::dto::{Page, Versioned};
 use crate::error::{AppError, AppResult};
 use crate::service::Ctx;
 use crate::service::page::PageRequest;
@@ -31,6 +33,7 @@ pub mod tags {
     pub const META: &str = "meta";
     pub const STATS: &str = "stats";
     pub const SEARCH: &str = "search";
+    pub const CHANGES: &str = "changes";
 }
 
 /// Response context of a REST request: `lang` (which wins) or
@@ -81,15 +84,26 @@ pub fn page_response<T: Serialize>(
     next_cursor: Option<&str>,
     body: &T,
 ) -> HttpResponse {
+    page_response_with(req, ctx, "cursor", next_cursor, body)
+}
+
+/// Like [`page_response`], with the position in parameter `param`.
+pub fn page_response_with<T: Serialize>(
+    req: &HttpRequest,
+    ctx: &Ctx,
+    param: &str,
+    next_cursor: Option<&str>,
+    body: &T,
+) -> HttpResponse {
     let mut response = json_response(ctx, body);
     if let Some(cursor) = next_cursor {
         let mut query = form_urlencoded::Serializer::new(String::new());
         for (key, value) in form_urlencoded::parse(req.query_string().as_bytes()) {
-            if key != "cursor" {
+            if key != param {
                 query.append_pair(&key, &value);
             }
         }
-        query.append_pair("cursor", cursor);
+        query.append_pair(param, cursor);
         let link = format!(
             "<{}{}?{}>; rel=\"next\"",
             ctx.base_url,
@@ -150,14 +164,20 @@ where
 }
 
 /// `GET /api/v1/{collection}/{key}` of resource `R`.
-pub async fn item<R: Resource>(
+pub async fn item<R: Resource<Item: crate::dto::Versioned>>(
     state: &AppState,
     req: &HttpRequest,
     key: &str,
 ) -> AppResult<HttpResponse> {
     let ctx = item_ctx(state, req)?;
     let item = resource::get::<R, _>(&state.db, key, &ctx).await?;
-    Ok(json_response(&ctx, &item))
+    let mut response = json_response(&ctx, &item);
+    // The version a client sends back as `If-Match` when it writes.
+    let etag = crate::service::import::edit::etag(item.updated_at());
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    Ok(response)
 }
 
 /// The list and item handlers of one collection, documented for OpenAPI.
@@ -180,10 +200,17 @@ macro_rules! collection {
         item_ok: $item_ok:literal,
         key: $key_doc:literal,
         example: $example:literal,
-        not_found: $not_found:literal $(,)?
+        not_found: $not_found:literal,
+        write: $write:ty,
+        record: $record:ty,
+        kind: $kind:literal,
+        create: $create:ident,
+        replace: $replace:ident,
+        patch: $patch:ident,
+        delete: $delete:ident $(,)?
     ) => {
-        // By this name: utoipa finds the method in actix's `#[get]`.
-        use actix_web::get;
+        // By these names: utoipa finds the method in actix's `#[get]` ….
+        use actix_web::{delete, get, patch, post, put};
 
         $(#[$list_doc])*
         #[utoipa::path(
@@ -221,9 +248,137 @@ macro_rules! collection {
             $crate::rest::item::<$resource>(&state, &req, &key).await
         }
 
+        #[utoipa::path(
+            tag = $tag,
+            summary = concat!("Create a ", $kind),
+            description = concat!("Creates a ", $kind, " from a record in the format of `lotse import` files \
+(references to other records by slug). Needs an API key with the scope `write` or `write:", stringify!($name), "`. \
+The id of a new record derives from its slug; the slug cannot change later. Answers the record as `GET` shows it, \
+with its `ETag` and `Location`."),
+            params($crate::rest::LangParam),
+            request_body(content = $record, content_type = "application/json"),
+            security(("bearer" = [])),
+            responses(
+                (status = 201, description = "Created.", body = $item, headers(("ETag" = String, description = "The record's version, for `If-Match`."), ("Location" = String, description = "The new record's URL."))),
+                (status = 400, description = "The body is not JSON, or a bad query parameter.", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No valid API key (`WWW-Authenticate: Bearer`).", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 403, description = "The key lacks the scope; `detail` names it.", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 413, description = "The body is larger than 256 KiB.", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 415, description = "The body is not `application/json`.", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 422, description = "The record is invalid; `errors` names every field at fault by JSON Pointer. Nothing was written.", body = $crate::error::Problem, content_type = "application/problem+json",
+                    example = json!({"type": "/problems/invalid_data", "title": "Invalid data", "status": 422, "detail": "/slug: must be lowercase ASCII words joined by single hyphens, e.g. `arbeit-2020`; /provider: unknown partner `nobody`", "code": "invalid_data", "errors": [{"field": "/slug", "message": "must be lowercase ASCII words joined by single hyphens, e.g. `arbeit-2020`"}, {"field": "/provider", "message": "unknown partner `nobody`"}]})),
+                (status = 503, description = "The database is busy; retry after `Retry-After` seconds.", body = $crate::error::Problem, content_type = "application/problem+json"),
+            )
+        )]
+        #[post($path)]
+        pub async fn $create(
+            state: actix_web::web::Data<$crate::state::AppState>,
+            req: actix_web::HttpRequest,
+            payload: actix_web::web::Payload,
+        ) -> $crate::error::AppResult<actix_web::HttpResponse> {
+            $crate::rest::write::create::<$resource, $write>(&state, &req, payload).await
+        }
+
+        #[utoipa::path(
+            tag = $tag,
+            summary = concat!("Replace a ", $kind),
+            description = concat!("Replaces the ", $kind, " by the record in the body (the format of `POST`; fields left out \
+are cleared, lists replaced). Send the `ETag` of the version you edited as `If-Match`: if the record changed since, \
+nothing is written and the answer is 412 with the current `ETag`. Writing the stored record again changes nothing."),
+            params(("key" = String, Path, description = "The record's id (UUID) or slug.", example = $example), $crate::rest::LangParam),
+            request_body(content = $record, content_type = "application/json"),
+            security(("bearer" = [])),
+            responses(
+                (status = 200, description = "Replaced.", body = $item, headers(("ETag" = String, description = "The record's new version."))),
+                (status = 400, description = "The body is not JSON, or a bad query parameter.", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No valid API key.", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 403, description = "The key lacks the scope.", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 404, description = $not_found, body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 412, description = "`If-Match` does not name the current version; `etag` (and the `ETag` header) holds it.", body = $crate::error::Problem, content_type = "application/problem+json",
+                    example = json!({"type": "/problems/precondition_failed", "title": "Precondition failed", "status": 412, "detail": "the record has changed since the version in If-Match; its current ETag is \"63f1a2b4c5d6e\": read it again and reapply the change", "code": "precondition_failed", "etag": "\"63f1a2b4c5d6e\""})),
+                (status = 415, description = "The body is not `application/json`.", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 422, description = "The record is invalid; `errors` names every field at fault.", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 428, description = "This server requires `If-Match` (`--require-if-match`).", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 503, description = "The database is busy; retry after `Retry-After` seconds.", body = $crate::error::Problem, content_type = "application/problem+json"),
+            )
+        )]
+        #[put($item_path)]
+        pub async fn $replace(
+            state: actix_web::web::Data<$crate::state::AppState>,
+            req: actix_web::HttpRequest,
+            key: actix_web::web::Path<String>,
+            payload: actix_web::web::Payload,
+        ) -> $crate::error::AppResult<actix_web::HttpResponse> {
+            $crate::rest::write::replace::<$resource, $write>(&state, &req, &key, payload).await
+        }
+
+        #[utoipa::path(
+            tag = $tag,
+            summary = concat!("Change fields of a ", $kind),
+            description = concat!("Applies a JSON Merge Patch (RFC 7396) to the ", $kind, " in the format of `POST`: \
+fields sent replace the stored ones, `null` clears an optional field, a list replaces the stored list. \
+`application/json` is read as a merge patch too. `If-Match` as for `PUT`."),
+            params(("key" = String, Path, description = "The record's id (UUID) or slug.", example = $example), $crate::rest::LangParam),
+            request_body(content = Object, content_type = "application/merge-patch+json", description = "Fields to change, e.g. `{\"title_en\": \"New title\", \"note\": null}`."),
+            security(("bearer" = [])),
+            responses(
+                (status = 200, description = "Changed.", body = $item, headers(("ETag" = String, description = "The record's new version."))),
+                (status = 400, description = "The body is not JSON, or a bad query parameter.", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No valid API key.", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 403, description = "The key lacks the scope.", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 404, description = $not_found, body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 412, description = "`If-Match` does not name the current version; `etag` holds it.", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 415, description = "The body is not `application/merge-patch+json`.", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 422, description = "The patched record is invalid; `errors` names every field at fault.", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 428, description = "This server requires `If-Match`.", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 503, description = "The database is busy; retry after `Retry-After` seconds.", body = $crate::error::Problem, content_type = "application/problem+json"),
+            )
+        )]
+        #[patch($item_path)]
+        pub async fn $patch(
+            state: actix_web::web::Data<$crate::state::AppState>,
+            req: actix_web::HttpRequest,
+            key: actix_web::web::Path<String>,
+            payload: actix_web::web::Payload,
+        ) -> $crate::error::AppResult<actix_web::HttpResponse> {
+            $crate::rest::write::patch::<$resource, $write>(&state, &req, &key, payload).await
+        }
+
+        #[utoipa::path(
+            tag = $tag,
+            summary = concat!("Delete a ", $kind),
+            description = concat!("Deletes the ", $kind, " with its links; the change feed keeps a `delete` entry. \
+Refused (409) while other records refer to it. `If-Match` as for `PUT`."),
+            params(("key" = String, Path, description = "The record's id (UUID) or slug.", example = $example)),
+            security(("bearer" = [])),
+            responses(
+                (status = 204, description = "Deleted."),
+                (status = 401, description = "No valid API key.", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 403, description = "The key lacks the scope.", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 404, description = $not_found, body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 409, description = "Other records still refer to it; `detail` names them.", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 412, description = "`If-Match` does not name the current version; `etag` holds it.", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 428, description = "This server requires `If-Match`.", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 503, description = "The database is busy; retry after `Retry-After` seconds.", body = $crate::error::Problem, content_type = "application/problem+json"),
+            )
+        )]
+        #[delete($item_path)]
+        pub async fn $delete(
+            state: actix_web::web::Data<$crate::state::AppState>,
+            req: actix_web::HttpRequest,
+            key: actix_web::web::Path<String>,
+        ) -> $crate::error::AppResult<actix_web::HttpResponse> {
+            $crate::rest::write::delete::<$write>(&state, &req, &key).await
+        }
+
         /// Registers the collection's routes.
         pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-            cfg.service($list).service($get);
+            cfg.service($list)
+                .service($get)
+                .service($create)
+                .service($replace)
+                .service($patch)
+                .service($delete);
         }
     };
 }
@@ -289,6 +444,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(configure_collections)
             .configure(stats::configure)
             .configure(search::configure)
-            .configure(matching::configure),
+            .configure(matching::configure)
+            .configure(changes::configure),
     );
 }

@@ -5,7 +5,9 @@
 //! type, `list` and `get`; rows are turned into DTOs with a constant number of
 //! batched queries per page (`hydrate`), never one query per row.
 
+pub mod changes;
 pub mod import;
+pub mod keys;
 pub mod matching;
 pub mod meetings;
 pub mod offers;
@@ -64,6 +66,13 @@ macro_rules! for_each_collection {
                     key: "The partner's id (UUID) or slug.",
                     example: "mags",
                     not_found: "No partner has this id or slug.",
+                    write: $crate::service::import::collections::partners::Partners,
+                    record: $crate::service::import::collections::partners::PartnerRecord,
+                    kind: "partner",
+                    create: create_partner,
+                    replace: replace_partner,
+                    patch: patch_partner,
+                    delete: delete_partner,
                 },
                 graphql: {
                     query: PartnerQuery,
@@ -97,6 +106,13 @@ macro_rules! for_each_collection {
                     key: "The region's id, slug, official key (e.g. `05711`) or NUTS code (e.g. `DEA41`).",
                     example: "05711",
                     not_found: "No region has this key.",
+                    write: $crate::service::import::collections::regions::Regions,
+                    record: $crate::service::import::collections::regions::RegionRecord,
+                    kind: "region",
+                    create: create_region,
+                    replace: replace_region,
+                    patch: patch_region,
+                    delete: delete_region,
                 },
                 graphql: {
                     query: RegionQuery,
@@ -127,6 +143,13 @@ macro_rules! for_each_collection {
                     key: "The topic's id (UUID) or slug.",
                     example: "industrie-40",
                     not_found: "No topic has this id or slug.",
+                    write: $crate::service::import::collections::topics::Topics,
+                    record: $crate::service::import::collections::topics::TopicRecord,
+                    kind: "topic",
+                    create: create_topic,
+                    replace: replace_topic,
+                    patch: patch_topic,
+                    delete: delete_topic,
                 },
                 graphql: {
                     query: TopicQuery,
@@ -159,6 +182,13 @@ macro_rules! for_each_collection {
                     key: "The project's id (UUID) or slug.",
                     example: "arbeit-2020",
                     not_found: "No project has this id or slug.",
+                    write: $crate::service::import::collections::projects::Projects,
+                    record: $crate::service::import::collections::projects::ProjectRecord,
+                    kind: "project",
+                    create: create_project,
+                    replace: replace_project,
+                    patch: patch_project,
+                    delete: delete_project,
                 },
                 graphql: {
                     query: ProjectQuery,
@@ -196,6 +226,13 @@ macro_rules! for_each_collection {
                     key: "The offer's id (UUID) or slug.",
                     example: "tbs-beratung",
                     not_found: "No offer has this id or slug.",
+                    write: $crate::service::import::collections::offers::Offers,
+                    record: $crate::service::import::collections::offers::OfferRecord,
+                    kind: "offer",
+                    create: create_offer,
+                    replace: replace_offer,
+                    patch: patch_offer,
+                    delete: delete_offer,
                 },
                 graphql: {
                     query: OfferQuery,
@@ -225,6 +262,13 @@ macro_rules! for_each_collection {
                     key: "The meeting's id (UUID) or slug.",
                     example: "zweite-sitzung-2016-11-21",
                     not_found: "No meeting has this id or slug.",
+                    write: $crate::service::import::collections::meetings::Meetings,
+                    record: $crate::service::import::collections::meetings::MeetingRecord,
+                    kind: "meeting",
+                    create: create_meeting,
+                    replace: replace_meeting,
+                    patch: patch_meeting,
+                    delete: delete_meeting,
                 },
                 graphql: {
                     query: MeetingQuery,

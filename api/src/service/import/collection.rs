@@ -17,7 +17,8 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel,
+    QueryFilter, QuerySelect,
 };
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
@@ -42,10 +43,18 @@ pub(crate) trait ImportCollection: 'static {
     const NAME: &'static str;
     /// One record of it, for messages: `unknown partner `x``.
     const KIND: &'static str;
-    /// One record of the import format.
-    type Record: DeserializeOwned + std::fmt::Debug;
-    /// The stored table.
-    type Entity: EntityTrait;
+    /// One record of the import format (also the body of an API write).
+    type Record: DeserializeOwned + serde::Serialize + std::fmt::Debug;
+    /// The stored table; its rows carry their id and stamps, compare by
+    /// content, and are written whole (what every step needs of them).
+    type Entity: EntityTrait<
+            Model: super::write::Stamped
+                       + PartialEq
+                       + Send
+                       + Sync
+                       + IntoActiveModel<<Self::Entity as EntityTrait>::ActiveModel>,
+            ActiveModel: Send,
+        >;
     /// The record's links (topics, participants …), compared as a whole: a
     /// change of them is an update of the record. `()` for none.
     type Links: Default + PartialEq;
@@ -82,6 +91,11 @@ pub(crate) trait ImportCollection: 'static {
     /// The row to store for `r` under `id`; references resolved through
     /// `k`. `created_at` and `updated_at` are set by the write step.
     fn model(r: &Self::Record, id: Uuid, k: &Known, now: DateTime<Utc>) -> AppResult<Model<Self>>;
+
+    /// The stored record `m` with its `links`, back in the import format:
+    /// what `GET /api/v1/changes` shows and what a `PATCH` is applied to.
+    /// References are named by slug through `s`.
+    fn record(m: &Model<Self>, links: &Self::Links, s: &Slugs) -> AppResult<Self::Record>;
 
     /// The links the file gives record `id`.
     fn links(_r: &Self::Record, _id: Uuid, _k: &Known) -> AppResult<Self::Links> {
@@ -164,28 +178,78 @@ pub(crate) struct StoredReference {
     pub field: &'static str,
 }
 
-/// Collects field errors with the record named, as `offers[3] (slug).field`.
+/// Collects field errors with the record named, as `offers[3] (slug).field`
+/// in a file, or as a JSON Pointer (RFC 6901) into the body of an API write,
+/// e.g. `/participants/2/partner`.
 #[derive(Default)]
-pub(crate) struct Problems(Vec<FieldError>);
+pub(crate) struct Problems {
+    errors: Vec<FieldError>,
+    /// Name fields by JSON Pointer (one record, an API body).
+    pointers: bool,
+}
 
 impl Problems {
+    /// Problems of one record sent to the API, named by JSON Pointer.
+    pub fn of_body() -> Self {
+        Self {
+            errors: Vec::new(),
+            pointers: true,
+        }
+    }
+
     fn add(&mut self, collection: &str, index: usize, slug: &str, field: &str, message: String) {
-        let at = if field.is_empty() {
+        let at = if self.pointers {
+            pointer(field)
+        } else if field.is_empty() {
             format!("{collection}[{index}] ({slug})")
         } else {
             format!("{collection}[{index}] ({slug}).{field}")
         };
-        self.0.push(FieldError::new(at, message));
+        self.errors.push(FieldError::new(at, message));
+    }
+
+    /// Adds a problem of the body's field `field` (a path such as
+    /// `participants[2].partner`).
+    pub fn add_field(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.push(FieldError::new(pointer(field), message));
+    }
+
+    /// Adds `other`'s problems except those of the top-level fields
+    /// `fields` (of a body: pointers `/field…`).
+    pub fn extend_except(&mut self, other: Problems, fields: &std::collections::BTreeSet<String>) {
+        self.errors.extend(other.errors.into_iter().filter(|e| {
+            let top = e
+                .field
+                .trim_start_matches('/')
+                .split('/')
+                .next()
+                .unwrap_or_default();
+            !fields.contains(top)
+        }));
     }
 
     /// `Ok` if nothing was found, else every problem as invalid data.
     pub fn into_result(self) -> AppResult<()> {
-        if self.0.is_empty() {
+        if self.errors.is_empty() {
             Ok(())
         } else {
-            Err(AppError::InvalidData(self.0))
+            Err(AppError::InvalidData(self.errors))
         }
     }
+}
+
+/// `participants[2].partner` → `/participants/2/partner` (RFC 6901; our
+/// field names hold neither `~` nor `/`). The empty path is the whole body.
+pub(crate) fn pointer(path: &str) -> String {
+    let mut out = String::new();
+    for part in path.split(['.', '[']) {
+        let part = part.trim_end_matches(']');
+        if !part.is_empty() {
+            out.push('/');
+            out.push_str(part);
+        }
+    }
+    out
 }
 
 /// The problems of one record: [`Problems`] with the record named.
@@ -214,6 +278,115 @@ impl RecordProblems<'_> {
             self.add(field, "must not be empty");
         }
     }
+
+    /// Reports `field` if its text is longer than `max` characters.
+    pub fn at_most(&mut self, field: &str, text: Option<&str>, max: usize) {
+        if let Some(text) = text
+            && text.chars().count() > max
+        {
+            self.add(field, format!("must be at most {max} characters"));
+        }
+    }
+
+    /// Reports `field` unless it is an absolute `http` or `https` URL
+    /// (WHATWG URL parsing, the `url` crate).
+    pub fn web_url(&mut self, field: &str, text: Option<&str>) {
+        let Some(text) = text else { return };
+        match url::Url::parse(text) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+            _ => self.add(
+                field,
+                "must be an absolute http(s) URL, e.g. `https://www.example.de/`",
+            ),
+        }
+    }
+
+    /// Reports `field` unless it is an e-mail address: one `@` between a
+    /// local part and a domain with a dot, no spaces (the shape RFC 5322's
+    /// `addr-spec` has in practice; rejected: the full grammar, which
+    /// admits comments and quoted strings no contact uses).
+    pub fn email(&mut self, field: &str, text: Option<&str>) {
+        let Some(text) = text else { return };
+        let ok = text.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !text.chars().any(|c| c.is_whitespace() || c.is_control())
+        });
+        if !ok {
+            self.add(field, "must be an e-mail address, e.g. `info@example.de`");
+        }
+    }
+}
+
+/// A vocabulary value as stored (the database only holds values the
+/// import checked; anything else is a corrupt row, a 500).
+pub(crate) fn stored<T: std::str::FromStr<Err = String>>(text: &str) -> AppResult<T> {
+    text.parse()
+        .map_err(|e: String| AppError::Unexpected(anyhow::anyhow!("stored value: {e}")))
+}
+
+/// Names the records a stored record refers to by slug, for
+/// [`ImportCollection::record`]. Filled in two passes: the first call of
+/// `record` asks for ids it does not know (and gets empty slugs), the
+/// caller loads those, and the second call names them all. Why not a
+/// second, hand-written list of each collection's references: `record`
+/// already names every one.
+#[derive(Debug, Default)]
+pub(crate) struct Slugs {
+    known: HashMap<(&'static str, Uuid), String>,
+    missing: std::cell::RefCell<std::collections::BTreeSet<(&'static str, Uuid)>>,
+}
+
+impl Slugs {
+    /// The slug of record `id` of `T`.
+    pub fn of<T: ImportCollection>(&self, id: Uuid) -> String {
+        match self.known.get(&(T::NAME, id)) {
+            Some(slug) => slug.clone(),
+            None => {
+                self.missing.borrow_mut().insert((T::NAME, id));
+                String::new()
+            }
+        }
+    }
+
+    /// Like [`Slugs::of`] for an optional reference.
+    pub fn opt<T: ImportCollection>(&self, id: Option<Uuid>) -> Option<String> {
+        id.map(|id| self.of::<T>(id))
+    }
+
+    /// The ids asked for and not known, by collection.
+    pub(super) fn take_missing(&self) -> HashMap<&'static str, Vec<Uuid>> {
+        let mut by: HashMap<&'static str, Vec<Uuid>> = HashMap::new();
+        for (collection, id) in std::mem::take(&mut *self.missing.borrow_mut()) {
+            by.entry(collection).or_default().push(id);
+        }
+        by
+    }
+
+    /// Loads the slugs of `ids` of collection `C`.
+    pub(super) async fn load<C: ImportCollection, D: ConnectionTrait>(
+        &mut self,
+        db: &D,
+        ids: &[Uuid],
+    ) -> Result<(), DbErr> {
+        for chunk in ids.chunks(CHUNK) {
+            let pairs: Vec<(Uuid, String)> = C::Entity::find()
+                .select_only()
+                .column(C::id_column())
+                .column(C::slug_column())
+                .filter(C::id_column().is_in(chunk.to_vec()))
+                .into_tuple()
+                .all(db)
+                .await?;
+            for (id, slug) in pairs {
+                self.known.insert((C::NAME, id), slug);
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Checks the records of collection `C` that need no database: slug form
@@ -240,7 +413,39 @@ pub(super) fn check_shape<C: ImportCollection>(records: &[C::Record], p: &mut Pr
         if C::source(r).trim().is_empty() {
             at.add("source", "must cite a source");
         }
+        if let Ok(value) = serde_json::to_value(r) {
+            long_texts(&value, "", &mut at);
+        }
         C::check_record(r, &mut at);
+    }
+}
+
+/// The longest text any field may hold, in characters: ten times the
+/// longest description in the seed, and a bound on what one record costs.
+pub(crate) const TEXT_CHARS: usize = 10_000;
+
+/// Reports every text in `value` (at `path`) longer than [`TEXT_CHARS`].
+fn long_texts(value: &serde_json::Value, path: &str, at: &mut RecordProblems<'_>) {
+    match value {
+        serde_json::Value::String(text) if text.chars().count() > TEXT_CHARS => {
+            at.add(path, format!("must be at most {TEXT_CHARS} characters"));
+        }
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                long_texts(item, &format!("{path}[{i}]"), at);
+            }
+        }
+        serde_json::Value::Object(fields) => {
+            for (name, field) in fields {
+                let path = if path.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{path}.{name}")
+                };
+                long_texts(field, &path, at);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -383,6 +588,36 @@ impl Known {
         Ok(())
     }
 
+    /// Adds the records `slugs` of collection `C` that are stored (one
+    /// write through the API refers to a few records, not to all of them).
+    pub(super) async fn add_named<C: ImportCollection, D: ConnectionTrait>(
+        &mut self,
+        db: &D,
+        slugs: &[&str],
+    ) -> Result<(), DbErr> {
+        let ids = self.0.entry(C::NAME).or_default();
+        for chunk in slugs.chunks(CHUNK) {
+            let pairs: Vec<(Uuid, String)> = C::Entity::find()
+                .select_only()
+                .column(C::id_column())
+                .column(C::slug_column())
+                .filter(C::slug_column().is_in(chunk.iter().copied()))
+                .into_tuple()
+                .all(db)
+                .await?;
+            ids.extend(pairs.into_iter().map(|(id, slug)| (slug, id)));
+        }
+        Ok(())
+    }
+
+    /// Makes `slug` of `C` known as `id` (a record about to be written).
+    pub(super) fn insert<C: ImportCollection>(&mut self, slug: &str, id: Uuid) {
+        self.0
+            .entry(C::NAME)
+            .or_default()
+            .insert(slug.to_owned(), id);
+    }
+
     /// slug → id of `collection` (empty for a name that is not one).
     pub(crate) fn ids(&self, collection: &str) -> &SlugIds {
         self.0.get(collection).unwrap_or(&NONE)
@@ -436,6 +671,15 @@ impl Doomed {
         if !dropped.is_empty() {
             self.0.insert(C::NAME, dropped);
         }
+    }
+
+    /// Record `id` (slug `slug`) of `C` alone: one `DELETE` of the API.
+    pub(super) fn one<C: ImportCollection>(id: Uuid, slug: &str) -> Self {
+        let mut doomed = Self::default();
+        doomed
+            .0
+            .insert(C::NAME, HashMap::from([(id, slug.to_owned())]));
+        doomed
     }
 
     /// The records of `collection` to delete (none for most).

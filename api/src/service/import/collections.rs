@@ -76,6 +76,47 @@ macro_rules! import_collections {
             Ok(known)
         }
 
+        /// Loads the slugs `slugs` was asked for and did not know.
+        pub(super) async fn load_slugs<D: sea_orm::ConnectionTrait>(
+            db: &D,
+            slugs: &mut $crate::service::import::collection::Slugs,
+        ) -> Result<(), sea_orm::DbErr> {
+            for (name, ids) in slugs.take_missing() {
+                $(if name == stringify!($key) {
+                    slugs.load::<$module::$collection, _>(db, &ids).await?;
+                })+
+            }
+            Ok(())
+        }
+
+        /// The current records `ids` of `collection` in the import format,
+        /// by id (absent: deleted since); empty for an unknown collection.
+        pub(crate) async fn records_of(
+            tx: &sea_orm::DatabaseTransaction,
+            collection: &str,
+            ids: &[uuid::Uuid],
+        ) -> $crate::error::AppResult<std::collections::HashMap<uuid::Uuid, serde_json::Value>> {
+            $(if collection == stringify!($key) {
+                return $crate::service::import::edit::records_of::<$module::$collection>(tx, ids).await;
+            })+
+            Ok(std::collections::HashMap::new())
+        }
+
+        /// slug → id of the stored records among `wanted` (collection →
+        /// slugs): what one record written through the API refers to.
+        pub(super) async fn known_named<D: sea_orm::ConnectionTrait>(
+            db: &D,
+            wanted: &std::collections::HashMap<&'static str, Vec<&str>>,
+        ) -> Result<$crate::service::import::collection::Known, sea_orm::DbErr> {
+            let mut known = $crate::service::import::collection::Known::default();
+            for (name, slugs) in wanted {
+                $(if *name == stringify!($key) {
+                    known.add_named::<$module::$collection, _>(db, slugs).await?;
+                })+
+            }
+            Ok(known)
+        }
+
         /// The checks that need no database, every collection's problems
         /// reported at once.
         pub(super) fn check_shape(d: &Dataset, p: &mut $crate::service::import::collection::Problems) {
@@ -100,7 +141,7 @@ macro_rules! import_collections {
             progress: $crate::service::import::write::Progress<'_>,
         ) -> $crate::error::AppResult<$crate::service::import::ImportReport> {
             let mut report = $crate::service::import::ImportReport::default();
-            $($crate::service::import::write::write::<$module::$collection>(tx, &d.$key, k, now, &mut report, progress).await?;)+
+            $($crate::service::import::write::write::<$module::$collection>(tx, &d.$key, k, now, &mut report, progress, Default::default()).await?;)+
             Ok(report)
         }
 
@@ -138,7 +179,7 @@ macro_rules! import_collections {
         ) -> $crate::error::AppResult<()> {
             for name in COLLECTIONS.iter().rev() {
                 $(if *name == stringify!($key) {
-                    $crate::service::import::prune::delete::<$module::$collection>(tx, doomed, now, report).await?;
+                    $crate::service::import::prune::delete::<$module::$collection>(tx, doomed, now, report, Default::default()).await?;
                 })+
             }
             Ok(())
@@ -157,6 +198,10 @@ import_collections! {
     meetings: meetings::Meetings(MeetingRecord),
 }
 
+/// The longest title or name a record may have, in characters (the
+/// longest in the seed has 120).
+pub(crate) const TITLE_CHARS: usize = 300;
+
 impl Dataset {
     /// Whether `collection`'s key appears in the parsed document.
     pub fn is_present(&self, collection: &str) -> bool {
@@ -172,19 +217,19 @@ pub mod regions {
     use chrono::{DateTime, Utc};
     use entity::{region, region_member};
     use sea_orm::{DatabaseTransaction, DbErr};
-    use serde::Deserialize;
+    use serde::{Deserialize, Serialize};
     use uuid::Uuid;
 
     use crate::error::AppResult;
     use crate::service::import::collection::{
-        Ids, ImportCollection, Known, RecordProblems, Reference, foreign_keys, keys,
+        Ids, ImportCollection, Known, RecordProblems, Reference, Slugs, foreign_keys, keys, stored,
     };
     use crate::service::import::prune::delete_in;
     use crate::service::import::write::{link_rows, replace_link_rows, stamped};
     use crate::vocab::RegionKind;
 
     /// A region of the import format.
-    #[derive(Debug, Deserialize)]
+    #[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
     #[serde(deny_unknown_fields)]
     pub struct RegionRecord {
         pub slug: String,
@@ -299,6 +344,28 @@ pub mod regions {
             delete_in::<region_member::Entity>(tx, region_member::Column::MemberId, ids).await
         }
 
+        fn record(
+            m: &region::Model,
+            members: &BTreeSet<Uuid>,
+            s: &Slugs,
+        ) -> AppResult<RegionRecord> {
+            let mut members: Vec<String> = members.iter().map(|id| s.of::<Regions>(*id)).collect();
+            members.sort();
+            Ok(RegionRecord {
+                slug: m.slug.clone(),
+                name: m.name.clone(),
+                name_en: m.name_en.clone(),
+                kind: stored(&m.kind)?,
+                ars: m.ars.clone(),
+                nuts: m.nuts.clone(),
+                parent: s.opt::<Regions>(m.parent_id),
+                members,
+                source: m.source.clone(),
+                verified: m.verified,
+                note: m.note.clone(),
+            })
+        }
+
         foreign_keys! {
             region(Id -> ParentId) "parent" => Regions,
             region_member(RegionId -> MemberId) "members" => Regions,
@@ -311,17 +378,17 @@ pub mod regions {
 pub mod topics {
     use chrono::{DateTime, Utc};
     use entity::topic;
-    use serde::Deserialize;
+    use serde::{Deserialize, Serialize};
     use uuid::Uuid;
 
     use crate::error::AppResult;
     use crate::service::import::collection::{
-        ImportCollection, Known, RecordProblems, Reference, foreign_keys, keys,
+        ImportCollection, Known, RecordProblems, Reference, Slugs, foreign_keys, keys,
     };
     use crate::service::import::write::stamped;
 
     /// A topic of the import format.
-    #[derive(Debug, Deserialize)]
+    #[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
     #[serde(deny_unknown_fields)]
     pub struct TopicRecord {
         pub slug: String,
@@ -381,6 +448,18 @@ pub mod topics {
             })
         }
 
+        fn record(m: &topic::Model, _: &(), s: &Slugs) -> AppResult<TopicRecord> {
+            Ok(TopicRecord {
+                slug: m.slug.clone(),
+                label_de: m.label_de.clone(),
+                label_en: m.label_en.clone(),
+                description_de: m.description_de.clone(),
+                description_en: m.description_en.clone(),
+                parent: s.opt::<Topics>(m.parent_id),
+                source: m.source.clone(),
+            })
+        }
+
         foreign_keys! {
             topic(Id -> ParentId) "parent" => Topics,
         }
@@ -390,21 +469,22 @@ pub mod topics {
 /// `partners`: the alliance's members and the providers of offers
 /// (ministries, unions, chambers, universities …).
 pub mod partners {
+    use super::TITLE_CHARS;
     use chrono::{DateTime, Utc};
     use entity::partner;
-    use serde::Deserialize;
+    use serde::{Deserialize, Serialize};
     use uuid::Uuid;
 
     use super::regions::Regions;
     use crate::error::AppResult;
     use crate::service::import::collection::{
-        ImportCollection, Known, RecordProblems, Reference, foreign_keys, keys,
+        ImportCollection, Known, RecordProblems, Reference, Slugs, foreign_keys, keys, stored,
     };
     use crate::service::import::write::stamped;
     use crate::vocab::{AllianceGroup, PartnerKind};
 
     /// A partner of the import format.
-    #[derive(Debug, Deserialize)]
+    #[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
     #[serde(deny_unknown_fields)]
     pub struct PartnerRecord {
         pub slug: String,
@@ -436,6 +516,8 @@ pub mod partners {
 
         fn check_record(r: &PartnerRecord, p: &mut RecordProblems<'_>) {
             p.required("name", &r.name);
+            p.at_most("name", Some(&r.name), TITLE_CHARS);
+            p.web_url("website", r.website.as_deref());
         }
 
         fn references(r: &PartnerRecord) -> Vec<Reference<'_>> {
@@ -472,6 +554,25 @@ pub mod partners {
             })
         }
 
+        fn record(m: &partner::Model, _: &(), s: &Slugs) -> AppResult<PartnerRecord> {
+            Ok(PartnerRecord {
+                slug: m.slug.clone(),
+                name: m.name.clone(),
+                name_en: m.name_en.clone(),
+                short_name: m.short_name.clone(),
+                kind: stored(&m.kind)?,
+                alliance_group: m.alliance_group.as_deref().map(stored).transpose()?,
+                alliance_member: m.alliance_member,
+                website: m.website.clone(),
+                description_de: m.description_de.clone(),
+                description_en: m.description_en.clone(),
+                region: s.opt::<Regions>(m.region_id),
+                source: m.source.clone(),
+                verified: m.verified,
+                note: m.note.clone(),
+            })
+        }
+
         foreign_keys! {
             partner(Id -> RegionId) "region" => Regions,
         }
@@ -483,19 +584,19 @@ pub mod partners {
 pub mod contacts {
     use chrono::{DateTime, Utc};
     use entity::contact;
-    use serde::Deserialize;
+    use serde::{Deserialize, Serialize};
     use uuid::Uuid;
 
     use super::partners::Partners;
     use crate::error::AppResult;
     use crate::service::import::collection::{
-        ImportCollection, Known, Reference, foreign_keys, keys,
+        ImportCollection, Known, RecordProblems, Reference, Slugs, foreign_keys, keys, stored,
     };
     use crate::service::import::write::stamped;
     use crate::vocab::ContactKind;
 
     /// A contact of the import format.
-    #[derive(Debug, Deserialize)]
+    #[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
     #[serde(deny_unknown_fields)]
     pub struct ContactRecord {
         pub slug: String,
@@ -519,6 +620,12 @@ pub mod contacts {
         const KIND: &'static str = "contact";
         type Links = ();
         keys!(contact, ContactRecord);
+
+        fn check_record(r: &ContactRecord, p: &mut RecordProblems<'_>) {
+            p.required("label_de", &r.label_de);
+            p.email("email", r.email.as_deref());
+            p.web_url("url", r.url.as_deref());
+        }
 
         fn references(r: &ContactRecord) -> Vec<Reference<'_>> {
             vec![Reference::to::<Partners>("partner", &r.partner)]
@@ -546,6 +653,20 @@ pub mod contacts {
             })
         }
 
+        fn record(m: &contact::Model, _: &(), s: &Slugs) -> AppResult<ContactRecord> {
+            Ok(ContactRecord {
+                slug: m.slug.clone(),
+                partner: s.of::<Partners>(m.partner_id),
+                kind: stored(&m.kind)?,
+                label_de: m.label_de.clone(),
+                label_en: m.label_en.clone(),
+                phone: m.phone.clone(),
+                email: m.email.clone(),
+                url: m.url.clone(),
+                source: m.source.clone(),
+            })
+        }
+
         foreign_keys! {
             contact(Id -> PartnerId) "partner" => Partners,
         }
@@ -557,18 +678,18 @@ pub mod contacts {
 pub mod people {
     use chrono::{DateTime, Utc};
     use entity::person;
-    use serde::Deserialize;
+    use serde::{Deserialize, Serialize};
     use uuid::Uuid;
 
     use super::partners::Partners;
     use crate::error::AppResult;
     use crate::service::import::collection::{
-        ImportCollection, Known, RecordProblems, Reference, foreign_keys, keys,
+        ImportCollection, Known, RecordProblems, Reference, Slugs, foreign_keys, keys,
     };
     use crate::service::import::write::stamped;
 
     /// A person of the import format.
-    #[derive(Debug, Deserialize)]
+    #[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
     #[serde(deny_unknown_fields)]
     pub struct PersonRecord {
         pub slug: String,
@@ -626,6 +747,19 @@ pub mod people {
             })
         }
 
+        fn record(m: &person::Model, _: &(), s: &Slugs) -> AppResult<PersonRecord> {
+            Ok(PersonRecord {
+                slug: m.slug.clone(),
+                name: m.name.clone(),
+                role_de: m.role_de.clone(),
+                role_en: m.role_en.clone(),
+                partner: s.opt::<Partners>(m.partner_id),
+                year: m.year,
+                source: m.source.clone(),
+                note: m.note.clone(),
+            })
+        }
+
         foreign_keys! {
             person(Id -> PartnerId) "partner" => Partners,
         }
@@ -635,26 +769,27 @@ pub mod people {
 /// `projects`: pilot projects and regional networks (Arbeit 2020, it's OWL
 /// …) with their participating partners.
 pub mod projects {
+    use super::TITLE_CHARS;
     use std::collections::{BTreeSet, HashMap, HashSet};
 
     use chrono::{DateTime, NaiveDate, Utc};
     use entity::{project, project_participant};
     use sea_orm::{DatabaseTransaction, DbErr};
-    use serde::Deserialize;
+    use serde::{Deserialize, Serialize};
     use uuid::Uuid;
 
     use super::partners::Partners;
     use super::regions::Regions;
     use crate::error::AppResult;
     use crate::service::import::collection::{
-        Ids, ImportCollection, Known, RecordProblems, Reference, foreign_keys, keys,
+        Ids, ImportCollection, Known, RecordProblems, Reference, Slugs, foreign_keys, keys, stored,
     };
     use crate::service::import::prune::delete_in;
     use crate::service::import::write::{link_rows, replace_link_rows, stamped};
     use crate::vocab::{ParticipantRole, ProjectKind, ProjectStatus};
 
     /// A project of the import format.
-    #[derive(Debug, Deserialize)]
+    #[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
     #[serde(deny_unknown_fields)]
     pub struct ProjectRecord {
         pub slug: String,
@@ -673,6 +808,7 @@ pub mod projects {
         pub region: Option<String>,
         pub member_count: Option<i32>,
         #[serde(default)]
+        #[schema(value_type = Object)]
         pub facts: serde_json::Map<String, serde_json::Value>,
         #[serde(default)]
         pub participants: Vec<ParticipantRecord>,
@@ -682,7 +818,7 @@ pub mod projects {
     }
 
     /// A partner taking part in a project, in a role.
-    #[derive(Debug, Deserialize)]
+    #[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
     #[serde(deny_unknown_fields)]
     pub struct ParticipantRecord {
         pub partner: String,
@@ -703,6 +839,8 @@ pub mod projects {
 
         fn check_record(r: &ProjectRecord, p: &mut RecordProblems<'_>) {
             p.required("name", &r.name);
+            p.at_most("name", Some(&r.name), TITLE_CHARS);
+            p.web_url("website", r.website.as_deref());
             p.required("summary_de", &r.summary_de);
             if let (Some(start), Some(end)) = (r.start_date, r.end_date)
                 && end < start
@@ -815,6 +953,41 @@ pub mod projects {
             .await
         }
 
+        fn record(m: &project::Model, parts: &Self::Links, s: &Slugs) -> AppResult<ProjectRecord> {
+            let mut participants = parts
+                .iter()
+                .map(|(id, role)| {
+                    Ok(ParticipantRecord {
+                        partner: s.of::<Partners>(*id),
+                        role: stored(role)?,
+                    })
+                })
+                .collect::<AppResult<Vec<_>>>()?;
+            participants.sort_by(|a, b| a.partner.cmp(&b.partner));
+            Ok(ProjectRecord {
+                slug: m.slug.clone(),
+                name: m.name.clone(),
+                name_en: m.name_en.clone(),
+                kind: stored(&m.kind)?,
+                status: stored(&m.status)?,
+                start_date: m.start_date,
+                end_date: m.end_date,
+                start_year: m.start_year,
+                summary_de: m.summary_de.clone(),
+                summary_en: m.summary_en.clone(),
+                description_de: m.description_de.clone(),
+                description_en: m.description_en.clone(),
+                website: m.website.clone(),
+                region: s.opt::<Regions>(m.region_id),
+                member_count: m.member_count,
+                facts: m.facts.as_object().cloned().unwrap_or_default(),
+                participants,
+                source: m.source.clone(),
+                verified: m.verified,
+                note: m.note.clone(),
+            })
+        }
+
         foreign_keys! {
             project(Id -> RegionId) "region" => Regions,
             project_participant(ProjectId -> PartnerId) "participants" => Partners,
@@ -825,12 +998,13 @@ pub mod projects {
 /// `offers`: the transfer and support offers SMEs and works councils are
 /// guided to, with their target groups, topics and the regions they serve.
 pub mod offers {
+    use super::TITLE_CHARS;
     use std::collections::{BTreeSet, HashMap};
 
     use chrono::{DateTime, NaiveDate, Utc};
     use entity::{offer, offer_region, offer_target_group, offer_topic};
     use sea_orm::{DatabaseTransaction, DbErr};
-    use serde::Deserialize;
+    use serde::{Deserialize, Serialize};
     use uuid::Uuid;
 
     use super::partners::Partners;
@@ -839,14 +1013,14 @@ pub mod offers {
     use super::topics::Topics;
     use crate::error::AppResult;
     use crate::service::import::collection::{
-        Ids, ImportCollection, Known, RecordProblems, Reference, foreign_keys, keys,
+        Ids, ImportCollection, Known, RecordProblems, Reference, Slugs, foreign_keys, keys, stored,
     };
     use crate::service::import::prune::delete_in;
     use crate::service::import::write::{link_rows, replace_link_rows, stamped};
     use crate::vocab::{Cost, OfferKind, TargetGroup};
 
     /// An offer of the import format.
-    #[derive(Debug, Deserialize)]
+    #[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
     #[serde(deny_unknown_fields)]
     pub struct OfferRecord {
         pub slug: String,
@@ -894,6 +1068,9 @@ pub mod offers {
 
         fn check_record(r: &OfferRecord, p: &mut RecordProblems<'_>) {
             p.required("title_de", &r.title_de);
+            p.at_most("title_de", Some(&r.title_de), TITLE_CHARS);
+            p.at_most("title_en", r.title_en.as_deref(), TITLE_CHARS);
+            p.web_url("url", r.url.as_deref());
             p.required("summary_de", &r.summary_de);
             if let (Some(from), Some(until)) = (r.valid_from, r.valid_until)
                 && until < from
@@ -1047,6 +1224,42 @@ pub mod offers {
             delete_in::<offer_region::Entity>(tx, offer_region::Column::OfferId, ids).await
         }
 
+        fn record(m: &offer::Model, links: &OfferLinks, s: &Slugs) -> AppResult<OfferRecord> {
+            let named = |ids: &BTreeSet<Uuid>, of: &dyn Fn(Uuid) -> String| {
+                let mut slugs: Vec<String> = ids.iter().map(|id| of(*id)).collect();
+                slugs.sort();
+                slugs
+            };
+            Ok(OfferRecord {
+                slug: m.slug.clone(),
+                title_de: m.title_de.clone(),
+                title_en: m.title_en.clone(),
+                summary_de: m.summary_de.clone(),
+                summary_en: m.summary_en.clone(),
+                description_de: m.description_de.clone(),
+                description_en: m.description_en.clone(),
+                provider: s.of::<Partners>(m.provider_id),
+                provider_note: m.provider_note.clone(),
+                project: s.opt::<Projects>(m.project_id),
+                kind: stored(&m.kind)?,
+                target_groups: links
+                    .groups
+                    .iter()
+                    .map(|g| stored(g))
+                    .collect::<AppResult<_>>()?,
+                topics: named(&links.topics, &|id| s.of::<Topics>(id)),
+                regions: named(&links.regions, &|id| s.of::<Regions>(id)),
+                cost: stored(&m.cost)?,
+                valid_from: m.valid_from,
+                valid_until: m.valid_until,
+                application_deadline: m.application_deadline,
+                url: m.url.clone(),
+                source: m.source.clone(),
+                verified: m.verified,
+                note: m.note.clone(),
+            })
+        }
+
         foreign_keys! {
             offer(Id -> ProviderId) "provider" => Partners,
             offer(Id -> ProjectId) "project" => Projects,
@@ -1058,26 +1271,27 @@ pub mod offers {
 
 /// `meetings`: the alliance's meetings, with who took part in which role.
 pub mod meetings {
+    use super::TITLE_CHARS;
     use std::collections::HashMap;
 
     use chrono::{DateTime, NaiveDate, Utc};
     use entity::{meeting, meeting_participant};
     use sea_orm::{DatabaseTransaction, DbErr};
-    use serde::Deserialize;
+    use serde::{Deserialize, Serialize};
     use uuid::Uuid;
 
     use super::partners::Partners;
     use super::people::People;
     use crate::error::AppResult;
     use crate::service::import::collection::{
-        Ids, ImportCollection, Known, RecordProblems, Reference, foreign_keys, keys,
+        Ids, ImportCollection, Known, RecordProblems, Reference, Slugs, foreign_keys, keys, stored,
     };
     use crate::service::import::prune::delete_in;
     use crate::service::import::write::{link_rows, replace_link_rows, stamped};
     use crate::vocab::MeetingRole;
 
     /// A meeting of the import format.
-    #[derive(Debug, Deserialize)]
+    #[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
     #[serde(deny_unknown_fields)]
     pub struct MeetingRecord {
         pub slug: String,
@@ -1099,7 +1313,7 @@ pub mod meetings {
 
     /// Who took part in a meeting: a partner, a person or both, in a role,
     /// with a label as the source puts it.
-    #[derive(Debug, Deserialize)]
+    #[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
     #[serde(deny_unknown_fields)]
     pub struct MeetingParticipantRecord {
         pub partner: Option<String>,
@@ -1123,6 +1337,7 @@ pub mod meetings {
 
         fn check_record(r: &MeetingRecord, p: &mut RecordProblems<'_>) {
             p.required("title_de", &r.title_de);
+            p.at_most("title_de", Some(&r.title_de), TITLE_CHARS);
             p.required("summary_de", &r.summary_de);
             for (j, part) in r.participants.iter().enumerate() {
                 p.required(&format!("participants[{j}].label_de"), &part.label_de);
@@ -1226,6 +1441,42 @@ pub mod meetings {
                 ids,
             )
             .await
+        }
+
+        fn record(m: &meeting::Model, parts: &Self::Links, s: &Slugs) -> AppResult<MeetingRecord> {
+            let texts = |v: &serde_json::Value| -> Vec<String> {
+                v.as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|t| t.as_str().map(str::to_owned))
+                    .collect()
+            };
+            let participants = parts
+                .iter()
+                .map(|p| {
+                    Ok(MeetingParticipantRecord {
+                        partner: s.opt::<Partners>(p.partner_id),
+                        person: s.opt::<People>(p.person_id),
+                        role: stored(&p.role)?,
+                        label_de: p.label_de.clone(),
+                        label_en: p.label_en.clone(),
+                    })
+                })
+                .collect::<AppResult<_>>()?;
+            Ok(MeetingRecord {
+                slug: m.slug.clone(),
+                title_de: m.title_de.clone(),
+                title_en: m.title_en.clone(),
+                date: m.date,
+                place: m.place.clone(),
+                host: s.opt::<Partners>(m.host_id),
+                summary_de: m.summary_de.clone(),
+                summary_en: m.summary_en.clone(),
+                outcomes_de: texts(&m.outcomes_de),
+                outcomes_en: texts(&m.outcomes_en),
+                participants,
+                source: m.source.clone(),
+            })
         }
 
         foreign_keys! {

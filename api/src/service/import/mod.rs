@@ -32,6 +32,7 @@
 
 mod collection;
 pub mod collections;
+pub mod edit;
 mod prune;
 pub mod seed;
 mod write;
@@ -43,6 +44,7 @@ use chrono::SubsecRound;
 use sea_orm::{DatabaseConnection, TransactionTrait};
 
 use crate::error::{AppError, AppResult, FieldError};
+pub(crate) use collection::ImportCollection;
 pub use collections::Dataset;
 
 /// The dataset shipped with Lotse, loaded into an empty database on first
@@ -131,6 +133,17 @@ impl fmt::Display for ImportReport {
         }
         Ok(())
     }
+}
+
+/// Parses a JSON document that names no key twice in one object (the body
+/// of an API write); the error says where it is malformed.
+pub fn parse_json(bytes: &[u8]) -> Result<serde_json::Value, String> {
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|err| format!("the body is not valid JSON: {err}"))?;
+    let mut reader = serde_json::Deserializer::from_slice(bytes);
+    serde::Deserialize::deserialize(&mut reader)
+        .map(|_: unique_keys::UniqueKeys| value)
+        .map_err(|err| format!("the body is not valid JSON: {err}"))
 }
 
 /// Parses an import document; errors name the record and field.
@@ -360,7 +373,7 @@ pub async fn import_with(
 /// committed and the result fitted neither order (offers re-inserted by one
 /// and deleted by the other). SQLite already admits one writer at a time.
 /// Rejected: SERIALIZABLE, which fails one of them instead of waiting.
-async fn one_writer_at_a_time(tx: &sea_orm::DatabaseTransaction) -> AppResult<()> {
+pub(super) async fn one_writer_at_a_time(tx: &sea_orm::DatabaseTransaction) -> AppResult<()> {
     use sea_orm::ConnectionTrait;
     /// "Lotse" in ASCII: the lock's key, unique to our imports.
     const IMPORT_LOCK: i64 = 0x004c_6f74_7365;

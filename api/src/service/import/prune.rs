@@ -17,12 +17,12 @@ use super::ImportReport;
 use super::collection::{
     CHUNK, Doomed, Ids, ImportCollection, Known, SlugIds, StoredReference, referrers,
 };
-use super::write::{Op, log_change};
+use super::write::{Author, Entry, Op, log_change};
 use crate::error::{AppError, AppResult, FieldError};
 
 /// Refuses the prune, every problem at once, if a kept record still
 /// refers to one it would delete (`found`, see [`dangling`]).
-pub(super) fn refuse_dangling(found: BTreeSet<Dangling>) -> AppResult<()> {
+pub(crate) fn refuse_dangling(found: BTreeSet<Dangling>) -> AppResult<()> {
     if found.is_empty() {
         return Ok(());
     }
@@ -92,11 +92,12 @@ fn slug_of(ids: &SlugIds) -> HashMap<Uuid, &str> {
 /// Deletes the records of collection `C` the prune dropped: their links,
 /// then the records (children before parents in a tree), one `delete`
 /// change each.
-pub(super) async fn delete<C: ImportCollection>(
+pub(crate) async fn delete<C: ImportCollection>(
     tx: &DatabaseTransaction,
     doomed: &Doomed,
     now: DateTime<Utc>,
     report: &mut ImportReport,
+    author: Author<'_>,
 ) -> Result<(), DbErr> {
     let Some(ids) = doomed.ids(C::NAME) else {
         return Ok(());
@@ -104,9 +105,13 @@ pub(super) async fn delete<C: ImportCollection>(
     C::delete_links(tx, ids).await?;
     match C::parent_column() {
         Some(parent) => {
-            delete_tree::<C::Entity>(tx, C::NAME, (C::id_column(), parent), ids, now, report).await
+            let at = (now, author);
+            delete_tree::<C::Entity>(tx, C::NAME, (C::id_column(), parent), ids, at, report).await
         }
-        None => delete_records::<C::Entity>(tx, C::NAME, C::id_column(), ids, now, report).await,
+        None => {
+            let at = (now, author);
+            delete_records::<C::Entity>(tx, C::NAME, C::id_column(), ids, at, report).await
+        }
     }
 }
 
@@ -133,7 +138,7 @@ async fn delete_records<E: EntityTrait>(
     collection: &'static str,
     id_column: E::Column,
     ids: &Ids,
-    now: DateTime<Utc>,
+    (now, author): (DateTime<Utc>, Author<'_>),
     report: &mut ImportReport,
 ) -> Result<(), DbErr> {
     let mut records: Vec<(&Uuid, &String)> = ids.iter().collect();
@@ -145,7 +150,13 @@ async fn delete_records<E: EntityTrait>(
             .await?;
     }
     for (id, slug) in records {
-        log_change::<E>(tx, *id, Op::Delete, now).await?;
+        let entry = Entry {
+            op: Op::Delete,
+            now,
+            author,
+            record: None,
+        };
+        log_change::<E>(tx, *id, entry).await?;
         report.count_deleted(collection, slug);
     }
     Ok(())
@@ -158,7 +169,7 @@ async fn delete_tree<E: EntityTrait>(
     collection: &'static str,
     (id_column, parent_column): (E::Column, E::Column),
     ids: &Ids,
-    now: DateTime<Utc>,
+    at: (DateTime<Utc>, Author<'_>),
     report: &mut ImportReport,
 ) -> Result<(), DbErr> {
     // (child, parent) with both deleted: the check refused any other child.
@@ -182,7 +193,7 @@ async fn delete_tree<E: EntityTrait>(
         for id in level.keys() {
             left.remove(id);
         }
-        delete_records::<E>(tx, collection, id_column, &level, now, report).await?;
+        delete_records::<E>(tx, collection, id_column, &level, at, report).await?;
     }
     Ok(())
 }

@@ -54,6 +54,16 @@ macro_rules! stamped {
 }
 pub(crate) use stamped;
 
+/// Who wrote, for the change log: the API key's name and what the write
+/// changed (the audit trail); both `None` for imports.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Author<'a> {
+    /// The key's name (`None`: an import).
+    pub actor: Option<&'a str>,
+    /// The changed fields as a JSON object `{field: {"old": …, "new": …}}`.
+    pub fields: Option<&'a str>,
+}
+
 /// Loads the stored rows of the given ids, in chunks.
 async fn existing<E: EntityTrait>(
     tx: &DatabaseTransaction,
@@ -82,7 +92,7 @@ async fn save<E>(
     old: Option<&E::Model>,
     mut new: E::Model,
     links_changed: bool,
-    now: DateTime<Utc>,
+    (now, author, record): (DateTime<Utc>, Author<'_>, &str),
 ) -> Result<Change, DbErr>
 where
     E: EntityTrait,
@@ -99,7 +109,13 @@ where
             new.set_stamps(created, now);
             let id = new.id();
             new.into_active_model().reset_all().update(tx).await?;
-            log_change::<E>(tx, id, Op::Upsert, now).await?;
+            let entry = Entry {
+                op: Op::Upsert,
+                now,
+                author,
+                record: Some(record),
+            };
+            log_change::<E>(tx, id, entry).await?;
             Ok(Change::Updated)
         }
         None => {
@@ -108,7 +124,13 @@ where
             E::insert(new.into_active_model().reset_all())
                 .exec_without_returning(tx)
                 .await?;
-            log_change::<E>(tx, id, Op::Upsert, now).await?;
+            let entry = Entry {
+                op: Op::Upsert,
+                now,
+                author,
+                record: Some(record),
+            };
+            log_change::<E>(tx, id, entry).await?;
             Ok(Change::Inserted)
         }
     }
@@ -116,7 +138,7 @@ where
 
 /// What a change-log entry says happened to its record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Op {
+pub(crate) enum Op {
     /// Inserted or updated (content or links).
     Upsert,
     /// Deleted, with its links (`--prune`).
@@ -144,16 +166,17 @@ impl Op {
 pub(super) async fn log_change<E: EntityTrait>(
     tx: &DatabaseTransaction,
     id: Uuid,
-    op: Op,
-    now: DateTime<Utc>,
+    entry: Entry<'_>,
 ) -> Result<(), DbErr> {
     let entry = change::ActiveModel {
         seq: sea_orm::ActiveValue::NotSet,
         collection: Set(E::default().table_name().to_owned()),
         record_id: Set(id),
-        op: Set(op.as_str().to_owned()),
-        changed_at: Set(now),
-        actor: Set(None),
+        op: Set(entry.op.as_str().to_owned()),
+        changed_at: Set(entry.now),
+        actor: Set(entry.author.actor.map(str::to_owned)),
+        record: Set(entry.record.map(str::to_owned)),
+        fields: Set(entry.author.fields.map(str::to_owned)),
     };
     change::Entity::insert(entry)
         .exec_without_returning(tx)
@@ -161,8 +184,24 @@ pub(super) async fn log_change<E: EntityTrait>(
     Ok(())
 }
 
-/// Orders records so that every parent comes before its children.
-fn parents_first<C: ImportCollection>(items: &[C::Record]) -> Vec<&C::Record> {
+/// One change-log entry.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Entry<'a> {
+    pub op: Op,
+    pub now: DateTime<Utc>,
+    pub author: Author<'a>,
+    /// The record as written (import format, JSON); `None` for deletes.
+    pub record: Option<&'a str>,
+}
+
+/// Orders records so that every record comes after the records of its own
+/// collection it refers to (a topic's parent, a region's parent and
+/// members), so that each change-log entry's record refers only to records
+/// already written: replaying the change feed in order never meets a
+/// reference to a record it has not seen. Where the references form a
+/// cycle (regions listing each other as members), the rest keep the
+/// file's order.
+fn referenced_first<C: ImportCollection>(items: &[C::Record]) -> Vec<&C::Record> {
     let in_file: HashSet<&str> = items.iter().map(C::slug).collect();
     let mut done: HashSet<&str> = HashSet::new();
     let mut ordered = Vec::with_capacity(items.len());
@@ -173,14 +212,20 @@ fn parents_first<C: ImportCollection>(items: &[C::Record]) -> Vec<&C::Record> {
             if done.contains(s) {
                 continue;
             }
-            let ready = C::parent(item).is_none_or(|p| !in_file.contains(p) || done.contains(p));
+            let ready = C::references(item)
+                .iter()
+                .filter(|r| r.target == C::NAME && r.slug != s)
+                .all(|r| !in_file.contains(r.slug) || done.contains(r.slug));
             if ready {
                 done.insert(s);
                 ordered.push(item);
             }
         }
         if ordered.len() == before {
-            break; // a cycle; check_references has reported it already
+            // A cycle: the parent cycles were refused by the check; the
+            // rest (members) in the file's order.
+            ordered.extend(items.iter().filter(|i| !done.contains(C::slug(i))));
+            break;
         }
     }
     ordered
@@ -214,13 +259,14 @@ pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
 /// content or links differ from the stored ones, with its change entry.
 /// Links are replaced after every record of `C` is written, as a region's
 /// members may come later in the file than the region.
-pub(super) async fn write<C: ImportCollection>(
+pub(crate) async fn write<C: ImportCollection>(
     tx: &DatabaseTransaction,
     records: &[C::Record],
     k: &Known,
     now: DateTime<Utc>,
     report: &mut ImportReport,
     progress: Progress<'_>,
+    author: Author<'_>,
 ) -> AppResult<()>
 where
     Model<C>: Stamped + PartialEq + IntoActiveModel<<C::Entity as EntityTrait>::ActiveModel>,
@@ -236,7 +282,7 @@ where
     let old = existing::<C::Entity>(tx, C::id_column(), &ids).await?;
     let old_links = C::stored_links(tx, &ids).await?;
     let mut link_changes = Vec::new();
-    for r in parents_first::<C>(records) {
+    for r in referenced_first::<C>(records) {
         let slug = C::slug(r);
         let id = k.id::<C>(slug)?;
         let links = C::links(r, id, k)?;
@@ -245,7 +291,9 @@ where
             None => links != C::Links::default(),
         };
         let model = C::model(r, id, k, now)?;
-        let change = save::<C::Entity>(tx, old.get(&id), model, links_changed, now)
+        let record = serde_json::to_string(r).map_err(|e| AppError::Unexpected(e.into()))?;
+        let entry = (now, author, record.as_str());
+        let change = save::<C::Entity>(tx, old.get(&id), model, links_changed, entry)
             .await
             .map_err(at(C::NAME, slug))?;
         report.count(C::NAME, change);

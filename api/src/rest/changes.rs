@@ -1,0 +1,79 @@
+//! `GET /api/v1/changes`: the change feed, for portals that mirror the data.
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::params::{FromQuery, QueryParams};
+use super::{AppState, tags};
+use crate::dto::ChangeFeed;
+use crate::error::{AppResult, Problem};
+use crate::service::changes;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_changes);
+}
+
+/// Where to read the feed from.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ChangesParams {
+    /// Continue after this position: a `next_cursor` (or any `seq`) seen
+    /// before. Omitted: from the beginning.
+    #[param(example = "1042")]
+    pub since: Option<String>,
+    /// Entries per page, 1 to 1000.
+    #[param(minimum = 1, maximum = 1000, default = 100)]
+    pub limit: Option<u64>,
+}
+
+struct ChangesRequest {
+    since: i64,
+    limit: u64,
+}
+
+impl FromQuery for ChangesRequest {
+    fn from_query(p: &mut QueryParams) -> Self {
+        let since = p
+            .integer("since", 0, i64::MAX as u64)
+            .and_then(|n| i64::try_from(n).ok())
+            .unwrap_or(0);
+        let limit = p
+            .integer("limit", 1, changes::MAX_LIMIT)
+            .unwrap_or(changes::DEFAULT_LIMIT);
+        Self { since, limit }
+    }
+}
+
+/// The change feed: every record created, changed or deleted, in commit
+/// order.
+///
+/// Mirror the data by replaying it: start without `since`, apply each entry
+/// in order (`upsert`: store `record`, which is in the format `POST`/`PUT`
+/// and `lotse import` accept, its references to records earlier entries
+/// created; `delete`: remove the record), then ask again with
+/// `since=next_cursor` — at once while `has_more`, later otherwise.
+/// Replaying from the beginning, or from any cursor a mirror has reached,
+/// ends at the current data. A cursor stays valid forever: the feed is not
+/// compacted (yet), and it starts with the records loaded on first start.
+/// The feed is public: it holds nothing the item endpoints do not show.
+#[utoipa::path(
+    tag = tags::CHANGES,
+    params(ChangesParams),
+    responses(
+        (status = 200, description = "One page of changes; `Link: <…>; rel=\"next\"` while `has_more`.", body = ChangeFeed),
+        (status = 400, description = "A bad `since` or `limit`.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/changes")]
+pub async fn list_changes(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
+    let (request, ctx) = super::query::<ChangesRequest>(&state, &req)?;
+    let feed = changes::feed(&state.db, request.since, request.limit).await?;
+    let next = feed.has_more.then(|| feed.next_cursor.clone());
+    Ok(super::page_response_with(
+        &req,
+        &ctx,
+        "since",
+        next.as_deref(),
+        &feed,
+    ))
+}

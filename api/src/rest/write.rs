@@ -1,0 +1,185 @@
+//! The write side of every collection: `POST` to the collection, `PUT`,
+//! `PATCH` (JSON Merge Patch, RFC 7396) and `DELETE` on an item, each with
+//! an API key (`Authorization: Bearer`, RFC 6750) of a scope that covers
+//! the collection. The work is done by [`crate::service::import::edit`];
+//! these functions read the request and shape the response.
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::json_response;
+use crate::error::{AppError, AppResult};
+use crate::service::import::ImportCollection;
+use crate::service::import::edit::{self, Editor, IfMatch, Written};
+use crate::service::keys::{self, Principal};
+use crate::service::resource::{self, Resource};
+use crate::state::AppState;
+
+/// Largest accepted record, in bytes: a record's texts are bounded (10,000
+/// characters each), and the largest seed record is under 4 KiB.
+pub const MAX_RECORD_BYTES: usize = 256 * 1024;
+
+/// The media type of a `PATCH` body (RFC 7396 §4).
+pub const MERGE_PATCH: &str = "application/merge-patch+json";
+
+/// The holder of the request's API key; 401 without a valid one.
+pub async fn principal(state: &AppState, req: &HttpRequest) -> AppResult<Principal> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Err(AppError::Unauthorized {
+            reason: "this request needs an API key: send `Authorization: Bearer <key>`".into(),
+            presented: false,
+        });
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim());
+    match token {
+        Some(token) => keys::authenticate(&state.db, token).await,
+        None => Err(AppError::Unauthorized {
+            reason: "the Authorization header must read `Bearer <key>`".into(),
+            presented: true,
+        }),
+    }
+}
+
+/// The key's holder, if it may write `collection` (401, 403 otherwise).
+async fn writer(state: &AppState, req: &HttpRequest, collection: &str) -> AppResult<Principal> {
+    let principal = principal(state, req).await?;
+    principal.may_write(collection)?;
+    Ok(principal)
+}
+
+/// The request's `If-Match`.
+fn if_match(req: &HttpRequest) -> IfMatch {
+    IfMatch::parse(
+        req.headers()
+            .get_all(header::IF_MATCH)
+            .filter_map(|v| v.to_str().ok()),
+    )
+}
+
+/// Reads a JSON body whose media type is one of `accepted` (415 if not):
+/// 413 above [`MAX_RECORD_BYTES`], 400 if it is not JSON or names a key
+/// twice in one object.
+async fn json_body(
+    req: &HttpRequest,
+    payload: web::Payload,
+    accepted: &[&'static str],
+) -> AppResult<serde_json::Value> {
+    let essence = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase());
+    if !essence.is_some_and(|e| accepted.contains(&e.as_str())) {
+        return Err(AppError::UnsupportedMediaType(accepted[0]));
+    }
+    let bytes = crate::guard::read_body(payload, MAX_RECORD_BYTES).await?;
+    crate::service::import::parse_json(&bytes).map_err(AppError::BadRequest)
+}
+
+/// The editor of a write by `principal`.
+fn editor<'a>(state: &AppState, principal: &'a Principal) -> Editor<'a> {
+    Editor {
+        actor: &principal.name,
+        require_if_match: state.require_if_match,
+    }
+}
+
+/// The written record as `GET` shows it, with its `ETag` (and, when
+/// created, `201` and its `Location`).
+async fn written<R: Resource>(
+    state: &AppState,
+    req: &HttpRequest,
+    written: Written,
+    collection: &str,
+) -> AppResult<HttpResponse> {
+    // The next read, this one included, sees the write: the snapshot
+    // (search index, match corpus, reference data) is rebuilt for it.
+    state.store.invalidate();
+    let ctx = super::item_ctx(state, req)?;
+    let item = resource::get::<R, _>(&state.db, &written.id.to_string(), &ctx).await?;
+    let mut response = json_response(&ctx, &item);
+    response.headers_mut().insert(
+        header::ETAG,
+        header::HeaderValue::from_str(&written.etag).map_err(unexpected)?,
+    );
+    if written.created {
+        *response.status_mut() = StatusCode::CREATED;
+        let location = format!("{}/api/v1/{collection}/{}", ctx.base_url, written.slug);
+        response.headers_mut().insert(
+            header::LOCATION,
+            header::HeaderValue::from_str(&location).map_err(unexpected)?,
+        );
+    }
+    Ok(response)
+}
+
+fn unexpected(err: impl std::error::Error + Send + Sync + 'static) -> AppError {
+    AppError::Unexpected(err.into())
+}
+
+/// `POST /api/v1/{collection}`: creates a record of `C` (served as `R`).
+pub(crate) async fn create<R: Resource, C: ImportCollection>(
+    state: &AppState,
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
+    let principal = writer(state, req, C::NAME).await?;
+    super::item_ctx(state, req)?;
+    let body = json_body(req, payload, &["application/json"]).await?;
+    let done = edit::create::<C>(&state.db, editor(state, &principal), body).await?;
+    written::<R>(state, req, done, C::NAME).await
+}
+
+/// `PUT /api/v1/{collection}/{key}`: replaces record `key` of `C`.
+pub(crate) async fn replace<R: Resource, C: ImportCollection>(
+    state: &AppState,
+    req: &HttpRequest,
+    key: &str,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
+    let principal = writer(state, req, C::NAME).await?;
+    super::item_ctx(state, req)?;
+    let body = json_body(req, payload, &["application/json"]).await?;
+    let by = editor(state, &principal);
+    let done = edit::replace::<C>(&state.db, by, key, &if_match(req), body).await?;
+    written::<R>(state, req, done, C::NAME).await
+}
+
+/// `PATCH /api/v1/{collection}/{key}`: merges a JSON Merge Patch into
+/// record `key` of `C`. `application/json` is read as a merge patch too.
+pub(crate) async fn patch<R: Resource, C: ImportCollection>(
+    state: &AppState,
+    req: &HttpRequest,
+    key: &str,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
+    let principal = writer(state, req, C::NAME).await?;
+    super::item_ctx(state, req)?;
+    let body = json_body(req, payload, &[MERGE_PATCH, "application/json"])
+        .await
+        .map_err(|err| match err {
+            AppError::UnsupportedMediaType(_) => AppError::UnsupportedMediaType(MERGE_PATCH),
+            other => other,
+        })?;
+    let by = editor(state, &principal);
+    let done = edit::patch::<C>(&state.db, by, key, &if_match(req), body).await?;
+    written::<R>(state, req, done, C::NAME).await
+}
+
+/// `DELETE /api/v1/{collection}/{key}`: deletes record `key` of `C`.
+pub(crate) async fn delete<C: ImportCollection>(
+    state: &AppState,
+    req: &HttpRequest,
+    key: &str,
+) -> AppResult<HttpResponse> {
+    let principal = writer(state, req, C::NAME).await?;
+    super::item_ctx(state, req)?;
+    edit::delete::<C>(&state.db, editor(state, &principal), key, &if_match(req)).await?;
+    state.store.invalidate();
+    Ok(HttpResponse::NoContent().finish())
+}

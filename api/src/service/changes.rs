@@ -1,0 +1,107 @@
+//! The change feed: every record written, in commit order, with the record
+//! as that change wrote it, so a portal can mirror the data exactly
+//! (deletions included) by replaying it from any position it has reached.
+//!
+//! Why the record as written and not as it is now: replayed in order, each
+//! entry then refers only to records that earlier entries created (the
+//! write step orders a collection's own references first), so a mirror
+//! can apply every entry as it comes. With the current record, an early
+//! entry could name a topic created later, and a mirror would have to
+//! defer and retry it. Entries written before the log kept records show
+//! the current record instead.
+//!
+//! The feed is the change log (`changes`) that every write fills in its
+//! own transaction (`service::import::write`), so nothing is written
+//! without its entry. Its `seq` is commit order because writes run one at
+//! a time (`service::import::edit`, the import's advisory lock). Entries
+//! are never compacted yet: a cursor (a `seq`) stays valid forever.
+use std::collections::{BTreeMap, HashMap};
+
+use entity::change;
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::dto::{Change, ChangeFeed, ChangeOp};
+use crate::error::{AppError, AppResult};
+use crate::service::import::collections;
+
+/// Most entries on one page.
+pub const MAX_LIMIT: u64 = 1000;
+
+/// Entries on a page unless `limit` says otherwise.
+pub const DEFAULT_LIMIT: u64 = 100;
+
+/// The changes after `since` (a `seq`; 0: from the beginning), at most
+/// `limit`, each upsert with its current record. One statement for the
+/// entries; per collection on the page, one for its rows, one per link
+/// table and one per collection its records name.
+pub async fn feed(db: &DatabaseConnection, since: i64, limit: u64) -> AppResult<ChangeFeed> {
+    let limit = limit.clamp(1, MAX_LIMIT);
+    // One transaction: the records are read as of one moment.
+    let tx = db.begin().await?;
+    let mut entries = change::Entity::find()
+        .filter(change::Column::Seq.gt(since))
+        .order_by_asc(change::Column::Seq)
+        .limit(limit + 1)
+        .all(&tx)
+        .await?;
+    let has_more = entries.len() as u64 > limit;
+    entries.truncate(limit as usize);
+    let mut upserted: BTreeMap<&str, Vec<Uuid>> = BTreeMap::new();
+    for e in entries
+        .iter()
+        .filter(|e| e.op == "upsert" && e.record.is_none())
+    {
+        upserted.entry(&e.collection).or_default().push(e.record_id);
+    }
+    let mut records: HashMap<(&str, Uuid), serde_json::Value> = HashMap::new();
+    for (collection, mut ids) in upserted {
+        ids.sort_unstable();
+        ids.dedup();
+        for (id, record) in collections::records_of(&tx, collection, &ids).await? {
+            records.insert((collection, id), record);
+        }
+    }
+    let items = entries
+        .iter()
+        .map(|e| {
+            let op = match e.op.as_str() {
+                "upsert" => ChangeOp::Upsert,
+                "delete" => ChangeOp::Delete,
+                other => {
+                    return Err(AppError::Unexpected(anyhow::anyhow!(
+                        "change {} has op `{other}`",
+                        e.seq
+                    )));
+                }
+            };
+            Ok(Change {
+                seq: e.seq,
+                collection: e.collection.clone(),
+                id: e.record_id,
+                op,
+                changed_at: e.changed_at,
+                record: match (op, &e.record) {
+                    (ChangeOp::Delete, _) => None,
+                    (ChangeOp::Upsert, Some(text)) => Some(
+                        serde_json::from_str(text)
+                            .map_err(|err| AppError::Unexpected(err.into()))?,
+                    ),
+                    (ChangeOp::Upsert, None) => {
+                        records.get(&(e.collection.as_str(), e.record_id)).cloned()
+                    }
+                },
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    tx.commit().await?;
+    let next = items.last().map_or(since, |c| c.seq);
+    Ok(ChangeFeed {
+        items,
+        next_cursor: next.to_string(),
+        has_more,
+    })
+}

@@ -1,0 +1,686 @@
+//! One record written through the API (`POST`, `PUT`, `PATCH`, `DELETE`):
+//! the import's steps for a file of one record, so a record sent to the API
+//! and a record of an import file are checked, written and logged alike.
+//!
+//! What an API write adds to an import:
+//! - the record must (`PUT`, `PATCH`, `DELETE`) or must not (`POST`)
+//!   exist, and its slug is its key: it cannot change;
+//! - `If-Match` (RFC 9110 §13.1.1) is checked against the record's
+//!   [`etag`] inside the write's transaction, so of two writes sent with
+//!   the same `ETag`, exactly one succeeds and the other gets 412;
+//! - every problem of the body is named by JSON Pointer (RFC 6901), shape
+//!   errors (a wrong type, an unknown field) and content errors alike;
+//! - the change-log entry carries the key's name and the changed fields
+//!   with their old and new values (the audit trail);
+//! - only the records the body refers to are read, not every slug.
+//!
+//! Writes run one at a time: within this process behind [`WRITER`], and on
+//! PostgreSQL also behind the import's advisory lock, so the change log's
+//! `seq` order is the order of commits and a reader of the change feed never
+//! sees a later `seq` before an earlier one is committed.
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, SubsecRound, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, QuerySelect, TransactionTrait,
+};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::collection::{
+    Doomed, ImportCollection, Known, Model, Problems, Slugs, check_references, check_shape,
+};
+use super::write::{Author, Stamped};
+use super::{ImportReport, collections, prune, write};
+use crate::error::{AppError, AppResult};
+use crate::slug::stable_id;
+
+/// One write at a time in this process: the change log's order is the
+/// order of commits. Rejected: relying on SQLite's lock alone, which
+/// answers a second writer with `SQLITE_BUSY` instead of queueing it.
+static WRITER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// The strong entity tag of a record's current version (RFC 9110 §8.8.3):
+/// its `updated_at` in microseconds, which every change of the record or
+/// its links moves and which nothing else does. The same for every
+/// language of the record, as the version is the record's, not of one
+/// rendering of it.
+pub fn etag(updated_at: DateTime<Utc>) -> String {
+    format!("\"{:x}\"", updated_at.timestamp_micros())
+}
+
+/// The `If-Match` of a write (RFC 9110 §13.1.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IfMatch {
+    /// No `If-Match` header.
+    Absent,
+    /// `If-Match: *`: the record must exist.
+    Any,
+    /// The entity tags listed; weak ones never match (strong comparison).
+    Tags(Vec<String>),
+}
+
+impl IfMatch {
+    /// Parses the values of every `If-Match` header of a request.
+    pub fn parse<'a>(values: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut tags = Vec::new();
+        let mut seen = false;
+        for value in values {
+            seen = true;
+            for tag in value.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+                if tag == "*" {
+                    return IfMatch::Any;
+                }
+                tags.push(tag.to_owned());
+            }
+        }
+        if seen {
+            IfMatch::Tags(tags)
+        } else {
+            IfMatch::Absent
+        }
+    }
+
+    /// `Ok` if a record whose tag is `current` meets the condition.
+    fn check(&self, current: &str, required: bool) -> AppResult<()> {
+        match self {
+            IfMatch::Absent if required => Err(AppError::PreconditionRequired),
+            IfMatch::Absent | IfMatch::Any => Ok(()),
+            IfMatch::Tags(tags) if tags.iter().any(|t| t == current) => Ok(()),
+            IfMatch::Tags(_) => Err(AppError::PreconditionFailed {
+                current: current.to_owned(),
+            }),
+        }
+    }
+}
+
+/// Who writes, and under which rule.
+#[derive(Debug, Clone, Copy)]
+pub struct Editor<'a> {
+    /// The API key's name, logged as the change's actor.
+    pub actor: &'a str,
+    /// Refuse `PUT`, `PATCH` and `DELETE` without `If-Match` (428).
+    pub require_if_match: bool,
+}
+
+/// What a write did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    /// The record's id.
+    pub id: Uuid,
+    /// Its slug.
+    pub slug: String,
+    /// Its `ETag` after the write.
+    pub etag: String,
+    /// It was created (`POST`).
+    pub created: bool,
+    /// Anything changed: a `PUT` of the stored record changes nothing and
+    /// logs nothing.
+    pub changed: bool,
+}
+
+/// What a write does to the stored record's body (in the import format).
+enum Edit {
+    /// `PUT`: the body replaces the record.
+    Replace(Value),
+    /// `PATCH`: the body is a JSON Merge Patch (RFC 7396) of the record.
+    Merge(Value),
+}
+
+/// Creates a record of `C` from `body` (its import format). 422 listing
+/// every problem, a taken slug included; nothing is written then.
+pub(crate) async fn create<C: ImportCollection>(
+    db: &DatabaseConnection,
+    by: Editor<'_>,
+    body: Value,
+) -> AppResult<Written> {
+    let (_turn, tx) = begin(db).await?;
+    let mut problems = Problems::of_body();
+    let Some(Parsed { record, stand_ins }) = parse::<C>(body, &mut problems) else {
+        return Err(problems.into_result().err().unwrap_or_else(bad_body));
+    };
+    let slug = C::slug(&record).to_owned();
+    let mut known = references::<C>(&tx, &record).await?;
+    let mut checks = Problems::of_body();
+    if known.ids(C::NAME).contains_key(&slug) {
+        checks.add_field(
+            "slug",
+            format!(
+                "a {} with this slug exists already: change it with PUT or PATCH",
+                C::KIND
+            ),
+        );
+    }
+    let id = stable_id(C::NAME, &slug);
+    known.insert::<C>(&slug, id);
+    check::<C>(&tx, &record, id, &known, &mut checks).await?;
+    problems.extend_except(checks, &stand_ins);
+    problems.into_result()?;
+    let fields = diff(&Value::Null, &to_json(&record)?);
+    let written = save::<C>(&tx, &record, id, &known, by, &fields).await?;
+    tx.commit().await.map_err(busy)?;
+    Ok(written)
+}
+
+/// Replaces record `key` (id or slug) of `C` by `body` (`PUT`).
+pub(crate) async fn replace<C: ImportCollection>(
+    db: &DatabaseConnection,
+    by: Editor<'_>,
+    key: &str,
+    if_match: &IfMatch,
+    body: Value,
+) -> AppResult<Written> {
+    update::<C>(db, by, key, if_match, Edit::Replace(body)).await
+}
+
+/// Applies the JSON Merge Patch `patch` (RFC 7396) to record `key` of `C`
+/// in its import format (`PATCH`): a field set to `null` is removed
+/// (optional fields only), an array replaces the stored one.
+pub(crate) async fn patch<C: ImportCollection>(
+    db: &DatabaseConnection,
+    by: Editor<'_>,
+    key: &str,
+    if_match: &IfMatch,
+    patch: Value,
+) -> AppResult<Written> {
+    update::<C>(db, by, key, if_match, Edit::Merge(patch)).await
+}
+
+async fn update<C: ImportCollection>(
+    db: &DatabaseConnection,
+    by: Editor<'_>,
+    key: &str,
+    if_match: &IfMatch,
+    edit: Edit,
+) -> AppResult<Written> {
+    let (_turn, tx) = begin(db).await?;
+    let stored = find::<C>(&tx, key).await?;
+    if_match.check(&etag(stored.stamps().1), by.require_if_match)?;
+    let id = stored.id();
+    let old = record_of::<C>(&tx, &stored).await?;
+    let body = match edit {
+        Edit::Replace(body) => body,
+        Edit::Merge(patch) => {
+            if !patch.is_object() {
+                return Err(AppError::InvalidData(vec![crate::error::FieldError::new(
+                    "",
+                    "a merge patch of a record must be a JSON object",
+                )]));
+            }
+            let mut merged = old.clone();
+            json_patch::merge(&mut merged, &patch);
+            merged
+        }
+    };
+    let mut problems = Problems::of_body();
+    let Some(Parsed { record, stand_ins }) = parse::<C>(body, &mut problems) else {
+        return Err(problems.into_result().err().unwrap_or_else(bad_body));
+    };
+    let mut checks = Problems::of_body();
+    let stored_slug = old.get("slug").and_then(Value::as_str).unwrap_or_default();
+    if C::slug(&record) != stored_slug {
+        checks.add_field(
+            "slug",
+            format!(
+                "is the record's key and cannot change (it is `{stored_slug}`): create a new {} and delete this one",
+                C::KIND
+            ),
+        );
+    }
+    let mut known = references::<C>(&tx, &record).await?;
+    known.insert::<C>(C::slug(&record), id);
+    check::<C>(&tx, &record, id, &known, &mut checks).await?;
+    problems.extend_except(checks, &stand_ins);
+    problems.into_result()?;
+    let fields = diff(&old, &to_json(&record)?);
+    let written = save::<C>(&tx, &record, id, &known, by, &fields).await?;
+    tx.commit().await.map_err(busy)?;
+    Ok(written)
+}
+
+/// Deletes record `key` of `C` with its links (`DELETE`); the change log
+/// keeps a `delete` entry. 409 if other records still refer to it.
+pub(crate) async fn delete<C: ImportCollection>(
+    db: &DatabaseConnection,
+    by: Editor<'_>,
+    key: &str,
+    if_match: &IfMatch,
+) -> AppResult<()> {
+    let (_turn, tx) = begin(db).await?;
+    let stored = find::<C>(&tx, key).await?;
+    if_match.check(&etag(stored.stamps().1), by.require_if_match)?;
+    let old = record_of::<C>(&tx, &stored).await?;
+    let slug = old
+        .get("slug")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let doomed = Doomed::one::<C>(stored.id(), &slug);
+    // Every slug, to name the records that still refer to this one.
+    let known = collections::known(&tx, &collections::Dataset::default()).await?;
+    let mut found = BTreeSet::new();
+    collections::find_dangling(&tx, &doomed, &known, &mut found).await?;
+    if !found.is_empty() {
+        let total = found.len();
+        let mut named: Vec<String> = found
+            .into_iter()
+            .take(10)
+            .map(|(_, _, kind, owner, field)| format!("{kind} `{owner}` ({field})"))
+            .collect();
+        if total > named.len() {
+            named.push(format!("and {} more", total - named.len()));
+        }
+        return Err(AppError::Conflict(format!(
+            "{} `{slug}` cannot be deleted while other records refer to it: {}; change or delete them first",
+            C::KIND,
+            named.join(", ")
+        )));
+    }
+    let fields = diff(&old, &Value::Null);
+    let author = Author {
+        actor: Some(by.actor),
+        fields: Some(&fields),
+    };
+    let mut report = ImportReport::default();
+    prune::delete::<C>(&tx, &doomed, now(), &mut report, author)
+        .await
+        .map_err(busy)?;
+    tx.commit().await.map_err(busy)?;
+    Ok(())
+}
+
+/// The records `ids` of `C` in their import format, by id (absent: no
+/// longer stored). One query for the rows, one per link table, one per
+/// collection they refer to.
+pub(crate) async fn records_of<C: ImportCollection>(
+    db: &DatabaseTransaction,
+    ids: &[Uuid],
+) -> AppResult<HashMap<Uuid, Value>> {
+    let mut rows = Vec::new();
+    for chunk in ids.chunks(super::collection::CHUNK) {
+        rows.extend(
+            C::Entity::find()
+                .filter(C::id_column().is_in(chunk.to_vec()))
+                .all(db)
+                .await?,
+        );
+    }
+    let ids: Vec<Uuid> = rows.iter().map(Stamped::id).collect();
+    let links = C::stored_links(db, &ids).await?;
+    let none = C::Links::default();
+    let mut slugs = Slugs::default();
+    for row in &rows {
+        C::record(row, links.get(&row.id()).unwrap_or(&none), &slugs)?;
+    }
+    collections::load_slugs(db, &mut slugs).await?;
+    rows.iter()
+        .map(|row| {
+            let record = C::record(row, links.get(&row.id()).unwrap_or(&none), &slugs)?;
+            Ok((row.id(), to_json(&record)?))
+        })
+        .collect()
+}
+
+/// Starts a write: this process's turn, then a transaction holding the
+/// database's writer lock.
+async fn begin(
+    db: &DatabaseConnection,
+) -> AppResult<(tokio::sync::MutexGuard<'static, ()>, DatabaseTransaction)> {
+    let turn = WRITER.lock().await;
+    let tx = db.begin().await.map_err(busy)?;
+    super::one_writer_at_a_time(&tx).await.map_err(busy_app)?;
+    if tx.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+        // Take SQLite's write lock before the first read (what `BEGIN
+        // IMMEDIATE` does): a write statement as the first one waits out
+        // the busy timeout for another connection's write (a key's
+        // `last_used_at`, `lotse import`). Without it, the transaction read
+        // first and, upgraded to a writer after another commit, failed with
+        // SQLITE_BUSY at once (seen as a 503 between two concurrent PATCHes).
+        tx.execute_unprepared("UPDATE changes SET seq = seq WHERE 0")
+            .await
+            .map_err(busy)?;
+    }
+    Ok((turn, tx))
+}
+
+/// Microseconds: what PostgreSQL stores, so a re-read equals what we wrote.
+fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+/// SQLite's "database is locked" (another process holds the write lock
+/// past the busy timeout) is a 503 with `Retry-After`, not a 500.
+fn busy(err: DbErr) -> AppError {
+    let text = err.to_string();
+    if text.contains("database is locked") || text.contains("SQLITE_BUSY") {
+        AppError::Unavailable(err)
+    } else {
+        AppError::Database(err)
+    }
+}
+
+fn busy_app(err: AppError) -> AppError {
+    match err {
+        AppError::Database(err) => busy(err),
+        other => other,
+    }
+}
+
+fn bad_body() -> AppError {
+    AppError::InvalidData(vec![crate::error::FieldError::new(
+        "",
+        "is not a record of this collection",
+    )])
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> AppResult<Value> {
+    serde_json::to_value(value).map_err(|e| AppError::Unexpected(e.into()))
+}
+
+/// The stored record `key` (a UUID or a slug) of `C`; 404 if none.
+async fn find<C: ImportCollection>(tx: &DatabaseTransaction, key: &str) -> AppResult<Model<C>> {
+    let query = match Uuid::parse_str(key) {
+        Ok(id) => C::Entity::find().filter(C::id_column().eq(id)),
+        Err(_) => C::Entity::find().filter(C::slug_column().eq(key)),
+    };
+    query
+        .one(tx)
+        .await
+        .map_err(busy)?
+        .ok_or_else(|| AppError::NotFound {
+            resource: C::KIND,
+            key: key.to_owned(),
+        })
+}
+
+/// The stored record in its import format.
+async fn record_of<C: ImportCollection>(
+    tx: &DatabaseTransaction,
+    stored: &Model<C>,
+) -> AppResult<Value> {
+    let id = stored.id();
+    let mut links = C::stored_links(tx, &[id]).await?;
+    let links = links.remove(&id).unwrap_or_default();
+    let mut slugs = Slugs::default();
+    C::record(stored, &links, &slugs)?;
+    collections::load_slugs(tx, &mut slugs).await?;
+    to_json(&C::record(stored, &links, &slugs)?)
+}
+
+/// A body read as a record, with the fields that had to be stood in for.
+struct Parsed<R> {
+    record: R,
+    /// Fields whose value was wrong or missing (already reported) and
+    /// stands in with a value of the right type, so that the checks of the
+    /// other fields still run; the checks' problems with these are dropped.
+    stand_ins: BTreeSet<String>,
+}
+
+/// Reads `body` as a record of `C`, reporting every shape error (a wrong
+/// type, an unknown or missing field) by JSON Pointer. serde stops at the
+/// first error, so each field at fault is reported, then dropped (unknown
+/// fields) or stood in for (see [`stand_in`]), and the rest read again.
+/// `None` if no record can be built even so.
+fn parse<C: ImportCollection>(body: Value, problems: &mut Problems) -> Option<Parsed<C::Record>> {
+    let Value::Object(mut fields) = body else {
+        problems.add_field("", format!("must be a JSON object: one {}", C::KIND));
+        return None;
+    };
+    let mut stand_ins: BTreeSet<String> = BTreeSet::new();
+    // Each round settles one field; a record has fewer than 64 fields.
+    for _ in 0..64 {
+        let err =
+            match serde_path_to_error::deserialize::<_, C::Record>(Value::Object(fields.clone())) {
+                Ok(record) => return Some(Parsed { record, stand_ins }),
+                Err(err) => err,
+            };
+        let path = err.path().to_string();
+        let message = err.inner().to_string();
+        let named = |prefix: &str| {
+            message
+                .strip_prefix(prefix)
+                .and_then(|rest| rest.split('`').next())
+                .map(str::to_owned)
+        };
+        if let Some(unknown) = named("unknown field `") {
+            problems.add_field(
+                &unknown,
+                format!("`{unknown}` is not a field of a {}", C::KIND),
+            );
+            fields.remove(&unknown)?;
+            continue;
+        }
+        let (field, at, message) = match named("missing field `") {
+            Some(missing) => (missing.clone(), missing, "is required".to_owned()),
+            None => match path
+                .split(['.', '['])
+                .next()
+                .filter(|t| fields.contains_key(*t))
+            {
+                Some(top) => (top.to_owned(), path.clone(), message.clone()),
+                None => {
+                    problems.add_field(&path.replace('?', ""), message);
+                    return None;
+                }
+            },
+        };
+        if stand_ins.contains(&field) {
+            return None; // the stand-in itself did not do
+        }
+        problems.add_field(&at, message.clone());
+        let value = stand_in::<C>(&fields, &field, &message)?;
+        fields.insert(field.clone(), value);
+        stand_ins.insert(field);
+    }
+    None
+}
+
+/// A value that field `field` of `C`'s records takes (the first value of
+/// an enumeration, an empty text or list, zero, false, a date, an empty
+/// object or null), found by trying each; `None` if none does.
+fn stand_in<C: ImportCollection>(
+    fields: &Map<String, Value>,
+    field: &str,
+    message: &str,
+) -> Option<Value> {
+    let first_of = |message: &str| {
+        message
+            .split("expected one of `")
+            .nth(1)
+            .and_then(|rest| rest.split('`').next())
+            .map(Value::from)
+    };
+    let mut candidates: Vec<Value> = first_of(message).into_iter().collect();
+    candidates.extend([
+        Value::from(""),
+        Value::Array(Vec::new()),
+        Value::from(0),
+        Value::from(false),
+        Value::from("2000-01-01"),
+        Value::Object(Map::new()),
+        Value::Null,
+    ]);
+    let mut i = 0;
+    while let Some(candidate) = candidates.get(i).cloned() {
+        i += 1;
+        let mut trial = fields.clone();
+        trial.insert(field.to_owned(), candidate.clone());
+        let err = match serde_path_to_error::deserialize::<_, C::Record>(Value::Object(trial)) {
+            Ok(_) => return Some(candidate),
+            Err(err) => err,
+        };
+        let path = err.path().to_string();
+        let text = err.inner().to_string();
+        if path.split(['.', '[']).next() != Some(field)
+            && !text.contains(&format!("field `{field}`"))
+        {
+            return Some(candidate); // the field is settled; another one is wrong
+        }
+        // "unknown variant ``, expected one of …" names a value that does.
+        if let Some(value) = first_of(&text).filter(|v| !candidates.contains(v)) {
+            candidates.insert(i, value);
+        }
+    }
+    None
+}
+
+/// slug → id of the stored records `record` refers to, and of `record`'s
+/// own slug if stored.
+async fn references<C: ImportCollection>(
+    tx: &DatabaseTransaction,
+    record: &C::Record,
+) -> AppResult<Known> {
+    let mut wanted: HashMap<&'static str, Vec<&str>> = HashMap::new();
+    wanted.entry(C::NAME).or_default().push(C::slug(record));
+    for reference in C::references(record) {
+        wanted
+            .entry(reference.target)
+            .or_default()
+            .push(reference.slug);
+    }
+    collections::known_named(tx, &wanted).await.map_err(busy)
+}
+
+/// The checks of an import for this one record, and the stored tree: a
+/// new parent must not be the record itself or below it.
+async fn check<C: ImportCollection>(
+    tx: &DatabaseTransaction,
+    record: &C::Record,
+    id: Uuid,
+    known: &Known,
+    problems: &mut Problems,
+) -> AppResult<()> {
+    check_shape::<C>(std::slice::from_ref(record), problems);
+    check_references::<C>(std::slice::from_ref(record), known, problems);
+    let (Some(parent), Some(column)) = (C::parent(record), C::parent_column()) else {
+        return Ok(());
+    };
+    let Some(mut current) = known.ids(C::NAME).get(parent).copied() else {
+        return Ok(()); // unknown parent: reported above
+    };
+    // Walk up from the new parent; the stored tree has no cycle, so this
+    // ends at a root (or at `id`, which the write would close into one).
+    for _ in 0..1000 {
+        if current == id {
+            problems.add_field(
+                "parent",
+                format!(
+                    "`{parent}` is this {} or below it: parents would form a cycle",
+                    C::KIND
+                ),
+            );
+            break;
+        }
+        let up: Option<Option<Uuid>> = C::Entity::find()
+            .select_only()
+            .column(column)
+            .filter(C::id_column().eq(current))
+            .into_tuple()
+            .one(tx)
+            .await
+            .map_err(busy)?;
+        match up.flatten() {
+            Some(next) => current = next,
+            None => break,
+        }
+    }
+    Ok(())
+}
+
+/// Writes the checked `record` as record `id` and reads back its `ETag`.
+async fn save<C: ImportCollection>(
+    tx: &DatabaseTransaction,
+    record: &C::Record,
+    id: Uuid,
+    known: &Known,
+    by: Editor<'_>,
+    fields: &str,
+) -> AppResult<Written> {
+    let author = Author {
+        actor: Some(by.actor),
+        fields: Some(fields),
+    };
+    let mut report = ImportReport::default();
+    write::write::<C>(
+        tx,
+        std::slice::from_ref(record),
+        known,
+        now(),
+        &mut report,
+        &|_| {},
+        author,
+    )
+    .await
+    .map_err(busy_app)?;
+    let stored = find::<C>(tx, &id.to_string()).await?;
+    Ok(Written {
+        id,
+        slug: C::slug(record).to_owned(),
+        etag: etag(stored.stamps().1),
+        created: report.inserted.values().sum::<usize>() > 0,
+        changed: report.changed() > 0,
+    })
+}
+
+/// The fields whose value differs between `old` and `new` (records in the
+/// import format; `null` for none), as the JSON object
+/// `{field: {"old": …, "new": …}}` the audit trail keeps.
+fn diff(old: &Value, new: &Value) -> String {
+    let empty = Map::new();
+    let old = old.as_object().unwrap_or(&empty);
+    let new = new.as_object().unwrap_or(&empty);
+    let names: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    let mut changed = Map::new();
+    for name in names {
+        let (before, after) = (
+            old.get(name).unwrap_or(&Value::Null),
+            new.get(name).unwrap_or(&Value::Null),
+        );
+        if before != after {
+            changed.insert(
+                name.clone(),
+                serde_json::json!({"old": before, "new": after}),
+            );
+        }
+    }
+    Value::Object(changed).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_match_reads_lists_and_the_wildcard() {
+        assert_eq!(IfMatch::parse([]), IfMatch::Absent);
+        assert_eq!(IfMatch::parse(["*"]), IfMatch::Any);
+        assert_eq!(
+            IfMatch::parse([r#""a", W/"b""#, r#""c""#]),
+            IfMatch::Tags(vec![r#""a""#.into(), r#"W/"b""#.into(), r#""c""#.into()])
+        );
+        let tags = IfMatch::parse([r#""a", W/"b""#]);
+        assert!(tags.check(r#""a""#, false).is_ok());
+        // Strong comparison: a weak tag never matches.
+        assert!(matches!(
+            tags.check(r#""b""#, false),
+            Err(AppError::PreconditionFailed { current }) if current == r#""b""#
+        ));
+        assert!(matches!(
+            IfMatch::Absent.check("\"a\"", true),
+            Err(AppError::PreconditionRequired)
+        ));
+        assert!(IfMatch::Absent.check("\"a\"", false).is_ok());
+    }
+
+    #[test]
+    fn the_diff_lists_changed_fields_only() {
+        let old = serde_json::json!({"a": 1, "b": [1], "c": null});
+        let new = serde_json::json!({"a": 1, "b": [2], "d": "x"});
+        let diff: Value = serde_json::from_str(&diff(&old, &new)).unwrap_or_default();
+        assert_eq!(
+            diff,
+            serde_json::json!({"b": {"old": [1], "new": [2]}, "d": {"old": null, "new": "x"}})
+        );
+    }
+}

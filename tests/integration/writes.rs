@@ -1,0 +1,980 @@
+//! The write API (issue 13): scoped API keys, `POST`/`PUT`/`PATCH`/`DELETE`
+//! with `ETag` and `If-Match`, validation that lists every fault, the audit
+//! fields of the change log, and the change feed that a mirror replays.
+use lotse::service::keys::{self, Scope};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, newest_seq, seed_record};
+use crate::private_tests;
+
+private_tests!(seeded: true;
+    writes_need_a_key_whose_scope_covers_the_collection,
+    a_created_offer_is_listed_searched_and_matched_in_the_next_request,
+    of_two_patches_with_one_if_match_exactly_one_wins,
+    a_bad_offer_gets_every_fault_listed_and_nothing_changes,
+    put_replaces_patch_merges_and_delete_leaves_a_tombstone,
+    if_match_is_checked_on_every_write_and_required_when_configured,
+    a_referenced_record_cannot_be_deleted,
+    trees_refuse_a_parent_below_the_record,
+    bodies_that_are_not_records_are_refused_with_4xx,
+    the_change_log_names_the_actor_and_the_changed_fields,
+);
+
+/// A key named `name` with `scopes`, created as `lotse keys create` does.
+async fn key(app: &TestApp, name: &str, scopes: &[&str]) -> String {
+    let scopes: Vec<Scope> = scopes.iter().map(|s| Scope::parse(s).unwrap()).collect();
+    keys::create(app.db(), name, &scopes).await.unwrap()
+}
+
+/// The answer to one request: status, headers, JSON body (or null).
+struct Answer {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: Value,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+
+    /// The `field`s of a problem's `errors`.
+    fn fields(&self) -> Vec<&str> {
+        self.body["errors"]
+            .as_array()
+            .map(|e| e.iter().filter_map(|e| e["field"].as_str()).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// A request body: its media type and text.
+type Body = Option<(&'static str, String)>;
+
+/// Sends `method path` with an optional bearer `key`, JSON `body` (as
+/// `content_type`) and extra `headers`.
+async fn send(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    key: Option<&str>,
+    body: Body,
+    headers: &[(&str, &str)],
+) -> Answer {
+    let mut request = app.client.request(method, format!("{}{path}", app.address));
+    if let Some(key) = key {
+        request = request.bearer_auth(key);
+    }
+    if let Some((content_type, body)) = body {
+        request = request.header("content-type", content_type).body(body);
+    }
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.expect("request");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap_or_default();
+    Answer {
+        status,
+        headers,
+        body: serde_json::from_str(&text).unwrap_or(Value::Null),
+    }
+}
+
+fn json_body(value: &Value) -> Option<(&'static str, String)> {
+    Some(("application/json", value.to_string()))
+}
+
+fn merge_patch(value: &Value) -> Option<(&'static str, String)> {
+    Some(("application/merge-patch+json", value.to_string()))
+}
+
+/// A valid new offer in the import format.
+fn new_offer(slug: &str, title: &str) -> Value {
+    json!({
+        "slug": slug,
+        "title_de": title,
+        "title_en": null,
+        "summary_de": "Beratung für Betriebsräte zur Einführung kollaborativer Robotik.",
+        "summary_en": null,
+        "description_de": null,
+        "description_en": null,
+        "provider": "ig-metall",
+        "provider_note": null,
+        "project": null,
+        "kind": "consulting",
+        "target_groups": ["works_council"],
+        "topics": ["arbeit-40"],
+        "regions": ["dortmund"],
+        "cost": "free",
+        "valid_from": null,
+        "valid_until": null,
+        "application_deadline": null,
+        "url": "https://www.example.de/cobot",
+        "source": "test fixture",
+        "verified": false,
+        "note": null
+    })
+}
+
+async fn writes_need_a_key_whose_scope_covers_the_collection(app: TestApp) {
+    let offer = new_offer("cobot-beratung", "Cobot-Beratung");
+    let none = send(
+        &app,
+        Method::POST,
+        "/api/v1/offers",
+        None,
+        json_body(&offer),
+        &[],
+    )
+    .await;
+    assert_eq!(none.status, 401, "{}", none.body);
+    assert_eq!(none.header("content-type"), "application/problem+json");
+    assert_eq!(none.header("www-authenticate"), r#"Bearer realm="lotse""#);
+    assert_eq!(none.body["code"], "unauthorized");
+
+    let wrong = "lotse_000000000000_".to_owned() + &"0".repeat(64);
+    for bad in [wrong.as_str(), "lotse_x", "not-a-key"] {
+        let answer = send(
+            &app,
+            Method::POST,
+            "/api/v1/offers",
+            Some(bad),
+            json_body(&offer),
+            &[],
+        )
+        .await;
+        assert_eq!(answer.status, 401, "{bad}: {}", answer.body);
+        assert!(answer.header("www-authenticate").contains("invalid_token"));
+    }
+
+    let offers_key = key(&app, "offers-editor", &["write:offers"]).await;
+    // A key with its secret changed is refused like an unknown one.
+    let tampered = format!("{}0", &offers_key[..offers_key.len() - 1]);
+    let tampered = if tampered == offers_key {
+        format!("{}1", &offers_key[..offers_key.len() - 1])
+    } else {
+        tampered
+    };
+    let answer = send(
+        &app,
+        Method::POST,
+        "/api/v1/offers",
+        Some(&tampered),
+        json_body(&offer),
+        &[],
+    )
+    .await;
+    assert_eq!(answer.status, 401);
+
+    let created = send(
+        &app,
+        Method::POST,
+        "/api/v1/offers",
+        Some(&offers_key),
+        json_body(&offer),
+        &[],
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert!(
+        created
+            .header("location")
+            .ends_with("/api/v1/offers/cobot-beratung")
+    );
+    assert!(!created.header("etag").is_empty());
+    assert_eq!(created.body["slug"], "cobot-beratung");
+    assert_eq!(created.body["provider"]["slug"], "ig-metall");
+
+    // The scope names one collection: partners are out of reach.
+    let denied = send(
+        &app,
+        Method::DELETE,
+        "/api/v1/partners/mwide",
+        Some(&offers_key),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(denied.status, 403, "{}", denied.body);
+    assert_eq!(denied.body["code"], "forbidden");
+    assert!(
+        denied.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("write:partners")
+    );
+    assert!(
+        denied
+            .header("www-authenticate")
+            .contains("insufficient_scope")
+    );
+    // `admin` alone does not write.
+    let admin = key(&app, "admin", &["admin"]).await;
+    let denied = send(
+        &app,
+        Method::DELETE,
+        "/api/v1/offers/cobot-beratung",
+        Some(&admin),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(denied.status, 403);
+    // `write` covers every collection.
+    let writer = key(&app, "writer", &["write"]).await;
+    let patched = send(
+        &app,
+        Method::PATCH,
+        "/api/v1/partners/mwide",
+        Some(&writer),
+        merge_patch(&json!({"short_name": "MWIDE NRW"})),
+        &[],
+    )
+    .await;
+    assert_eq!(patched.status, 200, "{}", patched.body);
+
+    // A revoked key authenticates nothing.
+    keys::revoke(app.db(), "offers-editor").await.unwrap();
+    let answer = send(
+        &app,
+        Method::DELETE,
+        "/api/v1/offers/cobot-beratung",
+        Some(&offers_key),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(answer.status, 401);
+    // Reads stay anonymous.
+    assert_eq!(app.get("/api/v1/offers/cobot-beratung").await.status(), 200);
+}
+
+async fn a_created_offer_is_listed_searched_and_matched_in_the_next_request(app: TestApp) {
+    let key = key(&app, "editor", &["write:offers"]).await;
+    // Warm every read first, so a stale cache or snapshot would show.
+    let search = "/api/v1/search?q=Schwebebahnrobotik";
+    assert_eq!(
+        app.get_json(search).await["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    let listed = |body: &Value| {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["slug"] == "schwebebahnrobotik")
+    };
+    let list = "/api/v1/offers?region=05913&target_group=works_council&limit=100";
+    assert!(!listed(&app.get_json(list).await));
+    let profile = json!({"region": "05913", "role": "works_council", "topics": ["arbeit-40"], "need": "Schwebebahnrobotik"});
+    let (_, matched) = app.post_json("/api/v1/match", &profile).await;
+    let matched_slugs = |body: &Value| -> Vec<String> {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["offer"]["slug"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(!matched_slugs(&matched).contains(&"schwebebahnrobotik".to_owned()));
+
+    let offer = new_offer("schwebebahnrobotik", "Schwebebahnrobotik für Betriebsräte");
+    let created = send(
+        &app,
+        Method::POST,
+        "/api/v1/offers",
+        Some(&key),
+        json_body(&offer),
+        &[],
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+
+    let found = app.get_json(search).await;
+    assert_eq!(found["items"][0]["slug"], "schwebebahnrobotik", "{found}");
+    assert!(listed(&app.get_json(list).await));
+    let (_, matched) = app.post_json("/api/v1/match", &profile).await;
+    assert_eq!(
+        matched_slugs(&matched)[0],
+        "schwebebahnrobotik",
+        "{matched}"
+    );
+    let graphql = app
+        .graphql_data(
+            r#"{ offer(key: "schwebebahnrobotik") { title } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        graphql["offer"]["title"],
+        "Schwebebahnrobotik für Betriebsräte"
+    );
+
+    // Deleted: gone from the same reads at once.
+    let deleted = send(
+        &app,
+        Method::DELETE,
+        "/api/v1/offers/schwebebahnrobotik",
+        Some(&key),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(deleted.status, 204, "{}", deleted.body);
+    assert_eq!(
+        app.get_json(search).await["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    assert!(!listed(&app.get_json(list).await));
+    assert_eq!(
+        app.get("/api/v1/offers/schwebebahnrobotik").await.status(),
+        404
+    );
+}
+
+async fn of_two_patches_with_one_if_match_exactly_one_wins(app: TestApp) {
+    let key = key(&app, "editor", &["write"]).await;
+    let path = "/api/v1/offers/arbeit-2020-begleitung";
+    let etag = app.get(path).await.headers()["etag"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let patch = |title: &'static str| {
+        let (app, key, etag) = (&app, key.clone(), etag.clone());
+        async move {
+            send(
+                app,
+                Method::PATCH,
+                path,
+                Some(&key),
+                merge_patch(&json!({"title_en": title})),
+                &[("if-match", &etag)],
+            )
+            .await
+        }
+    };
+    let (a, b) = tokio::join!(patch("Version A"), patch("Version B"));
+    let mut statuses = [a.status, b.status];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 412], "{} / {}", a.body, b.body);
+    let (winner, loser) = if a.status == 200 { (a, b) } else { (b, a) };
+    let now = app.get(path).await;
+    let current = now.headers()["etag"].to_str().unwrap().to_owned();
+    assert_ne!(current, etag);
+    assert_eq!(winner.header("etag"), current);
+    assert_eq!(loser.body["code"], "precondition_failed");
+    assert_eq!(loser.body["etag"], current.as_str());
+    assert_eq!(loser.header("etag"), current);
+    let english = app.get_json(&format!("{path}?lang=en")).await;
+    let won = if winner.body["title"].is_string() {
+        english["title"].as_str().unwrap().to_owned()
+    } else {
+        unreachable!()
+    };
+    assert!(won == "Version A" || won == "Version B", "{won}");
+    // The loser retries with the current tag and wins; nothing was lost.
+    let retry = send(
+        &app,
+        Method::PATCH,
+        path,
+        Some(&key),
+        merge_patch(&json!({"title_en": "Version C"})),
+        &[("if-match", &current)],
+    )
+    .await;
+    assert_eq!(retry.status, 200, "{}", retry.body);
+    let feed = app.get_json("/api/v1/changes?limit=1000").await;
+    let titles: Vec<&str> = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| {
+            c["record"]["slug"] == "arbeit-2020-begleitung" && c["record"]["title_en"].is_string()
+        })
+        .filter_map(|c| c["record"]["title_en"].as_str())
+        .filter(|t| t.starts_with("Version"))
+        .collect();
+    assert_eq!(titles, [won.as_str(), "Version C"]);
+}
+
+async fn a_bad_offer_gets_every_fault_listed_and_nothing_changes(app: TestApp) {
+    let key = key(&app, "editor", &["write:offers"]).await;
+    let before = dump(&app).await;
+    let mut offer = new_offer("Schlechter Slug", "");
+    offer["provider"] = json!("niemand");
+    offer["topics"] = json!(["arbeit-40", "gibt-es-nicht"]);
+    offer["valid_from"] = json!("2020-06-01");
+    offer["valid_until"] = json!("2020-01-01");
+    offer["url"] = json!("ftp//kaputt");
+    offer["summary_de"] = json!("x".repeat(10_001));
+    offer["kind"] = json!("party");
+    offer["extra"] = json!(1);
+    let answer = send(
+        &app,
+        Method::POST,
+        "/api/v1/offers",
+        Some(&key),
+        json_body(&offer),
+        &[],
+    )
+    .await;
+    assert_eq!(answer.status, 422, "{}", answer.body);
+    assert_eq!(answer.body["code"], "invalid_data");
+    let mut fields = answer.fields();
+    fields.sort_unstable();
+    assert_eq!(
+        fields,
+        [
+            "/extra",
+            "/kind",
+            "/provider",
+            "/slug",
+            "/summary_de",
+            "/title_de",
+            "/topics",
+            "/url",
+            "/valid_until"
+        ],
+        "{}",
+        answer.body
+    );
+    // A PATCH that breaks a stored offer is refused the same way.
+    let answer = send(
+        &app,
+        Method::PATCH,
+        "/api/v1/offers/arbeit-2020-begleitung",
+        Some(&key),
+        merge_patch(&json!({"title_de": " ", "regions": [], "cost": 3, "url": "nicht-absolut"})),
+        &[],
+    )
+    .await;
+    assert_eq!(answer.status, 422, "{}", answer.body);
+    let mut fields = answer.fields();
+    fields.sort_unstable();
+    assert_eq!(
+        fields,
+        ["/cost", "/regions", "/title_de", "/url"],
+        "{}",
+        answer.body
+    );
+    assert_eq!(dump(&app).await, before);
+}
+
+async fn put_replaces_patch_merges_and_delete_leaves_a_tombstone(app: TestApp) {
+    let key = key(&app, "editor", &["write"]).await;
+    let seq = newest_seq(&app).await;
+    // PUT the seed record unchanged: nothing is written.
+    let stored = seed_record("offers", "arbeit-2020-begleitung");
+    let same = send(
+        &app,
+        Method::PUT,
+        "/api/v1/offers/arbeit-2020-begleitung",
+        Some(&key),
+        json_body(&stored),
+        &[],
+    )
+    .await;
+    assert_eq!(same.status, 200, "{}", same.body);
+    assert_eq!(newest_seq(&app).await, seq, "an unchanged PUT logs nothing");
+
+    // PUT replaces: a field left out is cleared, lists are replaced.
+    let mut replaced = stored.clone();
+    replaced["description_de"] = Value::Null;
+    replaced["topics"] = json!(["qualifizierung"]);
+    let answer = send(
+        &app,
+        Method::PUT,
+        "/api/v1/offers/arbeit-2020-begleitung",
+        Some(&key),
+        json_body(&replaced),
+        &[],
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.body["description"], Value::Null);
+    let topics: Vec<&str> = answer.body["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(topics, ["qualifizierung"]);
+    assert_eq!(
+        answer.header("etag"),
+        app.get("/api/v1/offers/arbeit-2020-begleitung")
+            .await
+            .headers()["etag"]
+    );
+
+    // The slug is the key: a PUT cannot rename.
+    let mut renamed = replaced.clone();
+    renamed["slug"] = json!("umbenannt");
+    let answer = send(
+        &app,
+        Method::PUT,
+        "/api/v1/offers/arbeit-2020-begleitung",
+        Some(&key),
+        json_body(&renamed),
+        &[],
+    )
+    .await;
+    assert_eq!(answer.status, 422);
+    assert_eq!(answer.fields(), ["/slug"]);
+
+    // PATCH merges: `null` clears an optional field, others stay.
+    let answer = send(
+        &app,
+        Method::PATCH,
+        "/api/v1/offers/arbeit-2020-begleitung",
+        Some(&key),
+        merge_patch(&json!({"valid_until": null, "cost": "free"})),
+        &[],
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.body["valid_until"], Value::Null);
+    assert_eq!(answer.body["cost"], "free");
+    assert_eq!(answer.body["topics"][0]["slug"], "qualifizierung");
+    // PATCH of a required field to null is refused.
+    let answer = send(
+        &app,
+        Method::PATCH,
+        "/api/v1/offers/arbeit-2020-begleitung",
+        Some(&key),
+        merge_patch(&json!({"provider": null})),
+        &[],
+    )
+    .await;
+    assert_eq!(answer.status, 422, "{}", answer.body);
+    assert_eq!(answer.fields(), ["/provider"]);
+
+    // Every collection takes a PATCH by id as well as by slug.
+    for (collection, slug, patch) in [
+        ("regions", "dortmund", json!({"name_en": "Dortmund (city)"})),
+        ("topics", "arbeit-40", json!({"label_en": "Work 4.0!"})),
+        ("partners", "mags", json!({"short_name": "MAGS NRW"})),
+        ("projects", "arbeit-2020", json!({"member_count": 7})),
+        (
+            "meetings",
+            "gruendung-2016-04-15",
+            json!({"place": "Düsseldorf, Landtag"}),
+        ),
+    ] {
+        let id = app.get_json(&format!("/api/v1/{collection}/{slug}")).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let answer = send(
+            &app,
+            Method::PATCH,
+            &format!("/api/v1/{collection}/{id}"),
+            Some(&key),
+            merge_patch(&patch),
+            &[],
+        )
+        .await;
+        assert_eq!(answer.status, 200, "{collection}: {}", answer.body);
+        assert_eq!(answer.body["slug"], slug);
+    }
+
+    // DELETE: 204, then 404, and a `delete` entry with no record.
+    let id = app.get_json("/api/v1/offers/arbeit-2020-begleitung").await["id"].clone();
+    let answer = send(
+        &app,
+        Method::DELETE,
+        "/api/v1/offers/arbeit-2020-begleitung",
+        Some(&key),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(answer.status, 204);
+    assert_eq!(
+        app.get("/api/v1/offers/arbeit-2020-begleitung")
+            .await
+            .status(),
+        404
+    );
+    let again = send(
+        &app,
+        Method::DELETE,
+        "/api/v1/offers/arbeit-2020-begleitung",
+        Some(&key),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(again.status, 404);
+    let feed = app.get_json(&format!("/api/v1/changes?since={seq}")).await;
+    let last = feed["items"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["op"], "delete");
+    assert_eq!(last["id"], id);
+    assert_eq!(last["collection"], "offers");
+    assert_eq!(last["record"], Value::Null);
+}
+
+async fn if_match_is_checked_on_every_write_and_required_when_configured(app: TestApp) {
+    let key = key(&app, "editor", &["write"]).await;
+    let path = "/api/v1/topics/it-sicherheit";
+    let etag = app.get(path).await.headers()["etag"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        etag.starts_with('"') && etag.ends_with('"'),
+        "a strong tag: {etag}"
+    );
+    let stale = r#""0""#;
+    let body = json!({"label_en": "IT security!"});
+    for (method, body) in [
+        (Method::PATCH, merge_patch(&body)),
+        (
+            Method::PUT,
+            json_body(&seed_record("topics", "it-sicherheit")),
+        ),
+        (Method::DELETE, None),
+    ] {
+        let answer = send(
+            &app,
+            method.clone(),
+            path,
+            Some(&key),
+            body,
+            &[("if-match", stale)],
+        )
+        .await;
+        assert_eq!(answer.status, 412, "{method}: {}", answer.body);
+        assert_eq!(answer.body["etag"], etag.as_str());
+    }
+    // A weak tag never matches (strong comparison, RFC 9110 §13.1.1).
+    let weak = format!("W/{etag}");
+    let answer = send(
+        &app,
+        Method::PATCH,
+        path,
+        Some(&key),
+        merge_patch(&body),
+        &[("if-match", &weak)],
+    )
+    .await;
+    assert_eq!(answer.status, 412);
+    // A list holding the current tag, and `*`, match.
+    let list = format!(r#""1", {etag}"#);
+    let answer = send(
+        &app,
+        Method::PATCH,
+        path,
+        Some(&key),
+        merge_patch(&body),
+        &[("if-match", &list)],
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let answer = send(
+        &app,
+        Method::PATCH,
+        path,
+        Some(&key),
+        merge_patch(&json!({"label_en": "IT security"})),
+        &[("if-match", "*")],
+    )
+    .await;
+    assert_eq!(answer.status, 200);
+
+    // With --require-if-match, a write without it is 428.
+    let strict = app.replica(|s| s.require_if_match = true).await;
+    let answer = send(
+        &strict,
+        Method::PATCH,
+        path,
+        Some(&key),
+        merge_patch(&body),
+        &[],
+    )
+    .await;
+    assert_eq!(answer.status, 428, "{}", answer.body);
+    assert_eq!(answer.body["code"], "precondition_required");
+    let current = strict.get(path).await.headers()["etag"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let answer = send(
+        &strict,
+        Method::PATCH,
+        path,
+        Some(&key),
+        merge_patch(&body),
+        &[("if-match", &current)],
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    // Creating needs no If-Match: there is no version to name.
+    let mut topic = seed_record("topics", "it-sicherheit");
+    topic["slug"] = json!("cybersicherheit");
+    let answer = send(
+        &strict,
+        Method::POST,
+        "/api/v1/topics",
+        Some(&key),
+        json_body(&topic),
+        &[],
+    )
+    .await;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+}
+
+async fn a_referenced_record_cannot_be_deleted(app: TestApp) {
+    let key = key(&app, "editor", &["write"]).await;
+    let before = dump(&app).await;
+    for (path, named) in [
+        ("/api/v1/partners/ig-metall", "arbeit-2020-begleitung"),
+        ("/api/v1/topics/arbeit-40", "arbeit-2020-begleitung"),
+        ("/api/v1/regions/dortmund", "offer"),
+        ("/api/v1/projects/arbeit-2020", "arbeit-2020-begleitung"),
+    ] {
+        let answer = send(&app, Method::DELETE, path, Some(&key), None, &[]).await;
+        assert_eq!(answer.status, 409, "{path}: {}", answer.body);
+        assert_eq!(answer.body["code"], "conflict");
+        assert!(
+            answer.body["detail"].as_str().unwrap().contains(named),
+            "{}",
+            answer.body
+        );
+    }
+    assert_eq!(dump(&app).await, before);
+}
+
+async fn trees_refuse_a_parent_below_the_record(app: TestApp) {
+    let key = key(&app, "editor", &["write"]).await;
+    // Digitalisierung is above Industrie 4.0; making it Industrie 4.0's
+    // child would close a cycle.
+    let child = app.get_json("/api/v1/topics/industrie-40").await;
+    assert_eq!(child["parent"]["slug"], "digitalisierung", "{child}");
+    let answer = send(
+        &app,
+        Method::PATCH,
+        "/api/v1/topics/digitalisierung",
+        Some(&key),
+        merge_patch(&json!({"parent": "industrie-40"})),
+        &[],
+    )
+    .await;
+    assert_eq!(answer.status, 422, "{}", answer.body);
+    assert_eq!(answer.fields(), ["/parent"]);
+    let answer = send(
+        &app,
+        Method::PATCH,
+        "/api/v1/topics/digitalisierung",
+        Some(&key),
+        merge_patch(&json!({"parent": "digitalisierung"})),
+        &[],
+    )
+    .await;
+    assert_eq!(answer.status, 422, "{}", answer.body);
+    let answer = send(
+        &app,
+        Method::PATCH,
+        "/api/v1/regions/nordrhein-westfalen",
+        Some(&key),
+        merge_patch(&json!({"parent": "dortmund"})),
+        &[],
+    )
+    .await;
+    assert_eq!(answer.status, 422, "{}", answer.body);
+    assert_eq!(answer.fields(), ["/parent"]);
+}
+
+async fn bodies_that_are_not_records_are_refused_with_4xx(app: TestApp) {
+    let key = key(&app, "editor", &["write"]).await;
+    let offer = new_offer("ok-slug", "Titel");
+    let cases: Vec<(Method, &str, Body, u16)> = vec![
+        (
+            Method::POST,
+            "/api/v1/offers",
+            Some(("application/json", "{\"slug\": ".into())),
+            400,
+        ),
+        (
+            Method::POST,
+            "/api/v1/offers",
+            Some(("application/json", r#"{"slug": "a", "slug": "b"}"#.into())),
+            400,
+        ),
+        (
+            Method::POST,
+            "/api/v1/offers",
+            Some(("text/plain", offer.to_string())),
+            415,
+        ),
+        (Method::POST, "/api/v1/offers", None, 415),
+        (
+            Method::POST,
+            "/api/v1/offers",
+            Some(("application/json", "[]".into())),
+            422,
+        ),
+        (
+            Method::POST,
+            "/api/v1/offers",
+            Some(("application/json", "{}".into())),
+            422,
+        ),
+        (Method::POST, "/api/v1/offers?foo=1", json_body(&offer), 400),
+        (
+            Method::POST,
+            "/api/v1/offers",
+            Some((
+                "application/json",
+                format!("{{\"slug\": \"{}\"}}", "a".repeat(300_000)),
+            )),
+            413,
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/offers/arbeit-2020-begleitung",
+            Some(("text/plain", "{}".into())),
+            415,
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/offers/arbeit-2020-begleitung",
+            merge_patch(&json!([1])),
+            422,
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/offers/gibt-es-nicht",
+            merge_patch(&json!({})),
+            404,
+        ),
+        (
+            Method::PUT,
+            "/api/v1/offers/gibt-es-nicht",
+            json_body(&offer),
+            404,
+        ),
+        (Method::DELETE, "/api/v1/offers/gibt-es-nicht", None, 404),
+    ];
+    let before = dump(&app).await;
+    for (method, path, body, status) in cases {
+        let answer = send(&app, method.clone(), path, Some(&key), body, &[]).await;
+        assert_eq!(answer.status, status, "{method} {path}: {}", answer.body);
+        assert_eq!(
+            answer.header("content-type"),
+            "application/problem+json",
+            "{method} {path}"
+        );
+    }
+    let patch415 = send(
+        &app,
+        Method::PATCH,
+        "/api/v1/offers/arbeit-2020-begleitung",
+        Some(&key),
+        Some(("text/plain", "{}".into())),
+        &[],
+    )
+    .await;
+    assert!(
+        patch415.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("application/merge-patch+json")
+    );
+    // A POST of a slug that exists is refused, naming the slug.
+    let taken = send(
+        &app,
+        Method::POST,
+        "/api/v1/offers",
+        Some(&key),
+        json_body(&seed_record("offers", "arbeit-2020-begleitung")),
+        &[],
+    )
+    .await;
+    assert_eq!(taken.status, 422, "{}", taken.body);
+    assert_eq!(taken.fields(), ["/slug"]);
+    assert_eq!(dump(&app).await, before);
+}
+
+async fn the_change_log_names_the_actor_and_the_changed_fields(app: TestApp) {
+    let key = key(&app, "Redaktion MAGS", &["write"]).await;
+    let seq = newest_seq(&app).await;
+    let answer = send(
+        &app,
+        Method::PATCH,
+        "/api/v1/partners/mags",
+        Some(&key),
+        merge_patch(&json!({"short_name": "MAGS NRW", "note": "geprüft"})),
+        &[],
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let db = app.db();
+    use sea_orm::{ConnectionTrait, Statement};
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT actor, fields, record FROM changes WHERE seq > {seq}"),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get_by_index::<String>(0).unwrap(), "Redaktion MAGS");
+    let fields: Value = serde_json::from_str(&row.try_get_by_index::<String>(1).unwrap()).unwrap();
+    let old = seed_record("partners", "mags");
+    assert_eq!(
+        fields,
+        json!({
+            "short_name": {"old": old["short_name"], "new": "MAGS NRW"},
+            "note": {"old": old["note"], "new": "geprüft"},
+        })
+    );
+    let record: Value = serde_json::from_str(&row.try_get_by_index::<String>(2).unwrap()).unwrap();
+    assert_eq!(record["short_name"], "MAGS NRW");
+}
+
+/// Every row of every table, as text: what "nothing changed" compares.
+async fn dump(app: &TestApp) -> Vec<String> {
+    use sea_orm::{FromQueryResult, JsonValue, Statement};
+    let db = app.db();
+    let mut rows = Vec::new();
+    for table in [
+        "regions",
+        "region_members",
+        "topics",
+        "partners",
+        "contacts",
+        "people",
+        "projects",
+        "project_participants",
+        "offers",
+        "offer_target_groups",
+        "offer_topics",
+        "offer_regions",
+        "meetings",
+        "meeting_participants",
+        "changes",
+    ] {
+        let all = JsonValue::find_by_statement(Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT * FROM {table}"),
+        ))
+        .all(db)
+        .await
+        .unwrap();
+        let mut texts: Vec<String> = all.iter().map(|r| format!("{table}: {r}")).collect();
+        texts.sort();
+        rows.extend(texts);
+    }
+    rows
+}
