@@ -29,5 +29,6 @@ mod search;
 mod seed_upgrade;
 mod statements;
 mod stats;
+mod sync;
 mod topics_and_meetings;
 mod writes;

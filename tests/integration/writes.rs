@@ -19,6 +19,7 @@ private_tests!(seeded: true;
     trees_refuse_a_parent_below_the_record,
     bodies_that_are_not_records_are_refused_with_4xx,
     the_change_log_names_the_actor_and_the_changed_fields,
+    contacts_and_people_are_written_under_the_partners_scope,
 );
 
 /// A key named `name` with `scopes`, created as `lotse keys create` does.
@@ -977,4 +978,110 @@ async fn dump(app: &TestApp) -> Vec<String> {
         rows.extend(texts);
     }
     rows
+}
+
+async fn contacts_and_people_are_written_under_the_partners_scope(app: TestApp) {
+    let partners = key(&app, "partners-editor", &["write:partners"]).await;
+    let offers = key(&app, "offers-editor", &["write:offers"]).await;
+    let contact = app.get("/api/v1/contacts/mwide-presse").await;
+    assert_eq!(contact.status(), 200);
+    let etag = contact.headers()["etag"].to_str().unwrap().to_owned();
+    let record: Value = contact.json().await.unwrap();
+    assert_eq!(record, seed_record("contacts", "mwide-presse"));
+    let patch = merge_patch(&json!({"phone": "0211 61772-0"}));
+    let denied = send(
+        &app,
+        Method::PATCH,
+        "/api/v1/contacts/mwide-presse",
+        Some(&offers),
+        patch.clone(),
+        &[],
+    )
+    .await;
+    assert_eq!(denied.status, 403);
+    assert!(
+        denied.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("write:partners")
+    );
+    let changed = send(
+        &app,
+        Method::PATCH,
+        "/api/v1/contacts/mwide-presse",
+        Some(&partners),
+        patch,
+        &[("if-match", &etag)],
+    )
+    .await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    assert_eq!(changed.body["phone"], "0211 61772-0");
+    let partner = app.get_json("/api/v1/partners/mwide").await;
+    assert!(partner.to_string().contains("0211 61772-0"), "{partner}");
+    // A bad e-mail address is named.
+    let bad = send(
+        &app,
+        Method::PATCH,
+        "/api/v1/contacts/mwide-presse",
+        Some(&partners),
+        merge_patch(&json!({"email": "presse at mwide"})),
+        &[],
+    )
+    .await;
+    assert_eq!(bad.status, 422);
+    assert_eq!(bad.fields(), ["/email"]);
+
+    let person = seed_record("people", "franz-josef-lersch-mense");
+    let mut new = person.clone();
+    new["slug"] = json!("amtsnachfolge-stk");
+    new["year"] = json!(2017);
+    let created = send(
+        &app,
+        Method::POST,
+        "/api/v1/people",
+        Some(&partners),
+        json_body(&new),
+        &[],
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert!(
+        created
+            .header("location")
+            .ends_with("/api/v1/people/amtsnachfolge-stk")
+    );
+    assert_eq!(created.body["year"], 2017);
+    let deleted = send(
+        &app,
+        Method::DELETE,
+        "/api/v1/people/amtsnachfolge-stk",
+        Some(&partners),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(deleted.status, 204);
+    assert_eq!(
+        app.get("/api/v1/people/amtsnachfolge-stk").await.status(),
+        404
+    );
+    // A partner with contacts is refused a delete, naming them.
+    let refused = send(
+        &app,
+        Method::DELETE,
+        "/api/v1/partners/mwide",
+        Some(&partners),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(
+        refused.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("mwide-presse"),
+        "{}",
+        refused.body
+    );
 }

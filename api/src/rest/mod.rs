@@ -185,6 +185,7 @@ pub async fn item<R: Resource<Item: crate::dto::Versioned>>(
 /// literal items; the work is done by the generic [`list`] and [`item`].
 macro_rules! collection {
     (
+        name: $name:ident,
         resource: $resource:ty,
         page: $page:ty,
         item: $item:ty,
@@ -248,6 +249,58 @@ macro_rules! collection {
             $crate::rest::item::<$resource>(&state, &req, &key).await
         }
 
+        $crate::rest::write_handlers! {
+            tag: $tag,
+            name: $name,
+            kind: $kind,
+            shown: $crate::rest::write::Public<$resource>,
+            body: $item,
+            write: $write,
+            record: $record,
+            path: $path,
+            item_path: $item_path,
+            example: $example,
+            not_found: $not_found,
+            create: $create,
+            replace: $replace,
+            patch: $patch,
+            delete: $delete,
+        }
+
+        /// Registers the collection's routes.
+        pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+            cfg.service($list)
+                .service($get)
+                .service($create)
+                .service($replace)
+                .service($patch)
+                .service($delete);
+        }
+    };
+}
+use collection;
+
+/// The `POST`, `PUT`, `PATCH` and `DELETE` handlers of one collection,
+/// documented for OpenAPI, the response shown as `shown` says
+/// ([`write::Public`] or [`write::AsRecord`]).
+macro_rules! write_handlers {
+    (
+        tag: $tag:literal,
+        name: $name:ident,
+        kind: $kind:literal,
+        shown: $shown:ty,
+        body: $body:ty,
+        write: $write:ty,
+        record: $record:ty,
+        path: $path:literal,
+        item_path: $item_path:literal,
+        example: $example:literal,
+        not_found: $not_found:literal,
+        create: $create:ident,
+        replace: $replace:ident,
+        patch: $patch:ident,
+        delete: $delete:ident $(,)?
+    ) => {
         #[utoipa::path(
             tag = $tag,
             summary = concat!("Create a ", $kind),
@@ -259,7 +312,7 @@ with its `ETag` and `Location`."),
             request_body(content = $record, content_type = "application/json"),
             security(("bearer" = [])),
             responses(
-                (status = 201, description = "Created.", body = $item, headers(("ETag" = String, description = "The record's version, for `If-Match`."), ("Location" = String, description = "The new record's URL."))),
+                (status = 201, description = "Created.", body = $body, headers(("ETag" = String, description = "The record's version, for `If-Match`."), ("Location" = String, description = "The new record's URL."))),
                 (status = 400, description = "The body is not JSON, or a bad query parameter.", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 401, description = "No valid API key (`WWW-Authenticate: Bearer`).", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 403, description = "The key lacks the scope; `detail` names it.", body = $crate::error::Problem, content_type = "application/problem+json"),
@@ -276,7 +329,7 @@ with its `ETag` and `Location`."),
             req: actix_web::HttpRequest,
             payload: actix_web::web::Payload,
         ) -> $crate::error::AppResult<actix_web::HttpResponse> {
-            $crate::rest::write::create::<$resource, $write>(&state, &req, payload).await
+            $crate::rest::write::create::<$shown, $write>(&state, &req, payload).await
         }
 
         #[utoipa::path(
@@ -289,7 +342,7 @@ nothing is written and the answer is 412 with the current `ETag`. Writing the st
             request_body(content = $record, content_type = "application/json"),
             security(("bearer" = [])),
             responses(
-                (status = 200, description = "Replaced.", body = $item, headers(("ETag" = String, description = "The record's new version."))),
+                (status = 200, description = "Replaced.", body = $body, headers(("ETag" = String, description = "The record's new version."))),
                 (status = 400, description = "The body is not JSON, or a bad query parameter.", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 401, description = "No valid API key.", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 403, description = "The key lacks the scope.", body = $crate::error::Problem, content_type = "application/problem+json"),
@@ -309,7 +362,7 @@ nothing is written and the answer is 412 with the current `ETag`. Writing the st
             key: actix_web::web::Path<String>,
             payload: actix_web::web::Payload,
         ) -> $crate::error::AppResult<actix_web::HttpResponse> {
-            $crate::rest::write::replace::<$resource, $write>(&state, &req, &key, payload).await
+            $crate::rest::write::replace::<$shown, $write>(&state, &req, &key, payload).await
         }
 
         #[utoipa::path(
@@ -322,7 +375,7 @@ fields sent replace the stored ones, `null` clears an optional field, a list rep
             request_body(content = Object, content_type = "application/merge-patch+json", description = "Fields to change, e.g. `{\"title_en\": \"New title\", \"note\": null}`."),
             security(("bearer" = [])),
             responses(
-                (status = 200, description = "Changed.", body = $item, headers(("ETag" = String, description = "The record's new version."))),
+                (status = 200, description = "Changed.", body = $body, headers(("ETag" = String, description = "The record's new version."))),
                 (status = 400, description = "The body is not JSON, or a bad query parameter.", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 401, description = "No valid API key.", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 403, description = "The key lacks the scope.", body = $crate::error::Problem, content_type = "application/problem+json"),
@@ -341,7 +394,7 @@ fields sent replace the stored ones, `null` clears an optional field, a list rep
             key: actix_web::web::Path<String>,
             payload: actix_web::web::Payload,
         ) -> $crate::error::AppResult<actix_web::HttpResponse> {
-            $crate::rest::write::patch::<$resource, $write>(&state, &req, &key, payload).await
+            $crate::rest::write::patch::<$shown, $write>(&state, &req, &key, payload).await
         }
 
         #[utoipa::path(
@@ -371,10 +424,73 @@ Refused (409) while other records refer to it. `If-Match` as for `PUT`."),
             $crate::rest::write::delete::<$write>(&state, &req, &key).await
         }
 
+    };
+}
+pub(crate) use write_handlers;
+
+/// A collection written through the API and shown in the import format
+/// (`GET` of an item, and the write handlers): records that appear inside
+/// another's public type, such as a partner's contacts.
+macro_rules! record_collection {
+    (
+        tag: $tag:literal,
+        name: $name:ident,
+        kind: $kind:literal,
+        write: $write:ty,
+        record: $record:ty,
+        path: $path:literal,
+        item_path: $item_path:literal,
+        example: $example:literal,
+        not_found: $not_found:literal,
+        $(#[$get_doc:meta])*
+        get: $get:ident,
+        create: $create:ident,
+        replace: $replace:ident,
+        patch: $patch:ident,
+        delete: $delete:ident $(,)?
+    ) => {
+        use actix_web::{delete, get, patch, post, put};
+
+        $(#[$get_doc])*
+        #[utoipa::path(
+            tag = $tag,
+            params(("key" = String, Path, description = "The record's id (UUID) or slug.", example = $example), $crate::rest::LangParam),
+            responses(
+                (status = 200, description = "The record in the format of `lotse import` files, with its `ETag`.", body = $record, headers(("ETag" = String, description = "The record's version, for `If-Match`."))),
+                (status = 400, description = "A bad query parameter.", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 404, description = $not_found, body = $crate::error::Problem, content_type = "application/problem+json"),
+            )
+        )]
+        #[get($item_path)]
+        pub async fn $get(
+            state: actix_web::web::Data<$crate::state::AppState>,
+            req: actix_web::HttpRequest,
+            key: actix_web::web::Path<String>,
+        ) -> $crate::error::AppResult<actix_web::HttpResponse> {
+            $crate::rest::write::record::<$write>(&state, &req, &key).await
+        }
+
+        $crate::rest::write_handlers! {
+            tag: $tag,
+            name: $name,
+            kind: $kind,
+            shown: $crate::rest::write::AsRecord<$write>,
+            body: $record,
+            write: $write,
+            record: $record,
+            path: $path,
+            item_path: $item_path,
+            example: $example,
+            not_found: $not_found,
+            create: $create,
+            replace: $replace,
+            patch: $patch,
+            delete: $delete,
+        }
+
         /// Registers the collection's routes.
         pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-            cfg.service($list)
-                .service($get)
+            cfg.service($get)
                 .service($create)
                 .service($replace)
                 .service($patch)
@@ -382,7 +498,58 @@ Refused (409) while other records refer to it. `If-Match` as for `PUT`."),
         }
     };
 }
-use collection;
+use record_collection;
+
+/// `/api/v1/contacts`: a partner's public points of contact, written on
+/// their own and shown inside their partner (`GET /api/v1/partners/{key}`).
+pub mod contacts {
+    super::record_collection! {
+        tag: "partners",
+        name: partners,
+        kind: "contact",
+        write: crate::service::import::collections::contacts::Contacts,
+        record: crate::service::import::collections::contacts::ContactRecord,
+        path: "/contacts",
+        item_path: "/contacts/{key}",
+        example: "mwide-presse",
+        not_found: "No contact has this id or slug.",
+        /// Get one contact of a partner, in the format of `lotse import` files.
+        ///
+        /// Contacts are listed inside their partner; this is the record to
+        /// edit with `PUT` or `PATCH` (scope `write` or `write:partners`).
+        get: get_contact,
+        create: create_contact,
+        replace: replace_contact,
+        patch: patch_contact,
+        delete: delete_contact,
+    }
+}
+
+/// `/api/v1/people`: the office holders named in the sources, written on
+/// their own and shown inside their partner.
+pub mod people {
+    super::record_collection! {
+        tag: "partners",
+        name: partners,
+        kind: "person",
+        write: crate::service::import::collections::people::People,
+        record: crate::service::import::collections::people::PersonRecord,
+        path: "/people",
+        item_path: "/people/{key}",
+        example: "franz-josef-lersch-mense",
+        not_found: "No person has this id or slug.",
+        /// Get one person (a public office holder named in a source), in the
+        /// format of `lotse import` files.
+        ///
+        /// People are listed inside their partner; this is the record to edit
+        /// with `PUT` or `PATCH` (scope `write` or `write:partners`).
+        get: get_person,
+        create: create_person,
+        replace: replace_person,
+        patch: patch_person,
+        delete: delete_person,
+    }
+}
 
 /// Expands [`crate::service::for_each_collection`]: one module per collection
 /// with its two handlers (`rest::partners::list_partners` …), their routes,
@@ -403,6 +570,7 @@ macro_rules! rest_collections {
             #[doc = concat!("`/api/v1/", stringify!($name), "`")]
             pub mod $name {
                 super::collection! {
+                    name: $name,
                     resource: $resource,
                     page: $page,
                     item: $item,
@@ -445,6 +613,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(stats::configure)
             .configure(search::configure)
             .configure(matching::configure)
-            .configure(changes::configure),
+            .configure(changes::configure)
+            .configure(contacts::configure)
+            .configure(people::configure),
     );
 }

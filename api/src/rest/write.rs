@@ -3,11 +3,15 @@
 //! an API key (`Authorization: Bearer`, RFC 6750) of a scope that covers
 //! the collection. The work is done by [`crate::service::import::edit`];
 //! these functions read the request and shape the response.
+use std::marker::PhantomData;
+
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
+use uuid::Uuid;
 
 use super::json_response;
 use crate::error::{AppError, AppResult};
+use crate::service::Ctx;
 use crate::service::import::ImportCollection;
 use crate::service::import::edit::{self, Editor, IfMatch, Written};
 use crate::service::keys::{self, Principal};
@@ -89,9 +93,36 @@ fn editor<'a>(state: &AppState, principal: &'a Principal) -> Editor<'a> {
     }
 }
 
-/// The written record as `GET` shows it, with its `ETag` (and, when
-/// created, `201` and its `Location`).
-async fn written<R: Resource>(
+/// How a written record is shown in the response.
+pub(crate) trait Shown {
+    /// Record `id` after a write, in the response language of `ctx`.
+    async fn show(state: &AppState, ctx: &Ctx, id: Uuid) -> AppResult<HttpResponse>;
+}
+
+/// As `GET` on the collection shows it (its public type).
+pub(crate) struct Public<R>(PhantomData<R>);
+
+impl<R: Resource> Shown for Public<R> {
+    async fn show(state: &AppState, ctx: &Ctx, id: Uuid) -> AppResult<HttpResponse> {
+        let item = resource::get::<R, _>(&state.db, &id.to_string(), ctx).await?;
+        Ok(json_response(ctx, &item))
+    }
+}
+
+/// In the import format: the records that have no public type of their own
+/// (contacts and people, shown inside their partner).
+pub(crate) struct AsRecord<C>(PhantomData<C>);
+
+impl<C: ImportCollection> Shown for AsRecord<C> {
+    async fn show(state: &AppState, ctx: &Ctx, id: Uuid) -> AppResult<HttpResponse> {
+        let (record, _) = edit::read::<C>(&state.db, &id.to_string()).await?;
+        Ok(json_response(ctx, &record))
+    }
+}
+
+/// The written record as `S` shows it, with its `ETag` (and, when created,
+/// `201` and its `Location`).
+async fn written<S: Shown>(
     state: &AppState,
     req: &HttpRequest,
     written: Written,
@@ -101,8 +132,7 @@ async fn written<R: Resource>(
     // (search index, match corpus, reference data) is rebuilt for it.
     state.store.invalidate();
     let ctx = super::item_ctx(state, req)?;
-    let item = resource::get::<R, _>(&state.db, &written.id.to_string(), &ctx).await?;
-    let mut response = json_response(&ctx, &item);
+    let mut response = S::show(state, &ctx, written.id).await?;
     response.headers_mut().insert(
         header::ETAG,
         header::HeaderValue::from_str(&written.etag).map_err(unexpected)?,
@@ -118,47 +148,64 @@ async fn written<R: Resource>(
     Ok(response)
 }
 
+/// `GET /api/v1/{collection}/{key}` of a collection shown in the import
+/// format, with its `ETag`.
+pub(crate) async fn record<C: ImportCollection>(
+    state: &AppState,
+    req: &HttpRequest,
+    key: &str,
+) -> AppResult<HttpResponse> {
+    let ctx = super::item_ctx(state, req)?;
+    let (record, etag) = edit::read::<C>(&state.db, key).await?;
+    let mut response = json_response(&ctx, &record);
+    response.headers_mut().insert(
+        header::ETAG,
+        header::HeaderValue::from_str(&etag).map_err(unexpected)?,
+    );
+    Ok(response)
+}
+
 fn unexpected(err: impl std::error::Error + Send + Sync + 'static) -> AppError {
     AppError::Unexpected(err.into())
 }
 
-/// `POST /api/v1/{collection}`: creates a record of `C` (served as `R`).
-pub(crate) async fn create<R: Resource, C: ImportCollection>(
+/// `POST /api/v1/{collection}`: creates a record of `C` (shown as `S`).
+pub(crate) async fn create<S: Shown, C: ImportCollection>(
     state: &AppState,
     req: &HttpRequest,
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
-    let principal = writer(state, req, C::NAME).await?;
+    let principal = writer(state, req, C::SCOPE).await?;
     super::item_ctx(state, req)?;
     let body = json_body(req, payload, &["application/json"]).await?;
     let done = edit::create::<C>(&state.db, editor(state, &principal), body).await?;
-    written::<R>(state, req, done, C::NAME).await
+    written::<S>(state, req, done, C::NAME).await
 }
 
 /// `PUT /api/v1/{collection}/{key}`: replaces record `key` of `C`.
-pub(crate) async fn replace<R: Resource, C: ImportCollection>(
+pub(crate) async fn replace<S: Shown, C: ImportCollection>(
     state: &AppState,
     req: &HttpRequest,
     key: &str,
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
-    let principal = writer(state, req, C::NAME).await?;
+    let principal = writer(state, req, C::SCOPE).await?;
     super::item_ctx(state, req)?;
     let body = json_body(req, payload, &["application/json"]).await?;
     let by = editor(state, &principal);
     let done = edit::replace::<C>(&state.db, by, key, &if_match(req), body).await?;
-    written::<R>(state, req, done, C::NAME).await
+    written::<S>(state, req, done, C::NAME).await
 }
 
 /// `PATCH /api/v1/{collection}/{key}`: merges a JSON Merge Patch into
 /// record `key` of `C`. `application/json` is read as a merge patch too.
-pub(crate) async fn patch<R: Resource, C: ImportCollection>(
+pub(crate) async fn patch<S: Shown, C: ImportCollection>(
     state: &AppState,
     req: &HttpRequest,
     key: &str,
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
-    let principal = writer(state, req, C::NAME).await?;
+    let principal = writer(state, req, C::SCOPE).await?;
     super::item_ctx(state, req)?;
     let body = json_body(req, payload, &[MERGE_PATCH, "application/json"])
         .await
@@ -168,7 +215,7 @@ pub(crate) async fn patch<R: Resource, C: ImportCollection>(
         })?;
     let by = editor(state, &principal);
     let done = edit::patch::<C>(&state.db, by, key, &if_match(req), body).await?;
-    written::<R>(state, req, done, C::NAME).await
+    written::<S>(state, req, done, C::NAME).await
 }
 
 /// `DELETE /api/v1/{collection}/{key}`: deletes record `key` of `C`.
@@ -177,7 +224,7 @@ pub(crate) async fn delete<C: ImportCollection>(
     req: &HttpRequest,
     key: &str,
 ) -> AppResult<HttpResponse> {
-    let principal = writer(state, req, C::NAME).await?;
+    let principal = writer(state, req, C::SCOPE).await?;
     super::item_ctx(state, req)?;
     edit::delete::<C>(&state.db, editor(state, &principal), key, &if_match(req)).await?;
     state.store.invalidate();

@@ -43,6 +43,9 @@ pub(crate) trait ImportCollection: 'static {
     const NAME: &'static str;
     /// One record of it, for messages: `unknown partner `x``.
     const KIND: &'static str;
+    /// The collection whose `write:<collection>` scope covers writes of it
+    /// through the API (contacts and people belong to their partner).
+    const SCOPE: &'static str = Self::NAME;
     /// One record of the import format (also the body of an API write).
     type Record: DeserializeOwned + serde::Serialize + std::fmt::Debug;
     /// The stored table; its rows carry their id and stamps, compare by

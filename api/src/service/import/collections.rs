@@ -617,6 +617,7 @@ pub mod contacts {
 
     impl ImportCollection for Contacts {
         const NAME: &'static str = "contacts";
+        const SCOPE: &'static str = "partners";
         const KIND: &'static str = "contact";
         type Links = ();
         keys!(contact, ContactRecord);
@@ -710,6 +711,7 @@ pub mod people {
 
     impl ImportCollection for People {
         const NAME: &'static str = "people";
+        const SCOPE: &'static str = "partners";
         const KIND: &'static str = "person";
         type Links = ();
         keys!(person, PersonRecord);

@@ -290,6 +290,19 @@ pub(crate) async fn delete<C: ImportCollection>(
     Ok(())
 }
 
+/// The record `key` (id or slug) of `C` in its import format, with its
+/// `ETag`: what a client edits.
+pub(crate) async fn read<C: ImportCollection>(
+    db: &DatabaseConnection,
+    key: &str,
+) -> AppResult<(Value, String)> {
+    let tx = db.begin().await?;
+    let stored = find::<C>(&tx, key).await?;
+    let record = record_of::<C>(&tx, &stored).await?;
+    tx.commit().await?;
+    Ok((record, etag(stored.stamps().1)))
+}
+
 /// The records `ids` of `C` in their import format, by id (absent: no
 /// longer stored). One query for the rows, one per link table, one per
 /// collection they refer to.

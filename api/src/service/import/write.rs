@@ -252,6 +252,31 @@ fn at(collection: &str, slug: &str) -> impl FnOnce(DbErr) -> AppError {
     }
 }
 
+/// Record `r` as its change-log entry holds it: without its references to
+/// new records of its own collection still `pending` (written after it, as
+/// when regions name each other as parent and member), so that replaying the
+/// change feed in order never meets a record it has not seen. `true` if a
+/// reference was left out: the whole record is logged again once every
+/// record is written.
+fn as_logged<C: ImportCollection>(
+    r: &C::Record,
+    pending: &HashSet<&str>,
+) -> AppResult<(String, bool)> {
+    let later: Vec<_> = C::references(r)
+        .into_iter()
+        .filter(|x| x.target == C::NAME && pending.contains(x.slug))
+        .collect();
+    let mut value = serde_json::to_value(r).map_err(|e| AppError::Unexpected(e.into()))?;
+    for reference in &later {
+        match value.get_mut(reference.field.as_ref()) {
+            Some(serde_json::Value::Array(items)) => items.retain(|i| i != reference.slug),
+            Some(field) if field == reference.slug => *field = serde_json::Value::Null,
+            _ => {}
+        }
+    }
+    Ok((value.to_string(), !later.is_empty()))
+}
+
 /// Called with 1 after each record is written (for progress bars).
 pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
 
@@ -282,8 +307,17 @@ where
     let old = existing::<C::Entity>(tx, C::id_column(), &ids).await?;
     let old_links = C::stored_links(tx, &ids).await?;
     let mut link_changes = Vec::new();
+    // New records not written yet: a reference to one of them cannot be
+    // replayed before it (a stored record has its entry already).
+    let mut pending: HashSet<&str> = records
+        .iter()
+        .filter(|r| k.id::<C>(C::slug(r)).is_ok_and(|id| !old.contains_key(&id)))
+        .map(C::slug)
+        .collect();
+    let mut completed = Vec::new();
     for r in referenced_first::<C>(records) {
         let slug = C::slug(r);
+        pending.remove(slug);
         let id = k.id::<C>(slug)?;
         let links = C::links(r, id, k)?;
         let links_changed = match old_links.get(&id) {
@@ -291,7 +325,7 @@ where
             None => links != C::Links::default(),
         };
         let model = C::model(r, id, k, now)?;
-        let record = serde_json::to_string(r).map_err(|e| AppError::Unexpected(e.into()))?;
+        let (record, deferred) = as_logged::<C>(r, &pending)?;
         let entry = (now, author, record.as_str());
         let change = save::<C::Entity>(tx, old.get(&id), model, links_changed, entry)
             .await
@@ -301,11 +335,26 @@ where
         if links_changed {
             link_changes.push((id, links, old_links.contains_key(&id), slug));
         }
+        if deferred && change != Change::Unchanged {
+            completed.push((id, r));
+        }
     }
     for (id, links, had_links, slug) in link_changes {
         C::replace_links(tx, id, links, had_links)
             .await
             .map_err(at(C::NAME, slug))?;
+    }
+    // The records first logged without references to records written after
+    // them, logged again whole now that those exist.
+    for (id, r) in completed {
+        let record = serde_json::to_string(r).map_err(|e| AppError::Unexpected(e.into()))?;
+        let entry = Entry {
+            op: Op::Upsert,
+            now,
+            author,
+            record: Some(&record),
+        };
+        log_change::<C::Entity>(tx, id, entry).await?;
     }
     Ok(())
 }
