@@ -17,7 +17,8 @@
 //! on `/graphql` and `POST /api/v1/match` (the body is part of the key, up to
 //! [`MAX_BODY`]). The key also holds the headers that shape a response
 //! (`Accept`, `Accept-Language`) and today's date (matching defaults to it).
-//! `Cache-Control: no-cache` on a request bypasses the cache; every answer
+//! `Cache-Control: no-cache` on a request bypasses the cache, and so does
+//! `Authorization` (an answer to credentials is not shared); every answer
 //! that passed through it says `X-Cache: hit` or `miss`.
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -109,7 +110,9 @@ fn cacheable(req: &ServiceRequest) -> bool {
         .get(header::CACHE_CONTROL)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("no-cache") || v.contains("no-store"));
-    if no_cache {
+    // An answer to a request with credentials is that client's alone
+    // (RFC 9111 §3.5): the audit trail, GraphQL mutations.
+    if no_cache || req.headers().contains_key(header::AUTHORIZATION) {
         return false;
     }
     match *req.method() {

@@ -20,6 +20,7 @@ private_tests!(seeded: true;
     bodies_that_are_not_records_are_refused_with_4xx,
     the_change_log_names_the_actor_and_the_changed_fields,
     contacts_and_people_are_written_under_the_partners_scope,
+    the_audit_trail_lists_writes_for_admin_keys_only,
 );
 
 /// A key named `name` with `scopes`, created as `lotse keys create` does.
@@ -1084,4 +1085,114 @@ async fn contacts_and_people_are_written_under_the_partners_scope(app: TestApp) 
         "{}",
         refused.body
     );
+}
+
+async fn the_audit_trail_lists_writes_for_admin_keys_only(app: TestApp) {
+    let editor = key(&app, "redaktion", &["write"]).await;
+    let admin = key(&app, "aufsicht", &["admin"]).await;
+    let start = chrono::Utc::now();
+    for title in ["Eins", "Zwei", "Drei"] {
+        let answer = send(
+            &app,
+            Method::PATCH,
+            "/api/v1/topics/innovation",
+            Some(&editor),
+            merge_patch(&json!({"label_en": title})),
+            &[],
+        )
+        .await;
+        assert_eq!(answer.status, 200);
+    }
+    let answer = send(
+        &app,
+        Method::PATCH,
+        "/api/v1/partners/mags",
+        Some(&editor),
+        merge_patch(&json!({"note": "x"})),
+        &[],
+    )
+    .await;
+    assert_eq!(answer.status, 200);
+    let topic_id = app.get_json("/api/v1/topics/innovation").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let path = format!("/api/v1/audit?collection=topics&id={topic_id}&actor=redaktion&limit=2");
+    let page = send(&app, Method::GET, &path, Some(&admin), None, &[]).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let items = page.body["items"].as_array().unwrap();
+    let news: Vec<&Value> = items
+        .iter()
+        .map(|i| &i["fields"]["label_en"]["new"])
+        .collect();
+    assert_eq!(news, [&json!("Drei"), &json!("Zwei")], "newest first");
+    assert_eq!(items[0]["fields"]["label_en"]["old"], "Zwei");
+    assert_eq!(items[0]["actor"], "redaktion");
+    assert_eq!(items[0]["op"], "upsert");
+    let cursor = page.body["next_cursor"].as_str().unwrap();
+    assert!(page.header("link").contains("rel=\"next\""));
+    let older = send(
+        &app,
+        Method::GET,
+        &format!("{path}&cursor={cursor}"),
+        Some(&admin),
+        None,
+        &[],
+    )
+    .await;
+    let items = older.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(
+        items[0]["fields"]["label_en"],
+        json!({"old": "Innovation", "new": "Eins"})
+    );
+    assert_eq!(older.body["next_cursor"], Value::Null);
+    // Time bounds; imports have no actor and no fields.
+    let since = start.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let recent = send(
+        &app,
+        Method::GET,
+        &format!("/api/v1/audit?since={since}"),
+        Some(&admin),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(
+        recent.body["items"].as_array().unwrap().len(),
+        4,
+        "{}",
+        recent.body
+    );
+    let seeded = send(
+        &app,
+        Method::GET,
+        &format!("/api/v1/audit?until={since}&limit=1"),
+        Some(&admin),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(seeded.body["items"][0]["actor"], Value::Null);
+    assert_eq!(seeded.body["items"][0]["fields"], Value::Null);
+
+    // Without admin: 403; without a key: 401, never a cached 200.
+    let denied = send(&app, Method::GET, &path, Some(&editor), None, &[]).await;
+    assert_eq!(denied.status, 403);
+    let anonymous = send(&app, Method::GET, &path, None, None, &[]).await;
+    assert_eq!(anonymous.status, 401, "{}", anonymous.body);
+    let bad = send(
+        &app,
+        Method::GET,
+        "/api/v1/audit?collection=nope&id=x&since=gestern",
+        Some(&admin),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(bad.status, 400);
+    let mut fields = bad.fields();
+    fields.sort_unstable();
+    assert_eq!(fields, ["collection", "id", "since"]);
 }

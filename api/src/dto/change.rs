@@ -50,3 +50,36 @@ pub struct ChangeFeed {
     /// More changes are waiting now; when `false`, poll `next_cursor` later.
     pub has_more: bool,
 }
+
+/// One write in the audit trail: who changed what, when, and how.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuditEntry {
+    /// The change's position in the change feed.
+    pub seq: i64,
+    /// The record's collection.
+    #[schema(example = "offers")]
+    pub collection: String,
+    /// The record's id.
+    pub id: Uuid,
+    /// `upsert` or `delete`.
+    pub op: ChangeOp,
+    /// The name of the API key that wrote it; `null` for `lotse import`
+    /// and the seed.
+    #[schema(example = "redaktion-mags")]
+    pub actor: Option<String>,
+    /// When the change was committed.
+    pub changed_at: DateTime<Utc>,
+    /// The fields a write through the API changed, each with its old and
+    /// new value in the import format: `{"title_de": {"old": "…", "new":
+    /// "…"}}`; `null` for imports.
+    #[schema(value_type = Option<Object>)]
+    pub fields: Option<serde_json::Value>,
+}
+
+/// One page of the audit trail, newest first.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuditPage {
+    pub items: Vec<AuditEntry>,
+    /// Pass as `cursor` for the next (older) page; `null` on the last.
+    pub next_cursor: Option<String>,
+}

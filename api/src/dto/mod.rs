@@ -129,7 +129,7 @@ mod search;
 mod stats;
 mod topic;
 
-pub use change::{Change, ChangeFeed, ChangeOp};
+pub use change::{AuditEntry, AuditPage, Change, ChangeFeed, ChangeOp};
 pub use meeting::{Meeting, MeetingPage, MeetingParticipant};
 pub use offer::{Offer, OfferPage};
 pub use partner::{Contact, Partner, PartnerPage, Person};

@@ -5,12 +5,12 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::params::{FromQuery, QueryParams};
 use super::{AppState, tags};
-use crate::dto::ChangeFeed;
+use crate::dto::{AuditPage, ChangeFeed};
 use crate::error::{AppResult, Problem};
-use crate::service::changes;
+use crate::service::changes::{self, AuditFilter};
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_changes);
+    cfg.service(list_changes).service(list_audit);
 }
 
 /// Where to read the feed from.
@@ -75,5 +75,106 @@ pub async fn list_changes(state: web::Data<AppState>, req: HttpRequest) -> AppRe
         "since",
         next.as_deref(),
         &feed,
+    ))
+}
+
+/// Which writes to list, and where to continue.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditParams {
+    /// Of this collection only (a key of the import format, e.g. `offers`).
+    pub collection: Option<String>,
+    /// Of this record only (its id).
+    pub id: Option<uuid::Uuid>,
+    /// By this API key only (its name).
+    pub actor: Option<String>,
+    /// Committed at or after this time (RFC 3339, or a day).
+    pub since: Option<String>,
+    /// Committed before this time (RFC 3339, or a day).
+    pub until: Option<String>,
+    /// Opaque position from the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// Entries per page, 1 to 1000.
+    #[param(minimum = 1, maximum = 1000, default = 100)]
+    pub limit: Option<u64>,
+}
+
+struct AuditRequest {
+    filter: AuditFilter,
+    before: Option<i64>,
+    limit: u64,
+}
+
+impl FromQuery for AuditRequest {
+    fn from_query(p: &mut QueryParams) -> Self {
+        let collection = p.text("collection");
+        if let Some(c) = &collection
+            && !crate::service::import::collections::COLLECTIONS.contains(&c.as_str())
+        {
+            p.error(
+                "collection",
+                format!(
+                    "must be one of {}",
+                    crate::service::import::collections::COLLECTIONS.join(", ")
+                ),
+            );
+        }
+        let id = p
+            .raw("id")
+            .and_then(|raw| match uuid::Uuid::parse_str(&raw) {
+                Ok(id) => Some(id),
+                Err(_) => {
+                    p.error("id", "must be a record id (UUID)");
+                    None
+                }
+            });
+        let filter = AuditFilter {
+            collection,
+            id,
+            actor: p.text("actor"),
+            since: p.timestamp("since"),
+            until: p.timestamp("until"),
+        };
+        let before = p
+            .integer("cursor", 1, i64::MAX as u64)
+            .and_then(|n| i64::try_from(n).ok());
+        let limit = p
+            .integer("limit", 1, changes::MAX_LIMIT)
+            .unwrap_or(changes::DEFAULT_LIMIT);
+        Self {
+            filter,
+            before,
+            limit,
+        }
+    }
+}
+
+/// The audit trail: every write, newest first, with who made it (the API
+/// key's name) and the fields it changed, old and new values.
+///
+/// Needs an API key with the scope `admin`. Writes by `lotse import` and
+/// the seed are listed with `actor: null` and without fields.
+#[utoipa::path(
+    tag = tags::CHANGES,
+    params(AuditParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One page of the audit trail; `Link: <…>; rel=\"next\"` while there are older entries.", body = AuditPage),
+        (status = 400, description = "A bad parameter; `errors` names each.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid API key.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key lacks the scope `admin`.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/audit")]
+pub async fn list_audit(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
+    let principal = super::write::principal(&state, &req).await?;
+    principal.may_administer()?;
+    let (request, ctx) = super::query::<AuditRequest>(&state, &req)?;
+    let page = changes::audit(&state.db, &request.filter, request.before, request.limit).await?;
+    Ok(super::page_response(
+        &req,
+        &ctx,
+        page.next_cursor.as_deref(),
+        &page,
     ))
 }

@@ -68,16 +68,7 @@ pub async fn feed(db: &DatabaseConnection, since: i64, limit: u64) -> AppResult<
     let items = entries
         .iter()
         .map(|e| {
-            let op = match e.op.as_str() {
-                "upsert" => ChangeOp::Upsert,
-                "delete" => ChangeOp::Delete,
-                other => {
-                    return Err(AppError::Unexpected(anyhow::anyhow!(
-                        "change {} has op `{other}`",
-                        e.seq
-                    )));
-                }
-            };
+            let op = op_of(e.seq, &e.op)?;
             Ok(Change {
                 seq: e.seq,
                 collection: e.collection.clone(),
@@ -104,4 +95,90 @@ pub async fn feed(db: &DatabaseConnection, since: i64, limit: u64) -> AppResult<
         next_cursor: next.to_string(),
         has_more,
     })
+}
+
+/// Which entries of the audit trail to list.
+#[derive(Debug, Default, Clone)]
+pub struct AuditFilter {
+    /// Of this collection only.
+    pub collection: Option<String>,
+    /// Of this record only.
+    pub id: Option<Uuid>,
+    /// By this API key's name only.
+    pub actor: Option<String>,
+    /// Committed at or after.
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Committed before.
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The audit trail, newest first: the entries matching `filter` older than
+/// `before` (a `seq`, the previous page's cursor), at most `limit`. One
+/// statement, a keyset page on `seq`.
+pub async fn audit(
+    db: &DatabaseConnection,
+    filter: &AuditFilter,
+    before: Option<i64>,
+    limit: u64,
+) -> AppResult<crate::dto::AuditPage> {
+    let limit = limit.clamp(1, MAX_LIMIT);
+    let mut query = change::Entity::find();
+    if let Some(c) = &filter.collection {
+        query = query.filter(change::Column::Collection.eq(c.as_str()));
+    }
+    if let Some(id) = filter.id {
+        query = query.filter(change::Column::RecordId.eq(id));
+    }
+    if let Some(actor) = &filter.actor {
+        query = query.filter(change::Column::Actor.eq(actor.as_str()));
+    }
+    if let Some(since) = filter.since {
+        query = query.filter(change::Column::ChangedAt.gte(since));
+    }
+    if let Some(until) = filter.until {
+        query = query.filter(change::Column::ChangedAt.lt(until));
+    }
+    if let Some(before) = before {
+        query = query.filter(change::Column::Seq.lt(before));
+    }
+    let mut rows = query
+        .order_by_desc(change::Column::Seq)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    let next_cursor = more
+        .then(|| rows.last().map(|r| r.seq.to_string()))
+        .flatten();
+    let items = rows
+        .into_iter()
+        .map(|r| {
+            Ok(crate::dto::AuditEntry {
+                seq: r.seq,
+                op: op_of(r.seq, &r.op)?,
+                collection: r.collection,
+                id: r.record_id,
+                actor: r.actor,
+                changed_at: r.changed_at,
+                fields: r
+                    .fields
+                    .as_deref()
+                    .map(serde_json::from_str)
+                    .transpose()
+                    .map_err(|e| AppError::Unexpected(e.into()))?,
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(crate::dto::AuditPage { items, next_cursor })
+}
+
+fn op_of(seq: i64, op: &str) -> AppResult<ChangeOp> {
+    match op {
+        "upsert" => Ok(ChangeOp::Upsert),
+        "delete" => Ok(ChangeOp::Delete),
+        other => Err(AppError::Unexpected(anyhow::anyhow!(
+            "change {seq} has op `{other}`"
+        ))),
+    }
 }
