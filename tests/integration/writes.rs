@@ -21,6 +21,7 @@ private_tests!(seeded: true;
     the_change_log_names_the_actor_and_the_changed_fields,
     contacts_and_people_are_written_under_the_partners_scope,
     the_audit_trail_lists_writes_for_admin_keys_only,
+    graphql_mutations_write_like_rest,
 );
 
 /// A key named `name` with `scopes`, created as `lotse keys create` does.
@@ -1195,4 +1196,143 @@ async fn the_audit_trail_lists_writes_for_admin_keys_only(app: TestApp) {
     let mut fields = bad.fields();
     fields.sort_unstable();
     assert_eq!(fields, ["collection", "id", "since"]);
+}
+
+/// POSTs a GraphQL document with an optional bearer key.
+async fn graphql(app: &TestApp, key: Option<&str>, query: &str, variables: Value) -> Value {
+    let mut request = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .json(&json!({"query": query, "variables": variables}));
+    if let Some(key) = key {
+        request = request.bearer_auth(key);
+    }
+    request.send().await.unwrap().json().await.unwrap()
+}
+
+async fn graphql_mutations_write_like_rest(app: TestApp) {
+    let key = key(&app, "dashboard", &["write:offers"]).await;
+    let create =
+        "mutation($r: JSON!) { createOffer(record: $r) { slug title etag provider { slug } } }";
+    let offer = new_offer("graphql-sprechstunde", "GraphQL-Sprechstunde");
+
+    let anonymous = graphql(&app, None, create, json!({"r": offer})).await;
+    assert_eq!(
+        anonymous["errors"][0]["extensions"]["code"], "unauthorized",
+        "{anonymous}"
+    );
+    assert_eq!(
+        app.get("/api/v1/offers/graphql-sprechstunde")
+            .await
+            .status(),
+        404
+    );
+    // A key that is sent must be valid, even for a query.
+    let bad = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .bearer_auth("lotse_falsch")
+        .json(&json!({"query": "{ offers(first: 1) { totalCount } }"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 401);
+
+    let created = graphql(&app, Some(&key), create, json!({"r": offer})).await;
+    let node = &created["data"]["createOffer"];
+    assert_eq!(node["slug"], "graphql-sprechstunde", "{created}");
+    assert_eq!(node["provider"]["slug"], "ig-metall");
+    let etag = node["etag"].as_str().unwrap().to_owned();
+    let rest = app.get("/api/v1/offers/graphql-sprechstunde").await;
+    assert_eq!(rest.headers()["etag"].to_str().unwrap(), etag);
+
+    let update = "mutation($k: String!, $p: JSON!, $t: String) { updateOffer(key: $k, patch: $p, ifMatch: $t) { title etag } }";
+    let stale = graphql(
+        &app,
+        Some(&key),
+        update,
+        json!({"k": "graphql-sprechstunde", "p": {"title_de": "Neu"}, "t": "\"0\""}),
+    )
+    .await;
+    let error = &stale["errors"][0]["extensions"];
+    assert_eq!(error["code"], "precondition_failed", "{stale}");
+    assert_eq!(error["etag"], etag.as_str());
+    let fresh = graphql(
+        &app,
+        Some(&key),
+        update,
+        json!({"k": "graphql-sprechstunde", "p": {"title_de": "Neu"}, "t": etag}),
+    )
+    .await;
+    assert_eq!(fresh["data"]["updateOffer"]["title"], "Neu", "{fresh}");
+
+    let invalid = graphql(
+        &app,
+        Some(&key),
+        update,
+        json!({"k": "graphql-sprechstunde", "p": {"title_de": "", "provider": "niemand"}}),
+    )
+    .await;
+    let error = &invalid["errors"][0]["extensions"];
+    assert_eq!(error["code"], "invalid_data", "{invalid}");
+    let mut fields: Vec<&str> = error["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    fields.sort_unstable();
+    assert_eq!(fields, ["/provider", "/title_de"]);
+
+    let forbidden = graphql(
+        &app,
+        Some(&key),
+        "mutation { deletePartner(key: \"mwide\") { id } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        forbidden["errors"][0]["extensions"]["code"], "forbidden",
+        "{forbidden}"
+    );
+
+    let seq = newest_seq(&app).await;
+    let deleted = graphql(
+        &app,
+        Some(&key),
+        "mutation { deleteOffer(key: \"graphql-sprechstunde\") { id collection } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        deleted["data"]["deleteOffer"]["collection"], "offers",
+        "{deleted}"
+    );
+    let feed = app
+        .graphql_data(
+            "query($s: String) { changes(since: $s) { items { op id collection record } nextCursor hasMore } }",
+            json!({"s": seq.to_string()}),
+        )
+        .await;
+    let items = feed["changes"]["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{feed}");
+    assert_eq!(items[0]["op"], "DELETE");
+    assert_eq!(items[0]["id"], deleted["data"]["deleteOffer"]["id"]);
+    assert_eq!(items[0]["record"], Value::Null);
+    assert_eq!(feed["changes"]["hasMore"], false);
+
+    // Mutations are refused over GET.
+    let get = app
+        .client
+        .get(format!("{}/graphql", app.address))
+        .bearer_auth(&key)
+        .query(&[(
+            "query",
+            "mutation { deleteOffer(key: \"tbs-beratung\") { id } }",
+        )])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(get.status(), 405);
+    assert_eq!(app.get("/api/v1/offers/tbs-beratung").await.status(), 200);
 }

@@ -14,7 +14,8 @@ pub enum ChangeOp {
 }
 
 /// One entry of the change feed: a record written, in commit order.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
+#[graphql(complex)]
 pub struct Change {
     /// Position in the feed: strictly increasing in commit order, never
     /// reused. Pass the last one seen as `since` to continue after it.
@@ -35,11 +36,21 @@ pub struct Change {
     /// `lotse import` files and of `POST`/`PUT` bodies (references by slug,
     /// to records that earlier entries created); `null` for a delete.
     #[schema(value_type = Option<Object>)]
+    #[graphql(skip)]
     pub record: Option<serde_json::Value>,
 }
 
+#[async_graphql::ComplexObject]
+impl Change {
+    /// For an upsert, the record as this change wrote it, in the format of
+    /// `lotse import` files (references by slug); `null` for a delete.
+    async fn record(&self) -> Option<async_graphql::Json<serde_json::Value>> {
+        self.record.clone().map(async_graphql::Json)
+    }
+}
+
 /// One page of the change feed.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
 pub struct ChangeFeed {
     /// Changes after `since`, oldest first.
     pub items: Vec<Change>,

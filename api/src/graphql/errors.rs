@@ -53,6 +53,9 @@ pub fn gql_error(err: &AppError) -> async_graphql::Error {
         if !fields.is_empty() {
             ext.set("errors", async_graphql::Value::List(fields.clone()));
         }
+        if let AppError::PreconditionFailed { current } = err {
+            ext.set("etag", current.as_str());
+        }
     })
 }
 

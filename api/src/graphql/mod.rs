@@ -15,21 +15,23 @@ pub mod documents;
 mod errors;
 pub mod guard;
 mod loaders;
+mod mutation;
 mod objects;
 mod query;
 pub mod routes;
 
 use std::sync::Arc;
 
-use async_graphql::{EmptyMutation, EmptySubscription, Schema, SchemaBuilder};
+use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
 pub use documents::Documents;
 pub use errors::gql_error;
+pub use mutation::{Caller, MutationRoot};
 pub use query::QueryRoot;
 
 /// The Lotse GraphQL schema.
-pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 /// Bounds on what one request may ask for. The defaults are far above what an
 /// honest dashboard needs and far below what hurts the server.
@@ -70,12 +72,16 @@ impl Default for Limits {
 pub fn schema_builder(
     limits: Limits,
     documents: Arc<Documents>,
-) -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
-    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
-        // Depth is checked by `StableCodes`, not `limit_depth`, so that
-        // standard introspection queries pass (see `errors::shape_of`).
-        .limit_complexity(limits.complexity)
-        .extension(errors::StableCodes::new(limits, documents))
+) -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    // Depth is checked by `StableCodes`, not `limit_depth`, so that
+    // standard introspection queries pass (see `errors::shape_of`).
+    .limit_complexity(limits.complexity)
+    .extension(errors::StableCodes::new(limits, documents))
 }
 
 /// The schema the server executes, built once at start-up.

@@ -95,6 +95,12 @@ macro_rules! list_of {
 
 #[ComplexObject]
 impl Offer {
+    /// The record's version: pass it as `ifMatch` to a mutation so that
+    /// it fails if someone changed the record since (REST: `ETag`).
+    async fn etag(&self) -> String {
+        crate::service::import::edit::etag(self.updated_at)
+    }
+
     /// Who provides the offer.
     async fn provider(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
         one!(ctx, self.lang, partner, Some(self.provider.id))
@@ -130,6 +136,12 @@ impl Offer {
 
 #[ComplexObject]
 impl Partner {
+    /// The record's version: pass it as `ifMatch` to a mutation so that
+    /// it fails if someone changed the record since (REST: `ETag`).
+    async fn etag(&self) -> String {
+        crate::service::import::edit::etag(self.updated_at)
+    }
+
     /// Home region.
     async fn region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
         one!(ctx, self.lang, region, self.region.as_ref().map(|r| r.id))
@@ -165,6 +177,12 @@ impl Participant {
 
 #[ComplexObject]
 impl Project {
+    /// The record's version: pass it as `ifMatch` to a mutation so that
+    /// it fails if someone changed the record since (REST: `ETag`).
+    async fn etag(&self) -> String {
+        crate::service::import::edit::etag(self.updated_at)
+    }
+
     /// Region the project covers.
     async fn region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
         one!(ctx, self.lang, region, self.region.as_ref().map(|r| r.id))
@@ -196,6 +214,12 @@ impl Project {
 
 #[ComplexObject]
 impl Region {
+    /// The record's version: pass it as `ifMatch` to a mutation so that
+    /// it fails if someone changed the record since (REST: `ETag`).
+    async fn etag(&self) -> String {
+        crate::service::import::edit::etag(self.updated_at)
+    }
+
     /// The region one level up.
     async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
         one!(ctx, self.lang, region, self.parent.as_ref().map(|r| r.id))
@@ -246,6 +270,12 @@ impl Region {
 
 #[ComplexObject]
 impl Topic {
+    /// The record's version: pass it as `ifMatch` to a mutation so that
+    /// it fails if someone changed the record since (REST: `ETag`).
+    async fn etag(&self) -> String {
+        crate::service::import::edit::etag(self.updated_at)
+    }
+
     /// The broader topic.
     async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Topic>> {
         one!(ctx, self.lang, topic, self.parent.as_ref().map(|t| t.id))
@@ -267,6 +297,12 @@ impl Topic {
 
 #[ComplexObject]
 impl Meeting {
+    /// The record's version: pass it as `ifMatch` to a mutation so that
+    /// it fails if someone changed the record since (REST: `ETag`).
+    async fn etag(&self) -> String {
+        crate::service::import::edit::etag(self.updated_at)
+    }
+
     /// The hosting partner.
     async fn host(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
         one!(ctx, self.lang, partner, self.host.as_ref().map(|p| p.id))

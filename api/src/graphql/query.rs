@@ -13,7 +13,13 @@ use crate::vocab::Lang;
 
 /// The root of every query.
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(CollectionQuery, StatsQuery, SearchQuery, MatchQuery);
+pub struct QueryRoot(
+    CollectionQuery,
+    StatsQuery,
+    SearchQuery,
+    MatchQuery,
+    ChangesQuery,
+);
 
 fn db<'a>(ctx: &Context<'a>) -> Result<&'a sea_orm::DatabaseConnection> {
     ctx.data::<sea_orm::DatabaseConnection>()
@@ -21,7 +27,7 @@ fn db<'a>(ctx: &Context<'a>) -> Result<&'a sea_orm::DatabaseConnection> {
 
 /// The request's context, with the language of a root field's `lang`
 /// argument when given (its whole subtree follows it).
-fn request_ctx(ctx: &Context<'_>, lang: Option<Lang>) -> Result<Ctx> {
+pub(super) fn request_ctx(ctx: &Context<'_>, lang: Option<Lang>) -> Result<Ctx> {
     let mut request = ctx.data::<Ctx>()?.clone();
     if let Some(lang) = lang {
         request.lang = lang;
@@ -163,9 +169,17 @@ macro_rules! graphql_collections {
             page: $page:ty,
             filter: [$($filter:ty)?],
             tag: $tag:literal / $about:literal,
+            write: $write:ty,
+            record: $record:ty,
+            kind: $kind:literal,
             rest: { $($rest:tt)* },
             graphql: {
                 query: $query:ident,
+                mutation: $mutation:ident,
+                create: $create:ident,
+                replace: $replace:ident,
+                update: $update:ident,
+                delete: $delete:ident,
                 list: $list:ident,
                 item: $item:ident,
                 doc: $doc:literal,
@@ -322,6 +336,50 @@ impl MatchQuery {
     ) -> Result<service::matching::MatchResult> {
         let today = chrono::Utc::now().date_naive();
         service::matching::match_offers(db(ctx)?, &profile, today, &request_ctx(ctx, lang)?)
+            .await
+            .map_err(|e| e.extend())
+    }
+}
+
+#[derive(Default)]
+pub struct ChangesQuery;
+
+#[Object]
+impl ChangesQuery {
+    /// The change feed, as `GET /api/v1/changes`: every record created,
+    /// changed or deleted, in commit order, after `since` (a previous
+    /// `nextCursor`; omitted: from the beginning), at most `first` (1 to
+    /// 1000, default 100). Replayed in order, it re-creates the data.
+    async fn changes(
+        &self,
+        ctx: &Context<'_>,
+        since: Option<String>,
+        first: Option<i32>,
+    ) -> Result<crate::dto::ChangeFeed> {
+        let since = match since.as_deref() {
+            None => 0,
+            Some(text) => text
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| {
+                    AppError::invalid_parameter("since", "must be a cursor from `nextCursor`")
+                        .extend()
+                })?,
+        };
+        let max = service::changes::MAX_LIMIT as i32;
+        let first = match first {
+            None => service::changes::DEFAULT_LIMIT,
+            Some(n) if (1..=max).contains(&n) => n as u64,
+            Some(n) => {
+                return Err(AppError::invalid_parameter(
+                    "first",
+                    format!("must be between 1 and {max}, got {n}"),
+                )
+                .extend());
+            }
+        };
+        service::changes::feed(db(ctx)?, since, first)
             .await
             .map_err(|e| e.extend())
     }

@@ -107,10 +107,20 @@ pub async fn graphql(
         )));
     }
 
+    // A key is only needed by mutations; one that is sent must be valid.
+    let caller = match req.headers().contains_key(header::AUTHORIZATION) {
+        true => Some(crate::rest::write::principal(&state, &req).await?),
+        false => None,
+    };
     let ctx = language(&req, &state);
     let loaders = std::sync::Arc::new(Loaders::new(&state.db, &ctx));
     let budget = std::sync::Arc::new(super::errors::BatchBudget::default());
-    let batch = batch.data(loaders).data(ctx.clone()).data(budget);
+    let batch = batch
+        .data(loaders)
+        .data(ctx.clone())
+        .data(budget)
+        .data(super::Caller(caller))
+        .data(state.get_ref().clone());
     let mut response = schema.execute_batch(batch).await;
     match &mut response {
         BatchResponse::Single(r) => guard::bound_response(r),

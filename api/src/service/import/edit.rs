@@ -240,13 +240,14 @@ async fn update<C: ImportCollection>(
 }
 
 /// Deletes record `key` of `C` with its links (`DELETE`); the change log
-/// keeps a `delete` entry. 409 if other records still refer to it.
+/// keeps a `delete` entry; returns the id it had. 409 if other records
+/// still refer to it.
 pub(crate) async fn delete<C: ImportCollection>(
     db: &DatabaseConnection,
     by: Editor<'_>,
     key: &str,
     if_match: &IfMatch,
-) -> AppResult<()> {
+) -> AppResult<Uuid> {
     let (_turn, tx) = begin(db).await?;
     let stored = find::<C>(&tx, key).await?;
     if_match.check(&etag(stored.stamps().1), by.require_if_match)?;
@@ -287,7 +288,7 @@ pub(crate) async fn delete<C: ImportCollection>(
         .await
         .map_err(busy)?;
     tx.commit().await.map_err(busy)?;
-    Ok(())
+    Ok(stored.id())
 }
 
 /// The record `key` (id or slug) of `C` in its import format, with its

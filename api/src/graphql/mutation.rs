@@ -1,0 +1,222 @@
+//! Root mutation fields: the writes of the REST API (`POST`, `PUT`, `PATCH`,
+//! `DELETE` on `/api/v1/{collection}`) for GraphQL, one set per collection:
+//! `createOffer(record:)`, `replaceOffer(key:, record:, ifMatch:)`,
+//! `updateOffer(key:, patch:, ifMatch:)`, `deleteOffer(key:, ifMatch:)` …
+//!
+//! The key comes from the same `Authorization: Bearer` header, the work is
+//! done by the same [`crate::service::import::edit`], and its errors carry
+//! the same `code` in `extensions` (`unauthorized`, `forbidden`,
+//! `invalid_data` with `errors` naming each field by JSON Pointer,
+//! `precondition_failed` with the current `etag` …). `record` and `patch`
+//! take the record format of `lotse import` files (the REST API's
+//! `OfferRecord` … schemas), as JSON. Mutations are refused over GET (405).
+use async_graphql::{Context, ErrorExtensions, Json, MergedObject, Object, Result, SimpleObject};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::query::request_ctx;
+use crate::service::import::ImportCollection;
+use crate::service::import::edit::{self, Editor, IfMatch};
+use crate::service::keys::Principal;
+use crate::service::resource::{self, Resource};
+use crate::state::AppState;
+use crate::vocab::Lang;
+
+/// The holder of the request's API key, if it sent one (set per request
+/// from `Authorization`).
+#[derive(Debug, Clone)]
+pub struct Caller(pub Option<Principal>);
+
+/// A deleted record.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Deleted {
+    /// The id the record had.
+    pub id: Uuid,
+    /// Its collection, e.g. `offers`.
+    pub collection: String,
+}
+
+/// The app's state and the editor of a write to `scope`; an error with
+/// code `unauthorized` or `forbidden` otherwise.
+fn writer<'a>(ctx: &Context<'a>, scope: &str) -> Result<(&'a AppState, Editor<'a>)> {
+    let state = ctx.data::<AppState>()?;
+    let principal = match &ctx.data::<Caller>()?.0 {
+        Some(principal) => principal,
+        None => {
+            return Err(crate::error::AppError::Unauthorized {
+                reason: "this mutation needs an API key: send `Authorization: Bearer <key>`".into(),
+                presented: false,
+            }
+            .extend());
+        }
+    };
+    principal.may_write(scope).map_err(|e| e.extend())?;
+    let editor = Editor {
+        actor: &principal.name,
+        require_if_match: state.require_if_match,
+    };
+    Ok((state, editor))
+}
+
+fn if_match(tag: Option<String>) -> IfMatch {
+    match tag {
+        Some(tag) => IfMatch::parse([tag.as_str()]),
+        None => IfMatch::Absent,
+    }
+}
+
+/// Record `id` of `R` as the query fields show it, after a write.
+async fn shown<R: Resource>(
+    ctx: &Context<'_>,
+    state: &AppState,
+    id: Uuid,
+    lang: Option<Lang>,
+) -> Result<R::Item> {
+    // The next read, this one included, sees the write.
+    state.store.invalidate();
+    resource::get::<R, _>(&state.db, &id.to_string(), &request_ctx(ctx, lang)?)
+        .await
+        .map_err(|e| e.extend())
+}
+
+pub(super) async fn create<R: Resource, C: ImportCollection>(
+    ctx: &Context<'_>,
+    record: Value,
+    lang: Option<Lang>,
+) -> Result<R::Item> {
+    let (state, by) = writer(ctx, C::SCOPE)?;
+    let written = edit::create::<C>(&state.db, by, record)
+        .await
+        .map_err(|e| e.extend())?;
+    shown::<R>(ctx, state, written.id, lang).await
+}
+
+pub(super) async fn replace<R: Resource, C: ImportCollection>(
+    ctx: &Context<'_>,
+    key: &str,
+    record: Value,
+    tag: Option<String>,
+    lang: Option<Lang>,
+) -> Result<R::Item> {
+    let (state, by) = writer(ctx, C::SCOPE)?;
+    let written = edit::replace::<C>(&state.db, by, key, &if_match(tag), record)
+        .await
+        .map_err(|e| e.extend())?;
+    shown::<R>(ctx, state, written.id, lang).await
+}
+
+pub(super) async fn update<R: Resource, C: ImportCollection>(
+    ctx: &Context<'_>,
+    key: &str,
+    patch: Value,
+    tag: Option<String>,
+    lang: Option<Lang>,
+) -> Result<R::Item> {
+    let (state, by) = writer(ctx, C::SCOPE)?;
+    let written = edit::patch::<C>(&state.db, by, key, &if_match(tag), patch)
+        .await
+        .map_err(|e| e.extend())?;
+    shown::<R>(ctx, state, written.id, lang).await
+}
+
+pub(super) async fn delete<C: ImportCollection>(
+    ctx: &Context<'_>,
+    key: &str,
+    tag: Option<String>,
+) -> Result<Deleted> {
+    let (state, by) = writer(ctx, C::SCOPE)?;
+    let id = edit::delete::<C>(&state.db, by, key, &if_match(tag))
+        .await
+        .map_err(|e| e.extend())?;
+    state.store.invalidate();
+    Ok(Deleted {
+        id,
+        collection: C::NAME.to_owned(),
+    })
+}
+
+/// Expands [`crate::service::for_each_collection`]: the four mutations of
+/// every collection, merged into [`MutationRoot`].
+macro_rules! graphql_mutations {
+    ($(
+        $name:ident {
+            resource: $resource:ty,
+            item: $dto:ty,
+            page: $page:ty,
+            filter: [$($filter:ty)?],
+            tag: $tag:literal / $about:literal,
+            write: $write:ty,
+            record: $record:ty,
+            kind: $kind:literal,
+            rest: { $($rest:tt)* },
+            graphql: {
+                query: $query:ident,
+                mutation: $mutation:ident,
+                create: $create:ident,
+                replace: $replace:ident,
+                update: $update:ident,
+                delete: $delete:ident,
+                $($more:tt)*
+            },
+        }
+    )*) => {
+        $(
+            #[derive(Default)]
+            pub struct $mutation;
+
+            #[Object]
+            impl $mutation {
+                #[doc = concat!("Creates a ", $kind, " from `record` (the format of `lotse import` files; `POST /api/v1/", stringify!($name), "`). Needs a key with the scope `write` or `write:", stringify!($name), "`.")]
+                async fn $create(
+                    &self,
+                    ctx: &Context<'_>,
+                    #[graphql(desc = "The record, as in `lotse import` files (references by slug).")]
+                    record: Json<Value>,
+                    #[graphql(desc = "Language of the text in the result.")]
+                    lang: Option<Lang>,
+                ) -> Result<$dto> {
+                    create::<$resource, $write>(ctx, record.0, lang).await
+                }
+
+                #[doc = concat!("Replaces the ", $kind, " `key` (id or slug) by `record` (`PUT`). With `ifMatch` (its `etag` as read), nothing is written if it changed since: error `precondition_failed` with the current `etag`.")]
+                async fn $replace(
+                    &self,
+                    ctx: &Context<'_>,
+                    key: String,
+                    record: Json<Value>,
+                    if_match: Option<String>,
+                    lang: Option<Lang>,
+                ) -> Result<$dto> {
+                    replace::<$resource, $write>(ctx, &key, record.0, if_match, lang).await
+                }
+
+                #[doc = concat!("Changes fields of the ", $kind, " `key` by a JSON Merge Patch (RFC 7396) of its record (`PATCH`): `null` clears a field, a list replaces the stored one. `ifMatch` as for replace.")]
+                async fn $update(
+                    &self,
+                    ctx: &Context<'_>,
+                    key: String,
+                    patch: Json<Value>,
+                    if_match: Option<String>,
+                    lang: Option<Lang>,
+                ) -> Result<$dto> {
+                    update::<$resource, $write>(ctx, &key, patch.0, if_match, lang).await
+                }
+
+                #[doc = concat!("Deletes the ", $kind, " `key` with its links (`DELETE`); refused with `conflict` while other records refer to it. `ifMatch` as for replace.")]
+                async fn $delete(
+                    &self,
+                    ctx: &Context<'_>,
+                    key: String,
+                    if_match: Option<String>,
+                ) -> Result<Deleted> {
+                    delete::<$write>(ctx, &key, if_match).await
+                }
+            }
+        )*
+
+        /// The writes of every collection.
+        #[derive(MergedObject, Default)]
+        pub struct MutationRoot($($mutation),*);
+    };
+}
+crate::service::for_each_collection!(graphql_mutations);
