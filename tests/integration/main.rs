@@ -8,6 +8,7 @@
 mod helpers;
 
 mod cache;
+mod concurrency;
 mod contracts;
 mod errors;
 mod freshness;
