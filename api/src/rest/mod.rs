@@ -312,17 +312,13 @@ with its `ETag` and `Location`."),
             request_body(content = $record, content_type = "application/json"),
             security(("bearer" = [])),
             responses(
+                $crate::rest::write::WriteProblems,
                 (status = 201, description = "Created.", body = $body, headers(("ETag" = String, description = "The record's version, for `If-Match`."), ("Location" = String, description = "The new record's URL."))),
                 (status = 400, description = "The body is not JSON, or a bad query parameter.", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 401, description = "No valid API key (`WWW-Authenticate: Bearer`).", body = $crate::error::Problem, content_type = "application/problem+json",
-                    example = json!({"type": "/problems/unauthorized", "title": "Unauthorized", "status": 401, "detail": "this request needs an API key: send `Authorization: Bearer <key>`", "code": "unauthorized"})),
-                (status = 403, description = "The key lacks the scope; `detail` names it.", body = $crate::error::Problem, content_type = "application/problem+json",
-                    example = json!({"type": "/problems/forbidden", "title": "Forbidden", "status": 403, "detail": "this API key lacks the scope `write:offers` this request needs", "code": "forbidden"})),
                 (status = 413, description = "The body is larger than 256 KiB.", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 415, description = "The body is not `application/json`.", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 422, description = "The record is invalid; `errors` names every field at fault by JSON Pointer. Nothing was written.", body = $crate::error::Problem, content_type = "application/problem+json",
                     example = json!({"type": "/problems/invalid_data", "title": "Invalid data", "status": 422, "detail": "/slug: must be lowercase ASCII words joined by single hyphens, e.g. `arbeit-2020`; /provider: unknown partner `nobody`", "code": "invalid_data", "errors": [{"field": "/slug", "message": "must be lowercase ASCII words joined by single hyphens, e.g. `arbeit-2020`"}, {"field": "/provider", "message": "unknown partner `nobody`"}]})),
-                (status = 503, description = "The database is busy; retry after `Retry-After` seconds.", body = $crate::error::Problem, content_type = "application/problem+json"),
             )
         )]
         #[post($path)]
@@ -344,20 +340,13 @@ nothing is written and the answer is 412 with the current `ETag`. Writing the st
             request_body(content = $record, content_type = "application/json"),
             security(("bearer" = [])),
             responses(
+                $crate::rest::write::WriteProblems,
+                $crate::rest::write::ConditionalProblems,
                 (status = 200, description = "Replaced.", body = $body, headers(("ETag" = String, description = "The record's new version."))),
                 (status = 400, description = "The body is not JSON, or a bad query parameter.", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 401, description = "No valid API key.", body = $crate::error::Problem, content_type = "application/problem+json",
-                    example = json!({"type": "/problems/unauthorized", "title": "Unauthorized", "status": 401, "detail": "this request needs an API key: send `Authorization: Bearer <key>`", "code": "unauthorized"})),
-                (status = 403, description = "The key lacks the scope.", body = $crate::error::Problem, content_type = "application/problem+json",
-                    example = json!({"type": "/problems/forbidden", "title": "Forbidden", "status": 403, "detail": "this API key lacks the scope `write:offers` this request needs", "code": "forbidden"})),
                 (status = 404, description = $not_found, body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 412, description = "`If-Match` does not name the current version; `etag` (and the `ETag` header) holds it.", body = $crate::error::Problem, content_type = "application/problem+json",
-                    example = json!({"type": "/problems/precondition_failed", "title": "Precondition failed", "status": 412, "detail": "the record has changed since the version in If-Match; its current ETag is \"63f1a2b4c5d6e\": read it again and reapply the change", "code": "precondition_failed", "etag": "\"63f1a2b4c5d6e\""})),
                 (status = 415, description = "The body is not `application/json`.", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 422, description = "The record is invalid; `errors` names every field at fault.", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 428, description = "This server requires `If-Match` (`--require-if-match`).", body = $crate::error::Problem, content_type = "application/problem+json",
-                    example = json!({"type": "/problems/precondition_required", "title": "Precondition required", "status": 428, "detail": "this server requires If-Match on writes: send the record's ETag from a GET", "code": "precondition_required"})),
-                (status = 503, description = "The database is busy; retry after `Retry-After` seconds.", body = $crate::error::Problem, content_type = "application/problem+json"),
             )
         )]
         #[put($item_path)]
@@ -380,19 +369,13 @@ fields sent replace the stored ones, `null` clears an optional field, a list rep
             request_body(content = Object, content_type = "application/merge-patch+json", description = "Fields to change, e.g. `{\"title_en\": \"New title\", \"note\": null}`."),
             security(("bearer" = [])),
             responses(
+                $crate::rest::write::WriteProblems,
+                $crate::rest::write::ConditionalProblems,
                 (status = 200, description = "Changed.", body = $body, headers(("ETag" = String, description = "The record's new version."))),
                 (status = 400, description = "The body is not JSON, or a bad query parameter.", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 401, description = "No valid API key.", body = $crate::error::Problem, content_type = "application/problem+json",
-                    example = json!({"type": "/problems/unauthorized", "title": "Unauthorized", "status": 401, "detail": "this request needs an API key: send `Authorization: Bearer <key>`", "code": "unauthorized"})),
-                (status = 403, description = "The key lacks the scope.", body = $crate::error::Problem, content_type = "application/problem+json",
-                    example = json!({"type": "/problems/forbidden", "title": "Forbidden", "status": 403, "detail": "this API key lacks the scope `write:offers` this request needs", "code": "forbidden"})),
                 (status = 404, description = $not_found, body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 412, description = "`If-Match` does not name the current version; `etag` holds it.", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 415, description = "The body is not `application/merge-patch+json`.", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 422, description = "The patched record is invalid; `errors` names every field at fault.", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 428, description = "This server requires `If-Match`.", body = $crate::error::Problem, content_type = "application/problem+json",
-                    example = json!({"type": "/problems/precondition_required", "title": "Precondition required", "status": 428, "detail": "this server requires If-Match on writes: send the record's ETag from a GET", "code": "precondition_required"})),
-                (status = 503, description = "The database is busy; retry after `Retry-After` seconds.", body = $crate::error::Problem, content_type = "application/problem+json"),
             )
         )]
         #[patch($item_path)]
@@ -413,18 +396,12 @@ Refused (409) while other records refer to it. `If-Match` as for `PUT`."),
             params(("key" = String, Path, description = "The record's id (UUID) or slug.", example = $example)),
             security(("bearer" = [])),
             responses(
+                $crate::rest::write::WriteProblems,
+                $crate::rest::write::ConditionalProblems,
                 (status = 204, description = "Deleted."),
-                (status = 401, description = "No valid API key.", body = $crate::error::Problem, content_type = "application/problem+json",
-                    example = json!({"type": "/problems/unauthorized", "title": "Unauthorized", "status": 401, "detail": "this request needs an API key: send `Authorization: Bearer <key>`", "code": "unauthorized"})),
-                (status = 403, description = "The key lacks the scope.", body = $crate::error::Problem, content_type = "application/problem+json",
-                    example = json!({"type": "/problems/forbidden", "title": "Forbidden", "status": 403, "detail": "this API key lacks the scope `write:offers` this request needs", "code": "forbidden"})),
                 (status = 404, description = $not_found, body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 409, description = "Other records still refer to it; `detail` names them.", body = $crate::error::Problem, content_type = "application/problem+json",
                     example = json!({"type": "/problems/conflict", "title": "Conflict", "status": 409, "detail": "partner `ig-metall` cannot be deleted while other records refer to it: offer `tbs-beratung` (provider); change or delete them first", "code": "conflict"})),
-                (status = 412, description = "`If-Match` does not name the current version; `etag` holds it.", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 428, description = "This server requires `If-Match`.", body = $crate::error::Problem, content_type = "application/problem+json",
-                    example = json!({"type": "/problems/precondition_required", "title": "Precondition required", "status": 428, "detail": "this server requires If-Match on writes: send the record's ETag from a GET", "code": "precondition_required"})),
-                (status = 503, description = "The database is busy; retry after `Retry-After` seconds.", body = $crate::error::Problem, content_type = "application/problem+json"),
             )
         )]
         #[delete($item_path)]

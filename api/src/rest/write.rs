@@ -25,6 +25,49 @@ pub const MAX_RECORD_BYTES: usize = 256 * 1024;
 /// The media type of a `PATCH` body (RFC 7396 §4).
 pub const MERGE_PATCH: &str = "application/merge-patch+json";
 
+/// The problems every write may answer with, for OpenAPI.
+#[derive(utoipa::IntoResponses)]
+pub enum WriteProblems {
+    /// No valid API key (`WWW-Authenticate: Bearer`).
+    #[response(
+        status = 401,
+        content_type = "application/problem+json",
+        example = json!({"type": "/problems/unauthorized", "title": "Unauthorized", "status": 401, "detail": "this request needs an API key: send `Authorization: Bearer <key>`", "code": "unauthorized"})
+    )]
+    Unauthorized(crate::error::Problem),
+    /// The key lacks the scope; `detail` names it.
+    #[response(
+        status = 403,
+        content_type = "application/problem+json",
+        example = json!({"type": "/problems/forbidden", "title": "Forbidden", "status": 403, "detail": "this API key lacks the scope `write:offers` this request needs", "code": "forbidden"})
+    )]
+    Forbidden(crate::error::Problem),
+    /// The database is busy (another process writes); retry after
+    /// `Retry-After` seconds.
+    #[response(status = 503, content_type = "application/problem+json")]
+    Busy(crate::error::Problem),
+}
+
+/// The problems of a write to an existing record (`If-Match`), for OpenAPI.
+#[derive(utoipa::IntoResponses)]
+pub enum ConditionalProblems {
+    /// `If-Match` does not name the current version; `etag` (and the
+    /// `ETag` header) holds it.
+    #[response(
+        status = 412,
+        content_type = "application/problem+json",
+        example = json!({"type": "/problems/precondition_failed", "title": "Precondition failed", "status": 412, "detail": "the record has changed since the version in If-Match; its current ETag is \"63f1a2b4c5d6e\": read it again and reapply the change", "code": "precondition_failed", "etag": "\"63f1a2b4c5d6e\""})
+    )]
+    PreconditionFailed(crate::error::Problem),
+    /// This server requires `If-Match` (`--require-if-match`).
+    #[response(
+        status = 428,
+        content_type = "application/problem+json",
+        example = json!({"type": "/problems/precondition_required", "title": "Precondition required", "status": 428, "detail": "this server requires If-Match on writes: send the record's ETag from a GET", "code": "precondition_required"})
+    )]
+    PreconditionRequired(crate::error::Problem),
+}
+
 /// The holder of the request's API key; 401 without a valid one.
 pub async fn principal(state: &AppState, req: &HttpRequest) -> AppResult<Principal> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
