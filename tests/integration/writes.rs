@@ -879,6 +879,29 @@ async fn bodies_that_are_not_records_are_refused_with_4xx(app: TestApp) {
             "{method} {path}"
         );
     }
+    // Control characters never reach the database (PostgreSQL refuses NUL).
+    let mut nul = new_offer("nul-test", "Titel\u{0}mit NUL");
+    nul["provider"] = json!("ig-\u{0}metall");
+    nul["topics"] = json!(["arbeit-40", "\u{1b}[31m"]);
+    let answer = send(
+        &app,
+        Method::POST,
+        "/api/v1/offers",
+        Some(&key),
+        json_body(&nul),
+        &[],
+    )
+    .await;
+    assert_eq!(answer.status, 422, "{}", answer.body);
+    let mut fields = answer.fields();
+    fields.sort_unstable();
+    fields.dedup();
+    assert_eq!(
+        fields,
+        ["/provider", "/title_de", "/topics", "/topics/1"],
+        "{}",
+        answer.body
+    );
     let patch415 = send(
         &app,
         Method::PATCH,

@@ -427,11 +427,20 @@ pub(super) fn check_shape<C: ImportCollection>(records: &[C::Record], p: &mut Pr
 /// longest description in the seed, and a bound on what one record costs.
 pub(crate) const TEXT_CHARS: usize = 10_000;
 
-/// Reports every text in `value` (at `path`) longer than [`TEXT_CHARS`].
+/// Reports every text in `value` (at `path`) longer than [`TEXT_CHARS`] or
+/// holding a control character other than tab and line breaks (PostgreSQL
+/// refuses NUL in text; the others are never content).
 fn long_texts(value: &serde_json::Value, path: &str, at: &mut RecordProblems<'_>) {
     match value {
         serde_json::Value::String(text) if text.chars().count() > TEXT_CHARS => {
             at.add(path, format!("must be at most {TEXT_CHARS} characters"));
+        }
+        serde_json::Value::String(text)
+            if text
+                .chars()
+                .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) =>
+        {
+            at.add(path, "must not hold control characters");
         }
         serde_json::Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {

@@ -34,7 +34,7 @@ use super::collection::{
 use super::write::{Author, Stamped};
 use super::{ImportReport, collections, prune, write};
 use crate::error::{AppError, AppResult};
-use crate::slug::stable_id;
+use crate::slug::{is_valid_slug, stable_id};
 
 /// One write at a time in this process: the change log's order is the
 /// order of commits. Rejected: relying on SQLite's lock alone, which
@@ -546,8 +546,15 @@ async fn references<C: ImportCollection>(
     record: &C::Record,
 ) -> AppResult<Known> {
     let mut wanted: HashMap<&'static str, Vec<&str>> = HashMap::new();
-    wanted.entry(C::NAME).or_default().push(C::slug(record));
-    for reference in C::references(record) {
+    if is_valid_slug(C::slug(record)) {
+        wanted.entry(C::NAME).or_default().push(C::slug(record));
+    }
+    // A slug that is not one cannot be stored (and a NUL in it would make
+    // PostgreSQL fail the query): it is reported as unknown.
+    for reference in C::references(record)
+        .into_iter()
+        .filter(|r| is_valid_slug(r.slug))
+    {
         wanted
             .entry(reference.target)
             .or_default()
