@@ -19,6 +19,7 @@ Only the standard library (threads and http.client).
     python3 bench/writers.py --binary target/release/lotse --db sqlite
     python3 bench/writers.py --binary target/release/lotse --db postgres \
         --postgres postgres://postgres@127.0.0.1:5432
+    python3 bench/writers.py --binary target/release/lotse --offers 20000
 """
 from __future__ import annotations
 
@@ -88,11 +89,16 @@ def main() -> int:
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--writers", type=int, default=50)
     parser.add_argument("--duration", type=float, default=10.0)
+    parser.add_argument("--offers", type=int, default=0,
+                        help="generate this many synthetic offers first (lotse generate)")
     args = parser.parse_args()
 
     url = prepare(args)
     port = free_port()
     env = dict(os.environ, DATABASE_URL=url, RUST_LOG="warn")
+    if args.offers:
+        subprocess.run([args.binary, "generate", "--offers", str(args.offers)],
+                       env=env, check=True, stdout=subprocess.DEVNULL)
     server = subprocess.Popen(
         [args.binary, "serve", "--addr", f"127.0.0.1:{port}"],
         env=env,
@@ -120,8 +126,9 @@ def main() -> int:
 
 
 def run(args, port: int, key: str, admin: str) -> int:
-    feed, _ = get_json(port, "/api/v1/changes?limit=1&since=999999999999")
-    start_seq = int(feed["next_cursor"])
+    # The newest seq before the run: the audit trail is newest first.
+    newest, _ = get_json(port, "/api/v1/audit?limit=1", admin)
+    start_seq = newest["items"][0]["seq"]
     template, headers = get_json(port, "/api/v1/offers/tbs-beratung")
     shared_etag = headers["ETag"] if "ETag" in headers else headers["etag"]
     base = {
@@ -249,7 +256,8 @@ def run(args, port: int, key: str, admin: str) -> int:
     latencies.sort()
     pct = lambda p: latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
     requests = sum(statuses.values())
-    print(f"database: {args.db}, writers: {args.writers}, duration: {elapsed:.1f} s")
+    print(f"database: {args.db}, generated offers: {args.offers}, "
+          f"writers: {args.writers}, duration: {elapsed:.1f} s")
     print(f"requests: {requests} ({requests / elapsed:.1f}/s), "
           f"successful writes: {len(done)} ({len(done) / elapsed:.1f}/s)")
     print(f"statuses: {dict(sorted(statuses.items()))}")

@@ -22,6 +22,7 @@ private_tests!(seeded: true;
     contacts_and_people_are_written_under_the_partners_scope,
     the_audit_trail_lists_writes_for_admin_keys_only,
     graphql_mutations_write_like_rest,
+    after_writes_search_and_match_equal_a_fresh_build,
 );
 
 /// A key named `name` with `scopes`, created as `lotse keys create` does.
@@ -1358,4 +1359,112 @@ async fn graphql_mutations_write_like_rest(app: TestApp) {
         .unwrap();
     assert_eq!(get.status(), 405);
     assert_eq!(app.get("/api/v1/offers/tbs-beratung").await.status(), 200);
+}
+
+/// The snapshot follows a few writes in place (only the changed records'
+/// index documents and match facts are read again); what it answers must
+/// equal what a server building everything from the same data answers.
+async fn after_writes_search_and_match_equal_a_fresh_build(app: TestApp) {
+    let key = key(&app, "editor", &["write"]).await;
+    let profile = json!({"region": "05913", "role": "works_council", "topics": ["arbeit-40"], "need": "Robotik Beratung Qualifizierung", "explain": true});
+    // Warm: the snapshot exists before the writes.
+    assert!(app.get_json("/api/v1/search?q=Robotik").await["items"].is_array());
+    let writes: Vec<(Method, &str, Body)> = vec![
+        (
+            Method::POST,
+            "/api/v1/offers",
+            json_body(&new_offer(
+                "robotik-beratung",
+                "Robotik-Beratung für Betriebsräte",
+            )),
+        ),
+        (
+            Method::POST,
+            "/api/v1/offers",
+            json_body(&new_offer(
+                "robotik-qualifizierung",
+                "Qualifizierung Robotik",
+            )),
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/offers/robotik-qualifizierung",
+            merge_patch(
+                &json!({"target_groups": ["sme", "works_council"], "regions": ["nordrhein-westfalen"]}),
+            ),
+        ),
+        // A provider's new name is in its offers' documents.
+        (
+            Method::PATCH,
+            "/api/v1/partners/ig-metall",
+            merge_patch(&json!({"name": "IG Metall Robotikbezirk NRW"})),
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/projects/arbeit-2020",
+            merge_patch(&json!({"summary_de": "Robotik und Mitbestimmung im Betrieb"})),
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/offers/transformationsberatung",
+            None,
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/offers/tbs-beratung",
+            merge_patch(&json!({"summary_de": "Beratung zu Robotik im Betrieb"})),
+        ),
+    ];
+    for (method, path, body) in writes {
+        let answer = send(&app, method.clone(), path, Some(&key), body, &[]).await;
+        assert!(answer.status < 300, "{method} {path}: {}", answer.body);
+        // Read between the writes, so each is followed on its own.
+        assert!(app.get_json("/api/v1/search?q=Robotik").await["items"].is_array());
+    }
+    let fresh = app.replica(|_| {}).await;
+    for q in [
+        "Robotik",
+        "Robotikbezirk",
+        "Qualifizierung",
+        "Betriebsräte",
+        "Transformationsberatung",
+        "Mitbestimmung",
+    ] {
+        let path = format!("/api/v1/search?q={q}&limit=100");
+        let hits = |body: Value| -> Vec<String> {
+            let mut slugs: Vec<String> = body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| format!("{}/{}", h["type"], h["slug"]))
+                .collect();
+            slugs.sort();
+            slugs
+        };
+        assert_eq!(
+            hits(app.get_json(&path).await),
+            hits(fresh.get_json(&path).await),
+            "{q}"
+        );
+    }
+    let found = app
+        .get_json("/api/v1/search?q=Robotikbezirk&limit=100")
+        .await;
+    assert!(
+        found["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["slug"] == "arbeit-2020-begleitung"),
+        "{found}"
+    );
+    let (_, live) = app.post_json("/api/v1/match", &profile).await;
+    let (_, built) = fresh.post_json("/api/v1/match", &profile).await;
+    // The same but for the servers' own URLs.
+    let live_text = live.to_string().replace(&app.address, "");
+    assert_eq!(live_text, built.to_string().replace(&fresh.address, ""));
+    assert_eq!(
+        live["items"][0]["offer"]["slug"], "robotik-beratung",
+        "{live}"
+    );
 }

@@ -134,12 +134,7 @@ impl Rebuild<'_> {
         let mut writer = self.writer.ok_or_else(|| internal("rebuild failed"))?;
         blocking(move || writer.commit().map(drop)).await?;
         self.index.reader.reload().map_err(internal)?;
-        if let Some(dir) = &self.index.dir {
-            // Best effort: without the file, the next start rebuilds once more.
-            if let Ok(text) = serde_json::to_string(&version) {
-                let _ = std::fs::write(dir.join(VERSION_FILE), text);
-            }
-        }
+        self.index.keep_version(version);
         Ok(self.count)
     }
 }
@@ -247,6 +242,53 @@ impl SearchIndex {
     /// it was opened from one; `None` for a new or in-memory index.
     pub fn stored_version(&self) -> Option<DataVersion> {
         self.stored_version
+    }
+
+    /// Brings the index to data version `version` in place: removes the
+    /// documents of the records `remove` (by id) and adds `add` (the
+    /// current documents of those that still exist), in one commit, then
+    /// lets tantivy merge the segments this leaves. Returns how many
+    /// documents were added. For a few changed records this costs
+    /// milliseconds where a rebuild reads every record (seconds on 20,000
+    /// offers).
+    pub async fn update(
+        &self,
+        remove: Vec<Uuid>,
+        add: Vec<Document>,
+        version: DataVersion,
+    ) -> AppResult<usize> {
+        let index = self.index.clone();
+        let id = self.fields.id;
+        let docs: Vec<TantivyDocument> = add.iter().map(|d| self.tantivy(d)).collect();
+        let count = docs.len();
+        blocking(move || {
+            let mut writer =
+                index.writer_with_num_threads::<TantivyDocument>(WRITER_THREADS, WRITER_MEMORY)?;
+            // Deletes apply to what was added before them: the new
+            // documents below survive their own record's delete.
+            for record in remove {
+                writer.delete_term(Term::from_field_text(id, &record.to_string()));
+            }
+            for doc in docs {
+                writer.add_document(doc)?;
+            }
+            writer.commit()?;
+            writer.wait_merging_threads()
+        })
+        .await?;
+        self.reader.reload().map_err(internal)?;
+        self.keep_version(version);
+        Ok(count)
+    }
+
+    /// Notes the data version of a kept index (best effort: without the
+    /// file, the next start rebuilds once more).
+    fn keep_version(&self, version: DataVersion) {
+        if let Some(dir) = &self.dir
+            && let Ok(text) = serde_json::to_string(&version)
+        {
+            let _ = std::fs::write(dir.join(VERSION_FILE), text);
+        }
     }
 
     /// Starts replacing the index's content.
@@ -423,6 +465,10 @@ impl SearchIndex {
                 });
             }
         }
+        // Equal scores in id order, not in the order the records were
+        // indexed: a record re-indexed after a write lands in a newer
+        // segment, and the same data must rank the same however it was built.
+        ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
         Ok(ranked)
     }
 

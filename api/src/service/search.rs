@@ -191,38 +191,9 @@ pub(crate) async fn rebuild_index<C: ConnectionTrait>(
     version: DataVersion,
 ) -> AppResult<usize> {
     let mut rebuild = index.rebuild().await?;
-    let mut providers: HashMap<Uuid, (String, Option<String>)> = HashMap::new();
-    let mut others = Vec::new();
-    for p in partner::Entity::find().all(db).await? {
-        providers.insert(p.id, (p.name.clone(), p.short_name.clone()));
-        others.push(Document {
-            kind: HitKind::Partner,
-            id: p.id,
-            // The short name is searched with the title's weight and shown
-            // as people write it: "Technologieberatungsstelle … (TBS NRW)".
-            title_de: match p.short_name.as_deref() {
-                Some(short) if !short.is_empty() && short != p.name => {
-                    format!("{} ({short})", p.name)
-                }
-                _ => p.name.clone(),
-            },
-            title_en: p.name_en.unwrap_or_default(),
-            text_de: p.description_de.unwrap_or_default(),
-            text_en: p.description_en.unwrap_or_default(),
-            slug: p.slug,
-        });
-    }
-    for p in project::Entity::find().all(db).await? {
-        others.push(Document {
-            kind: HitKind::Project,
-            id: p.id,
-            title_de: p.name,
-            title_en: p.name_en.unwrap_or_default(),
-            text_de: join(&[Some(&p.summary_de), p.description_de.as_deref()]),
-            text_en: join(&[p.summary_en.as_deref(), p.description_en.as_deref()]),
-            slug: p.slug,
-        });
-    }
+    let providers = providers(reference);
+    let mut others: Vec<Document> = reference.partners.values().map(partner_document).collect();
+    others.extend(reference.projects.values().map(project_document));
     rebuild.add(others).await?;
     let mut topics_of: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
     for link in offer_topic::Entity::find().all(db).await? {
@@ -249,6 +220,119 @@ pub(crate) async fn rebuild_index<C: ConnectionTrait>(
         rebuild.add(docs).await?;
     }
     rebuild.commit(version).await
+}
+
+/// The records changed since the index's data version, by kind (see
+/// [`update_index`]).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Changed {
+    pub offers: HashSet<Uuid>,
+    pub partners: HashSet<Uuid>,
+    pub projects: HashSet<Uuid>,
+}
+
+/// Brings the index to data version `version` after the records `changed`
+/// changed (or were deleted): their documents are replaced, and those of
+/// the offers of a changed partner (an offer's document holds its
+/// provider's names). `reference` is of `version`. A change of topics
+/// (their labels are in offers' documents) needs [`rebuild_index`].
+pub(crate) async fn update_index<C: ConnectionTrait>(
+    db: &C,
+    index: &SearchIndex,
+    reference: &Reference,
+    changed: &Changed,
+    version: DataVersion,
+) -> AppResult<usize> {
+    let mut offer_ids: HashSet<Uuid> = changed.offers.clone();
+    let partners: Vec<Uuid> = changed.partners.iter().copied().collect();
+    for chunk in partners.chunks(CHUNK as usize) {
+        let provided: Vec<Uuid> = offer::Entity::find()
+            .select_only()
+            .column(offer::Column::Id)
+            .filter(offer::Column::ProviderId.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        offer_ids.extend(provided);
+    }
+    let mut docs: Vec<Document> = (changed.partners.iter())
+        .filter_map(|id| reference.partners.get(id))
+        .map(partner_document)
+        .collect();
+    docs.extend(
+        (changed.projects.iter())
+            .filter_map(|id| reference.projects.get(id))
+            .map(project_document),
+    );
+    let offer_ids: Vec<Uuid> = offer_ids.into_iter().collect();
+    let providers = providers(reference);
+    for chunk in offer_ids.chunks(CHUNK as usize) {
+        let mut topics_of: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        for link in offer_topic::Entity::find()
+            .filter(offer_topic::Column::OfferId.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            topics_of
+                .entry(link.offer_id)
+                .or_default()
+                .push(link.topic_id);
+        }
+        let rows = offer::Entity::find()
+            .filter(offer::Column::Id.is_in(chunk.to_vec()))
+            .all(db)
+            .await?;
+        docs.extend(
+            rows.into_iter()
+                .map(|o| offer_document(o, &providers, &topics_of, reference)),
+        );
+    }
+    let remove: Vec<Uuid> = (changed.partners.iter())
+        .chain(&changed.projects)
+        .chain(&offer_ids)
+        .copied()
+        .collect();
+    index.update(remove, docs, version).await
+}
+
+/// Each partner's name and short name, for the documents of its offers.
+fn providers(reference: &Reference) -> HashMap<Uuid, (String, Option<String>)> {
+    (reference.partners.values())
+        .map(|p| (p.id, (p.name.clone(), p.short_name.clone())))
+        .collect()
+}
+
+/// A partner's document.
+fn partner_document(p: &partner::Model) -> Document {
+    Document {
+        kind: HitKind::Partner,
+        id: p.id,
+        // The short name is searched with the title's weight and shown
+        // as people write it: "Technologieberatungsstelle … (TBS NRW)".
+        title_de: match p.short_name.as_deref() {
+            Some(short) if !short.is_empty() && short != p.name => {
+                format!("{} ({short})", p.name)
+            }
+            _ => p.name.clone(),
+        },
+        title_en: p.name_en.clone().unwrap_or_default(),
+        text_de: p.description_de.clone().unwrap_or_default(),
+        text_en: p.description_en.clone().unwrap_or_default(),
+        slug: p.slug.clone(),
+    }
+}
+
+/// A project's document.
+fn project_document(p: &project::Model) -> Document {
+    Document {
+        kind: HitKind::Project,
+        id: p.id,
+        title_de: p.name.clone(),
+        title_en: p.name_en.clone().unwrap_or_default(),
+        text_de: join(&[Some(&p.summary_de), p.description_de.as_deref()]),
+        text_en: join(&[p.summary_en.as_deref(), p.description_en.as_deref()]),
+        slug: p.slug.clone(),
+    }
 }
 
 /// An offer's document: its texts plus its provider's names and its topics'

@@ -191,39 +191,75 @@ impl Store {
         }
         let version = data_version(&self.db).await?;
         let current = self.current();
-        if let Some(snapshot) = current.filter(|s| s.version == version) {
+        if let Some(snapshot) = current.as_ref().filter(|s| s.version == version) {
             self.mark_checked();
-            return Ok(snapshot);
+            return Ok(snapshot.clone());
         }
         let reference = Arc::new(Reference::load(&self.db).await?);
-        // The index and the corpus are built side by side: the index's
-        // writer works on a blocking thread while the corpus is analysed here.
+        // A few records written since the last snapshot (a write through
+        // the API): only theirs are read again. Otherwise everything is.
+        let delta = match &current {
+            Some(previous) if *indexed == Some(previous.version) => {
+                changed_between(&self.db, previous.version, version).await?
+            }
+            _ => None,
+        };
         let timed = |started: Instant| started.elapsed().as_millis() as u64;
-        let index_stale = *indexed != Some(version);
-        let index = async {
-            let started = Instant::now();
-            match index_stale {
-                true => super::search::rebuild_index(&self.db, &self.index, &reference, version)
-                    .await
-                    .map(|n| Some((n, timed(started)))),
-                false => Ok(None),
+        let started = Instant::now();
+        let corpus = match (&delta, &current) {
+            (Some(changed), Some(previous)) => {
+                let index = super::search::update_index(
+                    &self.db,
+                    &self.index,
+                    &reference,
+                    changed,
+                    version,
+                );
+                let corpus = previous
+                    .corpus
+                    .updated(&self.db, &reference.regions, &changed.offers);
+                let (documents, corpus) = tokio::try_join!(index, corpus)?;
+                tracing::debug!(
+                    documents,
+                    elapsed_ms = timed(started),
+                    "search index and match corpus updated"
+                );
+                corpus
+            }
+            _ => {
+                // The index and the corpus are built side by side: the
+                // index's writer works on a blocking thread while the
+                // corpus is analysed here.
+                let index_stale = *indexed != Some(version);
+                let index = async {
+                    let started = Instant::now();
+                    match index_stale {
+                        true => {
+                            super::search::rebuild_index(&self.db, &self.index, &reference, version)
+                                .await
+                                .map(|n| Some((n, timed(started))))
+                        }
+                        false => Ok(None),
+                    }
+                };
+                let corpus = async {
+                    let started = Instant::now();
+                    MatchCorpus::load(&self.db, &reference.regions)
+                        .await
+                        .map(|c| (c, timed(started)))
+                };
+                let (built, (corpus, corpus_ms)) = tokio::try_join!(index, corpus)?;
+                if let Some((documents, elapsed_ms)) = built {
+                    tracing::info!(documents, elapsed_ms, "search index built");
+                }
+                tracing::info!(
+                    offers = corpus.offers.len(),
+                    elapsed_ms = corpus_ms,
+                    "match corpus built"
+                );
+                corpus
             }
         };
-        let corpus = async {
-            let started = Instant::now();
-            MatchCorpus::load(&self.db, &reference.regions)
-                .await
-                .map(|c| (c, timed(started)))
-        };
-        let (built, (corpus, corpus_ms)) = tokio::try_join!(index, corpus)?;
-        if let Some((documents, elapsed_ms)) = built {
-            tracing::info!(documents, elapsed_ms, "search index built");
-        }
-        tracing::info!(
-            offers = corpus.offers.len(),
-            elapsed_ms = corpus_ms,
-            "match corpus built"
-        );
         *indexed = Some(version);
         let snapshot = Arc::new(Snapshot {
             generation: self.generation.fetch_add(1, Ordering::AcqRel) + 1,
@@ -256,6 +292,53 @@ impl Store {
         let now = self.born.elapsed().as_millis() as u64;
         self.checked_ms.store(now, Ordering::Release);
     }
+}
+
+/// Most changes an update of the snapshot applies one by one; more are
+/// rebuilt from scratch (an import), which reads every record once instead
+/// of each of them on its own.
+const MAX_DELTA: u64 = 500;
+
+/// The offers, partners and projects changed after version `from` up to
+/// `to`, if the snapshot can follow them in place: `None` when there are
+/// more than [`MAX_DELTA`] changes or a region or topic changed (regions
+/// decide the corpus's region kinds, topic labels are in every tagged
+/// offer's document), or the log was empty. Contacts, people and meetings
+/// are in neither the index nor the corpus.
+async fn changed_between<C: ConnectionTrait>(
+    db: &C,
+    from: DataVersion,
+    to: DataVersion,
+) -> AppResult<Option<super::search::Changed>> {
+    use entity::change;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    let (Some(from), Some(to)) = (from, to) else {
+        return Ok(None);
+    };
+    let rows: Vec<(String, uuid::Uuid)> = change::Entity::find()
+        .select_only()
+        .column(change::Column::Collection)
+        .column(change::Column::RecordId)
+        .filter(change::Column::Seq.gt(from))
+        .filter(change::Column::Seq.lte(to))
+        .limit(MAX_DELTA + 1)
+        .into_tuple()
+        .all(db)
+        .await?;
+    if rows.len() as u64 > MAX_DELTA {
+        return Ok(None);
+    }
+    let mut changed = super::search::Changed::default();
+    for (collection, id) in rows {
+        match collection.as_str() {
+            "offers" => changed.offers.insert(id),
+            "partners" => changed.partners.insert(id),
+            "projects" => changed.projects.insert(id),
+            "regions" | "topics" => return Ok(None),
+            _ => false,
+        };
+    }
+    Ok(Some(changed))
 }
 
 /// The change log's newest `seq`: one read of its primary key's index.

@@ -122,99 +122,154 @@ impl MatchCorpus {
 
     /// Loads the corpus: four queries plus one per 2,000 offers.
     pub async fn load<C: ConnectionTrait>(db: &C, graph: &RegionGraph) -> AppResult<Self> {
-        let mut groups: HashMap<Uuid, TargetGroups> = HashMap::new();
-        for link in offer_target_group::Entity::find().all(db).await? {
-            match link.target_group.parse::<TargetGroup>() {
-                Ok(group) => groups.entry(link.offer_id).or_default().insert(group),
-                Err(err) => tracing::warn!(%err, "unknown target group in the database"),
-            }
-        }
-        let mut topics: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-        for link in offer_topic::Entity::find().all(db).await? {
-            topics.entry(link.offer_id).or_default().push(link.topic_id);
-        }
-        let mut regions: HashMap<Uuid, Vec<(Uuid, RegionKind)>> = HashMap::new();
-        for link in offer_region::Entity::find().all(db).await? {
-            let kind = graph
-                .get(link.region_id)
-                .map_or(RegionKind::EconomicRegion, |r| {
-                    stored(&r.kind, RegionKind::EconomicRegion)
-                });
-            regions
-                .entry(link.offer_id)
-                .or_default()
-                .push((link.region_id, kind));
-        }
-        let mut vocabulary: HashMap<String, u32> = HashMap::new();
-        let mut offers = Vec::new();
-        let mut after: Option<Uuid> = None;
-        // In chunks, keyset by id: the texts of all offers never sit in
-        // memory at once (the allocator would keep that peak).
-        loop {
-            // Only the columns the rules read: English texts, provider
-            // notes, sources and URLs stay in the database.
-            let mut select = offer::Entity::find()
-                .select_only()
-                .columns([
-                    offer::Column::Id,
-                    offer::Column::Slug,
-                    offer::Column::TitleDe,
-                    offer::Column::TitleEn,
-                    offer::Column::SummaryDe,
-                    offer::Column::DescriptionDe,
-                    offer::Column::Cost,
-                    offer::Column::ValidFrom,
-                    offer::Column::ValidUntil,
-                    offer::Column::ApplicationDeadline,
-                ])
-                .order_by_asc(offer::Column::Id)
-                .limit(CHUNK);
-            if let Some(last) = after {
-                select = select.filter(offer::Column::Id.gt(last));
-            }
-            let rows: Vec<OfferRow> = select.into_model::<OfferRow>().all(db).await?;
-            let Some(last) = rows.last() else { break };
-            after = Some(last.id);
-            for row in rows {
-                let text = [
-                    Some(row.title_de.as_str()),
-                    Some(row.summary_de.as_str()),
-                    row.description_de.as_deref(),
-                ]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" ");
-                let mut terms: Vec<u32> = analyzer::terms(&text)
-                    .into_iter()
-                    .map(|term| {
-                        let next = vocabulary.len() as u32;
-                        *vocabulary.entry(term).or_insert(next)
-                    })
-                    .collect();
-                terms.sort_unstable();
-                terms.dedup();
-                offers.push(OfferFacts {
-                    target_groups: groups.remove(&row.id).unwrap_or_default(),
-                    topics: topics.remove(&row.id).unwrap_or_default(),
-                    regions: regions.remove(&row.id).unwrap_or_default(),
-                    cost: stored(&row.cost, Cost::Unknown),
-                    id: row.id,
-                    slug: row.slug,
-                    title_de: row.title_de,
-                    title_en: row.title_en,
-                    valid_from: row.valid_from,
-                    valid_until: row.valid_until,
-                    application_deadline: row.application_deadline,
-                    terms: terms.into_boxed_slice(),
-                });
-            }
-        }
+        let mut vocabulary = HashMap::new();
+        let mut offers = load_facts(db, graph, None, &mut vocabulary).await?;
         offers.sort_unstable_by_key(|o| o.id);
         offers.shrink_to_fit();
         vocabulary.shrink_to_fit();
         Ok(Self { offers, vocabulary })
     }
+
+    /// This corpus with the offers `changed` read again (or dropped, if no
+    /// longer stored): what a write of a few offers changes, without reading
+    /// the others. The vocabulary only grows (a word no offer uses any more
+    /// matches nothing).
+    pub async fn updated<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        graph: &RegionGraph,
+        changed: &std::collections::HashSet<Uuid>,
+    ) -> AppResult<Self> {
+        let mut vocabulary = self.vocabulary.clone();
+        let ids: Vec<Uuid> = changed.iter().copied().collect();
+        let mut offers: Vec<OfferFacts> = (self.offers.iter())
+            .filter(|o| !changed.contains(&o.id))
+            .cloned()
+            .collect();
+        for chunk in ids.chunks(CHUNK as usize) {
+            offers.extend(load_facts(db, graph, Some(chunk), &mut vocabulary).await?);
+        }
+        offers.sort_unstable_by_key(|o| o.id);
+        Ok(Self { offers, vocabulary })
+    }
+}
+
+/// The facts of every offer, or of the offers `only`, their words added
+/// to `vocabulary`.
+async fn load_facts<C: ConnectionTrait>(
+    db: &C,
+    graph: &RegionGraph,
+    only: Option<&[Uuid]>,
+    vocabulary: &mut HashMap<String, u32>,
+) -> AppResult<Vec<OfferFacts>> {
+    let mut groups: HashMap<Uuid, TargetGroups> = HashMap::new();
+    let links = match only {
+        Some(ids) => offer_target_group::Entity::find()
+            .filter(offer_target_group::Column::OfferId.is_in(ids.to_vec())),
+        None => offer_target_group::Entity::find(),
+    };
+    for link in links.all(db).await? {
+        match link.target_group.parse::<TargetGroup>() {
+            Ok(group) => groups.entry(link.offer_id).or_default().insert(group),
+            Err(err) => tracing::warn!(%err, "unknown target group in the database"),
+        }
+    }
+    let mut topics: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    let links = match only {
+        Some(ids) => {
+            offer_topic::Entity::find().filter(offer_topic::Column::OfferId.is_in(ids.to_vec()))
+        }
+        None => offer_topic::Entity::find(),
+    };
+    for link in links.all(db).await? {
+        topics.entry(link.offer_id).or_default().push(link.topic_id);
+    }
+    let mut regions: HashMap<Uuid, Vec<(Uuid, RegionKind)>> = HashMap::new();
+    let links = match only {
+        Some(ids) => {
+            offer_region::Entity::find().filter(offer_region::Column::OfferId.is_in(ids.to_vec()))
+        }
+        None => offer_region::Entity::find(),
+    };
+    for link in links.all(db).await? {
+        let kind = graph
+            .get(link.region_id)
+            .map_or(RegionKind::EconomicRegion, |r| {
+                stored(&r.kind, RegionKind::EconomicRegion)
+            });
+        regions
+            .entry(link.offer_id)
+            .or_default()
+            .push((link.region_id, kind));
+    }
+    let mut offers = Vec::new();
+    let mut after: Option<Uuid> = None;
+    // In chunks, keyset by id: the texts of all offers never sit in
+    // memory at once (the allocator would keep that peak).
+    loop {
+        // Only the columns the rules read: English texts, provider
+        // notes, sources and URLs stay in the database.
+        let mut select = offer::Entity::find()
+            .select_only()
+            .columns([
+                offer::Column::Id,
+                offer::Column::Slug,
+                offer::Column::TitleDe,
+                offer::Column::TitleEn,
+                offer::Column::SummaryDe,
+                offer::Column::DescriptionDe,
+                offer::Column::Cost,
+                offer::Column::ValidFrom,
+                offer::Column::ValidUntil,
+                offer::Column::ApplicationDeadline,
+            ])
+            .order_by_asc(offer::Column::Id)
+            .limit(CHUNK);
+        if let Some(last) = after {
+            select = select.filter(offer::Column::Id.gt(last));
+        }
+        if let Some(ids) = only {
+            select = select.filter(offer::Column::Id.is_in(ids.to_vec()));
+        }
+        let rows: Vec<OfferRow> = select.into_model::<OfferRow>().all(db).await?;
+        let Some(last) = rows.last() else { break };
+        after = Some(last.id);
+        for row in rows {
+            let text = [
+                Some(row.title_de.as_str()),
+                Some(row.summary_de.as_str()),
+                row.description_de.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+            let mut terms: Vec<u32> = analyzer::terms(&text)
+                .into_iter()
+                .map(|term| {
+                    let next = vocabulary.len() as u32;
+                    *vocabulary.entry(term).or_insert(next)
+                })
+                .collect();
+            terms.sort_unstable();
+            terms.dedup();
+            offers.push(OfferFacts {
+                target_groups: groups.remove(&row.id).unwrap_or_default(),
+                topics: topics.remove(&row.id).unwrap_or_default(),
+                regions: regions.remove(&row.id).unwrap_or_default(),
+                cost: stored(&row.cost, Cost::Unknown),
+                id: row.id,
+                slug: row.slug,
+                title_de: row.title_de,
+                title_en: row.title_en,
+                valid_from: row.valid_from,
+                valid_until: row.valid_until,
+                application_deadline: row.application_deadline,
+                terms: terms.into_boxed_slice(),
+            });
+        }
+    }
+    Ok(offers)
 }
 
 #[derive(Debug, sea_orm::FromQueryResult)]
