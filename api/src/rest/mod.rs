@@ -313,12 +313,9 @@ with its `ETag` and `Location`."),
             security(("bearer" = [])),
             responses(
                 $crate::rest::write::WriteProblems,
+                $crate::rest::write::BodyProblems,
                 (status = 201, description = "Created.", body = $body, headers(("ETag" = String, description = "The record's version, for `If-Match`."), ("Location" = String, description = "The new record's URL."))),
-                (status = 400, description = "The body is not JSON, or a bad query parameter.", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 413, description = "The body is larger than 256 KiB.", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 415, description = "The body is not `application/json`.", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 422, description = "The record is invalid; `errors` names every field at fault by JSON Pointer. Nothing was written.", body = $crate::error::Problem, content_type = "application/problem+json",
-                    example = json!({"type": "/problems/invalid_data", "title": "Invalid data", "status": 422, "detail": "/slug: must be lowercase ASCII words joined by single hyphens, e.g. `arbeit-2020`; /provider: unknown partner `nobody`", "code": "invalid_data", "errors": [{"field": "/slug", "message": "must be lowercase ASCII words joined by single hyphens, e.g. `arbeit-2020`"}, {"field": "/provider", "message": "unknown partner `nobody`"}]})),
             )
         )]
         #[post($path)]
@@ -341,12 +338,11 @@ nothing is written and the answer is 412 with the current `ETag`. Writing the st
             security(("bearer" = [])),
             responses(
                 $crate::rest::write::WriteProblems,
+                $crate::rest::write::BodyProblems,
                 $crate::rest::write::ConditionalProblems,
                 (status = 200, description = "Replaced.", body = $body, headers(("ETag" = String, description = "The record's new version."))),
-                (status = 400, description = "The body is not JSON, or a bad query parameter.", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 404, description = $not_found, body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 415, description = "The body is not `application/json`.", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 422, description = "The record is invalid; `errors` names every field at fault.", body = $crate::error::Problem, content_type = "application/problem+json"),
             )
         )]
         #[put($item_path)]
@@ -370,12 +366,11 @@ fields sent replace the stored ones, `null` clears an optional field, a list rep
             security(("bearer" = [])),
             responses(
                 $crate::rest::write::WriteProblems,
+                $crate::rest::write::BodyProblems,
                 $crate::rest::write::ConditionalProblems,
                 (status = 200, description = "Changed.", body = $body, headers(("ETag" = String, description = "The record's new version."))),
-                (status = 400, description = "The body is not JSON, or a bad query parameter.", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 404, description = $not_found, body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 415, description = "The body is not `application/merge-patch+json`.", body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 422, description = "The patched record is invalid; `errors` names every field at fault.", body = $crate::error::Problem, content_type = "application/problem+json"),
             )
         )]
         #[patch($item_path)]

@@ -48,6 +48,30 @@ pub enum WriteProblems {
     Busy(crate::error::Problem),
 }
 
+/// The problems of a write with a body (`POST`, `PUT`, `PATCH`), for OpenAPI.
+#[derive(utoipa::IntoResponses)]
+pub enum BodyProblems {
+    /// The body is not JSON (or names a key twice in one object), or a bad
+    /// query parameter.
+    #[response(
+        status = 400,
+        content_type = "application/problem+json",
+        example = json!({"type": "/problems/bad_request", "title": "Bad request", "status": 400, "detail": "the body is not valid JSON: EOF while parsing an object at line 1 column 11", "code": "bad_request"})
+    )]
+    Malformed(crate::error::Problem),
+    /// The body is larger than 256 KiB.
+    #[response(status = 413, content_type = "application/problem+json")]
+    TooLarge(crate::error::Problem),
+    /// The record is invalid; `errors` names every field at fault by JSON
+    /// Pointer (RFC 6901). Nothing was written.
+    #[response(
+        status = 422,
+        content_type = "application/problem+json",
+        example = json!({"type": "/problems/invalid_data", "title": "Invalid data", "status": 422, "detail": "/slug: must be lowercase ASCII words joined by single hyphens, e.g. `arbeit-2020`; /provider: unknown partner `nobody`; /valid_until: 2020-01-01 is before valid_from 2020-06-01", "code": "invalid_data", "errors": [{"field": "/slug", "message": "must be lowercase ASCII words joined by single hyphens, e.g. `arbeit-2020`"}, {"field": "/provider", "message": "unknown partner `nobody`"}, {"field": "/valid_until", "message": "2020-01-01 is before valid_from 2020-06-01"}]})
+    )]
+    Invalid(crate::error::Problem),
+}
+
 /// The problems of a write to an existing record (`If-Match`), for OpenAPI.
 #[derive(utoipa::IntoResponses)]
 pub enum ConditionalProblems {
