@@ -49,10 +49,15 @@ fn push_part(slug: &mut String, pending_dash: &mut bool, part: &str) {
     slug.push_str(part);
 }
 
-/// True when `slug` is already in canonical form (`^[a-z0-9]+(-[a-z0-9]+)*$`).
+/// True when `slug` is already in canonical form (`^[a-z0-9]+(-[a-z0-9]+)*$`)
+/// with at least one letter and not a UUID: an item path takes an id, a
+/// slug or (regions) an official key, so a slug must not look like the
+/// others (`05711`, or another record's id).
 pub fn is_valid_slug(slug: &str) -> bool {
     !slug.is_empty()
         && slug.len() <= 120
+        && slug.bytes().any(|b| b.is_ascii_lowercase())
+        && Uuid::parse_str(slug).is_err()
         && !slug.starts_with('-')
         && !slug.ends_with('-')
         && !slug.contains("--")

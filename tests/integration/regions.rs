@@ -37,10 +37,11 @@ crate::private_tests!(seeded: true;
     region_keys_resolve_with_one_precedence,
 );
 
-/// A region whose slug is another region's ARS or NUTS code: the item and
-/// every `region` filter resolve the key the same way, on every request
-/// (slug before ARS before NUTS); a NUTS code stored in lower case is found
-/// in any case.
+/// A region whose slug is another region's NUTS code in lower case: the
+/// item and every `region` filter resolve the key the same way, on every
+/// request (slug before ARS before NUTS). A slug that could be read as an
+/// official key (digits only) or an id, and a NUTS code not in capitals,
+/// are refused, so those cannot be confused at all.
 async fn region_keys_resolve_with_one_precedence(app: TestApp) {
     let region = |slug: &str, nuts: &str| {
         serde_json::json!({
@@ -50,26 +51,36 @@ async fn region_keys_resolve_with_one_precedence(app: TestApp) {
             "source": "test", "verified": false, "note": null
         })
     };
-    let file = serde_json::json!({"regions": [region("05711", "dez99"), region("dea41", "dez98")]});
+    let refused = serde_json::json!({"regions": [region("05711", "dez99")]});
+    let Err(lotse::error::AppError::InvalidData(errors)) =
+        lotse::service::import::import_json(app.db(), &refused.to_string()).await
+    else {
+        panic!("a slug of digits and a lower-case NUTS code must be refused");
+    };
+    let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        ["regions[0] (05711).slug", "regions[0] (05711).nuts"]
+    );
+
+    let file = serde_json::json!({"regions": [region("dea41", "DEZ98")]});
     let report = lotse::service::import::import_json(app.db(), &file.to_string())
         .await
         .unwrap();
-    assert_eq!(report.changed(), 2, "{report}");
+    assert_eq!(report.changed(), 1, "{report}");
 
     for _ in 0..3 {
-        assert_eq!(app.get_json("/api/v1/regions/05711").await["slug"], "05711");
         assert_eq!(app.get_json("/api/v1/regions/dea41").await["slug"], "dea41");
         // Only Bielefeld has the NUTS code DEA41 (in upper case).
         assert_eq!(
             app.get_json("/api/v1/regions/DEA41").await["slug"],
             "bielefeld"
         );
-        assert_eq!(app.get_json("/api/v1/regions/DEZ99").await["slug"], "05711");
-        assert_eq!(app.get_json("/api/v1/regions/dez98").await["slug"], "dea41");
+        assert_eq!(app.get_json("/api/v1/regions/DEZ98").await["slug"], "dea41");
         // The filter takes the same region as the item: the new one serves
         // no offer of its own and has nothing inside it, so it finds only
         // what serves NRW and Germany, not what serves Bielefeld.
-        let by_filter = slugs(&app.get_json("/api/v1/offers?region=05711&limit=100").await);
+        let by_filter = slugs(&app.get_json("/api/v1/offers?region=dea41&limit=100").await);
         let by_nrw_only = slugs(
             &app.get_json("/api/v1/offers?region=nordrhein-westfalen&limit=100")
                 .await,
@@ -80,10 +91,10 @@ async fn region_keys_resolve_with_one_precedence(app: TestApp) {
         );
         let data = app
             .graphql_data(
-                r#"{ region(key: "05711") { slug } }"#,
+                r#"{ region(key: "dea41") { slug } }"#,
                 serde_json::json!({}),
             )
             .await;
-        assert_eq!(data["region"]["slug"], "05711");
+        assert_eq!(data["region"]["slug"], "dea41");
     }
 }

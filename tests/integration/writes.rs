@@ -23,6 +23,7 @@ private_tests!(seeded: true;
     the_audit_trail_lists_writes_for_admin_keys_only,
     graphql_mutations_write_like_rest,
     after_writes_search_and_match_equal_a_fresh_build,
+    faults_at_any_depth_and_of_every_format_are_named,
 );
 
 /// A key named `name` with `scopes`, created as `lotse keys create` does.
@@ -446,7 +447,7 @@ async fn a_bad_offer_gets_every_fault_listed_and_nothing_changes(app: TestApp) {
             "/slug",
             "/summary_de",
             "/title_de",
-            "/topics",
+            "/topics/1",
             "/url",
             "/valid_until"
         ],
@@ -899,7 +900,7 @@ async fn bodies_that_are_not_records_are_refused_with_4xx(app: TestApp) {
     fields.dedup();
     assert_eq!(
         fields,
-        ["/provider", "/title_de", "/topics", "/topics/1"],
+        ["/provider", "/title_de", "/topics/1"],
         "{}",
         answer.body
     );
@@ -1251,16 +1252,20 @@ async fn graphql_mutations_write_like_rest(app: TestApp) {
             .status(),
         404
     );
-    // A key that is sent must be valid, even for a query.
-    let bad = app
-        .client
-        .post(format!("{}/graphql", app.address))
-        .bearer_auth("lotse_falsch")
-        .json(&json!({"query": "{ offers(first: 1) { totalCount } }"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(bad.status(), 401);
+    // Reads are public whatever key is sent; a mutation needs a valid one.
+    let read = graphql(
+        &app,
+        Some("lotse_falsch"),
+        "{ offer(key: \"tbs-beratung\") { slug } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(read["data"]["offer"]["slug"], "tbs-beratung", "{read}");
+    let rejected = graphql(&app, Some("lotse_falsch"), create, json!({"r": offer})).await;
+    assert_eq!(
+        rejected["errors"][0]["extensions"]["code"], "unauthorized",
+        "{rejected}"
+    );
 
     let created = graphql(&app, Some(&key), create, json!({"r": offer})).await;
     let node = &created["data"]["createOffer"];
@@ -1467,4 +1472,82 @@ async fn after_writes_search_and_match_equal_a_fresh_build(app: TestApp) {
         live["items"][0]["offer"]["slug"], "robotik-beratung",
         "{live}"
     );
+}
+
+/// Each body is refused with exactly these fields named (a breaker found
+/// each case let through or named wrongly).
+async fn faults_at_any_depth_and_of_every_format_are_named(app: TestApp) {
+    let key = key(&app, "editor", &["write"]).await;
+    let before = dump(&app).await;
+    let mut meeting = seed_record("meetings", "gruendung-2016-04-15");
+    meeting["slug"] = json!("neue-sitzung");
+    meeting["participants"] = json!([{"partner": "nope", "person": null, "role": "zz", "label_de": null, "label_en": null}]);
+    let mut project = seed_record("projects", "arbeit-2020");
+    project["slug"] = json!("neues-projekt");
+    project["participants"] = json!([{"role": "partner"}, {"partner": "mags", "role": "boss"}]);
+    let mut region = seed_record("regions", "dortmund");
+    region["slug"] = json!("05711");
+    region["ars"] = json!("abc");
+    region["nuts"] = json!("zz");
+    region["members"] = json!(["05711", "bochum", "bochum"]);
+    let mut offer = new_offer("018e2a57-b6ed-5219-ac88-a668b9c9e017", "Titel");
+    offer["topics"] = json!(["arbeit-40", "nope", "arbeit-40"]);
+    let mut contact = seed_record("contacts", "mwide-presse");
+    contact["slug"] = json!("neuer-kontakt");
+    contact["email"] = json!("a@b..de");
+    let mut person = seed_record("people", "franz-josef-lersch-mense");
+    person["slug"] = json!("neue-person");
+    person["year"] = json!(-5);
+    let cases: Vec<(Method, &str, Value, Vec<&str>)> = vec![
+        (
+            Method::POST,
+            "/api/v1/meetings",
+            meeting,
+            vec![
+                "/participants/0/label_de",
+                "/participants/0/partner",
+                "/participants/0/role",
+            ],
+        ),
+        (
+            Method::POST,
+            "/api/v1/projects",
+            project,
+            vec!["/participants/0/partner", "/participants/1/role"],
+        ),
+        (
+            Method::POST,
+            "/api/v1/regions",
+            region,
+            vec!["/ars", "/members/0", "/members/2", "/nuts", "/slug"],
+        ),
+        (
+            Method::POST,
+            "/api/v1/offers",
+            offer,
+            vec!["/slug", "/topics/1", "/topics/2"],
+        ),
+        (Method::POST, "/api/v1/contacts", contact, vec!["/email"]),
+        (Method::POST, "/api/v1/people", person, vec!["/year"]),
+        // An official key another region has.
+        (
+            Method::PATCH,
+            "/api/v1/regions/duesseldorf",
+            json!({"ars": "05711", "nuts": "DEA41"}),
+            vec!["/ars", "/nuts"],
+        ),
+    ];
+    for (method, path, body, expected) in cases {
+        let body = match method {
+            Method::PATCH => merge_patch(&body),
+            _ => json_body(&body),
+        };
+        let answer = send(&app, method.clone(), path, Some(&key), body, &[]).await;
+        assert_eq!(answer.status, 422, "{method} {path}: {}", answer.body);
+        let mut fields = answer.fields();
+        fields.sort_unstable();
+        fields.dedup();
+        assert_eq!(fields, expected, "{method} {path}: {}", answer.body);
+    }
+    assert_eq!(dump(&app).await, before);
 }

@@ -22,10 +22,17 @@ use crate::service::resource::{self, Resource};
 use crate::state::AppState;
 use crate::vocab::Lang;
 
-/// The holder of the request's API key, if it sent one (set per request
-/// from `Authorization`).
+/// Who sent the request (set per request from `Authorization`): reads
+/// ignore it, as REST reads do; a mutation needs a valid key.
 #[derive(Debug, Clone)]
-pub struct Caller(pub Option<Principal>);
+pub enum Caller {
+    /// No `Authorization` header.
+    Anonymous,
+    /// A valid key's holder.
+    Key(Principal),
+    /// A key that is not valid, and why.
+    Rejected(String),
+}
 
 /// A deleted record.
 #[derive(Debug, Clone, SimpleObject)]
@@ -40,12 +47,19 @@ pub struct Deleted {
 /// code `unauthorized` or `forbidden` otherwise.
 fn writer<'a>(ctx: &Context<'a>, scope: &str) -> Result<(&'a AppState, Editor<'a>)> {
     let state = ctx.data::<AppState>()?;
-    let principal = match &ctx.data::<Caller>()?.0 {
-        Some(principal) => principal,
-        None => {
+    let principal = match ctx.data::<Caller>()? {
+        Caller::Key(principal) => principal,
+        Caller::Anonymous => {
             return Err(crate::error::AppError::Unauthorized {
                 reason: "this mutation needs an API key: send `Authorization: Bearer <key>`".into(),
                 presented: false,
+            }
+            .extend());
+        }
+        Caller::Rejected(reason) => {
+            return Err(crate::error::AppError::Unauthorized {
+                reason: reason.clone(),
+                presented: true,
             }
             .extend());
         }

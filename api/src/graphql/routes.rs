@@ -107,10 +107,15 @@ pub async fn graphql(
         )));
     }
 
-    // A key is only needed by mutations; one that is sent must be valid.
+    // A key is only needed by mutations: a query with a key that is not
+    // valid is answered like one without (as REST reads are).
     let caller = match req.headers().contains_key(header::AUTHORIZATION) {
-        true => Some(crate::rest::write::principal(&state, &req).await?),
-        false => None,
+        false => super::Caller::Anonymous,
+        true => match crate::rest::write::principal(&state, &req).await {
+            Ok(principal) => super::Caller::Key(principal),
+            Err(AppError::Unauthorized { reason, .. }) => super::Caller::Rejected(reason),
+            Err(other) => return Err(other),
+        },
     };
     let ctx = language(&req, &state);
     let loaders = std::sync::Arc::new(Loaders::new(&state.db, &ctx));
@@ -119,7 +124,7 @@ pub async fn graphql(
         .data(loaders)
         .data(ctx.clone())
         .data(budget)
-        .data(super::Caller(caller))
+        .data(caller)
         .data(state.get_ref().clone());
     let mut response = schema.execute_batch(batch).await;
     match &mut response {

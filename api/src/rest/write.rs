@@ -67,7 +67,7 @@ pub enum BodyProblems {
     #[response(
         status = 422,
         content_type = "application/problem+json",
-        example = json!({"type": "/problems/invalid_data", "title": "Invalid data", "status": 422, "detail": "/slug: must be lowercase ASCII words joined by single hyphens, e.g. `arbeit-2020`; /provider: unknown partner `nobody`; /valid_until: 2020-01-01 is before valid_from 2020-06-01", "code": "invalid_data", "errors": [{"field": "/slug", "message": "must be lowercase ASCII words joined by single hyphens, e.g. `arbeit-2020`"}, {"field": "/provider", "message": "unknown partner `nobody`"}, {"field": "/valid_until", "message": "2020-01-01 is before valid_from 2020-06-01"}]})
+        example = json!({"type": "/problems/invalid_data", "title": "Invalid data", "status": 422, "detail": "/slug: must be lowercase ASCII words joined by single hyphens, with a letter and not an id, e.g. `arbeit-2020`; /provider: unknown partner `nobody`; /valid_until: 2020-01-01 is before valid_from 2020-06-01", "code": "invalid_data", "errors": [{"field": "/slug", "message": "must be lowercase ASCII words joined by single hyphens, with a letter and not an id, e.g. `arbeit-2020`"}, {"field": "/provider", "message": "unknown partner `nobody`"}, {"field": "/valid_until", "message": "2020-01-01 is before valid_from 2020-06-01"}]})
     )]
     Invalid(crate::error::Problem),
 }

@@ -80,6 +80,13 @@ pub(crate) trait ImportCollection: 'static {
         Vec::new()
     }
 
+    /// The record's values of columns that are unique besides the slug (a
+    /// region's official key and NUTS code), as (field, column, value):
+    /// an API write checks them before writing, to name the field.
+    fn unique(_r: &Self::Record) -> Vec<(&'static str, Column<Self>, String)> {
+        Vec::new()
+    }
+
     /// The record's parent in the same collection (topics, regions): parents
     /// are written first, cycles refused, children deleted first.
     fn parent(_r: &Self::Record) -> Option<&str> {
@@ -217,17 +224,18 @@ impl Problems {
         self.errors.push(FieldError::new(pointer(field), message));
     }
 
-    /// Adds `other`'s problems except those of the top-level fields
-    /// `fields` (of a body: pointers `/field…`).
-    pub fn extend_except(&mut self, other: Problems, fields: &std::collections::BTreeSet<String>) {
+    /// Adds a problem at the JSON Pointer `at`.
+    pub fn add_pointer(&mut self, at: &str, message: impl Into<String>) {
+        self.errors.push(FieldError::new(at, message));
+    }
+
+    /// Adds `other`'s problems except those at or below the JSON Pointers
+    /// `places` (values already reported and stood in for).
+    pub fn extend_except(&mut self, other: Problems, places: &std::collections::BTreeSet<String>) {
         self.errors.extend(other.errors.into_iter().filter(|e| {
-            let top = e
-                .field
-                .trim_start_matches('/')
-                .split('/')
-                .next()
-                .unwrap_or_default();
-            !fields.contains(top)
+            !places
+                .iter()
+                .any(|p| e.field == *p || e.field.starts_with(&format!("{p}/")))
         }));
     }
 
@@ -282,6 +290,18 @@ impl RecordProblems<'_> {
         }
     }
 
+    /// Reports every entry of the list `field` that appears a second time.
+    pub fn distinct<T: PartialEq + std::fmt::Display>(&mut self, field: &str, items: &[T]) {
+        for (i, item) in items.iter().enumerate() {
+            if items[..i].contains(item) {
+                self.add(
+                    &format!("{field}[{i}]"),
+                    format!("`{item}` is listed twice"),
+                );
+            }
+        }
+    }
+
     /// Reports `field` if its text is longer than `max` characters.
     pub fn at_most(&mut self, field: &str, text: Option<&str>, max: usize) {
         if let Some(text) = text
@@ -310,12 +330,18 @@ impl RecordProblems<'_> {
     /// admits comments and quoted strings no contact uses).
     pub fn email(&mut self, field: &str, text: Option<&str>) {
         let Some(text) = text else { return };
+        // Each label of the domain: letters, digits and inner hyphens
+        // (RFC 1035 §2.3.1; IDNs in their Unicode form too).
+        let label = |l: &str| {
+            !l.is_empty()
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        };
         let ok = text.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty()
-                && !domain.contains('@')
                 && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
+                && domain.split('.').all(label)
                 && !text.chars().any(|c| c.is_whitespace() || c.is_control())
         });
         if !ok {
@@ -407,7 +433,7 @@ pub(super) fn check_shape<C: ImportCollection>(records: &[C::Record], p: &mut Pr
         if !is_valid_slug(slug) {
             at.add(
                 "slug",
-                "must be lowercase ASCII words joined by single hyphens, e.g. `arbeit-2020`",
+                "must be lowercase ASCII words joined by single hyphens, with a letter and not an id, e.g. `arbeit-2020`",
             );
         }
         if !seen.insert(slug) {

@@ -264,9 +264,47 @@ pub mod regions {
         fn parent_column() -> Option<region::Column> {
             Some(region::Column::ParentId)
         }
+        fn unique(r: &RegionRecord) -> Vec<(&'static str, region::Column, String)> {
+            let mut unique = Vec::new();
+            if let Some(ars) = &r.ars {
+                unique.push(("ars", region::Column::Ars, ars.clone()));
+            }
+            if let Some(nuts) = &r.nuts {
+                unique.push(("nuts", region::Column::Nuts, nuts.clone()));
+            }
+            unique
+        }
 
         fn check_record(r: &RegionRecord, p: &mut RecordProblems<'_>) {
             p.required("name", &r.name);
+            // The Amtlicher Regionalschlüssel: 2 (Land) to 12 digits.
+            if let Some(ars) = &r.ars
+                && (!(2..=12).contains(&ars.len()) || !ars.bytes().all(|b| b.is_ascii_digit()))
+            {
+                p.add(
+                    "ars",
+                    "must be an official regional key: 2 to 12 digits, e.g. `05711`",
+                );
+            }
+            // NUTS (Eurostat): two capital letters and up to three
+            // capitals or digits, e.g. `DEA41`.
+            if let Some(nuts) = &r.nuts
+                && !(nuts.len() >= 2
+                    && nuts.len() <= 5
+                    && nuts.bytes().take(2).all(|b| b.is_ascii_uppercase())
+                    && nuts
+                        .bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
+            {
+                p.add("nuts", "must be a NUTS code: two capital letters and up to three capitals or digits, e.g. `DEA41`");
+            }
+            p.distinct("members", &r.members);
+            if let Some(i) = r.members.iter().position(|m| *m == r.slug) {
+                p.add(
+                    &format!("members[{i}]"),
+                    "a region cannot be its own member",
+                );
+            }
         }
 
         fn references(r: &RegionRecord) -> Vec<Reference<'_>> {
@@ -278,7 +316,8 @@ pub mod regions {
             refs.extend(
                 r.members
                     .iter()
-                    .map(|m| Reference::to::<Regions>("members", m)),
+                    .enumerate()
+                    .map(|(i, m)| Reference::to::<Regions>(format!("members[{i}]"), m)),
             );
             refs
         }
@@ -719,6 +758,9 @@ pub mod people {
         fn check_record(r: &PersonRecord, p: &mut RecordProblems<'_>) {
             p.required("name", &r.name);
             p.required("role_de", &r.role_de);
+            if r.year.is_some_and(|y| !(1900..=2100).contains(&y)) {
+                p.add("year", "must be a year between 1900 and 2100");
+            }
         }
 
         fn references(r: &PersonRecord) -> Vec<Reference<'_>> {
@@ -1085,6 +1127,9 @@ pub mod offers {
             if r.target_groups.is_empty() {
                 p.add("target_groups", "must name at least one target group");
             }
+            p.distinct("target_groups", &r.target_groups);
+            p.distinct("topics", &r.topics);
+            p.distinct("regions", &r.regions);
             if r.regions.is_empty() {
                 p.add("regions", "must name at least one region served");
             }
@@ -1100,12 +1145,14 @@ pub mod offers {
             refs.extend(
                 r.topics
                     .iter()
-                    .map(|x| Reference::to::<Topics>("topics", x)),
+                    .enumerate()
+                    .map(|(i, x)| Reference::to::<Topics>(format!("topics[{i}]"), x)),
             );
             refs.extend(
                 r.regions
                     .iter()
-                    .map(|x| Reference::to::<Regions>("regions", x)),
+                    .enumerate()
+                    .map(|(i, x)| Reference::to::<Regions>(format!("regions[{i}]"), x)),
             );
             refs
         }

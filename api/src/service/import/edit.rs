@@ -422,82 +422,140 @@ async fn record_of<C: ImportCollection>(
     to_json(&C::record(stored, &links, &slugs)?)
 }
 
-/// A body read as a record, with the fields that had to be stood in for.
+/// A body read as a record, with the places that had to be stood in for.
 struct Parsed<R> {
     record: R,
-    /// Fields whose value was wrong or missing (already reported) and
-    /// stands in with a value of the right type, so that the checks of the
-    /// other fields still run; the checks' problems with these are dropped.
+    /// JSON Pointers of values that were wrong or missing (already
+    /// reported) and stand in with a value of the right type, so that the
+    /// checks of everything else still run; the checks' problems at or
+    /// below these are dropped.
     stand_ins: BTreeSet<String>,
 }
 
+/// Where a shape error of a body is, as a JSON Pointer, and what it is.
+enum Fault {
+    /// A field the record type does not have: dropped.
+    Unknown(String),
+    /// A value that is missing or of the wrong type or value: stood in for.
+    Wrong(String, String),
+}
+
+/// The fault serde reports, located by JSON Pointer.
+fn fault(err: &serde_path_to_error::Error<serde_json::Error>) -> Fault {
+    let at = super::collection::pointer(&err.path().to_string().replace('?', ""));
+    let message = err.inner().to_string();
+    let named = |prefix: &str| {
+        message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split('`').next())
+            .map(str::to_owned)
+    };
+    let below = |name: &str| {
+        if at.ends_with(&format!("/{name}")) {
+            at.clone()
+        } else {
+            format!("{at}/{name}")
+        }
+    };
+    if let Some(unknown) = named("unknown field `") {
+        Fault::Unknown(below(&unknown))
+    } else if let Some(missing) = named("missing field `") {
+        Fault::Wrong(below(&missing), "is required".to_owned())
+    } else {
+        Fault::Wrong(at, message)
+    }
+}
+
+/// The parent of `pointer` and the last step (a key or an index).
+fn split(pointer: &str) -> (&str, &str) {
+    pointer.rsplit_once('/').unwrap_or(("", pointer))
+}
+
+/// Sets (or adds) the value at `pointer`; false if its parent is missing.
+fn set_at(root: &mut Value, pointer: &str, value: Value) -> bool {
+    let (parent, last) = split(pointer);
+    match root.pointer_mut(parent) {
+        Some(Value::Object(fields)) => {
+            fields.insert(last.to_owned(), value);
+            true
+        }
+        Some(Value::Array(items)) => {
+            match last.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
+                Some(item) => {
+                    *item = value;
+                    true
+                }
+                None => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+/// Removes the field at `pointer`; false if there is none.
+fn remove_at(root: &mut Value, pointer: &str) -> bool {
+    let (parent, last) = split(pointer);
+    match root.pointer_mut(parent) {
+        Some(Value::Object(fields)) => fields.remove(last).is_some(),
+        _ => false,
+    }
+}
+
 /// Reads `body` as a record of `C`, reporting every shape error (a wrong
-/// type, an unknown or missing field) by JSON Pointer. serde stops at the
-/// first error, so each field at fault is reported, then dropped (unknown
-/// fields) or stood in for (see [`stand_in`]), and the rest read again.
-/// `None` if no record can be built even so.
-fn parse<C: ImportCollection>(body: Value, problems: &mut Problems) -> Option<Parsed<C::Record>> {
-    let Value::Object(mut fields) = body else {
+/// type or value, an unknown or missing field, at any depth) by JSON
+/// Pointer. serde stops at the first error, so each fault is reported,
+/// then dropped (unknown fields) or stood in for (see [`stand_in`]), and
+/// the body read again. `None` if no record can be built even so.
+fn parse<C: ImportCollection>(
+    mut body: Value,
+    problems: &mut Problems,
+) -> Option<Parsed<C::Record>> {
+    if !body.is_object() {
         problems.add_field("", format!("must be a JSON object: one {}", C::KIND));
         return None;
-    };
+    }
     let mut stand_ins: BTreeSet<String> = BTreeSet::new();
-    // Each round settles one field; a record has fewer than 64 fields.
-    for _ in 0..64 {
-        let err =
-            match serde_path_to_error::deserialize::<_, C::Record>(Value::Object(fields.clone())) {
-                Ok(record) => return Some(Parsed { record, stand_ins }),
-                Err(err) => err,
-            };
-        let path = err.path().to_string();
-        let message = err.inner().to_string();
-        let named = |prefix: &str| {
-            message
-                .strip_prefix(prefix)
-                .and_then(|rest| rest.split('`').next())
-                .map(str::to_owned)
+    // Each round settles one fault; bounded so a pathological body ends.
+    for _ in 0..256 {
+        let err = match serde_path_to_error::deserialize::<_, C::Record>(body.clone()) {
+            Ok(record) => return Some(Parsed { record, stand_ins }),
+            Err(err) => err,
         };
-        if let Some(unknown) = named("unknown field `") {
-            problems.add_field(
-                &unknown,
-                format!("`{unknown}` is not a field of a {}", C::KIND),
-            );
-            fields.remove(&unknown)?;
-            continue;
-        }
-        let (field, at, message) = match named("missing field `") {
-            Some(missing) => (missing.clone(), missing, "is required".to_owned()),
-            None => match path
-                .split(['.', '['])
-                .next()
-                .filter(|t| fields.contains_key(*t))
-            {
-                Some(top) => (top.to_owned(), path.clone(), message.clone()),
-                None => {
-                    problems.add_field(&path.replace('?', ""), message);
+        match fault(&err) {
+            Fault::Unknown(at) => {
+                let (_, name) = split(&at);
+                problems.add_pointer(&at, format!("`{name}` is not a field of {}", a(C::KIND)));
+                if !remove_at(&mut body, &at) {
                     return None;
                 }
-            },
-        };
-        if stand_ins.contains(&field) {
-            return None; // the stand-in itself did not do
+            }
+            Fault::Wrong(at, message) => {
+                if !stand_ins.insert(at.clone()) {
+                    return None; // the stand-in itself did not do
+                }
+                problems.add_pointer(&at, message.clone());
+                let value = stand_in::<C>(&body, &at, &message)?;
+                if !set_at(&mut body, &at, value) {
+                    return None;
+                }
+            }
         }
-        problems.add_field(&at, message.clone());
-        let value = stand_in::<C>(&fields, &field, &message)?;
-        fields.insert(field.clone(), value);
-        stand_ins.insert(field);
     }
     None
 }
 
-/// A value that field `field` of `C`'s records takes (the first value of
+/// `a topic`, `an offer`.
+fn a(kind: &str) -> String {
+    match kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        true => format!("an {kind}"),
+        false => format!("a {kind}"),
+    }
+}
+
+/// A value that the place `at` of `C`'s records takes (the first value of
 /// an enumeration, an empty text or list, zero, false, a date, an empty
 /// object or null), found by trying each; `None` if none does.
-fn stand_in<C: ImportCollection>(
-    fields: &Map<String, Value>,
-    field: &str,
-    message: &str,
-) -> Option<Value> {
+fn stand_in<C: ImportCollection>(body: &Value, at: &str, message: &str) -> Option<Value> {
     let first_of = |message: &str| {
         message
             .split("expected one of `")
@@ -518,20 +576,22 @@ fn stand_in<C: ImportCollection>(
     let mut i = 0;
     while let Some(candidate) = candidates.get(i).cloned() {
         i += 1;
-        let mut trial = fields.clone();
-        trial.insert(field.to_owned(), candidate.clone());
-        let err = match serde_path_to_error::deserialize::<_, C::Record>(Value::Object(trial)) {
+        let mut trial = body.clone();
+        if !set_at(&mut trial, at, candidate.clone()) {
+            return None;
+        }
+        let err = match serde_path_to_error::deserialize::<_, C::Record>(trial) {
             Ok(_) => return Some(candidate),
             Err(err) => err,
         };
-        let path = err.path().to_string();
-        let text = err.inner().to_string();
-        if path.split(['.', '[']).next() != Some(field)
-            && !text.contains(&format!("field `{field}`"))
-        {
-            return Some(candidate); // the field is settled; another one is wrong
+        let elsewhere = match fault(&err) {
+            Fault::Unknown(other) | Fault::Wrong(other, _) => other != at,
+        };
+        if elsewhere {
+            return Some(candidate); // this place is settled; another is wrong
         }
         // "unknown variant ``, expected one of …" names a value that does.
+        let text = err.inner().to_string();
         if let Some(value) = first_of(&text).filter(|v| !candidates.contains(v)) {
             candidates.insert(i, value);
         }
@@ -574,6 +634,26 @@ async fn check<C: ImportCollection>(
 ) -> AppResult<()> {
     check_shape::<C>(std::slice::from_ref(record), problems);
     check_references::<C>(std::slice::from_ref(record), known, problems);
+    for (field, column, value) in C::unique(record) {
+        if value.chars().any(char::is_control) {
+            continue; // reported by the shape check; never sent to the database
+        }
+        let taken: Option<String> = C::Entity::find()
+            .select_only()
+            .column(C::slug_column())
+            .filter(column.eq(value))
+            .filter(C::id_column().ne(id))
+            .into_tuple()
+            .one(tx)
+            .await
+            .map_err(busy)?;
+        if let Some(other) = taken {
+            problems.add_field(
+                field,
+                format!("{} `{other}` has this value already", C::KIND),
+            );
+        }
+    }
     let (Some(parent), Some(column)) = (C::parent(record), C::parent_column()) else {
         return Ok(());
     };

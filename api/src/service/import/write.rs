@@ -268,7 +268,9 @@ fn as_logged<C: ImportCollection>(
         .collect();
     let mut value = serde_json::to_value(r).map_err(|e| AppError::Unexpected(e.into()))?;
     for reference in &later {
-        match value.get_mut(reference.field.as_ref()) {
+        // `members[2]` → the list `members`.
+        let field = reference.field.split('[').next().unwrap_or_default();
+        match value.get_mut(field) {
             Some(serde_json::Value::Array(items)) => items.retain(|i| i != reference.slug),
             Some(field) if field == reference.slug => *field = serde_json::Value::Null,
             _ => {}
