@@ -1350,6 +1350,32 @@ async fn graphql_mutations_write_like_rest(app: TestApp) {
     assert_eq!(items[0]["record"], Value::Null);
     assert_eq!(feed["changes"]["hasMore"], false);
 
+    // A partner's contacts and people, shown in the import format.
+    let partners = self::key(&app, "partners", &["write:partners"]).await;
+    let contact = graphql(
+        &app,
+        Some(&partners),
+        "mutation { updateContact(key: \"mwide-presse\", patch: {phone: \"0211 1\"}) }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        contact["data"]["updateContact"]["phone"], "0211 1",
+        "{contact}"
+    );
+    assert_eq!(contact["data"]["updateContact"]["partner"], "mwide");
+    let denied = graphql(
+        &app,
+        Some(&key),
+        "mutation { deletePerson(key: \"franz-josef-lersch-mense\") { id } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        denied["errors"][0]["extensions"]["code"], "forbidden",
+        "{denied}"
+    );
+
     // Mutations are refused over GET.
     let get = app
         .client

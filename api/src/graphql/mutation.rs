@@ -149,6 +149,90 @@ pub(super) async fn delete<C: ImportCollection>(
     })
 }
 
+/// Record `id` of `C` in the import format, after a write.
+async fn record_of<C: ImportCollection>(state: &AppState, id: Uuid) -> Result<Json<Value>> {
+    state.store.invalidate();
+    let (record, _) = edit::read::<C>(&state.db, &id.to_string())
+        .await
+        .map_err(|e| e.extend())?;
+    Ok(Json(record))
+}
+
+/// The four mutations of a collection shown in the import format
+/// (contacts, people: they have no public type of their own).
+macro_rules! record_mutations {
+    ($mutation:ident, $write:ty, $kind:literal, $create:ident, $replace:ident, $update:ident, $delete:ident) => {
+        #[derive(Default)]
+        pub struct $mutation;
+
+        #[Object]
+        impl $mutation {
+            #[doc = concat!("Creates a ", $kind, " of a partner from `record` (as in `lotse import` files); returns the record as stored. Needs `write` or `write:partners`.")]
+            async fn $create(&self, ctx: &Context<'_>, record: Json<Value>) -> Result<Json<Value>> {
+                let (state, by) = writer(ctx, <$write as ImportCollection>::SCOPE)?;
+                let written = edit::create::<$write>(&state.db, by, record.0)
+                    .await
+                    .map_err(|e| e.extend())?;
+                record_of::<$write>(state, written.id).await
+            }
+
+            #[doc = concat!("Replaces the ", $kind, " `key` (id or slug) by `record`; `ifMatch` as for `replaceOffer`.")]
+            async fn $replace(
+                &self,
+                ctx: &Context<'_>,
+                key: String,
+                record: Json<Value>,
+                if_match: Option<String>,
+            ) -> Result<Json<Value>> {
+                let (state, by) = writer(ctx, <$write as ImportCollection>::SCOPE)?;
+                let written = edit::replace::<$write>(&state.db, by, &key, &self::if_match(if_match), record.0)
+                    .await
+                    .map_err(|e| e.extend())?;
+                record_of::<$write>(state, written.id).await
+            }
+
+            #[doc = concat!("Changes fields of the ", $kind, " `key` by a JSON Merge Patch of its record; `ifMatch` as for `replaceOffer`.")]
+            async fn $update(
+                &self,
+                ctx: &Context<'_>,
+                key: String,
+                patch: Json<Value>,
+                if_match: Option<String>,
+            ) -> Result<Json<Value>> {
+                let (state, by) = writer(ctx, <$write as ImportCollection>::SCOPE)?;
+                let written = edit::patch::<$write>(&state.db, by, &key, &self::if_match(if_match), patch.0)
+                    .await
+                    .map_err(|e| e.extend())?;
+                record_of::<$write>(state, written.id).await
+            }
+
+            #[doc = concat!("Deletes the ", $kind, " `key`; `ifMatch` as for `replaceOffer`.")]
+            async fn $delete(&self, ctx: &Context<'_>, key: String, if_match: Option<String>) -> Result<Deleted> {
+                delete::<$write>(ctx, &key, if_match).await
+            }
+        }
+    };
+}
+
+record_mutations!(
+    ContactMutation,
+    crate::service::import::collections::contacts::Contacts,
+    "contact",
+    create_contact,
+    replace_contact,
+    update_contact,
+    delete_contact
+);
+record_mutations!(
+    PersonMutation,
+    crate::service::import::collections::people::People,
+    "person",
+    create_person,
+    replace_person,
+    update_person,
+    delete_person
+);
+
 /// Expands [`crate::service::for_each_collection`]: the four mutations of
 /// every collection, merged into [`MutationRoot`].
 macro_rules! graphql_mutations {
@@ -228,9 +312,10 @@ macro_rules! graphql_mutations {
             }
         )*
 
-        /// The writes of every collection.
+        /// The writes of every collection, and of a partner's contacts and
+        /// people.
         #[derive(MergedObject, Default)]
-        pub struct MutationRoot($($mutation),*);
+        pub struct MutationRoot($($mutation,)* ContactMutation, PersonMutation);
     };
 }
 crate::service::for_each_collection!(graphql_mutations);
