@@ -15,6 +15,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::query::request_ctx;
+use crate::rest::write::{AsRecord, Public};
 use crate::service::import::ImportCollection;
 use crate::service::import::edit::{self, Editor, IfMatch};
 use crate::service::keys::Principal;
@@ -79,58 +80,102 @@ fn if_match(tag: Option<String>) -> IfMatch {
     }
 }
 
-/// Record `id` of `R` as the query fields show it, after a write.
-async fn shown<R: Resource>(
+/// How a mutation answers with the record it wrote: as the query fields
+/// show it ([`Public`]) or in the import format ([`AsRecord`]: contacts,
+/// people). The same markers choose the REST response (`rest::write`).
+pub(super) trait Shown {
+    /// The mutation's result type.
+    type Out;
+    /// Record `id` after a write, in `lang`.
+    async fn show(
+        ctx: &Context<'_>,
+        state: &AppState,
+        id: Uuid,
+        lang: Option<Lang>,
+    ) -> Result<Self::Out>;
+}
+
+impl<R: Resource> Shown for Public<R> {
+    type Out = R::Item;
+
+    async fn show(
+        ctx: &Context<'_>,
+        state: &AppState,
+        id: Uuid,
+        lang: Option<Lang>,
+    ) -> Result<R::Item> {
+        resource::get::<R, _>(&state.db, &id.to_string(), &request_ctx(ctx, lang)?)
+            .await
+            .map_err(|e| e.extend())
+    }
+}
+
+impl<C: ImportCollection> Shown for AsRecord<C> {
+    type Out = Json<Value>;
+
+    async fn show(
+        _: &Context<'_>,
+        state: &AppState,
+        id: Uuid,
+        _: Option<Lang>,
+    ) -> Result<Json<Value>> {
+        let (record, _) = edit::read::<C>(&state.db, &id.to_string())
+            .await
+            .map_err(|e| e.extend())?;
+        Ok(Json(record))
+    }
+}
+
+/// Record `id` as `S` shows it, after a write: the next read, this one
+/// included, sees the write.
+async fn shown<S: Shown>(
     ctx: &Context<'_>,
     state: &AppState,
     id: Uuid,
     lang: Option<Lang>,
-) -> Result<R::Item> {
-    // The next read, this one included, sees the write.
+) -> Result<S::Out> {
     state.store.invalidate();
-    resource::get::<R, _>(&state.db, &id.to_string(), &request_ctx(ctx, lang)?)
-        .await
-        .map_err(|e| e.extend())
+    S::show(ctx, state, id, lang).await
 }
 
-pub(super) async fn create<R: Resource, C: ImportCollection>(
+pub(super) async fn create<S: Shown, C: ImportCollection>(
     ctx: &Context<'_>,
     record: Value,
     lang: Option<Lang>,
-) -> Result<R::Item> {
+) -> Result<S::Out> {
     let (state, by) = writer(ctx, C::SCOPE)?;
     let written = edit::create::<C>(&state.db, by, record)
         .await
         .map_err(|e| e.extend())?;
-    shown::<R>(ctx, state, written.id, lang).await
+    shown::<S>(ctx, state, written.id, lang).await
 }
 
-pub(super) async fn replace<R: Resource, C: ImportCollection>(
+pub(super) async fn replace<S: Shown, C: ImportCollection>(
     ctx: &Context<'_>,
     key: &str,
     record: Value,
     tag: Option<String>,
     lang: Option<Lang>,
-) -> Result<R::Item> {
+) -> Result<S::Out> {
     let (state, by) = writer(ctx, C::SCOPE)?;
     let written = edit::replace::<C>(&state.db, by, key, &if_match(tag), record)
         .await
         .map_err(|e| e.extend())?;
-    shown::<R>(ctx, state, written.id, lang).await
+    shown::<S>(ctx, state, written.id, lang).await
 }
 
-pub(super) async fn update<R: Resource, C: ImportCollection>(
+pub(super) async fn update<S: Shown, C: ImportCollection>(
     ctx: &Context<'_>,
     key: &str,
     patch: Value,
     tag: Option<String>,
     lang: Option<Lang>,
-) -> Result<R::Item> {
+) -> Result<S::Out> {
     let (state, by) = writer(ctx, C::SCOPE)?;
     let written = edit::patch::<C>(&state.db, by, key, &if_match(tag), patch)
         .await
         .map_err(|e| e.extend())?;
-    shown::<R>(ctx, state, written.id, lang).await
+    shown::<S>(ctx, state, written.id, lang).await
 }
 
 pub(super) async fn delete<C: ImportCollection>(
@@ -149,15 +194,6 @@ pub(super) async fn delete<C: ImportCollection>(
     })
 }
 
-/// Record `id` of `C` in the import format, after a write.
-async fn record_of<C: ImportCollection>(state: &AppState, id: Uuid) -> Result<Json<Value>> {
-    state.store.invalidate();
-    let (record, _) = edit::read::<C>(&state.db, &id.to_string())
-        .await
-        .map_err(|e| e.extend())?;
-    Ok(Json(record))
-}
-
 /// The four mutations of a collection shown in the import format
 /// (contacts, people: they have no public type of their own).
 macro_rules! record_mutations {
@@ -169,11 +205,7 @@ macro_rules! record_mutations {
         impl $mutation {
             #[doc = concat!("Creates a ", $kind, " of a partner from `record` (as in `lotse import` files); returns the record as stored. Needs `write` or `write:partners`.")]
             async fn $create(&self, ctx: &Context<'_>, record: Json<Value>) -> Result<Json<Value>> {
-                let (state, by) = writer(ctx, <$write as ImportCollection>::SCOPE)?;
-                let written = edit::create::<$write>(&state.db, by, record.0)
-                    .await
-                    .map_err(|e| e.extend())?;
-                record_of::<$write>(state, written.id).await
+                create::<AsRecord<$write>, $write>(ctx, record.0, None).await
             }
 
             #[doc = concat!("Replaces the ", $kind, " `key` (id or slug) by `record`; `ifMatch` as for `replaceOffer`.")]
@@ -184,11 +216,7 @@ macro_rules! record_mutations {
                 record: Json<Value>,
                 if_match: Option<String>,
             ) -> Result<Json<Value>> {
-                let (state, by) = writer(ctx, <$write as ImportCollection>::SCOPE)?;
-                let written = edit::replace::<$write>(&state.db, by, &key, &self::if_match(if_match), record.0)
-                    .await
-                    .map_err(|e| e.extend())?;
-                record_of::<$write>(state, written.id).await
+                replace::<AsRecord<$write>, $write>(ctx, &key, record.0, if_match, None).await
             }
 
             #[doc = concat!("Changes fields of the ", $kind, " `key` by a JSON Merge Patch of its record; `ifMatch` as for `replaceOffer`.")]
@@ -199,11 +227,7 @@ macro_rules! record_mutations {
                 patch: Json<Value>,
                 if_match: Option<String>,
             ) -> Result<Json<Value>> {
-                let (state, by) = writer(ctx, <$write as ImportCollection>::SCOPE)?;
-                let written = edit::patch::<$write>(&state.db, by, &key, &self::if_match(if_match), patch.0)
-                    .await
-                    .map_err(|e| e.extend())?;
-                record_of::<$write>(state, written.id).await
+                update::<AsRecord<$write>, $write>(ctx, &key, patch.0, if_match, None).await
             }
 
             #[doc = concat!("Deletes the ", $kind, " `key`; `ifMatch` as for `replaceOffer`.")]
@@ -273,7 +297,7 @@ macro_rules! graphql_mutations {
                     #[graphql(desc = "Language of the text in the result.")]
                     lang: Option<Lang>,
                 ) -> Result<$dto> {
-                    create::<$resource, $write>(ctx, record.0, lang).await
+                    create::<Public<$resource>, $write>(ctx, record.0, lang).await
                 }
 
                 #[doc = concat!("Replaces the ", $kind, " `key` (id or slug) by `record` (`PUT`). With `ifMatch` (its `etag` as read), nothing is written if it changed since: error `precondition_failed` with the current `etag`.")]
@@ -285,7 +309,7 @@ macro_rules! graphql_mutations {
                     if_match: Option<String>,
                     lang: Option<Lang>,
                 ) -> Result<$dto> {
-                    replace::<$resource, $write>(ctx, &key, record.0, if_match, lang).await
+                    replace::<Public<$resource>, $write>(ctx, &key, record.0, if_match, lang).await
                 }
 
                 #[doc = concat!("Changes fields of the ", $kind, " `key` by a JSON Merge Patch (RFC 7396) of its record (`PATCH`): `null` clears a field, a list replaces the stored one. `ifMatch` as for replace.")]
@@ -297,7 +321,7 @@ macro_rules! graphql_mutations {
                     if_match: Option<String>,
                     lang: Option<Lang>,
                 ) -> Result<$dto> {
-                    update::<$resource, $write>(ctx, &key, patch.0, if_match, lang).await
+                    update::<Public<$resource>, $write>(ctx, &key, patch.0, if_match, lang).await
                 }
 
                 #[doc = concat!("Deletes the ", $kind, " `key` with its links (`DELETE`); refused with `conflict` while other records refer to it. `ifMatch` as for replace.")]
