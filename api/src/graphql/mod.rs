@@ -27,8 +27,8 @@ use sea_orm::DatabaseConnection;
 
 pub use documents::Documents;
 pub use errors::gql_error;
-pub use mutation::{Caller, MutationRoot};
-pub use query::QueryRoot;
+pub use mutation::Caller;
+pub use query::{MutationRoot, QueryRoot};
 
 /// The Lotse GraphQL schema.
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -10,14 +10,14 @@
 //! `precondition_failed` with the current `etag` …). `record` and `patch`
 //! take the record format of `lotse import` files (the REST API's
 //! `OfferRecord` … schemas), as JSON. Mutations are refused over GET (405).
-use async_graphql::{Context, ErrorExtensions, Json, MergedObject, Object, Result, SimpleObject};
+use async_graphql::{Context, ErrorExtensions, Json, Result, SimpleObject};
 use serde_json::Value;
 use uuid::Uuid;
 
 use super::query::request_ctx;
 use crate::rest::write::{AsRecord, Public};
 use crate::service::import::ImportCollection;
-use crate::service::import::edit::{self, Editor, IfMatch};
+use crate::service::import::edit::{self, Editor, IfMatch, Operation};
 use crate::service::keys::Principal;
 use crate::service::resource::{self, Resource};
 use crate::state::AppState;
@@ -83,7 +83,7 @@ fn if_match(tag: Option<String>) -> IfMatch {
 /// How a mutation answers with the record it wrote: as the query fields
 /// show it ([`Public`]) or in the import format ([`AsRecord`]: contacts,
 /// people). The same markers choose the REST response (`rest::write`).
-pub(super) trait Shown {
+pub(crate) trait Shown {
     /// The mutation's result type.
     type Out;
     /// Record `id` after a write, in `lang`.
@@ -138,47 +138,29 @@ async fn shown<S: Shown>(
     S::show(ctx, state, id, lang).await
 }
 
-pub(super) async fn create<S: Shown, C: ImportCollection>(
+/// Writes `body` to a record of `C` as `operation` says (`ifMatch` as
+/// `tag`), and answers with it as `S` shows it.
+pub(crate) async fn write<S: Shown, C: ImportCollection>(
     ctx: &Context<'_>,
-    record: Value,
-    lang: Option<Lang>,
-) -> Result<S::Out> {
-    let (state, by) = writer(ctx, C::SCOPE)?;
-    let written = edit::create::<C>(&state.db, by, record)
-        .await
-        .map_err(|e| e.extend())?;
-    shown::<S>(ctx, state, written.id, lang).await
-}
-
-pub(super) async fn replace<S: Shown, C: ImportCollection>(
-    ctx: &Context<'_>,
-    key: &str,
-    record: Value,
+    operation: Option<(&str, bool)>,
     tag: Option<String>,
+    body: Value,
     lang: Option<Lang>,
 ) -> Result<S::Out> {
     let (state, by) = writer(ctx, C::SCOPE)?;
-    let written = edit::replace::<C>(&state.db, by, key, &if_match(tag), record)
+    let tag = if_match(tag);
+    let operation = match operation {
+        None => Operation::Create,
+        Some((key, false)) => Operation::Replace(key, &tag),
+        Some((key, true)) => Operation::Merge(key, &tag),
+    };
+    let written = edit::write::<C>(&state.db, by, operation, body)
         .await
         .map_err(|e| e.extend())?;
     shown::<S>(ctx, state, written.id, lang).await
 }
 
-pub(super) async fn update<S: Shown, C: ImportCollection>(
-    ctx: &Context<'_>,
-    key: &str,
-    patch: Value,
-    tag: Option<String>,
-    lang: Option<Lang>,
-) -> Result<S::Out> {
-    let (state, by) = writer(ctx, C::SCOPE)?;
-    let written = edit::patch::<C>(&state.db, by, key, &if_match(tag), patch)
-        .await
-        .map_err(|e| e.extend())?;
-    shown::<S>(ctx, state, written.id, lang).await
-}
-
-pub(super) async fn delete<C: ImportCollection>(
+pub(crate) async fn delete<C: ImportCollection>(
     ctx: &Context<'_>,
     key: &str,
     tag: Option<String>,
@@ -194,52 +176,74 @@ pub(super) async fn delete<C: ImportCollection>(
     })
 }
 
-/// The four mutations of a collection shown in the import format
-/// (contacts, people: they have no public type of their own).
-macro_rules! record_mutations {
-    ($mutation:ident, $write:ty, $kind:literal, $create:ident, $replace:ident, $update:ident, $delete:ident) => {
-        #[derive(Default)]
-        pub struct $mutation;
+/// The four mutations of one collection (`OfferMutation`: `createOffer`
+/// …), answering as `$shown` shows the record: written out by
+/// `graphql_collections` (graphql/query.rs) for every entry of
+/// [`crate::service::for_each_collection`], and below for contacts and
+/// people (in the import format).
+macro_rules! collection_mutations {
+    ($name:ident, $mutation:ident, $shown:ty, $dto:ty, $write:ty, $kind:literal,
+        $create:ident, $replace:ident, $update:ident, $delete:ident) => {
+            #[derive(Default)]
+            pub struct $mutation;
 
-        #[Object]
-        impl $mutation {
-            #[doc = concat!("Creates a ", $kind, " of a partner from `record` (as in `lotse import` files); returns the record as stored. Needs `write` or `write:partners`.")]
-            async fn $create(&self, ctx: &Context<'_>, record: Json<Value>) -> Result<Json<Value>> {
-                create::<AsRecord<$write>, $write>(ctx, record.0, None).await
-            }
+            #[async_graphql::Object]
+            impl $mutation {
+                #[doc = concat!("Creates a ", $kind, " from `record` (the format of `lotse import` files; `POST /api/v1/", stringify!($name), "`). Needs a key with the scope `write` or `write:", stringify!($name), "` (contacts and people: `write:partners`).")]
+                async fn $create(
+                    &self,
+                    ctx: &async_graphql::Context<'_>,
+                    #[graphql(desc = "The record, as in `lotse import` files (references by slug).")]
+                    record: async_graphql::Json<serde_json::Value>,
+                    #[graphql(desc = "Language of the text in the result.")]
+                    lang: Option<$crate::vocab::Lang>,
+                ) -> async_graphql::Result<$dto> {
+                    $crate::graphql::mutation::write::<$shown, $write>(ctx, None, None, record.0, lang).await
+                }
 
-            #[doc = concat!("Replaces the ", $kind, " `key` (id or slug) by `record`; `ifMatch` as for `replaceOffer`.")]
-            async fn $replace(
-                &self,
-                ctx: &Context<'_>,
-                key: String,
-                record: Json<Value>,
-                if_match: Option<String>,
-            ) -> Result<Json<Value>> {
-                replace::<AsRecord<$write>, $write>(ctx, &key, record.0, if_match, None).await
-            }
+                #[doc = concat!("Replaces the ", $kind, " `key` (id or slug) by `record` (`PUT`). With `ifMatch` (its `etag` as read), nothing is written if it changed since: error `precondition_failed` with the current `etag`.")]
+                async fn $replace(
+                    &self,
+                    ctx: &async_graphql::Context<'_>,
+                    key: String,
+                    record: async_graphql::Json<serde_json::Value>,
+                    if_match: Option<String>,
+                    lang: Option<$crate::vocab::Lang>,
+                ) -> async_graphql::Result<$dto> {
+                    $crate::graphql::mutation::write::<$shown, $write>(ctx, Some((&key, false)), if_match, record.0, lang).await
+                }
 
-            #[doc = concat!("Changes fields of the ", $kind, " `key` by a JSON Merge Patch of its record; `ifMatch` as for `replaceOffer`.")]
-            async fn $update(
-                &self,
-                ctx: &Context<'_>,
-                key: String,
-                patch: Json<Value>,
-                if_match: Option<String>,
-            ) -> Result<Json<Value>> {
-                update::<AsRecord<$write>, $write>(ctx, &key, patch.0, if_match, None).await
-            }
+                #[doc = concat!("Changes fields of the ", $kind, " `key` by a JSON Merge Patch (RFC 7396) of its record (`PATCH`): `null` clears a field, a list replaces the stored one. `ifMatch` as for replace.")]
+                async fn $update(
+                    &self,
+                    ctx: &async_graphql::Context<'_>,
+                    key: String,
+                    patch: async_graphql::Json<serde_json::Value>,
+                    if_match: Option<String>,
+                    lang: Option<$crate::vocab::Lang>,
+                ) -> async_graphql::Result<$dto> {
+                    $crate::graphql::mutation::write::<$shown, $write>(ctx, Some((&key, true)), if_match, patch.0, lang).await
+                }
 
-            #[doc = concat!("Deletes the ", $kind, " `key`; `ifMatch` as for `replaceOffer`.")]
-            async fn $delete(&self, ctx: &Context<'_>, key: String, if_match: Option<String>) -> Result<Deleted> {
-                delete::<$write>(ctx, &key, if_match).await
+                #[doc = concat!("Deletes the ", $kind, " `key` with its links (`DELETE`); refused with `conflict` while other records refer to it. `ifMatch` as for replace.")]
+                async fn $delete(
+                    &self,
+                    ctx: &async_graphql::Context<'_>,
+                    key: String,
+                    if_match: Option<String>,
+                ) -> async_graphql::Result<$crate::graphql::mutation::Deleted> {
+                    $crate::graphql::mutation::delete::<$write>(ctx, &key, if_match).await
+                }
             }
-        }
     };
 }
+pub(crate) use collection_mutations;
 
-record_mutations!(
+collection_mutations!(
+    contacts,
     ContactMutation,
+    crate::rest::write::AsRecord<crate::service::import::collections::contacts::Contacts>,
+    async_graphql::Json<serde_json::Value>,
     crate::service::import::collections::contacts::Contacts,
     "contact",
     create_contact,
@@ -247,8 +251,11 @@ record_mutations!(
     update_contact,
     delete_contact
 );
-record_mutations!(
+collection_mutations!(
+    people,
     PersonMutation,
+    crate::rest::write::AsRecord<crate::service::import::collections::people::People>,
+    async_graphql::Json<serde_json::Value>,
     crate::service::import::collections::people::People,
     "person",
     create_person,
@@ -256,90 +263,3 @@ record_mutations!(
     update_person,
     delete_person
 );
-
-/// Expands [`crate::service::for_each_collection`]: the four mutations of
-/// every collection, merged into [`MutationRoot`].
-macro_rules! graphql_mutations {
-    ($(
-        $name:ident {
-            resource: $resource:ty,
-            item: $dto:ty,
-            page: $page:ty,
-            filter: [$($filter:ty)?],
-            tag: $tag:literal / $about:literal,
-            write: $write:ty,
-            record: $record:ty,
-            kind: $kind:literal,
-            rest: { $($rest:tt)* },
-            graphql: {
-                query: $query:ident,
-                mutation: $mutation:ident,
-                create: $create:ident,
-                replace: $replace:ident,
-                update: $update:ident,
-                delete: $delete:ident,
-                $($more:tt)*
-            },
-        }
-    )*) => {
-        $(
-            #[derive(Default)]
-            pub struct $mutation;
-
-            #[Object]
-            impl $mutation {
-                #[doc = concat!("Creates a ", $kind, " from `record` (the format of `lotse import` files; `POST /api/v1/", stringify!($name), "`). Needs a key with the scope `write` or `write:", stringify!($name), "`.")]
-                async fn $create(
-                    &self,
-                    ctx: &Context<'_>,
-                    #[graphql(desc = "The record, as in `lotse import` files (references by slug).")]
-                    record: Json<Value>,
-                    #[graphql(desc = "Language of the text in the result.")]
-                    lang: Option<Lang>,
-                ) -> Result<$dto> {
-                    create::<Public<$resource>, $write>(ctx, record.0, lang).await
-                }
-
-                #[doc = concat!("Replaces the ", $kind, " `key` (id or slug) by `record` (`PUT`). With `ifMatch` (its `etag` as read), nothing is written if it changed since: error `precondition_failed` with the current `etag`.")]
-                async fn $replace(
-                    &self,
-                    ctx: &Context<'_>,
-                    key: String,
-                    record: Json<Value>,
-                    if_match: Option<String>,
-                    lang: Option<Lang>,
-                ) -> Result<$dto> {
-                    replace::<Public<$resource>, $write>(ctx, &key, record.0, if_match, lang).await
-                }
-
-                #[doc = concat!("Changes fields of the ", $kind, " `key` by a JSON Merge Patch (RFC 7396) of its record (`PATCH`): `null` clears a field, a list replaces the stored one. `ifMatch` as for replace.")]
-                async fn $update(
-                    &self,
-                    ctx: &Context<'_>,
-                    key: String,
-                    patch: Json<Value>,
-                    if_match: Option<String>,
-                    lang: Option<Lang>,
-                ) -> Result<$dto> {
-                    update::<Public<$resource>, $write>(ctx, &key, patch.0, if_match, lang).await
-                }
-
-                #[doc = concat!("Deletes the ", $kind, " `key` with its links (`DELETE`); refused with `conflict` while other records refer to it. `ifMatch` as for replace.")]
-                async fn $delete(
-                    &self,
-                    ctx: &Context<'_>,
-                    key: String,
-                    if_match: Option<String>,
-                ) -> Result<Deleted> {
-                    delete::<$write>(ctx, &key, if_match).await
-                }
-            }
-        )*
-
-        /// The writes of every collection, and of a partner's contacts and
-        /// people.
-        #[derive(MergedObject, Default)]
-        pub struct MutationRoot($($mutation,)* ContactMutation, PersonMutation);
-    };
-}
-crate::service::for_each_collection!(graphql_mutations);

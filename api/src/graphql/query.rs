@@ -188,6 +188,13 @@ macro_rules! graphql_collections {
         }
     )*) => {
         $(collection_fields!($query, $list, $item, $dto, [$($filter)?], $resource, [$($prefetch)?], $doc);)*
+        $(super::mutation::collection_mutations!($name, $mutation, $crate::rest::write::Public<$resource>, $dto, $write, $kind,
+            $create, $replace, $update, $delete);)*
+
+        /// The writes of every collection, and of a partner's contacts and
+        /// people.
+        #[derive(async_graphql::MergedObject, Default)]
+        pub struct MutationRoot($($mutation,)* super::mutation::ContactMutation, super::mutation::PersonMutation);
 
         /// The list and item fields of every collection.
         #[derive(MergedObject, Default)]

@@ -324,7 +324,7 @@ with its `ETag` and `Location`."),
             req: actix_web::HttpRequest,
             payload: actix_web::web::Payload,
         ) -> $crate::error::AppResult<actix_web::HttpResponse> {
-            $crate::rest::write::create::<$shown, $write>(&state, &req, payload).await
+            $crate::rest::write::write::<$shown, $write>(&state, &req, None, false, payload).await
         }
 
         #[utoipa::path(
@@ -352,7 +352,7 @@ nothing is written and the answer is 412 with the current `ETag`. Writing the st
             key: actix_web::web::Path<String>,
             payload: actix_web::web::Payload,
         ) -> $crate::error::AppResult<actix_web::HttpResponse> {
-            $crate::rest::write::replace::<$shown, $write>(&state, &req, &key, payload).await
+            $crate::rest::write::write::<$shown, $write>(&state, &req, Some(&key), false, payload).await
         }
 
         #[utoipa::path(
@@ -380,7 +380,7 @@ fields sent replace the stored ones, `null` clears an optional field, a list rep
             key: actix_web::web::Path<String>,
             payload: actix_web::web::Payload,
         ) -> $crate::error::AppResult<actix_web::HttpResponse> {
-            $crate::rest::write::patch::<$shown, $write>(&state, &req, &key, payload).await
+            $crate::rest::write::write::<$shown, $write>(&state, &req, Some(&key), true, payload).await
         }
 
         #[utoipa::path(

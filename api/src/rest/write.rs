@@ -13,7 +13,7 @@ use super::json_response;
 use crate::error::{AppError, AppResult};
 use crate::service::Ctx;
 use crate::service::import::ImportCollection;
-use crate::service::import::edit::{self, Editor, IfMatch, Written};
+use crate::service::import::edit::{self, Editor, IfMatch, Operation, Written};
 use crate::service::keys::{self, Principal};
 use crate::service::resource::{self, Resource};
 use crate::state::AppState;
@@ -236,52 +236,35 @@ fn unexpected(err: impl std::error::Error + Send + Sync + 'static) -> AppError {
     AppError::Unexpected(err.into())
 }
 
-/// `POST /api/v1/{collection}`: creates a record of `C` (shown as `S`).
-pub(crate) async fn create<S: Shown, C: ImportCollection>(
+/// `POST /api/v1/{collection}` (`operation` [`Operation::Create`]), `PUT`
+/// or `PATCH` on `/api/v1/{collection}/{key}`: writes the body to a record
+/// of `C` and answers with it as `S` shows it. A `PATCH` body is a JSON
+/// Merge Patch; `application/json` is read as one too.
+pub(crate) async fn write<S: Shown, C: ImportCollection>(
     state: &AppState,
     req: &HttpRequest,
+    key: Option<&str>,
+    merge: bool,
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
     let principal = writer(state, req, C::SCOPE).await?;
     super::item_ctx(state, req)?;
-    let body = json_body(req, payload, &["application/json"]).await?;
-    let done = edit::create::<C>(&state.db, editor(state, &principal), body).await?;
-    written::<S>(state, req, done, C::NAME).await
-}
-
-/// `PUT /api/v1/{collection}/{key}`: replaces record `key` of `C`.
-pub(crate) async fn replace<S: Shown, C: ImportCollection>(
-    state: &AppState,
-    req: &HttpRequest,
-    key: &str,
-    payload: web::Payload,
-) -> AppResult<HttpResponse> {
-    let principal = writer(state, req, C::SCOPE).await?;
-    super::item_ctx(state, req)?;
-    let body = json_body(req, payload, &["application/json"]).await?;
-    let by = editor(state, &principal);
-    let done = edit::replace::<C>(&state.db, by, key, &if_match(req), body).await?;
-    written::<S>(state, req, done, C::NAME).await
-}
-
-/// `PATCH /api/v1/{collection}/{key}`: merges a JSON Merge Patch into
-/// record `key` of `C`. `application/json` is read as a merge patch too.
-pub(crate) async fn patch<S: Shown, C: ImportCollection>(
-    state: &AppState,
-    req: &HttpRequest,
-    key: &str,
-    payload: web::Payload,
-) -> AppResult<HttpResponse> {
-    let principal = writer(state, req, C::SCOPE).await?;
-    super::item_ctx(state, req)?;
-    let body = json_body(req, payload, &[MERGE_PATCH, "application/json"])
-        .await
-        .map_err(|err| match err {
-            AppError::UnsupportedMediaType(_) => AppError::UnsupportedMediaType(MERGE_PATCH),
-            other => other,
-        })?;
-    let by = editor(state, &principal);
-    let done = edit::patch::<C>(&state.db, by, key, &if_match(req), body).await?;
+    let body = match merge {
+        false => json_body(req, payload, &["application/json"]).await?,
+        true => json_body(req, payload, &[MERGE_PATCH, "application/json"])
+            .await
+            .map_err(|err| match err {
+                AppError::UnsupportedMediaType(_) => AppError::UnsupportedMediaType(MERGE_PATCH),
+                other => other,
+            })?,
+    };
+    let tag = if_match(req);
+    let operation = match (key, merge) {
+        (None, _) => Operation::Create,
+        (Some(key), false) => Operation::Replace(key, &tag),
+        (Some(key), true) => Operation::Merge(key, &tag),
+    };
+    let done = edit::write::<C>(&state.db, editor(state, &principal), operation, body).await?;
     written::<S>(state, req, done, C::NAME).await
 }
 

@@ -130,7 +130,7 @@ enum Edit {
 
 /// Creates a record of `C` from `body` (its import format). 422 listing
 /// every problem, a taken slug included; nothing is written then.
-pub(crate) async fn create<C: ImportCollection>(
+async fn create<C: ImportCollection>(
     db: &DatabaseConnection,
     by: Editor<'_>,
     body: Value,
@@ -163,28 +163,31 @@ pub(crate) async fn create<C: ImportCollection>(
     Ok(written)
 }
 
-/// Replaces record `key` (id or slug) of `C` by `body` (`PUT`).
-pub(crate) async fn replace<C: ImportCollection>(
-    db: &DatabaseConnection,
-    by: Editor<'_>,
-    key: &str,
-    if_match: &IfMatch,
-    body: Value,
-) -> AppResult<Written> {
-    update::<C>(db, by, key, if_match, Edit::Replace(body)).await
+/// A write with a body: what it does with it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Operation<'a> {
+    /// `POST`: the body is a new record.
+    Create,
+    /// `PUT`: the body replaces record `key` (id or slug).
+    Replace(&'a str, &'a IfMatch),
+    /// `PATCH`: the body is a JSON Merge Patch (RFC 7396) of record `key`
+    /// in its import format: a field set to `null` is removed (optional
+    /// fields only), an array replaces the stored one.
+    Merge(&'a str, &'a IfMatch),
 }
 
-/// Applies the JSON Merge Patch `patch` (RFC 7396) to record `key` of `C`
-/// in its import format (`PATCH`): a field set to `null` is removed
-/// (optional fields only), an array replaces the stored one.
-pub(crate) async fn patch<C: ImportCollection>(
+/// Writes `body` to a record of `C` as `operation` says.
+pub(crate) async fn write<C: ImportCollection>(
     db: &DatabaseConnection,
     by: Editor<'_>,
-    key: &str,
-    if_match: &IfMatch,
-    patch: Value,
+    operation: Operation<'_>,
+    body: Value,
 ) -> AppResult<Written> {
-    update::<C>(db, by, key, if_match, Edit::Merge(patch)).await
+    match operation {
+        Operation::Create => create::<C>(db, by, body).await,
+        Operation::Replace(key, tag) => update::<C>(db, by, key, tag, Edit::Replace(body)).await,
+        Operation::Merge(key, tag) => update::<C>(db, by, key, tag, Edit::Merge(body)).await,
+    }
 }
 
 async fn update<C: ImportCollection>(

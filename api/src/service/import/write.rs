@@ -99,7 +99,8 @@ where
     E::Model: Stamped + PartialEq + IntoActiveModel<E::ActiveModel>,
     E::ActiveModel: ActiveModelTrait<Entity = E> + ActiveModelBehavior + Send,
 {
-    match old {
+    let id = new.id();
+    let change = match old {
         Some(old) => {
             let (created, updated) = old.stamps();
             new.set_stamps(created, updated);
@@ -107,33 +108,25 @@ where
                 return Ok(Change::Unchanged);
             }
             new.set_stamps(created, now);
-            let id = new.id();
             new.into_active_model().reset_all().update(tx).await?;
-            let entry = Entry {
-                op: Op::Upsert,
-                now,
-                author,
-                record: Some(record),
-            };
-            log_change::<E>(tx, id, entry).await?;
-            Ok(Change::Updated)
+            Change::Updated
         }
         None => {
             new.set_stamps(now, now);
-            let id = new.id();
             E::insert(new.into_active_model().reset_all())
                 .exec_without_returning(tx)
                 .await?;
-            let entry = Entry {
-                op: Op::Upsert,
-                now,
-                author,
-                record: Some(record),
-            };
-            log_change::<E>(tx, id, entry).await?;
-            Ok(Change::Inserted)
+            Change::Inserted
         }
-    }
+    };
+    let entry = Entry {
+        op: Op::Upsert,
+        now,
+        author,
+        record: Some(record),
+    };
+    log_change::<E>(tx, id, entry).await?;
+    Ok(change)
 }
 
 /// What a change-log entry says happened to its record.
