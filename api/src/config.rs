@@ -156,6 +156,18 @@ pub struct ServeArgs {
     #[arg(long, env = "LOTSE_RESPONSE_CACHE_MB", default_value_t = 16)]
     pub response_cache_mb: u64,
 
+    /// Seconds browsers and shared caches may reuse an anonymous read
+    /// without asking again (`Cache-Control: public, max-age=…`); after
+    /// that they revalidate with `If-None-Match` and get a `304` while the
+    /// data is unchanged. 0: revalidate every time.
+    #[arg(long, env = "LOTSE_CACHE_MAX_AGE", default_value_t = 60)]
+    pub cache_max_age: u64,
+
+    /// Origins whose pages may write (CORS), comma-separated, e.g.
+    /// `https://redaktion.example.org`. Every origin may read.
+    #[arg(long, env = "LOTSE_CORS_WRITE_ORIGINS", value_delimiter = ',')]
+    pub cors_write_origins: Vec<String>,
+
     /// Keep the search index in this directory (rebuilt if missing or
     /// corrupt) instead of in memory; a restart with unchanged data then
     /// skips the rebuild.
@@ -222,6 +234,10 @@ pub struct Settings {
     pub index_dir: Option<PathBuf>,
     /// Bytes of responses to cache (0: off).
     pub response_cache_bytes: u64,
+    /// `max-age` of anonymous reads, in seconds.
+    pub cache_max_age: u64,
+    /// Origins (`scheme://host[:port]`) whose pages may write.
+    pub cors_write_origins: Vec<String>,
 }
 
 impl Settings {
@@ -238,6 +254,13 @@ impl Settings {
             search_refresh: std::time::Duration::from_secs(args.search_refresh_secs),
             index_dir: args.index_dir,
             response_cache_bytes: args.response_cache_mb.saturating_mul(1024 * 1024),
+            cache_max_age: args.cache_max_age,
+            cors_write_origins: args
+                .cors_write_origins
+                .iter()
+                .map(|o| o.trim().trim_end_matches('/').to_owned())
+                .filter(|o| !o.is_empty())
+                .collect(),
             graphql: Limits {
                 depth: args.graphql_max_depth,
                 complexity: args.graphql_max_complexity,

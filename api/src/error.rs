@@ -65,9 +65,13 @@ pub enum AppError {
     /// 404: the path matches no route.
     #[error("no resource at this path")]
     NoRoute,
-    /// 405: the path exists but not with this method.
-    #[error("this method is not allowed here")]
-    MethodNotAllowed,
+    /// 405: the path exists but not with this method; `Allow` lists the
+    /// methods it has (RFC 9110 §15.5.6).
+    #[error("this method is not allowed here; allowed: {allow}")]
+    MethodNotAllowed {
+        /// The methods the path is served with, as in `Allow`.
+        allow: String,
+    },
     /// 400: one or more query parameters are unknown or have a bad value.
     #[error("invalid query parameters")]
     InvalidParameters(Vec<FieldError>),
@@ -141,7 +145,7 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::NotFound { .. } | AppError::NoRoute => "not_found",
-            AppError::MethodNotAllowed => "method_not_allowed",
+            AppError::MethodNotAllowed { .. } => "method_not_allowed",
             AppError::InvalidParameters(_) => "invalid_parameter",
             AppError::BadRequest(_) => "bad_request",
             AppError::InvalidData(_) => "invalid_data",
@@ -164,7 +168,7 @@ impl AppError {
     pub fn title(&self) -> &'static str {
         match self {
             AppError::NotFound { .. } | AppError::NoRoute => "Not found",
-            AppError::MethodNotAllowed => "Method not allowed",
+            AppError::MethodNotAllowed { .. } => "Method not allowed",
             AppError::InvalidParameters(_) => "Invalid query parameter",
             AppError::BadRequest(_) => "Bad request",
             AppError::InvalidData(_) => "Invalid data",
@@ -359,7 +363,7 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::NotFound { .. } | AppError::NoRoute => StatusCode::NOT_FOUND,
-            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AppError::InvalidParameters(_) | AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::InvalidData(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -406,6 +410,9 @@ impl ResponseError for AppError {
             }
             AppError::PreconditionFailed { current } => {
                 response.insert_header((header::ETAG, current.as_str()));
+            }
+            AppError::MethodNotAllowed { allow } => {
+                response.insert_header((header::ALLOW, allow.as_str()));
             }
             _ => {}
         }

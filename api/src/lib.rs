@@ -15,6 +15,7 @@ pub mod error;
 pub mod generate;
 pub mod graphql;
 pub mod guard;
+pub mod http;
 pub mod limits;
 pub mod openapi;
 pub mod response_cache;

@@ -15,8 +15,10 @@
 //!
 //! What is cached: 200 responses to GET under `/api/v1/` and to GET or POST
 //! on `/graphql` and `POST /api/v1/match` (the body is part of the key, up to
-//! [`MAX_BODY`]). The key also holds the headers that shape a response
-//! (`Accept`, `Accept-Language`) and today's date (matching defaults to it).
+//! [`MAX_BODY`]). The key also holds the headers that shape a response or
+//! decide whether it is given at all (`Accept`, `Accept-Language`,
+//! `Content-Type`) and today's date (matching defaults to it): a request
+//! the handler would refuse never meets a stored answer.
 //! `Cache-Control: no-cache` on a request bypasses the cache, and so does
 //! `Authorization` (an answer to credentials is not shared); every answer
 //! that passed through it says `X-Cache: hit` or `miss`.
@@ -32,6 +34,7 @@ use actix_web::{HttpMessage, HttpResponse, web};
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 
+use crate::service::store::Snapshot;
 use crate::state::AppState;
 
 /// Largest request body that is part of a key; larger POSTs bypass the cache.
@@ -47,6 +50,9 @@ struct Key {
     uri: String,
     accept: Option<HeaderValue>,
     accept_language: Option<HeaderValue>,
+    /// The body's media type: a body sent as another type may be refused
+    /// (415), so it must not meet the answer to the accepted one.
+    content_type: Option<HeaderValue>,
     body: web::Bytes,
 }
 
@@ -151,8 +157,14 @@ pub async fn cached(
     }
     // If the version check fails, serve uncached: the handler reports the
     // database problem properly.
-    let Ok(snapshot) = state.store.snapshot().await else {
-        return Ok(next.call(req).await?.map_into_boxed_body());
+    // The conditional-request middleware may have taken it already.
+    let taken = req.extensions().get::<Arc<Snapshot>>().cloned();
+    let snapshot = match taken {
+        Some(snapshot) => snapshot,
+        None => match state.store.snapshot().await {
+            Ok(snapshot) => snapshot,
+            Err(_) => return Ok(next.call(req).await?.map_into_boxed_body()),
+        },
     };
     let generation = snapshot.generation;
     cache.at_generation(generation);
@@ -179,6 +191,7 @@ pub async fn cached(
         uri: req.uri().to_string(),
         accept: req.headers().get(header::ACCEPT).cloned(),
         accept_language: req.headers().get(header::ACCEPT_LANGUAGE).cloned(),
+        content_type: req.headers().get(header::CONTENT_TYPE).cloned(),
         body,
     };
     if let Some(stored) = cache.entries.get(&key) {

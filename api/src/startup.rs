@@ -24,7 +24,7 @@ use crate::rest;
 use crate::search::SearchIndex;
 use crate::service::store::Store;
 use crate::state::AppState;
-use crate::{db, graphql, guard, openapi, response_cache, service, telemetry};
+use crate::{db, graphql, guard, http, openapi, response_cache, service, telemetry};
 
 /// A built, not yet running, server.
 pub struct Application {
@@ -70,13 +70,7 @@ impl Application {
             store: store.clone(),
             require_if_match: settings.require_if_match,
         };
-        let server = run(
-            listener,
-            state,
-            settings.graphql,
-            settings.workers,
-            settings.response_cache_bytes,
-        )?;
+        let server = run(listener, state, &settings)?;
         Ok(Self {
             port: local.port(),
             base_url,
@@ -112,17 +106,16 @@ impl Application {
     }
 }
 
-/// Starts the HTTP server on `listener`.
-pub fn run(
-    listener: TcpListener,
-    state: AppState,
-    limits: graphql::Limits,
-    workers: Option<usize>,
-    cache_bytes: u64,
-) -> anyhow::Result<Server> {
+/// Starts the HTTP server on `listener` with the limits, workers, caches and
+/// origins of `settings`.
+pub fn run(listener: TcpListener, state: AppState, settings: &Settings) -> anyhow::Result<Server> {
+    let limits = settings.graphql;
     let state = web::Data::new(state);
     // Built once, not per worker: the same document and schema serve all.
     let api = openapi::openapi();
+    let routes = web::Data::new(http::methods::RouteTable::new(&api));
+    let policy = web::Data::new(http::conditional::CachePolicy::new(settings.cache_max_age));
+    let write_origins = Arc::new(settings.cors_write_origins.clone());
     let documents = std::sync::Arc::new(graphql::Documents::default());
     let schema = web::Data::new(graphql::build_schema(
         state.db.clone(),
@@ -131,7 +124,7 @@ pub fn run(
     ));
     let documents = web::Data::from(documents);
     let limits = web::Data::new(limits);
-    let cache = web::Data::new(ResponseCache::new(cache_bytes));
+    let cache = web::Data::new(ResponseCache::new(settings.response_cache_bytes));
     let mut server = HttpServer::new(move || {
         let (app, _) = App::new()
             .into_utoipa_app()
@@ -145,19 +138,32 @@ pub fn run(
             .configure(graphql::routes::configure);
         app.route("/docs", web::get().to(rest::docs_redirect))
             .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api.clone()))
-            .default_service(web::to(rest::no_route))
+            .default_service(web::to(http::methods::unrouted))
             .app_data(cache.clone())
+            .app_data(routes.clone())
+            .app_data(policy.clone())
             // Innermost, so what it stores carries no per-request headers.
             .wrap(middleware::from_fn(response_cache::cached))
+            // Outside the cache: a 304 is decided before it and the handler.
+            .wrap(middleware::from_fn(http::conditional::conditional))
+            // Before routing: a HEAD is routed, cached and validated as a GET.
+            .wrap(middleware::from_fn(http::methods::head_as_get))
+            .wrap(middleware::from_fn(http::headers::mark_small_bodies))
+            .wrap(middleware::Compress::default())
+            .wrap(middleware::from_fn(http::headers::after_compression))
+            .wrap(http::cors::cors(write_origins.clone()))
+            .wrap(middleware::from_fn(http::cors::preflight_no_content))
             // Before routing and the cache: bounds on the head, problems for
-            // every error response, client errors logged at INFO.
+            // every error response (CORS' refusals too), client errors
+            // logged at INFO.
             .wrap(middleware::from_fn(guard::guard))
+            .wrap(middleware::from_fn(http::headers::security_headers))
             // Inside TracingLogger, which assigns the id this copies out.
             .wrap(middleware::from_fn(request_id_header))
             .wrap(TracingLogger::<telemetry::BoundedRootSpan>::new())
     })
     .listen(listener)?;
-    if let Some(workers) = workers {
+    if let Some(workers) = settings.workers {
         server = server.workers(workers);
     }
     Ok(server.run())

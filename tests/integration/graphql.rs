@@ -370,7 +370,7 @@ async fn get_runs_queries_but_never_mutations(app: TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 400);
+    assert_eq!(response.status(), 415);
 }
 
 async fn errors_carry_stable_codes(app: TestApp) {

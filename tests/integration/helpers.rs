@@ -163,6 +163,8 @@ fn settings(url: &str, seed: bool) -> Settings {
         search_refresh: std::time::Duration::ZERO,
         index_dir: None,
         response_cache_bytes: 16 << 20,
+        cache_max_age: 60,
+        cors_write_origins: vec!["http://editor.example".into()],
     }
 }
 

@@ -15,6 +15,7 @@ mod freshness;
 mod generation;
 mod graphql;
 mod hostile;
+mod http_semantics;
 mod import;
 mod judged;
 mod lang;

@@ -73,20 +73,14 @@ pub async fn graphql(
         })?;
         // The scan first: parsing an unscanned document can overflow the stack.
         if guard::scan(&request.query, &limits).is_ok() && is_mutation(&request.query) {
-            return Err(AppError::MethodNotAllowed);
+            return Err(AppError::MethodNotAllowed {
+                // GraphQL over HTTP: mutations are only run from POST.
+                allow: "POST".to_owned(),
+            });
         }
         BatchRequest::Single(request)
     } else {
-        let content_type = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        if !content_type.starts_with("application/json") {
-            return Err(AppError::BadRequest(
-                "POST /graphql needs `Content-Type: application/json`".to_owned(),
-            ));
-        }
+        crate::http::media::require(&req, &[crate::http::media::JSON])?;
         let body = crate::guard::read_body(payload, guard::MAX_BODY_BYTES).await?;
         // serde_json stops at 128 levels of nesting, so a deep body cannot
         // overflow the stack; its messages quote no input beyond a token.

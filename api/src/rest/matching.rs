@@ -1,5 +1,4 @@
 //! `POST /api/v1/match`: offers ranked for a profile, with reasons.
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -16,20 +15,26 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 /// Reads a JSON body of at most `limit` bytes into `T`, naming the field of
 /// any error (`topics[1]`, `employees` …).
+///
+/// Errors: 415 unless the body is `application/json`; 400 when it is not
+/// well-formed JSON (a syntax error or a truncated document); 422 when it
+/// is JSON whose fields do not fit `T` (RFC 9110 §15.5.21: the content type
+/// and syntax are right, the instructions are not).
 pub async fn json_body<T: serde::de::DeserializeOwned>(
     req: &HttpRequest,
     payload: web::Payload,
     limit: usize,
 ) -> AppResult<T> {
-    let is_json = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if !is_json {
-        return Err(AppError::UnsupportedMediaType("application/json"));
-    }
+    crate::http::media::require(req, &[crate::http::media::JSON])?;
     let bytes = crate::guard::read_body(payload, limit).await?;
+    // Well-formed first (RFC 8259's grammar: `1e400` is JSON, a value out
+    // of range is the fields' problem), then the fields.
+    serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).map_err(|e| {
+        AppError::BadRequest(format!(
+            "the body is not well-formed JSON: {}",
+            crate::limits::shorten_quotes(&e.to_string())
+        ))
+    })?;
     let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let path = err.path().to_string();

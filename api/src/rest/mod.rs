@@ -20,7 +20,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use self::params::{FromQuery, QueryParams};
 use crate::dto::{Page, Versioned};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::service::Ctx;
 use crate::service::page::PageRequest;
 use crate::service::resource::{self, Resource};
@@ -587,11 +587,6 @@ pub async fn docs_redirect() -> HttpResponse {
     HttpResponse::PermanentRedirect()
         .insert_header((header::LOCATION, "/docs/"))
         .finish()
-}
-
-/// Fallback for unmatched paths: a 404 problem instead of an empty body.
-pub async fn no_route() -> Result<HttpResponse, AppError> {
-    Err(AppError::NoRoute)
 }
 
 /// Registers every route.

@@ -139,15 +139,7 @@ async fn json_body(
     payload: web::Payload,
     accepted: &[&'static str],
 ) -> AppResult<serde_json::Value> {
-    let essence = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_ascii_lowercase());
-    if !essence.is_some_and(|e| accepted.contains(&e.as_str())) {
-        return Err(AppError::UnsupportedMediaType(accepted[0]));
-    }
+    crate::http::media::require(req, accepted)?;
     let bytes = crate::guard::read_body(payload, MAX_RECORD_BYTES).await?;
     crate::service::import::parse_json(&bytes).map_err(AppError::BadRequest)
 }

@@ -35,6 +35,9 @@ pub struct Snapshot {
     pub generation: u64,
     /// The change log's newest `seq` it was built from.
     pub version: DataVersion,
+    /// When that change was made (`None` for an empty log): the data's
+    /// `Last-Modified` (RFC 9110 §8.8.2).
+    pub modified: Option<chrono::DateTime<chrono::Utc>>,
     /// Regions and topics.
     pub reference: Arc<Reference>,
     /// The facts the match rules read.
@@ -196,6 +199,7 @@ impl Store {
             return Ok(snapshot.clone());
         }
         let reference = Arc::new(Reference::load(&self.db).await?);
+        let modified = changed_at(&self.db, version).await?;
         // A few records written since the last snapshot (a write through
         // the API): only theirs are read again. Otherwise everything is.
         let delta = match &current {
@@ -264,6 +268,7 @@ impl Store {
         let snapshot = Arc::new(Snapshot {
             generation: self.generation.fetch_add(1, Ordering::AcqRel) + 1,
             version,
+            modified,
             reference,
             corpus: Arc::new(corpus),
             memo: Memo::new(),
@@ -342,6 +347,19 @@ async fn changed_between<C: ConnectionTrait>(
 }
 
 /// The change log's newest `seq`: one read of its primary key's index.
+/// When change `version` was made.
+async fn changed_at<C: ConnectionTrait>(
+    db: &C,
+    version: DataVersion,
+) -> AppResult<Option<chrono::DateTime<chrono::Utc>>> {
+    use sea_orm::EntityTrait;
+    let Some(seq) = version else {
+        return Ok(None);
+    };
+    let change = entity::change::Entity::find_by_id(seq).one(db).await?;
+    Ok(change.map(|c| c.changed_at))
+}
+
 async fn data_version<C: ConnectionTrait>(db: &C) -> AppResult<DataVersion> {
     let sql = "SELECT MAX(seq) FROM changes";
     let row = db

@@ -1,0 +1,231 @@
+//! HTTP caching of reads (RFC 9110 §8.8 validators, §13 conditional
+//! requests; RFC 9111 `Cache-Control`): an `ETag` and `Last-Modified` on
+//! every anonymous `GET` of data, `304 Not Modified` for a client that holds
+//! the current representation, and a `max-age` for shared caches.
+//!
+//! The data changes only as a whole generation (the change log's newest
+//! `seq`, the same on every replica), so the entity tag of a read is a hash
+//! of that version and of everything else the answer depends on: the
+//! request target, the negotiated headers (`Accept`, `Accept-Language`),
+//! today's date (match and "open" filters default to it) and the server's
+//! version. A revalidation is therefore decided before routing, from the
+//! snapshot alone: no statement runs for a `304`.
+//!
+//! Records keep the `ETag` their handler sets (the record's version), which
+//! writes compare in `If-Match`; a revalidation of a record runs its read
+//! and compares that tag. A coded (gzip, br) answer keeps the tag of its
+//! identity form and caches keep them apart by `Vary: Accept-Encoding`.
+//! Rejected: a per-coding suffix (Apache's `-gzip`), which every `If-Match`
+//! comparison would have to strip again.
+use std::time::SystemTime;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{
+    self, EntityTag, HeaderMap, HeaderValue, HttpDate, IfModifiedSince, IfNoneMatch,
+};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use sha2::{Digest, Sha256};
+
+use crate::service::store::Snapshot;
+use crate::state::AppState;
+
+/// How long shared caches and browsers may reuse a read without asking
+/// again (`Cache-Control: public, max-age=…`).
+#[derive(Debug, Clone)]
+pub struct CachePolicy {
+    /// The `Cache-Control` value of anonymous reads.
+    read: HeaderValue,
+}
+
+impl CachePolicy {
+    /// Reads may be reused for `max_age_secs` seconds.
+    pub fn new(max_age_secs: u64) -> Self {
+        let read = format!("public, max-age={max_age_secs}");
+        Self {
+            read: HeaderValue::from_str(&read)
+                .unwrap_or_else(|_| HeaderValue::from_static("no-cache")),
+        }
+    }
+}
+
+/// The request headers every validated read may depend on (they are part of
+/// its entity tag): `Vary` on its `200` and `304` alike. `Accept-Encoding`
+/// is added by the compression when it codes an answer.
+const VARY: &str = "Accept, Accept-Language";
+
+/// Whether reads of `path` are validated here: the data and the documents
+/// derived from it, not the probes (`/health`, `/ready`, `/metrics`), which
+/// must reach the server every time, nor the static pages.
+fn validated(path: &str) -> bool {
+    path == "/" || path == "/graphql" || path == "/openapi.json" || path.starts_with("/api/v1/")
+}
+
+/// The change feed is read to learn about changes at once: caches must ask
+/// every time (and get a cheap `304` when nothing changed).
+fn always_revalidate(path: &str) -> bool {
+    path == "/api/v1/changes"
+}
+
+/// The entity tag of the answer to `req` at the data version of `snapshot`.
+fn representation_tag(snapshot: &Snapshot, req: &HttpRequest) -> EntityTag {
+    let mut hash = Sha256::new();
+    let mut part = |bytes: &[u8]| {
+        hash.update((bytes.len() as u64).to_be_bytes());
+        hash.update(bytes);
+    };
+    part(env!("CARGO_PKG_VERSION").as_bytes());
+    part(&snapshot.version.unwrap_or(-1).to_be_bytes());
+    part(chrono::Utc::now().date_naive().to_string().as_bytes());
+    part(
+        req.uri()
+            .path_and_query()
+            .map_or("", |pq| pq.as_str())
+            .as_bytes(),
+    );
+    for name in [header::ACCEPT, header::ACCEPT_LANGUAGE] {
+        for value in req.headers().get_all(name) {
+            part(value.as_bytes());
+        }
+        part(b"\n");
+    }
+    let digest = hash.finalize();
+    let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+    EntityTag::new_strong(hex)
+}
+
+/// The client's validators (RFC 9110 §13.1.2, §13.1.3).
+struct Validators {
+    if_none_match: Option<IfNoneMatch>,
+    if_modified_since: Option<SystemTime>,
+}
+
+impl Validators {
+    fn of(req: &HttpRequest) -> Self {
+        Self {
+            if_none_match: req.get_header::<IfNoneMatch>(),
+            if_modified_since: req
+                .get_header::<IfModifiedSince>()
+                .map(|IfModifiedSince(date)| date.into()),
+        }
+    }
+
+    /// Whether the client's copy is current: any tag weakly equal to
+    /// `current`, or `*`; only without `If-None-Match`, a date not before
+    /// `modified` (whole seconds, as HTTP dates have).
+    fn not_modified(&self, current: &EntityTag, modified: Option<SystemTime>) -> bool {
+        match &self.if_none_match {
+            Some(IfNoneMatch::Any) => true,
+            Some(IfNoneMatch::Items(tags)) => tags.iter().any(|tag| tag.weak_eq(current)),
+            None => match (self.if_modified_since, modified) {
+                (Some(since), Some(modified)) => modified <= since,
+                _ => false,
+            },
+        }
+    }
+}
+
+/// `modified` cut to whole seconds.
+fn http_time(modified: chrono::DateTime<chrono::Utc>) -> SystemTime {
+    let secs = modified.timestamp().max(0) as u64;
+    SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(secs)
+}
+
+/// The middleware (see the module documentation). It runs inside the method
+/// handling (a `HEAD` is a `GET` here) and outside the response cache, which
+/// reads the same snapshot.
+pub async fn conditional(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let policy = req.app_data::<web::Data<CachePolicy>>().cloned();
+    let anonymous_read = req.method() == Method::GET
+        && validated(req.path())
+        && !req.headers().contains_key(header::AUTHORIZATION);
+    let (Some(state), Some(policy), true) = (state, policy, anonymous_read) else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    // If the version check fails, the handler reports the database problem.
+    let Ok(snapshot) = state.store.snapshot().await else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    req.extensions_mut().insert(snapshot.clone());
+    let tag = representation_tag(&snapshot, req.request());
+    let modified = snapshot.modified.map(http_time);
+    let validators = Validators::of(req.request());
+    let cache_control = if always_revalidate(req.path()) {
+        HeaderValue::from_static("no-cache")
+    } else {
+        policy.read.clone()
+    };
+    let mut fresh = HeaderMap::new();
+    fresh.insert(header::CACHE_CONTROL, cache_control);
+    fresh.insert(header::VARY, HeaderValue::from_static(VARY));
+    if let Some(Ok(value)) = modified.map(|m| HeaderValue::from_str(&HttpDate::from(m).to_string()))
+    {
+        fresh.insert(header::LAST_MODIFIED, value);
+    }
+    if validators.not_modified(&tag, modified) {
+        fresh.insert(header::ETAG, etag_value(&tag));
+        return Ok(req.into_response(not_modified(&fresh)));
+    }
+
+    let mut response = next.call(req).await?.map_into_boxed_body();
+    if response.status() != StatusCode::OK {
+        return Ok(response);
+    }
+    let headers = response.headers_mut();
+    // The handler's `Vary` (e.g. `Accept-Language`) is one of these.
+    for (name, value) in &fresh {
+        if name == header::VARY || !headers.contains_key(name) {
+            headers.insert(name.clone(), value.clone());
+        }
+    }
+    // A record's own tag (its version) stays: writes compare it.
+    let own = headers
+        .get(header::ETAG)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<EntityTag>().ok());
+    match own {
+        None => {
+            headers.insert(header::ETAG, etag_value(&tag));
+            Ok(response)
+        }
+        Some(own) => {
+            let validators = Validators {
+                if_modified_since: None,
+                ..validators
+            };
+            if validators.if_none_match.is_some() && validators.not_modified(&own, None) {
+                let (request, answer) = response.into_parts();
+                let mut headers = answer.headers().clone();
+                headers.retain(|name, _| {
+                    matches!(
+                        *name,
+                        header::ETAG | header::CACHE_CONTROL | header::LAST_MODIFIED | header::VARY
+                    )
+                });
+                Ok(ServiceResponse::new(request, not_modified(&headers)))
+            } else {
+                Ok(response)
+            }
+        }
+    }
+}
+
+fn etag_value(tag: &EntityTag) -> HeaderValue {
+    HeaderValue::from_str(&tag.to_string()).unwrap_or_else(|_| HeaderValue::from_static("\"\""))
+}
+
+/// A `304` with `headers`: those of the `200` that RFC 9110 §15.4.5 asks
+/// for (validators, `Cache-Control`, `Vary`).
+fn not_modified(headers: &HeaderMap) -> HttpResponse {
+    let mut response = HttpResponse::NotModified();
+    for (name, value) in headers {
+        response.insert_header((name.clone(), value.clone()));
+    }
+    response.finish()
+}

@@ -1,0 +1,118 @@
+//! Cross-origin resource sharing (the Fetch standard's CORS protocol) with
+//! actix-cors: public reads and `/graphql` from any origin, writes and
+//! anything sent with credentials only from the configured origins.
+use std::sync::Arc;
+
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{RequestHead, ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::middleware::Next;
+
+/// How long a browser may reuse a preflight answer, in seconds: Chromium's
+/// upper bound (larger values are cut to it).
+pub const PREFLIGHT_MAX_AGE: usize = 7200;
+
+/// Response headers a page's script may read besides the CORS-safelisted
+/// ones.
+const EXPOSED: [header::HeaderName; 9] = [
+    header::ETAG,
+    header::LINK,
+    header::CONTENT_LANGUAGE,
+    header::LOCATION,
+    header::LAST_MODIFIED,
+    header::RETRY_AFTER,
+    header::ALLOW,
+    header::HeaderName::from_static("x-request-id"),
+    header::HeaderName::from_static("x-cache"),
+];
+
+/// Request headers a page's script may send.
+const ALLOWED_HEADERS: [header::HeaderName; 7] = [
+    header::ACCEPT,
+    header::ACCEPT_LANGUAGE,
+    header::CONTENT_TYPE,
+    header::AUTHORIZATION,
+    header::IF_MATCH,
+    header::IF_NONE_MATCH,
+    header::CACHE_CONTROL,
+];
+
+/// The CORS middleware. `write_origins` (e.g. `https://redaktion.example`,
+/// compared exactly, case-insensitively) may also write; every origin may
+/// read.
+///
+/// A refused preflight is a 400 problem; an actual request from an origin
+/// that may not make it is served without CORS headers, so the browser keeps
+/// the answer from the page while other clients (curl) are not affected.
+pub fn cors(write_origins: Arc<Vec<String>>) -> Cors {
+    Cors::default()
+        .allowed_origin_fn(move |origin, head| {
+            is_public(head)
+                || origin.to_str().is_ok_and(|origin| {
+                    write_origins
+                        .iter()
+                        .any(|allowed| allowed.eq_ignore_ascii_case(origin))
+                })
+        })
+        .allowed_methods([
+            Method::GET,
+            Method::HEAD,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allowed_headers(ALLOWED_HEADERS)
+        .expose_headers(EXPOSED)
+        .max_age(PREFLIGHT_MAX_AGE)
+}
+
+/// A read anyone may make from a page: `GET`/`HEAD` anywhere, `POST` of a
+/// query to `/graphql` or of a profile to `/api/v1/match`, without
+/// credentials. For a preflight, the method and headers it asks about count.
+fn is_public(head: &RequestHead) -> bool {
+    let preflight = head.method == Method::OPTIONS;
+    let method = if preflight {
+        head.headers
+            .get(header::ACCESS_CONTROL_REQUEST_METHOD)
+            .and_then(|m| Method::from_bytes(m.as_bytes()).ok())
+    } else {
+        Some(head.method.clone())
+    };
+    let credentials = head.headers.contains_key(header::AUTHORIZATION)
+        || (preflight
+            && head
+                .headers
+                .get(header::ACCESS_CONTROL_REQUEST_HEADERS)
+                .and_then(|h| h.to_str().ok())
+                .is_some_and(|h| {
+                    h.split(',')
+                        .any(|name| name.trim().eq_ignore_ascii_case("authorization"))
+                }));
+    let path = head.uri.path();
+    let reading = match method {
+        Some(Method::GET | Method::HEAD) => true,
+        Some(Method::POST) => path == "/graphql" || path == "/api/v1/match",
+        _ => false,
+    };
+    reading && !credentials
+}
+
+/// Answers an accepted preflight with 204 No Content rather than actix-cors'
+/// 200: it has no content, and the Fetch standard takes any 2xx.
+pub async fn preflight_no_content(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let preflight = req.method() == Method::OPTIONS
+        && req.headers().contains_key(header::ORIGIN)
+        && req
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    let mut response = next.call(req).await?;
+    if preflight && response.status() == StatusCode::OK {
+        *response.response_mut().status_mut() = StatusCode::NO_CONTENT;
+    }
+    Ok(response)
+}

@@ -1,0 +1,768 @@
+//! HTTP semantics shared by every route (issue 14): HEAD, 405 with `Allow`,
+//! CORS, request media types, conditional requests (`ETag`, `304`),
+//! compression and security headers; the response cache never answers what
+//! the handler would refuse, nor anything the handler would answer
+//! differently.
+use reqwest::Method;
+use reqwest::header::HeaderMap;
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+use crate::{private_tests, shared_tests};
+
+shared_tests!(
+    every_get_route_answers_head_with_the_get_head_and_no_body,
+    a_known_path_with_another_method_is_405_with_allow,
+    reads_are_shared_with_every_origin_writes_only_with_configured_ones,
+    media_types_are_compared_as_rfc_9110_says,
+    the_cache_never_answers_a_request_the_handler_refuses,
+    malformed_json_is_400_and_invalid_fields_422,
+    reads_are_revalidated_with_etag_and_last_modified,
+    large_answers_are_compressed_small_ones_not,
+    every_answer_has_the_security_headers,
+    cached_answers_equal_uncached_ones,
+);
+private_tests!(seeded: true; a_304_runs_no_statement_and_a_change_gives_a_new_etag);
+
+async fn send(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> (u16, HeaderMap, Vec<u8>) {
+    let mut request = app.client.request(method, format!("{}{path}", app.address));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    if let Some(body) = body {
+        request = request.body(body.to_owned());
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.bytes().await.unwrap().to_vec();
+    (status, headers, body)
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+fn code_of(body: &[u8]) -> String {
+    serde_json::from_slice::<Value>(body).unwrap_or(Value::Null)["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The documented operations: path template → methods (lowercase).
+async fn operations(app: &TestApp) -> Vec<(String, Vec<String>)> {
+    let api = app.get_json("/openapi.json").await;
+    api["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(path, item)| {
+            let methods = ["get", "post", "put", "patch", "delete"]
+                .into_iter()
+                .filter(|m| item.get(*m).is_some())
+                .map(str::to_owned)
+                .collect();
+            (path.clone(), methods)
+        })
+        .collect()
+}
+
+/// `template` with `{key}` replaced by a key the collection has (or an
+/// unknown one where the collection is not listed).
+async fn concrete(app: &TestApp, template: &str) -> String {
+    let Some(collection) = template.strip_suffix("/{key}") else {
+        return template.to_owned();
+    };
+    let (status, _, body) = send(
+        app,
+        Method::GET,
+        &format!("{collection}?limit=1"),
+        &[],
+        None,
+    )
+    .await;
+    let key = (status == 200)
+        .then(|| serde_json::from_slice::<Value>(&body).unwrap()["items"][0]["slug"].clone())
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "no-such-record".to_owned());
+    format!("{collection}/{key}")
+}
+
+async fn every_get_route_answers_head_with_the_get_head_and_no_body(app: TestApp) {
+    let mut paths = vec![
+        "/graphiql".to_owned(),
+        "/docs/".to_owned(),
+        "/openapi.json".to_owned(),
+        "/graphql?query=%7Btopics(first%3A2)%7Bedges%7Bnode%7Bslug%7D%7D%7D%7D".to_owned(),
+        "/api/v1/search?q=Digitalisierung".to_owned(),
+    ];
+    for (template, methods) in operations(&app).await {
+        if methods.iter().any(|m| m == "get") && template != "/api/v1/search" {
+            paths.push(concrete(&app, &template).await);
+        }
+    }
+    assert!(paths.len() > 20, "{paths:?}");
+    for path in paths {
+        let (get_status, get_headers, get_body) = send(&app, Method::GET, &path, &[], None).await;
+        let (status, headers, body) = send(&app, Method::HEAD, &path, &[], None).await;
+        assert_eq!(status, get_status, "HEAD {path}");
+        assert!(body.is_empty(), "HEAD {path} has no body");
+        for name in ["content-type", "content-language", "link", "etag", "allow"] {
+            assert_eq!(
+                headers.get(name),
+                get_headers.get(name),
+                "HEAD {path}: {name}"
+            );
+        }
+        if get_status != 401 {
+            assert_eq!(
+                header(&headers, "content-length"),
+                get_body.len().to_string(),
+                "HEAD {path}: the length of the GET body"
+            );
+        }
+    }
+}
+
+async fn a_known_path_with_another_method_is_405_with_allow(app: TestApp) {
+    let all = ["get", "post", "put", "patch", "delete"];
+    let mut checked = 0;
+    for (template, methods) in operations(&app).await {
+        let path = concrete(&app, &template).await;
+        for method in all.iter().filter(|m| !methods.iter().any(|n| n == *m)) {
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let (status, headers, body) = send(&app, method.clone(), &path, &[], None).await;
+            assert_eq!(status, 405, "{method} {path}");
+            assert_eq!(code_of(&body), "method_not_allowed", "{method} {path}");
+            assert_eq!(header(&headers, "content-type"), "application/problem+json");
+            let allow: Vec<&str> = header(&headers, "allow").split(", ").collect();
+            for served in &methods {
+                assert!(
+                    allow.contains(&served.to_uppercase().as_str()),
+                    "{path}: {allow:?}"
+                );
+            }
+            if methods.iter().any(|m| m == "get") {
+                assert!(allow.contains(&"HEAD"), "{path}: {allow:?}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 40, "{checked}");
+
+    // The issue's example, and routes outside the OpenAPI document.
+    let (status, headers, _) = send(&app, Method::DELETE, "/api/v1/offers", &[], None).await;
+    assert_eq!(status, 405);
+    assert_eq!(header(&headers, "allow"), "GET, POST, HEAD, OPTIONS");
+    let (status, headers, _) = send(&app, Method::PUT, "/graphql", &[], None).await;
+    assert_eq!(status, 405);
+    assert_eq!(header(&headers, "allow"), "GET, POST, HEAD, OPTIONS");
+    let (status, headers, _) = send(&app, Method::POST, "/docs/index.css", &[], None).await;
+    assert_eq!(
+        (status, header(&headers, "allow")),
+        (405, "GET, HEAD, OPTIONS")
+    );
+    // A mutation over GET: only POST runs it.
+    let (status, headers, body) = send(
+        &app,
+        Method::GET,
+        "/graphql?query=mutation%7BdeleteOffer(key%3A%22x%22)%7D",
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(status, 405, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(header(&headers, "allow"), "POST");
+    // OPTIONS lists the methods; an unknown path stays a 404.
+    let (status, headers, _) = send(&app, Method::OPTIONS, "/api/v1/match", &[], None).await;
+    assert_eq!((status, header(&headers, "allow")), (204, "POST, OPTIONS"));
+    let (status, _, body) = send(&app, Method::DELETE, "/api/v1/nothing", &[], None).await;
+    assert_eq!((status, code_of(&body).as_str()), (404, "not_found"));
+}
+
+async fn preflight(
+    app: &TestApp,
+    path: &str,
+    origin: &str,
+    method: &str,
+    headers: &str,
+) -> (u16, HeaderMap) {
+    let mut asked = vec![
+        ("origin", origin),
+        ("access-control-request-method", method),
+    ];
+    if !headers.is_empty() {
+        asked.push(("access-control-request-headers", headers));
+    }
+    let (status, answer, _) = send(app, Method::OPTIONS, path, &asked, None).await;
+    (status, answer)
+}
+
+async fn reads_are_shared_with_every_origin_writes_only_with_configured_ones(app: TestApp) {
+    let portal = "http://portal.example:8000";
+    // The issue's example: a preflight for a GraphQL query.
+    let (status, headers) = preflight(&app, "/graphql", portal, "POST", "content-type").await;
+    assert_eq!(status, 204);
+    assert_eq!(header(&headers, "access-control-allow-origin"), portal);
+    assert_eq!(header(&headers, "access-control-max-age"), "7200");
+    assert!(header(&headers, "access-control-allow-methods").contains("POST"));
+    assert!(
+        header(&headers, "access-control-allow-headers")
+            .to_ascii_lowercase()
+            .contains("content-type")
+    );
+    // Another public read: the match, and a GET with If-None-Match.
+    for (path, method, asked) in [
+        ("/api/v1/match", "POST", "content-type"),
+        ("/api/v1/offers", "GET", "if-none-match, accept-language"),
+    ] {
+        let (status, headers) = preflight(&app, path, portal, method, asked).await;
+        assert_eq!(status, 204, "{method} {path}");
+        assert_eq!(header(&headers, "access-control-allow-origin"), portal);
+    }
+    // Actual reads: the origin is allowed and the headers a client needs
+    // are readable.
+    let (status, headers, _) = send(
+        &app,
+        Method::GET,
+        "/api/v1/offers?limit=2",
+        &[("origin", portal)],
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(header(&headers, "access-control-allow-origin"), portal);
+    let exposed = header(&headers, "access-control-expose-headers").to_ascii_lowercase();
+    for name in ["etag", "link", "content-language", "x-request-id"] {
+        assert!(exposed.contains(name), "{name} in {exposed}");
+    }
+    assert!(
+        header(&headers, "vary")
+            .to_ascii_lowercase()
+            .contains("origin")
+    );
+
+    // Writes, and anything with credentials, only from the configured
+    // origin (the test apps allow http://editor.example).
+    let editor = "http://editor.example";
+    for (path, method, asked) in [
+        ("/api/v1/offers/x", "PUT", "content-type, authorization"),
+        ("/api/v1/offers", "POST", "content-type"),
+        ("/api/v1/topics/x", "DELETE", ""),
+        ("/graphql", "POST", "content-type, authorization"),
+    ] {
+        let (status, headers) = preflight(&app, path, portal, method, asked).await;
+        assert_eq!(status, 400, "{method} {path} from {portal}");
+        assert!(headers.get("access-control-allow-origin").is_none());
+        assert_eq!(header(&headers, "content-type"), "application/problem+json");
+        let (status, headers) = preflight(&app, path, editor, method, asked).await;
+        assert_eq!(status, 204, "{method} {path} from {editor}");
+        assert_eq!(header(&headers, "access-control-allow-origin"), editor);
+    }
+    // An actual write from another origin is answered (curl is no
+    // browser), but without CORS headers a browser lets the page read.
+    let (status, headers, _) = send(
+        &app,
+        Method::DELETE,
+        "/api/v1/topics/x",
+        &[("origin", portal)],
+        None,
+    )
+    .await;
+    assert_eq!(status, 401);
+    assert!(headers.get("access-control-allow-origin").is_none());
+}
+
+const PROFILE: &str = r#"{"region": "05711", "role": "sme"}"#;
+
+async fn media_types_are_compared_as_rfc_9110_says(app: TestApp) {
+    let graphql = r#"{"query": "{ topics { slug } }"}"#;
+    for path in ["/api/v1/match", "/graphql"] {
+        let body = if path == "/graphql" { graphql } else { PROFILE };
+        for accepted in [
+            "application/json",
+            "Application/JSON",
+            "application/json; charset=utf-8",
+            "application/json;charset=\"UTF-8\"",
+        ] {
+            let (status, _, answer) = send(
+                &app,
+                Method::POST,
+                path,
+                &[("content-type", accepted)],
+                Some(body),
+            )
+            .await;
+            assert_eq!(
+                status,
+                200,
+                "{path} as {accepted}: {}",
+                String::from_utf8_lossy(&answer)
+            );
+        }
+        for refused in [
+            "application/jsonx",
+            "application/json-seq",
+            "text/plain",
+            "application/json; charset=latin1",
+            "json",
+        ] {
+            let (status, headers, answer) = send(
+                &app,
+                Method::POST,
+                path,
+                &[("content-type", refused)],
+                Some(body),
+            )
+            .await;
+            assert_eq!(status, 415, "{path} as {refused}");
+            assert_eq!(code_of(&answer), "unsupported_media_type");
+            assert_eq!(header(&headers, "content-type"), "application/problem+json");
+        }
+        let (status, _, _) = send(&app, Method::POST, path, &[], Some(body)).await;
+        assert_eq!(status, 415, "{path} without a type");
+    }
+}
+
+async fn the_cache_never_answers_a_request_the_handler_refuses(app: TestApp) {
+    let body = r#"{"region": "05770", "role": "works_council", "explain": true}"#;
+    let as_type = |content_type: &'static str| {
+        let app = &app;
+        async move {
+            send(
+                app,
+                Method::POST,
+                "/api/v1/match",
+                &[("content-type", content_type)],
+                Some(body),
+            )
+            .await
+        }
+    };
+    // The issue's example: refused, answered, then refused again.
+    assert_eq!(as_type("text/plain").await.0, 415);
+    let (status, headers, _) = as_type("application/json").await;
+    assert_eq!(status, 200);
+    assert_eq!(header(&headers, "x-cache"), "miss");
+    assert_eq!(as_type("application/json").await.0, 200);
+    let (status, headers, _) = as_type("text/plain").await;
+    assert_eq!(status, 415);
+    assert_ne!(header(&headers, "x-cache"), "hit");
+    assert_eq!(as_type("application/jsonx").await.0, 415);
+    // Another route: GraphQL over POST.
+    let query = r#"{"query": "{ offers(first: 1) { totalCount } }"}"#;
+    for _ in 0..2 {
+        let (status, _, _) = send(
+            &app,
+            Method::POST,
+            "/graphql",
+            &[("content-type", "application/json")],
+            Some(query),
+        )
+        .await;
+        assert_eq!(status, 200);
+    }
+    let (status, headers, _) = send(
+        &app,
+        Method::POST,
+        "/graphql",
+        &[("content-type", "text/plain")],
+        Some(query),
+    )
+    .await;
+    assert_eq!(status, 415);
+    assert_ne!(header(&headers, "x-cache"), "hit");
+}
+
+async fn malformed_json_is_400_and_invalid_fields_422(app: TestApp) {
+    let json = [("content-type", "application/json")];
+    for (body, expected) in [
+        ("{not json", 400),
+        (r#"{"region": "05711""#, 400),
+        (r#"{"region": "05711", "role": "sme"} trailing"#, 400),
+        ("", 400),
+        (r#"{"region": 5711, "role": "sme"}"#, 422),
+        (r#"{"region": "05711", "role": "astronaut"}"#, 422),
+    ] {
+        let (status, headers, answer) =
+            send(&app, Method::POST, "/api/v1/match", &json, Some(body)).await;
+        assert_eq!(
+            status,
+            expected,
+            "{body}: {}",
+            String::from_utf8_lossy(&answer)
+        );
+        assert_eq!(header(&headers, "content-type"), "application/problem+json");
+    }
+    // Another route: GraphQL's body.
+    let (status, _, _) = send(&app, Method::POST, "/graphql", &json, Some("{not json")).await;
+    assert_eq!(status, 400);
+}
+
+async fn reads_are_revalidated_with_etag_and_last_modified(app: TestApp) {
+    for path in [
+        "/api/v1/offers?topic=digitalisierung&limit=3",
+        "/api/v1/stats/offers",
+        "/api/v1/search?q=Arbeit",
+        "/api/v1/changes?limit=2",
+        "/",
+        "/openapi.json",
+        "/graphql?query=%7Btopics(first%3A2)%7Bedges%7Bnode%7Bslug%7D%7D%7D%7D",
+    ] {
+        let (status, headers, _) = send(&app, Method::GET, path, &[], None).await;
+        assert_eq!(status, 200, "{path}");
+        let etag = header(&headers, "etag").to_owned();
+        assert!(etag.starts_with('"') && etag.len() > 10, "{path}: {etag}");
+        let cache_control = header(&headers, "cache-control");
+        if path.starts_with("/api/v1/changes") {
+            assert_eq!(cache_control, "no-cache");
+        } else {
+            assert_eq!(cache_control, "public, max-age=60", "{path}");
+        }
+        let modified = header(&headers, "last-modified").to_owned();
+        assert!(modified.ends_with(" GMT"), "{path}: {modified}");
+        let vary = header(&headers, "vary").to_owned();
+        assert!(vary.contains("Accept-Language"), "{path}: {vary}");
+
+        for (name, value) in [
+            ("if-none-match", etag.as_str()),
+            ("if-none-match", &format!("\"other\", W/{etag}")),
+            ("if-none-match", "*"),
+            ("if-modified-since", modified.as_str()),
+        ] {
+            for method in [Method::GET, Method::HEAD] {
+                let (status, again, body) =
+                    send(&app, method.clone(), path, &[(name, value)], None).await;
+                assert_eq!(status, 304, "{method} {path} with {name}: {value}");
+                assert!(body.is_empty());
+                assert_eq!(header(&again, "etag"), etag);
+                assert_eq!(header(&again, "cache-control"), cache_control);
+                assert_eq!(header(&again, "vary"), vary);
+            }
+        }
+        // Another representation, another tag; an old date, the answer.
+        let (status, _, _) = send(
+            &app,
+            Method::GET,
+            path,
+            &[("if-none-match", &etag), ("accept-language", "en")],
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{path} in English");
+        let (status, _, _) = send(
+            &app,
+            Method::GET,
+            path,
+            &[("if-modified-since", "Mon, 01 Jan 2001 00:00:00 GMT")],
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{path} since 2001");
+        // If-None-Match decides when both are sent (RFC 9110 §13.1.3).
+        let (status, _, _) = send(
+            &app,
+            Method::GET,
+            path,
+            &[
+                ("if-none-match", "\"other\""),
+                ("if-modified-since", &modified),
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{path}");
+    }
+
+    // A record keeps its own tag (its version, which writes compare).
+    let path = concrete(&app, "/api/v1/offers/{key}").await;
+    let (status, headers, _) = send(&app, Method::GET, &path, &[], None).await;
+    assert_eq!(status, 200);
+    let etag = header(&headers, "etag").to_owned();
+    let (status, again, body) =
+        send(&app, Method::GET, &path, &[("if-none-match", &etag)], None).await;
+    assert_eq!((status, body.len()), (304, 0));
+    assert_eq!(header(&again, "etag"), etag);
+    // Probes are never validated; errors carry no validators.
+    let (_, headers, _) = send(&app, Method::GET, "/health", &[], None).await;
+    assert!(headers.get("etag").is_none());
+    let (status, headers, _) = send(&app, Method::GET, "/api/v1/offers?limit=0", &[], None).await;
+    assert_eq!(status, 400);
+    assert!(headers.get("etag").is_none());
+}
+
+/// The statement counter of `/metrics`.
+async fn statements(app: &TestApp) -> u64 {
+    let (_, _, body) = send(app, Method::GET, "/metrics", &[], None).await;
+    let text = String::from_utf8(body).unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix("lotse_db_statements_total "))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+async fn a_304_runs_no_statement_and_a_change_gives_a_new_etag(app: TestApp) {
+    // A replica that checks for others' changes only every minute, as a
+    // server between checks does.
+    let app = app
+        .replica(|s| s.search_refresh = std::time::Duration::from_secs(60))
+        .await;
+    let path = "/api/v1/offers?topic=digitalisierung&limit=5";
+    let (status, headers, _) = send(&app, Method::GET, path, &[], None).await;
+    assert_eq!(status, 200);
+    let etag = header(&headers, "etag").to_owned();
+    let before = statements(&app).await;
+    for _ in 0..3 {
+        let (status, _, _) = send(
+            &app,
+            Method::GET,
+            path,
+            &[("if-none-match", &etag), ("accept-encoding", "gzip")],
+            None,
+        )
+        .await;
+        assert_eq!(status, 304);
+    }
+    assert_eq!(statements(&app).await, before, "a 304 runs no statement");
+
+    // A write through this server changes an offer of the page.
+    let key = {
+        use lotse::service::keys::{self, Scope};
+        keys::create(app.db(), "editor", &[Scope::parse("write").unwrap()])
+            .await
+            .unwrap()
+    };
+    let page = app.get_json(path).await;
+    let slug = page["items"][0]["slug"].as_str().unwrap().to_owned();
+    let response = app
+        .client
+        .patch(format!("{}/api/v1/offers/{slug}", app.address))
+        .bearer_auth(&key)
+        .header("content-type", "application/merge-patch+json")
+        .body(json!({"title_de": "Digitalisierung: ein neuer Titel"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let (status, headers, body) =
+        send(&app, Method::GET, path, &[("if-none-match", &etag)], None).await;
+    assert_eq!(status, 200);
+    assert_ne!(header(&headers, "etag"), etag);
+    let after: Value = serde_json::from_slice(&body).unwrap();
+    assert_ne!(after, page, "the page shows the change");
+}
+
+async fn large_answers_are_compressed_small_ones_not(app: TestApp) {
+    let path = "/api/v1/offers?limit=20";
+    let (_, plain, body) = send(&app, Method::GET, path, &[], None).await;
+    assert!(body.len() > 10_000);
+    assert!(plain.get("content-encoding").is_none());
+    for (asked, coding, magic) in [
+        ("gzip", "gzip", &[0x1f_u8, 0x8b][..]),
+        ("br;q=1.0, gzip;q=0.5", "br", &[][..]),
+        ("deflate, gzip;q=0.1", "deflate", &[][..]),
+    ] {
+        let (status, headers, coded) =
+            send(&app, Method::GET, path, &[("accept-encoding", asked)], None).await;
+        assert_eq!(status, 200);
+        assert_eq!(header(&headers, "content-encoding"), coding, "{asked}");
+        assert!(
+            coded.len() < body.len() * 2 / 3,
+            "{asked}: {} bytes",
+            coded.len()
+        );
+        assert!(coded.starts_with(magic));
+        let vary: Vec<&str> = headers
+            .get_all("vary")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        assert!(
+            vary.join(", ")
+                .to_ascii_lowercase()
+                .contains("accept-encoding"),
+            "{vary:?}"
+        );
+        // The coding keeps the representation's tag.
+        assert_eq!(headers.get("etag"), plain.get("etag"));
+    }
+    // Problems and GraphQL answers are coded too, when they are large.
+    let (_, headers, _) = send(
+        &app,
+        Method::GET,
+        "/graphql?query=%7Boffers(first%3A50)%7Bedges%7Bnode%7Btitle%20description%7D%7D%7D%7D",
+        &[("accept-encoding", "gzip")],
+        None,
+    )
+    .await;
+    assert_eq!(header(&headers, "content-encoding"), "gzip");
+    // Tiny bodies are not.
+    for path in [
+        "/health",
+        "/api/v1/offers/no-such-offer",
+        "/api/v1/offers?limit=0",
+    ] {
+        let (_, headers, body) = send(
+            &app,
+            Method::GET,
+            path,
+            &[("accept-encoding", "gzip, br")],
+            None,
+        )
+        .await;
+        assert!(body.len() < 1024, "{path}");
+        assert!(headers.get("content-encoding").is_none(), "{path}");
+    }
+}
+
+async fn every_answer_has_the_security_headers(app: TestApp) {
+    for (method, path) in [
+        (Method::GET, "/health"),
+        (Method::GET, "/api/v1/offers?limit=1"),
+        (Method::GET, "/api/v1/nothing"),
+        (Method::DELETE, "/api/v1/offers"),
+        (Method::GET, "/docs/"),
+        (Method::GET, "/graphiql"),
+        (Method::POST, "/graphql"),
+    ] {
+        let (_, headers, _) = send(&app, method.clone(), path, &[], None).await;
+        assert_eq!(
+            header(&headers, "x-content-type-options"),
+            "nosniff",
+            "{method} {path}"
+        );
+        assert_eq!(
+            header(&headers, "referrer-policy"),
+            "no-referrer",
+            "{method} {path}"
+        );
+    }
+    let (_, headers, _) = send(&app, Method::GET, "/docs/", &[], None).await;
+    let policy = header(&headers, "content-security-policy");
+    assert!(policy.contains("script-src 'self'"), "{policy}");
+    assert!(!policy.contains("unsafe-eval"), "{policy}");
+}
+
+/// Method, path, headers, body.
+type Request = (
+    Method,
+    String,
+    Vec<(&'static str, &'static str)>,
+    Option<String>,
+);
+
+async fn cached_answers_equal_uncached_ones(app: TestApp) {
+    let mut requests: Vec<Request> = Vec::new();
+    let languages = [None, Some("en"), Some("de-DE, en;q=0.5")];
+    let collections = [
+        "offers", "partners", "projects", "regions", "topics", "meetings",
+    ];
+    for collection in collections {
+        for query in [
+            "",
+            "?limit=2",
+            "?limit=3&sort=-updated_at",
+            "?limit=abc",
+            "?bogus=1",
+        ] {
+            for lang in languages {
+                let headers = lang
+                    .map(|l| vec![("accept-language", l)])
+                    .unwrap_or_default();
+                requests.push((
+                    Method::GET,
+                    format!("/api/v1/{collection}{query}"),
+                    headers,
+                    None,
+                ));
+            }
+        }
+        let item = concrete(&app, &format!("/api/v1/{collection}/{{key}}")).await;
+        requests.push((Method::GET, item, vec![], None));
+        requests.push((
+            Method::GET,
+            format!("/api/v1/{collection}/no-such"),
+            vec![],
+            None,
+        ));
+    }
+    for q in ["Arbeit", "Digitalisierung", "", "Förderung"] {
+        requests.push((Method::GET, format!("/api/v1/search?q={q}"), vec![], None));
+    }
+    for stats in [
+        "/api/v1/stats",
+        "/api/v1/stats/offers",
+        "/api/v1/stats/offers?kind=nope",
+    ] {
+        requests.push((Method::GET, stats.to_owned(), vec![], None));
+    }
+    let json = ("content-type", "application/json");
+    for body in [
+        PROFILE,
+        r#"{"region": "05770", "role": "works_council"}"#,
+        r#"{"region": "05770", "role": "nope"}"#,
+        "{not json",
+    ] {
+        for content_type in [json, ("content-type", "text/plain")] {
+            requests.push((
+                Method::POST,
+                "/api/v1/match".into(),
+                vec![content_type],
+                Some(body.into()),
+            ));
+        }
+    }
+    for query in [
+        "{ offers(first: 3) { edges { node { title } } } }",
+        "{ topics { slug name } }",
+        "{ nope }",
+    ] {
+        let body = json!({ "query": query }).to_string();
+        requests.push((
+            Method::POST,
+            "/graphql".into(),
+            vec![json],
+            Some(body.clone()),
+        ));
+        requests.push((
+            Method::POST,
+            "/graphql".into(),
+            vec![json, ("accept", "application/graphql-response+json")],
+            Some(body),
+        ));
+    }
+    assert!(requests.len() >= 120, "{}", requests.len());
+
+    let mut hits = 0;
+    for (method, path, headers, body) in &requests {
+        // Twice through the cache (the second may be a hit), once past it.
+        let mut answers = Vec::new();
+        for bypass in [false, false, true] {
+            let mut headers = headers.clone();
+            if bypass {
+                headers.push(("cache-control", "no-cache"));
+            }
+            let (status, answer, bytes) =
+                send(&app, method.clone(), path, &headers, body.as_deref()).await;
+            if header(&answer, "x-cache") == "hit" {
+                hits += 1;
+            }
+            answers.push((status, header(&answer, "content-type").to_owned(), bytes));
+        }
+        assert_eq!(answers[1], answers[2], "{method} {path} {headers:?}");
+        assert_eq!(answers[0], answers[2], "{method} {path} {headers:?}");
+    }
+    assert!(hits > 50, "the cache answered {hits} of them");
+}
