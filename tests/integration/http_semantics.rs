@@ -21,6 +21,7 @@ shared_tests!(
     large_answers_are_compressed_small_ones_not,
     every_answer_has_the_security_headers,
     cached_answers_equal_uncached_ones,
+    a_page_of_another_origin_reads_lists_and_graphql_with_their_headers,
 );
 private_tests!(seeded: true; a_304_runs_no_statement_and_a_change_gives_a_new_etag);
 
@@ -765,4 +766,95 @@ async fn cached_answers_equal_uncached_ones(app: TestApp) {
         assert_eq!(answers[0], answers[2], "{method} {path} {headers:?}");
     }
     assert!(hits > 50, "the cache answered {hits} of them");
+}
+
+/// Serves `html` to every request on a port of its own: a page of another
+/// origin than the app's.
+fn serve_page(html: String) -> u16 {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut request = [0_u8; 4096];
+            let _ = stream.read(&mut request);
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{html}",
+                html.len()
+            );
+            let _ = stream.write_all(answer.as_bytes());
+        }
+    });
+    port
+}
+
+async fn a_page_of_another_origin_reads_lists_and_graphql_with_their_headers(app: TestApp) {
+    let script = r#"
+(async () => {
+  const out = {};
+  try {
+    const list = await fetch(API + "/api/v1/offers?limit=2", { headers: { "Accept-Language": "en" } });
+    out.status = list.status;
+    out.etag = list.headers.get("ETag");
+    out.link = list.headers.get("Link");
+    out.requestId = list.headers.get("X-Request-Id");
+    out.language = list.headers.get("Content-Language");
+    out.items = (await list.json()).items.length;
+    const graphql = await fetch(API + "/graphql", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ query: "{ offers(first: 2) { totalCount } }" }),
+    });
+    out.graphqlStatus = graphql.status;
+    out.graphqlRequestId = graphql.headers.get("X-Request-Id");
+    out.total = (await graphql.json()).data.offers.totalCount;
+    try {
+      await fetch(API + "/api/v1/topics/digitalisierung", { method: "DELETE", headers: { Authorization: "Bearer x" } });
+      out.write = "sent";
+    } catch (e) {
+      out.write = "blocked";
+    }
+  } catch (e) {
+    out.error = String(e);
+  }
+  document.getElementById("out").textContent = JSON.stringify(out);
+})();
+"#;
+    let html = format!(
+        "<!doctype html><html><body><pre id=\"out\">pending</pre><script>const API = {:?};{script}</script></body></html>",
+        app.address
+    );
+    let port = serve_page(html);
+    let Some(dom) = crate::helpers::render_headless(&format!("http://127.0.0.1:{port}/")).await
+    else {
+        return;
+    };
+    let start = dom.find("<pre id=\"out\">").expect("the page") + "<pre id=\"out\">".len();
+    let end = start + dom[start..].find("</pre>").unwrap();
+    let text = dom[start..end]
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&");
+    let out: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("{text}"));
+    assert_eq!(out["status"], 200, "{out}");
+    assert!(
+        out["etag"].as_str().is_some_and(|t| t.starts_with('"')),
+        "{out}"
+    );
+    assert!(
+        out["link"]
+            .as_str()
+            .is_some_and(|l| l.contains("rel=\"next\"")),
+        "{out}"
+    );
+    assert!(
+        out["requestId"].as_str().is_some_and(|id| !id.is_empty()),
+        "{out}"
+    );
+    assert_eq!(out["language"], "en", "{out}");
+    assert_eq!(out["items"], 2, "{out}");
+    assert_eq!(out["graphqlStatus"], 200, "{out}");
+    assert!(out["graphqlRequestId"].is_string(), "{out}");
+    assert!(out["total"].as_u64().is_some_and(|n| n > 2), "{out}");
+    // This origin may not write: the browser refuses after the preflight.
+    assert_eq!(out["write"], "blocked", "{out}");
 }
