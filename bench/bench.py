@@ -334,6 +334,66 @@ def request(name: str, url: str, script: Path | None, headers: dict | None = Non
     return body
 
 
+def header_script(name: str, headers: dict) -> Path:
+    """A wrk script that sends `headers` with every request."""
+    path = WORK / f"headers-{name}.lua"
+    path.write_text("".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in headers.items()))
+    return path
+
+
+def bench_http(base: str, args) -> list[str]:
+    """Issue 14: the list page revalidated (`If-None-Match` with the current
+    `ETag`: a `304` decided from the data version, no statement) and
+    compressed (gzip, br), past and through the response cache."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    path = "/api/v1/offers?limit=20"
+    host = urlsplit(base)
+
+    def answer(headers: dict) -> tuple[int, dict, bytes]:
+        conn = http.client.HTTPConnection(host.hostname, host.port, timeout=10)
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        body = response.read()
+        conn.close()
+        return response.status, dict(response.getheaders()), body
+
+    _, first, plain = answer({})
+    etag = first["etag"]
+    cases = [
+        ("list page, identity", {}, "cached"),
+        ("list page, identity", {"Cache-Control": "no-cache"}, "uncached"),
+        ("list page, gzip", {"Accept-Encoding": "gzip"}, "cached"),
+        ("list page, gzip", {"Accept-Encoding": "gzip", "Cache-Control": "no-cache"}, "uncached"),
+        ("list page, br", {"Accept-Encoding": "br"}, "cached"),
+        ("list page, revalidated (304)", {"If-None-Match": etag}, "validator"),
+    ]
+    out = [
+        "",
+        "HTTP caching and compression (issue 14), list page of 20:",
+        "",
+        "| scenario | mode | status | body bytes | req/s | p50 ms | p99 ms | errors | SQL statements / request |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for i, (name, headers, mode) in enumerate(cases):
+        status, _, body = answer(headers)
+        before = statements(base)
+        for _ in range(20):
+            answer(headers)
+        per_request = (statements(base) - before) / 20
+        script = header_script(str(i), headers)
+        run_wrk(base + path, args, script, 1)
+        r = run_wrk(base + path, args, script, args.duration)
+        print(f"[http] {name} {mode}: {r['rps']:.0f} req/s", flush=True)
+        out.append(
+            f"| {name} | {mode} | {status} | {len(body)} | {r['rps']:.0f} | {r['p50']:.2f} "
+            f"| {r['p99']:.2f} | {r['errors']} | {per_request:.1f} |"
+        )
+    out.append(f"\n(identity body: {len(plain)} bytes)")
+    return out
+
+
 def check_scenario(name: str, url: str, script: Path | None) -> int:
     """One request before the load: it must succeed, and its size is shown."""
     return len(request(name, url, script))
@@ -440,6 +500,7 @@ def bench_database(args, kind: str) -> str:
                 print(f"[{kind}] {name} uncached, {connections} connections ...", flush=True)
                 result = run_wrk(target, args, uncached(script), args.duration, connections)
                 sweep.append((name, connections, result))
+        http_rows = bench_http(base, args)
         hostile = bench_hostile(base)
         sampler.stop.set()
         sampler.join()
@@ -486,6 +547,7 @@ def bench_database(args, kind: str) -> str:
             f"| {name} | {connections} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} "
             f"| {r['errors']} | {mark(r['p99'] < P99_BUDGET_MS)} |"
         )
+    out += http_rows
     out += hostile
     out += [
         "",
