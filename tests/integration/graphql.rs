@@ -19,6 +19,8 @@ shared_tests!(
     offer_relation_lists_take_a_bounded_first,
     a_list_reads_in_full_the_fields_it_selects,
     a_repeated_document_is_executed_afresh_with_its_variables,
+    variables_must_fit_their_declared_types,
+    an_error_is_listed_once,
 );
 
 private_tests!(seeded: true;
@@ -936,7 +938,7 @@ async fn a_repeated_document_is_executed_afresh_with_its_variables(app: TestApp)
             .graphql(query, json!({"topic": "industrie-40", "first": "many"}))
             .await;
         assert_eq!(
-            body["errors"][0]["extensions"]["code"], "invalid_query",
+            body["errors"][0]["extensions"]["code"], "invalid_variable",
             "{body}"
         );
         let body = app
@@ -989,4 +991,167 @@ async fn only_valid_documents_are_kept_for_reuse(app: TestApp) {
     app.graphql_data("{ topics(first: 2) { totalCount } }", Value::Null)
         .await;
     assert_eq!(app.metric(KEPT).await, start + 2);
+}
+
+/// POSTs `body` asking for `application/graphql-response+json`.
+async fn post_graphql_response(app: &TestApp, body: &Value) -> (u16, String, Value) {
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .header("accept", "application/graphql-response+json")
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    (status, content_type, response.json().await.unwrap())
+}
+
+/// GraphQL spec §6.1.2: a variable's value must fit the type the operation
+/// declares, even where the argument it reaches is nullable.
+async fn variables_must_fit_their_declared_types(app: TestApp) {
+    for (query, variables) in [
+        // The issue's example: `first` is nullable, `$n` is not.
+        (
+            "query($n: Int!) { offers(first: $n) { totalCount } }",
+            json!({"n": null}),
+        ),
+        (
+            "query($n: Int!) { offers(first: $n) { totalCount } }",
+            json!({}),
+        ),
+        (
+            "query($n: Int!) { offers(first: $n) { totalCount } }",
+            json!({"n": "5"}),
+        ),
+        (
+            "query($n: Int) { offers(first: $n) { totalCount } }",
+            json!({"n": 2.5}),
+        ),
+        (
+            "query($n: Int) { offers(first: $n) { totalCount } }",
+            json!({"n": 4_294_967_296_i64}),
+        ),
+        (
+            "query($k: String!) { topic(key: $k) { label } }",
+            json!({"k": 7}),
+        ),
+        (
+            "query($f: OfferFilter) { offers(filter: $f) { totalCount } }",
+            json!({"f": {"kind": ["GRANT"]}}),
+        ),
+        (
+            "query($f: OfferFilter) { offers(filter: $f) { totalCount } }",
+            json!({"f": {"nosuch": true}}),
+        ),
+        (
+            "query($f: OfferFilter) { offers(filter: $f) { totalCount } }",
+            json!({"f": {"openOn": "2024-02-30"}}),
+        ),
+        (
+            "query($f: OfferFilter) { offers(filter: $f) { totalCount } }",
+            json!({"f": {"updatedSince": "yesterday"}}),
+        ),
+        (
+            "query($f: OfferFilter) { offers(filter: $f) { totalCount } }",
+            json!({"f": "FUNDING"}),
+        ),
+        (
+            "query($l: Lang) { offers(first: 1, lang: $l) { totalCount } }",
+            json!({"l": "fr"}),
+        ),
+        (
+            "mutation($k: String!) { deleteOffer(key: $k) { id } }",
+            json!({"k": null}),
+        ),
+    ] {
+        let body = json!({"query": query, "variables": variables});
+        let (status, content_type, answer) = post_graphql_response(&app, &body).await;
+        assert_eq!(status, 400, "{body}: {answer}");
+        assert_eq!(content_type, "application/graphql-response+json");
+        assert!(
+            answer.get("data").is_none_or(Value::is_null),
+            "{body}: {answer}"
+        );
+        assert_eq!(answer["errors"].as_array().unwrap().len(), 1, "{answer}");
+        assert_eq!(
+            answer["errors"][0]["extensions"]["code"], "invalid_variable",
+            "{body}: {answer}"
+        );
+        // Legacy `application/json`: a 200 with the same error, no data.
+        let legacy = app.graphql(query, variables.clone()).await;
+        assert_eq!(
+            legacy["errors"][0]["extensions"]["code"], "invalid_variable",
+            "{legacy}"
+        );
+        assert!(legacy.get("data").is_none_or(Value::is_null), "{legacy}");
+    }
+    // What fits runs: defaults, nullables, a single value for a list, enum
+    // values as strings, ids as numbers.
+    for (query, variables) in [
+        (
+            "query($n: Int! = 2) { offers(first: $n) { totalCount } }",
+            json!({}),
+        ),
+        (
+            "query($n: Int) { offers(first: $n) { totalCount } }",
+            json!({"n": null}),
+        ),
+        (
+            "query($f: OfferFilter) { offers(filter: $f) { totalCount } }",
+            json!({"f": {"kind": "FUNDING", "openOn": "2024-02-29"}}),
+        ),
+        (
+            "query($l: Lang!) { offers(first: 1, lang: $l) { totalCount } }",
+            json!({"l": "EN"}),
+        ),
+    ] {
+        let body = json!({"query": query, "variables": variables});
+        let (status, _, answer) = post_graphql_response(&app, &body).await;
+        assert_eq!(status, 200, "{body}: {answer}");
+        assert!(answer.get("errors").is_none(), "{body}: {answer}");
+    }
+}
+
+/// No error is listed twice, whatever raised it (the executor, a resolver,
+/// a mutation's authorisation).
+async fn an_error_is_listed_once(app: TestApp) {
+    for (query, variables) in [
+        (
+            r#"mutation { deleteOffer(key: "tbs-beratung") { id } }"#,
+            Value::Null,
+        ),
+        (
+            r#"mutation { createTopic(record: {}) { id } }"#,
+            Value::Null,
+        ),
+        (
+            r#"mutation($r: JSON!) { createOffer(record: $r) { id } }"#,
+            json!({"r": {"slug": "x"}}),
+        ),
+        (
+            r#"{ offers(filter: {topic: ["nosuch"]}) { totalCount } }"#,
+            Value::Null,
+        ),
+        (
+            r#"{ a: offers(first: 1000) { totalCount } b: offers(first: 1000) { totalCount } }"#,
+            Value::Null,
+        ),
+    ] {
+        let body = app.graphql(query, variables).await;
+        let errors = body["errors"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{body}"));
+        assert!(!errors.is_empty(), "{body}");
+        for (i, error) in errors.iter().enumerate() {
+            assert!(
+                !errors[..i].contains(error),
+                "{query}: an error is listed twice: {body}"
+            );
+        }
+    }
 }

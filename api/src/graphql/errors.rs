@@ -13,6 +13,7 @@ use async_graphql::{
 };
 
 use super::documents::Documents;
+use super::variables::InputTypes;
 use super::{Limits, guard};
 
 use crate::error::AppError;
@@ -403,11 +404,18 @@ impl Extension for StableCodesExtension {
     ) -> ServerResult<Request> {
         if let Some(document) = self.documents.get(&request.query) {
             guard::check_variables(&request.variables)?;
+            InputTypes::of_schema().check(
+                &document,
+                request.operation_name.as_deref(),
+                &request.variables,
+            )?;
             request.set_parsed_query(document);
             return next.run(ctx, request).await;
         }
         guard::scan(&request.query, &self.limits)?;
         guard::check_variables(&request.variables)?;
+        let operation_name = request.operation_name.clone();
+        let variables = request.variables.clone();
         // Safe to parse now: the scan bounded its recursion.
         let document = match request.parsed_query() {
             Ok(document) => document,
@@ -423,6 +431,7 @@ impl Extension for StableCodesExtension {
         };
         self.check_shape(document)?;
         guard::check_document_values(document)?;
+        InputTypes::of_schema().check(document, operation_name.as_deref(), &variables)?;
         let checked = document.clone();
         if let Ok(mut pending) = self.pending.lock() {
             *pending = Some((request.query.clone(), checked));

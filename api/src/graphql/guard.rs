@@ -366,7 +366,24 @@ pub fn bound_batch(responses: &mut [Response]) {
 
 fn bound_errors(response: &mut Response, listed: usize) {
     let executed = response.data != Value::Null;
-    let total = response.errors.len();
+    // The same error twice (a resolver's error that async-graphql also
+    // reports for the non-null field it nulls) tells the client nothing
+    // more; the first is kept. Errors past the listed ones are only
+    // counted, so each is compared with at most `listed + 1` others.
+    let mut kept: Vec<async_graphql::ServerError> = Vec::with_capacity(listed + 1);
+    let mut unlisted = 0;
+    for error in response.errors.drain(..) {
+        if kept.contains(&error) {
+            continue;
+        }
+        if kept.len() <= listed {
+            kept.push(error);
+        } else {
+            unlisted += 1;
+        }
+    }
+    response.errors = kept;
+    let total = response.errors.len() + unlisted;
     // One entry short of the share when some are left out, for the summary.
     let listed = if total > listed + 1 {
         listed

@@ -19,6 +19,7 @@ mod mutation;
 mod objects;
 mod query;
 pub mod routes;
+mod variables;
 
 use std::sync::Arc;
 
@@ -90,6 +91,8 @@ pub fn build_schema(
     limits: Limits,
     documents: Arc<Documents>,
 ) -> AppSchema {
+    // Read the input types now rather than on the first request.
+    variables::InputTypes::of_schema();
     schema_builder(limits, documents)
         .data(db)
         .data(limits)

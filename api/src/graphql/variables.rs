@@ -1,0 +1,325 @@
+//! Variable values checked against the types their operation declares
+//! (GraphQL spec, October 2021, §6.1.2 "Coercing Variable Values").
+//!
+//! async-graphql checks a variable's value only against the argument it
+//! reaches, not against the variable's own declared type: `query($n: Int!)
+//! { offers(first: $n) … }` with `{"n": null}` ran, because `first` is
+//! nullable. Here every variable of the operation to run is coerced
+//! against its declared type before execution, so such a request is a
+//! request error (nothing is executed; 400 with
+//! `application/graphql-response+json`) with the code `invalid_variable`.
+//!
+//! The input types (scalars, enums, input objects) are read once from the
+//! schema's own SDL: async-graphql's registry, which holds the same, is not
+//! public, and a hand-kept table would drift from the schema.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
+use async_graphql::parser::types::{
+    BaseType, DocumentOperations, ExecutableDocument, OperationDefinition, Type, TypeKind,
+    TypeSystemDefinition,
+};
+use async_graphql::{Pos, ServerError, Value, Variables};
+
+use crate::limits::{quote, truncate};
+
+/// What a value of one named input type must look like.
+#[derive(Debug)]
+enum InputKind {
+    /// A scalar, checked by name (built-in or one of ours); unknown
+    /// scalars (`JSON`) accept any value.
+    Scalar,
+    /// An enum: one of these names, as a string.
+    Enum(HashSet<String>),
+    /// An input object: these fields, with their types and whether they
+    /// have a default.
+    Object(Vec<(String, Type, bool)>),
+}
+
+/// The input types of the schema, by name.
+#[derive(Debug, Default)]
+pub struct InputTypes(HashMap<String, InputKind>);
+
+static INPUT_TYPES: LazyLock<InputTypes> = LazyLock::new(|| InputTypes::from_sdl(&super::sdl()));
+
+impl InputTypes {
+    /// The input types of the served schema (read from its SDL on first use).
+    pub fn of_schema() -> &'static InputTypes {
+        &INPUT_TYPES
+    }
+
+    fn from_sdl(sdl: &str) -> Self {
+        let mut types = HashMap::new();
+        // The SDL is our own schema's: it always parses. Were it not to, no
+        // types would be known and every named type would pass unchecked.
+        let Ok(document) = async_graphql::parser::parse_schema(sdl) else {
+            return Self(types);
+        };
+        for definition in document.definitions {
+            let TypeSystemDefinition::Type(definition) = definition else {
+                continue;
+            };
+            let definition = definition.node;
+            let kind = match definition.kind {
+                TypeKind::Scalar => InputKind::Scalar,
+                TypeKind::Enum(e) => InputKind::Enum(
+                    e.values
+                        .into_iter()
+                        .map(|v| v.node.value.node.to_string())
+                        .collect(),
+                ),
+                TypeKind::InputObject(o) => InputKind::Object(
+                    o.fields
+                        .into_iter()
+                        .map(|f| {
+                            let f = f.node;
+                            (
+                                f.name.node.to_string(),
+                                f.ty.node,
+                                f.default_value.is_some(),
+                            )
+                        })
+                        .collect(),
+                ),
+                _ => continue,
+            };
+            types.insert(definition.name.node.to_string(), kind);
+        }
+        Self(types)
+    }
+
+    /// Coerces the request's variables against the operation it runs.
+    /// Errors: the first variable that does not fit, with its position in
+    /// the document and the code `invalid_variable`.
+    pub fn check(
+        &self,
+        document: &ExecutableDocument,
+        operation_name: Option<&str>,
+        variables: &Variables,
+    ) -> Result<(), ServerError> {
+        // Without a selectable operation there is nothing to coerce: the
+        // executor reports the unknown or ambiguous operation itself.
+        let Some(operation) = selected(document, operation_name) else {
+            return Ok(());
+        };
+        for definition in &operation.variable_definitions {
+            let definition = &definition.node;
+            let name = definition.name.node.as_str();
+            let ty = &definition.var_type.node;
+            let problem = match variables.get(&definition.name.node) {
+                None if definition.default_value.is_none() && !ty.nullable => {
+                    Some("was not provided".to_owned())
+                }
+                None => None,
+                Some(value) => self.coerce(ty, value).err(),
+            };
+            if let Some(problem) = problem {
+                return Err(invalid(
+                    format!("Variable `${name}` of type `{ty}` {problem}."),
+                    definition.name.pos,
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Input coercion of `value` to `ty` (spec §3.5 and §3.9–3.12).
+    fn coerce(&self, ty: &Type, value: &Value) -> Result<(), String> {
+        if matches!(value, Value::Null) {
+            return if ty.nullable {
+                Ok(())
+            } else {
+                Err("must not be null".to_owned())
+            };
+        }
+        match &ty.base {
+            BaseType::List(item) => match value {
+                Value::List(items) => items.iter().enumerate().try_for_each(|(i, v)| {
+                    self.coerce(item, v)
+                        .map_err(|why| format!("at [{i}]: {why}"))
+                }),
+                // A single value is coerced to a list of one (§3.11).
+                other => self.coerce(item, other),
+            },
+            BaseType::Named(name) => self.coerce_named(name, value),
+        }
+    }
+
+    fn coerce_named(&self, name: &str, value: &Value) -> Result<(), String> {
+        let fits = match (name, value) {
+            ("Int", Value::Number(n)) => n.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
+            ("Int", _) => false,
+            ("Float", Value::Number(n)) => n.as_f64().is_some_and(f64::is_finite),
+            ("Float", _) => false,
+            ("String", v) => matches!(v, Value::String(_)),
+            ("Boolean", v) => matches!(v, Value::Boolean(_)),
+            ("ID", Value::Number(n)) => n.is_i64() || n.is_u64(),
+            ("ID", v) => matches!(v, Value::String(_)),
+            ("DateTime", Value::String(s)) => chrono::DateTime::parse_from_rfc3339(s).is_ok(),
+            ("NaiveDate", Value::String(s)) => {
+                chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
+            }
+            ("UUID", Value::String(s)) => uuid::Uuid::parse_str(s).is_ok(),
+            ("DateTime" | "NaiveDate" | "UUID", _) => false,
+            _ => return self.coerce_defined(name, value),
+        };
+        if fits {
+            Ok(())
+        } else {
+            Err(format!(
+                "expected {}, got {}",
+                expected(name),
+                describe(value)
+            ))
+        }
+    }
+
+    fn coerce_defined(&self, name: &str, value: &Value) -> Result<(), String> {
+        match self.0.get(name) {
+            // Unknown names are the document validation's to report.
+            None | Some(InputKind::Scalar) => Ok(()),
+            Some(InputKind::Enum(values)) => match value {
+                Value::String(s) if values.contains(s.as_str()) => Ok(()),
+                Value::Enum(name) if values.contains(name.as_str()) => Ok(()),
+                Value::String(s) => Err(format!(
+                    "`{}` is not a value of `{name}`",
+                    quote(&truncate(s, 40))
+                )),
+                other => Err(format!(
+                    "expected a value of `{name}`, got {}",
+                    describe(other)
+                )),
+            },
+            Some(InputKind::Object(fields)) => {
+                let Value::Object(given) = value else {
+                    return Err(format!(
+                        "expected an object of `{name}`, got {}",
+                        describe(value)
+                    ));
+                };
+                if let Some(unknown) = given
+                    .keys()
+                    .find(|key| fields.iter().all(|(field, _, _)| field != key.as_str()))
+                {
+                    return Err(format!(
+                        "`{}` is not a field of `{name}`",
+                        quote(&truncate(unknown, 40))
+                    ));
+                }
+                fields.iter().try_for_each(|(field, ty, has_default)| {
+                    match given.get(field.as_str()) {
+                        None if !ty.nullable && !has_default => {
+                            Err(format!("lacks the required field `{field}`"))
+                        }
+                        None => Ok(()),
+                        Some(v) => self
+                            .coerce(ty, v)
+                            .map_err(|why| format!("at `{field}`: {why}")),
+                    }
+                })
+            }
+        }
+    }
+}
+
+/// The operation a request runs: the named one, or the only one.
+fn selected<'a>(
+    document: &'a ExecutableDocument,
+    operation_name: Option<&str>,
+) -> Option<&'a OperationDefinition> {
+    match (&document.operations, operation_name) {
+        (DocumentOperations::Single(op), None) => Some(&op.node),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+            ops.values().next().map(|op| &op.node)
+        }
+        (operations, Some(name)) => operations
+            .iter()
+            .find(|(op_name, _)| op_name.is_some_and(|n| n.as_str() == name))
+            .map(|(_, op)| &op.node),
+        _ => None,
+    }
+}
+
+fn expected(name: &str) -> &'static str {
+    match name {
+        "Int" => "an Int (a whole number from -2147483648 to 2147483647)",
+        "Float" => "a Float (a finite number)",
+        "String" => "a String",
+        "Boolean" => "a Boolean (`true` or `false`)",
+        "ID" => "an ID (a string or a whole number)",
+        "DateTime" => "a DateTime (RFC 3339, e.g. `2024-06-30T12:00:00Z`)",
+        "NaiveDate" => "a NaiveDate (e.g. `2024-06-30`)",
+        "UUID" => "a UUID",
+        _ => "a value of this type",
+    }
+}
+
+/// A short description of a JSON value, quoting at most 40 characters.
+fn describe(value: &Value) -> String {
+    match value {
+        Value::Null => "null".to_owned(),
+        Value::Number(n) => format!("the number {}", truncate(&n.to_string(), 40)),
+        Value::String(s) => format!("the string \"{}\"", quote(&truncate(s, 40))),
+        Value::Boolean(b) => format!("`{b}`"),
+        Value::Binary(_) => "binary data".to_owned(),
+        Value::Enum(name) => format!("the enum value `{name}`"),
+        Value::List(_) => "a list".to_owned(),
+        Value::Object(_) => "an object".to_owned(),
+    }
+}
+
+fn invalid(message: String, pos: Pos) -> ServerError {
+    let mut error = ServerError::new(message, Some(pos));
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", "invalid_variable");
+    error
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(query: &str, variables: serde_json::Value) -> Result<(), String> {
+        let document = async_graphql::parser::parse_query(query).unwrap();
+        InputTypes::of_schema()
+            .check(&document, None, &Variables::from_json(variables))
+            .map_err(|e| e.message)
+    }
+
+    #[test]
+    fn values_must_fit_the_declared_type() {
+        let first = "query($n: Int!) { offers(first: $n) { totalCount } }";
+        assert!(check(first, serde_json::json!({"n": 5})).is_ok());
+        for bad in [
+            serde_json::json!({"n": null}),
+            serde_json::json!({}),
+            serde_json::json!({"n": "5"}),
+            serde_json::json!({"n": 5.5}),
+            serde_json::json!({"n": 3_000_000_000_i64}),
+        ] {
+            assert!(check(first, bad.clone()).is_err(), "{bad} was accepted");
+        }
+        let optional = "query($n: Int = 3, $m: Int) { offers(first: $n, last: $m) { totalCount } }";
+        assert!(check(optional, serde_json::json!({})).is_ok());
+        assert!(check(optional, serde_json::json!({"m": null})).is_ok());
+    }
+
+    #[test]
+    fn enums_lists_and_input_objects_are_coerced() {
+        let query = "query($f: OfferFilter) { offers(filter: $f) { totalCount } }";
+        assert!(check(query, serde_json::json!({"f": {"kind": ["FUNDING"]}})).is_ok());
+        // A single value where a list is expected is a list of one.
+        assert!(check(query, serde_json::json!({"f": {"kind": "FUNDING"}})).is_ok());
+        let message = check(query, serde_json::json!({"f": {"kind": ["GRANT"]}})).unwrap_err();
+        assert!(message.contains("not a value of `OfferKind`"), "{message}");
+        let message = check(query, serde_json::json!({"f": {"nosuch": 1}})).unwrap_err();
+        assert!(
+            message.contains("not a field of `OfferFilter`"),
+            "{message}"
+        );
+        assert!(check(query, serde_json::json!({"f": {"openOn": "2024-13-01"}})).is_err());
+    }
+}
