@@ -2,7 +2,11 @@
 use crate::helpers::TestApp;
 use crate::shared_tests;
 
-shared_tests!(english_is_chosen_by_parameter_or_header_with_german_fallback);
+shared_tests!(
+    english_is_chosen_by_parameter_or_header_with_german_fallback,
+    accept_language_is_read_as_rfc_9110_says_on_rest_and_graphql,
+    graphql_checks_lang_as_rest_does,
+);
 
 async fn english_is_chosen_by_parameter_or_header_with_german_fallback(app: TestApp) {
     let de = app.get("/api/v1/topics/digitalisierung").await;
@@ -57,4 +61,108 @@ async fn english_is_chosen_by_parameter_or_header_with_german_fallback(app: Test
         "{}",
         offers["items"][0]["title"]
     );
+}
+
+/// The language REST and GraphQL answer in for an `Accept-Language` value.
+async fn chosen(app: &TestApp, accept_language: &str) -> (String, String) {
+    let rest = app
+        .client
+        .get(format!("{}/api/v1/topics/digitalisierung", app.address))
+        .header("Accept-Language", accept_language)
+        .send()
+        .await
+        .unwrap();
+    let rest = rest.headers()["content-language"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let graphql = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .header("Accept-Language", accept_language)
+        .json(&serde_json::json!({"query": "{ topic(key: \"digitalisierung\") { label } }"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(graphql.status(), 200);
+    let graphql = graphql.headers()["content-language"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    (rest, graphql)
+}
+
+async fn accept_language_is_read_as_rfc_9110_says_on_rest_and_graphql(app: TestApp) {
+    for (header, expected) in [
+        // Weights are case-insensitive (RFC 9110 §5.6.6, §12.4.2).
+        ("en;Q=0.1, de;q=0.5", "de"),
+        ("de;Q=0.1, en;q=0.5", "en"),
+        // Invalid weights make their range ignored, not weigh 1.
+        ("en;q=2, de;q=0.5", "de"),
+        ("en;q=0.5555, de;q=0.1", "de"),
+        ("en;q=x, de;q=0.1", "de"),
+        // q=0 is "not this"; `*` stands for every language not named.
+        ("de;q=0, *;q=0.1", "en"),
+        ("en;q=0", "de"),
+        // Region subtags ask for their language.
+        ("en-US", "en"),
+        ("de-AT, en;q=0.9", "de"),
+        ("fr-CA, en-GB;q=0.7, de;q=0.6", "en"),
+        // Equal weights: the first listed.
+        ("en, de", "en"),
+        ("de, en", "de"),
+        // Nothing we have: German.
+        ("fr", "de"),
+    ] {
+        let (rest, graphql) = chosen(&app, header).await;
+        assert_eq!(rest, expected, "REST, Accept-Language: {header}");
+        assert_eq!(graphql, expected, "GraphQL, Accept-Language: {header}");
+    }
+}
+
+async fn graphql_checks_lang_as_rest_does(app: TestApp) {
+    let query = serde_json::json!({"query": "{ topic(key: \"digitalisierung\") { label } }"});
+    for lang in ["fr", "EN", "", "de&lang=en"] {
+        let rest = app
+            .get_problem(&format!("/api/v1/topics/digitalisierung?lang={lang}"), 400)
+            .await;
+        let post = app
+            .client
+            .post(format!("{}/graphql?lang={lang}", app.address))
+            .json(&query)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(post.status(), 400, "POST /graphql?lang={lang}");
+        assert_eq!(
+            post.headers()["content-type"],
+            "application/problem+json",
+            "lang={lang}"
+        );
+        let problem: serde_json::Value = post.json().await.unwrap();
+        assert_eq!(problem["code"], rest["code"], "lang={lang}");
+        assert_eq!(problem["errors"][0]["field"], "lang", "lang={lang}");
+        let get = app
+            .get(&format!(
+                "/graphql?lang={lang}&query=%7B%20topic(key%3A%20%22digitalisierung%22)%20%7B%20label%20%7D%20%7D"
+            ))
+            .await;
+        assert_eq!(get.status(), 400, "GET /graphql?lang={lang}");
+    }
+    // A good `lang` still wins over the header; unknown parameters are named.
+    let en = app
+        .client
+        .post(format!("{}/graphql?lang=en", app.address))
+        .header("Accept-Language", "de")
+        .json(&query)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(en.headers()["content-language"], "en");
+    let body: serde_json::Value = en.json().await.unwrap();
+    assert_eq!(body["data"]["topic"]["label"], "Digitalisation");
+    let problem = app
+        .get_problem("/graphql?query=%7B__typename%7D&langg=en", 400)
+        .await;
+    assert_eq!(problem["errors"][0]["field"], "langg");
 }

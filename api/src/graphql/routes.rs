@@ -39,13 +39,20 @@ fn wants_graphql_response(req: &HttpRequest) -> bool {
         .is_some_and(|accept| accept.contains(GRAPHQL_RESPONSE))
 }
 
-/// Reads `lang` from the URL (POST) or Accept-Language, as REST does; a
-/// bad `lang` is ignored here (the `lang` argument of fields is checked).
-fn language(req: &HttpRequest, state: &AppState) -> crate::service::Ctx {
-    let lang = form_urlencoded::parse(req.query_string().as_bytes())
-        .find(|(key, _)| key == "lang")
-        .and_then(|(_, value)| value.parse::<Lang>().ok());
-    state.ctx(req, lang)
+/// Reads `lang` from the URL, else `Accept-Language`, as REST does, and
+/// with REST's strictness: a bad or repeated `lang`, or a parameter that is
+/// neither `lang` nor one of GraphQL-over-HTTP's GET parameters, is a 400
+/// problem.
+fn language(req: &HttpRequest, state: &AppState) -> AppResult<crate::service::Ctx> {
+    let mut params = crate::rest::params::QueryParams::parse(req.query_string());
+    let lang = params.one::<Lang>("lang");
+    if req.method() == Method::GET {
+        for name in ["query", "variables", "operationName", "extensions"] {
+            let _ = params.raw(name);
+        }
+    }
+    params.finish()?;
+    Ok(state.ctx(req, lang))
 }
 
 fn is_mutation(query: &str) -> bool {
@@ -64,6 +71,7 @@ pub async fn graphql(
     schema: web::Data<AppSchema>,
     limits: web::Data<Limits>,
 ) -> AppResult<HttpResponse> {
+    let ctx = language(&req, &state)?;
     let batch = if req.method() == Method::GET {
         let request = async_graphql::http::parse_query_string(req.query_string()).map_err(|e| {
             AppError::BadRequest(format!(
@@ -111,7 +119,6 @@ pub async fn graphql(
             Err(other) => return Err(other),
         },
     };
-    let ctx = language(&req, &state);
     let loaders = std::sync::Arc::new(Loaders::new(&state.db, &ctx));
     let budget = std::sync::Arc::new(super::errors::BatchBudget::default());
     let batch = batch
@@ -152,6 +159,10 @@ pub async fn graphql(
         .body(body))
 }
 
+/// Whether `/graphiql` is served with all its scripts from this server
+/// (then it gets a `Content-Security-Policy` allowing only those).
+pub const GRAPHIQL_SELF_CONTAINED: bool = cfg!(graphiql_embedded);
+
 /// Whether GraphiQL's assets are embedded (`embedded`) or loaded from a CDN
 /// (`cdn`); sent as `X-GraphiQL-Mode` and decided at build time.
 pub const GRAPHIQL_MODE: &str = if cfg!(graphiql_embedded) {
@@ -186,29 +197,35 @@ fn graphiql_page() -> String {
 </head>
 <body>
   <div id="graphiql">Loading GraphiQL…</div>
-  <script>
-    const params = new URLSearchParams(window.location.search);
-    const fetcher = GraphiQL.createFetcher({ url: "/graphql" });
-    ReactDOM.createRoot(document.getElementById("graphiql")).render(
-      React.createElement(GraphiQL, {
-        fetcher,
-        defaultQuery: "{\n  offers(first: 5, filter: {targetGroup: [WORKS_COUNCIL]}) {\n    totalCount\n    edges { node { title provider { name } regions { name } } }\n  }\n}\n",
-        query: params.get("query") || undefined,
-      })
-    );
-    if (params.get("autorun") === "1") {
-      const run = () => {
-        const button = document.querySelector(".graphiql-execute-button");
-        if (button) { button.click(); } else { setTimeout(run, 100); }
-      };
-      setTimeout(run, 300);
-    }
-  </script>
+  <script src="/graphiql/assets/lotse-graphiql.js"></script>
 </body>
 </html>
 "#
     .to_owned()
 }
+
+/// The page's own script: GraphiQL pointed at `/graphql`, with `?query=`
+/// and `&autorun=1`. A file, not an inline `<script>`, so that the page's
+/// `Content-Security-Policy` can allow only the server's own scripts
+/// (rejected: a per-response nonce, which would make the page uncacheable).
+#[cfg(graphiql_embedded)]
+const LOTSE_GRAPHIQL_JS: &str = r#"const params = new URLSearchParams(window.location.search);
+const fetcher = GraphiQL.createFetcher({ url: "/graphql" });
+ReactDOM.createRoot(document.getElementById("graphiql")).render(
+  React.createElement(GraphiQL, {
+    fetcher,
+    defaultQuery: "{\n  offers(first: 5, filter: {targetGroup: [WORKS_COUNCIL]}) {\n    totalCount\n    edges { node { title provider { name } regions { name } } }\n  }\n}\n",
+    query: params.get("query") || undefined,
+  })
+);
+if (params.get("autorun") === "1") {
+  const run = () => {
+    const button = document.querySelector(".graphiql-execute-button");
+    if (button) { button.click(); } else { setTimeout(run, 100); }
+  };
+  setTimeout(run, 300);
+}
+"#;
 
 #[cfg(not(graphiql_embedded))]
 fn graphiql_page() -> String {
@@ -232,6 +249,7 @@ async fn graphiql_asset(name: web::Path<String>) -> AppResult<HttpResponse> {
         ),
         "graphiql.min.js" => (include_bytes!(env!("LOTSE_GRAPHIQL_JS")), "text/javascript"),
         "graphiql.min.css" => (include_bytes!(env!("LOTSE_GRAPHIQL_CSS")), "text/css"),
+        "lotse-graphiql.js" => (LOTSE_GRAPHIQL_JS.as_bytes(), "text/javascript"),
         _ => return Err(AppError::NoRoute),
     };
     Ok(HttpResponse::Ok()
