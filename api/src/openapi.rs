@@ -18,8 +18,8 @@ as it's OWL, meetings, and the transfer and support offers that SMEs and works c
 **Conventions.** Lists return `{\"items\": [...], \"next_cursor\": \"…\" | null}` (plus `total` with \
 `include_total=true`) and a `Link: <…>; rel=\"next\"` header; follow `next_cursor` to page. Items are \
 addressed by id (UUID, stable forever) or slug. Filters are query parameters; comma-separated values \
-mean \"any of\". Unknown parameters and bad values are rejected with a 400 \
-`application/problem+json` (RFC 9457) that names each parameter. Text is German; `?lang=en` or \
+(`kind=a,b`) or repeated parameters (`kind=a&kind=b`) mean \"any of\". Unknown parameters and bad \
+values are rejected with a 400 `application/problem+json` (RFC 9457) that names each parameter. Text is German; `?lang=en` or \
 `Accept-Language: en` selects English where available.
 
 **Data licence:** Datenlizenz Deutschland – Namensnennung 2.0 (https://www.govdata.de/dl-de/by-2-0). \

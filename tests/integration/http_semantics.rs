@@ -22,6 +22,7 @@ shared_tests!(
     every_answer_has_the_security_headers,
     cached_answers_equal_uncached_ones,
     a_page_of_another_origin_reads_lists_and_graphql_with_their_headers,
+    list_parameters_take_commas_and_repeated_keys_alike,
 );
 private_tests!(seeded: true; a_304_runs_no_statement_and_a_change_gives_a_new_etag);
 
@@ -551,7 +552,11 @@ async fn a_304_runs_no_statement_and_a_change_gives_a_new_etag(app: TestApp) {
         .client
         .patch(format!("{}/api/v1/offers/{slug}", app.address))
         .bearer_auth(&key)
-        .header("content-type", "application/merge-patch+json")
+        // Media types are compared case-insensitively, parameters parsed.
+        .header(
+            "content-type",
+            "Application/Merge-Patch+JSON; charset=UTF-8",
+        )
         .body(json!({"title_de": "Digitalisierung: ein neuer Titel"}).to_string())
         .send()
         .await
@@ -650,10 +655,27 @@ async fn every_answer_has_the_security_headers(app: TestApp) {
             "{method} {path}"
         );
     }
-    let (_, headers, _) = send(&app, Method::GET, "/docs/", &[], None).await;
-    let policy = header(&headers, "content-security-policy");
-    assert!(policy.contains("script-src 'self'"), "{policy}");
-    assert!(!policy.contains("unsafe-eval"), "{policy}");
+    // The pages allow only the server's own scripts, so they hold none
+    // inline (GraphiQL when built self-contained; its browser test, in
+    // graphql.rs, runs it under this policy).
+    for page in ["/docs/", "/graphiql"] {
+        let (_, headers, body) = send(&app, Method::GET, page, &[], None).await;
+        if page == "/graphiql" && header(&headers, "x-graphiql-mode") != "embedded" {
+            assert!(std::env::var_os("CI").is_none(), "CI embeds GraphiQL");
+            continue;
+        }
+        let policy = header(&headers, "content-security-policy");
+        assert!(policy.contains("script-src 'self';"), "{page}: {policy}");
+        assert!(!policy.contains("unsafe-eval"), "{page}: {policy}");
+        let html = String::from_utf8(body).unwrap();
+        for script in html.split("<script").skip(1) {
+            let tag = script.split('>').next().unwrap_or_default();
+            assert!(
+                tag.contains("src=\"") && !tag.contains("://"),
+                "{page}: not a script of this server: <script{tag}>"
+            );
+        }
+    }
 }
 
 /// Method, path, headers, body.
@@ -857,4 +879,111 @@ async fn a_page_of_another_origin_reads_lists_and_graphql_with_their_headers(app
     assert!(out["total"].as_u64().is_some_and(|n| n > 2), "{out}");
     // This origin may not write: the browser refuses after the preflight.
     assert_eq!(out["write"], "blocked", "{out}");
+}
+
+/// Two keys of the collection a key parameter names (its first two items).
+async fn two_keys(app: &TestApp, parameter: &str) -> Vec<String> {
+    let collection = match parameter {
+        "topic" => "topics",
+        "region" | "parent" => "regions",
+        "provider" | "partner" => "partners",
+        "project" => "projects",
+        other => panic!("no collection known for the key parameter `{other}`"),
+    };
+    let page = app.get_json(&format!("/api/v1/{collection}?limit=2")).await;
+    crate::helpers::slugs(&page)
+}
+
+/// Every list parameter of every documented GET operation takes its values
+/// comma-separated (`kind=a,b`), as repeated parameters (`kind=a&kind=b`,
+/// what generated clients send) or both, with one answer; a parameter of one
+/// value given twice stays a 400.
+async fn list_parameters_take_commas_and_repeated_keys_alike(app: TestApp) {
+    let api = app.get_json("/openapi.json").await;
+    let mut checked = Vec::new();
+    for (path, item) in api["paths"].as_object().unwrap() {
+        let Some(get) = item.get("get") else { continue };
+        if path.contains('{') {
+            continue;
+        }
+        let parameters = get["parameters"].as_array().cloned().unwrap_or_default();
+        // The search needs words.
+        let base = if path.ends_with("/search") {
+            "q=Arbeit&"
+        } else {
+            ""
+        };
+        for parameter in &parameters {
+            if parameter["schema"]["type"] != "array" {
+                continue;
+            }
+            let name = parameter["name"].as_str().unwrap();
+            let items = &parameter["schema"]["items"];
+            let values = match items["$ref"].as_str() {
+                Some(reference) => {
+                    &api["components"]["schemas"][reference.rsplit('/').next().unwrap()]["enum"]
+                }
+                None => &items["enum"],
+            };
+            let values: Vec<String> = match values.as_array() {
+                Some(values) => values
+                    .iter()
+                    .take(2)
+                    .map(|v| v.as_str().unwrap().to_owned())
+                    .collect(),
+                None => two_keys(&app, name).await,
+            };
+            assert_eq!(values.len(), 2, "{path} {name}");
+            let (a, b) = (&values[0], &values[1]);
+            let commas = format!("{path}?{base}{name}={a},{b}");
+            let (status, _, by_commas) = send(&app, Method::GET, &commas, &[], None).await;
+            assert_eq!(
+                status,
+                200,
+                "{commas}: {}",
+                String::from_utf8_lossy(&by_commas)
+            );
+            for repeated in [
+                format!("{path}?{base}{name}={a}&{name}={b}"),
+                format!("{path}?{base}{name}={b}&{name}={a},{b}&{name}={a}"),
+            ] {
+                let (status, _, body) = send(&app, Method::GET, &repeated, &[], None).await;
+                assert_eq!(
+                    status,
+                    200,
+                    "{repeated}: {}",
+                    String::from_utf8_lossy(&body)
+                );
+                let same = |body: &[u8]| {
+                    let mut value: Value = serde_json::from_slice(body).unwrap();
+                    // The order of the values does not change the answer,
+                    // only what a cursor was issued for.
+                    if let Some(object) = value.as_object_mut() {
+                        object.remove("next_cursor");
+                    }
+                    value
+                };
+                assert_eq!(same(&body), same(&by_commas), "{repeated} vs {commas}");
+            }
+            checked.push(format!("{path} {name}"));
+        }
+    }
+    // Offers, partners, projects, regions, search and the stats of each.
+    assert!(checked.len() >= 20, "{checked:#?}");
+    // One value, twice: which was meant cannot be known.
+    for path in [
+        "/api/v1/offers?limit=1&limit=2",
+        "/api/v1/partners?sort=name&sort=-name",
+        "/api/v1/search?q=Arbeit&q=Digitalisierung",
+        "/api/v1/offers?lang=de&lang=en",
+    ] {
+        let problem = app.get_problem(path, 400).await;
+        assert!(
+            problem["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("more than once"),
+            "{path}: {problem}"
+        );
+    }
 }

@@ -5,25 +5,29 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 
-/// The policy of the API documentation's pages: only the server's own
-/// scripts, styles and connections; Swagger UI sets inline styles and shows
-/// `data:` icons.
-const DOCS_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
-     img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
-     frame-ancestors 'none'";
+/// The policy of the pages (the API documentation, GraphiQL): only the
+/// server's own scripts, styles and connections; Swagger UI and GraphiQL set
+/// inline styles and show `data:` icons and fonts.
+const PAGE_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; \
+     base-uri 'none'; frame-ancestors 'none'";
 
 /// Adds, where the answer has none:
 /// - `X-Content-Type-Options: nosniff` (browsers take the declared type;
 ///   a JSON answer is never run as script),
 /// - `Referrer-Policy: no-referrer` (an API's URLs hold queries that
 ///   other sites need not see),
-/// - on `/docs/…`, a `Content-Security-Policy` that allows only the
-///   server's own scripts ([`DOCS_POLICY`]).
+/// - on `/docs/…` and `/graphiql`, a `Content-Security-Policy` that allows
+///   only the server's own scripts ([`PAGE_POLICY`]); not on a GraphiQL
+///   built to load from a CDN (`X-GraphiQL-Mode: cdn`), whose scripts are
+///   not the server's.
 pub async fn security_headers(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let docs = req.path() == "/docs" || req.path().starts_with("/docs/");
+    let page = req.path() == "/docs"
+        || req.path().starts_with("/docs/")
+        || (req.path() == "/graphiql" && crate::graphql::routes::GRAPHIQL_SELF_CONTAINED);
     let mut response = next.call(req).await?;
     let headers = response.headers_mut();
     let mut set = |name: HeaderName, value: &'static str| {
@@ -33,8 +37,8 @@ pub async fn security_headers(
     };
     set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(header::REFERRER_POLICY, "no-referrer");
-    if docs {
-        set(header::CONTENT_SECURITY_POLICY, DOCS_POLICY);
+    if page {
+        set(header::CONTENT_SECURITY_POLICY, PAGE_POLICY);
     }
     Ok(response)
 }

@@ -62,9 +62,9 @@ pub async fn json_body<T: serde::de::DeserializeOwned>(
     request_body(content = MatchProfile, content_type = "application/json"),
     responses(
         (status = 200, description = "Matching offers, best first, with reasons.", body = MatchResult),
-        (status = 400, description = "A bad query parameter.", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad query parameter, or a body that is not well-formed JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The profile is larger than 16 KiB.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The profile is invalid; `errors` names each field.", body = Problem, content_type = "application/problem+json"),
     )
 )]

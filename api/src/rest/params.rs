@@ -92,7 +92,9 @@ impl QueryParams {
         self.entries.iter().any(|(key, _)| key == name)
     }
 
-    /// The raw value of `name`, if present exactly once.
+    /// The raw value of `name`, if present exactly once; a parameter that
+    /// takes one value and is given twice is an error (which of the two
+    /// was meant cannot be known).
     pub fn raw(&mut self, name: &'static str) -> Option<String> {
         self.known.push(name);
         let mut values = self
@@ -102,30 +104,43 @@ impl QueryParams {
             .map(|(_, value)| value);
         let first = values.next()?.clone();
         if values.next().is_some() {
-            self.error(
-                name,
-                "given more than once; to ask for several values, separate them with commas",
-            );
+            self.error(name, "takes one value and was given more than once");
             return None;
         }
         Some(first)
     }
 
-    /// A comma-separated list of raw keys (slugs, ids, official keys).
+    /// A list of raw keys (slugs, ids, official keys), given comma-separated
+    /// (`topic=a,b`, OpenAPI `style=form, explode=false`), as repeated
+    /// parameters (`topic=a&topic=b`, `explode=true`, what most generated
+    /// clients send), or both: the union, in order, without repeats.
     pub fn keys(&mut self, name: &'static str) -> Vec<String> {
-        let Some(raw) = self.raw(name) else {
-            return Vec::new();
-        };
-        let values: Vec<String> = raw.split(',').map(|v| v.trim().to_owned()).collect();
-        if values.iter().any(String::is_empty) {
-            self.error(name, "must be a comma-separated list without empty values");
-            return Vec::new();
+        self.known.push(name);
+        let mut values: Vec<String> = Vec::new();
+        for (_, raw) in self.entries.iter().filter(|(key, _)| key == name) {
+            for value in raw.split(',').map(str::trim) {
+                if value.is_empty() {
+                    self.errors.push(FieldError::new(
+                        name,
+                        "must be a comma-separated list without empty values",
+                    ));
+                    return Vec::new();
+                }
+                values.push(value.to_owned());
+            }
         }
+        // The bounds hold for the values as given, repeats included.
         if let Some(error) = crate::limits::check_keys(name, &values) {
             self.errors.push(error);
             return Vec::new();
         }
-        values
+        let mut union: Vec<String> = Vec::with_capacity(values.len());
+        for value in values {
+            if !union.contains(&value) {
+                union.push(value);
+            }
+        }
+        union
     }
 
     /// A comma-separated list of vocabulary values (e.g. `kind=funding,training`).
@@ -466,8 +481,14 @@ mod tests {
     }
 
     #[test]
-    fn rejects_repeated_parameters_and_empty_list_items() {
-        let mut p = QueryParams::parse("topic=a&topic=b");
+    fn lists_take_commas_and_repeats_single_values_refuse_repeats() {
+        let mut p = QueryParams::parse("topic=a&topic=b,c&topic=a");
+        assert_eq!(p.keys("topic"), ["a", "b", "c"]);
+        assert!(p.finish().is_ok());
+        let mut p = QueryParams::parse("limit=1&limit=2");
+        assert_eq!(p.integer("limit", 1, 100), None);
+        assert!(p.finish().is_err());
+        let mut p = QueryParams::parse("topic=a&topic=");
         assert!(p.keys("topic").is_empty());
         assert!(p.finish().is_err());
         let mut p = QueryParams::parse("topic=a,,b");
