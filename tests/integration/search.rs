@@ -539,7 +539,10 @@ async fn a_cursor_whose_hits_moved_is_a_409_stale_cursor(app: TestApp) {
             serde_json::json!({"after": end_cursor}),
         )
         .await;
-    assert_eq!(body["errors"][0]["extensions"]["code"], "stale_cursor", "{body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "stale_cursor",
+        "{body}"
+    );
 }
 
 async fn paging_goes_on_when_the_last_hit_shown_is_deleted(app: TestApp) {

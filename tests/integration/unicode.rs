@@ -83,11 +83,16 @@ async fn decomposed_and_compatibility_forms_search_like_the_plain_word(app: Test
     // A cursor is tied to the search, not to its spelling: the next page of
     // the composed word is the next page of the decomposed one.
     let first = app
-        .get_json(&format!("/api/v1/search?q={}&limit=2", encode(FOERDERUNG_NFD)))
+        .get_json(&format!(
+            "/api/v1/search?q={}&limit=2",
+            encode(FOERDERUNG_NFD)
+        ))
         .await;
     let cursor = first["next_cursor"].as_str().unwrap();
     let second = app
-        .get_json(&format!("/api/v1/search?q=F%C3%B6rderung&limit=2&cursor={cursor}"))
+        .get_json(&format!(
+            "/api/v1/search?q=F%C3%B6rderung&limit=2&cursor={cursor}"
+        ))
         .await;
     assert_eq!(hits(&second), composed[2..4]);
 }
@@ -120,8 +125,10 @@ async fn keys_in_paths_and_filters_are_normalised(app: TestApp) {
     );
     assert_eq!(
         slugs(
-            &app.get_json(&format!("/api/v1/offers?region={fullwidth_05711}&limit=100"))
-                .await
+            &app.get_json(&format!(
+                "/api/v1/offers?region={fullwidth_05711}&limit=100"
+            ))
+            .await
         ),
         slugs(&app.get_json("/api/v1/offers?region=05711&limit=100").await)
     );
@@ -206,13 +213,10 @@ async fn graphql_arguments_are_normalised_like_query_parameters(app: TestApp) {
 }
 
 async fn decomposed_indexed_text_is_found_and_highlighted_as_written(app: TestApp) {
-    let key = lotse::service::keys::create(
-        app.db(),
-        "editor",
-        &[lotse::service::keys::Scope::Write],
-    )
-    .await
-    .unwrap();
+    let key =
+        lotse::service::keys::create(app.db(), "editor", &[lotse::service::keys::Scope::Write])
+            .await
+            .unwrap();
     // Written decomposed, as a text pasted from a macOS application.
     let title = "Quantenzimt-Fo\u{308}rderprogramm fu\u{308}r Betriebsra\u{308}te";
     let mut offer = crate::helpers::seed_record("offers", "tbs-beratung");
@@ -231,7 +235,10 @@ async fn decomposed_indexed_text_is_found_and_highlighted_as_written(app: TestAp
         let body = app
             .get_json(&format!("/api/v1/search?q={}", encode(q)))
             .await;
-        assert_eq!(body["items"][0]["slug"], "quantenzimt-foerderprogramm", "{q}");
+        assert_eq!(
+            body["items"][0]["slug"], "quantenzimt-foerderprogramm",
+            "{q}"
+        );
         // The title is shown as written (decomposed), the matched word
         // marked where it stands in that text.
         assert_eq!(

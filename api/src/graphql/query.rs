@@ -318,9 +318,12 @@ impl SearchQuery {
                     total_count: Some(page.total),
                 },
             );
-            connection
-                .edges
-                .extend(cursors.into_iter().zip(page.items).map(|(cursor, hit)| Edge::new(cursor, hit)));
+            connection.edges.extend(
+                cursors
+                    .into_iter()
+                    .zip(page.items)
+                    .map(|(cursor, hit)| Edge::new(cursor, hit)),
+            );
             Ok::<_, AppError>(connection)
         };
         run.await.map_err(|e| e.extend())

@@ -124,7 +124,10 @@ impl SearchCursor {
         let (start, expected) = match last_shown {
             Some(i) if i + 1 == n => (n, shown),
             Some(_) => return Err(stale()),
-            None => (n.checked_sub(1).ok_or_else(stale)?, shown ^ self.i.as_u128()),
+            None => (
+                n.checked_sub(1).ok_or_else(stale)?,
+                shown ^ self.i.as_u128(),
+            ),
         };
         match hits.get(..start) {
             Some(before) if digest(before) == expected => Ok(start),
