@@ -137,6 +137,17 @@ pub enum AppError {
     /// 500: any other unexpected failure.
     #[error("unexpected error")]
     Unexpected(#[from] anyhow::Error),
+    /// 409: a search cursor (`cursor`, GraphQL `after`) whose position can
+    /// no longer be continued: the data changed since it was issued so that
+    /// the next page would repeat or skip hits. The client starts again
+    /// from the first page.
+    #[error(
+        "the hits of this search changed since `{field}` was issued, so the next page would repeat or skip hits: start again from the first page, without `{field}`"
+    )]
+    StaleCursor {
+        /// The parameter that carried the cursor: `cursor` or `after`.
+        field: &'static str,
+    },
 }
 
 impl AppError {
@@ -161,6 +172,7 @@ impl AppError {
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
             AppError::Unavailable(_) => "unavailable",
             AppError::Database(_) | AppError::Unexpected(_) => "internal",
+            AppError::StaleCursor { .. } => "stale_cursor",
         }
     }
 
@@ -184,6 +196,7 @@ impl AppError {
             AppError::UnsupportedMediaType(_) => "Unsupported media type",
             AppError::Unavailable(_) => "Service unavailable",
             AppError::Database(_) | AppError::Unexpected(_) => "Internal server error",
+            AppError::StaleCursor { .. } => "Stale cursor",
         }
     }
 
@@ -378,6 +391,7 @@ impl ResponseError for AppError {
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Database(_) | AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::StaleCursor { .. } => StatusCode::CONFLICT,
         }
     }
 

@@ -26,4 +26,5 @@ pub mod slug;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod unicode;
 pub mod vocab;

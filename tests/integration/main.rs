@@ -33,4 +33,5 @@ mod statements;
 mod stats;
 mod sync;
 mod topics_and_meetings;
+mod unicode;
 mod writes;

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use serde_json::Value;
 
 use crate::helpers::TestApp;
-use crate::shared_tests;
+use crate::{private_tests, shared_tests};
 
 shared_tests!(
     betriebsraete_finds_works_council_offers_and_arbeit_2020,
@@ -12,6 +12,13 @@ shared_tests!(
     type_and_offer_filters_combine_with_q,
     hits_are_ranked_highlighted_and_paged,
     bad_search_requests_are_400s,
+    cursors_of_the_offset_format_are_refused_with_400,
+);
+
+private_tests!(seeded: true;
+    paging_neither_repeats_nor_skips_when_offers_are_added_between_pages,
+    a_cursor_whose_hits_moved_is_a_409_stale_cursor,
+    paging_goes_on_when_the_last_hit_shown_is_deleted,
 );
 
 fn hits(body: &Value) -> Vec<(String, String)> {
@@ -291,4 +298,283 @@ async fn a_corrupt_index_directory_is_rebuilt() {
         "bildungsscheck"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The offset cursor of earlier versions (`{"q":…,"o":3}`), base64url.
+fn offset_cursor(q: &str, offset: u64) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let json = serde_json::json!({"q": q, "o": offset}).to_string();
+    let mut text = String::new();
+    for chunk in json.as_bytes().chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            text.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    text
+}
+
+async fn cursors_of_the_offset_format_are_refused_with_400(app: TestApp) {
+    let old = offset_cursor("Digitalisierung", 3);
+    let problem = app
+        .get_problem(
+            &format!("/api/v1/search?q=Digitalisierung&limit=3&cursor={old}"),
+            400,
+        )
+        .await;
+    assert_eq!(problem["code"], "invalid_parameter");
+    assert_eq!(problem["errors"][0]["field"], "cursor");
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("start again from the first page"),
+        "{problem}"
+    );
+    let body = app
+        .graphql(
+            "query($after: String) { search(q: \"Digitalisierung\", first: 3, after: $after) { totalCount } }",
+            serde_json::json!({"after": old}),
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "invalid_parameter",
+        "{body}"
+    );
+    // A cursor of the same words with other filters is another search.
+    let page = app
+        .get_json("/api/v1/search?q=Digitalisierung&limit=1")
+        .await;
+    let cursor = page["next_cursor"].as_str().unwrap();
+    let problem = app
+        .get_problem(
+            &format!("/api/v1/search?q=Digitalisierung&type=offer&cursor={cursor}"),
+            400,
+        )
+        .await;
+    assert_eq!(problem["errors"][0]["field"], "cursor");
+}
+
+/// A key that may write offers.
+async fn writer(app: &TestApp) -> String {
+    lotse::service::keys::create(
+        app.db(),
+        "search-tests",
+        &[lotse::service::keys::Scope::Write],
+    )
+    .await
+    .unwrap()
+}
+
+/// Creates an offer (the seed's `tbs-beratung` with `slug` and the given
+/// German texts, topics that do not hold the search word).
+async fn create_offer(app: &TestApp, key: &str, slug: &str, title: &str, description: &str) {
+    let mut offer = crate::helpers::seed_record("offers", "tbs-beratung");
+    offer["slug"] = serde_json::json!(slug);
+    offer["title_de"] = serde_json::json!(title);
+    offer["title_en"] = Value::Null;
+    offer["summary_de"] = serde_json::json!("Ein Angebot für Betriebe.");
+    offer["summary_en"] = Value::Null;
+    offer["description_de"] = serde_json::json!(description);
+    offer["description_en"] = Value::Null;
+    offer["topics"] = serde_json::json!(["gesundheit"]);
+    let response = app
+        .client
+        .post(format!("{}/api/v1/offers", app.address))
+        .bearer_auth(key)
+        .json(&offer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+}
+
+/// Every hit of the search `query`, following `next_cursor` from `cursor`
+/// (the first page when `None`).
+async fn pages_from(
+    app: &TestApp,
+    query: &str,
+    mut cursor: Option<String>,
+) -> Vec<(String, String)> {
+    let mut slugs = Vec::new();
+    for _ in 0..1000 {
+        let url = match &cursor {
+            Some(c) => format!("/api/v1/search?{query}&cursor={c}"),
+            None => format!("/api/v1/search?{query}"),
+        };
+        let page = app.get_json(&url).await;
+        slugs.extend(hits(&page));
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return slugs,
+        }
+    }
+    panic!("paging did not end");
+}
+
+async fn paging_neither_repeats_nor_skips_when_offers_are_added_between_pages(app: TestApp) {
+    let key = writer(&app).await;
+    let query = "q=Digitalisierung&limit=3";
+    let before = pages_from(&app, query, None).await;
+    assert!(before.len() > 10, "{before:?}");
+    let page1 = app.get_json(&format!("/api/v1/search?{query}")).await;
+    let shown = hits(&page1);
+    assert_eq!(shown, before[..3]);
+    let cursor = page1["next_cursor"].as_str().unwrap().to_owned();
+
+    // A new offer that mentions the word once, deep in a long text: it
+    // ranks below the first page. (Before position cursors, page 2 of the
+    // offset cursor `{"q":…,"o":3}` repeated page 1's last hit whenever a
+    // new hit ranked above it.)
+    let filler = "Betriebe im Wandel brauchen Orientierung, Austausch und Beratung. ".repeat(12);
+    create_offer(
+        &app,
+        &key,
+        "nachzuegler-angebot",
+        "Nachzügler-Angebot",
+        &format!("{filler}Auch zur Digitalisierung."),
+    )
+    .await;
+    let rest = pages_from(&app, query, Some(cursor.clone())).await;
+    let mut all = shown.clone();
+    all.extend(rest.iter().cloned());
+    for hit in &before {
+        assert_eq!(
+            all.iter().filter(|h| *h == hit).count(),
+            1,
+            "{hit:?} shown other than once: {all:?}"
+        );
+    }
+    assert!(rest.iter().all(|s| !shown.contains(s)), "{rest:?}");
+    assert_eq!(all.len(), before.len() + 1, "{all:?}");
+    assert!(rest.contains(&("offer".to_owned(), "nachzuegler-angebot".to_owned())));
+
+    // GraphQL's edge cursors are the same positions.
+    let data = app
+        .graphql_data(
+            "{ search(q: \"Digitalisierung\", first: 3) { edges { cursor node { slug } } } }",
+            Value::Null,
+        )
+        .await;
+    let edges = data["search"]["edges"].as_array().unwrap();
+    let third = edges[2]["cursor"].as_str().unwrap();
+    let next = app
+        .graphql_data(
+            "query($after: String) { search(q: \"Digitalisierung\", first: 2, after: $after) { \
+             pageInfo { hasPreviousPage } edges { node { slug } } } }",
+            serde_json::json!({"after": edges[0]["cursor"]}),
+        )
+        .await;
+    assert_eq!(next["search"]["pageInfo"]["hasPreviousPage"], true);
+    let after_first: Vec<&str> = next["search"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        after_first,
+        [
+            edges[1]["node"]["slug"].as_str().unwrap(),
+            edges[2]["node"]["slug"].as_str().unwrap()
+        ]
+    );
+    let rest_after_third = pages_from(&app, query, Some(third.to_owned())).await;
+    let page1_now = app.get_json(&format!("/api/v1/search?{query}")).await;
+    assert_eq!(
+        rest_after_third,
+        pages_from(
+            &app,
+            query,
+            Some(page1_now["next_cursor"].as_str().unwrap().to_owned())
+        )
+        .await
+    );
+}
+
+async fn a_cursor_whose_hits_moved_is_a_409_stale_cursor(app: TestApp) {
+    let key = writer(&app).await;
+    let page1 = app
+        .get_json("/api/v1/search?q=Digitalisierung&limit=3")
+        .await;
+    let cursor = page1["next_cursor"].as_str().unwrap().to_owned();
+    let data = app
+        .graphql_data(
+            "{ search(q: \"Digitalisierung\", first: 3) { pageInfo { endCursor } } }",
+            Value::Null,
+        )
+        .await;
+    let end_cursor = data["search"]["pageInfo"]["endCursor"].clone();
+    // A new offer that ranks first: page 2 would have to leave it out
+    // (skipped) or shift the others (a repeat).
+    create_offer(
+        &app,
+        &key,
+        "digitalisierung-digitalisierung",
+        "Digitalisierung",
+        "Digitalisierung, Digitalisierung und nochmals Digitalisierung.",
+    )
+    .await;
+    let top = app
+        .get_json("/api/v1/search?q=Digitalisierung&limit=3")
+        .await;
+    assert!(
+        hits(&top).contains(&(
+            "offer".to_owned(),
+            "digitalisierung-digitalisierung".to_owned()
+        )),
+        "{top}"
+    );
+    let problem = app
+        .get_problem(
+            &format!("/api/v1/search?q=Digitalisierung&limit=3&cursor={cursor}"),
+            409,
+        )
+        .await;
+    assert_eq!(problem["code"], "stale_cursor", "{problem}");
+    assert_eq!(problem["type"], "/problems/stale_cursor");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("start again from the first page"),
+        "{problem}"
+    );
+    let body = app
+        .graphql(
+            "query($after: String) { search(q: \"Digitalisierung\", first: 3, after: $after) { totalCount } }",
+            serde_json::json!({"after": end_cursor}),
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "stale_cursor",
+        "{body}"
+    );
+}
+
+async fn paging_goes_on_when_the_last_hit_shown_is_deleted(app: TestApp) {
+    let key = writer(&app).await;
+    let query = "q=Digitalisierung&type=offer&limit=3";
+    let before = pages_from(&app, query, None).await;
+    let page1 = app.get_json(&format!("/api/v1/search?{query}")).await;
+    let cursor = page1["next_cursor"].as_str().unwrap().to_owned();
+    let last = page1["items"][2]["slug"].as_str().unwrap().to_owned();
+    let response = app
+        .client
+        .delete(format!("{}/api/v1/offers/{last}", app.address))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204, "{}", response.text().await.unwrap());
+    let mut rest = pages_from(&app, query, Some(cursor)).await;
+    // The same hits; their order may change, as scores depend on every
+    // record indexed.
+    rest.sort();
+    let mut expected = before[3..].to_vec();
+    expected.sort();
+    assert_eq!(rest, expected);
 }

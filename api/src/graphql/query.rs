@@ -277,6 +277,9 @@ impl SearchQuery {
         #[graphql(default)] types: Vec<crate::dto::HitKind>,
         filter: Option<OfferFilter>,
         first: Option<i32>,
+        #[graphql(
+            desc = "An edge's `cursor` (or `endCursor`) of the same search (`q` as analysed, `types`, `filter`): the hits after it. If records were written since, the page continues after that hit only if exactly the hits before it are still ranked first (no hit repeated or skipped); otherwise the error has `extensions.code` `stale_cursor`: start again without `after`."
+        )]
         after: Option<String>,
         #[graphql(desc = "Language of titles and snippets.")] lang: Option<Lang>,
     ) -> Result<super::connection::PageConnection<crate::dto::SearchHit>> {
@@ -293,33 +296,34 @@ impl SearchQuery {
                     ));
                 }
             };
-            let offset = match &after {
-                Some(cursor) => service::search::offset_of(cursor, &q)?,
-                None => 0,
-            };
-            let request = service::search::SearchRequest {
-                q: q.clone(),
+            let mut request = service::search::SearchRequest {
+                q,
                 types,
                 filter,
                 limit,
-                offset,
+                after: None,
             };
+            if let Some(cursor) = &after {
+                request.after = Some(service::search::read_cursor(cursor, "after", &request)?);
+            }
             let rctx = request_ctx(ctx, lang)
                 .map_err(|_| AppError::Unexpected(anyhow::anyhow!("no context")))?;
             let db = db(ctx).map_err(|_| AppError::Unexpected(anyhow::anyhow!("no database")))?;
-            let page = service::search::search(db, &request, &rctx).await?;
+            let service::search::Searched { page, cursors } =
+                service::search::search_with_cursors(db, &request, &rctx).await?;
             let mut connection = Connection::with_additional_fields(
-                offset > 0,
+                request.after.is_some(),
                 page.next_cursor.is_some(),
                 super::connection::ConnectionTotals {
                     total_count: Some(page.total),
                 },
             );
-            connection
-                .edges
-                .extend(page.items.into_iter().enumerate().map(|(i, hit)| {
-                    Edge::new(service::search::cursor_at(&q, offset + i as u64 + 1), hit)
-                }));
+            connection.edges.extend(
+                cursors
+                    .into_iter()
+                    .zip(page.items)
+                    .map(|(cursor, hit)| Edge::new(cursor, hit)),
+            );
             Ok::<_, AppError>(connection)
         };
         run.await.map_err(|e| e.extend())

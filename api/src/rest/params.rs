@@ -388,27 +388,25 @@ impl FromQuery for SearchRequest {
         };
         let types = p.list("type");
         let limit = p.integer("limit", 1, MAX_LIMIT).unwrap_or(DEFAULT_LIMIT);
-        let offset = match p.raw("cursor") {
-            None => 0,
-            Some(raw) => match search::decode_cursor(&raw) {
-                Some(c) if c.q == q => c.o,
-                Some(_) => {
-                    p.error("cursor", "was issued for another `q`");
-                    0
-                }
-                None => {
-                    p.error("cursor", "is not a cursor issued by this API");
-                    0
-                }
-            },
-        };
-        Self {
+        let mut request = Self {
             q,
             types,
             filter,
             limit,
-            offset,
+            after: None,
+        };
+        // Read last: a cursor is tied to the words, types and filters above.
+        if let Some(raw) = p.raw("cursor") {
+            match search::read_cursor(&raw, "cursor", &request) {
+                Ok(cursor) => request.after = Some(cursor),
+                Err(err) => {
+                    for e in err.field_errors() {
+                        p.error(&e.field, e.message.clone());
+                    }
+                }
+            }
         }
+        request
     }
 }
 

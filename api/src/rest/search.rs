@@ -27,7 +27,13 @@ pub struct SearchParams {
     /// Hits per page, 1 to 100.
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<u64>,
-    /// Opaque position from the previous page's `next_cursor`.
+    /// Opaque position from the previous page's `next_cursor`, for the same
+    /// `q` (as analysed), `type` and filters (else 400). It names the last
+    /// hit shown and a digest of the hits shown so far: if records were
+    /// written since, the next page continues after that hit only if
+    /// exactly the hits shown still rank before it (no hit repeated, none
+    /// that still matches skipped); otherwise 409 `stale_cursor`: start
+    /// again without `cursor`. Offset cursors of earlier versions are a 400.
     pub cursor: Option<String>,
 }
 
@@ -44,7 +50,8 @@ pub struct SearchParams {
     params(OfferFilter, SearchParams, LangParam),
     responses(
         (status = 200, description = "Ranked hits; `Link: <…>; rel=\"next\"` points to the next page.", body = SearchPage),
-        (status = 400, description = "`q` missing, an unknown parameter or a bad value.", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`q` missing, an unknown parameter or a bad value (a `cursor` not issued for this search).", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`stale_cursor`: the hits moved since `cursor` was issued, so the next page would repeat or skip hits; start again from the first page.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/search")]

@@ -1,6 +1,10 @@
 //! The German text analyzer: words are split at anything but letters and
 //! digits, except an apostrophe inside a word, which is dropped ("it's OWL"
-//! gives `its`, `owl`, so it does not match "IT-Sicherheit"'s `it`); tokens
+//! gives `its`, `owl`, so it does not match "IT-Sicherheit"'s `it`), a soft
+//! hyphen inside a word, which is dropped too, and combining marks, which
+//! belong to the letter before them; each word is brought to Unicode
+//! Normalization Form KC (UAX #15, see [`crate::unicode`]: `o` + U+0308
+//! becomes `ö`, full-width letters and ligatures plain letters); tokens
 //! are lower-cased, German stop words ("und", "für" …) dropped, umlauts
 //! transliterated
 //! (ä→ae, ö→oe, ü→ue, ß→ss, so "Förderung" and "Foerderung" meet), other
@@ -10,7 +14,13 @@
 //! Transliterating before stemming, rather than folding ä→a as ASCII folding
 //! alone would, is what makes the spellings of users without umlaut keys
 //! ("Foerderung") find the same documents.
+//!
+//! Normalising each word (a token filter) rather than the whole text before
+//! tokenizing keeps the tokens' offsets pointing into the text as stored,
+//! which highlighting relies on; the stored text itself is not changed.
 use std::mem;
+
+use unicode_normalization::char::is_combining_mark;
 
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, Stemmer, StopWordFilter,
@@ -20,7 +30,7 @@ use tantivy::tokenizer::{
 /// Name under which the analyzer is registered with the index. It is part of
 /// the index schema, so an index on disk built with an older analysis is
 /// rebuilt: change the name whenever the analysis changes.
-pub const GERMAN: &str = "lotse_de_2";
+pub const GERMAN: &str = "lotse_de_3";
 
 /// Builds the analyzer (used for documents and queries alike).
 pub fn german() -> TextAnalyzer {
@@ -28,8 +38,12 @@ pub fn german() -> TextAnalyzer {
 }
 
 /// Splits text into words of letters and digits, like tantivy's
-/// `SimpleTokenizer`, except that an apostrophe between two letters or digits
-/// stays inside the word and is dropped from its text ("it's" gives `its`).
+/// `SimpleTokenizer`, except that an apostrophe or a soft hyphen (U+00AD,
+/// HTML's `&shy;`) between two letters or digits stays inside the word and
+/// is dropped from its text ("it's" gives `its`, "Digitali\u{ad}sierung"
+/// `Digitalisierung`), and that combining marks (General Category M) stay
+/// in the word: decomposed text (NFD, `o` + U+0308) is one word, composed by
+/// [`Nfkc`] afterwards, not two (`Fo`, `rderung`).
 /// Rejected: tantivy's `RegexTokenizer`, whose clones each warm up their own
 /// regex cache: search took 10.8 ms instead of 1.2 ms per query and start-up
 /// 11 s more with 20,000 offers (bench/RESULTS.md).
@@ -66,11 +80,11 @@ impl TokenStream for WordStream<'_> {
         self.token.text.push(first);
         let mut end = start + first.len_utf8();
         while let Some(&(offset, c)) = self.chars.peek() {
-            if c.is_alphanumeric() {
+            if c.is_alphanumeric() || is_combining_mark(c) {
                 self.token.text.push(c);
                 end = offset + c.len_utf8();
                 self.chars.next();
-            } else if matches!(c, '\'' | '’') {
+            } else if matches!(c, '\'' | '’' | SOFT_HYPHEN) {
                 let mut after = self.chars.clone();
                 after.next();
                 if !after.peek().is_some_and(|(_, n)| n.is_alphanumeric()) {
@@ -95,8 +109,15 @@ impl TokenStream for WordStream<'_> {
     }
 }
 
+/// U+00AD SOFT HYPHEN: a possible line break inside a word, invisible
+/// unless the line breaks there (CMS texts carry it as `&shy;`).
+const SOFT_HYPHEN: char = '\u{ad}';
+
 fn analyzer<T: Tokenizer>(words: T) -> TextAnalyzer {
     TextAnalyzer::builder(words)
+        // First: the length limit and every later filter see the word as
+        // composed (NFD spends 2 bytes more per umlaut).
+        .filter(Nfkc)
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
         // Before transliteration: the list spells "für", "über" with umlauts.
@@ -126,6 +147,62 @@ pub fn positioned_terms(text: &str) -> Vec<(usize, String)> {
         terms.push((token.position, token.text.clone()));
     }
     terms
+}
+
+/// Token filter: each token's text in Normalization Form KC (UAX #15; see
+/// [`crate::unicode::nfkc`]). The offsets stay those of the word in the
+/// original text.
+#[derive(Clone, Copy, Debug)]
+pub struct Nfkc;
+
+impl TokenFilter for Nfkc {
+    type Tokenizer<T: Tokenizer> = NfkcFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> NfkcFilter<T> {
+        NfkcFilter { tokenizer }
+    }
+}
+
+/// [`Nfkc`] applied to a tokenizer.
+#[derive(Clone, Debug)]
+pub struct NfkcFilter<T> {
+    tokenizer: T,
+}
+
+impl<T: Tokenizer> Tokenizer for NfkcFilter<T> {
+    type TokenStream<'a> = NfkcStream<T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        NfkcStream {
+            tail: self.tokenizer.token_stream(text),
+        }
+    }
+}
+
+/// The token stream of [`NfkcFilter`].
+pub struct NfkcStream<T> {
+    tail: T,
+}
+
+impl<T: TokenStream> TokenStream for NfkcStream<T> {
+    fn advance(&mut self) -> bool {
+        if !self.tail.advance() {
+            return false;
+        }
+        let token = self.tail.token_mut();
+        if let std::borrow::Cow::Owned(normalised) = crate::unicode::nfkc(&token.text) {
+            token.text = normalised;
+        }
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.tail.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.tail.token_mut()
+    }
 }
 
 /// Token filter: ä→ae, ö→oe, ü→ue, ß→ss (expects lower-cased tokens).
@@ -227,6 +304,36 @@ mod tests {
         assert_eq!(terms("Industrie 4.0"), ["industri", "4", "0"]);
         // Not inside a word: quotes and a trailing apostrophe split as before.
         assert_eq!(terms("'Arbeit' Hans' Weg"), terms("Arbeit Hans Weg"));
+    }
+
+    #[test]
+    fn unicode_forms_of_a_word_meet() {
+        // NFD (o + combining diaeresis), as macOS and some forms send it.
+        assert_eq!(terms("Fo\u{308}rderung"), terms("Förderung"));
+        assert_eq!(terms("BETRIEBSRA\u{308}TE"), terms("Betriebsräte"));
+        // NFKC: full-width letters, a ligature, a soft hyphen.
+        assert_eq!(
+            terms("\u{ff24}\u{ff49}\u{ff47}\u{ff49}\u{ff54}\u{ff41}\u{ff4c}"),
+            terms("Digital")
+        );
+        assert_eq!(terms("\u{fb01}nanzierung"), terms("Finanzierung"));
+        assert_eq!(terms("Digitali\u{ad}sierung"), terms("Digitalisierung"));
+        // A combining mark without a letter before it starts no word.
+        assert_eq!(terms("\u{308} KMU"), terms("KMU"));
+    }
+
+    #[test]
+    fn offsets_point_into_the_text_as_written() {
+        use tantivy::tokenizer::TokenStream as _;
+        let text = "Fo\u{308}rderung \u{fb01}nal";
+        let mut analyzer = super::german();
+        let mut stream = analyzer.token_stream(text);
+        let mut words = Vec::new();
+        while stream.advance() {
+            let t = stream.token();
+            words.push(&text[t.offset_from..t.offset_to]);
+        }
+        assert_eq!(words, ["Fo\u{308}rderung", "\u{fb01}nal"]);
     }
 
     #[test]

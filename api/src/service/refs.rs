@@ -242,8 +242,9 @@ pub async fn resolve_projects<C: ConnectionTrait>(
     .await
 }
 
-/// Looks up `keys` (ids or slugs) in one query; returns the ids found and the
-/// keys that matched nothing.
+/// Looks up `keys` (ids or slugs, normalised by [`crate::unicode::key`]) in
+/// one query; returns the ids found and the keys that matched nothing (as
+/// given).
 async fn resolve_keys<E, C>(
     db: &C,
     keys: &[String],
@@ -258,7 +259,11 @@ where
     if keys.is_empty() {
         return Ok((Vec::new(), Vec::new()));
     }
-    let uuids: Vec<Uuid> = keys
+    let normalised: Vec<String> = keys
+        .iter()
+        .map(|k| crate::unicode::key(k).into_owned())
+        .collect();
+    let uuids: Vec<Uuid> = normalised
         .iter()
         .filter_map(|k| Uuid::parse_str(k).ok())
         .collect();
@@ -266,17 +271,17 @@ where
         .filter(
             sea_orm::Condition::any()
                 .add(id_column.is_in(uuids))
-                .add(slug_column.is_in(keys.iter().cloned())),
+                .add(slug_column.is_in(normalised.iter().cloned())),
         )
         .all(db)
         .await?;
     let found: Vec<(Uuid, String)> = rows.iter().map(id_and_slug).collect();
     let mut ids = Vec::new();
     let mut unknown = Vec::new();
-    for key in keys {
+    for (key, normal) in keys.iter().zip(&normalised) {
         match found
             .iter()
-            .find(|(id, slug)| slug == key || Uuid::parse_str(key).ok() == Some(*id))
+            .find(|(id, slug)| slug == normal || Uuid::parse_str(normal).ok() == Some(*id))
         {
             Some((id, _)) => ids.push(*id),
             None => unknown.push(key.clone()),

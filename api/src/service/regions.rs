@@ -60,7 +60,10 @@ impl RegionGraph {
     /// case), in this order of precedence: a slug that equals another
     /// region's ARS names the slug's region, on every start (the map's
     /// iteration order is random, so a single `find` over all four was not).
+    /// `key` is normalised by [`crate::unicode::key`] (`０５７１１` is `05711`).
     pub fn resolve(&self, key: &str) -> Option<Uuid> {
+        let key = crate::unicode::key(key);
+        let key = key.as_ref();
         if let Ok(id) = Uuid::parse_str(key)
             && self.regions.contains_key(&id)
         {

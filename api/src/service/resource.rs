@@ -145,8 +145,11 @@ macro_rules! id_and_slug {
 }
 pub(crate) use id_and_slug;
 
-/// Matches a record by id (if `key` is a UUID) or by slug.
+/// Matches a record by id (if `key` is a UUID) or by slug; `key` is
+/// normalised by [`crate::unicode::key`] first.
 pub fn id_or_slug<C: ColumnTrait>(key: &str, id_column: C, slug_column: C) -> Condition {
+    let key = crate::unicode::key(key);
+    let key = key.as_ref();
     match Uuid::parse_str(key) {
         Ok(id) => Condition::any()
             .add(id_column.eq(id))

@@ -13,7 +13,8 @@ use super::offers::{self, OfferFilter};
 use super::reference::Reference;
 use crate::dto::{HitKind, SearchHit, SearchPage};
 use crate::error::{AppError, AppResult};
-use crate::search::{DataVersion, Document, MAX_HITS, SearchIndex};
+use crate::search::{DataVersion, Document, MAX_HITS, Ranked, SearchIndex};
+use sha2::{Digest as _, Sha256};
 
 /// A parsed search request.
 #[derive(Debug, Clone)]
@@ -26,15 +27,146 @@ pub struct SearchRequest {
     pub filter: OfferFilter,
     /// Hits per page.
     pub limit: u64,
-    /// Hits to skip (from the cursor).
-    pub offset: u64,
+    /// Where the previous page ended (from its cursor); `None` for the
+    /// first page. Read with [`read_cursor`].
+    pub after: Option<SearchCursor>,
 }
 
-/// A search cursor: the query it was issued for and the offset of the next hit.
-#[derive(Serialize, Deserialize)]
-pub(crate) struct SearchCursor {
-    pub(crate) q: String,
-    pub(crate) o: u64,
+/// A search cursor: the last hit a client was shown, and which hits it had
+/// been shown up to there.
+///
+/// Why not an offset (the earlier format, `{"q":…,"o":3}`): when a record
+/// is added, changed or removed between two pages, the hits move and an
+/// offset repeats or skips some. Why not a position by score (score and id
+/// of the last hit, "the hits ranked after it"): BM25 scores depend on the
+/// whole index (document frequencies, average lengths), so after any write
+/// every score moves, and a hit already shown may now score below the old
+/// position (repeated) or one not yet shown above it (skipped), silently.
+/// Why not a cursor tied to the data version and refused after every write:
+/// most writes leave a given search's first pages alone, and such a cursor
+/// sends every client back to page 1 anyway. So the cursor names the last
+/// hit (kind and id) and carries a digest of the set of hits shown so far;
+/// the next page continues after that hit in the current ranking only if
+/// exactly the hits shown rank up to it now — then no hit is repeated and
+/// none that still matches is skipped — and is otherwise a 409
+/// [`AppError::StaleCursor`]: the client starts again.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SearchCursor {
+    /// [`SearchRequest::fingerprint`] of the search it was issued for.
+    f: String,
+    /// The last hit shown: its kind ([`HitKind::code`])
+    k: u64,
+    /// and its id.
+    i: Uuid,
+    /// How many hits were shown up to and including it.
+    n: u64,
+    /// The XOR of the ids of those hits (32 hex digits): a digest of the set
+    /// that does not depend on the order and lets one id be taken out.
+    h: String,
+    /// The parameter that carried it (`cursor` or `after`), for errors.
+    #[serde(skip)]
+    param: &'static str,
+}
+
+/// The cursor format before position cursors: the offset of the next hit.
+/// Only recognised, to refuse it with a message that says what to do.
+#[derive(Deserialize)]
+struct OffsetCursor {
+    #[serde(rename = "q")]
+    _q: String,
+    #[serde(rename = "o")]
+    _o: u64,
+}
+
+/// The set digest of [`SearchCursor`]: ids XORed (each id is a UUIDv5 or
+/// v4, 122 bits of hash or randomness, so two different sets meet by
+/// chance with odds of 2⁻¹²²).
+fn digest(hits: &[Ranked]) -> u128 {
+    hits.iter().fold(0, |d, h| d ^ h.id.as_u128())
+}
+
+impl SearchCursor {
+    /// The cursors after each of `hits[start..end]`, for the search with
+    /// fingerprint `f` ([`SearchRequest::fingerprint`]).
+    fn after_each(f: &str, hits: &[Ranked], start: usize, end: usize) -> Vec<String> {
+        let mut shown = digest(&hits[..start]);
+        let mut cursors = Vec::with_capacity(end - start);
+        for (n, last) in hits[start..end].iter().enumerate() {
+            shown ^= last.id.as_u128();
+            let cursor = SearchCursor {
+                f: f.to_owned(),
+                k: last.kind.code(),
+                i: last.id,
+                n: (start + n + 1) as u64,
+                h: format!("{shown:032x}"),
+                param: "",
+            };
+            // Serialising strings and numbers cannot fail.
+            if let Ok(json) = serde_json::to_vec(&cursor) {
+                cursors.push(URL_SAFE_NO_PAD.encode(json));
+            }
+        }
+        cursors
+    }
+
+    /// Where the page after this cursor starts in `hits` (the current
+    /// ranking): after the last hit shown, if exactly the hits shown rank up
+    /// to it; if the last hit shown is gone (deleted, or no longer matching),
+    /// after the others, if exactly they rank first. Otherwise hits would be
+    /// repeated or skipped: 409 [`AppError::StaleCursor`].
+    fn resume(&self, hits: &[Ranked]) -> AppResult<usize> {
+        let stale = || AppError::StaleCursor { field: self.param };
+        let shown = u128::from_str_radix(&self.h, 16).map_err(|_| stale())?;
+        let n = usize::try_from(self.n).map_err(|_| stale())?;
+        let last_shown = hits
+            .iter()
+            .position(|h| h.id == self.i && h.kind.code() == self.k);
+        let (start, expected) = match last_shown {
+            Some(i) if i + 1 == n => (n, shown),
+            Some(_) => return Err(stale()),
+            None => (
+                n.checked_sub(1).ok_or_else(stale)?,
+                shown ^ self.i.as_u128(),
+            ),
+        };
+        match hits.get(..start) {
+            Some(before) if digest(before) == expected => Ok(start),
+            _ => Err(stale()),
+        }
+    }
+}
+
+/// Reads a search cursor given as parameter `param` (`cursor` in REST,
+/// `after` in GraphQL) for `request`. Errors (400, naming `param`): text
+/// over [`crate::limits::MAX_CURSOR_LEN`] bytes or not issued by this API,
+/// an offset cursor of an earlier version, a cursor of another search (other
+/// words, types or filters).
+pub fn read_cursor(
+    text: &str,
+    param: &'static str,
+    request: &SearchRequest,
+) -> AppResult<SearchCursor> {
+    let invalid = |message: &str| AppError::invalid_parameter(param, message);
+    let bytes = (text.len() <= crate::limits::MAX_CURSOR_LEN)
+        .then(|| URL_SAFE_NO_PAD.decode(text).ok())
+        .flatten()
+        .ok_or_else(|| invalid("is not a cursor issued by this API"))?;
+    let mut cursor: SearchCursor = match serde_json::from_slice(&bytes) {
+        Ok(cursor) => cursor,
+        Err(_) if serde_json::from_slice::<OffsetCursor>(&bytes).is_ok() => {
+            return Err(invalid(
+                "is an offset cursor of an earlier version of this API: start again from the first page",
+            ));
+        }
+        Err(_) => return Err(invalid("is not a cursor issued by this API")),
+    };
+    if cursor.f != request.fingerprint() {
+        return Err(invalid(
+            "was issued for another search: `q`, the types and the filters must be those of the first page",
+        ));
+    }
+    cursor.param = param;
+    Ok(cursor)
 }
 
 /// Whether any offer filter besides `q` is set (then only offers are
@@ -71,40 +203,38 @@ impl SearchRequest {
         crate::limits::check_filter(Some(&self.q), &[], &[])?;
         self.filter.validate()
     }
-}
 
-/// The cursor of the position after `offset` hits of the search for `q`.
-pub fn cursor_at(q: &str, offset: u64) -> String {
-    let cursor = SearchCursor {
-        q: q.to_owned(),
-        o: offset,
-    };
-    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).unwrap_or_default())
-}
-
-/// A search cursor's content; `None` for text over
-/// [`crate::limits::MAX_CURSOR_LEN`] bytes or not issued by [`cursor_at`].
-pub(crate) fn decode_cursor(text: &str) -> Option<SearchCursor> {
-    if text.len() > crate::limits::MAX_CURSOR_LEN {
-        return None;
+    /// What a cursor is tied to (16 hex digits of a SHA-256): the analysed
+    /// words of `q` (so `Förderung`, `Foerderung` and its decomposed form
+    /// are one search), the types and the offer filters.
+    fn fingerprint(&self) -> String {
+        let mut types: Vec<u64> = self.types.iter().map(|t| t.code()).collect();
+        types.sort_unstable();
+        types.dedup();
+        let filter = OfferFilter {
+            q: None,
+            ..self.filter.clone()
+        };
+        let text = format!(
+            "{:?}|{types:?}|{filter:?}",
+            crate::search::analyzer::positioned_terms(&self.q)
+        );
+        Sha256::digest(text.as_bytes())
+            .iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
-    let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
-    serde_json::from_slice(&bytes).ok()
 }
 
-/// The offset a cursor points at, if it was issued for `q`.
-pub fn offset_of(cursor: &str, q: &str) -> Result<u64, AppError> {
-    let decoded = decode_cursor(cursor).ok_or_else(|| {
-        AppError::invalid_parameter("after", "is not a cursor issued by this API")
-    })?;
-    if decoded.q == q {
-        Ok(decoded.o)
-    } else {
-        Err(AppError::invalid_parameter(
-            "after",
-            "was issued for another `q`",
-        ))
-    }
+/// One page of a search, with the cursor after each of its hits (GraphQL's
+/// edge cursors).
+#[derive(Debug)]
+pub struct Searched {
+    /// The page, as REST serves it.
+    pub page: SearchPage,
+    /// The cursor after each hit of `page.items`, in order.
+    pub cursors: Vec<String>,
 }
 
 /// Ranks, filters and pages the hits for `request`.
@@ -114,6 +244,15 @@ pub async fn search<C: ConnectionTrait>(
     request: &SearchRequest,
     ctx: &Ctx,
 ) -> AppResult<SearchPage> {
+    Ok(search_with_cursors(db, request, ctx).await?.page)
+}
+
+/// [`search`], with the cursor after each hit of the page.
+pub async fn search_with_cursors<C: ConnectionTrait>(
+    db: &C,
+    request: &SearchRequest,
+    ctx: &Ctx,
+) -> AppResult<Searched> {
     ctx.snapshot().await?;
     let index = ctx.store.index();
     request.validate()?;
@@ -140,11 +279,17 @@ pub async fn search<C: ConnectionTrait>(
         hits.retain(|h| allowed.contains(&h.id));
     }
     let total = hits.len() as u64;
-    let start = usize::try_from(request.offset)
-        .unwrap_or(usize::MAX)
-        .min(hits.len());
+    let start = match &request.after {
+        Some(cursor) => cursor.resume(&hits)?,
+        None => 0,
+    };
     let end = start.saturating_add(request.limit as usize).min(hits.len());
-    let next_cursor = (end < hits.len()).then(|| cursor_at(&request.q, end as u64));
+    let cursors = SearchCursor::after_each(&request.fingerprint(), &hits, start, end);
+    let next_cursor = if end < hits.len() {
+        cursors.last().cloned()
+    } else {
+        None
+    };
     // Highlighting costs a document read and two snippets per hit: only for
     // the page shown, never for all ranked hits.
     let items = index
@@ -167,10 +312,13 @@ pub async fn search<C: ConnectionTrait>(
             snippet: h.snippet_html.clone(),
         })
         .collect();
-    Ok(SearchPage {
-        items,
-        next_cursor,
-        total,
+    Ok(Searched {
+        page: SearchPage {
+            items,
+            next_cursor,
+            total,
+        },
+        cursors,
     })
 }
 

@@ -47,8 +47,11 @@ impl TopicTree {
         self.topics.get(&id)
     }
 
-    /// The topic with slug or id `key`, if there is one.
+    /// The topic with slug or id `key` (normalised by
+    /// [`crate::unicode::key`]), if there is one.
     pub fn resolve(&self, key: &str) -> Option<Uuid> {
+        let key = crate::unicode::key(key);
+        let key = key.as_ref();
         self.by_slug.get(key).copied().or_else(|| {
             Uuid::parse_str(key)
                 .ok()
