@@ -23,6 +23,7 @@ shared_tests!(
     cached_answers_equal_uncached_ones,
     a_page_of_another_origin_reads_lists_and_graphql_with_their_headers,
     list_parameters_take_commas_and_repeated_keys_alike,
+    a_cached_answer_is_coded_once_and_decodes_to_the_same_body,
 );
 private_tests!(seeded: true; a_304_runs_no_statement_and_a_change_gives_a_new_etag);
 
@@ -986,4 +987,78 @@ async fn list_parameters_take_commas_and_repeated_keys_alike(app: TestApp) {
             "{path}: {problem}"
         );
     }
+}
+
+fn decode(coding: &str, body: &[u8]) -> Vec<u8> {
+    use std::io::Read as _;
+    let mut decoded = Vec::new();
+    match coding {
+        "gzip" => flate2::read::GzDecoder::new(body)
+            .read_to_end(&mut decoded)
+            .unwrap(),
+        "br" => brotli::Decompressor::new(body, 4096)
+            .read_to_end(&mut decoded)
+            .unwrap(),
+        other => panic!("unexpected coding {other}"),
+    };
+    decoded
+}
+
+/// The response cache keeps coded bodies beside the stored one: a hit is
+/// served in the coding `Accept-Encoding` prefers, decodes to exactly the
+/// identity body, and keeps the headers of the identity answer.
+async fn a_cached_answer_is_coded_once_and_decodes_to_the_same_body(app: TestApp) {
+    let path = "/api/v1/offers?limit=25&sort=-updated_at";
+    let (_, plain, body) = send(&app, Method::GET, path, &[], None).await;
+    assert!(body.len() > 10_000);
+    for (asked, coding) in [
+        ("br", Some("br")),
+        ("gzip", Some("gzip")),
+        ("gzip;q=0.5, br;q=0.9", Some("br")),
+        ("br;q=0, gzip", Some("gzip")),
+        ("GZIP;Q=1", Some("gzip")),
+        ("identity", None),
+        ("br;q=0, gzip;q=0", None),
+    ] {
+        let mut answers = Vec::new();
+        for _ in 0..3 {
+            answers.push(send(&app, Method::GET, path, &[("accept-encoding", asked)], None).await);
+        }
+        for (status, headers, coded) in &answers[1..] {
+            assert_eq!(*status, 200);
+            assert_eq!(header(headers, "x-cache"), "hit", "{asked}");
+            assert_eq!(header(headers, "etag"), header(&plain, "etag"), "{asked}");
+            assert_eq!(
+                header(headers, "content-type"),
+                header(&plain, "content-type")
+            );
+            match coding {
+                Some(coding) => {
+                    assert_eq!(header(headers, "content-encoding"), coding, "{asked}");
+                    assert!(coded.len() < body.len() / 3, "{asked}: {}", coded.len());
+                    assert_eq!(decode(coding, coded), body, "{asked}");
+                    let vary: Vec<&str> = headers
+                        .get_all("vary")
+                        .iter()
+                        .filter_map(|v| v.to_str().ok())
+                        .collect();
+                    let vary = vary.join(", ").to_ascii_lowercase();
+                    assert!(vary.contains("accept-encoding"), "{asked}: {vary}");
+                    assert!(vary.contains("accept-language"), "{asked}: {vary}");
+                }
+                None => {
+                    assert!(headers.get("content-encoding").is_none(), "{asked}");
+                    assert_eq!(coded, &body, "{asked}");
+                }
+            }
+        }
+        // Coded once: every hit sends the same bytes.
+        assert_eq!(answers[1].2, answers[2].2, "{asked}");
+    }
+    // HEAD of a coded hit: its headers, no body.
+    let (status, headers, empty) =
+        send(&app, Method::HEAD, path, &[("accept-encoding", "br")], None).await;
+    assert_eq!(status, 200);
+    assert_eq!(header(&headers, "content-encoding"), "br");
+    assert!(empty.is_empty());
 }
