@@ -86,7 +86,7 @@ impl Stored {
 
     /// The body in `coding`, coding it on first use.
     fn coded(&self, coding: Coding) -> Option<&web::Bytes> {
-        let (cell, code): (_, fn(&[u8]) -> std::io::Result<Vec<u8>>) = match coding {
+        let (cell, code): (_, Encoder) = match coding {
             Coding::Gzip => (&self.gzip, gzip),
             Coding::Br => (&self.br, brotli),
         };
@@ -99,6 +99,9 @@ impl Stored {
         .as_ref()
     }
 }
+
+/// Codes a whole body.
+type Encoder = fn(&[u8]) -> std::io::Result<Vec<u8>>;
 
 /// A content coding the cache keeps bodies in (RFC 9110 §8.4.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
