@@ -116,6 +116,18 @@ pub enum AppError {
         /// The scope needed, e.g. `write:offers`.
         scope: String,
     },
+    /// 403: a write (or a request with credentials) from a page of another
+    /// origin that is not among `--cors-write-origins`. Browsers send
+    /// `Origin` with every such request; clients that are not browsers send
+    /// none and are not affected.
+    #[error(
+        "writes from pages of `{}` are not allowed: this server takes them only from the origins configured with --cors-write-origins",
+        crate::limits::quote(.origin)
+    )]
+    ForbiddenOrigin {
+        /// The request's `Origin`.
+        origin: String,
+    },
     /// 412: `If-Match` names a version of the record that is not the
     /// current one (RFC 9110 §13.1.1): someone else changed it first.
     #[error(
@@ -163,6 +175,7 @@ impl AppError {
             AppError::Conflict(_) => "conflict",
             AppError::Unauthorized { .. } => "unauthorized",
             AppError::Forbidden { .. } => "forbidden",
+            AppError::ForbiddenOrigin { .. } => "forbidden_origin",
             AppError::PreconditionFailed { .. } => "precondition_failed",
             AppError::PreconditionRequired => "precondition_required",
             AppError::PayloadTooLarge(_) => "payload_too_large",
@@ -187,6 +200,7 @@ impl AppError {
             AppError::Conflict(_) => "Conflict",
             AppError::Unauthorized { .. } => "Unauthorized",
             AppError::Forbidden { .. } => "Forbidden",
+            AppError::ForbiddenOrigin { .. } => "Origin not allowed to write",
             AppError::PreconditionFailed { .. } => "Precondition failed",
             AppError::PreconditionRequired => "Precondition required",
             AppError::PayloadTooLarge(_) => "Payload too large",
@@ -381,7 +395,7 @@ impl ResponseError for AppError {
             AppError::InvalidData(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            AppError::Forbidden { .. } | AppError::ForbiddenOrigin { .. } => StatusCode::FORBIDDEN,
             AppError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             AppError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,

@@ -240,6 +240,20 @@ fn cacheable(req: &ServiceRequest) -> bool {
     }
 }
 
+/// Every field line of `name`, joined with `, ` as RFC 9110 §5.3 combines
+/// them: two lines must not share a key with the first alone (two
+/// `Content-Type`s are refused; two `Accept-Language`s are one list).
+fn all_lines(headers: &HeaderMap, name: HeaderName) -> Option<HeaderValue> {
+    let mut lines = headers.get_all(name);
+    let first = lines.next()?.clone();
+    let mut joined = first.as_bytes().to_vec();
+    for line in lines {
+        joined.extend_from_slice(b", ");
+        joined.extend_from_slice(line.as_bytes());
+    }
+    Some(HeaderValue::from_bytes(&joined).unwrap_or(first))
+}
+
 /// Puts a body that was read back in front of the handler.
 fn payload_of(bytes: web::Bytes) -> Payload {
     let (_, mut payload) = actix_http::h1::Payload::create(true);
@@ -294,9 +308,9 @@ pub async fn cached(
         day: chrono::Datelike::num_days_from_ce(&chrono::Utc::now().date_naive()),
         method: req.method().clone(),
         uri: req.uri().to_string(),
-        accept: req.headers().get(header::ACCEPT).cloned(),
-        accept_language: req.headers().get(header::ACCEPT_LANGUAGE).cloned(),
-        content_type: req.headers().get(header::CONTENT_TYPE).cloned(),
+        accept: all_lines(req.headers(), header::ACCEPT),
+        accept_language: all_lines(req.headers(), header::ACCEPT_LANGUAGE),
+        content_type: all_lines(req.headers(), header::CONTENT_TYPE),
         body,
     };
     if let Some(stored) = cache.entries.get(&key) {

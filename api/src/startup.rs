@@ -151,6 +151,9 @@ pub fn run(listener: TcpListener, state: AppState, settings: &Settings) -> anyho
             .wrap(middleware::from_fn(http::headers::mark_small_bodies))
             .wrap(middleware::Compress::default())
             .wrap(middleware::from_fn(http::headers::after_compression))
+            .app_data(web::Data::new(http::cors::WriteOrigins(
+                write_origins.clone(),
+            )))
             .wrap(http::cors::cors(write_origins.clone()))
             .wrap(middleware::from_fn(http::cors::preflight_no_content))
             // Before routing and the cache: bounds on the head, problems for

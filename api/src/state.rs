@@ -46,11 +46,13 @@ impl AppState {
 /// The response language an `Accept-Language` header asks for; `de` when
 /// the header is absent or accepts neither.
 fn accept_language(req: &HttpRequest) -> Lang {
-    req.headers()
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(negotiate_language)
-        .unwrap_or(Lang::De)
+    // Several field lines are one list (RFC 9110 §5.3).
+    let lines: Vec<&str> = req
+        .headers()
+        .get_all(header::ACCEPT_LANGUAGE)
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    negotiate_language(&lines.join(", ")).unwrap_or(Lang::De)
 }
 
 /// Picks `de` or `en` from an `Accept-Language` value (RFC 9110 §12.5.4),

@@ -24,6 +24,8 @@ shared_tests!(
     a_page_of_another_origin_reads_lists_and_graphql_with_their_headers,
     list_parameters_take_commas_and_repeated_keys_alike,
     a_cached_answer_is_coded_once_and_decodes_to_the_same_body,
+    preconditions_never_hide_a_failure,
+    legal_but_unusual_media_types_and_bodies,
 );
 private_tests!(seeded: true; a_304_runs_no_statement_and_a_change_gives_a_new_etag);
 
@@ -272,18 +274,58 @@ async fn reads_are_shared_with_every_origin_writes_only_with_configured_ones(app
         assert_eq!(status, 204, "{method} {path} from {editor}");
         assert_eq!(header(&headers, "access-control-allow-origin"), editor);
     }
-    // An actual write from another origin is answered (curl is no
-    // browser), but without CORS headers a browser lets the page read.
-    let (status, headers, _) = send(
-        &app,
-        Method::DELETE,
-        "/api/v1/topics/x",
-        &[("origin", portal)],
-        None,
-    )
-    .await;
-    assert_eq!(status, 401);
-    assert!(headers.get("access-control-allow-origin").is_none());
+    // A harmless preflight from another origin is not told the write
+    // methods and headers (a browser keeps the list for two hours).
+    let (_, headers) = preflight(&app, "/graphql", portal, "POST", "content-type").await;
+    let methods = header(&headers, "access-control-allow-methods").to_ascii_uppercase();
+    let allowed = header(&headers, "access-control-allow-headers").to_ascii_lowercase();
+    for write in ["PUT", "PATCH", "DELETE"] {
+        assert!(!methods.contains(write), "{write} in {methods}");
+    }
+    assert!(!allowed.contains("authorization"), "{allowed}");
+    let (_, headers) = preflight(&app, "/graphql", editor, "POST", "content-type").await;
+    assert!(header(&headers, "access-control-allow-methods").contains("DELETE"));
+    // An actual write from a page of another origin is refused before it
+    // runs (browsers send `Origin`), with or without a key; from the
+    // configured origin, from the server's own pages and from clients that
+    // are not browsers (no `Origin`) it reaches the handler (401: no key).
+    let host = app.address.trim_start_matches("http://").to_owned();
+    let own = format!("http://{host}");
+    for (method, path, body) in [
+        (Method::DELETE, "/api/v1/topics/x", None),
+        (Method::PATCH, "/api/v1/offers/tbs-beratung", Some("{}")),
+        (Method::POST, "/api/v1/offers", Some("{}")),
+        (
+            Method::POST,
+            "/graphql",
+            Some(r#"{"query":"mutation { deleteTopic(key: \"x\") { id } }"}"#),
+        ),
+    ] {
+        let (status, headers, body_bytes) = send(
+            &app,
+            method.clone(),
+            path,
+            &[
+                ("origin", portal),
+                ("authorization", "Bearer lotse_not_a_key"),
+                ("content-type", "application/json"),
+            ],
+            body,
+        )
+        .await;
+        assert_eq!(status, 403, "{method} {path} from {portal}");
+        assert_eq!(code_of(&body_bytes), "forbidden_origin");
+        assert!(headers.get("access-control-allow-origin").is_none());
+        for origin in [Some(editor), Some(own.as_str()), None] {
+            let mut sent = vec![("content-type", "application/json")];
+            if let Some(origin) = origin {
+                sent.push(("origin", origin));
+            }
+            let (status, _, _) = send(&app, method.clone(), path, &sent, body).await;
+            let expected = if path == "/graphql" { 200 } else { 401 };
+            assert_eq!(status, expected, "{method} {path} from {origin:?}");
+        }
+    }
 }
 
 const PROFILE: &str = r#"{"region": "05711", "role": "sme"}"#;
@@ -1061,4 +1103,134 @@ async fn a_cached_answer_is_coded_once_and_decodes_to_the_same_body(app: TestApp
     assert_eq!(status, 200);
     assert_eq!(header(&headers, "content-encoding"), "br");
     assert!(empty.is_empty());
+}
+
+/// RFC 9110 §13.2.1: a request that would fail is answered with its
+/// failure whatever its preconditions; `*` and dates are judged on the
+/// handler's `200`.
+async fn preconditions_never_hide_a_failure(app: TestApp) {
+    let (_, first, _) = send(&app, Method::GET, "/api/v1/offers?limit=1", &[], None).await;
+    let modified = header(&first, "last-modified").to_owned();
+    let etag = header(&first, "etag").to_owned();
+    for (path, status) in [
+        ("/api/v1/offers/no-such-offer", 404),
+        ("/api/v1/offers?limit=0", 400),
+        ("/api/v1/offers?nosuch=1", 400),
+        ("/api/v1/search?q=x&cursor=zzz", 400),
+        ("/api/v1/audit", 401),
+        (
+            "/graphql?query=mutation%7BdeleteOffer(key%3A%22x%22)%7Bid%7D%7D",
+            405,
+        ),
+    ] {
+        let mut asked = vec![("if-none-match", "*".to_owned())];
+        if !modified.is_empty() {
+            asked.push(("if-modified-since", modified.clone()));
+        }
+        for (name, value) in &asked {
+            let (got, _, _) = send(&app, Method::GET, path, &[(name, value.as_str())], None).await;
+            assert_eq!(got, status, "{name}: {value} on {path}");
+        }
+    }
+    // `*` matches what exists; several field lines make one list.
+    let (status, _, _) = send(
+        &app,
+        Method::GET,
+        "/api/v1/offers?limit=1",
+        &[("if-none-match", "*")],
+        None,
+    )
+    .await;
+    assert_eq!(status, 304);
+    let (status, _, body) = send(
+        &app,
+        Method::GET,
+        "/api/v1/offers?limit=1",
+        &[
+            ("if-none-match", "\"zz\""),
+            ("if-none-match", etag.as_str()),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(status, 304);
+    assert!(body.is_empty());
+    // A date in the future is no validator (§13.1.3).
+    let (status, _, _) = send(
+        &app,
+        Method::GET,
+        "/api/v1/offers?limit=1",
+        &[("if-modified-since", "Thu, 01 Jan 2099 00:00:00 GMT")],
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+}
+
+async fn legal_but_unusual_media_types_and_bodies(app: TestApp) {
+    // Whitespace around `;` and empty parameters are allowed (RFC 9110 §5.6.6).
+    for content_type in [
+        "application/json ; charset=utf-8",
+        "application/json\t;charset=utf-8",
+        "application/json;;charset=utf-8",
+        "application/json;",
+    ] {
+        for path in ["/api/v1/match", "/graphql"] {
+            let body = if path == "/graphql" {
+                r#"{"query":"{ __typename }"}"#
+            } else {
+                PROFILE
+            };
+            let (status, _, answer) = send(
+                &app,
+                Method::POST,
+                path,
+                &[("content-type", content_type)],
+                Some(body),
+            )
+            .await;
+            assert_eq!(
+                status,
+                200,
+                "{content_type:?} on {path}: {}",
+                String::from_utf8_lossy(&answer)
+            );
+        }
+    }
+    // Two media types for one body: which holds cannot be known.
+    let (status, _, _) = send(
+        &app,
+        Method::POST,
+        "/api/v1/match",
+        &[
+            ("content-type", "application/json"),
+            ("content-type", "text/plain"),
+        ],
+        Some(PROFILE),
+    )
+    .await;
+    assert_eq!(status, 415);
+    // Not UTF-8, or a lone surrogate: not well-formed JSON, 400 (not 422).
+    for body in [&b"{\"region\":\"\xff\"}"[..], br#"{"need":"\ud800"}"#] {
+        let response = app
+            .client
+            .post(format!("{}/api/v1/match", app.address))
+            .header("content-type", "application/json")
+            .body(body.to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{}", String::from_utf8_lossy(body));
+    }
+    // GraphQL over GET: a query on several lines (newlines and tabs are
+    // GraphQL whitespace), and a query chosen by operationName beside a
+    // mutation.
+    let answer = app
+        .get_json("/graphql?query=%7B%0A%09__typename%0A%7D")
+        .await;
+    assert_eq!(answer["data"]["__typename"], "QueryRoot", "{answer}");
+    let answer = app
+        .get_json("/graphql?query=query%20A%20%7B__typename%7D%20mutation%20B%20%7BdeleteTopic(key%3A%22x%22)%7Bid%7D%7D&operationName=A")
+        .await;
+    assert_eq!(answer["data"]["__typename"], "QueryRoot", "{answer}");
 }

@@ -121,6 +121,16 @@ async fn accept_language_is_read_as_rfc_9110_says_on_rest_and_graphql(app: TestA
 }
 
 async fn graphql_checks_lang_as_rest_does(app: TestApp) {
+    // Two field lines are one list (RFC 9110 §5.3).
+    let two_lines = app
+        .client
+        .get(format!("{}/api/v1/topics/digitalisierung", app.address))
+        .header("Accept-Language", "fr")
+        .header("Accept-Language", "en;q=0.5")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(two_lines.headers()["content-language"], "en");
     let query = serde_json::json!({"query": "{ topic(key: \"digitalisierung\") { label } }"});
     for lang in ["fr", "EN", "", "de&lang=en"] {
         let rest = app

@@ -16,7 +16,7 @@ use async_graphql::{BatchRequest, BatchResponse};
 
 use super::loaders::Loaders;
 use super::{AppSchema, Limits, guard};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, FieldError};
 use crate::state::AppState;
 use crate::vocab::Lang;
 
@@ -42,24 +42,55 @@ fn wants_graphql_response(req: &HttpRequest) -> bool {
 /// Reads `lang` from the URL, else `Accept-Language`, as REST does, and
 /// with REST's strictness: a bad or repeated `lang`, or a parameter that is
 /// neither `lang` nor one of GraphQL-over-HTTP's GET parameters, is a 400
-/// problem.
+/// problem. Not REST's parser: a GET's `query` holds newlines and tabs,
+/// GraphQL's whitespace, which REST refuses in parameters.
 fn language(req: &HttpRequest, state: &AppState) -> AppResult<crate::service::Ctx> {
-    let mut params = crate::rest::params::QueryParams::parse(req.query_string());
-    let lang = params.one::<Lang>("lang");
-    if req.method() == Method::GET {
-        for name in ["query", "variables", "operationName", "extensions"] {
-            let _ = params.raw(name);
+    // `operation_name` is async-graphql's spelling, read by its parser too.
+    const GET_PARAMETERS: [&str; 5] = [
+        "query",
+        "variables",
+        "operationName",
+        "operation_name",
+        "extensions",
+    ];
+    let mut errors = Vec::new();
+    let mut lang = None;
+    let mut langs = 0;
+    for (name, value) in form_urlencoded::parse(req.query_string().as_bytes()) {
+        if name == "lang" {
+            langs += 1;
+            match value.parse::<Lang>() {
+                Ok(value) => lang = Some(value),
+                Err(message) => errors.push(FieldError::new("lang", message)),
+            }
+        } else if req.method() != Method::GET || !GET_PARAMETERS.contains(&name.as_ref()) {
+            errors.push(FieldError::new(
+                crate::limits::quote(&name),
+                "unknown parameter; allowed here: lang (and query, variables, operationName, extensions with GET)",
+            ));
         }
     }
-    params.finish()?;
+    if langs > 1 {
+        errors.push(FieldError::new(
+            "lang",
+            "takes one value and was given more than once",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::InvalidParameters(errors));
+    }
     Ok(state.ctx(req, lang))
 }
 
-fn is_mutation(query: &str) -> bool {
+/// Whether the operation a GET would run is a mutation: the one named by
+/// `operationName`, else the only one (a document with several and no name
+/// is refused by the executor).
+fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
     async_graphql::parser::parse_query(query).is_ok_and(|doc| {
-        doc.operations
-            .iter()
-            .any(|(_, op)| op.node.ty == OperationType::Mutation)
+        doc.operations.iter().any(|(name, op)| {
+            op.node.ty == OperationType::Mutation
+                && operation_name.is_none_or(|wanted| name.is_some_and(|n| n.as_str() == wanted))
+        })
     })
 }
 
@@ -73,14 +104,24 @@ pub async fn graphql(
 ) -> AppResult<HttpResponse> {
     let ctx = language(&req, &state)?;
     let batch = if req.method() == Method::GET {
-        let request = async_graphql::http::parse_query_string(req.query_string()).map_err(|e| {
-            AppError::BadRequest(format!(
-                "invalid GraphQL GET request: {}",
-                crate::limits::shorten_quotes(&e.to_string())
-            ))
-        })?;
+        let mut request =
+            async_graphql::http::parse_query_string(req.query_string()).map_err(|e| {
+                AppError::BadRequest(format!(
+                    "invalid GraphQL GET request: {}",
+                    crate::limits::shorten_quotes(&e.to_string())
+                ))
+            })?;
+        // GraphQL over HTTP names it `operationName`; async-graphql's
+        // parser only reads `operation_name`.
+        if request.operation_name.is_none() {
+            request.operation_name = form_urlencoded::parse(req.query_string().as_bytes())
+                .find(|(name, _)| name == "operationName")
+                .map(|(_, value)| value.into_owned());
+        }
         // The scan first: parsing an unscanned document can overflow the stack.
-        if guard::scan(&request.query, &limits).is_ok() && is_mutation(&request.query) {
+        if guard::scan(&request.query, &limits).is_ok()
+            && is_mutation(&request.query, request.operation_name.as_deref())
+        {
             return Err(AppError::MethodNotAllowed {
                 // GraphQL over HTTP: mutations are only run from POST.
                 allow: "POST".to_owned(),
@@ -135,9 +176,14 @@ pub async fn graphql(
 
     let graphql_response = wants_graphql_response(&req);
     let status = match &response {
-        // A request error: nothing was executed.
+        // A request error: nothing was executed. An error with a `path`
+        // came from executing a field (its null propagated to the root):
+        // GraphQL over HTTP answers that with 200.
         BatchResponse::Single(r)
-            if graphql_response && r.data == async_graphql::Value::Null && !r.errors.is_empty() =>
+            if graphql_response
+                && r.data == async_graphql::Value::Null
+                && !r.errors.is_empty()
+                && r.errors.iter().all(|e| e.path.is_empty()) =>
         {
             StatusCode::BAD_REQUEST
         }

@@ -8,8 +8,11 @@
 //! of that version and of everything else the answer depends on: the
 //! request target, the negotiated headers (`Accept`, `Accept-Language`),
 //! today's date (match and "open" filters default to it) and the server's
-//! version. A revalidation is therefore decided before routing, from the
-//! snapshot alone: no statement runs for a `304`.
+//! version. A revalidation naming that tag is therefore decided before
+//! routing, from the snapshot alone: no statement runs for a `304`.
+//! `If-None-Match: *` and `If-Modified-Since` are decided after the handler,
+//! on its `200` only: a request that fails (404, 400, 401) is answered with
+//! its failure, never `304` (RFC 9110 §13.2.1).
 //!
 //! Records keep the `ETag` their handler sets (the record's version), which
 //! writes compare in `If-Match`; a revalidation of a record runs its read
@@ -21,9 +24,7 @@ use std::time::SystemTime;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{
-    self, EntityTag, HeaderMap, HeaderValue, HttpDate, IfModifiedSince, IfNoneMatch,
-};
+use actix_web::http::header::{self, EntityTag, HeaderMap, HeaderValue, HttpDate, IfModifiedSince};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
@@ -99,6 +100,49 @@ fn representation_tag(snapshot: &Snapshot, req: &HttpRequest) -> EntityTag {
     EntityTag::new_strong(hex)
 }
 
+/// `If-None-Match` as sent (RFC 9110 §13.1.2), every field line of it.
+enum IfNoneMatch {
+    /// `*`: any current representation.
+    Any,
+    /// The opaque tags, quoted, without `W/` (the comparison is weak).
+    Tags(Vec<String>),
+}
+
+impl IfNoneMatch {
+    fn of(req: &HttpRequest) -> Option<Self> {
+        let mut tags = Vec::new();
+        let mut any = false;
+        for line in req.headers().get_all(header::IF_NONE_MATCH) {
+            let Ok(line) = line.to_str() else { continue };
+            // Our tags are hex: a comma inside another server's tag only
+            // splits a tag that could never match.
+            for tag in line.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+                if tag == "*" {
+                    any = true;
+                } else {
+                    tags.push(tag.strip_prefix("W/").unwrap_or(tag).to_owned());
+                }
+            }
+        }
+        match (any, tags.is_empty()) {
+            (true, _) => Some(Self::Any),
+            (false, false) => Some(Self::Tags(tags)),
+            (false, true) => None,
+        }
+    }
+
+    /// Whether one of the tags is `current` (weak comparison, §8.8.3.2).
+    fn names(&self, current: &EntityTag) -> bool {
+        match self {
+            Self::Any => false,
+            Self::Tags(tags) => {
+                let current = format!("\"{}\"", current.tag());
+                tags.contains(&current)
+            }
+        }
+    }
+}
+
 /// The client's validators (RFC 9110 §13.1.2, §13.1.3).
 struct Validators {
     if_none_match: Option<IfNoneMatch>,
@@ -108,20 +152,33 @@ struct Validators {
 impl Validators {
     fn of(req: &HttpRequest) -> Self {
         Self {
-            if_none_match: req.get_header::<IfNoneMatch>(),
+            if_none_match: IfNoneMatch::of(req),
+            // A date later than the server's clock is invalid (§13.1.3).
             if_modified_since: req
                 .get_header::<IfModifiedSince>()
-                .map(|IfModifiedSince(date)| date.into()),
+                .map(|IfModifiedSince(date)| SystemTime::from(date))
+                .filter(|date| *date <= SystemTime::now()),
         }
     }
 
-    /// Whether the client's copy is current: any tag weakly equal to
-    /// `current`, or `*`; only without `If-None-Match`, a date not before
-    /// `modified` (whole seconds, as HTTP dates have).
+    /// Whether the client names `current` in `If-None-Match`: decidable
+    /// before the handler runs, since a client can only hold a tag that a
+    /// `200` of this very request carried (tags are sent on `200`s only).
+    fn names(&self, current: &EntityTag) -> bool {
+        self.if_none_match
+            .as_ref()
+            .is_some_and(|inm| inm.names(current))
+    }
+
+    /// Whether the `200` the handler gave is what the client holds (§13.2.2
+    /// order): any tag equal to `current`, or `*`; only without
+    /// `If-None-Match`, a date not before `modified`. Evaluated on `200`s
+    /// only: a request that would fail is answered with its failure
+    /// (§13.2.1), never `304`.
     fn not_modified(&self, current: &EntityTag, modified: Option<SystemTime>) -> bool {
         match &self.if_none_match {
             Some(IfNoneMatch::Any) => true,
-            Some(IfNoneMatch::Items(tags)) => tags.iter().any(|tag| tag.weak_eq(current)),
+            Some(tags) => tags.names(current),
             None => match (self.if_modified_since, modified) {
                 (Some(since), Some(modified)) => modified <= since,
                 _ => false,
@@ -130,10 +187,17 @@ impl Validators {
     }
 }
 
-/// `modified` cut to whole seconds.
-fn http_time(modified: chrono::DateTime<chrono::Utc>) -> SystemTime {
+/// `modified` cut to whole seconds, or `None` while that second has not
+/// passed: a write later in the same second would carry the same date, and
+/// a client revalidating with it would be told nothing changed (Apache
+/// withholds such dates for the same reason).
+fn http_time(modified: chrono::DateTime<chrono::Utc>) -> Option<SystemTime> {
     let secs = modified.timestamp().max(0) as u64;
-    SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(secs)
+    let cut = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+    let passed = SystemTime::now()
+        .duration_since(cut)
+        .is_ok_and(|elapsed| elapsed.as_secs() >= 1);
+    passed.then_some(cut)
 }
 
 /// The middleware (see the module documentation). It runs inside the method
@@ -157,7 +221,7 @@ pub async fn conditional(
     };
     req.extensions_mut().insert(snapshot.clone());
     let tag = representation_tag(&snapshot, req.request());
-    let modified = snapshot.modified.map(http_time);
+    let modified = snapshot.modified.and_then(http_time);
     let validators = Validators::of(req.request());
     let cache_control = if always_revalidate(req.path()) {
         HeaderValue::from_static("no-cache")
@@ -171,7 +235,7 @@ pub async fn conditional(
     {
         fresh.insert(header::LAST_MODIFIED, value);
     }
-    if validators.not_modified(&tag, modified) {
+    if validators.names(&tag) {
         fresh.insert(header::ETAG, etag_value(&tag));
         return Ok(req.into_response(not_modified(&fresh)));
     }
@@ -198,31 +262,25 @@ pub async fn conditional(
         .get(header::ETAG)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<EntityTag>().ok());
-    match own {
+    let current = match own {
+        Some(own) => own,
         None => {
             headers.insert(header::ETAG, etag_value(&tag));
-            Ok(response)
+            tag
         }
-        Some(own) => {
-            let validators = Validators {
-                if_modified_since: None,
-                ..validators
-            };
-            if validators.if_none_match.is_some() && validators.not_modified(&own, None) {
-                let (request, answer) = response.into_parts();
-                let mut headers = answer.headers().clone();
-                headers.retain(|name, _| {
-                    matches!(
-                        *name,
-                        header::ETAG | header::CACHE_CONTROL | header::LAST_MODIFIED | header::VARY
-                    )
-                });
-                Ok(ServiceResponse::new(request, not_modified(&headers)))
-            } else {
-                Ok(response)
-            }
-        }
+    };
+    if validators.not_modified(&current, modified) {
+        let (request, answer) = response.into_parts();
+        let mut headers = answer.headers().clone();
+        headers.retain(|name, _| {
+            matches!(
+                *name,
+                header::ETAG | header::CACHE_CONTROL | header::LAST_MODIFIED | header::VARY
+            )
+        });
+        return Ok(ServiceResponse::new(request, not_modified(&headers)));
     }
+    Ok(response)
 }
 
 fn etag_value(tag: &EntityTag) -> HeaderValue {
@@ -237,4 +295,16 @@ fn not_modified(headers: &HeaderMap) -> HttpResponse {
         response.insert_header((name.clone(), value.clone()));
     }
     response.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_modification_date_is_sent_once_its_second_has_passed() {
+        let now = chrono::Utc::now();
+        assert_eq!(http_time(now), None);
+        assert!(http_time(now - chrono::Duration::seconds(2)).is_some());
+    }
 }

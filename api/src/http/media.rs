@@ -14,14 +14,21 @@ use crate::error::AppError;
 /// it names a `charset` other than UTF-8 (RFC 8259 §8.1: JSON is UTF-8).
 pub fn require(req: &HttpRequest, accepted: &[&'static str]) -> Result<(), AppError> {
     let refused = AppError::UnsupportedMediaType(accepted[0]);
-    let Some(value) = req.headers().get(header::CONTENT_TYPE) else {
+    let mut values = req.headers().get_all(header::CONTENT_TYPE);
+    // Two media types for one body: which one holds cannot be known.
+    let (Some(value), None) = (values.next(), values.next()) else {
         return Err(refused);
     };
-    let Some(mime) = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.parse::<actix_web::mime::Mime>().ok())
-    else {
+    // RFC 9110 §5.6.6: whitespace around `;` and empty parameters are
+    // allowed, which the mime parser refuses; the parts are tidied first.
+    let tidy = value.to_str().ok().map(|v| {
+        v.split(';')
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join("; ")
+    });
+    let Some(mime) = tidy.and_then(|v| v.parse::<actix_web::mime::Mime>().ok()) else {
         return Err(refused);
     };
     let charset_ok = mime

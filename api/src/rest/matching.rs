@@ -28,7 +28,14 @@ pub async fn json_body<T: serde::de::DeserializeOwned>(
     crate::http::media::require(req, &[crate::http::media::JSON])?;
     let bytes = crate::guard::read_body(payload, limit).await?;
     // Well-formed first (RFC 8259's grammar: `1e400` is JSON, a value out
-    // of range is the fields' problem), then the fields.
+    // of range is the fields' problem), then the fields. JSON is UTF-8
+    // (RFC 8259 §8.1), which skipping over strings does not check.
+    if let Err(e) = std::str::from_utf8(&bytes) {
+        return Err(AppError::BadRequest(format!(
+            "the body is not UTF-8: invalid byte at offset {}",
+            e.valid_up_to()
+        )));
+    }
     serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).map_err(|e| {
         AppError::BadRequest(format!(
             "the body is not well-formed JSON: {}",
@@ -37,6 +44,19 @@ pub async fn json_body<T: serde::de::DeserializeOwned>(
     })?;
     let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+        // An escape skipping let pass (`"\ud800"`, a lone surrogate) is
+        // still a syntax error, found only when the string is decoded. A
+        // number out of range is one too for serde_json, but well-formed
+        // JSON (RFC 8259 §6): the field's problem, 422.
+        let inner = err.inner();
+        if inner.classify() != serde_json::error::Category::Data
+            && !inner.to_string().starts_with("number out of range")
+        {
+            return AppError::BadRequest(format!(
+                "the body is not well-formed JSON: {}",
+                crate::limits::shorten_quotes(&err.inner().to_string())
+            ));
+        }
         let path = err.path().to_string();
         let field = if path == "." { "body".to_owned() } else { path };
         AppError::InvalidData(vec![FieldError::new(
