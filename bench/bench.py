@@ -564,6 +564,36 @@ def bench_database(args, kind: str) -> str:
     return "\n".join(out)
 
 
+def bench_http_only(args, kind: str) -> str:
+    """The HTTP table alone (revalidation, compression) on the generated
+    data, with the server's peak RSS over it."""
+    url = prepare_sqlite(args) if kind == "sqlite" else prepare_postgres(args)
+    print(f"[{kind}] generating {args.offers} offers ...", flush=True)
+    generate(args, url)
+    proc, base, _ = start_server(args, url, WORK / f"server-http-{kind}.log")
+    try:
+        idle_kb = RssSampler(proc.pid).current_kb()
+        sampler = RssSampler(proc.pid)
+        sampler.start()
+        rows = bench_http(base, args)
+        sampler.stop.set()
+        sampler.join()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return "\n".join(
+        [f"### {kind}"]
+        + rows
+        + [
+            "",
+            f"- server RSS: {idle_kb / 1024:.0f} MB when ready, peak over these scenarios "
+            f"**{sampler.peak_kb / 1024:.0f} MB** (budget < {RSS_BUDGET_MB:.0f} MB: "
+            f"{mark(sampler.peak_kb / 1024 < RSS_BUDGET_MB)})",
+            "",
+        ]
+    )
+
+
 def bench_hostile_only(args) -> str:
     """The hostile table alone, on a fresh seeded SQLite database."""
     url = prepare_sqlite(args)
@@ -588,6 +618,11 @@ def main() -> None:
         "--hostile-only",
         action="store_true",
         help="only the hostile requests, against the seeded database (no generate, no wrk)",
+    )
+    parser.add_argument(
+        "--http-only",
+        action="store_true",
+        help="only the HTTP scenarios (304, gzip, br) on the generated data, with peak RSS",
     )
     parser.add_argument(
         "--postgres-url",
@@ -633,6 +668,8 @@ def main() -> None:
     ]
     if args.hostile_only:
         sections = [bench_hostile_only(args)]
+    elif args.http_only:
+        sections = [bench_http_only(args, kind.strip()) for kind in args.db.split(",")]
     else:
         sections = [bench_database(args, kind.strip()) for kind in args.db.split(",")]
     report = "\n".join(header + sections)
