@@ -132,7 +132,22 @@ async fn graphql_checks_lang_as_rest_does(app: TestApp) {
         .unwrap();
     assert_eq!(two_lines.headers()["content-language"], "en");
     let query = serde_json::json!({"query": "{ topic(key: \"digitalisierung\") { label } }"});
-    for lang in ["fr", "EN", "", "de&lang=en"] {
+    // Language tags are case-insensitive (RFC 5646 §2.1.1).
+    for lang in ["EN", "En"] {
+        let rest = app
+            .get(&format!("/api/v1/topics/digitalisierung?lang={lang}"))
+            .await;
+        assert_eq!(rest.headers()["content-language"], "en", "lang={lang}");
+        let graphql = app
+            .client
+            .post(format!("{}/graphql?lang={lang}", app.address))
+            .json(&query)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(graphql.headers()["content-language"], "en", "lang={lang}");
+    }
+    for lang in ["fr", "e", "", "de&lang=en"] {
         let rest = app
             .get_problem(&format!("/api/v1/topics/digitalisierung?lang={lang}"), 400)
             .await;

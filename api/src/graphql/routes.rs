@@ -18,7 +18,6 @@ use super::loaders::Loaders;
 use super::{AppSchema, Limits, guard};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::state::AppState;
-use crate::vocab::Lang;
 
 /// The GraphQL-over-HTTP response media type.
 pub const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -59,8 +58,8 @@ fn language(req: &HttpRequest, state: &AppState) -> AppResult<crate::service::Ct
     for (name, value) in form_urlencoded::parse(req.query_string().as_bytes()) {
         if name == "lang" {
             langs += 1;
-            match value.parse::<Lang>() {
-                Ok(value) => lang = Some(value),
+            match value.parse::<crate::rest::LangTag>() {
+                Ok(crate::rest::LangTag(value)) => lang = Some(value),
                 Err(message) => errors.push(FieldError::new("lang", message)),
             }
         } else if req.method() != Method::GET || !GET_PARAMETERS.contains(&name.as_ref()) {

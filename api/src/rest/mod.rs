@@ -39,8 +39,21 @@ pub mod tags {
 /// Response context of a REST request: `lang` (which wins) or
 /// `Accept-Language`, read from `params`.
 pub fn request_ctx(state: &AppState, req: &HttpRequest, params: &mut QueryParams) -> Ctx {
-    let lang = params.one::<Lang>("lang");
+    let lang = params.one::<LangTag>("lang").map(|LangTag(lang)| lang);
     state.ctx(req, lang)
+}
+
+/// `lang` as a language tag, which is case-insensitive (RFC 5646 §2.1.1):
+/// `en`, `EN` and `En` are English.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LangTag(pub Lang);
+
+impl std::str::FromStr for LangTag {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        text.to_ascii_lowercase().parse().map(LangTag)
+    }
 }
 
 /// `lang`: the response language.
