@@ -27,7 +27,10 @@ shared_tests!(
     preconditions_never_hide_a_failure,
     legal_but_unusual_media_types_and_bodies,
 );
-private_tests!(seeded: true; a_304_runs_no_statement_and_a_change_gives_a_new_etag);
+private_tests!(seeded: true;
+    a_304_runs_no_statement_and_a_change_gives_a_new_etag,
+    a_record_tag_changes_with_everything_its_answer_shows,
+);
 
 async fn send(
     app: &TestApp,
@@ -1233,4 +1236,64 @@ async fn legal_but_unusual_media_types_and_bodies(app: TestApp) {
         .get_json("/graphql?query=query%20A%20%7B__typename%7D%20mutation%20B%20%7BdeleteTopic(key%3A%22x%22)%7Bid%7D%7D&operationName=A")
         .await;
     assert_eq!(answer["data"]["__typename"], "QueryRoot", "{answer}");
+}
+
+/// A record's `ETag` is `"<version>.<digest of the answer>"`: it changes
+/// with the language and with the records the answer embeds, so no
+/// revalidation keeps a stale copy, while `If-Match` compares the version.
+async fn a_record_tag_changes_with_everything_its_answer_shows(app: TestApp) {
+    let path = "/api/v1/offers/tbs-beratung";
+    let tag_of = |headers: &HeaderMap| header(headers, "etag").to_owned();
+    let (_, de, _) = send(&app, Method::GET, path, &[], None).await;
+    let (_, en, _) = send(&app, Method::GET, path, &[("accept-language", "en")], None).await;
+    let (de, en) = (tag_of(&de), tag_of(&en));
+    assert_ne!(de, en, "German and English answers share a tag");
+    assert_eq!(de.split('.').next(), en.split('.').next(), "one version");
+    let (status, _, _) = send(&app, Method::GET, path, &[("if-none-match", &de)], None).await;
+    assert_eq!(status, 304);
+    let (status, _, _) = send(
+        &app,
+        Method::GET,
+        path,
+        &[("if-none-match", &de), ("accept-language", "en")],
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "the German tag revalidated the English answer");
+
+    // Renaming the provider changes the offer's answer, not the offer.
+    let key = {
+        use lotse::service::keys::{self, Scope};
+        keys::create(app.db(), "editor", &[Scope::parse("write").unwrap()])
+            .await
+            .unwrap()
+    };
+    let renamed = app
+        .client
+        .patch(format!("{}/api/v1/partners/tbs-nrw", app.address))
+        .bearer_auth(&key)
+        .header("content-type", "application/merge-patch+json")
+        .body(json!({"short_name": "TBS (renamed)"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(renamed.status(), 200, "{}", renamed.text().await.unwrap());
+    let (status, headers, body) =
+        send(&app, Method::GET, path, &[("if-none-match", &de)], None).await;
+    assert_eq!(status, 200, "a stale copy was revalidated");
+    assert!(String::from_utf8_lossy(&body).contains("TBS (renamed)"));
+    assert_ne!(tag_of(&headers), de);
+    // The offer itself did not change: a write based on the older answer
+    // is not refused.
+    let written = app
+        .client
+        .patch(format!("{}/api/v1/offers/tbs-beratung", app.address))
+        .bearer_auth(&key)
+        .header("content-type", "application/merge-patch+json")
+        .header("if-match", &de)
+        .body(json!({"note": "checked"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(written.status(), 200, "{}", written.text().await.unwrap());
 }

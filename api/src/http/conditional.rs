@@ -14,9 +14,10 @@
 //! on its `200` only: a request that fails (404, 400, 401) is answered with
 //! its failure, never `304` (RFC 9110 §13.2.1).
 //!
-//! Records keep the `ETag` their handler sets (the record's version), which
-//! writes compare in `If-Match`; a revalidation of a record runs its read
-//! and compares that tag. A coded (gzip, br) answer keeps the tag of its
+//! Records keep the `ETag` their handler sets (`rest::tag_record`: the
+//! record's version, which writes compare in `If-Match`, and a digest of
+//! the answer); a revalidation of a record runs its read and compares that
+//! tag. A coded (gzip, br) answer keeps the tag of its
 //! identity form and caches keep them apart by `Vary: Accept-Encoding`.
 //! Rejected: a per-coding suffix (Apache's `-gzip`), which every `If-Match`
 //! comparison would have to strip again.

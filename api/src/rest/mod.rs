@@ -184,13 +184,35 @@ pub async fn item<R: Resource<Item: crate::dto::Versioned>>(
 ) -> AppResult<HttpResponse> {
     let ctx = item_ctx(state, req)?;
     let item = resource::get::<R, _>(&state.db, key, &ctx).await?;
-    let mut response = json_response(&ctx, &item);
-    // The version a client sends back as `If-Match` when it writes.
-    let etag = crate::service::import::edit::etag(item.updated_at());
-    if let Ok(value) = HeaderValue::from_str(&etag) {
+    let version = crate::service::import::edit::etag(item.updated_at());
+    Ok(tag_record(json_response(&ctx, &item), &version))
+}
+
+/// Gives a record's answer its `ETag`: `"<version>.<digest>"`, the
+/// record's version (what `If-Match` compares: its own fields and links)
+/// and a digest of the body (SHA-256, 48 bits). The digest changes with
+/// everything else the answer shows — the language, the names of the
+/// records it embeds — so a revalidation never keeps a stale copy
+/// (RFC 9110 §8.8.3: a strong tag changes with the representation).
+/// Rejected: the version alone, which stayed the same when an embedded
+/// provider was renamed and for German and English alike.
+pub fn tag_record(response: HttpResponse, version: &str) -> HttpResponse {
+    use actix_web::body::MessageBody as _;
+    use sha2::Digest as _;
+    let (response, body) = response.into_parts();
+    let (mut response, tag) = match body.try_into_bytes() {
+        Ok(bytes) => {
+            let digest = sha2::Sha256::digest(&bytes);
+            let hex: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+            let tag = format!("{}.{hex}\"", version.trim_end_matches('"'));
+            (response.set_body(actix_web::body::BoxBody::new(bytes)), tag)
+        }
+        Err(body) => (response.set_body(body), version.to_owned()),
+    };
+    if let Ok(value) = HeaderValue::from_str(&tag) {
         response.headers_mut().insert(header::ETAG, value);
     }
-    Ok(response)
+    response
 }
 
 /// The list and item handlers of one collection, documented for OpenAPI.

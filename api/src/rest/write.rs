@@ -191,11 +191,7 @@ async fn written<S: Shown>(
     // (search index, match corpus, reference data) is rebuilt for it.
     state.store.invalidate();
     let ctx = super::item_ctx(state, req)?;
-    let mut response = S::show(state, &ctx, written.id).await?;
-    response.headers_mut().insert(
-        header::ETAG,
-        header::HeaderValue::from_str(&written.etag).map_err(unexpected)?,
-    );
+    let mut response = super::tag_record(S::show(state, &ctx, written.id).await?, &written.etag);
     if written.created {
         *response.status_mut() = StatusCode::CREATED;
         let location = format!("{}/api/v1/{collection}/{}", ctx.base_url, written.slug);
@@ -216,12 +212,7 @@ pub(crate) async fn record<C: ImportCollection>(
 ) -> AppResult<HttpResponse> {
     let ctx = super::item_ctx(state, req)?;
     let (record, etag) = edit::read::<C>(&state.db, key).await?;
-    let mut response = json_response(&ctx, &record);
-    response.headers_mut().insert(
-        header::ETAG,
-        header::HeaderValue::from_str(&etag).map_err(unexpected)?,
-    );
-    Ok(response)
+    Ok(super::tag_record(json_response(&ctx, &record), &etag))
 }
 
 fn unexpected(err: impl std::error::Error + Send + Sync + 'static) -> AppError {

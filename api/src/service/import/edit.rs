@@ -50,6 +50,20 @@ pub fn etag(updated_at: DateTime<Utc>) -> String {
     format!("\"{:x}\"", updated_at.timestamp_micros())
 }
 
+/// Whether `tag` (as a client sent it) names the record version `current`:
+/// the tag itself, or a record answer's tag `"<version>.<digest>"`
+/// (`rest::tag_record`), whose digest covers what the write does not
+/// touch (language, embedded records' names).
+fn same_version(tag: &str, current: &str) -> bool {
+    let version = |t: &str| {
+        let t = t.trim_matches('"');
+        t.split_once('.')
+            .map_or(t, |(version, _)| version)
+            .to_owned()
+    };
+    tag.starts_with('"') && version(tag) == version(current)
+}
+
 /// The `If-Match` of a write (RFC 9110 §13.1.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IfMatch {
@@ -87,7 +101,7 @@ impl IfMatch {
         match self {
             IfMatch::Absent if required => Err(AppError::PreconditionRequired),
             IfMatch::Absent | IfMatch::Any => Ok(()),
-            IfMatch::Tags(tags) if tags.iter().any(|t| t == current) => Ok(()),
+            IfMatch::Tags(tags) if tags.iter().any(|t| same_version(t, current)) => Ok(()),
             IfMatch::Tags(_) => Err(AppError::PreconditionFailed {
                 current: current.to_owned(),
             }),
