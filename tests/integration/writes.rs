@@ -377,7 +377,9 @@ async fn of_two_patches_with_one_if_match_exactly_one_wins(app: TestApp) {
     let now = app.get(path).await;
     let current = now.headers()["etag"].to_str().unwrap().to_owned();
     assert_ne!(current, etag);
-    assert_eq!(winner.header("etag"), current);
+    // The write's answer and the next read name the same version (their
+    // representation parts differ: a digest there, the data's tag here).
+    assert_eq!(version(winner.header("etag")), version(&current));
     assert_eq!(loser.body["code"], "precondition_failed");
     // The 412 names the record's version, which `If-Match` compares.
     assert_eq!(loser.body["etag"], version(&current));
@@ -517,10 +519,14 @@ async fn put_replaces_patch_merges_and_delete_leaves_a_tombstone(app: TestApp) {
         .collect();
     assert_eq!(topics, ["qualifizierung"]);
     assert_eq!(
-        answer.header("etag"),
-        app.get("/api/v1/offers/arbeit-2020-begleitung")
-            .await
-            .headers()["etag"]
+        version(answer.header("etag")),
+        version(
+            app.get("/api/v1/offers/arbeit-2020-begleitung")
+                .await
+                .headers()["etag"]
+                .to_str()
+                .unwrap()
+        )
     );
 
     // The slug is the key: a PUT cannot rename.

@@ -14,10 +14,10 @@
 //! on its `200` only: a request that fails (404, 400, 401) is answered with
 //! its failure, never `304` (RFC 9110 §13.2.1).
 //!
-//! Records keep the `ETag` their handler sets (`rest::tag_record`: the
-//! record's version, which writes compare in `If-Match`, and a digest of
-//! the answer); a revalidation of a record runs its read and compares that
-//! tag. A coded (gzip, br) answer keeps the tag of its
+//! A record's answer is tagged `"<version>.<representation tag>"`: the
+//! record's version, which writes compare in `If-Match`, and the tag above,
+//! so a record is revalidated before routing too, and its tag changes with
+//! the language and with the records it embeds. A coded (gzip, br) answer keeps the tag of its
 //! identity form and caches keep them apart by `Vary: Accept-Encoding`.
 //! Rejected: a per-coding suffix (Apache's `-gzip`), which every `If-Match`
 //! comparison would have to strip again.
@@ -132,6 +132,20 @@ impl IfNoneMatch {
         }
     }
 
+    /// The tag of a record answer (`"<version>.<representation>"`) among
+    /// the tags whose representation part is `current`, if one is.
+    fn record_tag(&self, current: &EntityTag) -> Option<&str> {
+        let Self::Tags(tags) = self else {
+            return None;
+        };
+        let suffix = format!(".{}\"", current.tag());
+        tags.iter()
+            .find(|tag| {
+                tag.starts_with('"') && tag.ends_with(&suffix) && tag.len() > suffix.len() + 1
+            })
+            .map(String::as_str)
+    }
+
     /// Whether one of the tags is `current` (weak comparison, §8.8.3.2).
     fn names(&self, current: &EntityTag) -> bool {
         match self {
@@ -240,6 +254,16 @@ pub async fn conditional(
         fresh.insert(header::ETAG, etag_value(&tag));
         return Ok(req.into_response(not_modified(&fresh)));
     }
+    // A record's answer: its version and this representation's tag.
+    let held = validators
+        .if_none_match
+        .as_ref()
+        .and_then(|inm| inm.record_tag(&tag))
+        .and_then(|held| HeaderValue::from_str(held).ok());
+    if let Some(held) = held {
+        fresh.insert(header::ETAG, held);
+        return Ok(req.into_response(not_modified(&fresh)));
+    }
 
     let mut response = next.call(req).await?.map_into_boxed_body();
     if response.status() != StatusCode::OK {
@@ -258,18 +282,20 @@ pub async fn conditional(
             headers.insert(name.clone(), value.clone());
         }
     }
-    // A record's own tag (its version) stays: writes compare it.
-    let own = headers
+    // A record's answer keeps its version, which writes compare, and takes
+    // this representation's tag instead of the digest of its body
+    // (`rest::tag_record`): then its revalidation, too, is decided before
+    // the handler, and the tag still changes with everything it shows.
+    let version = headers
         .get(header::ETAG)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<EntityTag>().ok());
-    let current = match own {
-        Some(own) => own,
-        None => {
-            headers.insert(header::ETAG, etag_value(&tag));
-            tag
-        }
+        .and_then(|v| v.parse::<EntityTag>().ok())
+        .map(|own| own.tag().split('.').next().unwrap_or_default().to_owned());
+    let current = match version {
+        Some(version) => EntityTag::new_strong(format!("{version}.{}", tag.tag())),
+        None => tag,
     };
+    headers.insert(header::ETAG, etag_value(&current));
     if validators.not_modified(&current, modified) {
         let (request, answer) = response.into_parts();
         let mut headers = answer.headers().clone();

@@ -195,7 +195,9 @@ pub async fn item<R: Resource<Item: crate::dto::Versioned>>(
 /// records it embeds — so a revalidation never keeps a stale copy
 /// (RFC 9110 §8.8.3: a strong tag changes with the representation).
 /// Rejected: the version alone, which stayed the same when an embedded
-/// provider was renamed and for German and English alike.
+/// provider was renamed and for German and English alike. For anonymous
+/// reads `http::conditional` replaces the digest by the tag of the data
+/// version and the request, so that their revalidation runs no query.
 pub fn tag_record(response: HttpResponse, version: &str) -> HttpResponse {
     use actix_web::body::MessageBody as _;
     use sha2::Digest as _;
