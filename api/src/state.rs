@@ -45,7 +45,7 @@ impl AppState {
 
 /// The response language an `Accept-Language` header asks for; `de` when
 /// the header is absent or accepts neither.
-fn accept_language(req: &HttpRequest) -> Lang {
+pub fn accept_language(req: &HttpRequest) -> Lang {
     // Several field lines are one list (RFC 9110 §5.3).
     let lines: Vec<&str> = req
         .headers()

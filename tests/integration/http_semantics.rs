@@ -30,6 +30,7 @@ shared_tests!(
 private_tests!(seeded: true;
     a_304_runs_no_statement_and_a_change_gives_a_new_etag,
     a_record_tag_changes_with_everything_its_answer_shows,
+    an_import_changes_the_tag_and_reads_check_if_match,
 );
 
 async fn send(
@@ -1312,4 +1313,87 @@ async fn a_record_tag_changes_with_everything_its_answer_shows(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(written.status(), 200, "{}", written.text().await.unwrap());
+}
+
+/// The acceptance line of issue 14: after an import that changes an offer,
+/// the revalidated list gets a 200 with a new tag; and a read's `If-Match`
+/// and `If-Unmodified-Since` are preconditions too (RFC 9110 §13.1.1,
+/// §13.1.4): `412` when the client's copy is not the current one.
+async fn an_import_changes_the_tag_and_reads_check_if_match(app: TestApp) {
+    let path = "/api/v1/offers?topic=digitalisierung&limit=50";
+    let (_, first, _) = send(&app, Method::GET, path, &[], None).await;
+    let etag = header(&first, "etag").to_owned();
+    let (status, _, _) = send(&app, Method::GET, path, &[("if-match", &etag)], None).await;
+    assert_eq!(status, 200);
+    // The same answer whatever header negotiates German.
+    for language in ["de", "de-DE", "de-AT;q=0.9, fr;q=0.1"] {
+        let (status, _, _) = send(
+            &app,
+            Method::GET,
+            path,
+            &[("if-none-match", &etag), ("accept-language", language)],
+            None,
+        )
+        .await;
+        assert_eq!(status, 304, "Accept-Language: {language}");
+    }
+
+    let mut offer = crate::helpers::seed_record("offers", "tbs-beratung");
+    offer["title_de"] = json!("TBS-Beratung: importiert");
+    let report =
+        lotse::service::import::import_json(app.db(), &json!({"offers": [offer]}).to_string())
+            .await
+            .unwrap();
+    assert_eq!(report.changed(), 1, "{report}");
+
+    let (status, headers, body) =
+        send(&app, Method::GET, path, &[("if-none-match", &etag)], None).await;
+    assert_eq!(status, 200);
+    assert_ne!(header(&headers, "etag"), etag);
+    assert!(String::from_utf8_lossy(&body).contains("TBS-Beratung: importiert"));
+    // The old tag no longer names the current answer.
+    let (status, headers, body) = send(&app, Method::GET, path, &[("if-match", &etag)], None).await;
+    assert_eq!(status, 412);
+    assert_eq!(header(&headers, "content-type"), "application/problem+json");
+    assert_eq!(code_of(&body), "precondition_failed");
+    let (status, _, _) = send(&app, Method::GET, path, &[("if-match", "*")], None).await;
+    assert_eq!(status, 200);
+    // Its own `Last-Modified` (once sent) always passes If-Unmodified-Since.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (_, now, _) = send(&app, Method::GET, path, &[], None).await;
+    let modified = header(&now, "last-modified").to_owned();
+    assert!(!modified.is_empty());
+    let (status, _, _) = send(
+        &app,
+        Method::GET,
+        path,
+        &[("if-unmodified-since", &modified)],
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    for (name, value) in [
+        ("if-unmodified-since", "Mon, 01 Jan 2001 00:00:00 GMT"),
+        ("if-match", "\"nope\""),
+    ] {
+        let (status, _, _) = send(
+            &app,
+            Method::GET,
+            "/api/v1/offers/tbs-beratung",
+            &[(name, value)],
+            None,
+        )
+        .await;
+        assert_eq!(status, 412, "{name}: {value}");
+    }
+    // A missing record stays a 404 whatever the preconditions.
+    let (status, _, _) = send(
+        &app,
+        Method::GET,
+        "/api/v1/offers/no-such-offer",
+        &[("if-match", "\"nope\"")],
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
 }

@@ -90,12 +90,13 @@ fn representation_tag(snapshot: &Snapshot, req: &HttpRequest) -> EntityTag {
             .map_or("", |pq| pq.as_str())
             .as_bytes(),
     );
-    for name in [header::ACCEPT, header::ACCEPT_LANGUAGE] {
-        for value in req.headers().get_all(name) {
-            part(value.as_bytes());
-        }
-        part(b"\n");
+    for value in req.headers().get_all(header::ACCEPT) {
+        part(value.as_bytes());
     }
+    part(b"\n");
+    // The language negotiated, not the header: `de`, `de-DE` and none
+    // give the same answer and so the same tag.
+    part(crate::state::accept_language(req).as_str().as_bytes());
     let digest = hash.finalize();
     let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
     EntityTag::new_strong(hex)
@@ -237,6 +238,8 @@ pub async fn conditional(
     req.extensions_mut().insert(snapshot.clone());
     let tag = representation_tag(&snapshot, req.request());
     let modified = snapshot.modified.and_then(http_time);
+    // For `If-Unmodified-Since` even when `Last-Modified` is withheld.
+    let changed_at = snapshot.modified.map(SystemTime::from);
     let validators = Validators::of(req.request());
     let cache_control = if always_revalidate(req.path()) {
         HeaderValue::from_static("no-cache")
@@ -250,7 +253,11 @@ pub async fn conditional(
     {
         fresh.insert(header::LAST_MODIFIED, value);
     }
-    if validators.names(&tag) {
+    // `If-Match` and `If-Unmodified-Since` come first (§13.2.2): with
+    // either, the handler's answer decides.
+    let strict = req.headers().contains_key(header::IF_MATCH)
+        || req.headers().contains_key(header::IF_UNMODIFIED_SINCE);
+    if !strict && validators.names(&tag) {
         fresh.insert(header::ETAG, etag_value(&tag));
         return Ok(req.into_response(not_modified(&fresh)));
     }
@@ -259,7 +266,8 @@ pub async fn conditional(
         .if_none_match
         .as_ref()
         .and_then(|inm| inm.record_tag(&tag))
-        .and_then(|held| HeaderValue::from_str(held).ok());
+        .and_then(|held| HeaderValue::from_str(held).ok())
+        .filter(|_| !strict);
     if let Some(held) = held {
         fresh.insert(header::ETAG, held);
         return Ok(req.into_response(not_modified(&fresh)));
@@ -296,6 +304,10 @@ pub async fn conditional(
         None => tag,
     };
     headers.insert(header::ETAG, etag_value(&current));
+    if let Some(refusal) = precondition_failed(response.request(), &current, changed_at) {
+        let (request, _) = response.into_parts();
+        return Ok(ServiceResponse::new(request, refusal));
+    }
     if validators.not_modified(&current, modified) {
         let (request, answer) = response.into_parts();
         let mut headers = answer.headers().clone();
@@ -308,6 +320,46 @@ pub async fn conditional(
         return Ok(ServiceResponse::new(request, not_modified(&headers)));
     }
     Ok(response)
+}
+
+/// `If-Match` and `If-Unmodified-Since` of a read (RFC 9110 §13.1.1,
+/// §13.1.4, evaluated first by §13.2.2): a `412` problem when the client's
+/// copy is not the current one. `If-Match` compares strongly; the date is
+/// read only without `If-Match`.
+fn precondition_failed(
+    req: &HttpRequest,
+    current: &EntityTag,
+    changed_at: Option<SystemTime>,
+) -> Option<HttpResponse> {
+    let lines: Vec<&str> = req
+        .headers()
+        .get_all(header::IF_MATCH)
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let failed = if lines.is_empty() {
+        let since = req
+            .get_header::<header::IfUnmodifiedSince>()
+            .map(|header::IfUnmodifiedSince(date)| SystemTime::from(date));
+        // HTTP dates have whole seconds; `Last-Modified` is the change's
+        // second cut down, so the same second is not "after".
+        let secs = |t: SystemTime| {
+            t.duration_since(SystemTime::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs())
+        };
+        matches!((since, changed_at), (Some(since), Some(changed)) if secs(changed) > secs(since))
+    } else {
+        let wanted = format!("\"{}\"", current.tag());
+        !lines
+            .iter()
+            .flat_map(|line| line.split(','))
+            .map(str::trim)
+            .any(|tag| tag == "*" || tag == wanted)
+    };
+    failed.then(|| {
+        actix_web::ResponseError::error_response(&crate::error::AppError::PreconditionFailed {
+            current: current.to_string(),
+        })
+    })
 }
 
 fn etag_value(tag: &EntityTag) -> HeaderValue {
