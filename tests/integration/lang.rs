@@ -138,26 +138,14 @@ async fn graphql_checks_lang_as_rest_does(app: TestApp) {
             .get(&format!("/api/v1/topics/digitalisierung?lang={lang}"))
             .await;
         assert_eq!(rest.headers()["content-language"], "en", "lang={lang}");
-        let graphql = app
-            .client
-            .post(format!("{}/graphql?lang={lang}", app.address))
-            .json(&query)
-            .send()
-            .await
-            .unwrap();
+        let graphql = post_graphql(&app, lang, &query).await;
         assert_eq!(graphql.headers()["content-language"], "en", "lang={lang}");
     }
     for lang in ["fr", "e", "", "de&lang=en"] {
         let rest = app
             .get_problem(&format!("/api/v1/topics/digitalisierung?lang={lang}"), 400)
             .await;
-        let post = app
-            .client
-            .post(format!("{}/graphql?lang={lang}", app.address))
-            .json(&query)
-            .send()
-            .await
-            .unwrap();
+        let post = post_graphql(&app, lang, &query).await;
         assert_eq!(post.status(), 400, "POST /graphql?lang={lang}");
         assert_eq!(
             post.headers()["content-type"],
@@ -190,4 +178,14 @@ async fn graphql_checks_lang_as_rest_does(app: TestApp) {
         .get_problem("/graphql?query=%7B__typename%7D&langg=en", 400)
         .await;
     assert_eq!(problem["errors"][0]["field"], "langg");
+}
+
+/// POSTs `query` to `/graphql?lang={lang}`.
+async fn post_graphql(app: &TestApp, lang: &str, query: &serde_json::Value) -> reqwest::Response {
+    app.client
+        .post(format!("{}/graphql?lang={lang}", app.address))
+        .json(query)
+        .send()
+        .await
+        .unwrap()
 }

@@ -21,7 +21,7 @@ private_tests!(seeded: true;
     paging_goes_on_when_the_last_hit_shown_is_deleted,
 );
 
-fn hits(body: &Value) -> Vec<(String, String)> {
+pub(crate) fn hits(body: &Value) -> Vec<(String, String)> {
     body["items"]
         .as_array()
         .unwrap()
@@ -334,12 +334,7 @@ async fn cursors_of_the_offset_format_are_refused_with_400(app: TestApp) {
             .contains("start again from the first page"),
         "{problem}"
     );
-    let body = app
-        .graphql(
-            "query($after: String) { search(q: \"Digitalisierung\", first: 3, after: $after) { totalCount } }",
-            serde_json::json!({"after": old}),
-        )
-        .await;
+    let body = search_after(&app, &old).await;
     assert_eq!(
         body["errors"][0]["extensions"]["code"], "invalid_parameter",
         "{body}"
@@ -543,12 +538,7 @@ async fn a_cursor_whose_hits_moved_is_a_409_stale_cursor(app: TestApp) {
             .contains("start again from the first page"),
         "{problem}"
     );
-    let body = app
-        .graphql(
-            "query($after: String) { search(q: \"Digitalisierung\", first: 3, after: $after) { totalCount } }",
-            serde_json::json!({"after": end_cursor}),
-        )
-        .await;
+    let body = search_after(&app, end_cursor.as_str().unwrap()).await;
     assert_eq!(
         body["errors"][0]["extensions"]["code"], "stale_cursor",
         "{body}"
@@ -577,4 +567,13 @@ async fn paging_goes_on_when_the_last_hit_shown_is_deleted(app: TestApp) {
     let mut expected = before[3..].to_vec();
     expected.sort();
     assert_eq!(rest, expected);
+}
+
+/// GraphQL's search for "Digitalisierung" after `cursor`.
+async fn search_after(app: &TestApp, cursor: &str) -> Value {
+    app.graphql(
+        "query($after: String) { search(q: \"Digitalisierung\", first: 3, after: $after) { totalCount } }",
+        serde_json::json!({"after": cursor}),
+    )
+    .await
 }

@@ -4,9 +4,10 @@
 //! records as the plain text, in search, list filters and key lookups, over
 //! REST and GraphQL; indexed text written decomposed is found by composed
 //! words.
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::helpers::{TestApp, slugs};
+use crate::search::hits;
 use crate::{private_tests, shared_tests};
 
 shared_tests!(
@@ -19,21 +20,6 @@ shared_tests!(
 private_tests!(seeded: true;
     decomposed_indexed_text_is_found_and_highlighted_as_written,
 );
-
-/// `(type, slug)` of each hit of a search page.
-fn hits(body: &Value) -> Vec<(String, String)> {
-    body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| {
-            (
-                h["type"].as_str().unwrap().to_owned(),
-                h["slug"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
 
 /// `text` percent-encoded for a query string (every byte outside ASCII
 /// alphanumerics).

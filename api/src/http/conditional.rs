@@ -331,29 +331,28 @@ fn precondition_failed(
     current: &EntityTag,
     changed_at: Option<SystemTime>,
 ) -> Option<HttpResponse> {
-    let lines: Vec<&str> = req
+    use crate::service::import::edit::IfMatch;
+    let lines = req
         .headers()
         .get_all(header::IF_MATCH)
-        .filter_map(|v| v.to_str().ok())
-        .collect();
-    let failed = if lines.is_empty() {
-        let since = req
-            .get_header::<header::IfUnmodifiedSince>()
-            .map(|header::IfUnmodifiedSince(date)| SystemTime::from(date));
-        // HTTP dates have whole seconds; `Last-Modified` is the change's
-        // second cut down, so the same second is not "after".
-        let secs = |t: SystemTime| {
-            t.duration_since(SystemTime::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs())
-        };
-        matches!((since, changed_at), (Some(since), Some(changed)) if secs(changed) > secs(since))
-    } else {
-        let wanted = format!("\"{}\"", current.tag());
-        !lines
-            .iter()
-            .flat_map(|line| line.split(','))
-            .map(str::trim)
-            .any(|tag| tag == "*" || tag == wanted)
+        .filter_map(|v| v.to_str().ok());
+    let failed = match IfMatch::parse(lines) {
+        IfMatch::Absent => {
+            let since = req
+                .get_header::<header::IfUnmodifiedSince>()
+                .map(|header::IfUnmodifiedSince(date)| SystemTime::from(date));
+            // HTTP dates have whole seconds; `Last-Modified` is the change's
+            // second cut down, so the same second is not "after".
+            let secs = |t: SystemTime| {
+                t.duration_since(SystemTime::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs())
+            };
+            matches!((since, changed_at), (Some(since), Some(changed)) if secs(changed) > secs(since))
+        }
+        IfMatch::Any => false,
+        // The whole tag, strongly: a read asks for this very answer (a
+        // write compares only the record's version).
+        IfMatch::Tags(tags) => !tags.contains(&current.to_string()),
     };
     failed.then(|| {
         actix_web::ResponseError::error_response(&crate::error::AppError::PreconditionFailed {
