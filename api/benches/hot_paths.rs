@@ -39,6 +39,11 @@ fn corpus() -> Vec<OfferFacts> {
             } else {
                 Cost::Unknown
             },
+            kind: lotse::vocab::OfferKind::Consulting,
+            provider_id: Uuid::from_u128(2000 + i % 40),
+            project_id: None,
+            created_at: chrono::DateTime::UNIX_EPOCH,
+            updated_at: chrono::DateTime::UNIX_EPOCH,
             valid_from: None,
             valid_until: (i % 7 == 0).then(|| NaiveDate::from_ymd_opt(2027, 3, 1).unwrap()),
             application_deadline: None,

@@ -13,7 +13,10 @@ shared_tests!(
     a_cursor_belongs_to_its_sort,
 );
 
-private_tests!(seeded: true; pages_stay_consistent_while_offers_are_inserted);
+private_tests!(seeded: true;
+    pages_stay_consistent_while_offers_are_inserted,
+    offer_pages_follow_the_order_by_of_the_database,
+);
 
 fn ids(items: &[Value]) -> Vec<String> {
     items
@@ -164,4 +167,63 @@ async fn pages_stay_consistent_while_offers_are_inserted(app: TestApp) {
         seen.contains(&late),
         "a row inserted after the cursor appears on a later page"
     );
+}
+
+/// Offer pages are planned from the snapshot in memory (issue 12), not by
+/// `ORDER BY`: their order must still be the database's. Compared with
+/// the database's own `ORDER BY <column>, id` for every sort field, both
+/// directions, over REST pages forwards and GraphQL pages backwards
+/// (`last`/`before`), on 600 generated offers (repeated titles, so ties
+/// are broken by id).
+async fn offer_pages_follow_the_order_by_of_the_database(app: TestApp) {
+    use sea_orm::ConnectionTrait;
+    lotse::generate::run(app.db(), 600, 20, 5).await.unwrap();
+    let backend = app.db().get_database_backend();
+    for (sort, column) in [
+        ("title", "title_de"),
+        ("-title", "title_de"),
+        ("created_at", "created_at"),
+        ("-updated_at", "updated_at"),
+    ] {
+        let direction = if sort.starts_with('-') { "DESC" } else { "ASC" };
+        let sql = format!("SELECT id FROM offers ORDER BY {column} {direction}, id {direction}");
+        let expected: Vec<String> = app
+            .db()
+            .query_all_raw(sea_orm::Statement::from_string(backend, sql))
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.try_get_by_index::<uuid::Uuid>(0).unwrap().to_string())
+            .collect();
+        assert!(expected.len() > 600);
+        let forwards = ids(&app
+            .collect_all(&format!("/api/v1/offers?sort={sort}"), 37)
+            .await);
+        assert_eq!(forwards, expected, "REST sort={sort}");
+
+        // Backwards from the end, 50 at a time.
+        let mut backwards: Vec<String> = Vec::new();
+        let mut before = Value::Null;
+        loop {
+            let data = app
+                .graphql_data(
+                    "query($sort: String, $before: String) { offers(last: 50, before: $before, \
+                     orderBy: $sort) { edges { node { id } } pageInfo { hasPreviousPage startCursor } } }",
+                    json!({"sort": sort, "before": before}),
+                )
+                .await;
+            let page: Vec<String> = data["offers"]["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
+                .collect();
+            backwards.splice(0..0, page);
+            if data["offers"]["pageInfo"]["hasPreviousPage"] != true {
+                break;
+            }
+            before = data["offers"]["pageInfo"]["startCursor"].clone();
+        }
+        assert_eq!(backwards, expected, "GraphQL last/before orderBy={sort}");
+    }
 }

@@ -228,7 +228,7 @@ impl StatsRoot {
         #[graphql(desc = "Language of the labels.")] lang: Option<Lang>,
     ) -> Result<crate::dto::OfferStats> {
         let filter = filter.unwrap_or_default();
-        service::stats::offer_stats(db(ctx)?, &filter, &request_ctx(ctx, lang)?)
+        service::stats::offer_stats(&filter, &request_ctx(ctx, lang)?)
             .await
             .map_err(|e| e.extend())
     }
@@ -308,9 +308,8 @@ impl SearchQuery {
             }
             let rctx = request_ctx(ctx, lang)
                 .map_err(|_| AppError::Unexpected(anyhow::anyhow!("no context")))?;
-            let db = db(ctx).map_err(|_| AppError::Unexpected(anyhow::anyhow!("no database")))?;
             let service::search::Searched { page, cursors } =
-                service::search::search_with_cursors(db, &request, &rctx).await?;
+                service::search::search_with_cursors(&request, &rctx).await?;
             let mut connection = Connection::with_additional_fields(
                 request.after.is_some(),
                 page.next_cursor.is_some(),

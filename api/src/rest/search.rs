@@ -57,7 +57,7 @@ pub struct SearchParams {
 #[get("/search")]
 pub async fn search_all(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
     let (request, ctx) = super::query::<SearchRequest>(&state, &req)?;
-    let body = search::search(&state.db, &request, &ctx).await?;
+    let body = search::search(&request, &ctx).await?;
     if body.next_cursor.is_some() {
         Ok(page_response(
             &req,

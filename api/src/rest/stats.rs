@@ -33,7 +33,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 pub async fn all_stats(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
     let ctx = super::item_ctx(&state, &req)?;
     let body = Stats {
-        offers: stats::offer_stats(&state.db, &OfferFilter::default(), &ctx).await?,
+        offers: stats::offer_stats(&OfferFilter::default(), &ctx).await?,
         partners: stats::partner_stats(&state.db, &PartnerFilter::default(), &ctx).await?,
         projects: stats::project_stats(&state.db, &ProjectFilter::default(), &ctx).await?,
     };
@@ -53,7 +53,7 @@ pub async fn all_stats(state: web::Data<AppState>, req: HttpRequest) -> AppResul
 #[get("/stats/offers")]
 pub async fn offer_stats(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
     let (filter, ctx) = super::query::<OfferFilter>(&state, &req)?;
-    let body = stats::offer_stats(&state.db, &filter, &ctx).await?;
+    let body = stats::offer_stats(&filter, &ctx).await?;
     Ok(json_response(&ctx, &body))
 }
 

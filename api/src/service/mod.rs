@@ -20,6 +20,7 @@ pub mod refs;
 pub mod regions;
 pub mod resource;
 pub mod search;
+pub mod selection;
 pub mod stats;
 pub mod store;
 pub mod topics;

@@ -4,23 +4,19 @@ use std::future::Future;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{offer, offer_region, offer_target_group, offer_topic};
-use sea_orm::sea_query::{
-    Alias, Asterisk, DynIden, Expr, ExprTrait, IntoIden, Query, SimpleExpr, UnionType,
-};
+use sea_orm::sea_query::{Expr, Query, UnionType};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Select,
 };
 use uuid::Uuid;
 
-use super::page::{PageRequest, SortField, SortValue, sort_fields};
-use super::refs::{
-    partner_refs, project_refs, region_refs, resolve_partners, resolve_projects, stored, topic_refs,
-};
+use super::Ctx;
+use super::page::{PageRequest, Planned, Sort, SortField, SortValue, sort_fields};
+use super::refs::{partner_refs, project_refs, region_refs, stored, topic_refs};
 use super::resource::{Resource, describe, id_and_slug};
-use super::{Ctx, q_condition};
-use crate::dto::{HitKind, Offer, PartnerRef, RegionRef, TopicRef};
-use crate::error::{AppError, AppResult, FieldError};
+use super::selection::{OfferSelection, plan_page};
+use crate::dto::{Offer, PartnerRef, RegionRef, TopicRef};
+use crate::error::AppResult;
 use crate::vocab::{Cost, OfferKind, PartnerKind, TargetGroup};
 
 /// Filters of `GET /api/v1/offers`. Within one filter, values mean "any of";
@@ -94,309 +90,6 @@ pub static SORTS: [SortField<offer::Entity>; 3] =
         m.title_de.clone()
     ));
 
-/// A table linking offers to topics, regions or target groups.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Link {
-    Topic,
-    Region,
-    TargetGroup,
-}
-
-impl Link {
-    /// `(table, offer_id column, value column)`.
-    fn parts(self) -> (DynIden, DynIden, DynIden) {
-        fn of<E: EntityTrait>(
-            table: E,
-            offer_id: E::Column,
-            value: E::Column,
-        ) -> (DynIden, DynIden, DynIden) {
-            (table.into_iden(), offer_id.into_iden(), value.into_iden())
-        }
-        match self {
-            Link::Topic => of(
-                offer_topic::Entity,
-                offer_topic::Column::OfferId,
-                offer_topic::Column::TopicId,
-            ),
-            Link::Region => of(
-                offer_region::Entity,
-                offer_region::Column::OfferId,
-                offer_region::Column::RegionId,
-            ),
-            Link::TargetGroup => of(
-                offer_target_group::Entity,
-                offer_target_group::Column::OfferId,
-                offer_target_group::Column::TargetGroup,
-            ),
-        }
-    }
-}
-
-/// One filter on a link table: offers linked to any of `values`.
-#[derive(Debug)]
-struct LinkFilter {
-    link: Link,
-    values: Vec<sea_orm::Value>,
-}
-
-impl LinkFilter {
-    fn new<V: Into<sea_orm::Value>>(link: Link, values: impl IntoIterator<Item = V>) -> Self {
-        Self {
-            link,
-            values: values.into_iter().map(Into::into).collect(),
-        }
-    }
-
-    /// `offers.id IN (SELECT offer_id FROM link WHERE value IN (…))`: the
-    /// links are read first and drive the query.
-    fn driving(&self) -> SimpleExpr {
-        let (table, offer_id, value) = self.link.parts();
-        Expr::col((offer::Entity, offer::Column::Id)).in_subquery(
-            Query::select()
-                .column(offer_id)
-                .from(table)
-                .and_where(Expr::col(value).is_in(self.values.clone()))
-                .to_owned(),
-        )
-    }
-
-    /// `EXISTS (SELECT 1 FROM link WHERE offer_id = offers.id AND value IN
-    /// (…))`: one primary-key probe per offer the query already reads.
-    fn probing(&self) -> SimpleExpr {
-        let (table, offer_id, value) = self.link.parts();
-        Expr::exists(
-            Query::select()
-                .expr(Expr::val(1))
-                .from(table.clone())
-                .and_where(
-                    Expr::col((table.clone(), offer_id)).equals((offer::Entity, offer::Column::Id)),
-                )
-                .and_where(Expr::col((table, value)).is_in(self.values.clone()))
-                .to_owned(),
-        )
-    }
-
-    /// `(SELECT COUNT(*) FROM link WHERE value IN (…))`: an upper bound of
-    /// the offers it matches, read from the value index alone.
-    fn count(&self) -> SimpleExpr {
-        let (table, _, value) = self.link.parts();
-        SimpleExpr::SubQuery(
-            None,
-            Box::new(
-                Query::select()
-                    .expr(Expr::col(Asterisk).count())
-                    .from(table)
-                    .and_where(Expr::col(value).is_in(self.values.clone()))
-                    .to_owned()
-                    .into(),
-            ),
-        )
-    }
-}
-
-/// How a query will read the offers a filter selects; decides how link-table
-/// filters (topic, region, target group) are written.
-///
-/// Why: no single SQL shape is fast for every filter, and SQLite does not
-/// choose between them itself. Measured with `sqlite3` on 20,000 generated
-/// offers (topic + region filter, 1,960 matches): `IN (subquery)` collects
-/// every match and sorts it for a page of 20 (15 ms); correlated `EXISTS`
-/// walks the title index and stops after 21 (0.2 ms) — but when only 52
-/// offers match, the same walk reads 8,000 rows (15 ms) while driving from
-/// the rare topic's links takes under 1 ms. PostgreSQL's planner rewrites
-/// both shapes into the same semi-join, so there the link filters are always
-/// written as `EXISTS` and nothing is counted.
-/// Rejected: in-memory posting lists from the search corpus: faster still,
-/// but lag the database by up to the refresh interval; here the counts only
-/// choose the plan, the result is always the database's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Access {
-    /// Every matching offer (counts, statistics): read the rarest link
-    /// filter's offers first, probe the others.
-    All,
-    /// The first `n` offers in an indexed sort order (a list page): walk the
-    /// order and probe every link filter when enough offers match that the
-    /// walk ends soon; otherwise as [`Access::All`].
-    FirstRows(u64),
-    /// The candidates come from another condition (search hits): probe
-    /// every link filter.
-    Probe,
-}
-
-/// A walk through the sort order must be this much cheaper than driving from
-/// the rarest filter to be chosen: the estimate assumes the filters are
-/// independent, and other filters (kind, cost …) make the walk longer.
-const WALK_MARGIN: f64 = 4.0;
-
-/// Index of the link filter that drives the query, or `None` to probe them
-/// all. `counts[i]` bounds the offers filter `i` matches; `total` is the
-/// number of offers.
-fn driving_filter(counts: &[u64], total: u64, access: Access) -> Option<usize> {
-    let (rarest, &fewest) = counts.iter().enumerate().min_by_key(|(_, c)| **c)?;
-    match access {
-        Access::Probe => None,
-        Access::All => Some(rarest),
-        Access::FirstRows(rows) => {
-            let total = Ord::max(total, 1) as f64;
-            // Expected matches if the filters were independent.
-            let expected = counts
-                .iter()
-                .fold(total, |acc, &c| acc * f64::min(c as f64 / total, 1.0));
-            // Offers read, in sort order, until `rows` of them match.
-            let walked = rows as f64 * total / f64::max(expected, 0.5);
-            (walked * WALK_MARGIN >= fewest as f64).then_some(rarest)
-        }
-    }
-}
-
-/// The link filters as one condition, shaped for `access` (see [`Access`]).
-async fn link_condition<C: ConnectionTrait>(
-    db: &C,
-    filters: Vec<LinkFilter>,
-    access: Access,
-) -> AppResult<Condition> {
-    let mut all = Condition::all();
-    // PostgreSQL plans both shapes as the same semi-join from its own
-    // statistics: counting for it would be a round trip for nothing.
-    let planner_decides = db.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
-    let driver = if access == Access::Probe || planner_decides {
-        None
-    } else {
-        // One statement: each filter's link count and the number of offers.
-        let mut counts = Query::select();
-        for (i, filter) in filters.iter().enumerate() {
-            counts.expr_as(filter.count(), Alias::new(format!("c{i}")));
-        }
-        counts.expr_as(
-            SimpleExpr::SubQuery(
-                None,
-                Box::new(
-                    Query::select()
-                        .expr(Expr::col(Asterisk).count())
-                        .from(offer::Entity)
-                        .to_owned()
-                        .into(),
-                ),
-            ),
-            Alias::new("total"),
-        );
-        let row = db
-            .query_one(&counts)
-            .await?
-            .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("counting links gave no row")))?;
-        let mut link_counts = Vec::with_capacity(filters.len());
-        for i in 0..filters.len() {
-            let count: i64 = row.try_get("", &format!("c{i}"))?;
-            link_counts.push(u64::try_from(count).unwrap_or(0));
-        }
-        let total: i64 = row.try_get("", "total")?;
-        driving_filter(&link_counts, u64::try_from(total).unwrap_or(0), access)
-    };
-    for (i, filter) in filters.iter().enumerate() {
-        all = all.add(if Some(i) == driver {
-            filter.driving()
-        } else {
-            filter.probing()
-        });
-    }
-    Ok(all)
-}
-
-/// Turns the filter into SQL conditions, resolving slugs and the region and
-/// topic hierarchies; reports every unknown key at once.
-///
-/// `access` says how the query will read the offers; it shapes the SQL of
-/// the link-table filters, never the result (see [`Access`]).
-pub(crate) async fn condition<C: ConnectionTrait>(
-    db: &C,
-    filter: &OfferFilter,
-    ctx: &Ctx,
-    access: Access,
-) -> AppResult<Condition> {
-    filter.validate()?;
-    let mut all = Condition::all();
-    let mut errors: Vec<FieldError> = Vec::new();
-    let mut links = Vec::new();
-
-    let reference = ctx.reference().await?;
-    match reference.topics.expand("topic", &filter.topic) {
-        Ok(ids) if !filter.topic.is_empty() => links.push(LinkFilter::new(Link::Topic, ids)),
-        Ok(_) => {}
-        Err(mut e) => errors.append(&mut e),
-    }
-    if !filter.region.is_empty() {
-        match reference.regions.expand("region", &filter.region) {
-            Ok(ids) => links.push(LinkFilter::new(Link::Region, ids)),
-            Err(mut e) => errors.append(&mut e),
-        }
-    }
-    if !filter.target_group.is_empty() {
-        links.push(LinkFilter::new(
-            Link::TargetGroup,
-            filter.target_group.iter().map(|g| g.as_str()),
-        ));
-    }
-    if !filter.kind.is_empty() {
-        all = all.add(offer::Column::Kind.is_in(filter.kind.iter().map(|k| k.as_str())));
-    }
-    if !filter.cost.is_empty() {
-        all = all.add(offer::Column::Cost.is_in(filter.cost.iter().map(|c| c.as_str())));
-    }
-    if !filter.provider.is_empty() {
-        let (ids, unknown) = resolve_partners(db, &filter.provider).await?;
-        errors.extend(unknown.into_iter().map(|k| {
-            FieldError::new(
-                "provider",
-                format!("unknown partner `{}`", crate::limits::quote(&k)),
-            )
-        }));
-        all = all.add(offer::Column::ProviderId.is_in(ids));
-    }
-    if !filter.project.is_empty() {
-        let (ids, unknown) = resolve_projects(db, &filter.project).await?;
-        errors.extend(unknown.into_iter().map(|k| {
-            FieldError::new(
-                "project",
-                format!("unknown project `{}`", crate::limits::quote(&k)),
-            )
-        }));
-        all = all.add(offer::Column::ProjectId.is_in(ids));
-    }
-    if let Some(day) = filter.open_on {
-        all = all
-            .add(
-                Condition::any()
-                    .add(offer::Column::ValidFrom.is_null())
-                    .add(offer::Column::ValidFrom.lte(day)),
-            )
-            .add(
-                Condition::any()
-                    .add(offer::Column::ValidUntil.is_null())
-                    .add(offer::Column::ValidUntil.gte(day)),
-            )
-            .add(
-                Condition::any()
-                    .add(offer::Column::ApplicationDeadline.is_null())
-                    .add(offer::Column::ApplicationDeadline.gte(day)),
-            );
-    }
-    if let Some(q) = &filter.q {
-        all = all.add(q_condition(ctx, q, HitKind::Offer, offer::Column::Id).await?);
-    }
-    if let Some(since) = filter.updated_since {
-        all = all.add(offer::Column::UpdatedAt.gte(since));
-    }
-    if !errors.is_empty() {
-        return Err(AppError::InvalidParameters(errors));
-    }
-    if !links.is_empty() {
-        // Only when there are link filters: an empty condition added would
-        // make the whole one non-empty, and stats treat that as filtered.
-        all = all.add(link_condition(db, links, access).await?);
-    }
-    Ok(all)
-}
-
 /// Offers: transfer and support offers.
 pub struct Offers;
 
@@ -421,14 +114,17 @@ impl Resource for Offers {
     ];
     id_and_slug!(offer, Offer);
 
-    async fn filtered<C: ConnectionTrait>(
-        db: &C,
+    // Pages are planned in memory (`service::selection`), so the list never
+    // asks for `filtered` rows.
+    async fn planned(
         filter: &OfferFilter,
+        sort: &Sort<offer::Entity>,
+        page: &PageRequest,
         ctx: &Ctx,
-        page: Option<&PageRequest>,
-    ) -> AppResult<Select<offer::Entity>> {
-        let access = page.map_or(Access::All, |page| Access::FirstRows(page.limit + 1));
-        Ok(offer::Entity::find().filter(condition(db, filter, ctx, access).await?))
+    ) -> AppResult<Option<Planned>> {
+        let selection = OfferSelection::resolve(filter, ctx).await?;
+        let snapshot = ctx.snapshot().await?;
+        plan_page(&snapshot.corpus, &selection, sort, page).map(Some)
     }
 
     fn hydrate<C: ConnectionTrait>(
@@ -634,10 +330,48 @@ async fn hydrate<C: ConnectionTrait>(
 struct Links {
     topics: Vec<(Uuid, Uuid)>,
     regions: Vec<(Uuid, Uuid)>,
-    groups: Vec<(Uuid, String)>,
+    groups: Vec<(Uuid, TargetGroup)>,
 }
 
 impl Links {
+    /// The links of `rows`: from the snapshot's corpus for every row it
+    /// holds at the same version (`updated_at`, which every change of an
+    /// offer's links moves), from the database ([`Links::of`]) for the
+    /// others — rows written by another process since the snapshot. So a
+    /// page of the current generation reads no link table.
+    async fn of_rows<C: ConnectionTrait>(
+        db: &C,
+        rows: &[offer::Model],
+        ctx: &Ctx,
+    ) -> AppResult<Self> {
+        let snapshot = ctx.snapshot().await?;
+        let mut links = Links::default();
+        let mut unknown = Vec::new();
+        for row in rows {
+            match snapshot.corpus.get(row.id) {
+                Some(facts) if facts.updated_at == row.updated_at => {
+                    links
+                        .topics
+                        .extend(facts.topics.iter().map(|t| (row.id, *t)));
+                    links
+                        .regions
+                        .extend(facts.regions.iter().map(|(r, _)| (row.id, *r)));
+                    links
+                        .groups
+                        .extend(facts.target_groups.iter().map(|g| (row.id, g)));
+                }
+                _ => unknown.push(row.id),
+            }
+        }
+        if !unknown.is_empty() {
+            let read = Links::of(db, unknown).await?;
+            links.topics.extend(read.topics);
+            links.regions.extend(read.regions);
+            links.groups.extend(read.groups);
+        }
+        Ok(links)
+    }
+
     /// Reads the three link tables of `ids` in one statement (`UNION ALL`,
     /// each row tagged with its table): one round trip instead of three.
     ///
@@ -685,7 +419,13 @@ impl Links {
             match row.try_get_by_index::<i32>(1)? {
                 TOPIC => links.topics.push((offer_id, row.try_get_by_index(2)?)),
                 REGION => links.regions.push((offer_id, row.try_get_by_index(2)?)),
-                _ => links.groups.push((offer_id, row.try_get_by_index(3)?)),
+                _ => {
+                    let group: String = row.try_get_by_index(3)?;
+                    match group.parse::<TargetGroup>() {
+                        Ok(group) => links.groups.push((offer_id, group)),
+                        Err(err) => tracing::warn!(%err, "unknown target group in the database"),
+                    }
+                }
             }
         }
         Ok(links)
@@ -705,7 +445,7 @@ async fn hydrate_batch<C: ConnectionTrait>(
 
     // Only what was asked: a GraphQL list selecting no link field reads none.
     let links = match ctx.selects_any(Offers::LINK_FIELDS) {
-        true => Links::of(db, rows.iter().map(|o| o.id).collect()).await?,
+        true => Links::of_rows(db, &rows, ctx).await?,
         false => Links::default(),
     };
     let topics = topic_refs(db, links.topics.iter().map(|l| l.1), ctx).await?;
@@ -724,9 +464,7 @@ async fn hydrate_batch<C: ConnectionTrait>(
     }
     let mut groups_of: HashMap<Uuid, Vec<TargetGroup>> = HashMap::new();
     for (offer_id, group) in links.groups {
-        if let Ok(group) = group.parse::<TargetGroup>() {
-            groups_of.entry(offer_id).or_default().push(group);
-        }
+        groups_of.entry(offer_id).or_default().push(group);
     }
 
     Ok(rows
@@ -785,63 +523,5 @@ fn missing_partner(id: Uuid) -> PartnerRef {
         name: String::new(),
         short_name: None,
         kind: PartnerKind::Other,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{Access, driving_filter};
-
-    // The cases measured in `Access`'s documentation: 20,000 offers.
-    #[test]
-    fn a_page_of_a_broad_filter_walks_the_sort_order() {
-        // topic `arbeit-40` (3,149 links) and a region (10,000 links):
-        // ~1,600 expected matches, a page of 21 is found within ~270 rows.
-        assert_eq!(
-            driving_filter(&[3_149, 10_000], 20_000, Access::FirstRows(21)),
-            None
-        );
-        assert_eq!(
-            driving_filter(&[3_149], 20_000, Access::FirstRows(21)),
-            None
-        );
-    }
-
-    #[test]
-    fn a_rare_filter_drives_the_query() {
-        // topic `vernetzung` (77 links) and a region: the walk would read
-        // ~5,000 rows to find 21, the topic's links are 77.
-        assert_eq!(
-            driving_filter(&[10_000, 77], 20_000, Access::FirstRows(21)),
-            Some(1)
-        );
-        // Nothing linked: driving from it ends at once.
-        assert_eq!(
-            driving_filter(&[3_149, 0], 20_000, Access::FirstRows(21)),
-            Some(1)
-        );
-        // Two broad filters that together are rare (independence assumed).
-        assert_eq!(
-            driving_filter(&[1_000, 1_000], 20_000, Access::FirstRows(21)),
-            Some(0)
-        );
-    }
-
-    #[test]
-    fn counting_drives_and_probing_never_does() {
-        assert_eq!(
-            driving_filter(&[3_149, 10_000], 20_000, Access::All),
-            Some(0)
-        );
-        assert_eq!(driving_filter(&[77, 10_000], 20_000, Access::Probe), None);
-        assert_eq!(driving_filter(&[], 20_000, Access::All), None);
-        // No offers at all: nothing to walk.
-        assert_eq!(driving_filter(&[0], 0, Access::FirstRows(21)), Some(0));
-    }
-
-    #[test]
-    fn small_tables_are_driven_by_their_rarest_filter() {
-        // The seed: 19 offers; a page covers most of them anyway.
-        assert_eq!(driving_filter(&[8, 5], 19, Access::FirstRows(21)), Some(1));
     }
 }

@@ -67,6 +67,27 @@ impl SortValue {
         }
     }
 
+    /// Compares two values of one sort key as both databases do: text by
+    /// code point (SQLite's `BINARY`, PostgreSQL's `C` collation), times and
+    /// days chronologically. Values of different kinds never share a key;
+    /// they compare by kind so the order stays total.
+    pub fn compare(&self, other: &SortValue) -> std::cmp::Ordering {
+        match (self, other) {
+            (SortValue::Text(a), SortValue::Text(b)) => a.cmp(b),
+            (SortValue::Time(a), SortValue::Time(b)) => a.cmp(b),
+            (SortValue::Date(a), SortValue::Date(b)) => a.cmp(b),
+            _ => self.rank().cmp(&other.rank()),
+        }
+    }
+
+    fn rank(&self) -> u8 {
+        match self {
+            SortValue::Text(_) => 0,
+            SortValue::Time(_) => 1,
+            SortValue::Date(_) => 2,
+        }
+    }
+
     fn into_value(self) -> Value {
         match self {
             SortValue::Text(text) => text.into(),
@@ -176,6 +197,16 @@ impl<E: EntityTrait> Sort<E> {
         }
     }
 
+    /// The field's public name, e.g. `title`.
+    pub fn name(&self) -> &'static str {
+        self.field.name
+    }
+
+    /// Whether the order is descending (`-title`).
+    pub fn descending(&self) -> bool {
+        self.descending
+    }
+
     /// The canonical spec, e.g. `-updated_at`.
     pub fn spec(&self) -> String {
         if self.descending {
@@ -266,6 +297,18 @@ pub struct PageOf<M> {
     pub cursors: Vec<String>,
 }
 
+/// A page planned without the database (`Resource::planned`): the ids of
+/// the rows a keyset walk in the paging direction finds after the page's
+/// [`position`], at most `limit + 1` (the extra one only tells that more
+/// follow), and the total if asked for.
+#[derive(Debug, Default)]
+pub struct Planned {
+    /// Row ids in walk order.
+    pub ids: Vec<Uuid>,
+    /// Number of rows the filter selects, if asked for.
+    pub total: Option<u64>,
+}
+
 /// One page of DTOs, as the service returns it to REST and GraphQL.
 #[derive(Debug)]
 pub struct Listing<T> {
@@ -317,31 +360,14 @@ where
     // Paging backwards walks the sort in reverse from `before`, then flips
     // the rows back into the requested order.
     let descending = sort.descending ^ page.backward;
-    let position = if page.backward {
-        &page.before
-    } else {
-        &page.after
-    };
     let mut select = select;
-    if let Some(cursor) = position {
-        if cursor.s != sort.spec() {
-            return Err(AppError::invalid_parameter(
-                "cursor",
-                format!(
-                    "was issued for sort `{}`, but this request sorts by `{}`",
-                    crate::limits::quote(&cursor.s),
-                    sort.spec()
-                ),
-            ));
-        }
-        let value = SortValue::decode(sort.field.kind, &cursor.v)
-            .ok_or_else(|| AppError::invalid_parameter("cursor", "is corrupt"))?
-            .into_value();
+    if let Some((value, id)) = position(sort, page)? {
+        let value = value.into_value();
         let column = sort.field.column;
         let (beyond, tie_beyond) = if descending {
-            (column.lt(value.clone()), id_column.lt(cursor.i))
+            (column.lt(value.clone()), id_column.lt(id))
         } else {
-            (column.gt(value.clone()), id_column.gt(cursor.i))
+            (column.gt(value.clone()), id_column.gt(id))
         };
         select = select.filter(
             Condition::any()
@@ -350,43 +376,91 @@ where
         );
     }
     let order = if descending { Order::Desc } else { Order::Asc };
-    let mut rows = select
+    let rows = select
         .order_by(sort.field.column, order.clone())
         .order_by(id_column, order)
         .limit(page.limit + 1)
         .all(db)
         .await?;
+    Ok(PageOf::walked(rows, sort, id_of, page, total))
+}
 
-    let has_more = rows.len() as u64 > page.limit;
-    rows.truncate(page.limit as usize);
-    if page.backward {
-        rows.reverse();
+/// Where the page starts: the sort value and id of the cursor's row
+/// (`after`, or `before` when paging backwards), or `None` at the start.
+/// A cursor issued for another sort, or one that does not decode, is a 400.
+pub fn position<E: EntityTrait>(
+    sort: &Sort<E>,
+    page: &PageRequest,
+) -> AppResult<Option<(SortValue, Uuid)>> {
+    let position = if page.backward {
+        &page.before
+    } else {
+        &page.after
+    };
+    let Some(cursor) = position else {
+        return Ok(None);
+    };
+    if cursor.s != sort.spec() {
+        return Err(AppError::invalid_parameter(
+            "cursor",
+            format!(
+                "was issued for sort `{}`, but this request sorts by `{}`",
+                crate::limits::quote(&cursor.s),
+                sort.spec()
+            ),
+        ));
     }
-    let cursor_of = |row: &E::Model| {
-        Cursor {
-            s: sort.spec(),
-            v: (sort.field.value)(row).encode(),
-            i: id_of(row),
+    let value = SortValue::decode(sort.field.kind, &cursor.v)
+        .ok_or_else(|| AppError::invalid_parameter("cursor", "is corrupt"))?;
+    Ok(Some((value, cursor.i)))
+}
+
+impl<M> PageOf<M> {
+    /// The page from the rows a walk in the paging direction found after
+    /// its [`position`]: at most `page.limit + 1` of them, the extra one
+    /// only telling that more follow. Flips a backward walk into the
+    /// requested order and issues the cursors.
+    pub fn walked<E>(
+        mut rows: Vec<M>,
+        sort: &Sort<E>,
+        id_of: fn(&M) -> Uuid,
+        page: &PageRequest,
+        total: Option<u64>,
+    ) -> Self
+    where
+        E: EntityTrait<Model = M>,
+    {
+        let has_more = rows.len() as u64 > page.limit;
+        rows.truncate(page.limit as usize);
+        if page.backward {
+            rows.reverse();
         }
-        .encode()
-    };
-    let next_cursor = if has_more && !page.backward {
-        rows.last().map(cursor_of)
-    } else {
-        None
-    };
-    let cursors = if page.with_cursors {
-        rows.iter().map(cursor_of).collect()
-    } else {
-        Vec::new()
-    };
-    Ok(PageOf {
-        rows,
-        next_cursor,
-        total,
-        has_more,
-        cursors,
-    })
+        let cursor_of = |row: &M| {
+            Cursor {
+                s: sort.spec(),
+                v: (sort.field.value)(row).encode(),
+                i: id_of(row),
+            }
+            .encode()
+        };
+        let next_cursor = if has_more && !page.backward {
+            rows.last().map(cursor_of)
+        } else {
+            None
+        };
+        let cursors = if page.with_cursors {
+            rows.iter().map(cursor_of).collect()
+        } else {
+            Vec::new()
+        };
+        PageOf {
+            rows,
+            next_cursor,
+            total,
+            has_more,
+            cursors,
+        }
+    }
 }
 
 #[cfg(test)]

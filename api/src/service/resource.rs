@@ -23,7 +23,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::Ctx;
-use super::page::{Listing, PageRequest, Sort, SortField, fetch_page};
+use super::page::{Listing, PageOf, PageRequest, Planned, Sort, SortField, fetch_page};
 use crate::error::{AppError, AppResult};
 
 /// One collection of the API; see the module documentation.
@@ -79,6 +79,18 @@ pub trait Resource: Send + Sync + 'static {
         _page: Option<&PageRequest>,
     ) -> impl Future<Output = AppResult<Select<Self::Entity>>> + Send {
         async { Ok(Self::Entity::find()) }
+    }
+
+    /// The page `filter` selects, planned without the database (see
+    /// [`Planned`]); its rows are then read by id in one statement. `None`
+    /// (the default) for collections paged in SQL by [`fetch_page`].
+    fn planned(
+        _filter: &Self::Filter,
+        _sort: &Sort<Self::Entity>,
+        _page: &PageRequest,
+        _ctx: &Ctx,
+    ) -> impl Future<Output = AppResult<Option<Planned>>> + Send {
+        async { Ok(None) }
     }
 
     /// The rows of this collection the snapshot holds as reference data, by
@@ -200,8 +212,21 @@ pub async fn list<R: Resource, C: ConnectionTrait>(
     page: &PageRequest,
     ctx: &Ctx,
 ) -> AppResult<Listing<R::Item>> {
-    let select = only_selected::<R>(R::filtered(db, filter, ctx, Some(page)).await?, ctx);
-    let mut rows = fetch_page(db, select, sort, R::id_column(), R::row_id, page).await?;
+    let mut rows = match R::planned(filter, sort, page, ctx).await? {
+        Some(plan) => {
+            let select = R::Entity::find().filter(R::id_column().is_in(plan.ids.clone()));
+            let mut by_id: HashMap<Uuid, _> = (only_selected::<R>(select, ctx).all(db).await?)
+                .into_iter()
+                .map(|row| (R::row_id(&row), row))
+                .collect();
+            let rows = plan.ids.iter().filter_map(|id| by_id.remove(id)).collect();
+            PageOf::walked(rows, sort, R::row_id, page, plan.total)
+        }
+        None => {
+            let select = only_selected::<R>(R::filtered(db, filter, ctx, Some(page)).await?, ctx);
+            fetch_page(db, select, sort, R::id_column(), R::row_id, page).await?
+        }
+    };
     let items = R::hydrate(db, std::mem::take(&mut rows.rows), ctx).await?;
     Ok(rows.with_items(items))
 }

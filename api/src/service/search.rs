@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::Ctx;
-use super::offers::{self, OfferFilter};
+use super::offers::OfferFilter;
 use super::reference::Reference;
+use super::selection::OfferSelection;
 use crate::dto::{HitKind, SearchHit, SearchPage};
 use crate::error::{AppError, AppResult};
 use crate::search::{DataVersion, Document, MAX_HITS, Ranked, SearchIndex};
@@ -239,20 +240,12 @@ pub struct Searched {
 
 /// Ranks, filters and pages the hits for `request`.
 #[tracing::instrument(name = "service.search", skip_all, fields(q = %request.q))]
-pub async fn search<C: ConnectionTrait>(
-    db: &C,
-    request: &SearchRequest,
-    ctx: &Ctx,
-) -> AppResult<SearchPage> {
-    Ok(search_with_cursors(db, request, ctx).await?.page)
+pub async fn search(request: &SearchRequest, ctx: &Ctx) -> AppResult<SearchPage> {
+    Ok(search_with_cursors(request, ctx).await?.page)
 }
 
 /// [`search`], with the cursor after each hit of the page.
-pub async fn search_with_cursors<C: ConnectionTrait>(
-    db: &C,
-    request: &SearchRequest,
-    ctx: &Ctx,
-) -> AppResult<Searched> {
+pub async fn search_with_cursors(request: &SearchRequest, ctx: &Ctx) -> AppResult<Searched> {
     ctx.snapshot().await?;
     let index = ctx.store.index();
     request.validate()?;
@@ -264,19 +257,10 @@ pub async fn search_with_cursors<C: ConnectionTrait>(
     };
     let mut hits = index.search(&request.q, &kinds, MAX_HITS)?;
     if offer_filters {
-        let ids: Vec<Uuid> = hits.iter().map(|h| h.id).collect();
-        let condition = offers::condition(db, &request.filter, ctx, offers::Access::Probe).await?;
-        let allowed: HashSet<Uuid> = offer::Entity::find()
-            .select_only()
-            .column(offer::Column::Id)
-            .filter(condition)
-            .filter(offer::Column::Id.is_in(ids))
-            .into_tuple::<Uuid>()
-            .all(db)
-            .await?
-            .into_iter()
-            .collect();
-        hits.retain(|h| allowed.contains(&h.id));
+        // The index and the corpus are of one snapshot: every hit has facts.
+        let selection = OfferSelection::resolve(&request.filter, ctx).await?;
+        let snapshot = ctx.snapshot().await?;
+        hits.retain(|h| (snapshot.corpus.get(h.id)).is_some_and(|offer| selection.matches(offer)));
     }
     let total = hits.len() as u64;
     let start = match &request.after {

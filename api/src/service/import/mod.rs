@@ -409,11 +409,12 @@ async fn plan_for_growing_tables(tx: &sea_orm::DatabaseTransaction) -> AppResult
 ///
 /// Why: until autovacuum gets to it (a minute or more), the planner works
 /// from the statistics of before the import. Measured on 20,000 freshly
-/// generated offers, a topic + region page: a hash semi-join over every
-/// match, 38 ms; after `ANALYZE`, a walk of the title index, 0.9 ms. It
-/// takes ~0.4 s at that size and runs outside the import's transaction, so
-/// a failure only costs speed: it is logged, not reported. SQLite needs no
-/// statistics for the shapes `offers::condition` writes.
+/// generated offers when offer pages were filtered in SQL, a topic + region
+/// page: a hash semi-join over every match, 38 ms; after `ANALYZE`, a walk
+/// of the title index, 0.9 ms. Partner and project lists, relation lists
+/// and the snapshot's loads still read through the planner. It takes ~0.4 s
+/// at that size and runs outside the import's transaction, so a failure
+/// only costs speed: it is logged, not reported.
 ///
 /// Only the tables of the current schema: a database-wide `ANALYZE` also
 /// visits the shared catalogs, and a role that is not a superuser got one

@@ -11,7 +11,7 @@
 //! target group and dates, and the scan would remain.
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::{offer, offer_region, offer_target_group, offer_topic};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
@@ -20,7 +20,7 @@ use crate::error::AppResult;
 use crate::search::analyzer;
 use crate::service::refs::stored;
 use crate::service::regions::RegionGraph;
-use crate::vocab::{Cost, Lang, RegionKind, TargetGroup};
+use crate::vocab::{Cost, Lang, OfferKind, RegionKind, TargetGroup};
 
 /// Offers read per step of a load.
 const CHUNK: u64 = 2000;
@@ -40,6 +40,16 @@ pub struct OfferFacts {
     pub target_groups: TargetGroups,
     /// What it costs.
     pub cost: Cost,
+    /// What kind of offer it is.
+    pub kind: OfferKind,
+    /// The partner providing it.
+    pub provider_id: Uuid,
+    /// The project it belongs to, if any.
+    pub project_id: Option<Uuid>,
+    /// When it was first stored.
+    pub created_at: DateTime<Utc>,
+    /// When it was last changed: its version (the ETag of its record).
+    pub updated_at: DateTime<Utc>,
     /// First day it is open, if limited.
     pub valid_from: Option<NaiveDate>,
     /// Last day it is open, if limited.
@@ -106,12 +116,19 @@ impl FromIterator<TargetGroup> for TargetGroups {
     }
 }
 
-/// Every offer's facts, the vocabulary of their words and the region tree.
+/// Every offer's facts, the vocabulary of their words and the offers'
+/// positions in each sort order of the list (`service::selection`).
 #[derive(Debug, Default)]
 pub struct MatchCorpus {
     /// Every offer, in id order.
     pub offers: Vec<OfferFacts>,
     vocabulary: HashMap<String, u32>,
+    /// Indexes into `offers` by ascending (title_de, id).
+    by_title: Box<[u32]>,
+    /// … by ascending (created_at, id).
+    by_created: Box<[u32]>,
+    /// … by ascending (updated_at, id).
+    by_updated: Box<[u32]>,
 }
 
 impl MatchCorpus {
@@ -120,14 +137,53 @@ impl MatchCorpus {
         self.vocabulary.get(term).copied()
     }
 
-    /// Loads the corpus: four queries plus one per 2,000 offers.
-    pub async fn load<C: ConnectionTrait>(db: &C, graph: &RegionGraph) -> AppResult<Self> {
-        let mut vocabulary = HashMap::new();
-        let mut offers = load_facts(db, graph, None, &mut vocabulary).await?;
+    /// The facts of offer `id`, if the corpus holds it.
+    pub fn get(&self, id: Uuid) -> Option<&OfferFacts> {
+        let at = self.offers.binary_search_by_key(&id, |o| o.id).ok()?;
+        self.offers.get(at)
+    }
+
+    /// The offers (as indexes into [`MatchCorpus::offers`]) in ascending
+    /// order of the list's sort field `name` (`title`, `created_at`,
+    /// `updated_at`), ties by id.
+    pub fn order(&self, name: &str) -> &[u32] {
+        match name {
+            "created_at" => &self.by_created,
+            "updated_at" => &self.by_updated,
+            _ => &self.by_title,
+        }
+    }
+
+    /// The corpus of `offers`, sorted by id, with its sort orders.
+    fn of(mut offers: Vec<OfferFacts>, mut vocabulary: HashMap<String, u32>) -> Self {
         offers.sort_unstable_by_key(|o| o.id);
         offers.shrink_to_fit();
         vocabulary.shrink_to_fit();
-        Ok(Self { offers, vocabulary })
+        let order = |cmp: fn(&OfferFacts, &OfferFacts) -> std::cmp::Ordering| {
+            let mut order: Vec<u32> = (0..offers.len() as u32).collect();
+            order.sort_unstable_by(|&a, &b| {
+                let (a, b) = (&offers[a as usize], &offers[b as usize]);
+                cmp(a, b).then(a.id.cmp(&b.id))
+            });
+            order.into_boxed_slice()
+        };
+        let by_title = order(|a, b| a.title_de.cmp(&b.title_de));
+        let by_created = order(|a, b| a.created_at.cmp(&b.created_at));
+        let by_updated = order(|a, b| a.updated_at.cmp(&b.updated_at));
+        Self {
+            offers,
+            vocabulary,
+            by_title,
+            by_created,
+            by_updated,
+        }
+    }
+
+    /// Loads the corpus: four queries plus one per 2,000 offers.
+    pub async fn load<C: ConnectionTrait>(db: &C, graph: &RegionGraph) -> AppResult<Self> {
+        let mut vocabulary = HashMap::new();
+        let offers = load_facts(db, graph, None, &mut vocabulary).await?;
+        Ok(Self::of(offers, vocabulary))
     }
 
     /// This corpus with the offers `changed` read again (or dropped, if no
@@ -149,8 +205,7 @@ impl MatchCorpus {
         for chunk in ids.chunks(CHUNK as usize) {
             offers.extend(load_facts(db, graph, Some(chunk), &mut vocabulary).await?);
         }
-        offers.sort_unstable_by_key(|o| o.id);
-        Ok(Self { offers, vocabulary })
+        Ok(Self::of(offers, vocabulary))
     }
 }
 
@@ -219,6 +274,11 @@ async fn load_facts<C: ConnectionTrait>(
                 offer::Column::SummaryDe,
                 offer::Column::DescriptionDe,
                 offer::Column::Cost,
+                offer::Column::Kind,
+                offer::Column::ProviderId,
+                offer::Column::ProjectId,
+                offer::Column::CreatedAt,
+                offer::Column::UpdatedAt,
                 offer::Column::ValidFrom,
                 offer::Column::ValidUntil,
                 offer::Column::ApplicationDeadline,
@@ -258,6 +318,11 @@ async fn load_facts<C: ConnectionTrait>(
                 topics: topics.remove(&row.id).unwrap_or_default(),
                 regions: regions.remove(&row.id).unwrap_or_default(),
                 cost: stored(&row.cost, Cost::Unknown),
+                kind: stored(&row.kind, OfferKind::Information),
+                provider_id: row.provider_id,
+                project_id: row.project_id,
+                created_at: row.created_at,
+                updated_at: row.updated_at,
                 id: row.id,
                 slug: row.slug,
                 title_de: row.title_de,
@@ -281,6 +346,11 @@ struct OfferRow {
     summary_de: String,
     description_de: Option<String>,
     cost: String,
+    kind: String,
+    provider_id: Uuid,
+    project_id: Option<Uuid>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
     valid_from: Option<NaiveDate>,
     valid_until: Option<NaiveDate>,
     application_deadline: Option<NaiveDate>,
