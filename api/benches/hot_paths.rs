@@ -42,6 +42,7 @@ fn corpus() -> Vec<OfferFacts> {
             kind: lotse::vocab::OfferKind::Consulting,
             provider_id: Uuid::from_u128(2000 + i % 40),
             project_id: None,
+            verified: true,
             created_at: chrono::DateTime::UNIX_EPOCH,
             updated_at: chrono::DateTime::UNIX_EPOCH,
             valid_from: None,

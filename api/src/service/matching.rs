@@ -625,6 +625,7 @@ mod tests {
             kind: crate::vocab::OfferKind::Consulting,
             provider_id: Uuid::nil(),
             project_id: None,
+            verified: true,
             created_at: chrono::DateTime::UNIX_EPOCH,
             updated_at: chrono::DateTime::UNIX_EPOCH,
             valid_from: None,

@@ -11,6 +11,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::Ctx;
+use super::matching::OfferFacts;
 use super::page::{PageRequest, Planned, Sort, SortField, SortValue, sort_fields};
 use super::refs::{partner_refs, project_refs, region_refs, stored, topic_refs};
 use super::resource::{Resource, describe, id_and_slug};
@@ -121,10 +122,21 @@ impl Resource for Offers {
         sort: &Sort<offer::Entity>,
         page: &PageRequest,
         ctx: &Ctx,
-    ) -> AppResult<Option<Planned>> {
+    ) -> AppResult<Option<Planned<offer::Model>>> {
         let selection = OfferSelection::resolve(filter, ctx).await?;
         let snapshot = ctx.snapshot().await?;
-        plan_page(&snapshot.corpus, &selection, sort, page).map(Some)
+        let mut plan = plan_page(&snapshot.corpus, &selection, sort, page)?;
+        // A GraphQL page that selects none of the long texts reads nothing
+        // the corpus lacks: its rows are made from the corpus, with the
+        // placeholders `only_selected` would read for the skipped columns.
+        // (Of the skippable columns the corpus holds `title_en` only.)
+        let held = |field: &str| field == "title";
+        if (Self::SKIPPABLE.iter()).all(|(field, _)| held(field) || !ctx.selects(field)) {
+            let corpus = &snapshot.corpus;
+            let rows = plan.ids.iter().filter_map(|id| corpus.get(*id));
+            plan.rows = Some(rows.map(row_of).collect());
+        }
+        Ok(Some(plan))
     }
 
     fn hydrate<C: ConnectionTrait>(
@@ -512,6 +524,35 @@ async fn hydrate_batch<C: ConnectionTrait>(
             }
         })
         .collect())
+}
+
+/// An offer row from the corpus's facts, the long texts left out as
+/// `Resource::SKIPPABLE` leaves them (`NULL`, or `''` where NOT NULL).
+fn row_of(facts: &OfferFacts) -> offer::Model {
+    offer::Model {
+        id: facts.id,
+        slug: facts.slug.clone(),
+        title_de: facts.title_de.clone(),
+        title_en: facts.title_en.clone(),
+        summary_de: String::new(),
+        summary_en: None,
+        description_de: None,
+        description_en: None,
+        provider_id: facts.provider_id,
+        provider_note: None,
+        project_id: facts.project_id,
+        kind: facts.kind.as_str().to_owned(),
+        cost: facts.cost.as_str().to_owned(),
+        valid_from: facts.valid_from,
+        valid_until: facts.valid_until,
+        application_deadline: facts.application_deadline,
+        url: None,
+        source: String::new(),
+        verified: facts.verified,
+        note: None,
+        created_at: facts.created_at,
+        updated_at: facts.updated_at,
+    }
 }
 
 /// The foreign key makes this unreachable; a placeholder beats failing a page.

@@ -301,12 +301,15 @@ pub struct PageOf<M> {
 /// the rows a keyset walk in the paging direction finds after the page's
 /// [`position`], at most `limit + 1` (the extra one only tells that more
 /// follow), and the total if asked for.
-#[derive(Debug, Default)]
-pub struct Planned {
+#[derive(Debug)]
+pub struct Planned<M> {
     /// Row ids in walk order.
     pub ids: Vec<Uuid>,
     /// Number of rows the filter selects, if asked for.
     pub total: Option<u64>,
+    /// The rows of `ids` themselves, when the planner holds every column
+    /// the request reads: then the page needs no statement at all.
+    pub rows: Option<Vec<M>>,
 }
 
 /// One page of DTOs, as the service returns it to REST and GraphQL.

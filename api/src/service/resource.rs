@@ -89,7 +89,8 @@ pub trait Resource: Send + Sync + 'static {
         _sort: &Sort<Self::Entity>,
         _page: &PageRequest,
         _ctx: &Ctx,
-    ) -> impl Future<Output = AppResult<Option<Planned>>> + Send {
+    ) -> impl Future<Output = AppResult<Option<Planned<<Self::Entity as EntityTrait>::Model>>>> + Send
+    {
         async { Ok(None) }
     }
 
@@ -213,14 +214,19 @@ pub async fn list<R: Resource, C: ConnectionTrait>(
     ctx: &Ctx,
 ) -> AppResult<Listing<R::Item>> {
     let mut rows = match R::planned(filter, sort, page, ctx).await? {
-        Some(plan) => {
-            let select = R::Entity::find().filter(R::id_column().is_in(plan.ids.clone()));
+        Some(Planned {
+            rows: Some(rows),
+            total,
+            ..
+        }) => PageOf::walked(rows, sort, R::row_id, page, total),
+        Some(Planned { ids, total, .. }) => {
+            let select = R::Entity::find().filter(R::id_column().is_in(ids.clone()));
             let mut by_id: HashMap<Uuid, _> = (only_selected::<R>(select, ctx).all(db).await?)
                 .into_iter()
                 .map(|row| (R::row_id(&row), row))
                 .collect();
-            let rows = plan.ids.iter().filter_map(|id| by_id.remove(id)).collect();
-            PageOf::walked(rows, sort, R::row_id, page, plan.total)
+            let rows = ids.iter().filter_map(|id| by_id.remove(id)).collect();
+            PageOf::walked(rows, sort, R::row_id, page, total)
         }
         None => {
             let select = only_selected::<R>(R::filtered(db, filter, ctx, Some(page)).await?, ctx);

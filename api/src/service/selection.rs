@@ -244,7 +244,7 @@ pub fn plan_page(
     selection: &OfferSelection,
     sort: &Sort<entity::offer::Entity>,
     page: &PageRequest,
-) -> AppResult<Planned> {
+) -> AppResult<Planned<entity::offer::Model>> {
     let name = sort.name();
     let order = corpus.order(name);
     let offers = &corpus.offers;
@@ -278,5 +278,9 @@ pub fn plan_page(
     let total = page
         .include_total
         .then(|| selection.of(corpus).count() as u64);
-    Ok(Planned { ids, total })
+    Ok(Planned {
+        ids,
+        total,
+        rows: None,
+    })
 }

@@ -46,6 +46,8 @@ pub struct OfferFacts {
     pub provider_id: Uuid,
     /// The project it belongs to, if any.
     pub project_id: Option<Uuid>,
+    /// Whether an editor checked it against its source.
+    pub verified: bool,
     /// When it was first stored.
     pub created_at: DateTime<Utc>,
     /// When it was last changed: its version (the ETag of its record).
@@ -277,6 +279,7 @@ async fn load_facts<C: ConnectionTrait>(
                 offer::Column::Kind,
                 offer::Column::ProviderId,
                 offer::Column::ProjectId,
+                offer::Column::Verified,
                 offer::Column::CreatedAt,
                 offer::Column::UpdatedAt,
                 offer::Column::ValidFrom,
@@ -321,6 +324,7 @@ async fn load_facts<C: ConnectionTrait>(
                 kind: stored(&row.kind, OfferKind::Information),
                 provider_id: row.provider_id,
                 project_id: row.project_id,
+                verified: row.verified,
                 created_at: row.created_at,
                 updated_at: row.updated_at,
                 id: row.id,
@@ -349,6 +353,7 @@ struct OfferRow {
     kind: String,
     provider_id: Uuid,
     project_id: Option<Uuid>,
+    verified: bool,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     valid_from: Option<NaiveDate>,
