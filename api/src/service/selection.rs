@@ -18,9 +18,10 @@
 //! names, so the plan agrees with the validators; a row deleted by another
 //! process since the snapshot only shortens the page until the next refresh.
 use std::cmp::Ordering;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use entity::{partner, project};
 use uuid::Uuid;
 
 use super::Ctx;
@@ -28,7 +29,6 @@ use super::matching::MatchCorpus;
 use super::matching::{OfferFacts, TargetGroups};
 use super::offers::OfferFilter;
 use super::page::{PageRequest, Planned, Sort, SortValue, position};
-use super::reference::Reference;
 use crate::dto::HitKind;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::vocab::{Cost, OfferKind};
@@ -81,24 +81,24 @@ impl OfferSelection {
             }
         }
         if !filter.provider.is_empty() {
-            selection.providers = Some(resolve(
-                "provider",
-                "partner",
+            let partners = &reference.partners;
+            let ids = resolve(
+                ("provider", "partner"),
                 &filter.provider,
-                |id| reference.partners.contains_key(&id),
-                |slug| partner_by_slug(reference, slug),
+                partners,
                 &mut errors,
-            ));
+            );
+            selection.providers = Some(ids);
         }
         if !filter.project.is_empty() {
-            selection.projects = Some(resolve(
-                "project",
-                "project",
+            let projects = &reference.projects;
+            let ids = resolve(
+                ("project", "project"),
                 &filter.project,
-                |id| reference.projects.contains_key(&id),
-                |slug| project_by_slug(reference, slug),
+                projects,
                 &mut errors,
-            ));
+            );
+            selection.projects = Some(ids);
         }
         if !errors.is_empty() {
             return Err(AppError::InvalidParameters(errors));
@@ -164,14 +164,13 @@ impl OfferSelection {
     }
 }
 
-/// Ids of `keys` (ids or slugs, NFKC-normalised) of one kind of record;
-/// each unknown key becomes an error naming `field`.
-fn resolve(
-    field: &str,
-    record: &str,
+/// Ids of `keys` (ids or slugs, NFKC-normalised) among `records` (with
+/// their slugs); each unknown key becomes an error naming `field` and the
+/// kind of `record`.
+fn resolve<M: Slugged>(
+    (field, record): (&str, &str),
     keys: &[String],
-    has_id: impl Fn(Uuid) -> bool,
-    by_slug: impl Fn(&str) -> Option<Uuid>,
+    records: &HashMap<Uuid, M>,
     errors: &mut Vec<FieldError>,
 ) -> HashSet<Uuid> {
     let mut ids = HashSet::new();
@@ -179,8 +178,12 @@ fn resolve(
         let normal = crate::unicode::key(key);
         let found = Uuid::parse_str(&normal)
             .ok()
-            .filter(|id| has_id(*id))
-            .or_else(|| by_slug(&normal));
+            .filter(|id| records.contains_key(id))
+            .or_else(|| {
+                (records.iter())
+                    .find(|(_, m)| m.slug() == normal)
+                    .map(|(id, _)| *id)
+            });
         match found {
             Some(id) => {
                 ids.insert(id);
@@ -194,16 +197,21 @@ fn resolve(
     ids
 }
 
-fn partner_by_slug(reference: &Reference, slug: &str) -> Option<Uuid> {
-    (reference.partners.values())
-        .find(|p| p.slug == slug)
-        .map(|p| p.id)
+/// A record with a slug.
+trait Slugged {
+    fn slug(&self) -> &str;
 }
 
-fn project_by_slug(reference: &Reference, slug: &str) -> Option<Uuid> {
-    (reference.projects.values())
-        .find(|p| p.slug == slug)
-        .map(|p| p.id)
+impl Slugged for partner::Model {
+    fn slug(&self) -> &str {
+        &self.slug
+    }
+}
+
+impl Slugged for project::Model {
+    fn slug(&self) -> &str {
+        &self.slug
+    }
 }
 
 /// The key of `offer` in the sort order `name` (one of `offers::SORTS`).
