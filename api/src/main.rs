@@ -16,7 +16,7 @@ use migration::{Migrator, MigratorTrait};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Makes mimalloc give freed memory back to the system at once.
+/// Makes mimalloc give freed memory back to the system after 10 ms.
 ///
 /// By default it keeps freed pages for a second (`purge_delay`); and it
 /// never returns memory of an arena committed eagerly, which it does on
@@ -26,8 +26,14 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// Measured on 20,000 offers (SQLite; start, then 3 s of each uncached list,
 /// filtered list, stats and search scenario at wrk -c32; 3 runs): peak
 /// resident memory 122–130 MB by default, 107–117 MB with the purge delay at
-/// 0, 92–98 MB with both; throughput within 2–6 % of the default. An option
-/// set through `MIMALLOC_PURGE_DELAY` is left alone.
+/// 0, 92–98 MB with both; throughput within 2–6 % of the default. Why 10 ms
+/// and not 0: once pages were planned in memory (issue 12), purging at once
+/// cost a third of the server's CPU in page faults, zeroing and TLB
+/// shootdowns (`perf record`); GraphQL list on PostgreSQL, `bench/ab.sh`,
+/// 3 alternating runs: 0 ms 3,643–5,055 req/s, 10 ms 6,952–8,158, 1,000 ms
+/// 3,417–4,238; peak RSS 75–78 MB each; never purging 118 MB
+/// (bench/RESULTS.md, 2026-12-02). An option set through
+/// `MIMALLOC_PURGE_DELAY` is left alone.
 ///
 /// Rejected: the environment variable alone (mimalloc reads it before `main`
 /// runs, so the binary cannot set it for itself); `purge_delay` has no
@@ -40,12 +46,13 @@ fn release_freed_memory_promptly() {
     // holds v3's default, so a different numbering changes nothing.
     const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
     const DEFAULT_PURGE_DELAY_MS: std::ffi::c_long = 1000;
+    const PURGE_DELAY_MS: std::ffi::c_long = 10;
     // SAFETY: `mi_option_get` and `mi_option_set` read and write one integer
     // of mimalloc's option table; mimalloc allows both at any time, and this
     // runs first thing in `main`, before other threads exist.
     unsafe {
         if libmimalloc_sys::mi_option_get(PURGE_DELAY) == DEFAULT_PURGE_DELAY_MS {
-            libmimalloc_sys::mi_option_set(PURGE_DELAY, 0);
+            libmimalloc_sys::mi_option_set(PURGE_DELAY, PURGE_DELAY_MS);
         }
     }
 }
