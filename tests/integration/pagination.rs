@@ -16,6 +16,7 @@ shared_tests!(
 private_tests!(seeded: true;
     pages_stay_consistent_while_offers_are_inserted,
     offer_pages_follow_the_order_by_of_the_database,
+    paging_holds_while_another_process_changes_offers,
 );
 
 fn ids(items: &[Value]) -> Vec<String> {
@@ -226,4 +227,42 @@ async fn offer_pages_follow_the_order_by_of_the_database(app: TestApp) {
         }
         assert_eq!(backwards, expected, "GraphQL last/before orderBy={sort}");
     }
+}
+
+/// A server whose snapshot is older than a change another process made
+/// (`lotse import` within the refresh interval) still pages through its
+/// snapshot's list: cursors and "more follow" come from the plan, not from
+/// the fresher rows. Found by a breaker: an offer renamed to sort first
+/// made page 2 repeat page 1 with the same cursor, forever.
+async fn paging_holds_while_another_process_changes_offers(app: TestApp) {
+    let replica = app
+        .replica(|s| s.search_refresh = std::time::Duration::from_secs(3600))
+        .await;
+    let items = replica.collect_all("/api/v1/offers", 100).await;
+    let all = ids(&items);
+    // The fifth offer, the last of a page of 5, now sorts first.
+    let fifth = items[4]["slug"].as_str().unwrap();
+    let mut offer = crate::helpers::seed_record("offers", fifth);
+    offer["title_de"] = json!("   0 sortiert jetzt zuerst");
+    let dataset = json!({ "offers": [offer] }).to_string();
+    let report = lotse::service::import::import_json(app.db(), &dataset)
+        .await
+        .unwrap();
+    assert_eq!(report.changed(), 1);
+
+    let first = replica.get_json("/api/v1/offers?limit=5").await;
+    let mut seen = ids(first["items"].as_array().unwrap());
+    let mut cursor = first["next_cursor"].as_str().map(str::to_owned);
+    for _ in 0..all.len() {
+        let Some(c) = cursor else { break };
+        let page = replica
+            .get_json(&format!("/api/v1/offers?limit=5&cursor={c}"))
+            .await;
+        seen.extend(ids(page["items"].as_array().unwrap()));
+        cursor = page["next_cursor"].as_str().map(str::to_owned);
+    }
+    assert_eq!(
+        seen, all,
+        "the snapshot's list, each offer once, to its end"
+    );
 }

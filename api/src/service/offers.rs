@@ -125,17 +125,14 @@ impl Resource for Offers {
     ) -> AppResult<Option<Planned<offer::Model>>> {
         let selection = OfferSelection::resolve(filter, ctx).await?;
         let snapshot = ctx.snapshot().await?;
-        let mut plan = plan_page(&snapshot.corpus, &selection, sort, page)?;
-        // A GraphQL page that selects none of the long texts reads nothing
-        // the corpus lacks: its rows are made from the corpus, with the
-        // placeholders `only_selected` would read for the skipped columns.
-        // (Of the skippable columns the corpus holds `title_en` only.)
+        let mut plan = plan_page(&snapshot.corpus, &selection, sort, page, row_of)?;
+        // The rows are made from the corpus, with the placeholders
+        // `only_selected` reads for skipped columns: a GraphQL page that
+        // selects none of the long texts needs nothing else. (Of the
+        // skippable columns the corpus holds `title_en` only.)
         let held = |field: &str| field == "title";
-        if (Self::SKIPPABLE.iter()).all(|(field, _)| held(field) || !ctx.selects(field)) {
-            let corpus = &snapshot.corpus;
-            let rows = plan.ids.iter().filter_map(|id| corpus.get(*id));
-            plan.rows = Some(rows.map(row_of).collect());
-        }
+        plan.complete =
+            (Self::SKIPPABLE.iter()).all(|(field, _)| held(field) || !ctx.selects(field));
         Ok(Some(plan))
     }
 

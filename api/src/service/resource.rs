@@ -214,19 +214,29 @@ pub async fn list<R: Resource, C: ConnectionTrait>(
     ctx: &Ctx,
 ) -> AppResult<Listing<R::Item>> {
     let mut rows = match R::planned(filter, sort, page, ctx).await? {
-        Some(Planned {
-            rows: Some(rows),
-            total,
-            ..
-        }) => PageOf::walked(rows, sort, R::row_id, page, total),
-        Some(Planned { ids, total, .. }) => {
-            let select = R::Entity::find().filter(R::id_column().is_in(ids.clone()));
-            let mut by_id: HashMap<Uuid, _> = (only_selected::<R>(select, ctx).all(db).await?)
-                .into_iter()
-                .map(|row| (R::row_id(&row), row))
-                .collect();
-            let rows = ids.iter().filter_map(|id| by_id.remove(id)).collect();
-            PageOf::walked(rows, sort, R::row_id, page, total)
+        Some(plan) => {
+            let mut planned = PageOf::walked(plan.rows, sort, R::row_id, page, plan.total);
+            if !plan.complete {
+                // The page's rows as stored now; one deleted since the
+                // snapshot is left out (its cursor with it).
+                let ids: Vec<Uuid> = planned.rows.iter().map(R::row_id).collect();
+                let select = R::Entity::find().filter(R::id_column().is_in(ids.clone()));
+                let mut by_id: HashMap<Uuid, _> = (only_selected::<R>(select, ctx).all(db).await?)
+                    .into_iter()
+                    .map(|row| (R::row_id(&row), row))
+                    .collect();
+                let mut cursors = std::mem::take(&mut planned.cursors).into_iter();
+                let with_cursors = page.with_cursors;
+                planned.rows = Vec::with_capacity(ids.len());
+                for id in ids {
+                    let cursor = if with_cursors { cursors.next() } else { None };
+                    if let Some(row) = by_id.remove(&id) {
+                        planned.rows.push(row);
+                        planned.cursors.extend(cursor);
+                    }
+                }
+            }
+            planned
         }
         None => {
             let select = only_selected::<R>(R::filtered(db, filter, ctx, Some(page)).await?, ctx);

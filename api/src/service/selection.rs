@@ -243,15 +243,16 @@ impl Key<'_> {
     }
 }
 
-/// Plans one page of the offer list: the ids of the selected offers a
-/// keyset walk through `sort` finds after the page's position (at most
-/// `page.limit + 1`, in walk order), and the number selected if
-/// `page.include_total`. A cursor of another sort is a 400.
+/// Plans one page of the offer list: the selected offers a keyset walk
+/// through `sort` finds after the page's position (at most `page.limit +
+/// 1`, in walk order) as `row_of` makes rows of them, and the number
+/// selected if `page.include_total`. A cursor of another sort is a 400.
 pub fn plan_page(
     corpus: &MatchCorpus,
     selection: &OfferSelection,
     sort: &Sort<entity::offer::Entity>,
     page: &PageRequest,
+    row_of: impl Fn(&OfferFacts) -> entity::offer::Model,
 ) -> AppResult<Planned<entity::offer::Model>> {
     let name = sort.name();
     let order = corpus.order(name);
@@ -277,18 +278,18 @@ pub fn plan_page(
         true => Box::new(below.iter().rev()),
     };
     let take = usize::try_from(page.limit.saturating_add(1)).unwrap_or(usize::MAX);
-    let ids = walk
+    let rows = walk
         .map(|&i| &offers[i as usize])
         .filter(|o| selection.matches(o))
         .take(take)
-        .map(|o| o.id)
+        .map(row_of)
         .collect();
     let total = page
         .include_total
         .then(|| selection.of(corpus).count() as u64);
     Ok(Planned {
-        ids,
+        rows,
+        complete: false,
         total,
-        rows: None,
     })
 }
