@@ -19,7 +19,10 @@ shared_tests!(
     every_offer_has_a_source_and_its_references_resolve,
 );
 
-private_tests!(seeded: true; link_filters_select_what_an_independent_filter_selects);
+private_tests!(seeded: true;
+    link_filters_select_what_an_independent_filter_selects,
+    q_on_a_list_selects_every_match,
+);
 
 fn items(body: &Value) -> &Vec<Value> {
     body["items"].as_array().unwrap()
@@ -495,4 +498,24 @@ async fn every_offer_has_a_source_and_its_references_resolve(app: TestApp) {
         let item = app.get_json(&format!("/api/v1/{reference}")).await;
         assert!(item["id"].is_string(), "{reference}: {item}");
     }
+}
+
+/// `q` on a list is a filter: every offer holding the word is selected,
+/// also beyond the search's thousand ranked hits (it was capped there, so
+/// `q` and another filter missed matches ranked lower).
+async fn q_on_a_list_selects_every_match(app: TestApp) {
+    lotse::generate::run(app.db(), 2_600, 30, 7).await.unwrap();
+    let holding = crate::helpers::offers_holding_word(&app, "betriebsräte").await;
+    assert!(holding.len() > 1_000, "{}", holding.len());
+    let page = app
+        .get_json("/api/v1/offers?q=Betriebsr%C3%A4te&include_total=true&limit=1")
+        .await;
+    assert!(
+        page["total"].as_u64().unwrap() >= holding.len() as u64,
+        "{page}"
+    );
+    let stats = app
+        .get_json("/api/v1/stats/offers?q=Betriebsr%C3%A4te")
+        .await;
+    assert_eq!(stats["total"], page["total"]);
 }

@@ -528,10 +528,14 @@ impl SearchIndex {
         Ok(out)
     }
 
-    /// Ids of the records of `kind` matching `text`, best first (for `q` on lists).
+    /// Ids of every record of `kind` matching `text`, best first (for `q`
+    /// on lists, totals and stats). Not capped at [`MAX_HITS`]: `q` is a
+    /// filter there, and a cap made `q` with another filter miss matches
+    /// ranked below the first thousand.
     pub fn ids(&self, text: &str, kind: HitKind) -> AppResult<Vec<Uuid>> {
+        let every = usize::try_from(self.reader.searcher().num_docs()).unwrap_or(MAX_HITS);
         Ok(self
-            .rank(text, &[kind], MAX_HITS)?
+            .rank(text, &[kind], every.max(1))?
             .into_iter()
             .map(|h| h.id)
             .collect())
