@@ -80,26 +80,23 @@ impl OfferSelection {
                 Err(mut e) => errors.append(&mut e),
             }
         }
-        if !filter.provider.is_empty() {
-            let partners = &reference.partners;
-            let ids = resolve(
+        let (partners, projects) = (&reference.partners, &reference.projects);
+        selection.providers = (!filter.provider.is_empty()).then(|| {
+            resolve(
                 ("provider", "partner"),
                 &filter.provider,
                 partners,
                 &mut errors,
-            );
-            selection.providers = Some(ids);
-        }
-        if !filter.project.is_empty() {
-            let projects = &reference.projects;
-            let ids = resolve(
+            )
+        });
+        selection.projects = (!filter.project.is_empty()).then(|| {
+            resolve(
                 ("project", "project"),
                 &filter.project,
                 projects,
                 &mut errors,
-            );
-            selection.projects = Some(ids);
-        }
+            )
+        });
         if !errors.is_empty() {
             return Err(AppError::InvalidParameters(errors));
         }
