@@ -22,6 +22,7 @@ shared_tests!(
 private_tests!(seeded: true;
     link_filters_select_what_an_independent_filter_selects,
     q_on_a_list_selects_every_match,
+    list_items_equal_the_records_read_by_key,
 );
 
 fn items(body: &Value) -> &Vec<Value> {
@@ -518,4 +519,42 @@ async fn q_on_a_list_selects_every_match(app: TestApp) {
         .get_json("/api/v1/stats/offers?q=Betriebsr%C3%A4te")
         .await;
     assert_eq!(stats["total"], page["total"]);
+}
+
+/// List pages are made from the snapshot, an item read by key from the
+/// database: both show the same record, every field, in both languages,
+/// also for a record changed by another writer than the API.
+async fn list_items_equal_the_records_read_by_key(app: TestApp) {
+    let mut offer = crate::helpers::seed_record("offers", "tbs-beratung");
+    offer["provider_note"] = serde_json::json!("Nur nach Terminvereinbarung – „bitte anrufen“.");
+    offer["note"] = serde_json::json!("Geprüft\nam 1. Dezember.");
+    offer["url"] = serde_json::json!("https://example.org/angebot?a=1&b=%C3%BC");
+    offer["valid_until"] = serde_json::json!("2030-12-31");
+    let dataset = serde_json::json!({ "offers": [offer] }).to_string();
+    let report = lotse::service::import::import_json(app.db(), &dataset)
+        .await
+        .unwrap();
+    assert_eq!(report.changed(), 1);
+    for lang in ["de", "en"] {
+        let listed = app
+            .collect_all(&format!("/api/v1/offers?lang={lang}"), 7)
+            .await;
+        assert!(listed.len() > 10, "{lang}: {}", listed.len());
+        for item in &listed {
+            let id = item["id"].as_str().unwrap();
+            let read = app
+                .get_json(&format!("/api/v1/offers/{id}?lang={lang}"))
+                .await;
+            assert_eq!(item, &read, "{lang}: {id}");
+        }
+        let changed = listed.iter().find(|o| o["slug"] == "tbs-beratung").unwrap();
+        assert_eq!(changed["note"], "Geprüft\nam 1. Dezember.", "{lang}");
+        assert_eq!(changed["valid_until"], "2030-12-31", "{lang}");
+        let description = changed["description"].as_str().unwrap();
+        assert_eq!(
+            description.starts_with("Technology"),
+            lang == "en",
+            "{lang}"
+        );
+    }
 }

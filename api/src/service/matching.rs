@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 pub mod corpus;
 
-pub use corpus::{MatchCorpus, OfferFacts, TargetGroups};
+pub use corpus::{MatchCorpus, OfferFacts, OfferTexts, TargetGroups};
 
 use super::Ctx;
 use crate::dto::Offer;
@@ -620,6 +620,7 @@ mod tests {
             slug: "o".into(),
             title_de: "Angebot".into(),
             title_en: None,
+            texts: Box::default(),
             target_groups: groups.iter().copied().collect(),
             cost,
             kind: crate::vocab::OfferKind::Consulting,

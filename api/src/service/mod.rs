@@ -341,8 +341,8 @@ pub struct Ctx {
     /// generation once per ref lookup when the refresh interval is zero.
     snapshot: Arc<OnceLock<Arc<store::Snapshot>>>,
     /// The item fields a GraphQL list's nodes select (look-ahead), so that
-    /// the list reads only their columns and link rows
-    /// (`Resource::LINK_FIELDS`, `Resource::SKIPPABLE`); `None`: every field
+    /// the list hydrates only their link rows (`Resource::LINK_FIELDS`);
+    /// `None`: every field
     /// (REST, single items, relations).
     selection: Option<Arc<[String]>>,
 }

@@ -11,7 +11,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::Ctx;
-use super::matching::OfferFacts;
+use super::matching::{OfferFacts, OfferTexts};
 use super::page::{PageRequest, Planned, Sort, SortField, SortValue, sort_fields};
 use super::refs::{partner_refs, project_refs, region_refs, stored, topic_refs};
 use super::resource::{Resource, describe, id_and_slug};
@@ -97,26 +97,10 @@ pub struct Offers;
 impl Resource for Offers {
     describe!(offer => Offer, filter OfferFilter, "offers" / "offer", sort "title");
     const LINK_FIELDS: &'static [&'static str] = &["topics", "regions", "targetGroups"];
-    // The long texts: a list of titles does not read the descriptions.
-    const SKIPPABLE: &'static [(&'static str, &'static [offer::Column])] = &[
-        ("title", &[offer::Column::TitleEn]),
-        (
-            "summary",
-            &[offer::Column::SummaryDe, offer::Column::SummaryEn],
-        ),
-        (
-            "description",
-            &[offer::Column::DescriptionDe, offer::Column::DescriptionEn],
-        ),
-        ("providerNote", &[offer::Column::ProviderNote]),
-        ("url", &[offer::Column::Url]),
-        ("source", &[offer::Column::Source]),
-        ("note", &[offer::Column::Note]),
-    ];
     id_and_slug!(offer, Offer);
 
-    // Pages are planned in memory (`service::selection`), so the list never
-    // asks for `filtered` rows.
+    // Pages are planned and made in memory (`service::selection`), so the
+    // list never asks for `filtered` rows.
     async fn planned(
         filter: &OfferFilter,
         sort: &Sort<offer::Entity>,
@@ -125,15 +109,11 @@ impl Resource for Offers {
     ) -> AppResult<Option<Planned<offer::Model>>> {
         let selection = OfferSelection::resolve(filter, ctx).await?;
         let snapshot = ctx.snapshot().await?;
-        let mut plan = plan_page(&snapshot.corpus, &selection, sort, page, row_of)?;
-        // The rows are made from the corpus, with the placeholders
-        // `only_selected` reads for skipped columns: a GraphQL page that
-        // selects none of the long texts needs nothing else. (Of the
-        // skippable columns the corpus holds `title_en` only.)
-        let held = |field: &str| field == "title";
-        plan.complete =
-            (Self::SKIPPABLE.iter()).all(|(field, _)| held(field) || !ctx.selects(field));
-        Ok(Some(plan))
+        let texts = ctx.selects_any(TEXT_FIELDS);
+        plan_page(&snapshot.corpus, &selection, sort, page, |f| {
+            row_of(f, texts)
+        })
+        .map(Some)
     }
 
     fn hydrate<C: ConnectionTrait>(
@@ -523,30 +503,44 @@ async fn hydrate_batch<C: ConnectionTrait>(
         .collect())
 }
 
-/// An offer row from the corpus's facts, the long texts left out as
-/// `Resource::SKIPPABLE` leaves them (`NULL`, or `''` where NOT NULL).
-fn row_of(facts: &OfferFacts) -> offer::Model {
+/// The GraphQL fields of an offer whose values are its [`OfferTexts`].
+const TEXT_FIELDS: &[&str] = &[
+    "summary",
+    "description",
+    "providerNote",
+    "url",
+    "source",
+    "note",
+];
+
+/// An offer row from the snapshot's facts: every column as stored, or,
+/// unless `with_texts`, the [`OfferTexts`] left empty (a GraphQL page
+/// selecting none of [`TEXT_FIELDS`] does not copy them).
+fn row_of(facts: &OfferFacts, with_texts: bool) -> offer::Model {
+    let empty = OfferTexts::default();
+    let texts = if with_texts { &*facts.texts } else { &empty };
+    let text = |t: &Option<Box<str>>| t.as_deref().map(str::to_owned);
     offer::Model {
         id: facts.id,
         slug: facts.slug.clone(),
         title_de: facts.title_de.clone(),
         title_en: facts.title_en.clone(),
-        summary_de: String::new(),
-        summary_en: None,
-        description_de: None,
-        description_en: None,
+        summary_de: texts.summary_de.to_string(),
+        summary_en: text(&texts.summary_en),
+        description_de: text(&texts.description_de),
+        description_en: text(&texts.description_en),
         provider_id: facts.provider_id,
-        provider_note: None,
+        provider_note: text(&texts.provider_note),
         project_id: facts.project_id,
         kind: facts.kind.as_str().to_owned(),
         cost: facts.cost.as_str().to_owned(),
         valid_from: facts.valid_from,
         valid_until: facts.valid_until,
         application_deadline: facts.application_deadline,
-        url: None,
-        source: String::new(),
+        url: text(&texts.url),
+        source: texts.source.to_string(),
         verified: facts.verified,
-        note: None,
+        note: text(&texts.note),
         created_at: facts.created_at,
         updated_at: facts.updated_at,
     }

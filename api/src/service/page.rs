@@ -297,23 +297,18 @@ pub struct PageOf<M> {
     pub cursors: Vec<String>,
 }
 
-/// A page planned without the database (`Resource::planned`): the rows a
+/// A page made without the database (`Resource::planned`): the rows a
 /// keyset walk in the paging direction finds after the page's
 /// [`position`], at most `limit + 1` (the extra one only tells that more
-/// follow), as the planner holds them, and the total if asked for.
+/// follow), as the snapshot holds them, and the total if asked for.
 ///
-/// Cursors and "more follow" are always taken from these rows: they are
-/// the snapshot's, so the page's position agrees with the plan even when
-/// another process changed a row since (a cursor from a fresher row made a
-/// client loop or stop early).
+/// The rows, their cursors and "more follow" all come from one snapshot,
+/// so a client paging through meets every row once even while another
+/// process changes rows (they show with the next snapshot).
 #[derive(Debug)]
 pub struct Planned<M> {
-    /// The rows in walk order; with placeholders for what the planner
-    /// does not hold unless `complete`.
+    /// The rows in walk order.
     pub rows: Vec<M>,
-    /// Whether `rows` hold every column the request reads: then the page
-    /// needs no statement at all; otherwise they are read again by id.
-    pub complete: bool,
     /// Number of rows the filter selects, if asked for.
     pub total: Option<u64>,
 }

@@ -15,11 +15,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, ColumnType, Condition, ConnectionTrait, EntityTrait, IdenStatic, Iterable,
-    QueryFilter, QuerySelect, Select,
-};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Select};
 use uuid::Uuid;
 
 use super::Ctx;
@@ -50,13 +46,6 @@ pub trait Resource: Send + Sync + 'static {
     /// the links (`Ctx::selects_any`). Empty for collections without links
     /// of their own to read.
     const LINK_FIELDS: &'static [&'static str] = &[];
-    /// Text columns a list may leave unread when the GraphQL field they
-    /// serve is not selected (`("description", &[DescriptionDe,
-    /// DescriptionEn])`): the statement reads a placeholder instead (NULL, or
-    /// `''` for a NOT NULL column), so the rows keep their model. Columns not
-    /// listed are always read (keys, sort columns, foreign keys). Empty by
-    /// default.
-    const SKIPPABLE: &'static [(&'static str, &'static [ColumnOf<Self>])] = &[];
     /// The primary key column.
     fn id_column() -> <Self::Entity as EntityTrait>::Column;
     /// A row's id.
@@ -81,9 +70,9 @@ pub trait Resource: Send + Sync + 'static {
         async { Ok(Self::Entity::find()) }
     }
 
-    /// The page `filter` selects, planned without the database (see
-    /// [`Planned`]); its rows are then read by id in one statement. `None`
-    /// (the default) for collections paged in SQL by [`fetch_page`].
+    /// The page `filter` selects, made without the database from the
+    /// snapshot (see [`Planned`]). `None` (the default) for collections
+    /// paged in SQL by [`fetch_page`].
     fn planned(
         _filter: &Self::Filter,
         _sort: &Sort<Self::Entity>,
@@ -171,36 +160,6 @@ pub fn id_or_slug<C: ColumnTrait>(key: &str, id_column: C, slug_column: C) -> Co
     }
 }
 
-/// `select` reading placeholders for the [`Resource::SKIPPABLE`] columns
-/// whose fields `ctx` does not select. Why placeholders: the rows still
-/// decode into the entity model, so hydration stays one code path; the
-/// alternative, a partial model per selection, would double every
-/// collection's row handling.
-fn only_selected<R: Resource>(select: Select<R::Entity>, ctx: &Ctx) -> Select<R::Entity> {
-    let skipped: Vec<&str> = R::SKIPPABLE
-        .iter()
-        .filter(|(field, _)| !ctx.selects(field))
-        .flat_map(|(_, columns)| columns.iter().map(IdenStatic::as_str))
-        .collect();
-    if skipped.is_empty() {
-        return select;
-    }
-    let mut select = select.select_only();
-    for column in ColumnOf::<R>::iter() {
-        let def = column.def();
-        let text = matches!(
-            def.get_column_type(),
-            ColumnType::String(_) | ColumnType::Text
-        );
-        select = match (skipped.contains(&column.as_str()), def.is_null(), text) {
-            (true, true, _) => select.column_as(Expr::cust("NULL"), column.as_str()),
-            (true, false, true) => select.column_as(Expr::cust("''"), column.as_str()),
-            _ => select.column(column),
-        };
-    }
-    select
-}
-
 /// A column of resource `R`'s table.
 pub type ColumnOf<R> = <<R as Resource>::Entity as EntityTrait>::Column;
 
@@ -214,32 +173,9 @@ pub async fn list<R: Resource, C: ConnectionTrait>(
     ctx: &Ctx,
 ) -> AppResult<Listing<R::Item>> {
     let mut rows = match R::planned(filter, sort, page, ctx).await? {
-        Some(plan) => {
-            let mut planned = PageOf::walked(plan.rows, sort, R::row_id, page, plan.total);
-            if !plan.complete {
-                // The page's rows as stored now; one deleted since the
-                // snapshot is left out (its cursor with it).
-                let ids: Vec<Uuid> = planned.rows.iter().map(R::row_id).collect();
-                let select = R::Entity::find().filter(R::id_column().is_in(ids.clone()));
-                let mut by_id: HashMap<Uuid, _> = (only_selected::<R>(select, ctx).all(db).await?)
-                    .into_iter()
-                    .map(|row| (R::row_id(&row), row))
-                    .collect();
-                let mut cursors = std::mem::take(&mut planned.cursors).into_iter();
-                let with_cursors = page.with_cursors;
-                planned.rows = Vec::with_capacity(ids.len());
-                for id in ids {
-                    let cursor = if with_cursors { cursors.next() } else { None };
-                    if let Some(row) = by_id.remove(&id) {
-                        planned.rows.push(row);
-                        planned.cursors.extend(cursor);
-                    }
-                }
-            }
-            planned
-        }
+        Some(plan) => PageOf::walked(plan.rows, sort, R::row_id, page, plan.total),
         None => {
-            let select = only_selected::<R>(R::filtered(db, filter, ctx, Some(page)).await?, ctx);
+            let select = R::filtered(db, filter, ctx, Some(page)).await?;
             fetch_page(db, select, sort, R::id_column(), R::row_id, page).await?
         }
     };

@@ -284,9 +284,5 @@ pub fn plan_page(
     let total = page
         .include_total
         .then(|| selection.of(corpus).count() as u64);
-    Ok(Planned {
-        rows,
-        complete: false,
-        total,
-    })
+    Ok(Planned { rows, total })
 }

@@ -25,7 +25,14 @@ use crate::vocab::{Cost, Lang, OfferKind, RegionKind, TargetGroup};
 /// Offers read per step of a load.
 const CHUNK: u64 = 2000;
 
-/// The facts of one offer that the matching rules read.
+/// One offer as the snapshot holds it: every column of its row, the
+/// links the matching rules and list filters read, and its words.
+///
+/// The long texts are held too (about 8 MB for 20,000 offers), so that a
+/// list page of any selection is made without a statement. Rejected:
+/// reading them per page by id (one statement, which cost PostgreSQL
+/// 0.19 ms and the server 0.08 ms per REST page of 20: bench/RESULTS.md,
+/// 2026-12-02).
 #[derive(Debug, Clone)]
 pub struct OfferFacts {
     /// The offer's id.
@@ -36,6 +43,8 @@ pub struct OfferFacts {
     pub title_de: String,
     /// English title, where there is one.
     pub title_en: Option<String>,
+    /// The long texts and notes, which the rules do not read.
+    pub texts: Box<OfferTexts>,
     /// Who the offer is for.
     pub target_groups: TargetGroups,
     /// What it costs.
@@ -77,6 +86,28 @@ impl OfferFacts {
     pub fn mentions(&self, term: u32) -> bool {
         self.terms.binary_search(&term).is_ok()
     }
+}
+
+/// The columns of an offer that only its public record shows. Boxed
+/// strings: no spare capacity is kept for 20,000 offers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OfferTexts {
+    /// German summary.
+    pub summary_de: Box<str>,
+    /// English summary, where there is one.
+    pub summary_en: Option<Box<str>>,
+    /// German description, where there is one.
+    pub description_de: Option<Box<str>>,
+    /// English description, where there is one.
+    pub description_en: Option<Box<str>>,
+    /// The provider's note on the offer.
+    pub provider_note: Option<Box<str>>,
+    /// The offer's web page.
+    pub url: Option<Box<str>>,
+    /// Where the record comes from.
+    pub source: Box<str>,
+    /// An editor's note.
+    pub note: Option<Box<str>>,
 }
 
 /// A set of target groups in one byte: checked for every offer on every
@@ -261,31 +292,10 @@ async fn load_facts<C: ConnectionTrait>(
     }
     let mut offers = Vec::new();
     let mut after: Option<Uuid> = None;
-    // In chunks, keyset by id: the texts of all offers never sit in
-    // memory at once (the allocator would keep that peak).
+    // In chunks, keyset by id: the decoded rows of all offers never sit in
+    // memory beside their facts (the allocator would keep that peak).
     loop {
-        // Only the columns the rules read: English texts, provider
-        // notes, sources and URLs stay in the database.
         let mut select = offer::Entity::find()
-            .select_only()
-            .columns([
-                offer::Column::Id,
-                offer::Column::Slug,
-                offer::Column::TitleDe,
-                offer::Column::TitleEn,
-                offer::Column::SummaryDe,
-                offer::Column::DescriptionDe,
-                offer::Column::Cost,
-                offer::Column::Kind,
-                offer::Column::ProviderId,
-                offer::Column::ProjectId,
-                offer::Column::Verified,
-                offer::Column::CreatedAt,
-                offer::Column::UpdatedAt,
-                offer::Column::ValidFrom,
-                offer::Column::ValidUntil,
-                offer::Column::ApplicationDeadline,
-            ])
             .order_by_asc(offer::Column::Id)
             .limit(CHUNK);
         if let Some(last) = after {
@@ -294,7 +304,7 @@ async fn load_facts<C: ConnectionTrait>(
         if let Some(ids) = only {
             select = select.filter(offer::Column::Id.is_in(ids.to_vec()));
         }
-        let rows: Vec<OfferRow> = select.into_model::<OfferRow>().all(db).await?;
+        let rows = select.all(db).await?;
         let Some(last) = rows.last() else { break };
         after = Some(last.id);
         for row in rows {
@@ -331,6 +341,16 @@ async fn load_facts<C: ConnectionTrait>(
                 slug: row.slug,
                 title_de: row.title_de,
                 title_en: row.title_en,
+                texts: Box::new(OfferTexts {
+                    summary_de: row.summary_de.into(),
+                    summary_en: row.summary_en.map(Into::into),
+                    description_de: row.description_de.map(Into::into),
+                    description_en: row.description_en.map(Into::into),
+                    provider_note: row.provider_note.map(Into::into),
+                    url: row.url.map(Into::into),
+                    source: row.source.into(),
+                    note: row.note.map(Into::into),
+                }),
                 valid_from: row.valid_from,
                 valid_until: row.valid_until,
                 application_deadline: row.application_deadline,
@@ -339,24 +359,4 @@ async fn load_facts<C: ConnectionTrait>(
         }
     }
     Ok(offers)
-}
-
-#[derive(Debug, sea_orm::FromQueryResult)]
-struct OfferRow {
-    id: Uuid,
-    slug: String,
-    title_de: String,
-    title_en: Option<String>,
-    summary_de: String,
-    description_de: Option<String>,
-    cost: String,
-    kind: String,
-    provider_id: Uuid,
-    project_id: Option<Uuid>,
-    verified: bool,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-    valid_from: Option<NaiveDate>,
-    valid_until: Option<NaiveDate>,
-    application_deadline: Option<NaiveDate>,
 }
