@@ -1,5 +1,7 @@
 //! Relation fields of the DTOs in GraphQL, resolved through the loaders.
 use async_graphql::{ComplexObject, Context, ErrorExtensions, Json, Result};
+use std::sync::Arc;
+
 use uuid::Uuid;
 
 use super::loaders::{LangLoaders, Loaders};
@@ -102,18 +104,18 @@ impl Offer {
     }
 
     /// Who provides the offer.
-    async fn provider(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
+    async fn provider(&self, ctx: &Context<'_>) -> Result<Option<Arc<Partner>>> {
         one!(ctx, self.lang, partner, Some(self.provider.id))
     }
 
     /// The project the offer belongs to.
-    async fn project(&self, ctx: &Context<'_>) -> Result<Option<Project>> {
+    async fn project(&self, ctx: &Context<'_>) -> Result<Option<Arc<Project>>> {
         one!(ctx, self.lang, project, self.project.as_ref().map(|p| p.id))
     }
 
     /// Topics the offer is tagged with.
     #[graphql(complexity = "LIST_COST * child_complexity")]
-    async fn topics(&self, ctx: &Context<'_>) -> Result<Vec<Topic>> {
+    async fn topics(&self, ctx: &Context<'_>) -> Result<Vec<Arc<Topic>>> {
         many!(
             ctx,
             self.lang,
@@ -124,7 +126,7 @@ impl Offer {
 
     /// Regions the offer serves (and with them everything inside them).
     #[graphql(complexity = "LIST_COST * child_complexity")]
-    async fn regions(&self, ctx: &Context<'_>) -> Result<Vec<Region>> {
+    async fn regions(&self, ctx: &Context<'_>) -> Result<Vec<Arc<Region>>> {
         many!(
             ctx,
             self.lang,
@@ -143,7 +145,7 @@ impl Partner {
     }
 
     /// Home region.
-    async fn region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
+    async fn region(&self, ctx: &Context<'_>) -> Result<Option<Arc<Region>>> {
         one!(ctx, self.lang, region, self.region.as_ref().map(|r| r.id))
     }
 
@@ -170,7 +172,7 @@ impl Partner {
 #[ComplexObject]
 impl Participant {
     /// The participating partner.
-    async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
+    async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Arc<Partner>>> {
         one!(ctx, self.lang, partner, Some(self.partner.id))
     }
 }
@@ -184,7 +186,7 @@ impl Project {
     }
 
     /// Region the project covers.
-    async fn region(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
+    async fn region(&self, ctx: &Context<'_>) -> Result<Option<Arc<Region>>> {
         one!(ctx, self.lang, region, self.region.as_ref().map(|r| r.id))
     }
 
@@ -221,7 +223,7 @@ impl Region {
     }
 
     /// The region one level up.
-    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Arc<Region>>> {
         one!(ctx, self.lang, region, self.parent.as_ref().map(|r| r.id))
     }
 
@@ -233,7 +235,7 @@ impl Region {
 
     /// Member districts (economic regions, Regierungsbezirke).
     #[graphql(complexity = "LIST_COST * child_complexity")]
-    async fn members(&self, ctx: &Context<'_>) -> Result<Vec<Region>> {
+    async fn members(&self, ctx: &Context<'_>) -> Result<Vec<Arc<Region>>> {
         many!(
             ctx,
             self.lang,
@@ -244,7 +246,7 @@ impl Region {
 
     /// Economic regions this region belongs to.
     #[graphql(complexity = "LIST_COST * child_complexity")]
-    async fn member_of(&self, ctx: &Context<'_>) -> Result<Vec<Region>> {
+    async fn member_of(&self, ctx: &Context<'_>) -> Result<Vec<Arc<Region>>> {
         many!(
             ctx,
             self.lang,
@@ -277,7 +279,7 @@ impl Topic {
     }
 
     /// The broader topic.
-    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Topic>> {
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Arc<Topic>>> {
         one!(ctx, self.lang, topic, self.parent.as_ref().map(|t| t.id))
     }
 
@@ -304,7 +306,7 @@ impl Meeting {
     }
 
     /// The hosting partner.
-    async fn host(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
+    async fn host(&self, ctx: &Context<'_>) -> Result<Option<Arc<Partner>>> {
         one!(ctx, self.lang, partner, self.host.as_ref().map(|p| p.id))
     }
 
@@ -317,7 +319,7 @@ impl Meeting {
 #[ComplexObject]
 impl MeetingParticipant {
     /// The partner, where the participant is one.
-    async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
+    async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Arc<Partner>>> {
         one!(ctx, self.lang, partner, self.partner.as_ref().map(|p| p.id))
     }
 }
@@ -327,24 +329,20 @@ impl MeetingParticipant {
 /// page can straddle two batches; loading them up front makes the statement
 /// count of a page independent of timing and page size.
 pub mod prefetch {
-    use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
     use async_graphql::{Context, ErrorExtensions, Result};
     use uuid::Uuid;
 
     use super::LangLoaders;
     use crate::dto::{Meeting, Offer, Partner, Project, Region, Topic};
-    use crate::error::AppError;
+    use crate::graphql::loaders::Batch;
 
     // Takes a Vec, not an iterator: a borrowed iterator held across the await
     // trips the compiler's Send inference for async-graphql's resolvers.
-    async fn load<T>(loader: &DataLoader<T, HashMapCache>, mut ids: Vec<Uuid>) -> Result<()>
-    where
-        T: Loader<Uuid, Error = std::sync::Arc<AppError>>,
-    {
+    async fn load(loader: &impl Batch, mut ids: Vec<Uuid>) -> Result<()> {
         ids.sort_unstable();
         ids.dedup();
         if !ids.is_empty() {
-            loader.load_many(ids).await.map_err(|e| e.extend())?;
+            loader.batch(ids).await.map_err(|e| e.extend())?;
         }
         Ok(())
     }

@@ -14,6 +14,7 @@
 //! handlers of `rest::collection!` and the page types of `dto::page_type!`).
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::Arc;
 
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Select};
 use uuid::Uuid;
@@ -235,4 +236,31 @@ pub async fn by_ids<R: Resource, C: ConnectionTrait>(
         .into_iter()
         .map(|item| (R::item_id(&item), item))
         .collect())
+}
+
+/// Every record of `R` the snapshot holds ([`Resource::held`]) as a public
+/// item in `ctx`'s language, by id: made once per generation and language
+/// (kept in the snapshot's memo), `None` for collections read from the
+/// database. GraphQL resolves relations to reference records (an offer's
+/// provider, topics, regions) from it with one lookup each, instead of a
+/// batch and a hydration per request.
+pub async fn held_items<R: Resource, C: ConnectionTrait>(
+    db: &C,
+    ctx: &Ctx,
+) -> AppResult<Option<Arc<HashMap<Uuid, Arc<R::Item>>>>> {
+    let snapshot = ctx.snapshot().await?;
+    let Some(rows) = R::held(&snapshot.reference) else {
+        return Ok(None);
+    };
+    let compute = async {
+        let items = R::hydrate(db, rows.values().cloned().collect(), ctx).await?;
+        Ok(items
+            .into_iter()
+            .map(|item| (R::item_id(&item), Arc::new(item)))
+            .collect::<HashMap<_, _>>())
+    };
+    // The items' URIs name the base URL.
+    let key = format!("{} {}", ctx.lang.as_str(), ctx.base_url);
+    let items = snapshot.memo.get_or_compute(R::COLLECTION, key, compute);
+    Ok(Some(items.await?))
 }
