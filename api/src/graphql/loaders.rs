@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::dto::{Offer, Partner, Project, Region, Topic};
 use crate::error::AppError;
-use crate::service::resource::{Resource, held_items};
+use crate::service::resource::{HeldItems, Resource, held_items};
 use crate::service::{self, Ctx};
 use crate::vocab::Lang;
 
@@ -86,7 +86,7 @@ loader!(
 pub struct Held<R: Resource, L: Loader<Uuid>> {
     db: DatabaseConnection,
     ctx: Ctx,
-    items: tokio::sync::OnceCell<Option<Arc<HashMap<Uuid, Arc<R::Item>>>>>,
+    items: tokio::sync::OnceCell<Option<HeldItems<R>>>,
     loader: DataLoader<L, HashMapCache>,
 }
 

@@ -238,6 +238,9 @@ pub async fn by_ids<R: Resource, C: ConnectionTrait>(
         .collect())
 }
 
+/// The items of [`held_items`], by id.
+pub type HeldItems<R> = Arc<HashMap<Uuid, Arc<<R as Resource>::Item>>>;
+
 /// Every record of `R` the snapshot holds ([`Resource::held`]) as a public
 /// item in `ctx`'s language, by id: made once per generation and language
 /// (kept in the snapshot's memo), `None` for collections read from the
@@ -247,7 +250,7 @@ pub async fn by_ids<R: Resource, C: ConnectionTrait>(
 pub async fn held_items<R: Resource, C: ConnectionTrait>(
     db: &C,
     ctx: &Ctx,
-) -> AppResult<Option<Arc<HashMap<Uuid, Arc<R::Item>>>>> {
+) -> AppResult<Option<HeldItems<R>>> {
     let snapshot = ctx.snapshot().await?;
     let Some(rows) = R::held(&snapshot.reference) else {
         return Ok(None);
