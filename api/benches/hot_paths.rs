@@ -31,7 +31,7 @@ fn corpus() -> Vec<OfferFacts> {
             slug: format!("angebot-{i}"),
             title_de: format!("Angebot {i}"),
             title_en: None,
-            texts: Box::default(),
+            texts: Default::default(),
             target_groups: [GROUPS[(i % 4) as usize], GROUPS[(i % 3) as usize]]
                 .into_iter()
                 .collect(),

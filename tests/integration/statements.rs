@@ -96,6 +96,29 @@ async fn pages_and_items_ask_the_database_a_fixed_small_number_of_times(app: Tes
     );
     assert_eq!(n, CHECK, "GraphQL offer page with the long texts");
 
+    // With or without the long texts selected (they are copied only when
+    // selected), the other fields have the same values, in English too.
+    let fields = "id slug title kind cost verified createdAt updatedAt etag targetGroups \
+                  validFrom validUntil applicationDeadline uri provider { slug name } \
+                  project { slug name } topics { slug label } regions { slug name }";
+    for lang in ["DE", "EN"] {
+        let without = format!(
+            "{{ offers(first: 100, lang: {lang}, filter: {{ kind: [CONSULTING, FUNDING] }}) \
+             {{ nodes {{ {fields} }} }} }}"
+        );
+        let with = without.replace("nodes {", "nodes { summary ");
+        let (n, without) = counted(&app, app.graphql_data(&without, json!({}))).await;
+        assert_eq!(n, CHECK, "{lang}: without texts");
+        let (n, mut with) = counted(&app, app.graphql_data(&with, json!({}))).await;
+        assert_eq!(n, CHECK, "{lang}: with texts");
+        let nodes = with["offers"]["nodes"].as_array_mut().unwrap();
+        assert!(nodes.len() > 10, "{with}");
+        for node in nodes.iter_mut() {
+            assert!(node["summary"].as_str().is_some_and(|s| !s.is_empty()));
+            node.as_object_mut().unwrap().remove("summary");
+        }
+        assert_eq!(without, with, "{lang}");
+    }
     // Selected through a fragment under `nodes`, they are read and shown.
     let query = "{ offers(first: 20) { nodes { ...Linked } } } \
                  fragment Linked on Offer { title targetGroups topics { slug } }";

@@ -1,5 +1,7 @@
-//! Per-request DataLoaders: every relation field of a response is collected
-//! and loaded in one batched call per kind.
+//! Per-request loaders: reference records (partners, projects, regions,
+//! topics) come from the snapshot's items of the generation ([`Held`]);
+//! every other relation field of a response is collected and loaded in one
+//! batched call per kind (DataLoaders).
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, OnceLock};

@@ -3,9 +3,10 @@
 //! Like REST, it is an adapter over [`crate::service`]: root fields take the
 //! same filter types (`OfferFilter` is both the REST query parameters and the
 //! GraphQL input) and call the same list functions, so both give the same
-//! items in the same order. Relations are resolved through per-request
-//! DataLoaders, so a page of 100 offers with providers, topics and regions
-//! costs a fixed number of statements, not one per row.
+//! items in the same order. Relations are resolved from the snapshot's
+//! reference records or through per-request DataLoaders, so a page of 100
+//! offers with providers, topics and regions costs a fixed number of
+//! statements, not one per row.
 //!
 //! The schema is built once at start-up ([`build_schema`]); [`sdl`] needs no
 //! database, so `lotse export-schema` and the contract test work offline.

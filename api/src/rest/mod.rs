@@ -92,6 +92,8 @@ pub fn json_response<T: Serialize>(ctx: &Ctx, body: &T) -> HttpResponse {
     if let Err(err) = serde_json::to_writer(&mut json, body) {
         return actix_web::Error::from(err).error_response();
     }
+    // The response cache counts a body by its length: no slack kept.
+    json.shrink_to_fit();
     HttpResponse::Ok()
         .insert_header((header::CONTENT_LANGUAGE, ctx.lang.as_str()))
         .insert_header((header::VARY, HeaderValue::from_static("Accept-Language")))

@@ -620,7 +620,7 @@ mod tests {
             slug: "o".into(),
             title_de: "Angebot".into(),
             title_en: None,
-            texts: Box::default(),
+            texts: Default::default(),
             target_groups: groups.iter().copied().collect(),
             cost,
             kind: crate::vocab::OfferKind::Consulting,

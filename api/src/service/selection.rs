@@ -3,20 +3,20 @@
 //! The snapshot's corpus ([`MatchCorpus`]) holds every offer's facts —
 //! topics, regions served, target groups, kind, cost, provider, project,
 //! dates — and its positions in each sort order of the list. So a list page
-//! is planned without the database ([`plan_page`]: a keyset walk through
-//! the sort order, testing each offer against an [`OfferSelection`]) and
-//! only its rows are read, by primary key; totals, stats and the filtered
-//! search count the same selection. One implementation of the filter
-//! semantics serves all four, and a page costs one statement whatever it
-//! filters by.
+//! is made without the database ([`plan_page`]: a keyset walk through the
+//! sort order, testing each offer against an [`OfferSelection`]; the
+//! corpus holds every column); totals, stats and the filtered search count
+//! the same selection. One implementation of the filter semantics serves
+//! all four, and a page costs no statement whatever it filters by.
 //!
 //! Rejected: SQL conditions with link-table subqueries (how lists were
 //! answered before issue 12): the topic + region filter cost 2–3 ms of
 //! PostgreSQL per page (`EXPLAIN ANALYZE`, 20,000 offers), SQLite needed a
 //! hand-made plan choice per filter, and stats, search and lists each built
 //! their own statement. The snapshot is the generation the response's ETag
-//! names, so the plan agrees with the validators; a row deleted by another
-//! process since the snapshot only shortens the page until the next refresh.
+//! names, so the page agrees with the validators; a row changed or deleted
+//! by another process shows as it was until the next refresh (within
+//! `--search-refresh-secs`).
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 

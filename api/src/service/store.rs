@@ -40,7 +40,8 @@ pub struct Snapshot {
     pub modified: Option<chrono::DateTime<chrono::Utc>>,
     /// Regions and topics.
     pub reference: Arc<Reference>,
-    /// The facts the match rules read.
+    /// Every offer (its columns, links and words): list pages, the match
+    /// rules, totals and stats read it.
     pub corpus: Arc<MatchCorpus>,
     /// Results computed from this generation's data alone (stats per
     /// filter), kept until the next generation.
@@ -126,7 +127,7 @@ impl std::fmt::Debug for Store {
 /// A full build reads every offer through the database driver; on SQLite,
 /// sqlx copies the rows on each connection's own thread, whose glibc arena
 /// keeps what was freed (Rust's own allocations go to mimalloc, which
-/// returns them). Measured on 20,000 offers (SQLite, resident at ready):
+/// returns them, in the default build). Measured on 20,000 offers (SQLite, resident at ready):
 /// 113.9 MB, 97.9 MB after `malloc_trim(0)` (bench/RESULTS.md, 2026-12-02).
 /// Rejected: one glibc arena (`mallopt(M_ARENA_MAX, 1)`), which left
 /// 112–114 MB.

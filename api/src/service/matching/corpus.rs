@@ -3,9 +3,11 @@
 //!
 //! A profile is scored against every offer, so a request that hydrated all
 //! offers into DTOs (providers, projects, topic and region refs, text) spent
-//! 1.9 s on 20,000 offers. The corpus keeps just the facts the rules read,
+//! 1.9 s on 20,000 offers. The corpus keeps the facts the rules read inline,
 //! with each offer's words as sorted ids into one vocabulary, so scoring is
-//! a scan over plain data and only the page returned is hydrated.
+//! a scan over plain data and only the page returned is hydrated; the
+//! texts the rules do not read sit behind a pointer ([`OfferTexts`]), for
+//! list pages.
 //! Rejected: filtering in SQL first. The region rule depends on the region
 //! tree and the text rule on the analyzer, so SQL could only pre-filter
 //! target group and dates, and the scan would remain.
@@ -43,8 +45,10 @@ pub struct OfferFacts {
     pub title_de: String,
     /// English title, where there is one.
     pub title_en: Option<String>,
-    /// The long texts and notes, which the rules do not read.
-    pub texts: Box<OfferTexts>,
+    /// The long texts and notes, which the rules do not read; shared, so
+    /// that the corpus of the next generation (`MatchCorpus::updated`,
+    /// after every write) does not copy them.
+    pub texts: std::sync::Arc<OfferTexts>,
     /// Who the offer is for.
     pub target_groups: TargetGroups,
     /// What it costs.
@@ -341,7 +345,7 @@ async fn load_facts<C: ConnectionTrait>(
                 slug: row.slug,
                 title_de: row.title_de,
                 title_en: row.title_en,
-                texts: Box::new(OfferTexts {
+                texts: std::sync::Arc::new(OfferTexts {
                     summary_de: row.summary_de.into(),
                     summary_en: row.summary_en.map(Into::into),
                     description_de: row.description_de.map(Into::into),
