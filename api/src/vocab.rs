@@ -223,6 +223,23 @@ impl Lang {
         }
     }
 
+    /// Like [`Lang::pick`], taking the texts by value: the chosen one is
+    /// moved into the answer, not copied.
+    pub fn take(self, german: String, english: Option<String>) -> String {
+        match (self, english) {
+            (Lang::En, Some(en)) if !en.is_empty() => en,
+            _ => german,
+        }
+    }
+
+    /// Like [`Lang::take`] for optional German text.
+    pub fn take_opt(self, german: Option<String>, english: Option<String>) -> Option<String> {
+        match (self, english) {
+            (Lang::En, Some(en)) if !en.is_empty() => Some(en),
+            _ => german,
+        }
+    }
+
     /// Like [`Lang::pick`] for optional German text.
     pub fn pick_opt(self, german: Option<&str>, english: Option<&str>) -> Option<String> {
         match (self, english) {

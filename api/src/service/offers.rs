@@ -469,14 +469,9 @@ async fn hydrate_batch<C: ConnectionTrait>(
                 lang: ctx.lang,
                 id: m.id,
                 uri: ctx.uri("offers", m.id),
-                title: ctx.lang.pick(&m.title_de, m.title_en.as_deref()).to_owned(),
-                summary: ctx
-                    .lang
-                    .pick(&m.summary_de, m.summary_en.as_deref())
-                    .to_owned(),
-                description: ctx
-                    .lang
-                    .pick_opt(m.description_de.as_deref(), m.description_en.as_deref()),
+                title: ctx.lang.take(m.title_de, m.title_en),
+                summary: ctx.lang.take(m.summary_de, m.summary_en),
+                description: ctx.lang.take_opt(m.description_de, m.description_en),
                 kind: stored(&m.kind, OfferKind::Information),
                 cost: stored(&m.cost, Cost::Unknown),
                 target_groups,
