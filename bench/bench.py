@@ -150,6 +150,8 @@ class RssSampler(threading.Thread):
     def __init__(self, pid: int):
         super().__init__(daemon=True)
         self.pid, self.peak_kb, self.stop = pid, 0, threading.Event()
+        self.section_kb = 0
+        self.sections: list[tuple[str, int]] = []
 
     def current_kb(self) -> int:
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
@@ -160,10 +162,21 @@ class RssSampler(threading.Thread):
     def run(self):
         while not self.stop.is_set():
             try:
-                self.peak_kb = max(self.peak_kb, self.current_kb())
+                now = self.current_kb()
+                self.peak_kb = max(self.peak_kb, now)
+                self.section_kb = max(self.section_kb, now)
             except OSError:
                 return
             time.sleep(0.05)
+
+    def end_section(self, name: str) -> None:
+        """Records the peak since the previous section ended, so that the
+        phase that sets the overall peak can be named."""
+        self.sections.append((name, self.section_kb))
+        try:
+            self.section_kb = self.current_kb()
+        except OSError:
+            self.section_kb = 0
 
 
 def hwm_kb(pid: int) -> int:
@@ -490,6 +503,7 @@ def bench_database(args, kind: str) -> str:
                 run_wrk(target, args, wrk_script, 1)  # warm-up, not counted
                 result = run_wrk(target, args, wrk_script, args.duration)
                 rows.append((name, size, mode, result, per_request if mode == "uncached" else 0))
+                sampler.end_section(f"{name}, {mode}")
         # The finder's cold path at lower concurrency: how long one uncached
         # search or match takes when the server is not saturated.
         sweep = []
@@ -500,8 +514,11 @@ def bench_database(args, kind: str) -> str:
                 print(f"[{kind}] {name} uncached, {connections} connections ...", flush=True)
                 result = run_wrk(target, args, uncached(script), args.duration, connections)
                 sweep.append((name, connections, result))
+        sampler.end_section("search and match, lower concurrency")
         http_rows = bench_http(base, args)
+        sampler.end_section("HTTP caching and compression")
         hostile = bench_hostile(base)
+        sampler.end_section("hostile requests")
         sampler.stop.set()
         sampler.join()
         peak_kb = sampler.peak_kb
@@ -549,6 +566,8 @@ def bench_database(args, kind: str) -> str:
         )
     out += http_rows
     out += hostile
+    out += ["", "Peak RSS per phase (sampled every 50 ms):", "", "| phase | peak RSS MB |", "|---|---:|"]
+    out += [f"| {name} | {kb / 1024:.0f} |" for name, kb in sampler.sections]
     out += [
         "",
         f"- list page / static ceiling: **{ratio:.0%}** cached, {cold_ratio:.1%} uncached "
