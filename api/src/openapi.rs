@@ -85,6 +85,32 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api
 }
 
+/// The document as served at `GET /openapi.json`: compact JSON, made once
+/// at start-up.
+///
+/// Rejected: Swagger UI's own handler for the document, which needs the
+/// `OpenApi` value itself. A value of this document is ~3.9 MB of maps and
+/// strings; actix-web's app factory and Swagger UI kept four copies of it
+/// (two per worker) plus the start-up one, about 19 MB of the 54 MB live
+/// heap on 20,000 offers (heaptrack, bench/RESULTS.md 2026-12-02, third
+/// session), and the handler serialised it anew on every request.
+#[derive(Debug, Clone)]
+pub struct OpenApiDocument(pub actix_web::web::Bytes);
+
+impl OpenApiDocument {
+    /// Serialises `api`.
+    pub fn of(api: &utoipa::openapi::OpenApi) -> anyhow::Result<Self> {
+        Ok(Self(serde_json::to_vec(api)?.into()))
+    }
+}
+
+/// `GET /openapi.json`: the OpenAPI 3.1 document of this server.
+pub async fn serve(document: actix_web::web::Data<OpenApiDocument>) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(document.0.clone())
+}
+
 /// The document as pretty JSON with a trailing newline (the committed form).
 pub fn openapi_json() -> anyhow::Result<String> {
     Ok(openapi().to_pretty_json()? + "\n")

@@ -16,7 +16,7 @@ use sea_orm::DatabaseConnection;
 use tracing_actix_web::RequestId;
 use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::config::Settings;
 use crate::response_cache::ResponseCache;
@@ -114,6 +114,9 @@ pub fn run(listener: TcpListener, state: AppState, settings: &Settings) -> anyho
     // Built once, not per worker: the same document and schema serve all.
     let api = openapi::openapi();
     let routes = web::Data::new(http::methods::RouteTable::new(&api));
+    // Only the serialised document is kept (see `OpenApiDocument`).
+    let document = web::Data::new(openapi::OpenApiDocument::of(&api)?);
+    drop(api);
     let policy = web::Data::new(http::conditional::CachePolicy::new(settings.cache_max_age));
     let write_origins = Arc::new(settings.cors_write_origins.clone());
     let documents = std::sync::Arc::new(graphql::Documents::default());
@@ -137,7 +140,9 @@ pub fn run(listener: TcpListener, state: AppState, settings: &Settings) -> anyho
             .app_data(limits.clone())
             .configure(graphql::routes::configure);
         app.route("/docs", web::get().to(rest::docs_redirect))
-            .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api.clone()))
+            .route("/openapi.json", web::get().to(openapi::serve))
+            .app_data(document.clone())
+            .service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::from("/openapi.json")))
             .default_service(web::to(http::methods::unrouted))
             .app_data(cache.clone())
             .app_data(routes.clone())
