@@ -42,6 +42,7 @@ use actix_web::{HttpMessage, HttpResponse, web};
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 
+use crate::http::headers::SentAcceptEncoding;
 use crate::service::store::Snapshot;
 use crate::state::AppState;
 
@@ -127,7 +128,10 @@ impl Coding {
         if (len as u64) < crate::http::headers::MIN_COMPRESSED_BYTES {
             return None;
         }
-        let accept = req.get_header::<header::AcceptEncoding>()?;
+        let accept = match req.extensions().get::<SentAcceptEncoding>() {
+            Some(sent) => sent.0.clone(),
+            None => req.get_header::<header::AcceptEncoding>()?,
+        };
         let supported = [
             header::Encoding::brotli(),
             header::Encoding::zstd(),

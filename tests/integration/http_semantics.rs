@@ -24,6 +24,7 @@ shared_tests!(
     a_page_of_another_origin_reads_lists_and_graphql_with_their_headers,
     list_parameters_take_commas_and_repeated_keys_alike,
     a_cached_answer_is_coded_once_and_decodes_to_the_same_body,
+    answers_coded_per_request_use_gzip_or_deflate,
     preconditions_never_hide_a_failure,
     legal_but_unusual_media_types_and_bodies,
 );
@@ -1042,12 +1043,84 @@ fn decode(coding: &str, body: &[u8]) -> Vec<u8> {
         "gzip" => flate2::read::GzDecoder::new(body)
             .read_to_end(&mut decoded)
             .unwrap(),
+        // HTTP's deflate is the zlib format (RFC 9110 §8.4.1.2).
+        "deflate" => flate2::read::ZlibDecoder::new(body)
+            .read_to_end(&mut decoded)
+            .unwrap(),
         "br" => brotli::Decompressor::new(body, 4096)
             .read_to_end(&mut decoded)
             .unwrap(),
         other => panic!("unexpected coding {other}"),
     };
     decoded
+}
+
+/// An answer the response cache does not give is coded per request in gzip
+/// or deflate, never in brotli or zstd (whose per-request encoders cost
+/// megabytes each); `br` comes from the cache, coded once.
+async fn answers_coded_per_request_use_gzip_or_deflate(app: TestApp) {
+    let path = "/api/v1/offers?limit=20&sort=title";
+    let fresh = [("cache-control", "no-cache")];
+    for (asked, coding) in [
+        ("br, zstd, gzip", Some("gzip")),
+        ("gzip;q=0.2, br", Some("gzip")),
+        ("zstd, deflate;q=0.5", Some("deflate")),
+        ("br", None),
+        ("zstd", None),
+        ("br, gzip;q=0", None),
+    ] {
+        let (status, headers, body) = send(
+            &app,
+            Method::GET,
+            path,
+            &[fresh[0], ("accept-encoding", asked)],
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{asked}");
+        assert_ne!(header(&headers, "x-cache"), "hit", "{asked}");
+        match coding {
+            Some(coding) => {
+                assert_eq!(header(&headers, "content-encoding"), coding, "{asked}");
+                let plain: Value = serde_json::from_slice(&decode(coding, &body)).unwrap();
+                assert_eq!(plain["items"].as_array().unwrap().len(), 20, "{asked}");
+            }
+            None => {
+                assert!(headers.get("content-encoding").is_none(), "{asked}");
+                let plain: Value = serde_json::from_slice(&body).unwrap();
+                assert_eq!(plain["items"].as_array().unwrap().len(), 20, "{asked}");
+            }
+        }
+    }
+    // GraphQL over POST is never cached: gzip too.
+    let query = serde_json::json!({"query": "{ offers(first: 50) { edges { node { title description } } } }"});
+    let (status, headers, body) = send(
+        &app,
+        Method::POST,
+        "/graphql",
+        &[
+            ("accept-encoding", "br, gzip"),
+            ("content-type", "application/json"),
+        ],
+        Some(&query.to_string()),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(header(&headers, "content-encoding"), "gzip");
+    let answer: Value = serde_json::from_slice(&decode("gzip", &body)).unwrap();
+    assert!(answer["errors"].is_null(), "{answer}");
+    // The cache still answers in br, coded once, once it holds the page.
+    send(&app, Method::GET, path, &[], None).await;
+    let (_, headers, _) = send(
+        &app,
+        Method::GET,
+        path,
+        &[("accept-encoding", "br, gzip")],
+        None,
+    )
+    .await;
+    assert_eq!(header(&headers, "x-cache"), "hit");
+    assert_eq!(header(&headers, "content-encoding"), "br");
 }
 
 /// The response cache keeps coded bodies beside the stored one: a hit is

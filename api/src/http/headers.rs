@@ -1,8 +1,9 @@
-//! Response headers every answer carries: security headers, and the
-//! exemption of tiny bodies from compression.
+//! Response headers every answer carries: security headers, and what
+//! compression may do (tiny bodies exempt, per-request coding in gzip).
+use actix_web::HttpMessage;
 use actix_web::body::{BodySize, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::header::{self, AcceptEncoding, Encoding, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 
 /// The policy of the pages (the API documentation, GraphiQL): only the
@@ -71,6 +72,45 @@ pub async fn mark_small_bodies(
             .insert(header::CONTENT_ENCODING, identity());
     }
     Ok(response)
+}
+
+/// The client's `Accept-Encoding` as it was sent, kept in the request's
+/// extensions by [`per_request_codings`] for the response cache, which
+/// serves `br` and `gzip` bodies it coded once.
+#[derive(Debug, Clone)]
+pub struct SentAcceptEncoding(pub AcceptEncoding);
+
+/// Runs outside `Compress`: an answer coded per request is coded in gzip or
+/// deflate (or not at all), never in brotli or zstd; `br` comes only from
+/// the response cache, which codes a body once per data version.
+///
+/// `Compress` builds a brotli encoder with a 4 MiB window for each answer
+/// and has no setting for it: uncached list pages with
+/// `Accept-Encoding: br` (every browser sends it) ran at 701 req/s with the
+/// server at 402 MB resident, against 9,329 req/s in gzip (wrk -c32,
+/// bench/RESULTS.md, 2026-12-02, third session). Rejected: a compression
+/// middleware of our own, to set brotli's window; the cache's brotli
+/// (quality 6) is the one worth its CPU.
+pub async fn per_request_codings(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if let Ok(sent) = req
+        .extract::<actix_web::web::Header<AcceptEncoding>>()
+        .await
+    {
+        let sent = sent.into_inner();
+        let per_request = [Encoding::gzip(), Encoding::deflate(), Encoding::identity()];
+        let coding = match sent.negotiate(per_request.iter()) {
+            Some(e) if e == Encoding::gzip() => "gzip",
+            Some(e) if e == Encoding::deflate() => "deflate",
+            _ => "identity",
+        };
+        req.extensions_mut().insert(SentAcceptEncoding(sent));
+        req.headers_mut()
+            .insert(header::ACCEPT_ENCODING, HeaderValue::from_static(coding));
+    }
+    next.call(req).await
 }
 
 /// Runs outside `Compress`: drops the marker of [`mark_small_bodies`]
