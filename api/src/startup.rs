@@ -156,6 +156,7 @@ pub fn run(listener: TcpListener, state: AppState, settings: &Settings) -> anyho
             .wrap(middleware::from_fn(http::conditional::conditional))
             // Before routing: a HEAD is routed, cached and validated as a GET.
             .wrap(middleware::from_fn(http::methods::head_as_get))
+            .wrap(middleware::from_fn(http::headers::code_in_place))
             .wrap(middleware::from_fn(http::headers::mark_small_bodies))
             .wrap(middleware::Compress::default())
             .wrap(middleware::from_fn(http::headers::per_request_codings))

@@ -1082,6 +1082,9 @@ async fn answers_coded_per_request_use_gzip_or_deflate(app: TestApp) {
         match coding {
             Some(coding) => {
                 assert_eq!(header(&headers, "content-encoding"), coding, "{asked}");
+                // Coded whole, at once: sent with its length, not chunked.
+                assert_eq!(header(&headers, "content-length"), body.len().to_string());
+                assert!(headers.get("transfer-encoding").is_none(), "{asked}");
                 let plain: Value = serde_json::from_slice(&decode(coding, &body)).unwrap();
                 assert_eq!(plain["items"].as_array().unwrap().len(), 20, "{asked}");
             }

@@ -74,6 +74,94 @@ pub async fn mark_small_bodies(
     Ok(response)
 }
 
+/// The largest body [`code_in_place`] codes on the worker's thread: gzip's
+/// fastest level codes about 200 MB/s here, so up to ~1 ms; larger bodies
+/// (the GraphiQL bundle) are left to `Compress`, which codes on the
+/// blocking pool.
+const MAX_CODED_IN_PLACE: u64 = 256 * 1024;
+
+/// Runs inside `Compress` (after [`per_request_codings`] narrowed
+/// `Accept-Encoding` to one coding): codes a whole body of 1 KiB to
+/// [`MAX_CODED_IN_PLACE`] in gzip or deflate at the fastest level, as
+/// `Compress` would, but at once, on the worker's thread.
+///
+/// `Compress` codes each chunk of 1 KiB and more on the blocking pool, so
+/// every coded answer waits for a thread hop, and its encoder (~300 KB of
+/// deflate state) lives until then: with 32 connections the server rose
+/// from 97 to 111 MB resident under uncached gzip pages (wrk -c32,
+/// bench/RESULTS.md, 2026-12-02, third session). Here an encoder lives
+/// for the microseconds of one call. Images (but SVG) and video are left
+/// alone, as `Compress` leaves them.
+pub async fn code_in_place(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let coding = match req.headers().get(header::ACCEPT_ENCODING) {
+        Some(v) if v == "gzip" => Some(Encoding::gzip()),
+        Some(v) if v == "deflate" => Some(Encoding::deflate()),
+        _ => None,
+    };
+    let response = next.call(req).await?;
+    let size = response.response().body().size();
+    let worth = matches!(size, BodySize::Sized(n) if (MIN_COMPRESSED_BYTES..=MAX_CODED_IN_PLACE).contains(&n));
+    let (Some(coding), true) = (coding, worth) else {
+        return Ok(response.map_into_boxed_body());
+    };
+    if response.headers().contains_key(header::CONTENT_ENCODING)
+        || !compressible(response.headers().get(header::CONTENT_TYPE))
+    {
+        return Ok(response.map_into_boxed_body());
+    }
+    let (req, response) = response.into_parts();
+    let (mut head, body) = response.into_parts();
+    let body = actix_web::body::to_bytes(body)
+        .await
+        .map_err(|e| actix_web::error::ErrorInternalServerError(e.into().to_string()))?;
+    let coded = if coding == Encoding::gzip() {
+        let mut encoder = flate2::write::GzEncoder::new(
+            Vec::with_capacity(body.len() / 3),
+            flate2::Compression::fast(),
+        );
+        std::io::Write::write_all(&mut encoder, &body).and_then(|()| encoder.finish())
+    } else {
+        let mut encoder = flate2::write::ZlibEncoder::new(
+            Vec::with_capacity(body.len() / 3),
+            flate2::Compression::fast(),
+        );
+        std::io::Write::write_all(&mut encoder, &body).and_then(|()| encoder.finish())
+    }
+    .map_err(actix_web::error::ErrorInternalServerError)?;
+    let headers = head.headers_mut();
+    headers.insert(
+        header::CONTENT_ENCODING,
+        HeaderValue::from_static(if coding == Encoding::gzip() {
+            "gzip"
+        } else {
+            "deflate"
+        }),
+    );
+    headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    Ok(ServiceResponse::new(
+        req,
+        head.set_body(coded).map_into_boxed_body(),
+    ))
+}
+
+/// Whether a body of `content_type` is worth coding: `Compress`'s rule.
+fn compressible(content_type: Option<&HeaderValue>) -> bool {
+    let Some(mime) = content_type
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<actix_web::mime::Mime>().ok())
+    else {
+        return true;
+    };
+    match mime.type_() {
+        actix_web::mime::IMAGE => mime.subtype() == actix_web::mime::SVG,
+        actix_web::mime::VIDEO => false,
+        _ => true,
+    }
+}
+
 /// The client's `Accept-Encoding` as it was sent, kept in the request's
 /// extensions by [`per_request_codings`] for the response cache, which
 /// serves `br` and `gzip` bodies it coded once.
