@@ -57,8 +57,7 @@ fn identity() -> HeaderValue {
 }
 
 /// Runs inside `Compress`: marks answers too small to code (see
-/// [`MIN_COMPRESSED_BYTES`]) so that it leaves them alone. Rejected: a
-/// compression middleware of our own, for one threshold.
+/// [`MIN_COMPRESSED_BYTES`]) so that it leaves them alone.
 pub async fn mark_small_bodies(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -176,9 +175,10 @@ pub struct SentAcceptEncoding(pub AcceptEncoding);
 /// and has no setting for it: uncached list pages with
 /// `Accept-Encoding: br` (every browser sends it) ran at 701 req/s with the
 /// server at 402 MB resident, against 9,329 req/s in gzip (wrk -c32,
-/// bench/RESULTS.md, 2026-12-02, third session). Rejected: a compression
-/// middleware of our own, to set brotli's window; the cache's brotli
-/// (quality 6) is the one worth its CPU.
+/// bench/RESULTS.md, 2026-12-02, third session). Rejected: brotli per
+/// request with a smaller window ([`code_in_place`] could do it): not
+/// measured yet; the cache's brotli (quality 6, coded once) already
+/// serves the repeated answers, where its CPU pays.
 pub async fn per_request_codings(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
