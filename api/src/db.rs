@@ -19,6 +19,23 @@ pub async fn connect(
     Ok(connect_counted(url, max_connections).await?.0)
 }
 
+/// The pool size when none is configured: per CPU core (the default number
+/// of HTTP workers), 2 connections on SQLite and 4 on PostgreSQL.
+///
+/// Measured on 2 cores, 20,000 offers, wrk -c32, uncached item by id (one
+/// statement) and match (one statement), bench/RESULTS.md 2026-12-02 (third
+/// session). PostgreSQL with 4 / 8 / 16 / 32 connections: item 8,457 /
+/// 9,102 / 9,300 / 8,793 req/s at p99 5.7 / 6.9 / 9.9 / 11.4 ms, match
+/// 1,709 / 1,730 / 1,548 / 1,038 req/s; SQLite with 2 / 4 / 8: item 6,858
+/// / 11,087 / 10,643, match 1,391 / 2,176 / 1,749. Beyond that, connections
+/// only queue for the same cores. Rejected: the previous fixed 16 on
+/// PostgreSQL (the peers use 10), chosen without a measurement.
+fn default_max_connections(is_sqlite: bool) -> u32 {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let per_core = if is_sqlite { 2 } else { 4 };
+    u32::try_from(cores * per_core).unwrap_or(u32::MAX).clamp(2, 64)
+}
+
 /// Like [`connect`], plus a counter of the statements run through the pool
 /// (exported at `/metrics`; tests use it to prove query counts are constant).
 pub async fn connect_counted(
@@ -27,9 +44,8 @@ pub async fn connect_counted(
 ) -> anyhow::Result<(DatabaseConnection, Arc<AtomicU64>)> {
     let is_sqlite = url.starts_with("sqlite:");
     let mut options = ConnectOptions::new(url.to_owned());
-    let default_max = if is_sqlite { 4 } else { 16 };
     options
-        .max_connections(max_connections.unwrap_or(default_max))
+        .max_connections(max_connections.unwrap_or_else(|| default_max_connections(is_sqlite)))
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))

@@ -178,12 +178,13 @@ pub fn run(listener: TcpListener, state: AppState, settings: &Settings) -> anyho
     // A coded answer is written in pieces (head, coded chunks, trailer);
     // with Nagle's algorithm the second piece waits for the client's
     // delayed ACK, 40 ms on Linux: an uncached gzip list page took 42 ms
-    // (p50) instead of 1.6 ms (bench/RESULTS.md, 2026-12-02, third session).
+    // (p50) instead of 3 ms (bench/RESULTS.md, 2026-12-02, third session).
     .tcp_nodelay(true)
-    // Compression of each answer over 1 KiB and every search run on the
-    // worker's blocking pool (512 threads by default), each thread with its
-    // own allocator heap and coder state; CPU-bound work gains nothing from
-    // more threads than cores.
+    // Searches and `Compress`'s coding of large answers run on the worker's
+    // blocking pool (512 threads by default), each thread with its own
+    // allocator heap and coder state. With 4 per worker, uncached gzip
+    // pages and searches were 15–17 % faster than with the default and the
+    // server ran 16 threads instead of 33 (same RESULTS.md entry).
     .worker_max_blocking_threads(BLOCKING_THREADS_PER_WORKER)
     .listen(listener)?;
     if let Some(workers) = settings.workers {
