@@ -33,7 +33,9 @@ pub async fn connect(
 fn default_max_connections(is_sqlite: bool) -> u32 {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let per_core = if is_sqlite { 2 } else { 4 };
-    u32::try_from(cores * per_core).unwrap_or(u32::MAX).clamp(2, 64)
+    u32::try_from(cores * per_core)
+        .unwrap_or(u32::MAX)
+        .clamp(2, 64)
 }
 
 /// Like [`connect`], plus a counter of the statements run through the pool
