@@ -224,7 +224,15 @@ fn cacheable(req: &ServiceRequest) -> bool {
         .headers()
         .get(header::CACHE_CONTROL)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("no-cache") || v.contains("no-store"));
+        // Directive names are case-insensitive (RFC 9111 §5.2).
+        .is_some_and(|v| {
+            let v = v.to_ascii_lowercase();
+            v.contains("no-cache") || v.contains("no-store")
+        })
+        || req
+            .headers()
+            .get(header::PRAGMA)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"no-cache"));
     // An answer to a request with credentials is that client's alone
     // (RFC 9111 §3.5): the audit trail, GraphQL mutations.
     if no_cache || req.headers().contains_key(header::AUTHORIZATION) {

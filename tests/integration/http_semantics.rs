@@ -25,6 +25,8 @@ shared_tests!(
     list_parameters_take_commas_and_repeated_keys_alike,
     a_cached_answer_is_coded_once_and_decodes_to_the_same_body,
     answers_coded_per_request_use_gzip_or_deflate,
+    a_304_varies_like_its_200,
+    http_1_0_gets_whole_bodies,
     preconditions_never_hide_a_failure,
     legal_but_unusual_media_types_and_bodies,
 );
@@ -1060,7 +1062,8 @@ fn decode(coding: &str, body: &[u8]) -> Vec<u8> {
 /// megabytes each); `br` comes from the cache, coded once.
 async fn answers_coded_per_request_use_gzip_or_deflate(app: TestApp) {
     let path = "/api/v1/offers?limit=20&sort=title";
-    let fresh = [("cache-control", "no-cache")];
+    // Directive names in any case (RFC 9111 §5.2).
+    let fresh = [("cache-control", "No-Cache")];
     for (asked, coding) in [
         ("br, zstd, gzip", Some("gzip")),
         ("gzip;q=0.2, br", Some("gzip")),
@@ -1124,6 +1127,94 @@ async fn answers_coded_per_request_use_gzip_or_deflate(app: TestApp) {
     .await;
     assert_eq!(header(&headers, "x-cache"), "hit");
     assert_eq!(header(&headers, "content-encoding"), "br");
+}
+
+/// RFC 9110 §15.4.5: a `304` carries the `Vary` of the `200` it stands
+/// for, and both name `Accept-Encoding` (the coding was chosen from it, and
+/// the tag is the same in every coding); each name once.
+async fn a_304_varies_like_its_200(app: TestApp) {
+    let names = |headers: &HeaderMap| -> Vec<String> {
+        let mut names: Vec<String> = headers
+            .get_all("vary")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(|n| n.trim().to_ascii_lowercase())
+            .collect();
+        let all = names.len();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), all, "a name repeated in {headers:?}");
+        names
+    };
+    for path in [
+        "/api/v1/offers?limit=20",
+        "/openapi.json",
+        "/api/v1/partners?limit=2",
+    ] {
+        for coding in ["gzip", "deflate", "br", "identity"] {
+            let asked = [("accept-encoding", coding)];
+            let (status, ok, _) = send(&app, Method::GET, path, &asked, None).await;
+            assert_eq!(status, 200, "{path} {coding}");
+            let etag = header(&ok, "etag").to_owned();
+            let (status, not_modified, _) = send(
+                &app,
+                Method::GET,
+                path,
+                &[asked[0], ("if-none-match", &etag)],
+                None,
+            )
+            .await;
+            assert_eq!(status, 304, "{path} {coding}");
+            assert_eq!(names(&not_modified), names(&ok), "{path} {coding}");
+            assert!(
+                names(&ok).contains(&"accept-encoding".to_owned()),
+                "{path} {coding}"
+            );
+        }
+    }
+}
+
+/// RFC 9112 §6.1: an HTTP/1.0 client never gets chunked framing, even for
+/// a coded body too large to code in place (the Swagger UI bundle).
+async fn http_1_0_gets_whole_bodies(app: TestApp) {
+    let address = app.address.trim_start_matches("http://").to_owned();
+    for path in ["/docs/swagger-ui-bundle.js", "/api/v1/offers?limit=20"] {
+        let address = address.clone();
+        let (head, body) = tokio::task::spawn_blocking(move || {
+            use std::io::{Read as _, Write as _};
+            let mut stream = std::net::TcpStream::connect(&address).unwrap();
+            write!(
+                stream,
+                "GET {path} HTTP/1.0\r\nHost: {address}\r\nAccept-Encoding: gzip\r\n\r\n"
+            )
+            .unwrap();
+            let mut answer = Vec::new();
+            stream.read_to_end(&mut answer).unwrap();
+            let split = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+            let head = String::from_utf8_lossy(&answer[..split]).to_ascii_lowercase();
+            (head, answer[split + 4..].to_vec())
+        })
+        .await
+        .unwrap();
+        assert!(
+            head.starts_with("http/1.0 200") || head.starts_with("http/1.1 200"),
+            "{head}"
+        );
+        assert!(!head.contains("transfer-encoding"), "{path}: {head}");
+        let length = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length: "))
+            .unwrap_or_else(|| panic!("{path}: no content-length in {head}"));
+        assert_eq!(
+            length.trim().parse::<usize>().unwrap(),
+            body.len(),
+            "{path}"
+        );
+        if head.contains("content-encoding: gzip") {
+            assert!(!decode("gzip", &body).is_empty(), "{path}");
+        }
+    }
 }
 
 /// The response cache keeps coded bodies beside the stored one: a hit is

@@ -53,13 +53,14 @@ impl CachePolicy {
     }
 }
 
-/// The request headers every validated read may depend on (they are part of
-/// its entity tag): `Vary` on its `200` and `304` alike. `Accept-Encoding`
-/// is added by the compression when it codes an answer.
-const VARY: &str = "Accept, Accept-Language";
-/// [`VARY`] of an answer already coded inside this middleware (a response
-/// cache hit in `br` or `gzip`).
-const VARY_CODED: &str = "Accept, Accept-Language, Accept-Encoding";
+/// The request headers every validated read may depend on: `Vary` on its
+/// `200` and `304` alike. `Accept-Encoding` is there even for an answer
+/// sent uncoded (the coding was chosen from it), and a `304` must carry
+/// the `Vary` of its `200` (RFC 9110 §15.4.5): otherwise a shared cache
+/// that refreshes its stored gzip copy with the `304` would drop
+/// `Accept-Encoding` from it (RFC 9111 §4.3.4), and the tag is the same in
+/// every coding.
+const VARY: &str = "Accept, Accept-Language, Accept-Encoding";
 
 /// Whether reads of `path` are validated here: the data and the documents
 /// derived from it, not the probes (`/health`, `/ready`, `/metrics`), which
@@ -279,14 +280,8 @@ pub async fn conditional(
     }
     let headers = response.headers_mut();
     // The handler's `Vary` (e.g. `Accept-Language`) is one of these.
-    let coded = headers.get_all(header::VARY).any(|v| {
-        v.to_str()
-            .is_ok_and(|v| v.to_ascii_lowercase().contains("accept-encoding"))
-    });
     for (name, value) in &fresh {
-        if name == header::VARY && coded {
-            headers.insert(header::VARY, HeaderValue::from_static(VARY_CODED));
-        } else if name == header::VARY || !headers.contains_key(name) {
+        if name == header::VARY || !headers.contains_key(name) {
             headers.insert(name.clone(), value.clone());
         }
     }

@@ -100,10 +100,24 @@ pub async fn code_in_place(
         Some(v) if v == "deflate" => Some(Encoding::deflate()),
         _ => None,
     };
-    let response = next.call(req).await?;
+    // `Compress` streams what it codes with chunked framing, which an
+    // HTTP/1.0 client cannot read (RFC 9112 §6.1): for it, every body is
+    // coded here or not at all.
+    let http_10 = req.version() < actix_web::http::Version::HTTP_11;
+    let mut response = next.call(req).await?;
     let size = response.response().body().size();
-    let worth = matches!(size, BodySize::Sized(n) if (MIN_COMPRESSED_BYTES..=MAX_CODED_IN_PLACE).contains(&n));
+    let limit = if http_10 {
+        u64::MAX
+    } else {
+        MAX_CODED_IN_PLACE
+    };
+    let worth = matches!(size, BodySize::Sized(n) if (MIN_COMPRESSED_BYTES..=limit).contains(&n));
     let (Some(coding), true) = (coding, worth) else {
+        if http_10 && !response.headers().contains_key(header::CONTENT_ENCODING) {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_ENCODING, identity());
+        }
         return Ok(response.map_into_boxed_body());
     };
     if response.headers().contains_key(header::CONTENT_ENCODING)
@@ -214,12 +228,21 @@ pub async fn after_compression(
     if headers.get(header::CONTENT_ENCODING) == Some(&identity()) {
         headers.remove(header::CONTENT_ENCODING);
     }
-    let vary: Vec<&str> = headers
+    // One line, each name once (compare case-insensitively, RFC 9110 §5.1).
+    let mut names: Vec<String> = Vec::new();
+    for line in headers
         .get_all(header::VARY)
         .filter_map(|v| v.to_str().ok())
-        .collect();
-    if vary.len() > 1
-        && let Ok(folded) = HeaderValue::from_str(&vary.join(", "))
+    {
+        for name in line.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            if !names.iter().any(|seen| seen.eq_ignore_ascii_case(name)) {
+                names.push(name.to_owned());
+            }
+        }
+    }
+    let lines = headers.get_all(header::VARY).count();
+    if lines > 1
+        && let Ok(folded) = HeaderValue::from_str(&names.join(", "))
     {
         headers.insert(header::VARY, folded);
     }
