@@ -95,9 +95,10 @@ pub async fn code_in_place(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    // The one coding `per_request_codings` left.
     let coding = match req.headers().get(header::ACCEPT_ENCODING) {
-        Some(v) if v == "gzip" => Some(Encoding::gzip()),
-        Some(v) if v == "deflate" => Some(Encoding::deflate()),
+        Some(v) if v == "gzip" => Some("gzip"),
+        Some(v) if v == "deflate" => Some("deflate"),
         _ => None,
     };
     // `Compress` streams what it codes with chunked framing, which an
@@ -130,34 +131,33 @@ pub async fn code_in_place(
     let body = actix_web::body::to_bytes(body)
         .await
         .map_err(|e| actix_web::error::ErrorInternalServerError(e.into().to_string()))?;
-    let coded = if coding == Encoding::gzip() {
-        let mut encoder = flate2::write::GzEncoder::new(
-            Vec::with_capacity(body.len() / 3),
-            flate2::Compression::fast(),
-        );
-        std::io::Write::write_all(&mut encoder, &body).and_then(|()| encoder.finish())
-    } else {
-        let mut encoder = flate2::write::ZlibEncoder::new(
-            Vec::with_capacity(body.len() / 3),
-            flate2::Compression::fast(),
-        );
-        std::io::Write::write_all(&mut encoder, &body).and_then(|()| encoder.finish())
-    }
-    .map_err(actix_web::error::ErrorInternalServerError)?;
+    let coded = code_fast(coding, &body).map_err(actix_web::error::ErrorInternalServerError)?;
     let headers = head.headers_mut();
-    headers.insert(
-        header::CONTENT_ENCODING,
-        HeaderValue::from_static(if coding == Encoding::gzip() {
-            "gzip"
-        } else {
-            "deflate"
-        }),
-    );
+    headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
     headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
     Ok(ServiceResponse::new(
         req,
         head.set_body(coded).map_into_boxed_body(),
     ))
+}
+
+/// `body` in `coding` (`gzip`, or HTTP's `deflate`, the zlib format) at
+/// the fastest level, `Compress`'s per-request setting.
+fn code_fast(coding: &str, body: &[u8]) -> std::io::Result<Vec<u8>> {
+    use std::io::Write as _;
+    let (out, level) = (
+        Vec::with_capacity(body.len() / 3),
+        flate2::Compression::fast(),
+    );
+    if coding == "gzip" {
+        let mut encoder = flate2::write::GzEncoder::new(out, level);
+        encoder.write_all(body)?;
+        encoder.finish()
+    } else {
+        let mut encoder = flate2::write::ZlibEncoder::new(out, level);
+        encoder.write_all(body)?;
+        encoder.finish()
+    }
 }
 
 /// Whether a body of `content_type` is worth coding: `Compress`'s rule.
@@ -197,11 +197,7 @@ pub async fn per_request_codings(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    if let Ok(sent) = req
-        .extract::<actix_web::web::Header<AcceptEncoding>>()
-        .await
-    {
-        let sent = sent.into_inner();
+    if let Some(sent) = req.get_header::<AcceptEncoding>() {
         let per_request = [Encoding::gzip(), Encoding::deflate(), Encoding::identity()];
         let coding = match sent.negotiate(per_request.iter()) {
             Some(e) if e == Encoding::gzip() => "gzip",
@@ -228,23 +224,23 @@ pub async fn after_compression(
     if headers.get(header::CONTENT_ENCODING) == Some(&identity()) {
         headers.remove(header::CONTENT_ENCODING);
     }
-    // One line, each name once (compare case-insensitively, RFC 9110 §5.1).
-    let mut names: Vec<String> = Vec::new();
-    for line in headers
-        .get_all(header::VARY)
-        .filter_map(|v| v.to_str().ok())
-    {
-        for name in line.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-            if !names.iter().any(|seen| seen.eq_ignore_ascii_case(name)) {
-                names.push(name.to_owned());
+    // One line, each name once (compare case-insensitively, RFC 9110 §5.1);
+    // most answers have one line and skip this.
+    if headers.get_all(header::VARY).nth(1).is_some() {
+        let mut names: Vec<&str> = Vec::new();
+        for line in headers
+            .get_all(header::VARY)
+            .filter_map(|v| v.to_str().ok())
+        {
+            for name in line.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                if !names.iter().any(|seen| seen.eq_ignore_ascii_case(name)) {
+                    names.push(name);
+                }
             }
         }
-    }
-    let lines = headers.get_all(header::VARY).count();
-    if lines > 1
-        && let Ok(folded) = HeaderValue::from_str(&names.join(", "))
-    {
-        headers.insert(header::VARY, folded);
+        if let Ok(folded) = HeaderValue::from_str(&names.join(", ")) {
+            headers.insert(header::VARY, folded);
+        }
     }
     Ok(response)
 }
