@@ -42,7 +42,7 @@ use actix_web::{HttpMessage, HttpResponse, web};
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 
-use crate::http::headers::SentAcceptEncoding;
+use crate::http::headers::{SentAcceptEncoding, choose_coding};
 use crate::service::store::Snapshot;
 use crate::state::AppState;
 
@@ -119,11 +119,11 @@ impl Coding {
         }
     }
 
-    /// The coding `Accept-Encoding` prefers among those `Compress` offers
-    /// (actix-web's negotiation, as `Compress` does it), if it is one kept
-    /// here; `None` for the others (`Compress` codes those per request), for
-    /// identity, or for a body too small to code (as
-    /// [`crate::http::headers::MIN_COMPRESSED_BYTES`] says for `Compress`).
+    /// The coding `Accept-Encoding` prefers among all the server makes
+    /// (these two here, deflate per request; one rule for both places,
+    /// [`choose_coding`]), if it is one kept here; `None` for the others
+    /// (coded per request), for identity, or for a body too small to code
+    /// (as [`crate::http::headers::MIN_COMPRESSED_BYTES`] says).
     fn negotiate(req: &impl HttpMessage, len: usize) -> Option<Self> {
         if (len as u64) < crate::http::headers::MIN_COMPRESSED_BYTES {
             return None;
@@ -132,14 +132,12 @@ impl Coding {
             Some(sent) => sent.0.clone(),
             None => req.get_header::<header::AcceptEncoding>()?,
         };
-        let supported = [
+        let made = [
             header::Encoding::brotli(),
-            header::Encoding::zstd(),
             header::Encoding::gzip(),
             header::Encoding::deflate(),
-            header::Encoding::identity(),
         ];
-        match accept.negotiate(supported.iter())? {
+        match choose_coding(&accept, &made)? {
             e if e == header::Encoding::brotli() => Some(Coding::Br),
             e if e == header::Encoding::gzip() => Some(Coding::Gzip),
             _ => None,

@@ -7,6 +7,7 @@ use crate::helpers::{TestApp, slugs, slugs_of};
 use crate::{private_tests, shared_tests};
 
 shared_tests!(
+    root_fields_come_back_in_the_order_asked,
     the_acceptance_query_matches_rest,
     every_collection_and_filter_gives_the_rest_order,
     backward_pages_mirror_forward_pages,
@@ -645,50 +646,72 @@ async fn standard_introspection_passes_the_depth_limit(app: TestApp) {
     assert!(body["data"].is_null(), "{body}");
 }
 
-/// GraphiQL loads from the app alone and runs a query, with the network off.
+/// GraphiQL loads from the app alone, shows the schema's documentation and
+/// runs a query, with the network off, in every build (its bundles are
+/// vendored; nothing to install first).
 #[tokio::test]
 async fn graphiql_runs_a_query_in_a_headless_browser_without_network() {
     let app = TestApp::shared(crate::helpers::Backend::Sqlite).unwrap();
-    let page = app.get("/graphiql").await;
-    let mode = page.headers()["x-graphiql-mode"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    if mode != "embedded" {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must build with GraphiQL embedded (npm ci --prefix api/graphiql)"
-        );
-        eprintln!(
-            "skipped: GraphiQL is in {mode} mode; run `npm ci --prefix api/graphiql` to embed it"
-        );
-        return;
-    }
-    let html = page.text().await.unwrap();
+    let html = app.get("/graphiql").await.text().await.unwrap();
     assert!(
         !html.contains("://"),
         "the page must not load remote assets"
     );
     let query: String = form_urlencoded_query(r#"{ offer(key: "tbs-beratung") { slug } }"#);
     let Some(dom) = crate::helpers::render_headless(&format!(
-        "{}/graphiql?query={query}&autorun=1",
+        "{}/graphiql?query={query}&autorun=1&docs=1",
         app.address
     ))
     .await
     else {
         return;
     };
-    let result = dom.split("result-window").nth(1).unwrap_or_default();
-    let text: String = strip_tags(result)
-        .replace("&nbsp;", " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let text = |html: &str| -> String {
+        strip_tags(html)
+            .replace("&nbsp;", " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let result = text(dom.split("result-window").nth(1).unwrap_or_default());
     assert!(
-        text.contains(r#""slug": "tbs-beratung""#),
+        result.contains(r#""slug": "tbs-beratung""#),
         "GraphiQL did not show the result: {}",
-        &text[..text.len().min(500)]
+        &result[..result.len().min(500)]
     );
+    // The documentation explorer, filled from introspection.
+    let docs = text(
+        dom.split("graphiql-doc-explorer")
+            .nth(1)
+            .unwrap_or_default(),
+    );
+    assert!(
+        dom.contains("graphiql-doc-explorer-root-type") || docs.contains("Root Types"),
+        "GraphiQL did not show the schema's documentation: {}",
+        &docs[..docs.len().min(500)]
+    );
+    assert!(dom.contains("Query"), "no root type in the documentation");
+}
+
+/// The vendored GraphiQL and React bundles are exactly those
+/// `api/graphiql/refresh.sh` took from npm (its `SHA256SUMS`).
+#[test]
+fn vendored_graphiql_matches_its_checksums() {
+    use sha2::Digest as _;
+    let vendor = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../api/graphiql/vendor");
+    let sums = std::fs::read_to_string(vendor.join("SHA256SUMS")).unwrap();
+    let mut checked = 0;
+    for line in sums.lines() {
+        let (sum, name) = line.split_once("  ").unwrap();
+        let bytes = std::fs::read(vendor.join(name)).unwrap();
+        let actual: String = sha2::Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(actual, sum, "{name} differs from what refresh.sh vendored");
+        checked += 1;
+    }
+    assert!(checked >= 4, "SHA256SUMS lists {checked} files");
 }
 
 fn form_urlencoded_query(text: &str) -> String {
@@ -1186,4 +1209,69 @@ async fn relations_to_records_newer_than_the_snapshot_resolve(app: TestApp) {
     assert_eq!(after["offer"]["provider"]["slug"], "tbs-neu", "{after}");
     assert_eq!(after["offer"]["provider"]["name"], "TBS neu gegründet");
     assert_eq!(after["offer"]["topics"], before["offer"]["topics"]);
+}
+
+/// GraphQL §7.2.2: the response's keys follow the selection set, at the root
+/// too (whose fields come from several merged parts), with aliases,
+/// fragments and repeated fields; in a batch, each operation its own order.
+async fn root_fields_come_back_in_the_order_asked(app: TestApp) {
+    let keys_in_order = |text: &str, keys: &[&str]| {
+        let data = &text[text.find("\"data\"").expect("data")..];
+        let positions: Vec<usize> = keys
+            .iter()
+            .map(|k| {
+                data.find(&format!("\"{k}\":"))
+                    .unwrap_or_else(|| panic!("{k} missing in {data}"))
+            })
+            .collect();
+        assert!(positions.is_sorted(), "{keys:?} out of order in {data}");
+    };
+    let cases: [(&str, &[&str]); 4] = [
+        (
+            "{ topics(first: 1) { totalCount } offers(first: 1) { totalCount } partners(first: 1) { totalCount } __typename regions(first: 1) { totalCount } }",
+            &["topics", "offers", "partners", "__typename", "regions"],
+        ),
+        (
+            "{ z: regions(first: 1) { totalCount } a: offers(first: 1) { totalCount } m: meetings(first: 1) { totalCount } }",
+            &["z", "a", "m"],
+        ),
+        (
+            "query { projects(first: 1) { totalCount } ...F offers(first: 1) { totalCount } } fragment F on QueryRoot { topics(first: 1) { totalCount } partners(first: 1) { totalCount } }",
+            &["projects", "topics", "partners", "offers"],
+        ),
+        (
+            "{ regions(first: 1) { totalCount } ... on QueryRoot { offers(first: 1) { totalCount } } topics(first: 1) { totalCount } regions(first: 1) { totalCount } }",
+            &["regions", "offers", "topics"],
+        ),
+    ];
+    for (query, keys) in cases {
+        let response = app
+            .client
+            .post(format!("{}/graphql", app.address))
+            .json(&json!({ "query": query }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let text = response.text().await.unwrap();
+        assert!(!text.contains("\"errors\""), "{text}");
+        keys_in_order(&text, keys);
+    }
+    let batch = json!([
+        {"query": "{ topics(first: 1) { totalCount } offers(first: 1) { totalCount } }"},
+        {"query": "{ offers(first: 1) { totalCount } topics(first: 1) { totalCount } }"},
+    ]);
+    let text = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .json(&batch)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let second = text.rfind("\"data\"").unwrap();
+    keys_in_order(&text[..second], &["topics", "offers"]);
+    keys_in_order(&text[second..], &["offers", "topics"]);
 }

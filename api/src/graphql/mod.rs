@@ -19,6 +19,7 @@ mod loaders;
 mod mutation;
 mod objects;
 mod query;
+mod root_order;
 pub mod routes;
 mod variables;
 
@@ -84,6 +85,8 @@ pub fn schema_builder(
     // standard introspection queries pass (see `errors::shape_of`).
     .limit_complexity(limits.complexity)
     .extension(errors::StableCodes::new(limits, documents))
+    // After `StableCodes`, which bounds and parses the document first.
+    .extension(root_order::RootOrder)
 }
 
 /// The schema the server executes, built once at start-up.

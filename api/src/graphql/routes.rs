@@ -9,8 +9,6 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
-#[cfg(not(graphiql_embedded))]
-use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, BatchResponse};
 
@@ -26,8 +24,16 @@ pub const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/graphql", web::post().to(graphql))
         .route("/graphql", web::get().to(graphql))
-        .route("/graphiql", web::get().to(graphiql));
-    #[cfg(graphiql_embedded)]
+        .route("/graphiql", web::get().to(graphiql))
+        // As `/docs` leads to `/docs/`: the other spelling a user types.
+        .route(
+            "/graphiql/",
+            web::get().to(|| async {
+                HttpResponse::PermanentRedirect()
+                    .insert_header((header::LOCATION, "/graphiql"))
+                    .finish()
+            }),
+        );
     cfg.route("/graphiql/assets/{name}", web::get().to(graphiql_asset));
 }
 
@@ -93,6 +99,37 @@ fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
     })
 }
 
+/// The 400 for a POST body that is not a GraphQL request, saying what is
+/// wrong in the terms of the body (JSON syntax, a field of one request), not
+/// of the types it is read into (serde's "untagged enum BatchRequest").
+/// Diagnosed only after the fast parse failed.
+fn not_a_request(body: &[u8]) -> AppError {
+    let shorten = |e: serde_json::Error| crate::limits::shorten_quotes(&e.to_string());
+    let problem = match serde_json::from_slice::<serde_json::Value>(body) {
+        Err(e) => format!("the body is not JSON: {}", shorten(e)),
+        Ok(serde_json::Value::Array(items)) => items
+            .into_iter()
+            .enumerate()
+            .find_map(|(i, item)| {
+                serde_json::from_value::<async_graphql::Request>(item)
+                    .err()
+                    .map(|e| format!("operation {i} of the batch: {}", shorten(e)))
+            })
+            .unwrap_or_else(|| "the batch could not be read".to_owned()),
+        Ok(value @ serde_json::Value::Object(_)) => {
+            match serde_json::from_value::<async_graphql::Request>(value) {
+                Err(e) => shorten(e),
+                Ok(_) => "the request could not be read".to_owned(),
+            }
+        }
+        Ok(_) => "expected a JSON object".to_owned(),
+    };
+    AppError::BadRequest(format!(
+        "the body is not a GraphQL request (an object with a `query` string, \
+         or an array of them): {problem}"
+    ))
+}
+
 /// Executes a GraphQL request (POST body or GET query string).
 pub async fn graphql(
     req: HttpRequest,
@@ -132,13 +169,30 @@ pub async fn graphql(
         let body = crate::guard::read_body(payload, guard::MAX_BODY_BYTES).await?;
         // serde_json stops at 128 levels of nesting, so a deep body cannot
         // overflow the stack; its messages quote no input beyond a token.
-        serde_json::from_slice::<BatchRequest>(&body).map_err(|e| {
-            AppError::BadRequest(format!(
-                "the body is not a GraphQL request: {}",
-                crate::limits::shorten_quotes(&e.to_string())
-            ))
-        })?
+        serde_json::from_slice::<BatchRequest>(&body).map_err(|_| not_a_request(&body))?
     };
+    // GraphQL over HTTP §6.1: a request without a document is malformed.
+    // (A browser that lands here wants the IDE, so the message names it.)
+    let empty = |r: &async_graphql::Request| r.query.trim().is_empty();
+    match &batch {
+        BatchRequest::Single(r) if empty(r) => {
+            return Err(AppError::BadRequest(
+                "a GraphQL request needs a non-empty `query` (the interactive IDE is at /graphiql)"
+                    .to_owned(),
+            ));
+        }
+        BatchRequest::Batch(requests) if requests.is_empty() => {
+            return Err(AppError::BadRequest(
+                "a batch holds at least one operation".to_owned(),
+            ));
+        }
+        BatchRequest::Batch(requests) if requests.iter().any(empty) => {
+            return Err(AppError::BadRequest(
+                "every operation of a batch needs a non-empty `query`".to_owned(),
+            ));
+        }
+        _ => {}
+    }
     if let BatchRequest::Batch(requests) = &batch
         && requests.len() > limits.batch
     {
@@ -204,32 +258,19 @@ pub async fn graphql(
         .body(body))
 }
 
-/// Whether `/graphiql` is served with all its scripts from this server
-/// (then it gets a `Content-Security-Policy` allowing only those).
-pub const GRAPHIQL_SELF_CONTAINED: bool = cfg!(graphiql_embedded);
-
-/// Whether GraphiQL's assets are embedded (`embedded`) or loaded from a CDN
-/// (`cdn`); sent as `X-GraphiQL-Mode` and decided at build time.
-pub const GRAPHIQL_MODE: &str = if cfg!(graphiql_embedded) {
-    "embedded"
-} else {
-    "cdn"
-};
-
 /// GraphiQL, the in-browser IDE, pointed at `/graphql`.
 ///
 /// `?query=…` pre-fills the editor; `&autorun=1` also runs it once loaded, so
-/// a link can share a ready answer.
+/// a link can share a ready answer; `&docs=1` opens the documentation
+/// explorer.
 pub async fn graphiql() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .insert_header(("x-graphiql-mode", GRAPHIQL_MODE))
-        .body(graphiql_page())
+        .body(GRAPHIQL_PAGE)
 }
 
-#[cfg(graphiql_embedded)]
-fn graphiql_page() -> String {
-    r#"<!doctype html>
+/// The IDE's page: every script and style from this server.
+const GRAPHIQL_PAGE: &str = r#"<!doctype html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
@@ -245,15 +286,12 @@ fn graphiql_page() -> String {
   <script src="/graphiql/assets/lotse-graphiql.js"></script>
 </body>
 </html>
-"#
-    .to_owned()
-}
+"#;
 
-/// The page's own script: GraphiQL pointed at `/graphql`, with `?query=`
-/// and `&autorun=1`. A file, not an inline `<script>`, so that the page's
+/// The page's own script: GraphiQL pointed at `/graphql`, with `?query=`,
+/// `&autorun=1` and `&docs=1` (opens the schema's documentation). A file, not an inline `<script>`, so that the page's
 /// `Content-Security-Policy` can allow only the server's own scripts
 /// (rejected: a per-response nonce, which would make the page uncacheable).
-#[cfg(graphiql_embedded)]
 const LOTSE_GRAPHIQL_JS: &str = r#"const params = new URLSearchParams(window.location.search);
 const fetcher = GraphiQL.createFetcher({ url: "/graphql" });
 ReactDOM.createRoot(document.getElementById("graphiql")).render(
@@ -261,6 +299,7 @@ ReactDOM.createRoot(document.getElementById("graphiql")).render(
     fetcher,
     defaultQuery: "{\n  offers(first: 5, filter: {targetGroup: [WORKS_COUNCIL]}) {\n    totalCount\n    edges { node { title provider { name } regions { name } } }\n  }\n}\n",
     query: params.get("query") || undefined,
+    visiblePlugin: params.get("docs") === "1" ? "Documentation Explorer" : undefined,
   })
 );
 if (params.get("autorun") === "1") {
@@ -272,34 +311,37 @@ if (params.get("autorun") === "1") {
 }
 "#;
 
-#[cfg(not(graphiql_embedded))]
-fn graphiql_page() -> String {
-    GraphiQLSource::build()
-        .endpoint("/graphql")
-        .title("Lotse GraphQL")
-        .finish()
-}
-
-/// One embedded GraphiQL asset.
-#[cfg(graphiql_embedded)]
+/// One of GraphiQL's assets: the production bundles of GraphiQL and React
+/// vendored in `api/graphiql/vendor/` (versions, licences and checksums
+/// there; `api/graphiql/refresh.sh` refreshes them from npm), built into
+/// the binary so that the IDE works with no network. Rejected: loading them
+/// from a CDN (a blank page on the air-gapped networks of authorities), and
+/// embedding them from `node_modules` at build time (every user would need
+/// npm before `cargo run`).
 async fn graphiql_asset(name: web::Path<String>) -> AppResult<HttpResponse> {
     let (body, content_type): (&'static [u8], &str) = match name.as_str() {
         "react.production.min.js" => (
-            include_bytes!(env!("LOTSE_GRAPHIQL_REACT")),
+            include_bytes!("../../graphiql/vendor/react.production.min.js"),
             "text/javascript",
         ),
         "react-dom.production.min.js" => (
-            include_bytes!(env!("LOTSE_GRAPHIQL_REACT_DOM")),
+            include_bytes!("../../graphiql/vendor/react-dom.production.min.js"),
             "text/javascript",
         ),
-        "graphiql.min.js" => (include_bytes!(env!("LOTSE_GRAPHIQL_JS")), "text/javascript"),
-        "graphiql.min.css" => (include_bytes!(env!("LOTSE_GRAPHIQL_CSS")), "text/css"),
+        "graphiql.min.js" => (
+            include_bytes!("../../graphiql/vendor/graphiql.min.js"),
+            "text/javascript",
+        ),
+        "graphiql.min.css" => (
+            include_bytes!("../../graphiql/vendor/graphiql.min.css"),
+            "text/css",
+        ),
         "lotse-graphiql.js" => (LOTSE_GRAPHIQL_JS.as_bytes(), "text/javascript"),
         _ => return Err(AppError::NoRoute),
     };
     Ok(HttpResponse::Ok()
         .content_type(content_type)
-        // The assets change only with the binary.
-        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        // `Cache-Control` and `ETag`: `http::conditional` (the names carry
+        // no version, so a day's `max-age` would outlive an upgrade).
         .body(body))
 }

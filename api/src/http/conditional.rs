@@ -69,6 +69,13 @@ fn validated(path: &str) -> bool {
     path == "/" || path == "/graphql" || path == "/openapi.json" || path.starts_with("/api/v1/")
 }
 
+/// Whether `path` is one of the pages built into the binary (the API
+/// documentation, GraphiQL and their assets): validated by a digest of
+/// their bytes ([`static_page`]), not by the data version.
+fn static_page(path: &str) -> bool {
+    path == "/graphiql" || path.starts_with("/graphiql/") || path.starts_with("/docs/")
+}
+
 /// The change feed is read to learn about changes at once: caches must ask
 /// every time (and get a cheap `304` when nothing changed).
 fn always_revalidate(path: &str) -> bool {
@@ -91,8 +98,11 @@ fn representation_tag(snapshot: &Snapshot, req: &HttpRequest) -> EntityTag {
             .map_or("", |pq| pq.as_str())
             .as_bytes(),
     );
+    // No `Accept` means `*/*` (RFC 9110 §12.5.1): one answer, one tag.
     for value in req.headers().get_all(header::ACCEPT) {
-        part(value.as_bytes());
+        if value.as_bytes().trim_ascii() != b"*/*" {
+            part(value.as_bytes());
+        }
     }
     part(b"\n");
     // The language negotiated, not the header: `de`, `de-DE` and none
@@ -229,6 +239,9 @@ pub async fn conditional(
     let anonymous_read = req.method() == Method::GET
         && validated(req.path())
         && !req.headers().contains_key(header::AUTHORIZATION);
+    if req.method() == Method::GET && static_page(req.path()) {
+        return static_page_validated(req, next, policy).await;
+    }
     let (Some(state), Some(policy), true) = (state, policy, anonymous_read) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
@@ -315,6 +328,68 @@ pub async fn conditional(
         return Ok(ServiceResponse::new(request, not_modified(&headers)));
     }
     Ok(response)
+}
+
+/// The digests of the built-in pages, by request target: their bytes
+/// change only with the binary, so each is hashed once per process (the
+/// GraphiQL bundle is ~1 MB; hashing it per request would cost more than
+/// sending it). The body's length is kept beside it as a check.
+static PAGE_TAGS: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<String, (usize, EntityTag)>>,
+> = std::sync::LazyLock::new(Default::default);
+
+/// A built-in page (see [`static_page`]): its `200` carries a strong `ETag`
+/// (a digest of its bytes) and the read `Cache-Control`; `If-None-Match`
+/// naming it gets a `304`. Rejected: `Last-Modified` from the build time,
+/// which a rebuild of the same bytes would change for nothing.
+async fn static_page_validated(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+    policy: Option<web::Data<CachePolicy>>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let target = req
+        .uri()
+        .path_and_query()
+        .map_or_else(String::new, |pq| pq.as_str().to_owned());
+    let validators = Validators::of(req.request());
+    let response = next.call(req).await?.map_into_boxed_body();
+    if response.status() != StatusCode::OK {
+        return Ok(response);
+    }
+    let (request, response) = response.into_parts();
+    let (mut head, body) = response.into_parts();
+    let body = actix_web::body::to_bytes(body)
+        .await
+        .map_err(|e| actix_web::error::ErrorInternalServerError(e.to_string()))?;
+    let known = PAGE_TAGS
+        .lock()
+        .ok()
+        .and_then(|tags| tags.get(&target).cloned())
+        .filter(|(len, _)| *len == body.len())
+        .map(|(_, tag)| tag);
+    let tag = known.unwrap_or_else(|| {
+        let digest = Sha256::digest(&body);
+        let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+        let tag = EntityTag::new_strong(hex);
+        if let Ok(mut tags) = PAGE_TAGS.lock() {
+            tags.insert(target, (body.len(), tag.clone()));
+        }
+        tag
+    });
+    let headers = head.headers_mut();
+    headers.insert(header::ETAG, etag_value(&tag));
+    if let Some(policy) = policy {
+        headers.insert(header::CACHE_CONTROL, policy.read.clone());
+    }
+    if validators.names(&tag) {
+        let mut kept = head.headers().clone();
+        kept.retain(|name, _| matches!(*name, header::ETAG | header::CACHE_CONTROL));
+        return Ok(ServiceResponse::new(request, not_modified(&kept)));
+    }
+    Ok(ServiceResponse::new(
+        request,
+        head.set_body(body).map_into_boxed_body(),
+    ))
 }
 
 /// `If-Match` and `If-Unmodified-Since` of a read (RFC 9110 §13.1.1,

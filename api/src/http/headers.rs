@@ -19,16 +19,13 @@ const PAGE_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'sel
 /// - `Referrer-Policy: no-referrer` (an API's URLs hold queries that
 ///   other sites need not see),
 /// - on `/docs/…` and `/graphiql`, a `Content-Security-Policy` that allows
-///   only the server's own scripts ([`PAGE_POLICY`]); not on a GraphiQL
-///   built to load from a CDN (`X-GraphiQL-Mode: cdn`), whose scripts are
-///   not the server's.
+///   only the server's own scripts ([`PAGE_POLICY`]).
 pub async fn security_headers(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let page = req.path() == "/docs"
-        || req.path().starts_with("/docs/")
-        || (req.path() == "/graphiql" && crate::graphql::routes::GRAPHIQL_SELF_CONTAINED);
+    let page =
+        req.path() == "/docs" || req.path().starts_with("/docs/") || req.path() == "/graphiql";
     let mut response = next.call(req).await?;
     let headers = response.headers_mut();
     let mut set = |name: HeaderName, value: &'static str| {
@@ -114,7 +111,18 @@ pub async fn code_in_place(
     };
     let worth = matches!(size, BodySize::Sized(n) if (MIN_COMPRESSED_BYTES..=limit).contains(&n));
     let (Some(coding), true) = (coding, worth) else {
-        if http_10 && !response.headers().contains_key(header::CONTENT_ENCODING) {
+        let uncoded = !response.headers().contains_key(header::CONTENT_ENCODING);
+        // Sent as it is to this client, coded to another (RFC 9110 §12.5.5):
+        // a shared cache must not hand this copy to a client that asked
+        // for gzip, nor a gzip copy to this one.
+        let could_code = matches!(size, BodySize::Sized(n) if n >= MIN_COMPRESSED_BYTES)
+            && compressible(response.headers().get(header::CONTENT_TYPE));
+        if uncoded && could_code {
+            response
+                .headers_mut()
+                .append(header::VARY, HeaderValue::from_static("accept-encoding"));
+        }
+        if http_10 && uncoded {
             response
                 .headers_mut()
                 .insert(header::CONTENT_ENCODING, identity());
@@ -198,8 +206,8 @@ pub async fn per_request_codings(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     if let Some(sent) = req.get_header::<AcceptEncoding>() {
-        let per_request = [Encoding::gzip(), Encoding::deflate(), Encoding::identity()];
-        let coding = match sent.negotiate(per_request.iter()) {
+        let per_request = [Encoding::gzip(), Encoding::deflate()];
+        let coding = match choose_coding(&sent, &per_request) {
             Some(e) if e == Encoding::gzip() => "gzip",
             Some(e) if e == Encoding::deflate() => "deflate",
             _ => "identity",
@@ -209,6 +217,48 @@ pub async fn per_request_codings(
             .insert(header::ACCEPT_ENCODING, HeaderValue::from_static(coding));
     }
     next.call(req).await
+}
+
+/// The coding an answer is sent in: one of `offered` (listed in the
+/// server's order of preference, smallest body first), or `None` for none
+/// (identity). RFC 9110 §12.5.3: a coding's weight is that of its own entry
+/// in `Accept-Encoding`, else that of `*`, else 0; the highest non-zero
+/// weight wins, ties go to the server's order (and to a coding over an
+/// `identity` entry of the same weight); identity is sent when it has the
+/// higher weight or no coding has any.
+///
+/// Rejected: actix-web's `AcceptEncoding::negotiate`, which ignores `*` for
+/// the codings it is offered (`*;q=0.5, identity;q=0` gave an uncoded
+/// answer) and takes a coding the server lists but the caller cannot make.
+/// When identity is excluded too (`identity;q=0` alone), the answer is
+/// still sent uncoded rather than as a 406: as nginx and `Compress` do.
+pub fn choose_coding(accept: &AcceptEncoding, offered: &[Encoding]) -> Option<Encoding> {
+    use actix_web::http::header::{Preference, Quality};
+    let weight = |coding: &Encoding| {
+        let own = accept
+            .0
+            .iter()
+            .find(|item| matches!(&item.item, Preference::Specific(e) if e == coding));
+        let any = accept
+            .0
+            .iter()
+            .find(|item| matches!(item.item, Preference::Any));
+        own.or(any).map_or(Quality::ZERO, |item| item.quality)
+    };
+    // Unlisted, identity is the fallback, below every coding with a weight.
+    let identity = accept
+        .0
+        .iter()
+        .find(|item| matches!(&item.item, Preference::Specific(e) if *e == Encoding::identity()))
+        .map_or(Quality::ZERO, |item| item.quality);
+    let mut best: Option<(&Encoding, Quality)> = None;
+    for coding in offered {
+        let q = weight(coding);
+        if q > Quality::ZERO && q >= identity && best.is_none_or(|(_, top)| q > top) {
+            best = Some((coding, q));
+        }
+    }
+    best.map(|(coding, _)| coding.clone())
 }
 
 /// Runs outside `Compress`: drops the marker of [`mark_small_bodies`]

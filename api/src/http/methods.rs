@@ -20,6 +20,7 @@ use crate::error::AppError;
 const UNDOCUMENTED: &[(&str, &[Method])] = &[
     ("/graphql", &[Method::GET, Method::POST]),
     ("/graphiql", &[Method::GET]),
+    ("/graphiql/", &[Method::GET]),
     ("/graphiql/assets/{name}", &[Method::GET]),
     ("/docs", &[Method::GET]),
     ("/docs/{_:.*}", &[Method::GET]),
@@ -57,11 +58,13 @@ impl RouteTable {
     }
 
     /// The methods served at `path` (with `HEAD` wherever `GET` is, and
-    /// `OPTIONS`), or `None` for a path no route serves.
+    /// `OPTIONS`), or `None` for a path no route serves. `*` (the
+    /// asterisk-form of `OPTIONS *`, RFC 9112 §3.2.4) is the server as a
+    /// whole: every method some route serves.
     pub fn allowed(&self, path: &str) -> Option<Vec<Method>> {
         let mut methods: Vec<Method> = Vec::new();
         for (def, served) in &self.routes {
-            if def.is_match(path) {
+            if path == "*" || def.is_match(path) {
                 methods.extend(served.iter().cloned());
             }
         }
