@@ -11,6 +11,7 @@ mod cache;
 mod concurrency;
 mod contracts;
 mod errors;
+mod fields;
 mod freshness;
 mod generation;
 mod graphql;

@@ -4,6 +4,7 @@
 //! generated from the same code that serves the requests.
 
 pub mod changes;
+pub mod fields;
 mod matching;
 mod root;
 mod search;
@@ -18,9 +19,10 @@ use serde::Serialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use self::fields::Fieldset;
 use self::params::{FromQuery, QueryParams};
 use crate::dto::{Page, Versioned};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::service::Ctx;
 use crate::service::page::PageRequest;
 use crate::service::resource::{self, Resource};
@@ -156,47 +158,87 @@ pub fn item_ctx(state: &AppState, req: &HttpRequest) -> AppResult<Ctx> {
     query::<()>(state, req).map(|((), ctx)| ctx)
 }
 
-/// What a list request of `R` asks for: its filter, `sort` and paging.
+/// What a list request of `R` asks for: its filter, `sort`, paging and
+/// fields.
 struct ListRequest<R: Resource> {
     filter: R::Filter,
     sort: crate::service::page::Sort<R::Entity>,
     page: PageRequest,
+    fields: Fieldset,
 }
 
-impl<R: Resource<Filter: FromQuery>> FromQuery for ListRequest<R> {
+impl<R: Resource<Filter: FromQuery, Item: utoipa::PartialSchema>> FromQuery for ListRequest<R> {
     fn from_query(p: &mut QueryParams) -> Self {
         Self {
             filter: R::Filter::from_query(p),
             sort: params::sort(p, R::SORTS, R::DEFAULT_SORT),
             page: PageRequest::from_query(p),
+            fields: Fieldset::read::<R::Item>(p),
         }
     }
 }
 
-/// `GET /api/v1/{collection}` of resource `R`: filters, `sort`, paging and
-/// `lang` from the query string, one page as JSON with a `Link` to the next.
+/// The `fields` of an item request of records of type `T`.
+struct ItemRequest<T>(Fieldset, std::marker::PhantomData<T>);
+
+impl<T: utoipa::PartialSchema> FromQuery for ItemRequest<T> {
+    fn from_query(p: &mut QueryParams) -> Self {
+        Self(Fieldset::read::<T>(p), std::marker::PhantomData)
+    }
+}
+
+/// `ctx` for reading only `fields` (see [`fields`]).
+fn narrowed(ctx: Ctx, fields: &Fieldset) -> Ctx {
+    match fields.selection() {
+        Some(selection) => ctx.selecting(selection),
+        None => ctx,
+    }
+}
+
+/// `GET /api/v1/{collection}` of resource `R`: filters, `sort`, paging,
+/// `fields` and `lang` from the query string, one page as JSON with a
+/// `Link` to the next.
 pub async fn list<R, P>(state: &AppState, req: &HttpRequest) -> AppResult<HttpResponse>
 where
-    R: Resource<Filter: FromQuery>,
+    R: Resource<Filter: FromQuery, Item: utoipa::PartialSchema>,
     P: Page<Item = R::Item>,
 {
     let (list, ctx) = query::<ListRequest<R>>(state, req)?;
+    let read = narrowed(ctx.clone(), &list.fields);
     let listing =
-        resource::list::<R, _>(&state.db, &list.filter, &list.sort, &list.page, &ctx).await?;
+        resource::list::<R, _>(&state.db, &list.filter, &list.sort, &list.page, &read).await?;
     let body = P::new(listing.items, listing.next_cursor, listing.total);
-    Ok(page_response(req, &ctx, body.next_cursor(), &body))
+    if list.fields.is_all() {
+        return Ok(page_response(req, &ctx, body.next_cursor(), &body));
+    }
+    let next_cursor = body.next_cursor().map(str::to_owned);
+    let mut page = serde_json::to_value(&body).map_err(|e| AppError::Unexpected(e.into()))?;
+    if let Some(items) = page.get_mut("items").and_then(|v| v.as_array_mut()) {
+        for item in items.iter_mut() {
+            *item = list.fields.keep(std::mem::take(item));
+        }
+    }
+    Ok(page_response(req, &ctx, next_cursor.as_deref(), &page))
 }
 
-/// `GET /api/v1/{collection}/{key}` of resource `R`.
-pub async fn item<R: Resource<Item: crate::dto::Versioned>>(
+/// `GET /api/v1/{collection}/{key}` of resource `R`, with `fields` and
+/// `lang`.
+pub async fn item<R: Resource<Item: crate::dto::Versioned + utoipa::PartialSchema>>(
     state: &AppState,
     req: &HttpRequest,
     key: &str,
 ) -> AppResult<HttpResponse> {
-    let ctx = item_ctx(state, req)?;
-    let item = resource::get::<R, _>(&state.db, key, &ctx).await?;
+    let (ItemRequest(fields, _), ctx) = query::<ItemRequest<R::Item>>(state, req)?;
+    let read = narrowed(ctx.clone(), &fields);
+    let item = resource::get::<R, _>(&state.db, key, &read).await?;
     let version = crate::service::import::edit::etag(item.updated_at());
-    Ok(tag_record(json_response(&ctx, &item), &version))
+    let response = if fields.is_all() {
+        json_response(&ctx, &item)
+    } else {
+        let record = serde_json::to_value(&item).map_err(|e| AppError::Unexpected(e.into()))?;
+        json_response(&ctx, &fields.keep(record))
+    };
+    Ok(tag_record(response, &version))
 }
 
 /// Gives a record's answer its `ETag`: `"<version>.<digest>"`, the
@@ -264,7 +306,7 @@ macro_rules! collection {
         $(#[$list_doc])*
         #[utoipa::path(
             tag = $tag,
-            params($($filter,)* $crate::rest::PageParams, $crate::rest::LangParam),
+            params($($filter,)* $crate::rest::PageParams, $crate::rest::fields::FieldsParam<$item>, $crate::rest::LangParam),
             responses(
                 (status = 200, description = $list_ok, body = $page),
                 (status = 400, description = "An unknown parameter or a bad value; `errors` names each.", body = $crate::error::Problem, content_type = "application/problem+json"),
@@ -281,7 +323,10 @@ macro_rules! collection {
         $(#[$item_doc])*
         #[utoipa::path(
             tag = $tag,
-            params(("key" = String, Path, description = $key_doc, example = $example), $crate::rest::LangParam),
+            description = concat!("Returns one ", $kind, " by its id (a UUID that never changes) or its slug, with the \
+summaries of the records it refers to. `fields` keeps only some fields; `lang` or `Accept-Language` picks the language \
+of the text. The `ETag` starts with the record's version, which writes compare in `If-Match`."),
+            params(("key" = String, Path, description = $key_doc, example = $example), $crate::rest::fields::FieldsParam<$item>, $crate::rest::LangParam),
             responses(
                 (status = 200, description = $item_ok, body = $item),
                 (status = 400, description = "A bad query parameter.", body = $crate::error::Problem, content_type = "application/problem+json"),

@@ -24,7 +24,9 @@ impl Resource for Meetings {
     describe!(meeting => Meeting, filter (), "meetings" / "meeting", sort "-date");
     id_and_slug!(meeting, Meeting);
 
-    /// Rows to DTOs with three batched queries (participants, partners, people).
+    /// Rows to DTOs with up to three batched queries (participants, partners
+    /// not in the snapshot, people), the first and last only when
+    /// `participants` is read.
     async fn hydrate<C: ConnectionTrait>(
         db: &C,
         rows: Vec<meeting::Model>,
@@ -34,11 +36,18 @@ impl Resource for Meetings {
             return Ok(Vec::new());
         }
         let ids: Vec<Uuid> = rows.iter().map(|m| m.id).collect();
-        let participations = meeting_participant::Entity::find()
-            .filter(meeting_participant::Column::MeetingId.is_in(ids))
-            .order_by_asc(meeting_participant::Column::Position)
-            .all(db)
-            .await?;
+        // Only when asked for: a list without `participants` (REST
+        // `fields`, a GraphQL selection) reads neither them nor people.
+        let participations = match ctx.selects("participants") {
+            true => {
+                meeting_participant::Entity::find()
+                    .filter(meeting_participant::Column::MeetingId.is_in(ids))
+                    .order_by_asc(meeting_participant::Column::Position)
+                    .all(db)
+                    .await?
+            }
+            false => Vec::new(),
+        };
         let partners = partner_refs(
             db,
             participations

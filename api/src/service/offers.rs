@@ -429,8 +429,15 @@ async fn hydrate_batch<C: ConnectionTrait>(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let providers = partner_refs(db, rows.iter().map(|o| o.provider_id), ctx).await?;
-    let projects = project_refs(db, rows.iter().filter_map(|o| o.project_id), ctx).await?;
+    // Summaries only when read (REST `fields`, a GraphQL selection).
+    let providers = match ctx.selects("provider") {
+        true => partner_refs(db, rows.iter().map(|o| o.provider_id), ctx).await?,
+        false => HashMap::new(),
+    };
+    let projects = match ctx.selects("project") {
+        true => project_refs(db, rows.iter().filter_map(|o| o.project_id), ctx).await?,
+        false => HashMap::new(),
+    };
 
     // Only what was asked: a GraphQL list selecting no link field reads none.
     let links = match ctx.selects_any(Offers::LINK_FIELDS) {

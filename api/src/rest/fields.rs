@@ -1,0 +1,154 @@
+//! Sparse fieldsets: `fields=id,title,provider` keeps only those top-level
+//! fields of each record (JSON:API §6.3 "Sparse Fieldsets"; PostgREST's
+//! `select=`, Directus' `fields=`), on every collection's list and item.
+//!
+//! The names are the record's JSON fields, read from its OpenAPI schema, so
+//! the parameter cannot drift from the type. The collection is told which
+//! fields are read (`Ctx::selecting`, the same look-ahead GraphQL lists
+//! use), so it skips the relations nobody asked for: a meeting list without
+//! `participants` reads neither participations nor people.
+//!
+//! Rejected: nested paths (`provider.name`): the embedded summaries are a
+//! few fields each, and GraphQL serves exact nested selections.
+use serde_json::Value;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::Schema;
+
+use super::params::QueryParams;
+
+/// The fields a request keeps; see the module documentation.
+#[derive(Debug, Clone, Default)]
+pub struct Fieldset {
+    /// The fields asked for (JSON names), each once, in the order asked;
+    /// `None`: every field.
+    names: Option<Vec<String>>,
+}
+
+/// The top-level JSON fields of `T`, from its schema.
+pub fn fields_of<T: utoipa::PartialSchema>() -> Vec<String> {
+    match T::schema() {
+        RefOr::T(Schema::Object(object)) => object.properties.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+impl Fieldset {
+    /// Reads `fields` (a list: commas, repeated keys or both) for records of
+    /// type `T`; a name that is not a field of `T` is a 400 naming it and
+    /// listing the fields.
+    pub fn read<T: utoipa::PartialSchema>(p: &mut QueryParams) -> Self {
+        let asked = p.keys("fields");
+        if asked.is_empty() {
+            return Self::default();
+        }
+        let known = fields_of::<T>();
+        let unknown: Vec<&str> = asked
+            .iter()
+            .map(String::as_str)
+            .filter(|name| !known.iter().any(|k| k == name))
+            .collect();
+        if !unknown.is_empty() {
+            let quoted: Vec<String> = unknown
+                .iter()
+                .map(|n| format!("`{}`", crate::limits::quote(n)))
+                .collect();
+            p.error(
+                "fields",
+                format!(
+                    "unknown field {}; the fields are: {}",
+                    quoted.join(", "),
+                    known.join(", ")
+                ),
+            );
+            return Self::default();
+        }
+        Self { names: Some(asked) }
+    }
+
+    /// Whether every field is kept.
+    pub fn is_all(&self) -> bool {
+        self.names.is_none()
+    }
+
+    /// The kept fields in the names the collections' look-ahead uses
+    /// (GraphQL's: `target_groups` is `targetGroups`); `None` for all.
+    pub fn selection(&self) -> Option<Vec<String>> {
+        self.names
+            .as_ref()
+            .map(|names| names.iter().map(|n| camel_case(n)).collect())
+    }
+
+    /// `record` (a JSON object) with only the kept fields; as it is when
+    /// every field is kept.
+    pub fn keep(&self, mut record: Value) -> Value {
+        if let (Some(names), Value::Object(map)) = (&self.names, &mut record) {
+            map.retain(|key, _| names.iter().any(|n| n == key));
+        }
+        record
+    }
+}
+
+/// `snake_case` as `camelCase`, the GraphQL field name.
+fn camel_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = false;
+    for c in name.chars() {
+        match c {
+            '_' => upper = true,
+            c if upper => {
+                out.extend(c.to_uppercase());
+                upper = false;
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The `fields` query parameter of records of type `T`, for OpenAPI: an
+/// array of `T`'s field names (an enum generated from `T`'s schema).
+pub struct FieldsParam<T>(std::marker::PhantomData<T>);
+
+impl<T: utoipa::PartialSchema> utoipa::IntoParams for FieldsParam<T> {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn, ParameterStyle};
+        use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+        let names = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(fields_of::<T>()));
+        let list = ArrayBuilder::new()
+            .items(names)
+            .min_items(Some(1))
+            .max_items(Some(crate::limits::MAX_LIST_VALUES))
+            .unique_items(true);
+        vec![
+            ParameterBuilder::new()
+                .name("fields")
+                .parameter_in(ParameterIn::Query)
+                .required(utoipa::openapi::Required::False)
+                .description(Some(
+                    "Sparse fieldset: only these top-level fields of each record (e.g. \
+                     `fields=id,title`; commas or repeated keys). Relations not asked for are \
+                     not read. An unknown field is a 400 naming it.",
+                ))
+                .schema(Some(list))
+                .style(Some(ParameterStyle::Form))
+                .explode(Some(false))
+                .build(),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::camel_case;
+
+    #[test]
+    fn snake_case_names_become_graphql_names() {
+        assert_eq!(camel_case("target_groups"), "targetGroups");
+        assert_eq!(camel_case("id"), "id");
+        assert_eq!(camel_case("valid_from"), "validFrom");
+    }
+}
