@@ -7,6 +7,8 @@ use utoipa_actix_web::AppExt;
 
 use crate::rest::{self, tags};
 
+mod common;
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -25,7 +27,10 @@ values are rejected with a 400 `application/problem+json` (RFC 9457) that names 
 **Data licence:** Datenlizenz Deutschland – Namensnennung 2.0 (https://www.govdata.de/dl-de/by-2-0). \
 Attribution: Land Nordrhein-Westfalen (press release of 2016-11-21) and the sources cited in each \
 record's `source` field.",
-        license(name = "EUPL-1.2 (code); data: dl-de/by-2-0", identifier = "EUPL-1.2"),
+        // The data is what the API serves: its licence is the document's.
+        // The code's (EUPL-1.2) is named in the name and in `GET /`.
+        license(name = "Datenlizenz Deutschland – Namensnennung 2.0 (data); code: EUPL-1.2", identifier = "DL-DE-BY-2.0"),
+        contact(name = "Lotse maintainers: the issue tracker of the repository this server is built from (see SECURITY.md)"),
     ),
     components(schemas(
         crate::vocab::Lang,
@@ -46,6 +51,9 @@ record's `source` field.",
     )
 )]
 struct ApiDoc;
+
+/// The server the committed document names; see [`OpenApiDocument::of`].
+pub const DEFAULT_SERVER: &str = "http://127.0.0.1:8080";
 
 /// Builds the OpenAPI document (no database needed).
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -71,6 +79,19 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
                 .build(),
         ),
     );
+    common::document(&mut api);
+    // Reads are public: an empty requirement list at the root says so (the
+    // write operations name the `bearer` scheme themselves).
+    api.security = Some(Vec::new());
+    api.servers = Some(vec![
+        utoipa::openapi::server::ServerBuilder::new()
+            .url(DEFAULT_SERVER)
+            .description(Some(
+                "The default address of `cargo run --release`; a running server lists its own \
+                 public URL (`--public-url`) here instead.",
+            ))
+            .build(),
+    ]);
     // The collections' tags come from their one description; they go after
     // `meta`, in the order of the collections.
     if let Some(tags) = api.tags.as_mut() {
@@ -98,9 +119,20 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub struct OpenApiDocument(pub actix_web::web::Bytes);
 
 impl OpenApiDocument {
-    /// Serialises `api`.
-    pub fn of(api: &utoipa::openapi::OpenApi) -> anyhow::Result<Self> {
-        Ok(Self(serde_json::to_vec(api)?.into()))
+    /// Serialises `api` as served at `base_url` (its only `servers` entry,
+    /// so that generated clients call this server, not a default one).
+    pub fn of(api: &utoipa::openapi::OpenApi, base_url: &str) -> anyhow::Result<Self> {
+        // A copy for start-up only; dropped once serialised.
+        let mut api = api.clone();
+        api.servers = Some(vec![
+            utoipa::openapi::server::ServerBuilder::new()
+                .url(base_url)
+                .description(Some(
+                    "This server (its `--public-url`, else the address it listens on).",
+                ))
+                .build(),
+        ]);
+        Ok(Self(serde_json::to_vec(&api)?.into()))
     }
 }
 

@@ -118,7 +118,7 @@ pub fn run(listener: TcpListener, state: AppState, settings: &Settings) -> anyho
     let api = openapi::openapi();
     let routes = web::Data::new(http::methods::RouteTable::new(&api));
     // Only the serialised document is kept (see `OpenApiDocument`).
-    let document = web::Data::new(openapi::OpenApiDocument::of(&api)?);
+    let document = web::Data::new(openapi::OpenApiDocument::of(&api, &state.base_url)?);
     drop(api);
     let policy = web::Data::new(http::conditional::CachePolicy::new(settings.cache_max_age));
     let write_origins = Arc::new(settings.cors_write_origins.clone());

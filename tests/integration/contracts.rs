@@ -37,3 +37,66 @@ fn schema_graphql_matches_the_code() {
          (or `cargo run -- export-schema`) and commit the result"
     );
 }
+
+/// The linters of `.ci/tools` (pinned Redocly CLI and Spectral), when
+/// installed (`npm ci --prefix .ci/tools`; CI does it), or `None`.
+fn lint_tools() -> Option<PathBuf> {
+    let bin = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.ci/tools/node_modules/.bin");
+    if bin.join("redocly").exists() && bin.join("spectral").exists() {
+        return Some(bin);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must install the contract linters: npm ci --prefix .ci/tools"
+    );
+    eprintln!("skipped: run `npm ci --prefix .ci/tools` to lint the OpenAPI contract");
+    None
+}
+
+/// The OpenAPI contract has no problem for Redocly's `recommended` ruleset
+/// (errors and warnings alike) nor for Spectral's `spectral:oas` (issue 15).
+#[test]
+fn openapi_json_passes_redocly_and_spectral() {
+    let Some(bin) = lint_tools() else { return };
+    let tools = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.ci/tools");
+    let contract = schema_dir().join("openapi.json");
+
+    let redocly = std::process::Command::new(bin.join("redocly"))
+        .arg("lint")
+        .arg(&contract)
+        .arg("--config")
+        .arg(tools.join("redocly.yaml"))
+        .args(["--format", "json"])
+        .env("REDOCLY_TELEMETRY", "off")
+        .env("REDOCLY_SUPPRESS_UPDATE_NOTICE", "true")
+        .output()
+        .expect("run redocly");
+    let report: serde_json::Value = serde_json::from_slice(&redocly.stdout).unwrap_or_else(|_| {
+        panic!(
+            "redocly said: {}{}",
+            String::from_utf8_lossy(&redocly.stdout),
+            String::from_utf8_lossy(&redocly.stderr)
+        )
+    });
+    let totals = &report["totals"];
+    assert!(
+        totals["errors"] == 0 && totals["warnings"] == 0,
+        "Redocly found problems: {totals}\n{:#}",
+        report["problems"]
+    );
+
+    let spectral = std::process::Command::new(bin.join("spectral"))
+        .arg("lint")
+        .arg(&contract)
+        .arg("--ruleset")
+        .arg(tools.join("spectral.yaml"))
+        .args(["--fail-severity", "warn"])
+        .output()
+        .expect("run spectral");
+    assert!(
+        spectral.status.success(),
+        "Spectral found problems:\n{}{}",
+        String::from_utf8_lossy(&spectral.stdout),
+        String::from_utf8_lossy(&spectral.stderr)
+    );
+}

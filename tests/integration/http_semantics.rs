@@ -29,6 +29,7 @@ shared_tests!(
     built_in_pages_are_validated_and_vary_by_coding,
     options_asterisk_names_every_method,
     no_accept_and_any_accept_share_one_tag,
+    the_headers_the_contract_documents_are_sent,
     graphql_requests_without_a_document_are_400,
     http_1_0_gets_whole_bodies,
     preconditions_never_hide_a_failure,
@@ -1788,4 +1789,65 @@ async fn no_accept_and_any_accept_share_one_tag(app: TestApp) {
             assert_eq!(status, 304, "{path} {any:?}");
         }
     }
+}
+
+/// Every response header the contract documents on a read's `200` is sent
+/// (`Link` while there is a next page), a documented `304` is given for
+/// the `ETag`, and the served document names this server in `servers`.
+async fn the_headers_the_contract_documents_are_sent(app: TestApp) {
+    let api = app.get_json("/openapi.json").await;
+    assert_eq!(api["servers"][0]["url"], app.address.as_str());
+    // `Last-Modified` is withheld during the second of a change.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let mut checked = 0;
+    for (template, item) in api["paths"].as_object().unwrap() {
+        let Some(get) = item.get("get") else { continue };
+        if get
+            .get("security")
+            .is_some_and(|s| !s.as_array().unwrap().is_empty())
+        {
+            continue;
+        }
+        let documented: Vec<String> = get["responses"]["200"]["headers"]
+            .as_object()
+            .map(|h| h.keys().cloned().collect())
+            .unwrap_or_default();
+        let path = concrete(&app, template).await;
+        let path = if template.contains("{key}")
+            || !get["parameters"].to_string().contains("\"cursor\"")
+        {
+            path
+        } else {
+            format!("{path}?limit=1")
+        };
+        let (status, headers, _) = send(&app, Method::GET, &path, &[], None).await;
+        if status != 200 {
+            continue;
+        }
+        for name in &documented {
+            if name == "Link" {
+                // Sent while there is a next page (`limit=1` here).
+                let body = app.get_json(&path).await;
+                if body["next_cursor"].is_null() {
+                    continue;
+                }
+            }
+            if name == "X-Cache" {
+                // Only for answers that passed the response cache.
+                continue;
+            }
+            assert!(
+                headers.contains_key(name.as_str()),
+                "{path}: {name} documented, not sent"
+            );
+        }
+        if get["responses"].get("304").is_some() {
+            let etag = header(&headers, "etag").to_owned();
+            let (status, _, _) =
+                send(&app, Method::GET, &path, &[("if-none-match", &etag)], None).await;
+            assert_eq!(status, 304, "{path}");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 15, "{checked} reads checked");
 }

@@ -20,6 +20,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 /// What this service is, how many records it holds, and where to go next.
+///
+/// The entry point for a client that knows nothing else: the name and
+/// version, the code and data licences with the attribution the data
+/// licence asks for, the number of records per collection, and links to the
+/// collections, the OpenAPI document, the GraphQL endpoint and the docs.
 #[utoipa::path(
     tag = tags::META,
     responses(
@@ -57,6 +62,11 @@ pub async fn root(state: web::Data<AppState>, req: HttpRequest) -> AppResult<Htt
 }
 
 /// Liveness: answers as long as the process runs (does not touch the database).
+///
+/// For a supervisor's liveness probe: a failure means the process should be
+/// restarted. It is never cached and never reads the database, so a slow or
+/// lost database does not make a healthy process look dead (that is what
+/// `/ready` reports).
 #[utoipa::path(
     tag = tags::META,
     responses((status = 200, description = "The process is alive.", body = Health))
@@ -70,6 +80,9 @@ pub async fn health() -> HttpResponse {
 
 /// Readiness: 200 when the database answers, else 503 (take the instance out
 /// of the load balancer).
+///
+/// For a load balancer's readiness probe: runs one trivial statement on the
+/// database each time; never cached.
 #[utoipa::path(
     tag = tags::META,
     responses(
@@ -87,6 +100,9 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, AppError>
 }
 
 /// Operational counters in the Prometheus text format.
+///
+/// For a Prometheus scrape (text exposition format 0.0.4). Reads no data,
+/// so it answers while the database is down; never cached.
 #[utoipa::path(
     tag = tags::META,
     responses((status = 200, description = "Prometheus text format: `lotse_db_statements_total` (counter: SQL statements run since start) and `lotse_graphql_documents` (gauge: parsed GraphQL documents kept for reuse).", content_type = "text/plain; version=0.0.4", body = String))

@@ -42,6 +42,11 @@ pub async fn all_stats(state: web::Data<AppState>, req: HttpRequest) -> AppResul
 
 /// Offers counted by topic, region, kind, target group and cost, over the
 /// offers that match the filters of `GET /api/v1/offers`.
+///
+/// Takes every filter of the offer list (a dashboard's facets: the counts
+/// next to each filter value). Counted from the same in-memory selection as
+/// the list, so the counts agree with `total` of the list with the same
+/// filters.
 #[utoipa::path(
     tag = tags::STATS,
     params(OfferFilter, LangParam),
@@ -59,6 +64,9 @@ pub async fn offer_stats(state: web::Data<AppState>, req: HttpRequest) -> AppRes
 
 /// Partners counted by alliance group and kind, over the partners that match
 /// the filters of `GET /api/v1/partners`.
+///
+/// Takes every filter of the partner list; the counts agree with `total` of
+/// the list with the same filters.
 #[utoipa::path(
     tag = tags::STATS,
     params(PartnerFilter, LangParam),
@@ -79,6 +87,9 @@ pub async fn partner_stats(
 
 /// Projects counted by kind and status, over the projects that match the
 /// filters of `GET /api/v1/projects`.
+///
+/// Takes every filter of the project list; the counts agree with `total` of
+/// the list with the same filters.
 #[utoipa::path(
     tag = tags::STATS,
     params(ProjectFilter, LangParam),

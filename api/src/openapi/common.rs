@@ -1,0 +1,255 @@
+//! What every operation of the document has in common, written once: the
+//! responses and headers that the middleware adds to every route (HTTP
+//! caching, problems for oversized requests and failures, request ids),
+//! which the handlers' `#[utoipa::path]` annotations cannot know.
+//!
+//! Each is defined once under `components` (`headers`, `responses`) and
+//! referenced from the operations, so generated clients get one type per
+//! header and problem. Rejected: repeating them in every annotation (58
+//! operations, and a new route would silently lack them).
+use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{ObjectBuilder, Ref, Type};
+use utoipa::openapi::{
+    Components, ContentBuilder, HeaderBuilder, OpenApi, RefOr, Required, ResponseBuilder,
+};
+
+/// A header component: a string described by `about`.
+fn header(about: &str) -> utoipa::openapi::Header {
+    HeaderBuilder::new()
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+        .description(Some(about))
+        .build()
+}
+
+/// The response headers, by name (`components.headers`).
+const HEADERS: &[(&str, &str)] = &[
+    (
+        "ETag",
+        "Strong entity tag of this representation (RFC 9110 §8.8.3), derived from the data \
+         version, the URI and the negotiated language; send it as `If-None-Match` to \
+         revalidate. A record's tag starts with its version, which writes compare in `If-Match`.",
+    ),
+    (
+        "Last-Modified",
+        "When the data last changed (RFC 9110 §8.8.2), for `If-Modified-Since`; withheld \
+         during the second of a change, when a later change could carry the same date.",
+    ),
+    (
+        "Cache-Control",
+        "`public, max-age=60` for reads (configurable with `--cache-max-age`); `no-cache` on the \
+         change feed, which clients revalidate every time.",
+    ),
+    (
+        "Vary",
+        "The request headers the answer depends on: `Accept, Accept-Language, Accept-Encoding`.",
+    ),
+    (
+        "Content-Language",
+        "The language of the text fields: `de` or `en` (RFC 9110 §8.5).",
+    ),
+    (
+        "Link",
+        "The next page as an RFC 8288 link, `<…>; rel=\"next\"`; absent on the last page.",
+    ),
+    (
+        "X-Request-Id",
+        "The request's id, also in the server's log lines: quote it when reporting a problem.",
+    ),
+    (
+        "X-Cache",
+        "`hit` when the response cache answered, `miss` when it stored this answer.",
+    ),
+    (
+        "Retry-After",
+        "Seconds after which the request may succeed (RFC 9110 §10.2.3).",
+    ),
+];
+
+/// A problem response component (`application/problem+json`, RFC 9457).
+fn problem(description: &str, headers: &[&str]) -> utoipa::openapi::Response {
+    let mut response = ResponseBuilder::new().description(description).content(
+        "application/problem+json",
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("Problem")))
+            .build(),
+    );
+    for name in headers {
+        response = response.header_ref(*name, header_ref(name));
+    }
+    response.build()
+}
+
+fn header_ref(name: &str) -> Ref {
+    Ref::new(format!("#/components/headers/{name}"))
+}
+
+/// Adds the components, then the common parts of every operation.
+pub fn document(api: &mut OpenApi) {
+    let components = api.components.get_or_insert_with(Components::default);
+    for (name, about) in HEADERS {
+        components
+            .headers
+            .insert((*name).to_owned(), RefOr::T(header(about)));
+    }
+    let responses = [
+        (
+            "NotModified",
+            ResponseBuilder::new()
+                .description(
+                    "The representation named in `If-None-Match` (or not changed since \
+                     `If-Modified-Since`) is current: no body (RFC 9110 §15.4.5). Decided from \
+                     the data version alone, without running the query.",
+                )
+                .header_ref("ETag", header_ref("ETag"))
+                .header_ref("Cache-Control", header_ref("Cache-Control"))
+                .header_ref("Vary", header_ref("Vary"))
+                .header_ref("Last-Modified", header_ref("Last-Modified"))
+                .build(),
+        ),
+        (
+            "UriTooLong",
+            problem(
+                "The request target is longer than 8 KiB (`code: uri_too_long`).",
+                &["X-Request-Id"],
+            ),
+        ),
+        (
+            "HeadersTooLarge",
+            problem(
+                "A request header is longer than 8 KiB, or all are longer than 32 KiB \
+                 (`code: header_too_large`).",
+                &["X-Request-Id"],
+            ),
+        ),
+        (
+            "Unavailable",
+            problem(
+                "The database does not answer or is busy (`code: unavailable`); retry after \
+                 `Retry-After` seconds.",
+                &["Retry-After", "X-Request-Id"],
+            ),
+        ),
+        (
+            "InternalError",
+            problem(
+                "An unexpected failure (`code: internal`). Its cause is logged under the \
+                 request id, never shown.",
+                &["X-Request-Id"],
+            ),
+        ),
+    ];
+    for (name, response) in responses {
+        components
+            .responses
+            .insert(name.to_owned(), RefOr::T(response));
+    }
+
+    for (path, item) in api.paths.paths.iter_mut() {
+        let operations = [
+            (true, item.get.as_mut()),
+            (false, item.post.as_mut()),
+            (false, item.put.as_mut()),
+            (false, item.patch.as_mut()),
+            (false, item.delete.as_mut()),
+        ];
+        for (read, operation) in operations {
+            if let Some(operation) = operation {
+                common(path, read, operation);
+            }
+        }
+    }
+}
+
+/// Whether `path`'s reads are validated (`http::conditional`): the data,
+/// not the probes.
+fn validated(path: &str) -> bool {
+    path == "/" || path.starts_with("/api/v1/")
+}
+
+/// The common parts of one operation at `path`; `read` for a `GET`.
+fn common(path: &str, read: bool, operation: &mut Operation) {
+    let named = |name: &str| RefOr::Ref(Ref::from_response_name(name));
+    let responses = &mut operation.responses.responses;
+    let probe = matches!(path, "/health" | "/metrics");
+    responses.insert("414".to_owned(), named("UriTooLong"));
+    responses.insert("431".to_owned(), named("HeadersTooLarge"));
+    responses.insert("500".to_owned(), named("InternalError"));
+    if !probe {
+        responses
+            .entry("503".to_owned())
+            .or_insert_with(|| named("Unavailable"));
+    }
+    let takes = |name: &str| {
+        operation.parameters.iter().flatten().any(
+            |p| matches!(p, RefOr::T(p) if p.name == name && p.parameter_in == ParameterIn::Query),
+        )
+    };
+    let lang = takes("lang");
+    let list = takes("cursor");
+    let anonymous = operation.security.is_none();
+    let cached = read && anonymous && validated(path);
+    let mut extra = Vec::new();
+    if cached {
+        responses.insert("304".to_owned(), named("NotModified"));
+        extra.push(header_param(
+            "If-None-Match",
+            "Entity tags of representations the client holds (RFC 9110 §13.1.2): a `304` if \
+             one is current.",
+        ));
+        extra.push(header_param(
+            "If-Modified-Since",
+            "A `304` if the data has not changed since (RFC 9110 §13.1.3); ignored with \
+             `If-None-Match`.",
+        ));
+    }
+    if lang {
+        extra.push(header_param(
+            "Accept-Language",
+            "Preferred languages (RFC 9110 §12.5.4), e.g. `en, de;q=0.5`: `de` or `en` is \
+             chosen; `lang` wins over it.",
+        ));
+    }
+    if !extra.is_empty() {
+        operation
+            .parameters
+            .get_or_insert_with(Vec::new)
+            .extend(extra.into_iter().map(RefOr::T));
+    }
+    for (status, response) in operation.responses.responses.iter_mut() {
+        let RefOr::T(response) = response else {
+            continue;
+        };
+        let mut add = |name: &str| {
+            response
+                .headers
+                .entry(name.to_owned())
+                .or_insert_with(|| RefOr::Ref(header_ref(name)));
+        };
+        add("X-Request-Id");
+        if !status.starts_with('2') {
+            continue;
+        }
+        if cached && status == "200" {
+            for name in ["ETag", "Last-Modified", "Cache-Control", "Vary", "X-Cache"] {
+                add(name);
+            }
+        }
+        if lang && status != "204" {
+            add("Content-Language");
+        }
+        if list && status == "200" {
+            add("Link");
+        }
+    }
+}
+
+/// An optional request header parameter.
+fn header_param(name: &str, about: &str) -> utoipa::openapi::path::Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(about))
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+        .build()
+}
