@@ -323,6 +323,7 @@ pub struct Problem {
     pub errors: Vec<FieldError>,
     /// The record's current `ETag` (412 only), also in the `ETag` header.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub etag: Option<String>,
 }
 

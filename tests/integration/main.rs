@@ -9,6 +9,7 @@ mod helpers;
 
 mod cache;
 mod concurrency;
+mod conformance;
 mod contracts;
 mod errors;
 mod fields;

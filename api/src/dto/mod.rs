@@ -19,6 +19,7 @@ macro_rules! page_type {
             pub next_cursor: Option<String>,
             #[doc = $total]
             #[serde(skip_serializing_if = "Option::is_none")]
+            #[schema(nullable = false)]
             pub total: Option<u64>,
         }
 

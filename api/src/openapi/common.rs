@@ -144,6 +144,7 @@ pub fn document(api: &mut OpenApi) {
             .insert(name.to_owned(), RefOr::T(response));
     }
 
+    require_what_is_sent(api);
     for (path, item) in api.paths.paths.iter_mut() {
         let operations = [
             (true, item.get.as_mut()),
@@ -252,4 +253,91 @@ fn header_param(name: &str, about: &str) -> utoipa::openapi::path::Parameter {
         .description(Some(about))
         .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
         .build()
+}
+
+/// Fields of response types that are left out rather than sent as `null`
+/// (`skip_serializing_if`): `(type, field)`, `*` for any type. Every other
+/// field of a response type is always sent, `null` when empty.
+const OMITTED: &[(&str, &str)] = &[
+    ("*", "total"),
+    ("MatchResult", "excluded"),
+    ("MatchResult", "excluded_total"),
+    ("Problem", "errors"),
+    ("Problem", "etag"),
+];
+
+/// The schema names `value` refers to (`$ref`s anywhere inside it).
+fn refs_in(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, inner) in map {
+                match (key.as_str(), inner.as_str()) {
+                    ("$ref", Some(r)) => {
+                        if let Some(name) = r.strip_prefix("#/components/schemas/") {
+                            out.push(name.to_owned());
+                        }
+                    }
+                    _ => refs_in(inner, out),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| refs_in(v, out)),
+        _ => {}
+    }
+}
+
+/// The schemas reachable from `roots` through `schemas`.
+fn reachable(
+    roots: Vec<String>,
+    schemas: &serde_json::Value,
+) -> std::collections::BTreeSet<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut todo = roots;
+    while let Some(name) = todo.pop() {
+        if seen.insert(name.clone()) {
+            refs_in(&schemas[&name], &mut todo);
+        }
+    }
+    seen
+}
+
+/// Marks every field of the response types `required`, but those in
+/// [`OMITTED`]: utoipa leaves an `Option` field optional, so generated
+/// clients typed always-sent fields (`next_cursor`, `Offer.project`) as
+/// possibly absent. Types that are also request bodies keep their
+/// optional fields (a client may leave them out). A test validates real
+/// answers of every operation against the result.
+fn require_what_is_sent(api: &mut OpenApi) {
+    let Ok(document) = serde_json::to_value(&*api) else {
+        return;
+    };
+    let (mut answers, mut bodies) = (Vec::new(), Vec::new());
+    for item in document["paths"].as_object().into_iter().flatten() {
+        for operation in item.1.as_object().into_iter().flatten().map(|o| o.1) {
+            refs_in(&operation["responses"], &mut answers);
+            refs_in(&operation["requestBody"], &mut bodies);
+        }
+    }
+    let schemas = &document["components"]["schemas"];
+    let answers = reachable(answers, schemas);
+    let bodies = reachable(bodies, schemas);
+    let Some(components) = api.components.as_mut() else {
+        return;
+    };
+    for name in answers.difference(&bodies) {
+        let Some(RefOr::T(utoipa::openapi::schema::Schema::Object(object))) =
+            components.schemas.get_mut(name)
+        else {
+            continue;
+        };
+        let fields: Vec<String> = object.properties.keys().cloned().collect();
+        for field in fields {
+            let omitted = OMITTED
+                .iter()
+                .any(|(ty, f)| *f == field && (*ty == "*" || ty == name));
+            if !omitted && !object.required.contains(&field) {
+                object.required.push(field);
+            }
+        }
+    }
 }

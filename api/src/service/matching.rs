@@ -173,9 +173,11 @@ pub struct MatchResult {
     /// Offers ruled out (only with `explain: true`): the first
     /// [`MAX_EXCLUDED`] by title; `excluded_total` counts them all.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub excluded: Option<Vec<Excluded>>,
     /// How many offers were ruled out (only with `explain: true`).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub excluded_total: Option<u32>,
 }
 

@@ -1,0 +1,179 @@
+//! Real answers conform to the contract (issue 15): answers of every read,
+//! and its documented problems, validated against `/openapi.json` with
+//! every field `required` as documented and `additionalProperties: false`
+//! added to every object, by an independent JSON Schema validator (Python
+//! `jsonschema`, a dependency of `openapi-spec-validator`, which `.ci/run`
+//! installs).
+use std::io::Write as _;
+
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+use crate::shared_tests;
+
+shared_tests!(every_answer_conforms_to_its_documented_schema);
+
+/// The documented schema of `operation`'s answer with `status`, if any.
+fn documented(api: &Value, operation: &Value, status: u16) -> Option<Value> {
+    let mut response = &operation["responses"][status.to_string()];
+    if let Some(name) = response["$ref"].as_str() {
+        response = &api["components"]["responses"][name.rsplit('/').next().unwrap()];
+    }
+    let content = response["content"].as_object()?;
+    content.values().next().map(|c| c["schema"].clone())
+}
+
+/// Requests worth checking for a read at `template`: plain, paged with the
+/// total, English; for items a few records; and a request it refuses.
+async fn samples(app: &TestApp, template: &str, takes: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(collection) = template.strip_suffix("/{key}") {
+        // Contacts and people have no list: a partner's records embed them.
+        let name = collection.rsplit('/').next().unwrap_or_default();
+        let embedded = matches!(name, "contacts" | "people");
+        let list = if embedded {
+            "/api/v1/partners?limit=100".to_owned()
+        } else {
+            format!("{collection}?limit=4")
+        };
+        let field = embedded.then_some(name);
+        let listed: Value = app.get_json(&list).await;
+        let mut records: Vec<Value> = listed["items"].as_array().cloned().unwrap_or_default();
+        if let Some(field) = field {
+            records = records
+                .iter()
+                .flat_map(|p| p[field].as_array().cloned().unwrap_or_default())
+                .take(4)
+                .collect();
+        }
+        for item in &records {
+            let slug = item["slug"].as_str().unwrap_or_default();
+            out.push(format!("{collection}/{slug}"));
+            out.push(format!("{collection}/{slug}?lang=en"));
+        }
+        out.push(format!("{collection}/no-such-record"));
+        return out;
+    }
+    out.push(template.to_owned());
+    if takes.iter().any(|t| t == "limit") {
+        out.push(format!("{template}?limit=7&include_total=true"));
+        out.push(format!("{template}?limit=3&lang=en"));
+    }
+    if takes.iter().any(|t| t == "q") {
+        out.push(format!("{template}?q=Digitalisierung"));
+        out.push(format!("{template}?q=Arbeit&limit=2"));
+    }
+    if template.starts_with("/api/v1/") {
+        out.push(format!("{template}?no_such_parameter=1"));
+    }
+    out
+}
+
+async fn every_answer_conforms_to_its_documented_schema(app: TestApp) {
+    let python = std::process::Command::new("python3")
+        .args(["-c", "import jsonschema"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !python {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install openapi-spec-validator (with jsonschema)"
+        );
+        eprintln!("skipped: pip install openapi-spec-validator");
+        return;
+    }
+    let api = app.get_json("/openapi.json").await;
+    let mut checks = Vec::new();
+    for (template, item) in api["paths"].as_object().unwrap() {
+        let Some(get) = item.get("get") else { continue };
+        if get
+            .get("security")
+            .is_some_and(|s| !s.as_array().unwrap().is_empty())
+        {
+            continue;
+        }
+        if template == "/metrics" {
+            continue; // text, not JSON
+        }
+        let takes: Vec<String> = get["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p["name"].as_str().map(str::to_owned))
+            .collect();
+        for path in samples(&app, template, &takes).await {
+            let response = app.get(&path).await;
+            let status = response.status().as_u16();
+            let body: Value = response.json().await.unwrap();
+            let schema = documented(&api, get, status)
+                .unwrap_or_else(|| panic!("{path}: status {status} is not documented"));
+            checks.push(json!({"request": path, "status": status, "schema": schema, "body": body}));
+        }
+    }
+    // The finder's POST, answered and refused.
+    let matching = &api["paths"]["/api/v1/match"]["post"];
+    for profile in [
+        json!({"employees": 40, "topics": ["digitalisierung"], "explain": true}),
+        json!({"need": "beratung"}),
+        json!({"employees": "many"}),
+    ] {
+        let (status, body) = app.post_json("/api/v1/match", &profile).await;
+        let schema = documented(&api, matching, status)
+            .unwrap_or_else(|| panic!("match {profile}: status {status} is not documented"));
+        checks.push(json!({"request": format!("POST /api/v1/match {profile}"), "status": status, "schema": schema, "body": body}));
+    }
+    assert!(checks.len() > 60, "{} answers checked", checks.len());
+
+    let input = json!({"components": api["components"], "checks": checks});
+    let mut child = std::process::Command::new("python3")
+        .args([
+            "-c",
+            r#"
+import json, sys
+from jsonschema import Draft202012Validator
+data = json.load(sys.stdin)
+components = data["components"]
+
+def close(node):
+    # Objects with declared properties take no others.
+    if isinstance(node, dict):
+        if "properties" in node and "additionalProperties" not in node:
+            node["additionalProperties"] = False
+        for value in node.values():
+            close(value)
+    elif isinstance(node, list):
+        for value in node:
+            close(value)
+
+close(components)
+failures = []
+for check in data["checks"]:
+    schema = dict(check["schema"])
+    schema["components"] = components
+    errors = sorted(Draft202012Validator(schema).iter_errors(check["body"]), key=str)
+    for error in errors[:3]:
+        path = "/".join(str(p) for p in error.absolute_path)
+        failures.append(f'{check["request"]} ({check["status"]}) at /{path}: {error.message[:300]}')
+print("\n".join(failures[:40]))
+sys.exit(1 if failures else 0)
+"#,
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.to_string().as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "answers that do not match the contract:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
