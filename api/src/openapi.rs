@@ -80,6 +80,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         ),
     );
     common::document(&mut api);
+    // The search documents the offer filters' parameters, where `q` is
+    // optional; the search requires it (400 without).
+    common::require_parameter(&mut api, "/api/v1/search", "q");
     // Reads are public: an empty requirement list at the root says so (the
     // write operations name the `bearer` scheme themselves).
     api.security = Some(Vec::new());

@@ -11,7 +11,10 @@ use serde_json::{Value, json};
 use crate::helpers::TestApp;
 use crate::shared_tests;
 
-shared_tests!(every_answer_conforms_to_its_documented_schema);
+shared_tests!(
+    every_answer_conforms_to_its_documented_schema,
+    the_documented_bounds_are_the_enforced_ones,
+);
 
 /// The documented schema of `operation`'s answer with `status`, if any.
 fn documented(api: &Value, operation: &Value, status: u16) -> Option<Value> {
@@ -176,4 +179,95 @@ sys.exit(1 if failures else 0)
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+/// The first value an enum parameter's items allow, resolving a `$ref`.
+fn first_enum_value(api: &Value, schema: &Value) -> Option<String> {
+    let schema = match schema["$ref"].as_str() {
+        Some(r) => &api["components"]["schemas"][r.rsplit('/').next().unwrap()],
+        None => schema,
+    };
+    schema["enum"][0].as_str().map(str::to_owned)
+}
+
+/// What the contract states about parameters holds: every `sort` value is
+/// accepted; a list of vocabulary values takes `maxItems` values and not
+/// one more; `q` takes `maxLength` characters and not one more, and not
+/// zero.
+async fn the_documented_bounds_are_the_enforced_ones(app: TestApp) {
+    let api = app.get_json("/openapi.json").await;
+    let mut checked = 0;
+    for (path, item) in api["paths"].as_object().unwrap() {
+        let Some(get) = item.get("get") else { continue };
+        if path.contains('{') {
+            continue;
+        }
+        // A required `q` (the search) is given unless it is what is tested.
+        let q_required = get["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|p| p["name"] == "q" && p["required"] == true);
+        for parameter in get["parameters"].as_array().into_iter().flatten() {
+            let name = parameter["name"].as_str().unwrap();
+            let schema = &parameter["schema"];
+            let base = if q_required && name != "q" {
+                "q=arbeit&"
+            } else {
+                ""
+            };
+            let status = |query: String| {
+                let app = &app;
+                async move {
+                    app.get(&format!("{path}?{base}{query}"))
+                        .await
+                        .status()
+                        .as_u16()
+                }
+            };
+            if name == "sort" {
+                for value in schema["enum"].as_array().unwrap() {
+                    let value = value.as_str().unwrap();
+                    assert_eq!(
+                        status(format!("sort={value}")).await,
+                        200,
+                        "{path} sort={value}"
+                    );
+                }
+                assert_eq!(status("sort=no_such_field".to_owned()).await, 400, "{path}");
+                checked += 1;
+            } else if schema["type"] == "array" {
+                let Some(value) = first_enum_value(&api, &schema["items"]) else {
+                    continue;
+                };
+                let max = schema["maxItems"].as_u64().unwrap() as usize;
+                let list = |n: usize| format!("{name}={}", vec![value.as_str(); n].join(","));
+                assert_eq!(status(list(max)).await, 200, "{path} {name} × {max}");
+                assert_eq!(
+                    status(list(max + 1)).await,
+                    400,
+                    "{path} {name} × {}",
+                    max + 1
+                );
+                assert_eq!(status(format!("{name}=")).await, 400, "{path} empty {name}");
+                checked += 1;
+            } else if name == "q" {
+                let max = schema["maxLength"].as_u64().unwrap() as usize;
+                assert_eq!(
+                    status(format!("q={}", "a".repeat(max))).await,
+                    200,
+                    "{path} q"
+                );
+                assert_eq!(
+                    status(format!("q={}", "a".repeat(max + 1))).await,
+                    400,
+                    "{path} q"
+                );
+                assert_eq!(schema["minLength"], 1, "{path}");
+                assert_eq!(status("q=".to_owned()).await, 400, "{path} empty q");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 15, "{checked} parameters checked");
 }

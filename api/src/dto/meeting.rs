@@ -17,6 +17,7 @@ super::record! {
         #[schema(example = "zweite-sitzung-2016-11-21")]
         pub slug: String,
         /// Canonical URI of this record.
+        #[schema(format = "uri")]
         pub uri: String,
         /// Title in the response language.
         pub title: String,

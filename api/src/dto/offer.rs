@@ -18,6 +18,7 @@ super::record! {
         #[schema(example = "tbs-beratung-fuer-betriebliche-interessenvertretungen")]
         pub slug: String,
         /// Canonical URI of this record.
+        #[schema(format = "uri")]
         pub uri: String,
         /// Title in the response language.
         pub title: String,
@@ -52,6 +53,7 @@ super::record! {
         /// Deadline for applications, if any.
         pub application_deadline: Option<NaiveDate>,
         /// Web page of the offer.
+        #[schema(format = "uri")]
         pub url: Option<String>,
     }
 }

@@ -17,6 +17,7 @@ super::record! {
         #[schema(example = "ig-metall")]
         pub slug: String,
         /// Canonical URI of this record.
+        #[schema(format = "uri")]
         pub uri: String,
         /// Full name (English where asked for and known).
         pub name: String,
@@ -29,6 +30,7 @@ super::record! {
         /// Whether a source confirms membership in the alliance.
         pub alliance_member: bool,
         /// Web site.
+        #[schema(format = "uri")]
         pub website: Option<String>,
         /// Short description.
         pub description: Option<String>,
@@ -57,6 +59,7 @@ pub struct Contact {
     /// E-mail address as published.
     pub email: Option<String>,
     /// Web page.
+    #[schema(format = "uri")]
     pub url: Option<String>,
     /// Citation of the source.
     pub source: String,

@@ -18,6 +18,7 @@ super::record! {
         #[schema(example = "arbeit-2020")]
         pub slug: String,
         /// Canonical URI of this record.
+        #[schema(format = "uri")]
         pub uri: String,
         /// Name in the response language.
         pub name: String,
@@ -36,6 +37,7 @@ super::record! {
         /// Full description.
         pub description: Option<String>,
         /// Web site.
+        #[schema(format = "uri")]
         pub website: Option<String>,
         /// Region it covers.
         #[graphql(skip)]

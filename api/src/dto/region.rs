@@ -17,6 +17,7 @@ super::record! {
         #[schema(example = "bielefeld")]
         pub slug: String,
         /// Canonical URI of this record.
+        #[schema(format = "uri")]
         pub uri: String,
         /// Name in the response language.
         pub name: String,

@@ -16,6 +16,7 @@ pub struct Overview {
     #[schema(example = "Datenlizenz Deutschland – Namensnennung 2.0")]
     pub license: String,
     /// URL of the licence text.
+    #[schema(format = "uri")]
     pub license_url: String,
     /// Whom to credit when using the data.
     pub attribution: String,
@@ -41,14 +42,19 @@ crate::service::for_each_collection!(counts_type);
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Links {
     /// Swagger UI.
+    #[schema(format = "uri")]
     pub docs: String,
     /// OpenAPI 3.1 document.
+    #[schema(format = "uri")]
     pub openapi: String,
     /// REST API root.
+    #[schema(format = "uri")]
     pub api: String,
     /// Liveness probe.
+    #[schema(format = "uri")]
     pub health: String,
     /// Readiness probe.
+    #[schema(format = "uri")]
     pub ready: String,
 }
 

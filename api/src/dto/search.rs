@@ -72,6 +72,7 @@ pub struct SearchHit {
     #[schema(example = "tbs-beratung")]
     pub slug: String,
     /// Canonical URI of the record.
+    #[schema(format = "uri")]
     pub uri: String,
     /// Relevance (BM25; higher is better; comparable within one result only).
     pub score: f32,

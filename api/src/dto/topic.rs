@@ -15,6 +15,7 @@ super::record! {
         #[schema(example = "industrie-40")]
         pub slug: String,
         /// Canonical URI of this record.
+        #[schema(format = "uri")]
         pub uri: String,
         /// Label in the response language.
         pub label: String,

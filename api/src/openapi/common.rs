@@ -180,6 +180,11 @@ fn common(path: &str, read: bool, operation: &mut Operation) {
             .entry("503".to_owned())
             .or_insert_with(|| named("Unavailable"));
     }
+    for parameter in operation.parameters.iter_mut().flatten() {
+        if let RefOr::T(parameter) = parameter {
+            bound(parameter);
+        }
+    }
     let takes = |name: &str| {
         operation.parameters.iter().flatten().any(
             |p| matches!(p, RefOr::T(p) if p.name == name && p.parameter_in == ParameterIn::Query),
@@ -338,6 +343,66 @@ fn require_what_is_sent(api: &mut OpenApi) {
             if !omitted && !object.required.contains(&field) {
                 object.required.push(field);
             }
+        }
+    }
+}
+
+/// States the bounds `rest::params` enforces on a parameter
+/// (`crate::limits`), so that a client, a validator or a fuzzer knows them:
+/// a list takes 1 to [`MAX_LIST_VALUES`] non-empty values of at most
+/// [`MAX_KEY_LEN`] characters, `q` 1 to [`MAX_TEXT_LEN`] characters, a
+/// path `key` 1 to [`MAX_KEY_LEN`].
+fn bound(parameter: &mut utoipa::openapi::path::Parameter) {
+    use crate::limits::{MAX_KEY_LEN, MAX_LIST_VALUES, MAX_TEXT_LEN};
+    use utoipa::openapi::schema::{ArrayItems, Schema};
+    let text = |schema: &mut Schema, max: usize| {
+        if let Schema::Object(object) = schema
+            && object.enum_values.is_none()
+            && object.format.is_none()
+            && matches!(
+                &object.schema_type,
+                utoipa::openapi::schema::SchemaType::Type(Type::String)
+            )
+        {
+            object.min_length = Some(1);
+            object.max_length.get_or_insert(max);
+        }
+    };
+    let name = parameter.name.clone();
+    let Some(RefOr::T(schema)) = parameter.schema.as_mut() else {
+        return;
+    };
+    match schema {
+        Schema::Array(array) => {
+            array.min_items = Some(1);
+            array.max_items = Some(MAX_LIST_VALUES);
+            if let ArrayItems::RefOrSchema(items) = &mut array.items
+                && let RefOr::T(items) = items.as_mut()
+            {
+                text(items, MAX_KEY_LEN);
+            }
+        }
+        schema if name == "q" => text(schema, MAX_TEXT_LEN),
+        schema if name == "key" => text(schema, MAX_KEY_LEN),
+        _ => {}
+    }
+}
+
+/// Marks the query parameter `name` of `GET path` required.
+pub fn require_parameter(api: &mut OpenApi, path: &str, name: &str) {
+    let Some(get) = api
+        .paths
+        .paths
+        .get_mut(path)
+        .and_then(|item| item.get.as_mut())
+    else {
+        return;
+    };
+    for parameter in get.parameters.iter_mut().flatten() {
+        if let RefOr::T(parameter) = parameter
+            && parameter.name == name
+        {
+            parameter.required = Required::True;
         }
     }
 }

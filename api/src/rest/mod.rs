@@ -67,7 +67,7 @@ pub struct LangParam {
     pub lang: Option<Lang>,
 }
 
-/// Paging and sorting of every list.
+/// Paging of every list (sorting: [`SortParam`]).
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
@@ -75,13 +75,44 @@ pub struct PageParams {
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<u64>,
     /// Opaque position from the previous page's `next_cursor`.
+    #[param(min_length = 1, max_length = 1024)]
     pub cursor: Option<String>,
     /// Also return `total`, the number of matching items (costs a count).
     #[param(default = false)]
     pub include_total: Option<bool>,
-    /// Sort field, `-` for descending: e.g. `title`, `-updated_at`. Each list
-    /// names its fields in its description.
-    pub sort: Option<String>,
+}
+
+/// The `sort` parameter of resource `R`'s list, for OpenAPI: an enum of its
+/// sort fields ([`Resource::SORTS`]), each ascending or (`-`) descending.
+pub struct SortParam<R>(std::marker::PhantomData<R>);
+
+impl<R: Resource> IntoParams for SortParam<R> {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        let values: Vec<String> = R::SORTS
+            .iter()
+            .flat_map(|f| [f.name.to_owned(), format!("-{}", f.name)])
+            .collect();
+        let schema = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(values))
+            .default(Some(R::DEFAULT_SORT.into()));
+        vec![
+            ParameterBuilder::new()
+                .name("sort")
+                .parameter_in(ParameterIn::Query)
+                .required(utoipa::openapi::Required::False)
+                .description(Some(
+                    "The order: a sort field, with `-` for descending. Ties are broken by id, \
+                     so the order is total and paging stable.",
+                ))
+                .schema(Some(schema))
+                .build(),
+        ]
+    }
 }
 
 /// A JSON response with the language headers.
@@ -306,7 +337,7 @@ macro_rules! collection {
         $(#[$list_doc])*
         #[utoipa::path(
             tag = $tag,
-            params($($filter,)* $crate::rest::PageParams, $crate::rest::fields::FieldsParam<$item>, $crate::rest::LangParam),
+            params($($filter,)* $crate::rest::PageParams, $crate::rest::SortParam<$resource>, $crate::rest::fields::FieldsParam<$item>, $crate::rest::LangParam),
             responses(
                 (status = 200, description = $list_ok, body = $page),
                 (status = 400, description = "An unknown parameter or a bad value; `errors` names each.", body = $crate::error::Problem, content_type = "application/problem+json"),
