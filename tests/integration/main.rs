@@ -8,6 +8,7 @@
 mod helpers;
 
 mod cache;
+mod clients;
 mod concurrency;
 mod conformance;
 mod contracts;
