@@ -265,6 +265,16 @@ async fn the_documented_bounds_are_the_enforced_ones(app: TestApp) {
                 );
                 assert_eq!(schema["minLength"], 1, "{path}");
                 assert_eq!(status("q=".to_owned()).await, 400, "{path} empty q");
+                // The pattern: no control character (here U+0085, a C1 one).
+                assert!(
+                    schema["pattern"].as_str().unwrap().contains("x7F-"),
+                    "{path}"
+                );
+                assert_eq!(
+                    status("q=a%C2%85b".to_owned()).await,
+                    400,
+                    "{path} q with C1"
+                );
                 checked += 1;
             }
         }

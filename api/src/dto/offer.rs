@@ -53,7 +53,7 @@ super::record! {
         /// Deadline for applications, if any.
         pub application_deadline: Option<NaiveDate>,
         /// Web page of the offer.
-        #[schema(format = "uri")]
+        #[schema(format = "iri")]
         pub url: Option<String>,
     }
 }

@@ -30,7 +30,7 @@ super::record! {
         /// Whether a source confirms membership in the alliance.
         pub alliance_member: bool,
         /// Web site.
-        #[schema(format = "uri")]
+        #[schema(format = "iri")]
         pub website: Option<String>,
         /// Short description.
         pub description: Option<String>,
@@ -59,7 +59,7 @@ pub struct Contact {
     /// E-mail address as published.
     pub email: Option<String>,
     /// Web page.
-    #[schema(format = "uri")]
+    #[schema(format = "iri")]
     pub url: Option<String>,
     /// Citation of the source.
     pub source: String,

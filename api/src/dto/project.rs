@@ -37,7 +37,7 @@ super::record! {
         /// Full description.
         pub description: Option<String>,
         /// Web site.
-        #[schema(format = "uri")]
+        #[schema(format = "iri")]
         pub website: Option<String>,
         /// Region it covers.
         #[graphql(skip)]

@@ -347,11 +347,15 @@ fn require_what_is_sent(api: &mut OpenApi) {
     }
 }
 
+/// Text without control characters (Unicode category Cc), as an
+/// ECMA-262 pattern.
+const NO_CONTROLS: &str = "^[^\\x00-\\x1F\\x7F-\\x9F]*$";
+
 /// States the bounds `rest::params` enforces on a parameter
 /// (`crate::limits`), so that a client, a validator or a fuzzer knows them:
 /// a list takes 1 to [`MAX_LIST_VALUES`] non-empty values of at most
 /// [`MAX_KEY_LEN`] characters, `q` 1 to [`MAX_TEXT_LEN`] characters, a
-/// path `key` 1 to [`MAX_KEY_LEN`].
+/// path `key` 1 to [`MAX_KEY_LEN`]; none holds a control character.
 fn bound(parameter: &mut utoipa::openapi::path::Parameter) {
     use crate::limits::{MAX_KEY_LEN, MAX_LIST_VALUES, MAX_TEXT_LEN};
     use utoipa::openapi::schema::{ArrayItems, Schema};
@@ -366,6 +370,8 @@ fn bound(parameter: &mut utoipa::openapi::path::Parameter) {
         {
             object.min_length = Some(1);
             object.max_length.get_or_insert(max);
+            // `rest::params` refuses control characters (C0, DEL, C1).
+            object.pattern = Some(NO_CONTROLS.to_owned());
         }
     };
     let name = parameter.name.clone();

@@ -533,7 +533,7 @@ pub mod partners {
         pub kind: PartnerKind,
         pub alliance_group: Option<AllianceGroup>,
         pub alliance_member: bool,
-        #[schema(format = "uri")]
+        #[schema(format = "iri")]
         pub website: Option<String>,
         pub description_de: Option<String>,
         pub description_en: Option<String>,
@@ -646,7 +646,7 @@ pub mod contacts {
         pub label_en: Option<String>,
         pub phone: Option<String>,
         pub email: Option<String>,
-        #[schema(format = "uri")]
+        #[schema(format = "iri")]
         pub url: Option<String>,
         pub source: String,
     }
@@ -850,7 +850,7 @@ pub mod projects {
         pub summary_en: Option<String>,
         pub description_de: Option<String>,
         pub description_en: Option<String>,
-        #[schema(format = "uri")]
+        #[schema(format = "iri")]
         pub website: Option<String>,
         pub region: Option<String>,
         pub member_count: Option<i32>,
@@ -1088,7 +1088,7 @@ pub mod offers {
         pub valid_from: Option<NaiveDate>,
         pub valid_until: Option<NaiveDate>,
         pub application_deadline: Option<NaiveDate>,
-        #[schema(format = "uri")]
+        #[schema(format = "iri")]
         pub url: Option<String>,
         pub source: String,
         pub verified: bool,
