@@ -37,8 +37,10 @@ pub const MAX_LISTED_ERRORS: usize = 20;
 /// Most characters of client input quoted in an error message.
 pub const MAX_QUOTE_CHARS: usize = 40;
 /// Longest error message (`detail`, a field error's `message`, a GraphQL
-/// error's `message`), in characters.
-pub const MAX_MESSAGE_CHARS: usize = 200;
+/// error's `message`), in characters: room for the longest list a message
+/// names (an offer's 23 fields, ~270 characters), with client input in it
+/// bounded by [`MAX_QUOTE_CHARS`].
+pub const MAX_MESSAGE_CHARS: usize = 400;
 /// Longest field name in a field error, in characters.
 pub const MAX_FIELD_CHARS: usize = 64;
 

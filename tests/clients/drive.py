@@ -8,7 +8,14 @@ import sys
 from lotse_client import Client
 from lotse_client.api.offers import get_offer, list_offers
 from lotse_client.api.search import search_all
-from lotse_client.models import Offer, OfferPage, SearchPage, TargetGroup
+from lotse_client.models import (
+    ListOffersFieldsItem,
+    Offer,
+    OfferPage,
+    OfferPageFields,
+    SearchPage,
+    TargetGroup,
+)
 
 
 def main(base_url: str) -> None:
@@ -24,6 +31,13 @@ def main(base_url: str) -> None:
     offer = get_offer.sync(client=client, key=first.slug)
     assert isinstance(offer, Offer), offer
     assert offer.id == first.id
+    # A sparse fieldset parses as the page's `…Fields` variant.
+    sparse = list_offers.sync(
+        client=client,
+        fields=[ListOffersFieldsItem.TITLE, ListOffersFieldsItem.SLUG],
+        limit=50,
+    )
+    assert isinstance(sparse, OfferPageFields), sparse
     hits = search_all.sync(client=client, q="Förderung", limit=5)
     assert isinstance(hits, SearchPage), hits
     print(
@@ -33,6 +47,7 @@ def main(base_url: str) -> None:
                 "offer": offer.slug,
                 "provider": offer.provider.slug,
                 "hits": [h.slug for h in hits.items],
+                "sparse": [o.slug for o in sparse.items],
             }
         )
     )

@@ -110,6 +110,7 @@ async fn a_generated_python_client_type_checks_and_reads_the_api() {
     let searched = app
         .get_json("/api/v1/search?q=F%C3%B6rderung&limit=5")
         .await;
+    let all = app.get_json("/api/v1/offers?limit=50").await;
 
     std::fs::write(dir.join("openapi.json"), document).unwrap();
     run(
@@ -156,6 +157,17 @@ async fn a_generated_python_client_type_checks_and_reads_the_api() {
     assert_eq!(
         got["hits"].as_array().unwrap().iter().collect::<Vec<_>>(),
         hits
+    );
+    // The sparse page the client parsed holds the page's records.
+    let all_slugs: Vec<&Value> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| &o["slug"])
+        .collect();
+    assert_eq!(
+        got["sparse"].as_array().unwrap().iter().collect::<Vec<_>>(),
+        all_slugs
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -53,11 +53,16 @@ async fn samples(app: &TestApp, template: &str, takes: &[String]) -> Vec<String>
             let slug = item["slug"].as_str().unwrap_or_default();
             out.push(format!("{collection}/{slug}"));
             out.push(format!("{collection}/{slug}?lang=en"));
+            out.push(format!("{collection}/{slug}?fields=slug"));
         }
         out.push(format!("{collection}/no-such-record"));
         return out;
     }
     out.push(template.to_owned());
+    if takes.iter().any(|t| t == "fields") {
+        // A sparse page: its `…Fields` schema.
+        out.push(format!("{template}?fields=id,slug&limit=3"));
+    }
     if takes.iter().any(|t| t == "limit") {
         out.push(format!("{template}?limit=7&include_total=true"));
         out.push(format!("{template}?limit=3&lang=en"));
@@ -280,4 +285,27 @@ async fn the_documented_bounds_are_the_enforced_ones(app: TestApp) {
         }
     }
     assert!(checked >= 15, "{checked} parameters checked");
+    // The finder's profile: `limit` and `need` as documented.
+    let profile = &api["components"]["schemas"]["MatchProfile"]["properties"];
+    assert_eq!(profile["limit"]["maximum"], 100);
+    assert_eq!(profile["need"]["maxLength"], 2000);
+    for (body, status) in [
+        (json!({"region": "05711", "role": "sme", "limit": 100}), 200),
+        (json!({"region": "05711", "role": "sme", "limit": 101}), 422),
+        (json!({"region": "05711", "role": "sme", "limit": 0}), 422),
+        (
+            json!({"region": "05711", "role": "sme", "need": "a".repeat(2000)}),
+            200,
+        ),
+        (
+            json!({"region": "05711", "role": "sme", "need": "a".repeat(2001)}),
+            422,
+        ),
+    ] {
+        assert_eq!(
+            app.post_json("/api/v1/match", &body).await.0,
+            status,
+            "{body}"
+        );
+    }
 }

@@ -65,6 +65,17 @@ async fn a_list_keeps_only_the_fields_asked_for(app: TestApp) {
     )
     .await;
     assert_eq!(keys(&next["items"][0]), set(&["id", "title"]));
+    // In the record's order, whatever the order asked: one body.
+    let text = |path: &'static str| {
+        let app = &app;
+        async move { app.get(path).await.text().await.unwrap() }
+    };
+    let asked = text("/api/v1/offers?fields=title,id&limit=2").await;
+    assert_eq!(asked, text("/api/v1/offers?fields=id,title&limit=2").await);
+    assert!(
+        asked.find("\"id\"").unwrap() < asked.find("\"title\"").unwrap(),
+        "{asked}"
+    );
     // Repeated keys, and both ways at once, are the same set.
     let (_, repeated, _) = get(&app, "/api/v1/offers?fields=id&fields=title&limit=20").await;
     assert_eq!(repeated["items"], sparse["items"]);
@@ -187,13 +198,15 @@ async fn the_contract_lists_each_types_fields(app: TestApp) {
             .map(|v| v.as_str().unwrap().to_owned())
             .collect();
         // The 200's record schema: the page's `items`, or the item itself.
-        let schema = get["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
-            .as_str()
-            .unwrap_or_else(|| panic!("{path}: {}", get["responses"]["200"]))
-            .rsplit('/')
-            .next()
-            .unwrap()
-            .to_owned();
+        // The full type is the first of `anyOf` (the second: its sparse form).
+        let schema =
+            get["responses"]["200"]["content"]["application/json"]["schema"]["anyOf"][0]["$ref"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{path}: {}", get["responses"]["200"]))
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_owned();
         let mut record = &api["components"]["schemas"][&schema];
         if let Some(items) = record["properties"]["items"]["items"]["$ref"].as_str() {
             record = &api["components"]["schemas"][items.rsplit('/').next().unwrap()];
@@ -209,27 +222,9 @@ async fn the_contract_lists_each_types_fields(app: TestApp) {
     assert_eq!(seen, 12, "six lists and six items");
 }
 
-async fn statements(app: &TestApp) -> u64 {
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|line| line.strip_prefix("lotse_db_statements_total "))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap()
-}
-
 /// What a read costs, in statements (`/metrics`), past the response cache.
 async fn cost(app: &TestApp, path: &str) -> u64 {
-    let before = statements(app).await;
+    let before = app.statements().await;
     let response = app
         .client
         .get(format!("{}{path}", app.address))
@@ -238,7 +233,7 @@ async fn cost(app: &TestApp, path: &str) -> u64 {
         .await
         .unwrap();
     assert_eq!(response.status(), 200, "{path}");
-    statements(app).await - before
+    app.statements().await - before
 }
 
 /// A meeting's participants (and their people) are read only when asked

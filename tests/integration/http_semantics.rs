@@ -76,6 +76,25 @@ fn code_of(body: &[u8]) -> String {
         .to_owned()
 }
 
+/// Sends `request` (a whole HTTP/1.x message; `{address}` in it is replaced
+/// by the server's host and port) over a bare connection and returns the
+/// raw answer: for what reqwest cannot send (HTTP/1.0, `OPTIONS *`, no
+/// `Accept`).
+async fn raw_request(app: &TestApp, request: &str) -> Vec<u8> {
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let request = request.replace("{address}", &address);
+    tokio::task::spawn_blocking(move || {
+        use std::io::{Read as _, Write as _};
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).unwrap();
+        answer
+    })
+    .await
+    .unwrap()
+}
+
 /// The documented operations: path template → methods (lowercase).
 async fn operations(app: &TestApp) -> Vec<(String, Vec<String>)> {
     let api = app.get_json("/openapi.json").await;
@@ -558,18 +577,6 @@ async fn reads_are_revalidated_with_etag_and_last_modified(app: TestApp) {
     assert!(headers.get("etag").is_none());
 }
 
-/// The statement counter of `/metrics`.
-async fn statements(app: &TestApp) -> u64 {
-    let (_, _, body) = send(app, Method::GET, "/metrics", &[], None).await;
-    let text = String::from_utf8(body).unwrap();
-    text.lines()
-        .find_map(|line| line.strip_prefix("lotse_db_statements_total "))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap()
-}
-
 async fn a_304_runs_no_statement_and_a_change_gives_a_new_etag(app: TestApp) {
     // A replica that checks for others' changes only every minute, as a
     // server between checks does.
@@ -580,7 +587,7 @@ async fn a_304_runs_no_statement_and_a_change_gives_a_new_etag(app: TestApp) {
     let (status, headers, _) = send(&app, Method::GET, path, &[], None).await;
     assert_eq!(status, 200);
     let etag = header(&headers, "etag").to_owned();
-    let before = statements(&app).await;
+    let before = app.statements().await;
     for _ in 0..3 {
         let (status, _, _) = send(
             &app,
@@ -592,7 +599,7 @@ async fn a_304_runs_no_statement_and_a_change_gives_a_new_etag(app: TestApp) {
         .await;
         assert_eq!(status, 304);
     }
-    assert_eq!(statements(&app).await, before, "a 304 runs no statement");
+    assert_eq!(app.statements().await, before, "a 304 runs no statement");
 
     // A write through this server changes an offer of the page.
     let key = {
@@ -1189,25 +1196,15 @@ async fn a_304_varies_like_its_200(app: TestApp) {
 /// RFC 9112 §6.1: an HTTP/1.0 client never gets chunked framing, even for
 /// a coded body too large to code in place (the Swagger UI bundle).
 async fn http_1_0_gets_whole_bodies(app: TestApp) {
-    let address = app.address.trim_start_matches("http://").to_owned();
     for path in ["/docs/swagger-ui-bundle.js", "/api/v1/offers?limit=20"] {
-        let address = address.clone();
-        let (head, body) = tokio::task::spawn_blocking(move || {
-            use std::io::{Read as _, Write as _};
-            let mut stream = std::net::TcpStream::connect(&address).unwrap();
-            write!(
-                stream,
-                "GET {path} HTTP/1.0\r\nHost: {address}\r\nAccept-Encoding: gzip\r\n\r\n"
-            )
-            .unwrap();
-            let mut answer = Vec::new();
-            stream.read_to_end(&mut answer).unwrap();
-            let split = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-            let head = String::from_utf8_lossy(&answer[..split]).to_ascii_lowercase();
-            (head, answer[split + 4..].to_vec())
-        })
-        .await
-        .unwrap();
+        let answer = raw_request(
+            &app,
+            &format!("GET {path} HTTP/1.0\r\nHost: {{address}}\r\nAccept-Encoding: gzip\r\n\r\n"),
+        )
+        .await;
+        let split = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        let head = String::from_utf8_lossy(&answer[..split]).to_ascii_lowercase();
+        let body = answer[split + 4..].to_vec();
         assert!(
             head.starts_with("http/1.0 200") || head.starts_with("http/1.1 200"),
             "{head}"
@@ -1442,7 +1439,7 @@ async fn a_record_tag_changes_with_everything_its_answer_shows(app: TestApp) {
     assert_ne!(de, en, "German and English answers share a tag");
     assert_eq!(de.split('.').next(), en.split('.').next(), "one version");
     // Decided before the handler, as for lists: no statement runs.
-    let before = statements(&app).await;
+    let before = app.statements().await;
     for _ in 0..3 {
         let (status, headers, _) =
             send(&app, Method::GET, path, &[("if-none-match", &de)], None).await;
@@ -1450,7 +1447,7 @@ async fn a_record_tag_changes_with_everything_its_answer_shows(app: TestApp) {
         assert_eq!(tag_of(&headers), de);
     }
     assert_eq!(
-        statements(&app).await,
+        app.statements().await,
         before,
         "an item's 304 ran a statement"
     );
@@ -1635,6 +1632,9 @@ async fn built_in_pages_are_validated_and_vary_by_coding(app: TestApp) {
         assert_eq!(status, 304, "{page}");
         assert!(empty.is_empty(), "{page}");
         assert_eq!(header(&not_modified, "etag"), etag, "{page}");
+        // `*`: the page exists, so the client's copy is current.
+        let (status, _, _) = send(&app, Method::GET, page, &[("if-none-match", "*")], None).await;
+        assert_eq!(status, 304, "{page} with *");
         // Another tag: the whole page again.
         let (status, _, again) = send(
             &app,
@@ -1661,21 +1661,12 @@ async fn built_in_pages_are_validated_and_vary_by_coding(app: TestApp) {
 /// `OPTIONS *` (RFC 9110 §9.3.7, RFC 9112 §3.2.4) asks about the server as
 /// a whole: every method some route serves.
 async fn options_asterisk_names_every_method(app: TestApp) {
-    let address = app.address.trim_start_matches("http://").to_owned();
-    let head = tokio::task::spawn_blocking(move || {
-        use std::io::{Read as _, Write as _};
-        let mut stream = std::net::TcpStream::connect(&address).unwrap();
-        write!(
-            stream,
-            "OPTIONS * HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap();
-        let mut answer = Vec::new();
-        stream.read_to_end(&mut answer).unwrap();
-        String::from_utf8_lossy(&answer).to_ascii_lowercase()
-    })
-    .await
-    .unwrap();
+    let answer = raw_request(
+        &app,
+        "OPTIONS * HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    let head = String::from_utf8_lossy(&answer).to_ascii_lowercase();
     assert!(head.starts_with("http/1.1 204"), "{head}");
     let allow = head
         .lines()
@@ -1756,21 +1747,12 @@ async fn no_accept_and_any_accept_share_one_tag(app: TestApp) {
         "/",
     ] {
         // Over a bare connection: reqwest always sends `Accept: */*`.
-        let address = app.address.trim_start_matches("http://").to_owned();
-        let head = tokio::task::spawn_blocking(move || {
-            use std::io::{Read as _, Write as _};
-            let mut stream = std::net::TcpStream::connect(&address).unwrap();
-            write!(
-                stream,
-                "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
-            )
-            .unwrap();
-            let mut answer = Vec::new();
-            stream.read_to_end(&mut answer).unwrap();
-            String::from_utf8_lossy(&answer).into_owned()
-        })
-        .await
-        .unwrap();
+        let answer = raw_request(
+            &app,
+            &format!("GET {path} HTTP/1.1\r\nHost: {{address}}\r\nConnection: close\r\n\r\n"),
+        )
+        .await;
+        let head = String::from_utf8_lossy(&answer).into_owned();
         let etag = head
             .lines()
             .find_map(|l| l.strip_prefix("etag: "))

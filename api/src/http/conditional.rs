@@ -381,7 +381,8 @@ async fn static_page_validated(
     if let Some(policy) = policy {
         headers.insert(header::CACHE_CONTROL, policy.read.clone());
     }
-    if validators.names(&tag) {
+    // `*` too: the page exists (RFC 9110 §13.1.2).
+    if validators.not_modified(&tag, None) {
         let mut kept = head.headers().clone();
         kept.retain(|name, _| matches!(*name, header::ETAG | header::CACHE_CONTROL));
         return Ok(ServiceResponse::new(request, not_modified(&kept)));

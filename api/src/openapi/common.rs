@@ -60,6 +60,10 @@ const HEADERS: &[(&str, &str)] = &[
         "`hit` when the response cache answered, `miss` when it stored this answer.",
     ),
     (
+        "WWW-Authenticate",
+        "`Bearer` with the reason a key was refused (RFC 6750 §3).",
+    ),
+    (
         "Retry-After",
         "Seconds after which the request may succeed (RFC 9110 §10.2.3).",
     ),
@@ -145,6 +149,7 @@ pub fn document(api: &mut OpenApi) {
     }
 
     require_what_is_sent(api);
+    sparse_answers(api);
     for (path, item) in api.paths.paths.iter_mut() {
         let operations = [
             (true, item.get.as_mut()),
@@ -191,7 +196,8 @@ fn common(path: &str, read: bool, operation: &mut Operation) {
         )
     };
     let lang = takes("lang");
-    let list = takes("cursor");
+    // Paged: lists (`cursor`) and the change feed (`since`).
+    let list = takes("cursor") || takes("since");
     let anonymous = operation.security.is_none();
     let cached = read && anonymous && validated(path);
     let mut extra = Vec::new();
@@ -232,15 +238,30 @@ fn common(path: &str, read: bool, operation: &mut Operation) {
                 .or_insert_with(|| RefOr::Ref(header_ref(name)));
         };
         add("X-Request-Id");
+        // Every answer says what it depends on (CORS adds `Origin`).
+        add("Vary");
+        if status == "401" {
+            add("WWW-Authenticate");
+        }
         if !status.starts_with('2') {
             continue;
         }
         if cached && status == "200" {
-            for name in ["ETag", "Last-Modified", "Cache-Control", "Vary", "X-Cache"] {
+            for name in ["ETag", "Last-Modified", "Cache-Control"] {
                 add(name);
             }
         }
-        if lang && status != "204" {
+        // The response cache's answers: reads under `/api/v1/` and the
+        // finder's `POST`.
+        if status == "200"
+            && anonymous
+            && path.starts_with("/api/v1/")
+            && (read || path == "/api/v1/match")
+        {
+            add("X-Cache");
+        }
+        // Every JSON answer of the API names its language.
+        if (lang || path == "/" || path.starts_with("/api/v1/")) && status != "204" {
             add("Content-Language");
         }
         if list && status == "200" {
@@ -351,6 +372,11 @@ fn require_what_is_sent(api: &mut OpenApi) {
 /// ECMA-262 pattern.
 const NO_CONTROLS: &str = "^[^\\x00-\\x1F\\x7F-\\x9F]*$";
 
+/// Like [`NO_CONTROLS`], with at least one character that is not white
+/// space (the server trims text and refuses what is left empty).
+const NOT_BLANK: &str =
+    "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$";
+
 /// States the bounds `rest::params` enforces on a parameter
 /// (`crate::limits`), so that a client, a validator or a fuzzer knows them:
 /// a list takes 1 to [`MAX_LIST_VALUES`] non-empty values of at most
@@ -370,8 +396,9 @@ fn bound(parameter: &mut utoipa::openapi::path::Parameter) {
         {
             object.min_length = Some(1);
             object.max_length.get_or_insert(max);
-            // `rest::params` refuses control characters (C0, DEL, C1).
-            object.pattern = Some(NO_CONTROLS.to_owned());
+            // `rest::params` refuses control characters (C0, DEL, C1) and
+            // text that is blank once trimmed.
+            object.pattern = Some(NOT_BLANK.to_owned());
         }
     };
     let name = parameter.name.clone();
@@ -389,7 +416,25 @@ fn bound(parameter: &mut utoipa::openapi::path::Parameter) {
             }
         }
         schema if name == "q" => text(schema, MAX_TEXT_LEN),
-        schema if name == "key" => text(schema, MAX_KEY_LEN),
+        // No `maxLength`: a longer key names no record (404), it is not
+        // malformed.
+        schema if name == "key" => {
+            text(schema, MAX_KEY_LEN);
+            if let Schema::Object(object) = schema {
+                object.max_length = None;
+            }
+        }
+        // Other free text (`cursor`, `since`): no control characters.
+        Schema::Object(object)
+            if object.enum_values.is_none()
+                && object.format.is_none()
+                && matches!(
+                    &object.schema_type,
+                    utoipa::openapi::schema::SchemaType::Type(Type::String)
+                ) =>
+        {
+            object.pattern = Some(NO_CONTROLS.to_owned());
+        }
         _ => {}
     }
 }
@@ -411,4 +456,94 @@ pub fn require_parameter(api: &mut OpenApi, path: &str, name: &str) {
             parameter.required = Required::True;
         }
     }
+}
+
+/// The answer of an operation with `fields` (a sparse fieldset) is its
+/// type, or — when `fields` is given — its `…Fields` variant, whose record
+/// fields are all optional: `anyOf` the two, so that the full answer keeps
+/// its required fields for generated clients and a sparse one is still
+/// valid. The variants are made here from the types, once each.
+fn sparse_answers(api: &mut OpenApi) {
+    use utoipa::openapi::schema::{AnyOfBuilder, Schema};
+    let Some(components) = api.components.as_mut() else {
+        return;
+    };
+    let mut made: Vec<(String, RefOr<Schema>)> = Vec::new();
+    let mut variant = |name: &str, schemas: &std::collections::BTreeMap<String, RefOr<Schema>>| {
+        let sparse = format!("{name}Fields");
+        if made.iter().any(|(n, _)| *n == sparse) || schemas.contains_key(&sparse) {
+            return Some(sparse);
+        }
+        let mut value = serde_json::to_value(schemas.get(name)?).ok()?;
+        let item = value["properties"]["items"]["items"]["$ref"]
+            .as_str()
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            .map(str::to_owned);
+        match item {
+            // A page: the same page of sparse records.
+            Some(item) => {
+                let item_sparse = format!("{item}Fields");
+                let mut record = serde_json::to_value(schemas.get(&item)?).ok()?;
+                record.as_object_mut()?.remove("required");
+                record["description"] = serde_json::Value::String(format!(
+                    "{item} with only the fields asked for in `fields`."
+                ));
+                if !made.iter().any(|(n, _)| *n == item_sparse) {
+                    made.push((item_sparse.clone(), serde_json::from_value(record).ok()?));
+                }
+                value["properties"]["items"]["items"]["$ref"] =
+                    serde_json::Value::String(format!("#/components/schemas/{item_sparse}"));
+                value["description"] = serde_json::Value::String(format!(
+                    "A page of {item_sparse} records: the answer when `fields` is given."
+                ));
+            }
+            None => {
+                value.as_object_mut()?.remove("required");
+                value["description"] = serde_json::Value::String(format!(
+                    "{name} with only the fields asked for in `fields`."
+                ));
+            }
+        }
+        made.push((sparse.clone(), serde_json::from_value(value).ok()?));
+        Some(sparse)
+    };
+    for item in api.paths.paths.values_mut() {
+        let Some(get) = item.get.as_mut() else {
+            continue;
+        };
+        let sparse = get
+            .parameters
+            .iter()
+            .flatten()
+            .any(|p| matches!(p, RefOr::T(p) if p.name == "fields"));
+        if !sparse {
+            continue;
+        }
+        let Some(RefOr::T(ok)) = get.responses.responses.get_mut("200") else {
+            continue;
+        };
+        for content in ok.content.values_mut() {
+            let RefOr::T(content) = content else {
+                continue;
+            };
+            let Some(RefOr::Ref(full)) = content.schema.as_ref() else {
+                continue;
+            };
+            let name = full
+                .ref_location
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            if let Some(sparse) = variant(&name, &components.schemas) {
+                content.schema = Some(RefOr::T(Schema::AnyOf(
+                    AnyOfBuilder::new()
+                        .item(Ref::from_schema_name(name))
+                        .item(Ref::from_schema_name(sparse))
+                        .build(),
+                )));
+            }
+        }
+    }
+    components.schemas.extend(made);
 }

@@ -19,9 +19,39 @@ use super::params::QueryParams;
 /// The fields a request keeps; see the module documentation.
 #[derive(Debug, Clone, Default)]
 pub struct Fieldset {
-    /// The fields asked for (JSON names), each once, in the order asked;
+    /// The fields asked for (JSON names), each once, in the order of the
+    /// type (so `fields=title,id` and `fields=id,title` give one body);
     /// `None`: every field.
     names: Option<Vec<String>>,
+}
+
+/// A record with only some of its fields, serialised in the type's order.
+/// Rejected: `serde_json::Map`, which (without the crate-wide
+/// `preserve_order` feature) sorts the keys.
+#[derive(Debug, Clone, Default)]
+pub struct SparseRecord(Vec<(String, Value)>);
+
+impl serde::Serialize for SparseRecord {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (key, value) in &self.0 {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
+/// A list page of sparse records: the shape of every page type.
+#[derive(Debug, serde::Serialize)]
+pub struct SparsePage {
+    /// The page's records, with the fields asked for.
+    pub items: Vec<SparseRecord>,
+    /// As in the full page.
+    pub next_cursor: Option<String>,
+    /// As in the full page: only with `include_total=true`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
 }
 
 /// The top-level JSON fields of `T`, from its schema.
@@ -62,7 +92,10 @@ impl Fieldset {
             );
             return Self::default();
         }
-        Self { names: Some(asked) }
+        let in_order = known.into_iter().filter(|k| asked.contains(k)).collect();
+        Self {
+            names: Some(in_order),
+        }
     }
 
     /// Whether every field is kept.
@@ -78,13 +111,17 @@ impl Fieldset {
             .map(|names| names.iter().map(|n| camel_case(n)).collect())
     }
 
-    /// `record` (a JSON object) with only the kept fields; as it is when
-    /// every field is kept.
-    pub fn keep(&self, mut record: Value) -> Value {
-        if let (Some(names), Value::Object(map)) = (&self.names, &mut record) {
-            map.retain(|key, _| names.iter().any(|n| n == key));
-        }
-        record
+    /// `record` serialised with only the kept fields, in the type's order.
+    pub fn keep<T: serde::Serialize>(&self, record: &T) -> Result<SparseRecord, serde_json::Error> {
+        let Value::Object(mut map) = serde_json::to_value(record)? else {
+            return Ok(SparseRecord::default());
+        };
+        let names = self.names.iter().flatten();
+        Ok(SparseRecord(
+            names
+                .filter_map(|name| map.remove(name).map(|value| (name.clone(), value)))
+                .collect(),
+        ))
     }
 }
 
@@ -121,17 +158,18 @@ impl<T: utoipa::PartialSchema> utoipa::IntoParams for FieldsParam<T> {
         let list = ArrayBuilder::new()
             .items(names)
             .min_items(Some(1))
-            .max_items(Some(crate::limits::MAX_LIST_VALUES))
-            .unique_items(true);
+            .max_items(Some(crate::limits::MAX_LIST_VALUES));
         vec![
             ParameterBuilder::new()
                 .name("fields")
                 .parameter_in(ParameterIn::Query)
                 .required(utoipa::openapi::Required::False)
                 .description(Some(
-                    "Sparse fieldset: only these top-level fields of each record (e.g. \
-                     `fields=id,title`; commas or repeated keys). Relations not asked for are \
-                     not read. An unknown field is a 400 naming it.",
+                    "Sparse fieldset: only these top-level fields of each record, in the \
+                     record's order (e.g. `fields=id,slug`; commas or repeated keys, repeats \
+                     ignored); the answer then has the `…Fields` schema, whose fields are all \
+                     optional. Relations not asked for are not read. An unknown field is a 400 \
+                     naming it and listing the fields.",
                 ))
                 .schema(Some(list))
                 .style(Some(ParameterStyle::Form))

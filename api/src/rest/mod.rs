@@ -238,18 +238,20 @@ where
     let read = narrowed(ctx.clone(), &list.fields);
     let listing =
         resource::list::<R, _>(&state.db, &list.filter, &list.sort, &list.page, &read).await?;
-    let body = P::new(listing.items, listing.next_cursor, listing.total);
     if list.fields.is_all() {
+        let body = P::new(listing.items, listing.next_cursor, listing.total);
         return Ok(page_response(req, &ctx, body.next_cursor(), &body));
     }
-    let next_cursor = body.next_cursor().map(str::to_owned);
-    let mut page = serde_json::to_value(&body).map_err(|e| AppError::Unexpected(e.into()))?;
-    if let Some(items) = page.get_mut("items").and_then(|v| v.as_array_mut()) {
-        for item in items.iter_mut() {
-            *item = list.fields.keep(std::mem::take(item));
-        }
-    }
-    Ok(page_response(req, &ctx, next_cursor.as_deref(), &page))
+    let unexpected = |e: serde_json::Error| AppError::Unexpected(e.into());
+    let page = fields::SparsePage {
+        items: (listing.items.iter())
+            .map(|item| list.fields.keep(item))
+            .collect::<Result<_, _>>()
+            .map_err(unexpected)?,
+        next_cursor: listing.next_cursor,
+        total: listing.total,
+    };
+    Ok(page_response(req, &ctx, page.next_cursor.as_deref(), &page))
 }
 
 /// `GET /api/v1/{collection}/{key}` of resource `R`, with `fields` and
@@ -266,8 +268,10 @@ pub async fn item<R: Resource<Item: crate::dto::Versioned + utoipa::PartialSchem
     let response = if fields.is_all() {
         json_response(&ctx, &item)
     } else {
-        let record = serde_json::to_value(&item).map_err(|e| AppError::Unexpected(e.into()))?;
-        json_response(&ctx, &fields.keep(record))
+        let record = fields
+            .keep(&item)
+            .map_err(|e| AppError::Unexpected(e.into()))?;
+        json_response(&ctx, &record)
     };
     Ok(tag_record(response, &version))
 }

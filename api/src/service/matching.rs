@@ -94,19 +94,23 @@ pub enum Budget {
 #[schema(example = json!({"region": "05711", "role": "works_council", "topics": ["arbeit-40"], "need": "Digitalisierung im Betrieb mitgestalten"}))]
 pub struct MatchProfile {
     /// Where: a region's official key (`05711`), slug, NUTS code or id.
+    #[schema(min_length = 1, max_length = 200)]
     pub region: String,
     /// Who is looking.
     pub role: Role,
     /// Number of employees of the company (informational).
     #[schema(minimum = 0)]
     pub employees: Option<u32>,
-    /// Sector, free text (informational).
+    /// Sector, free text (informational), at most 200 characters.
+    #[schema(max_length = 200)]
     pub sector: Option<String>,
     /// Topics of interest (slugs or ids); narrower topics count too.
     #[serde(default)]
     #[graphql(default)]
+    #[schema(max_items = 50)]
     pub topics: Vec<String>,
     /// The need in the profile's own words (German), at most 2000 characters.
+    #[schema(max_length = 2000)]
     pub need: Option<String>,
     /// `free_only` (only offers confirmed free of charge) or `any` (default).
     #[serde(default)]
@@ -119,6 +123,7 @@ pub struct MatchProfile {
     #[graphql(default)]
     pub explain: bool,
     /// Most offers to return (1–100, default 20).
+    #[schema(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 
