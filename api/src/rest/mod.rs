@@ -212,7 +212,7 @@ impl<R: Resource<Filter: FromQuery, Item: utoipa::PartialSchema>> FromQuery for 
 /// The `fields` of an item request of records of type `T`.
 struct ItemRequest<T>(Fieldset, std::marker::PhantomData<T>);
 
-impl<T: utoipa::PartialSchema> FromQuery for ItemRequest<T> {
+impl<T: utoipa::PartialSchema + 'static> FromQuery for ItemRequest<T> {
     fn from_query(p: &mut QueryParams) -> Self {
         Self(Fieldset::read::<T>(p), std::marker::PhantomData)
     }

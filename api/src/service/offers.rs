@@ -430,7 +430,8 @@ async fn hydrate_batch<C: ConnectionTrait>(
         return Ok(Vec::new());
     }
     // Summaries only when read (REST `fields`, a GraphQL selection).
-    let providers = match ctx.selects("provider") {
+    let read_providers = ctx.selects("provider");
+    let providers = match read_providers {
         true => partner_refs(db, rows.iter().map(|o| o.provider_id), ctx).await?,
         false => HashMap::new(),
     };
@@ -482,10 +483,11 @@ async fn hydrate_batch<C: ConnectionTrait>(
                 kind: stored(&m.kind, OfferKind::Information),
                 cost: stored(&m.cost, Cost::Unknown),
                 target_groups,
-                provider: providers
-                    .get(&m.provider_id)
-                    .cloned()
-                    .unwrap_or_else(|| missing_partner(m.provider_id)),
+                provider: match providers.get(&m.provider_id) {
+                    Some(provider) => provider.clone(),
+                    None if !read_providers => unread_partner(m.provider_id),
+                    None => missing_partner(m.provider_id),
+                },
                 provider_note: m.provider_note,
                 project: m.project_id.and_then(|id| projects.get(&id).cloned()),
                 topics,
@@ -551,6 +553,12 @@ fn row_of(facts: &OfferFacts, with_texts: bool) -> offer::Model {
 /// The foreign key makes this unreachable; a placeholder beats failing a page.
 fn missing_partner(id: Uuid) -> PartnerRef {
     tracing::warn!(%id, "offer provider missing");
+    unread_partner(id)
+}
+
+/// The provider of an offer whose `provider` is not read (a sparse
+/// fieldset or a GraphQL selection without it): never shown.
+fn unread_partner(id: Uuid) -> PartnerRef {
     PartnerRef {
         id,
         slug: String::new(),
