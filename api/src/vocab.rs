@@ -67,14 +67,23 @@ macro_rules! vocabulary {
 vocabulary! {
     /// What kind of organisation a partner is.
     PartnerKind {
+        /// A ministry of the state government (Landesministerium).
         Ministry = "ministry",
+        /// A trade union or union federation (DGB, IG Metall, ver.di …).
         Union = "union",
+        /// An employers' or business association (unternehmer nrw, METALL NRW …).
         BusinessAssociation = "business_association",
+        /// A chamber of industry and commerce (IHK) or of crafts (HWK).
         Chamber = "chamber",
+        /// A university or university of applied sciences.
         University = "university",
+        /// A research institute outside a university (Fraunhofer and others).
         ResearchInstitute = "research_institute",
+        /// A company.
         Company = "company",
+        /// A cluster or regional network organisation (it's OWL and others).
         Cluster = "cluster",
+        /// Any other organisation.
         Other = "other",
     }
 }
@@ -115,11 +124,17 @@ vocabulary! {
 vocabulary! {
     /// What kind of undertaking a project is.
     ProjectKind {
+        /// An alliance of organisations (Wirtschaft und Arbeit 4.0 itself).
         Alliance = "alliance",
+        /// A pilot project with a defined term (Arbeit 2020 and others).
         PilotProject = "pilot_project",
+        /// A technology or industry cluster.
         Cluster = "cluster",
+        /// A standing network of organisations.
         Network = "network",
+        /// A funding or support programme.
         Programme = "programme",
+        /// A web portal or platform.
         Portal = "portal",
     }
 }
@@ -127,8 +142,11 @@ vocabulary! {
 vocabulary! {
     /// Life-cycle status of a project, as far as the sources confirm it.
     ProjectStatus {
+        /// Announced, not started.
         Planned = "planned",
+        /// Running.
         Active = "active",
+        /// Ended.
         Completed = "completed",
         /// The sources do not say whether it still runs.
         Unknown = "unknown",
@@ -138,10 +156,15 @@ vocabulary! {
 vocabulary! {
     /// A partner's role in a project.
     ParticipantRole {
+        /// Started the project.
         Initiator = "initiator",
+        /// Leads or coordinates the project.
         Lead = "lead",
+        /// A partner in the project.
         Partner = "partner",
+        /// A member of the network or alliance.
         Member = "member",
+        /// Funds the project.
         Funder = "funder",
     }
 }
@@ -149,12 +172,19 @@ vocabulary! {
 vocabulary! {
     /// What an offer provides.
     OfferKind {
+        /// Advice for a company or a works council.
         Consulting = "consulting",
+        /// Money: grants, vouchers, loans.
         Funding = "funding",
+        /// Courses, qualification, coaching.
         Training = "training",
+        /// A network or community to join.
         Network = "network",
+        /// An event or event series.
         Event = "event",
+        /// Information material, studies, guides.
         Information = "information",
+        /// A tool to use: a self-check, a map, software.
         Tool = "tool",
     }
 }
@@ -166,9 +196,13 @@ vocabulary! {
         Sme = "sme",
         /// Works councils (Betriebsräte) and other employee representations.
         WorksCouncil = "works_council",
+        /// Employees themselves.
         Employees = "employees",
+        /// People founding a company.
         Founders = "founders",
+        /// Universities and research institutions.
         Universities = "universities",
+        /// Large companies (250 employees or more).
         LargeCompanies = "large_companies",
     }
 }
@@ -176,9 +210,11 @@ vocabulary! {
 vocabulary! {
     /// What an offer costs its user.
     Cost {
+        /// Free of charge for its user, as the sources state.
         Free = "free",
         /// A grant or voucher: the user pays a share.
         Subsidised = "subsidised",
+        /// Paid by its user.
         Paid = "paid",
         /// Not stated in the sources.
         Unknown = "unknown",
@@ -188,8 +224,11 @@ vocabulary! {
 vocabulary! {
     /// Kind of an organisational contact.
     ContactKind {
+        /// Press office.
         Press = "press",
+        /// Service for citizens (Bürgerservice).
         Citizen = "citizen",
+        /// General enquiries.
         General = "general",
     }
 }
@@ -197,9 +236,13 @@ vocabulary! {
 vocabulary! {
     /// How someone took part in a meeting.
     MeetingRole {
+        /// Hosted the meeting.
         Host = "host",
+        /// A guest.
         Guest = "guest",
+        /// Spoke at the meeting.
         Speaker = "speaker",
+        /// Took part.
         Participant = "participant",
     }
 }

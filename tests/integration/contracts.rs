@@ -100,3 +100,61 @@ fn openapi_json_passes_redocly_and_spectral() {
         String::from_utf8_lossy(&spectral.stderr)
     );
 }
+
+/// Every type, field, argument, input field and enum value of the SDL says
+/// what it is (issue 15), but the connection types async-graphql generates
+/// for each list (`…Connection`), which take no description.
+#[test]
+fn every_part_of_the_graphql_schema_is_described() {
+    use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+    let sdl = lotse::graphql::sdl();
+    let document = async_graphql::parser::parse_schema(&sdl).unwrap();
+    let mut undescribed = Vec::new();
+    for definition in &document.definitions {
+        let TypeSystemDefinition::Type(ty) = definition else {
+            continue;
+        };
+        let ty = &ty.node;
+        let name = ty.name.node.as_str();
+        if ty.description.is_none() && !name.ends_with("Connection") {
+            undescribed.push(name.to_owned());
+        }
+        match &ty.kind {
+            TypeKind::Object(object) => {
+                for field in &object.fields {
+                    let field = &field.node;
+                    if field.description.is_none() {
+                        undescribed.push(format!("{name}.{}", field.name.node));
+                    }
+                    for arg in &field.arguments {
+                        if arg.node.description.is_none() {
+                            undescribed.push(format!(
+                                "{name}.{}({})",
+                                field.name.node, arg.node.name.node
+                            ));
+                        }
+                    }
+                }
+            }
+            TypeKind::InputObject(input) => {
+                for field in &input.fields {
+                    if field.node.description.is_none() {
+                        undescribed.push(format!("{name}.{}", field.node.name.node));
+                    }
+                }
+            }
+            TypeKind::Enum(values) => {
+                for value in &values.values {
+                    if value.node.description.is_none() {
+                        undescribed.push(format!("{name}.{}", value.node.value.node));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        undescribed.is_empty(),
+        "without a description: {undescribed:?}"
+    );
+}

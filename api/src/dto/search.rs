@@ -8,8 +8,11 @@ use uuid::Uuid;
 )]
 #[serde(rename_all = "snake_case")]
 pub enum HitKind {
+    /// A transfer or support offer.
     Offer,
+    /// A project, network or programme.
     Project,
+    /// A partner organisation.
     Partner,
 }
 

@@ -205,9 +205,13 @@ macro_rules! collection_mutations {
                 async fn $replace(
                     &self,
                     ctx: &async_graphql::Context<'_>,
+                    #[graphql(desc = "The record's id (UUID) or slug.")]
                     key: String,
+                    #[graphql(desc = "The record, as in `lotse import` files (references by slug); fields left out are cleared.")]
                     record: async_graphql::Json<serde_json::Value>,
+                    #[graphql(desc = "The `etag` of the version you edited: nothing is written if the record changed since (error `precondition_failed`). Required with `--require-if-match`.")]
                     if_match: Option<String>,
+                    #[graphql(desc = "Language of the text in the result.")]
                     lang: Option<$crate::vocab::Lang>,
                 ) -> async_graphql::Result<$dto> {
                     $crate::graphql::mutation::write::<$shown, $write>(ctx, Some((&key, false)), if_match, record.0, lang).await
@@ -217,9 +221,13 @@ macro_rules! collection_mutations {
                 async fn $update(
                     &self,
                     ctx: &async_graphql::Context<'_>,
+                    #[graphql(desc = "The record's id (UUID) or slug.")]
                     key: String,
+                    #[graphql(desc = "A JSON Merge Patch (RFC 7396) of the record: fields sent replace the stored ones, `null` clears one.")]
                     patch: async_graphql::Json<serde_json::Value>,
+                    #[graphql(desc = "The `etag` of the version you edited: nothing is written if the record changed since (error `precondition_failed`). Required with `--require-if-match`.")]
                     if_match: Option<String>,
+                    #[graphql(desc = "Language of the text in the result.")]
                     lang: Option<$crate::vocab::Lang>,
                 ) -> async_graphql::Result<$dto> {
                     $crate::graphql::mutation::write::<$shown, $write>(ctx, Some((&key, true)), if_match, patch.0, lang).await
@@ -229,7 +237,9 @@ macro_rules! collection_mutations {
                 async fn $delete(
                     &self,
                     ctx: &async_graphql::Context<'_>,
+                    #[graphql(desc = "The record's id (UUID) or slug.")]
                     key: String,
+                    #[graphql(desc = "The `etag` of the version you edited: nothing is written if the record changed since (error `precondition_failed`). Required with `--require-if-match`.")]
                     if_match: Option<String>,
                 ) -> async_graphql::Result<$crate::graphql::mutation::Deleted> {
                     $crate::graphql::mutation::delete::<$write>(ctx, &key, if_match).await

@@ -112,7 +112,7 @@ async fn list_of<R: Resource>(
 macro_rules! collection_fields {
     ($query:ident, $list:ident, $item:ident, $dto:ty, [$filter:ty], $resource:ty, [$($prefetch:ident)?], $doc:literal) => {
         collection_fields!(@ $query, $list, $item, $dto, $resource, [$($prefetch)?], $doc,
-            [filter: Option<$filter>,], filter.unwrap_or_default());
+            [#[graphql(desc = "Only records matching every given part (the filters of the REST list).")] filter: Option<$filter>,], filter.unwrap_or_default());
     };
     ($query:ident, $list:ident, $item:ident, $dto:ty, [], $resource:ty, [$($prefetch:ident)?], $doc:literal) => {
         collection_fields!(@ $query, $list, $item, $dto, $resource, [$($prefetch)?], $doc, [], ());
@@ -133,10 +133,15 @@ macro_rules! collection_fields {
                 #[graphql(desc = "Language of the text in this field's result (and everything nested in it); defaults to the request's `Accept-Language` or `?lang=`.")]
                 lang: Option<Lang>,
                 $($filter_arg)*
+                #[graphql(desc = "The order: a sort field of the REST list's `sort`, `-` for descending (e.g. `title`, `-updated_at`); ties broken by id. Default: by name or title, meetings newest first. An unknown field is an `invalid_parameter` error listing the fields.")]
                 order_by: Option<String>,
+                #[graphql(desc = "Records from the start, after `after`: 1 to 100 (default 20).")]
                 first: Option<i32>,
+                #[graphql(desc = "An edge's `cursor` (or `endCursor`): the records after it.")]
                 after: Option<String>,
+                #[graphql(desc = "Records from the end, before `before`: 1 to 100.")]
                 last: Option<i32>,
+                #[graphql(desc = "An edge's `cursor` (or `startCursor`): the records before it.")]
                 before: Option<String>,
             ) -> Result<PageConnection<$dto>> {
                 let args = ListArgs { lang, order_by, first, after, last, before };
@@ -149,6 +154,7 @@ macro_rules! collection_fields {
             async fn $item(
                 &self,
                 ctx: &Context<'_>,
+                #[graphql(desc = "The record's id (UUID) or slug (regions also: official key or NUTS code).")]
                 key: String,
                 #[graphql(desc = "Language of the text in the result (and everything nested in it).")]
                 lang: Option<Lang>,
@@ -217,6 +223,7 @@ impl StatsQuery {
 /// Counts by category over the same filters as the lists.
 pub struct StatsRoot;
 
+/// Counts by category over the same filters as the lists (`GET /api/v1/stats/…`).
 #[Object(name = "Stats")]
 impl StatsRoot {
     /// Offers counted by topic, region, kind, target group and cost.
@@ -224,7 +231,9 @@ impl StatsRoot {
     async fn offers(
         &self,
         ctx: &Context<'_>,
-        filter: Option<OfferFilter>,
+        #[graphql(desc = "Count only the records matching it (the list's filter).")] filter: Option<
+            OfferFilter,
+        >,
         #[graphql(desc = "Language of the labels.")] lang: Option<Lang>,
     ) -> Result<crate::dto::OfferStats> {
         let filter = filter.unwrap_or_default();
@@ -238,7 +247,9 @@ impl StatsRoot {
     async fn partners(
         &self,
         ctx: &Context<'_>,
-        filter: Option<PartnerFilter>,
+        #[graphql(desc = "Count only the records matching it (the list's filter).")] filter: Option<
+            PartnerFilter,
+        >,
     ) -> Result<crate::dto::PartnerStats> {
         let filter = filter.unwrap_or_default();
         service::stats::partner_stats(db(ctx)?, &filter, &request_ctx(ctx, None)?)
@@ -251,7 +262,9 @@ impl StatsRoot {
     async fn projects(
         &self,
         ctx: &Context<'_>,
-        filter: Option<ProjectFilter>,
+        #[graphql(desc = "Count only the records matching it (the list's filter).")] filter: Option<
+            ProjectFilter,
+        >,
     ) -> Result<crate::dto::ProjectStats> {
         let filter = filter.unwrap_or_default();
         service::stats::project_stats(db(ctx)?, &filter, &request_ctx(ctx, None)?)
@@ -273,10 +286,13 @@ impl SearchQuery {
     async fn search(
         &self,
         ctx: &Context<'_>,
-        q: String,
-        #[graphql(default)] types: Vec<crate::dto::HitKind>,
+        #[graphql(desc = "The words to search for (German), 1 to 200 characters.")] q: String,
+        #[graphql(default, desc = "Kinds of records to return; all when empty.")] types: Vec<
+            crate::dto::HitKind,
+        >,
+        #[graphql(desc = "Offer filters; when any is given, only offers are returned.")]
         filter: Option<OfferFilter>,
-        first: Option<i32>,
+        #[graphql(desc = "Hits per page: 1 to 100 (default 20).")] first: Option<i32>,
         #[graphql(
             desc = "An edge's `cursor` (or `endCursor`) of the same search (`q` as analysed, `types`, `filter`): the hits after it. If records were written since, the page continues after that hit only if exactly the hits before it are still ranked first (no hit repeated or skipped); otherwise the error has `extensions.code` `stale_cursor`: start again without `after`."
         )]
@@ -341,6 +357,7 @@ impl MatchQuery {
     async fn match_offers(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Who is looking, where, for what.")]
         profile: service::matching::MatchProfile,
         #[graphql(desc = "Language of the offers' text.")] lang: Option<Lang>,
     ) -> Result<service::matching::MatchResult> {
@@ -363,8 +380,11 @@ impl ChangesQuery {
     async fn changes(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "A previous `nextCursor` (or any `seq`): the changes after it; omitted: from the beginning."
+        )]
         since: Option<String>,
-        first: Option<i32>,
+        #[graphql(desc = "At most this many changes: 1 to 1000 (default 100).")] first: Option<i32>,
     ) -> Result<crate::dto::ChangeFeed> {
         let since = match since.as_deref() {
             None => 0,
