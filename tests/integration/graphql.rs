@@ -146,12 +146,12 @@ async fn every_collection_and_filter_gives_the_rest_order(app: TestApp) {
         ),
         (
             "offers",
-            r#"orderBy: "-title""#,
+            "orderBy: TITLE_DESC",
             "/api/v1/offers?sort=-title",
         ),
         (
             "offers",
-            r#"orderBy: "updated_at""#,
+            "orderBy: UPDATED_AT_ASC",
             "/api/v1/offers?sort=updated_at",
         ),
         ("partners", "", "/api/v1/partners"),
@@ -220,13 +220,13 @@ async fn every_collection_and_filter_gives_the_rest_order(app: TestApp) {
         ("topics", "", "/api/v1/topics"),
         (
             "topics",
-            r#"orderBy: "-label""#,
+            "orderBy: LABEL_DESC",
             "/api/v1/topics?sort=-label",
         ),
         ("meetings", "", "/api/v1/meetings"),
         (
             "meetings",
-            r#"orderBy: "date""#,
+            "orderBy: DATE_ASC",
             "/api/v1/meetings?sort=date",
         ),
     ] {
@@ -399,14 +399,34 @@ async fn errors_carry_stable_codes(app: TestApp) {
         body["errors"][0]["extensions"]["code"], "invalid_parameter",
         "{body}"
     );
+    // An order the enum does not have is refused before anything runs.
+    for order in ["BOGUS", r#""-title""#] {
+        let body = app
+            .graphql(
+                &format!("{{ offers(orderBy: {order}) {{ totalCount }} }}"),
+                Value::Null,
+            )
+            .await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "invalid_query",
+            "{body}"
+        );
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("OfferOrder"),
+            "{body}"
+        );
+    }
     let body = app
         .graphql(
-            r#"{ offers(orderBy: "bogus") { totalCount } }"#,
-            Value::Null,
+            "query($o: OfferOrder) { offers(orderBy: $o) { totalCount } }",
+            json!({"o": "bogus"}),
         )
         .await;
     assert_eq!(
-        body["errors"][0]["extensions"]["errors"][0]["field"], "orderBy",
+        body["errors"][0]["extensions"]["code"], "invalid_variable",
         "{body}"
     );
     let body = app.graphql("{ offers { nosuchfield } }", Value::Null).await;

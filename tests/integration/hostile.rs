@@ -2358,8 +2358,8 @@ fn huge_value_cases() -> Vec<Case> {
         ("filter q", q, json!({ "q": "digital\u{0}" })),
         (
             "orderBy",
-            "query($o: String) { offers(orderBy: $o) { totalCount } }",
-            json!({ "o": "title\u{0}" }),
+            "query($o: OfferOrder) { offers(orderBy: $o) { totalCount } }",
+            json!({ "o": "TITLE_ASC\u{0}" }),
         ),
         (
             "a partner filter",

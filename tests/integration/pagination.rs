@@ -187,6 +187,11 @@ async fn offer_pages_follow_the_order_by_of_the_database(app: TestApp) {
         ("-updated_at", "updated_at"),
     ] {
         let direction = if sort.starts_with('-') { "DESC" } else { "ASC" };
+        // The GraphQL enum value of the same order: `-title` → `TITLE_DESC`.
+        let order = format!(
+            "{}_{direction}",
+            sort.trim_start_matches('-').to_uppercase()
+        );
         let sql = format!("SELECT id FROM offers ORDER BY {column} {direction}, id {direction}");
         let expected: Vec<String> = app
             .db()
@@ -208,9 +213,9 @@ async fn offer_pages_follow_the_order_by_of_the_database(app: TestApp) {
         loop {
             let data = app
                 .graphql_data(
-                    "query($sort: String, $before: String) { offers(last: 50, before: $before, \
+                    "query($sort: OfferOrder, $before: String) { offers(last: 50, before: $before, \
                      orderBy: $sort) { edges { node { id } } pageInfo { hasPreviousPage startCursor } } }",
-                    json!({"sort": sort, "before": before}),
+                    json!({"sort": order, "before": before}),
                 )
                 .await;
             let page: Vec<String> = data["offers"]["edges"]

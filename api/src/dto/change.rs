@@ -27,10 +27,24 @@ pub struct Change {
     #[schema(example = "offers")]
     pub collection: String,
     /// The record's id.
+    #[graphql(
+        name = "id",
+        skip,
+        derived(name = "gql_id", into = "crate::graphql::scalars::Uuid", owned)
+    )]
     pub id: Uuid,
     /// `upsert` or `delete`.
     pub op: ChangeOp,
     /// When the change was committed.
+    #[graphql(
+        name = "changedAt",
+        skip,
+        derived(
+            name = "gql_changed_at",
+            into = "crate::graphql::scalars::DateTime",
+            owned
+        )
+    )]
     pub changed_at: DateTime<Utc>,
     /// For an upsert, the record as this change wrote it, in the format of
     /// `lotse import` files and of `POST`/`PUT` bodies (references by slug,
@@ -44,8 +58,8 @@ pub struct Change {
 impl Change {
     /// For an upsert, the record as this change wrote it, in the format of
     /// `lotse import` files (references by slug); `null` for a delete.
-    async fn record(&self) -> Option<async_graphql::Json<serde_json::Value>> {
-        self.record.clone().map(async_graphql::Json)
+    async fn record(&self) -> Option<crate::graphql::scalars::Json> {
+        self.record.clone().map(crate::graphql::scalars::Json)
     }
 }
 

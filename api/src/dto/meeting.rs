@@ -12,6 +12,7 @@ super::record! {
     #[graphql(complex)]
     pub struct Meeting {
         /// Stable id.
+        #[graphql(name = "id", skip, derived(name = "gql_id", into = "crate::graphql::scalars::Uuid", owned))]
         pub id: Uuid,
         /// Human key, usable in place of the id.
         #[schema(example = "zweite-sitzung-2016-11-21")]
@@ -22,6 +23,7 @@ super::record! {
         /// Title in the response language.
         pub title: String,
         /// Day of the meeting.
+        #[graphql(name = "date", skip, derived(name = "gql_date", into = "crate::graphql::scalars::Date", owned))]
         pub date: NaiveDate,
         /// Where it took place.
         #[schema(example = "Düsseldorf, Staatskanzlei")]

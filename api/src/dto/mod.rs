@@ -64,8 +64,10 @@ macro_rules! record {
             #[doc = $note]
             pub note: Option<String>,
             /// When this record was created here.
+            #[graphql(name = "createdAt", skip, derived(name = "gql_created_at", into = "crate::graphql::scalars::DateTime", owned))]
             pub created_at: chrono::DateTime<chrono::Utc>,
             /// When this record last changed here.
+            #[graphql(name = "updatedAt", skip, derived(name = "gql_updated_at", into = "crate::graphql::scalars::DateTime", owned))]
             pub updated_at: chrono::DateTime<chrono::Utc>,
             /// Language the text fields are in; nested GraphQL fields follow it.
             #[serde(skip)]
@@ -89,8 +91,10 @@ macro_rules! record {
             /// Citation of the source(s).
             pub source: String,
             /// When this record was created here.
+            #[graphql(name = "createdAt", skip, derived(name = "gql_created_at", into = "crate::graphql::scalars::DateTime", owned))]
             pub created_at: chrono::DateTime<chrono::Utc>,
             /// When this record last changed here.
+            #[graphql(name = "updatedAt", skip, derived(name = "gql_updated_at", into = "crate::graphql::scalars::DateTime", owned))]
             pub updated_at: chrono::DateTime<chrono::Utc>,
             /// Language the text fields are in; nested GraphQL fields follow it.
             #[serde(skip)]

@@ -12,6 +12,7 @@ super::record! {
     #[graphql(complex)]
     pub struct Partner {
         /// Stable id.
+        #[graphql(name = "id", skip, derived(name = "gql_id", into = "crate::graphql::scalars::Uuid", owned))]
         pub id: Uuid,
         /// Human key, usable in place of the id.
         #[schema(example = "ig-metall")]
@@ -48,6 +49,11 @@ super::record! {
 #[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
 pub struct Contact {
     /// Stable id.
+    #[graphql(
+        name = "id",
+        skip,
+        derived(name = "gql_id", into = "crate::graphql::scalars::Uuid", owned)
+    )]
     pub id: Uuid,
     /// Kind of contact.
     pub kind: ContactKind,
@@ -69,6 +75,11 @@ pub struct Contact {
 #[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
 pub struct Person {
     /// Stable id.
+    #[graphql(
+        name = "id",
+        skip,
+        derived(name = "gql_id", into = "crate::graphql::scalars::Uuid", owned)
+    )]
     pub id: Uuid,
     /// Human key.
     pub slug: String,

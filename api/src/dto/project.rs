@@ -13,6 +13,7 @@ super::record! {
     #[graphql(complex)]
     pub struct Project {
         /// Stable id.
+        #[graphql(name = "id", skip, derived(name = "gql_id", into = "crate::graphql::scalars::Uuid", owned))]
         pub id: Uuid,
         /// Human key, usable in place of the id.
         #[schema(example = "arbeit-2020")]
@@ -27,8 +28,10 @@ super::record! {
         /// Status, as far as the sources confirm it.
         pub status: ProjectStatus,
         /// First day, if a source states it.
+        #[graphql(name = "startDate", skip, derived(name = "gql_start_date", into = "Option<crate::graphql::scalars::Date>", with = "crate::graphql::scalars::Date::opt", owned))]
         pub start_date: Option<NaiveDate>,
         /// Last day, if it has ended and a source states it.
+        #[graphql(name = "endDate", skip, derived(name = "gql_end_date", into = "Option<crate::graphql::scalars::Date>", with = "crate::graphql::scalars::Date::opt", owned))]
         pub end_date: Option<NaiveDate>,
         /// Start year, where only the year is known.
         pub start_year: Option<i32>,

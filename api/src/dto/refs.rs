@@ -78,6 +78,11 @@ pub struct ProjectRef {
 #[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
 pub struct PersonRef {
     /// Stable id.
+    #[graphql(
+        name = "id",
+        skip,
+        derived(name = "gql_id", into = "crate::graphql::scalars::Uuid", owned)
+    )]
     pub id: Uuid,
     /// Human key.
     #[schema(example = "rainer-schmeltzer")]

@@ -12,6 +12,7 @@ super::record! {
     #[graphql(complex)]
     pub struct Region {
         /// Stable id.
+        #[graphql(name = "id", skip, derived(name = "gql_id", into = "crate::graphql::scalars::Uuid", owned))]
         pub id: Uuid,
         /// Human key, usable in place of the id.
         #[schema(example = "bielefeld")]

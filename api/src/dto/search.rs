@@ -70,6 +70,11 @@ pub struct SearchHit {
     #[graphql(name = "type")]
     pub kind: HitKind,
     /// Stable id.
+    #[graphql(
+        name = "id",
+        skip,
+        derived(name = "gql_id", into = "crate::graphql::scalars::Uuid", owned)
+    )]
     pub id: Uuid,
     /// Human key.
     #[schema(example = "tbs-beratung")]

@@ -10,6 +10,7 @@ super::record! {
     #[graphql(complex)]
     pub struct Topic {
         /// Stable id.
+        #[graphql(name = "id", skip, derived(name = "gql_id", into = "crate::graphql::scalars::Uuid", owned))]
         pub id: Uuid,
         /// Human key, usable in place of the id.
         #[schema(example = "industrie-40")]

@@ -18,9 +18,11 @@ pub mod guard;
 mod loaders;
 mod mutation;
 mod objects;
+mod order;
 mod query;
 mod root_order;
 pub mod routes;
+pub mod scalars;
 mod variables;
 
 use std::sync::Arc;
@@ -107,5 +109,5 @@ pub fn build_schema(
 pub fn sdl() -> String {
     schema_builder(Limits::default(), Arc::default())
         .finish()
-        .sdl()
+        .sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
 }

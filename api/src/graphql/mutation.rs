@@ -10,7 +10,9 @@
 //! `precondition_failed` with the current `etag` …). `record` and `patch`
 //! take the record format of `lotse import` files (the REST API's
 //! `OfferRecord` … schemas), as JSON. Mutations are refused over GET (405).
-use async_graphql::{Context, ErrorExtensions, Json, Result, SimpleObject};
+use async_graphql::{Context, ErrorExtensions, Result, SimpleObject};
+
+use super::scalars::Json;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -39,7 +41,7 @@ pub enum Caller {
 #[derive(Debug, Clone, SimpleObject)]
 pub struct Deleted {
     /// The id the record had.
-    pub id: Uuid,
+    pub id: super::scalars::Uuid,
     /// Its collection, e.g. `offers`.
     pub collection: String,
 }
@@ -111,14 +113,9 @@ impl<R: Resource> Shown for Public<R> {
 }
 
 impl<C: ImportCollection> Shown for AsRecord<C> {
-    type Out = Json<Value>;
+    type Out = Json;
 
-    async fn show(
-        _: &Context<'_>,
-        state: &AppState,
-        id: Uuid,
-        _: Option<Lang>,
-    ) -> Result<Json<Value>> {
+    async fn show(_: &Context<'_>, state: &AppState, id: Uuid, _: Option<Lang>) -> Result<Json> {
         let (record, _) = edit::read::<C>(&state.db, &id.to_string())
             .await
             .map_err(|e| e.extend())?;
@@ -171,7 +168,7 @@ pub(crate) async fn delete<C: ImportCollection>(
         .map_err(|e| e.extend())?;
     state.store.invalidate();
     Ok(Deleted {
-        id,
+        id: id.into(),
         collection: C::NAME.to_owned(),
     })
 }
@@ -194,7 +191,7 @@ macro_rules! collection_mutations {
                     &self,
                     ctx: &async_graphql::Context<'_>,
                     #[graphql(desc = "The record, as in `lotse import` files (references by slug).")]
-                    record: async_graphql::Json<serde_json::Value>,
+                    record: crate::graphql::scalars::Json,
                     #[graphql(desc = "Language of the text in the result.")]
                     lang: Option<$crate::vocab::Lang>,
                 ) -> async_graphql::Result<$dto> {
@@ -208,7 +205,7 @@ macro_rules! collection_mutations {
                     #[graphql(desc = "The record's id (UUID) or slug.")]
                     key: String,
                     #[graphql(desc = "The record, as in `lotse import` files (references by slug); fields left out are cleared.")]
-                    record: async_graphql::Json<serde_json::Value>,
+                    record: crate::graphql::scalars::Json,
                     #[graphql(desc = "The `etag` of the version you edited: nothing is written if the record changed since (error `precondition_failed`). Required with `--require-if-match`.")]
                     if_match: Option<String>,
                     #[graphql(desc = "Language of the text in the result.")]
@@ -224,7 +221,7 @@ macro_rules! collection_mutations {
                     #[graphql(desc = "The record's id (UUID) or slug.")]
                     key: String,
                     #[graphql(desc = "A JSON Merge Patch (RFC 7396) of the record: fields sent replace the stored ones, `null` clears one.")]
-                    patch: async_graphql::Json<serde_json::Value>,
+                    patch: crate::graphql::scalars::Json,
                     #[graphql(desc = "The `etag` of the version you edited: nothing is written if the record changed since (error `precondition_failed`). Required with `--require-if-match`.")]
                     if_match: Option<String>,
                     #[graphql(desc = "Language of the text in the result.")]
@@ -253,7 +250,7 @@ collection_mutations!(
     contacts,
     ContactMutation,
     crate::rest::write::AsRecord<crate::service::import::collections::contacts::Contacts>,
-    async_graphql::Json<serde_json::Value>,
+    crate::graphql::scalars::Json,
     crate::service::import::collections::contacts::Contacts,
     "contact",
     create_contact,
@@ -265,7 +262,7 @@ collection_mutations!(
     people,
     PersonMutation,
     crate::rest::write::AsRecord<crate::service::import::collections::people::People>,
-    async_graphql::Json<serde_json::Value>,
+    crate::graphql::scalars::Json,
     crate::service::import::collections::people::People,
     "person",
     create_person,

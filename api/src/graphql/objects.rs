@@ -1,13 +1,15 @@
 //! Relation fields of the DTOs in GraphQL, resolved through the loaders.
-use async_graphql::{ComplexObject, Context, ErrorExtensions, Json, Result};
+use async_graphql::{ComplexObject, Context, ErrorExtensions, Result};
 use std::sync::Arc;
 
 use uuid::Uuid;
 
 use super::loaders::{LangLoaders, Loaders};
+use super::scalars::Json;
 use crate::dto::{
     Meeting, MeetingParticipant, Offer, Participant, Partner, Project, Region, Topic,
 };
+use crate::error::AppError;
 use crate::vocab::Lang;
 
 /// Assumed length of a relation list (which has no page size) when costing
@@ -103,9 +105,19 @@ impl Offer {
         crate::service::import::edit::etag(self.updated_at)
     }
 
-    /// Who provides the offer.
-    async fn provider(&self, ctx: &Context<'_>) -> Result<Option<Arc<Partner>>> {
-        one!(ctx, self.lang, partner, Some(self.provider.id))
+    /// Who provides the offer (every offer has a provider, as in REST).
+    async fn provider(&self, ctx: &Context<'_>) -> Result<Arc<Partner>> {
+        let found: Option<Arc<Partner>> = one!(ctx, self.lang, partner, Some(self.provider.id))?;
+        // The foreign key keeps the provider while an offer names it: a
+        // missing one is a broken database, reported as an internal error.
+        found.ok_or_else(|| {
+            AppError::Unexpected(anyhow::anyhow!(
+                "offer {} names provider {}, which does not exist",
+                self.id,
+                self.provider.id
+            ))
+            .extend()
+        })
     }
 
     /// The project the offer belongs to.
@@ -209,7 +221,7 @@ impl Project {
     }
 
     /// Further sourced facts (funding, instruments, dates …) as a JSON object.
-    async fn facts(&self) -> Json<serde_json::Value> {
+    async fn facts(&self) -> Json {
         Json(self.facts.clone())
     }
 }

@@ -133,8 +133,8 @@ macro_rules! collection_fields {
                 #[graphql(desc = "Language of the text in this field's result (and everything nested in it); defaults to the request's `Accept-Language` or `?lang=`.")]
                 lang: Option<Lang>,
                 $($filter_arg)*
-                #[graphql(desc = "The order: a sort field of the REST list's `sort`, `-` for descending (e.g. `title`, `-updated_at`); ties broken by id. Default: by name or title, meetings newest first. An unknown field is an `invalid_parameter` error listing the fields.")]
-                order_by: Option<String>,
+                #[graphql(desc = "The order, e.g. `UPDATED_AT_DESC`; ties are broken by id. Default: by name, title or label ascending, meetings newest first.")]
+                order_by: Option<super::order::Order<$resource>>,
                 #[graphql(desc = "Records from the start, after `after`: 1 to 100 (default 20).")]
                 first: Option<i32>,
                 #[graphql(desc = "An edge's `cursor` (or `endCursor`): the records after it.")]
@@ -144,7 +144,7 @@ macro_rules! collection_fields {
                 #[graphql(desc = "An edge's `cursor` (or `startCursor`): the records before it.")]
                 before: Option<String>,
             ) -> Result<PageConnection<$dto>> {
-                let args = ListArgs { lang, order_by, first, after, last, before };
+                let args = ListArgs { lang, order_by: order_by.map(super::order::Order::into_spec), first, after, last, before };
                 let (listing, page) = list_of::<$resource>(ctx, $filter, args).await?;
                 $(super::objects::prefetch::$prefetch(ctx, &listing.items).await?;)?
                 Ok(into_connection(listing, &page))

@@ -156,12 +156,10 @@ impl InputTypes {
             ("Boolean", v) => matches!(v, Value::Boolean(_)),
             ("ID", Value::Number(n)) => n.is_i64() || n.is_u64(),
             ("ID", v) => matches!(v, Value::String(_)),
-            ("DateTime", Value::String(s)) => chrono::DateTime::parse_from_rfc3339(s).is_ok(),
-            ("NaiveDate", Value::String(s)) => {
-                chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
+            ("Date" | "DateTime" | "UUID", Value::String(s)) => {
+                super::scalars::fits(name, s).unwrap_or(false)
             }
-            ("UUID", Value::String(s)) => uuid::Uuid::parse_str(s).is_ok(),
-            ("DateTime" | "NaiveDate" | "UUID", _) => false,
+            ("Date" | "DateTime" | "UUID", _) => false,
             _ => return self.coerce_defined(name, value),
         };
         if fits {
@@ -249,7 +247,7 @@ fn expected(name: &str) -> &'static str {
         "Boolean" => "a Boolean (`true` or `false`)",
         "ID" => "an ID (a string or a whole number)",
         "DateTime" => "a DateTime (RFC 3339, e.g. `2024-06-30T12:00:00Z`)",
-        "NaiveDate" => "a NaiveDate (e.g. `2024-06-30`)",
+        "Date" => "a Date (`YYYY-MM-DD`, e.g. `2024-06-30`)",
         "UUID" => "a UUID",
         _ => "a value of this type",
     }

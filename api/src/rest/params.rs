@@ -356,9 +356,9 @@ impl FromQuery for OfferFilter {
             cost: p.list("cost"),
             provider: p.keys("provider"),
             project: p.keys("project"),
-            open_on: p.date("open_on"),
+            open_on: p.date("open_on").map(Into::into),
             q: p.text("q"),
-            updated_since: p.timestamp("updated_since"),
+            updated_since: p.timestamp("updated_since").map(Into::into),
         }
     }
 }

@@ -117,7 +117,8 @@ pub struct MatchProfile {
     #[graphql(default)]
     pub budget: Budget,
     /// Day the offer must be open on; today by default.
-    pub date: Option<NaiveDate>,
+    #[schema(value_type = Option<chrono::NaiveDate>)]
+    pub date: Option<crate::graphql::scalars::Date>,
     /// Also list the offers that were ruled out, and why.
     #[serde(default)]
     #[graphql(default)]
@@ -454,7 +455,7 @@ pub async fn match_offers<C: sea_orm::ConnectionTrait>(
         check_keys("topics", &profile.topics),
         profile
             .date
-            .and_then(|d| crate::limits::check_day("date", d)),
+            .and_then(|d| crate::limits::check_day("date", d.0)),
     ]
     .into_iter()
     .flatten()
@@ -520,7 +521,7 @@ pub async fn match_offers<C: sea_orm::ConnectionTrait>(
             })
             .collect(),
         free_only: profile.budget == Budget::FreeOnly,
-        date: profile.date.unwrap_or(today),
+        date: profile.date.map_or(today, |d| d.0),
     };
 
     let lang = ctx.lang;

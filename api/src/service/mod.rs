@@ -84,7 +84,7 @@ macro_rules! for_each_collection {
                     delete: delete_partner,
                     list: partners,
                     item: partner,
-                    doc: "Partners, filtered as in `GET /api/v1/partners`. `orderBy`: `name` (default), `created_at`, `updated_at`.",
+                    doc: "Partners, filtered as in `GET /api/v1/partners`. `orderBy`: by name (default), `created_at` or `updated_at`.",
                     prefetch: partners,
                 },
             }
@@ -129,7 +129,7 @@ macro_rules! for_each_collection {
                     delete: delete_region,
                     list: regions,
                     item: region,
-                    doc: "Regions, filtered as in `GET /api/v1/regions`. `orderBy`: `name` (default), `created_at`, `updated_at`. Items also by official key or NUTS code.",
+                    doc: "Regions, filtered as in `GET /api/v1/regions`. `orderBy`: by name (default), `created_at` or `updated_at`. Items also by official key or NUTS code.",
                     prefetch: regions,
                 },
             }
@@ -171,7 +171,7 @@ macro_rules! for_each_collection {
                     delete: delete_topic,
                     list: topics,
                     item: topic,
-                    doc: "The topic taxonomy. `orderBy`: `label` (default), `created_at`, `updated_at`.",
+                    doc: "The topic taxonomy. `orderBy`: by label (default), `created_at` or `updated_at`.",
                     prefetch: topics,
                 },
             }
@@ -215,7 +215,7 @@ macro_rules! for_each_collection {
                     delete: delete_project,
                     list: projects,
                     item: project,
-                    doc: "Projects, filtered as in `GET /api/v1/projects`. `orderBy`: `name` (default), `created_at`, `updated_at`.",
+                    doc: "Projects, filtered as in `GET /api/v1/projects`. `orderBy`: by name (default), `created_at` or `updated_at`.",
                     prefetch: projects,
                 },
             }
@@ -264,7 +264,7 @@ macro_rules! for_each_collection {
                     delete: delete_offer,
                     list: offers,
                     item: offer,
-                    doc: "Transfer and support offers, filtered as in `GET /api/v1/offers` and in the same order. `orderBy`: `title` (default), `created_at`, `updated_at`; prefix `-` for descending.",
+                    doc: "Transfer and support offers, filtered as in `GET /api/v1/offers` and in the same order. `orderBy`: by title (default), `created_at` or `updated_at`, each ascending or descending.",
                     prefetch: offers,
                 },
             }
@@ -305,7 +305,7 @@ macro_rules! for_each_collection {
                     delete: delete_meeting,
                     list: meetings,
                     item: meeting,
-                    doc: "Meetings of the alliance, newest first. `orderBy`: `date`, `created_at`, `updated_at`.",
+                    doc: "Meetings of the alliance, newest first. `orderBy`: by `date` (default descending), `created_at` or `updated_at`.",
                     prefetch: meetings,
                 },
             }

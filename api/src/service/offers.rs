@@ -2,7 +2,6 @@
 use std::collections::HashMap;
 use std::future::Future;
 
-use chrono::{DateTime, NaiveDate, Utc};
 use entity::{offer, offer_region, offer_target_group, offer_topic};
 use sea_orm::sea_query::{Expr, Query, UnionType};
 use sea_orm::{
@@ -56,13 +55,15 @@ pub struct OfferFilter {
     /// Available on this day: not started later, not ended earlier, and its
     /// application deadline, if it has one, not passed.
     #[graphql(default)]
-    pub open_on: Option<NaiveDate>,
+    #[param(value_type = Option<chrono::NaiveDate>)]
+    pub open_on: Option<crate::graphql::scalars::Date>,
     /// Text in title, summary, description or provider note.
     #[graphql(default)]
     pub q: Option<String>,
     /// Changed at or after this instant (incremental sync).
     #[graphql(default)]
-    pub updated_since: Option<DateTime<Utc>>,
+    #[param(value_type = Option<chrono::DateTime<chrono::Utc>>)]
+    pub updated_since: Option<crate::graphql::scalars::DateTime>,
 }
 
 impl OfferFilter {
@@ -78,8 +79,11 @@ impl OfferFilter {
                 ("project", &self.project),
             ],
             &[
-                ("open_on", self.open_on),
-                ("updated_since", self.updated_since.map(|t| t.date_naive())),
+                ("open_on", self.open_on.map(|d| d.0)),
+                (
+                    "updated_since",
+                    self.updated_since.map(|t| t.0.date_naive()),
+                ),
             ],
         )
     }

@@ -62,8 +62,8 @@ impl OfferSelection {
         let mut selection = OfferSelection {
             kinds: filter.kind.clone(),
             costs: filter.cost.clone(),
-            open_on: filter.open_on,
-            updated_since: filter.updated_since,
+            open_on: filter.open_on.map(|d| d.0),
+            updated_since: filter.updated_since.map(|t| t.0),
             groups: (!filter.target_group.is_empty())
                 .then(|| filter.target_group.iter().copied().collect()),
             ..Self::default()
