@@ -8,6 +8,7 @@ use utoipa_actix_web::AppExt;
 use crate::rest::{self, tags};
 
 mod common;
+mod examples;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -80,6 +81,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         ),
     );
     common::document(&mut api);
+    examples::attach(&mut api);
     // The search documents the offer filters' parameters, where `q` is
     // optional; the search requires it (400 without).
     common::require_parameter(&mut api, "/api/v1/search", "q");

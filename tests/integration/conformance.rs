@@ -131,6 +131,29 @@ async fn every_answer_conforms_to_its_documented_schema(app: TestApp) {
         checks.push(json!({"request": format!("POST /api/v1/match {profile}"), "status": status, "schema": schema, "body": body}));
     }
     assert!(checks.len() > 60, "{} answers checked", checks.len());
+    // The documented examples (`examples.rs` keeps them real), held to the
+    // same strict schemas as the answers.
+    let mut examples = 0;
+    for (template, item) in api["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                for media in response["content"]
+                    .as_object()
+                    .into_iter()
+                    .flat_map(|c| c.values())
+                {
+                    if let Some(example) = media.get("example") {
+                        examples += 1;
+                        checks.push(json!({
+                            "request": format!("example of {} {template}", method.to_uppercase()),
+                            "status": status, "schema": media["schema"], "body": example,
+                        }));
+                    }
+                }
+            }
+        }
+    }
+    assert!(examples >= 40, "{examples} examples checked");
 
     let input = json!({"components": api["components"], "checks": checks});
     let mut child = std::process::Command::new("python3")

@@ -13,6 +13,7 @@ mod concurrency;
 mod conformance;
 mod contracts;
 mod errors;
+mod examples;
 mod fields;
 mod freshness;
 mod generation;

@@ -13,9 +13,10 @@ super::record! {
     #[graphql(complex)]
     pub struct Offer {
         /// Stable id.
+        #[graphql(name = "id", skip, derived(name = "gql_id", into = "crate::graphql::scalars::Uuid", owned))]
         pub id: Uuid,
         /// Human key, usable in place of the id.
-        #[schema(example = "tbs-beratung-fuer-betriebliche-interessenvertretungen")]
+        #[schema(example = "tbs-beratung")]
         pub slug: String,
         /// Canonical URI of this record.
         #[schema(format = "uri")]
@@ -47,10 +48,13 @@ super::record! {
         #[graphql(skip)]
         pub regions: Vec<RegionRef>,
         /// First day it is available, if known.
+        #[graphql(name = "validFrom", skip, derived(name = "gql_valid_from", into = "Option<crate::graphql::scalars::Date>", with = "crate::graphql::scalars::Date::opt", owned))]
         pub valid_from: Option<NaiveDate>,
         /// Last day it is available, if it has ended or will end.
+        #[graphql(name = "validUntil", skip, derived(name = "gql_valid_until", into = "Option<crate::graphql::scalars::Date>", with = "crate::graphql::scalars::Date::opt", owned))]
         pub valid_until: Option<NaiveDate>,
         /// Deadline for applications, if any.
+        #[graphql(name = "applicationDeadline", skip, derived(name = "gql_application_deadline", into = "Option<crate::graphql::scalars::Date>", with = "crate::graphql::scalars::Date::opt", owned))]
         pub application_deadline: Option<NaiveDate>,
         /// Web page of the offer.
         #[schema(format = "iri")]
