@@ -85,6 +85,12 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     // The search documents the offer filters' parameters, where `q` is
     // optional; the search requires it (400 without).
     common::require_parameter(&mut api, "/api/v1/search", "q");
+    common::enumerate_parameter(
+        &mut api,
+        "/api/v1/audit",
+        "collection",
+        crate::service::import::collections::COLLECTIONS,
+    );
     // Reads are public: an empty requirement list at the root says so (the
     // write operations name the `bearer` scheme themselves).
     api.security = Some(Vec::new());

@@ -16,6 +16,7 @@ mod errors;
 mod examples;
 mod fields;
 mod freshness;
+mod fuzz;
 mod generation;
 mod graphql;
 mod hostile;

@@ -261,6 +261,17 @@ async fn date_budget_and_need_shape_the_result(app: TestApp) {
 }
 
 async fn invalid_profiles_are_rejected_naming_the_field(app: TestApp) {
+    // A whole number written with a zero fraction is an integer to JSON
+    // Schema (and to the contract): accepted, and the same as without.
+    let plain = json!({"region": "05711", "role": "sme", "employees": 40, "limit": 3});
+    let (status, expected) = app.post_json("/api/v1/match", &plain).await;
+    assert_eq!(status, 200, "{expected}");
+    let fractional = json!({"region": "05711", "role": "sme", "employees": 40.0, "limit": 3.0});
+    let (status, got) = app.post_json("/api/v1/match", &fractional).await;
+    assert_eq!(status, 200, "{got}");
+    assert_eq!(slugs(&got), slugs(&expected));
+    assert_eq!(slugs(&got).len(), 3);
+
     for (profile, field) in [
         (json!({"region": "99999", "role": "sme"}), "region"),
         (
@@ -270,6 +281,23 @@ async fn invalid_profiles_are_rejected_naming_the_field(app: TestApp) {
         (
             json!({"region": "05711", "role": "sme", "employees": -5}),
             "employees",
+        ),
+        // Above the documented maximum, a fraction, beyond u32.
+        (
+            json!({"region": "05711", "role": "sme", "employees": 1_000_001}),
+            "employees",
+        ),
+        (
+            json!({"region": "05711", "role": "sme", "employees": 12.5}),
+            "employees",
+        ),
+        (
+            json!({"region": "05711", "role": "sme", "employees": 4_294_967_296_u64}),
+            "employees",
+        ),
+        (
+            json!({"region": "05711", "role": "sme", "limit": 2.5}),
+            "limit",
         ),
         (json!({"region": "05711", "role": "boss"}), "role"),
         (

@@ -150,6 +150,7 @@ pub fn document(api: &mut OpenApi) {
 
     require_what_is_sent(api);
     sparse_answers(api);
+    bound_profile(api);
     for (path, item) in api.paths.paths.iter_mut() {
         let operations = [
             (true, item.get.as_mut()),
@@ -368,12 +369,9 @@ fn require_what_is_sent(api: &mut OpenApi) {
     }
 }
 
-/// Text without control characters (Unicode category Cc), as an
-/// ECMA-262 pattern.
-const NO_CONTROLS: &str = "^[^\\x00-\\x1F\\x7F-\\x9F]*$";
-
-/// Like [`NO_CONTROLS`], with at least one character that is not white
-/// space (the server trims text and refuses what is left empty).
+/// Text without control characters (Unicode category Cc) and with at
+/// least one character that is not white space (the server trims text and
+/// refuses what is left empty), as an ECMA-262 pattern.
 const NOT_BLANK: &str =
     "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$";
 
@@ -385,7 +383,7 @@ const NOT_BLANK: &str =
 fn bound(parameter: &mut utoipa::openapi::path::Parameter) {
     use crate::limits::{MAX_KEY_LEN, MAX_LIST_VALUES, MAX_TEXT_LEN};
     use utoipa::openapi::schema::{ArrayItems, Schema};
-    let text = |schema: &mut Schema, max: usize| {
+    let text = |schema: &mut Schema, max: usize, pattern: &str| {
         if let Schema::Object(object) = schema
             && object.enum_values.is_none()
             && object.format.is_none()
@@ -398,7 +396,7 @@ fn bound(parameter: &mut utoipa::openapi::path::Parameter) {
             object.max_length.get_or_insert(max);
             // `rest::params` refuses control characters (C0, DEL, C1) and
             // text that is blank once trimmed.
-            object.pattern = Some(NOT_BLANK.to_owned());
+            object.pattern = Some(pattern.to_owned());
         }
     };
     let name = parameter.name.clone();
@@ -412,50 +410,118 @@ fn bound(parameter: &mut utoipa::openapi::path::Parameter) {
             if let ArrayItems::RefOrSchema(items) = &mut array.items
                 && let RefOr::T(items) = items.as_mut()
             {
-                text(items, MAX_KEY_LEN);
+                text(items, MAX_KEY_LEN, LIST_ITEM);
             }
         }
-        schema if name == "q" => text(schema, MAX_TEXT_LEN),
+        schema if name == "q" => text(schema, MAX_TEXT_LEN, NOT_BLANK),
         // No `maxLength`: a longer key names no record (404), it is not
         // malformed.
         schema if name == "key" => {
-            text(schema, MAX_KEY_LEN);
+            text(schema, MAX_KEY_LEN, NOT_BLANK);
             if let Schema::Object(object) = schema {
                 object.max_length = None;
             }
         }
-        // Other free text (`cursor`, `since`): no control characters.
+        // Other free text (`cursor`, the audit's `actor`): not empty, no
+        // control characters, as `rest::params` reads every value. A
+        // pattern of its own (`since`, a whole number) says more and stays.
         Schema::Object(object)
             if object.enum_values.is_none()
                 && object.format.is_none()
+                && object.pattern.is_none()
                 && matches!(
                     &object.schema_type,
                     utoipa::openapi::schema::SchemaType::Type(Type::String)
                 ) =>
         {
-            object.pattern = Some(NO_CONTROLS.to_owned());
+            object.min_length = Some(1);
+            // A cursor is as long as the sort value it holds.
+            if name != "cursor" {
+                object.max_length.get_or_insert(MAX_TEXT_LEN);
+            }
+            object.pattern = Some(NOT_BLANK.to_owned());
         }
         _ => {}
     }
 }
 
-/// Marks the query parameter `name` of `GET path` required.
-pub fn require_parameter(api: &mut OpenApi, path: &str, name: &str) {
-    let Some(get) = api
-        .paths
-        .paths
-        .get_mut(path)
-        .and_then(|item| item.get.as_mut())
+/// Like [`NOT_BLANK`], without commas: a value of a list parameter, whose
+/// values are sent comma-separated (`style: form, explode: false`).
+const LIST_ITEM: &str =
+    "^[^,\\x00-\\x1F\\x7F-\\x9F]*[^,\\s\\x00-\\x1F\\x7F-\\x9F][^,\\x00-\\x1F\\x7F-\\x9F]*$";
+
+/// Text that may span lines: no control characters but tab, line feed and
+/// carriage return (`limits::is_allowed_char`).
+const MULTILINE: &str = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$";
+
+/// The bounds `service::matching` checks on a match profile: its topics
+/// are record keys, bounded as the query lists' values are
+/// (`limits::check_keys`: 1 to [`MAX_KEY_LEN`] characters, not blank, no
+/// control characters), as is its region; `sector` and `need` are free
+/// text.
+///
+/// [`MAX_KEY_LEN`]: crate::limits::MAX_KEY_LEN
+fn bound_profile(api: &mut OpenApi) {
+    use utoipa::openapi::schema::{ArrayItems, Schema};
+    let Some(RefOr::T(Schema::Object(profile))) = api
+        .components
+        .as_mut()
+        .and_then(|c| c.schemas.get_mut("MatchProfile"))
     else {
         return;
     };
-    for parameter in get.parameters.iter_mut().flatten() {
-        if let RefOr::T(parameter) = parameter
-            && parameter.name == name
-        {
-            parameter.required = Required::True;
+    if let Some(RefOr::T(Schema::Array(topics))) = profile.properties.get_mut("topics")
+        && let ArrayItems::RefOrSchema(items) = &mut topics.items
+        && let RefOr::T(Schema::Object(item)) = items.as_mut()
+    {
+        item.min_length = Some(1);
+        item.max_length = Some(crate::limits::MAX_KEY_LEN);
+        item.pattern = Some(NOT_BLANK.to_owned());
+    }
+    if let Some(RefOr::T(Schema::Object(region))) = profile.properties.get_mut("region") {
+        region.pattern = Some(NOT_BLANK.to_owned());
+    }
+    for text in ["sector", "need"] {
+        if let Some(RefOr::T(Schema::Object(object))) = profile.properties.get_mut(text) {
+            object.pattern = Some(MULTILINE.to_owned());
         }
     }
+}
+
+/// Marks the query parameter `name` of `GET path` required.
+pub fn require_parameter(api: &mut OpenApi, path: &str, name: &str) {
+    if let Some(parameter) = query_parameter(api, path, name) {
+        parameter.required = Required::True;
+    }
+}
+
+/// States the values the query parameter `name` of `GET path` takes
+/// (`values`: the list the server checks against, so the two agree).
+pub fn enumerate_parameter(api: &mut OpenApi, path: &str, name: &str, values: &[&str]) {
+    use utoipa::openapi::schema::Schema;
+    if let Some(parameter) = query_parameter(api, path, name)
+        && let Some(RefOr::T(Schema::Object(object))) = parameter.schema.as_mut()
+    {
+        object.enum_values = Some(values.iter().map(|v| (*v).into()).collect());
+        object.min_length = None;
+        object.max_length = None;
+        object.pattern = None;
+    }
+}
+
+fn query_parameter<'a>(
+    api: &'a mut OpenApi,
+    path: &str,
+    name: &str,
+) -> Option<&'a mut utoipa::openapi::path::Parameter> {
+    let get = api.paths.paths.get_mut(path)?.get.as_mut()?;
+    get.parameters
+        .iter_mut()
+        .flatten()
+        .find_map(|parameter| match parameter {
+            RefOr::T(parameter) if parameter.name == name => Some(parameter),
+            _ => None,
+        })
 }
 
 /// The answer of an operation with `fields` (a sparse fieldset) is its

@@ -18,8 +18,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[into_params(parameter_in = Query)]
 pub struct ChangesParams {
     /// Continue after this position: a `next_cursor` (or any `seq`) seen
-    /// before. Omitted: from the beginning.
-    #[param(example = "1042")]
+    /// before, a whole number. Omitted: from the beginning.
+    #[param(example = "1042", pattern = "^[0-9]{1,18}$")]
     pub since: Option<String>,
     /// Entries per page, 1 to 1000.
     #[param(minimum = 1, maximum = 1000, default = 100)]
@@ -88,11 +88,15 @@ pub struct AuditParams {
     pub id: Option<uuid::Uuid>,
     /// By this API key only (its name).
     pub actor: Option<String>,
-    /// Committed at or after this time (RFC 3339, or a day).
+    /// Committed at or after this time (RFC 3339; a day, `2026-11-30`, is
+    /// also accepted).
+    #[param(format = DateTime)]
     pub since: Option<String>,
-    /// Committed before this time (RFC 3339, or a day).
+    /// Committed before this time (RFC 3339; a day is also accepted).
+    #[param(format = DateTime)]
     pub until: Option<String>,
-    /// Opaque position from the previous page's `next_cursor`.
+    /// Position from the previous page's `next_cursor` (a whole number).
+    #[param(pattern = "^[1-9][0-9]{0,17}$")]
     pub cursor: Option<String>,
     /// Entries per page, 1 to 1000.
     #[param(minimum = 1, maximum = 1000, default = 100)]
