@@ -9,26 +9,10 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::helpers::{Backend, TestApp};
+use crate::helpers::{Backend, TestApp, tool_available as available};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// Whether `program` runs; in CI it must.
-fn available(program: &Path, args: &[&str], install: &str) -> bool {
-    let ok = Command::new(program)
-        .args(args)
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install {install}"
-        );
-        eprintln!("skipped: {install} is not installed");
-    }
-    ok
 }
 
 fn run(command: &mut Command, what: &str) -> String {
@@ -53,7 +37,7 @@ fn work_dir(name: &str) -> PathBuf {
 async fn a_generated_typescript_client_type_checks_strictly() {
     let bin = repo().join(".ci/tools/node_modules/.bin");
     if !available(
-        &bin.join("tsc"),
+        bin.join("tsc"),
         &["--version"],
         "npm ci --prefix .ci/tools",
     ) {
@@ -181,7 +165,7 @@ async fn a_generated_python_client_type_checks_and_reads_the_api() {
 async fn graphql_codegen_types_check_strictly_with_the_documented_scalars() {
     let bin = repo().join(".ci/tools/node_modules/.bin");
     if !available(
-        &bin.join("graphql-codegen"),
+        bin.join("graphql-codegen"),
         &["--version"],
         "npm ci --prefix .ci/tools",
     ) {

@@ -605,3 +605,21 @@ pub async fn offers_holding_word(app: &TestApp, word: &str) -> Vec<String> {
         .map(|o| o["slug"].as_str().unwrap().to_owned())
         .collect()
 }
+
+/// Whether an external test tool runs (`program args` exits 0). CI installs
+/// every tool (`.ci/run`), so there a missing one fails the test; locally
+/// the test skips with a message naming how to install it.
+pub fn tool_available(program: impl AsRef<std::ffi::OsStr>, args: &[&str], install: &str) -> bool {
+    let ok = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install {install} (see .ci/run)"
+        );
+        eprintln!("skipped: {install} is not installed");
+    }
+    ok
+}

@@ -16,140 +16,102 @@ use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value
 /// `YYYY-MM-DD`, RFC 3339 §5.6 `full-date`.
 const DATE_FORMAT: &str = "%Y-%m-%d";
 
-/// A calendar day without time zone, `YYYY-MM-DD` (RFC 3339 §5.6 `full-date`), e.g. `2016-11-21`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize)]
-#[serde(transparent)]
-pub struct Date(pub chrono::NaiveDate);
+/// A scalar written as a string: a newtype over `$inner`, read by `$read`
+/// (`&str` → `Option<$inner>`, also used by the variable check) and
+/// written by `$write`; `$expected` says what a refused value should have
+/// been. One definition, so the three scalars cannot differ in how they
+/// refuse a value.
+macro_rules! text_scalar {
+    ($(#[$doc:meta])* $name:ident($inner:ty), graphql: $graphql:literal, url: $url:literal,
+        read: $read:expr, write: $write:expr, expected: $expected:literal $(, derive: $($derive:path),*)?) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq $($(, $derive)*)?)]
+        pub struct $name(pub $inner);
 
-/// A calendar day without time zone, `YYYY-MM-DD` (RFC 3339 §5.6 `full-date`), e.g. `2016-11-21`.
-#[Scalar(
-    name = "Date",
-    specified_by_url = "https://www.rfc-editor.org/rfc/rfc3339#section-5.6"
-)]
-impl ScalarType for Date {
-    fn parse(value: Value) -> InputValueResult<Self> {
-        match &value {
-            Value::String(s) => Date::parse_str(s)
-                .map(Date)
-                .ok_or_else(|| InputValueError::custom("expected a date `YYYY-MM-DD`")),
-            _ => Err(InputValueError::expected_type(value)),
+        $(#[$doc])*
+        #[Scalar(name = $graphql, specified_by_url = $url)]
+        impl ScalarType for $name {
+            fn parse(value: Value) -> InputValueResult<Self> {
+                match &value {
+                    Value::String(s) => $name::parse_str(s)
+                        .map($name)
+                        .ok_or_else(|| InputValueError::custom($expected)),
+                    _ => Err(InputValueError::expected_type(value)),
+                }
+            }
+
+            fn is_valid(value: &Value) -> bool {
+                matches!(value, Value::String(s) if $name::parse_str(s).is_some())
+            }
+
+            fn to_value(&self) -> Value {
+                let write: fn(&$inner) -> String = $write;
+                Value::String(write(&self.0))
+            }
         }
-    }
 
-    fn is_valid(value: &Value) -> bool {
-        matches!(value, Value::String(s) if Date::parse_str(s).is_some())
-    }
+        impl $name {
+            /// The value `s` names, if it is one.
+            pub fn parse_str(s: &str) -> Option<$inner> {
+                let read: fn(&str) -> Option<$inner> = $read;
+                read(s)
+            }
+        }
 
-    fn to_value(&self) -> Value {
-        Value::String(self.0.format(DATE_FORMAT).to_string())
-    }
+        impl From<$inner> for $name {
+            fn from(value: $inner) -> Self {
+                $name(value)
+            }
+        }
+    };
 }
 
-impl Date {
-    /// The day `s` names, if it is a `full-date`.
-    pub fn parse_str(s: &str) -> Option<chrono::NaiveDate> {
-        chrono::NaiveDate::parse_from_str(s, DATE_FORMAT).ok()
-    }
+text_scalar!(
+    /// A calendar day without time zone, `YYYY-MM-DD` (RFC 3339 §5.6 `full-date`), e.g. `2016-11-21`.
+    Date(chrono::NaiveDate),
+    graphql: "Date",
+    url: "https://www.rfc-editor.org/rfc/rfc3339#section-5.6",
+    read: |s| chrono::NaiveDate::parse_from_str(s, DATE_FORMAT).ok(),
+    write: |day| day.format(DATE_FORMAT).to_string(),
+    expected: "expected a date `YYYY-MM-DD`",
+    derive: PartialOrd, Ord, serde::Deserialize
+);
 
+impl Date {
     /// For an optional DTO field (`derived(with = ...)`).
     pub fn opt(day: Option<chrono::NaiveDate>) -> Option<Date> {
         day.map(Date)
     }
 }
 
-impl From<chrono::NaiveDate> for Date {
-    fn from(day: chrono::NaiveDate) -> Self {
-        Date(day)
-    }
-}
-
-/// An instant, RFC 3339 §5.6 `date-time` with an offset; written in UTC with `Z`, e.g. `2016-11-21T10:00:00Z`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct DateTime(pub chrono::DateTime<chrono::Utc>);
-
-/// An instant, RFC 3339 §5.6 `date-time` with an offset; written in UTC with `Z`, e.g. `2016-11-21T10:00:00Z`.
-#[Scalar(
-    name = "DateTime",
-    specified_by_url = "https://www.rfc-editor.org/rfc/rfc3339#section-5.6"
-)]
-impl ScalarType for DateTime {
-    fn parse(value: Value) -> InputValueResult<Self> {
-        match &value {
-            Value::String(s) => DateTime::parse_str(s).map(DateTime).ok_or_else(|| {
-                InputValueError::custom(
-                    "expected an RFC 3339 date-time, e.g. `2024-06-30T12:00:00Z`",
-                )
-            }),
-            _ => Err(InputValueError::expected_type(value)),
-        }
-    }
-
-    fn is_valid(value: &Value) -> bool {
-        matches!(value, Value::String(s) if DateTime::parse_str(s).is_some())
-    }
-
-    fn to_value(&self) -> Value {
-        // `Z`, as REST writes it (serde's RFC 3339 form), not `+00:00`.
-        Value::String(self.0.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
-    }
-}
-
-impl DateTime {
-    /// The instant `s` names, if it is an RFC 3339 `date-time`.
-    pub fn parse_str(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+text_scalar!(
+    /// An instant, RFC 3339 §5.6 `date-time` with an offset; written in UTC with `Z`, e.g. `2016-11-21T10:00:00Z`.
+    DateTime(chrono::DateTime<chrono::Utc>),
+    graphql: "DateTime",
+    url: "https://www.rfc-editor.org/rfc/rfc3339#section-5.6",
+    read: |s| {
         chrono::DateTime::parse_from_rfc3339(s)
             .ok()
             .map(|t| t.with_timezone(&chrono::Utc))
-    }
-}
+    },
+    // `Z`, as REST writes it (serde's RFC 3339 form), not `+00:00`.
+    write: |t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+    expected: "expected an RFC 3339 date-time, e.g. `2024-06-30T12:00:00Z`",
+    derive: PartialOrd, Ord
+);
 
-impl From<chrono::DateTime<chrono::Utc>> for DateTime {
-    fn from(instant: chrono::DateTime<chrono::Utc>) -> Self {
-        DateTime(instant)
-    }
-}
-
-/// A UUID in its hyphenated text form (RFC 9562 §4), e.g. `0b3a6f8e-2c1d-4e5f-8a9b-1c2d3e4f5a6b`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Uuid(pub uuid::Uuid);
-
-/// A UUID in its hyphenated text form (RFC 9562 §4), e.g. `0b3a6f8e-2c1d-4e5f-8a9b-1c2d3e4f5a6b`.
-#[Scalar(
-    name = "UUID",
-    specified_by_url = "https://www.rfc-editor.org/rfc/rfc9562"
-)]
-impl ScalarType for Uuid {
-    fn parse(value: Value) -> InputValueResult<Self> {
-        match &value {
-            Value::String(s) => Uuid::parse_str(s)
-                .map(Uuid)
-                .ok_or_else(|| InputValueError::custom("expected a UUID")),
-            _ => Err(InputValueError::expected_type(value)),
-        }
-    }
-
-    fn is_valid(value: &Value) -> bool {
-        matches!(value, Value::String(s) if Uuid::parse_str(s).is_some())
-    }
-
-    fn to_value(&self) -> Value {
-        Value::String(self.0.hyphenated().to_string())
-    }
-}
-
-impl Uuid {
-    /// The UUID `s` names, in any of the forms of RFC 9562 §4 the `uuid`
-    /// crate reads (hyphenated, simple, braced, URN).
-    pub fn parse_str(s: &str) -> Option<uuid::Uuid> {
-        uuid::Uuid::parse_str(s).ok()
-    }
-}
-
-impl From<uuid::Uuid> for Uuid {
-    fn from(id: uuid::Uuid) -> Self {
-        Uuid(id)
-    }
-}
+text_scalar!(
+    /// A UUID in its hyphenated text form (RFC 9562 §4), e.g. `0b3a6f8e-2c1d-4e5f-8a9b-1c2d3e4f5a6b`.
+    Uuid(uuid::Uuid),
+    graphql: "UUID",
+    url: "https://www.rfc-editor.org/rfc/rfc9562",
+    // Any form of RFC 9562 §4 the `uuid` crate reads (hyphenated, simple,
+    // braced, URN).
+    read: |s| uuid::Uuid::parse_str(s).ok(),
+    write: |id| id.hyphenated().to_string(),
+    expected: "expected a UUID",
+    derive: Hash
+);
 
 /// Any JSON value (RFC 8259): a record, or a JSON Merge Patch of one.
 #[derive(Debug, Clone, PartialEq)]
