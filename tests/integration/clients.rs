@@ -36,11 +36,7 @@ fn work_dir(name: &str) -> PathBuf {
 #[tokio::test]
 async fn a_generated_typescript_client_type_checks_strictly() {
     let bin = repo().join(".ci/tools/node_modules/.bin");
-    if !available(
-        bin.join("tsc"),
-        &["--version"],
-        "npm ci --prefix .ci/tools",
-    ) {
+    if !available(bin.join("tsc"), &["--version"], "npm ci --prefix .ci/tools") {
         return;
     }
     let app = TestApp::shared(Backend::Sqlite).unwrap();
