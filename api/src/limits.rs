@@ -201,6 +201,21 @@ pub const MIN_YEAR: i32 = 1;
 /// See [`MIN_YEAR`].
 pub const MAX_YEAR: i32 = 9999;
 
+/// The day `text` names if it is an RFC 3339 §5.6 `full-date`, exactly
+/// `YYYY-MM-DD`: chrono's `%Y-%m-%d` alone also reads `2024-1-1` and
+/// `+2024-01-01`, which the contract's `format: date` does not allow.
+pub fn parse_full_date(text: &str) -> Option<chrono::NaiveDate> {
+    let bytes = text.as_bytes();
+    let shaped = bytes.len() == 10
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            4 | 7 => *b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    shaped
+        .then(|| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+        .flatten()
+}
+
 /// A field error if `day` is outside years [`MIN_YEAR`]..=[`MAX_YEAR`].
 pub fn check_day(field: &str, day: chrono::NaiveDate) -> Option<FieldError> {
     use chrono::Datelike;

@@ -131,17 +131,27 @@ async fn every_answer_conforms_to_its_documented_schema(app: TestApp) {
     let mut examples = 0;
     for (template, item) in api["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
-            for (status, response) in operation["responses"].as_object().unwrap() {
-                for media in response["content"]
+            let parts = operation["responses"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(status, response)| (status.as_str(), response))
+                .chain(std::iter::once(("request", &operation["requestBody"])));
+            for (status, part) in parts {
+                let media = part["content"]
                     .as_object()
                     .into_iter()
-                    .flat_map(|c| c.values())
-                {
-                    if let Some(example) = media.get("example") {
+                    .flat_map(|c| c.values());
+                for media in media {
+                    let values = media["examples"]
+                        .as_object()
+                        .into_iter()
+                        .flat_map(|e| e.values());
+                    for example in values {
                         examples += 1;
                         checks.push(json!({
                             "request": format!("example of {} {template}", method.to_uppercase()),
-                            "status": status, "schema": media["schema"], "body": example,
+                            "status": status, "schema": media["schema"], "body": example["value"],
                         }));
                     }
                 }

@@ -8,6 +8,7 @@ shared_tests!(
     unknown_keys_in_filters_are_rejected,
     unknown_items_are_404,
     several_errors_are_reported_together,
+    days_are_exactly_rfc_3339_full_dates,
 );
 
 const LISTS: [&str; 6] = [
@@ -124,4 +125,63 @@ async fn several_errors_are_reported_together(app: TestApp) {
     let mut got = fields(&problem);
     got.sort();
     assert_eq!(got, ["cost", "limit", "nosuch"]);
+}
+
+/// `format: date` and the GraphQL `Date` scalar are RFC 3339 §5.6
+/// `full-date`: `YYYY-MM-DD`, nothing shorter, no sign, no spaces — in
+/// query parameters, GraphQL literals and variables, and request bodies.
+async fn days_are_exactly_rfc_3339_full_dates(app: TestApp) {
+    let bad = [
+        "2024-1-1",
+        "2024-01-1",
+        "+2024-01-01",
+        " 2024-01-01",
+        "2024-13-01",
+    ];
+    for day in bad {
+        let encoded = day.replace('+', "%2B").replace(' ', "%20");
+        let problem = app
+            .get_problem(&format!("/api/v1/offers?open_on={encoded}"), 400)
+            .await;
+        assert_eq!(fields(&problem), ["open_on"], "{day}");
+        let body = app
+            .graphql(
+                &format!(r#"{{ offers(filter: {{openOn: "{day}"}}) {{ totalCount }} }}"#),
+                serde_json::Value::Null,
+            )
+            .await;
+        assert!(body["data"].is_null(), "{day}: {body}");
+        let body = app
+            .graphql(
+                "query($d: Date) { offers(filter: {openOn: $d}) { totalCount } }",
+                serde_json::json!({"d": day}),
+            )
+            .await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "invalid_variable",
+            "{day}: {body}"
+        );
+        let (status, problem) = app
+            .post_json(
+                "/api/v1/match",
+                &serde_json::json!({"region": "05711", "role": "sme", "date": day}),
+            )
+            .await;
+        assert_eq!(status, 422, "{day}: {problem}");
+        assert_eq!(fields(&problem), ["date"], "{day}");
+    }
+    // The same day, written right, is accepted everywhere.
+    app.get_json("/api/v1/offers?open_on=2024-01-01").await;
+    app.graphql_data(
+        r#"{ offers(filter: {openOn: "2024-01-01"}) { totalCount } }"#,
+        serde_json::Value::Null,
+    )
+    .await;
+    let (status, _) = app
+        .post_json(
+            "/api/v1/match",
+            &serde_json::json!({"region": "05711", "role": "sme", "date": "2024-01-01"}),
+        )
+        .await;
+    assert_eq!(status, 200);
 }

@@ -66,7 +66,7 @@ fn operations_with_bodies(api: &Value) -> Vec<(String, Value)> {
                     for media in content.values() {
                         out.push((
                             format!("{} {path} ({status})", method.to_uppercase()),
-                            media["example"].clone(),
+                            media["examples"]["seeded"]["value"].clone(),
                         ));
                     }
                 }

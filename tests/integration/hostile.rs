@@ -2600,7 +2600,9 @@ fn review_cases() -> Vec<Case> {
             graphql(&format!(
                 r#"{{ matchOffers(profile: {{region: "05711", role: SME, date: "{day}"}}) {{ items {{ score }} }} }}"#
             )),
-            Expect::Graphql(&["invalid_data", "invalid_argument"]),
+            // Not a `full-date` (a sign, five digits), or year 0: refused
+            // by the `Date` scalar during validation, or by the bounds.
+            Expect::Graphql(&["invalid_data", "invalid_argument", "invalid_query"]),
         ));
     }
     let days = [

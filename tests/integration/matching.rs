@@ -300,6 +300,14 @@ async fn invalid_profiles_are_rejected_naming_the_field(app: TestApp) {
             "limit",
         ),
         (json!({"region": "05711", "role": "boss"}), "role"),
+        // Well-formed JSON of the wrong type for an enum: the field's
+        // problem (422), not a syntax error (400).
+        (json!({"region": "05711", "role": null}), "role"),
+        (json!({"region": "05711", "role": ["sme"]}), "role"),
+        (
+            json!({"region": "05711", "role": "sme", "budget": 1}),
+            "budget",
+        ),
         (
             json!({"region": "05711", "role": "sme", "need": "x".repeat(10_000)}),
             "need",

@@ -71,11 +71,22 @@ text_scalar!(
     Date(chrono::NaiveDate),
     graphql: "Date",
     url: "https://www.rfc-editor.org/rfc/rfc3339#section-5.6",
-    read: |s| chrono::NaiveDate::parse_from_str(s, DATE_FORMAT).ok(),
+    read: crate::limits::parse_full_date,
     write: |day| day.format(DATE_FORMAT).to_string(),
     expected: "expected a date `YYYY-MM-DD`",
-    derive: PartialOrd, Ord, serde::Deserialize
+    derive: PartialOrd, Ord
 );
+
+/// Read as in GraphQL (a match profile's `date` in REST): exactly
+/// `YYYY-MM-DD`.
+impl<'de> serde::Deserialize<'de> for Date {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Date::parse_str(&text)
+            .map(Date)
+            .ok_or_else(|| serde::de::Error::custom("expected a date `YYYY-MM-DD`"))
+    }
+}
 
 impl Date {
     /// For an optional DTO field (`derived(with = ...)`).

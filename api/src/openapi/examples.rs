@@ -1,6 +1,7 @@
 //! Response examples: one real answer of the seeded server per operation,
 //! kept in `examples.json` next to this file and shown in the document as
-//! the success response's `example`.
+//! the success response's example `seeded`, whose summary names the request
+//! it answers.
 //!
 //! The answers are captured, not written by hand: `UPDATE_CONTRACTS=1 cargo
 //! test -p integration-tests --test integration -- examples` replays each
@@ -16,6 +17,7 @@
 //! item read.
 use std::collections::BTreeMap;
 
+use utoipa::openapi::example::{Example, ExampleBuilder};
 use utoipa::openapi::{OpenApi, RefOr};
 
 /// The captured answers, by operation (`GET /api/v1/offers`).
@@ -24,8 +26,24 @@ const EXAMPLES: &str = include_str!("examples.json");
 /// One captured answer.
 #[derive(serde::Deserialize)]
 struct Captured {
+    /// The request target it answers, e.g. `/api/v1/offers?limit=2`.
+    request: String,
+    /// The request's body, if it has one.
+    request_body: Option<serde_json::Value>,
     /// The answer's body (a string for a text answer).
     body: serde_json::Value,
+}
+
+/// The name of the example in each `examples` map: from the seeded data.
+const NAME: &str = "seeded";
+
+fn example(summary: String, value: serde_json::Value) -> RefOr<Example> {
+    RefOr::T(
+        ExampleBuilder::new()
+            .summary(summary)
+            .value(Some(value))
+            .build(),
+    )
 }
 
 /// The operation whose example a write shows: the item read of its
@@ -56,8 +74,20 @@ pub fn attach(api: &mut OpenApi) {
         ];
         for (method, operation) in operations {
             let Some(operation) = operation else { continue };
-            let Some(captured) = examples.get(&shown_by(method, path)) else {
+            let shown = shown_by(method, path);
+            let Some(captured) = examples.get(&shown) else {
                 continue;
+            };
+            let summary = if shown.starts_with(method) {
+                format!(
+                    "The answer to `{method} {}` on the seeded data",
+                    captured.request
+                )
+            } else {
+                format!(
+                    "The record as `GET {}` shows it: a write answers with the record it wrote, in this form",
+                    captured.request
+                )
             };
             for (status, response) in operation.responses.responses.iter_mut() {
                 let RefOr::T(response) = response else {
@@ -68,8 +98,20 @@ pub fn attach(api: &mut OpenApi) {
                 }
                 // The JSON answer; `/metrics` has only its text one.
                 if let Some(RefOr::T(content)) = response.content.values_mut().next() {
-                    content.example = Some(captured.body.clone());
+                    let seeded = example(summary.clone(), captured.body.clone());
+                    content.examples.insert(NAME.to_owned(), seeded);
                 }
+            }
+            // The request that gave the answer, where it has a body.
+            let request = match operation.request_body.as_mut() {
+                Some(RefOr::T(body)) => body.content.values_mut().next(),
+                _ => None,
+            };
+            if let (Some(body), Some(RefOr::T(request))) = (&captured.request_body, request) {
+                let summary = "The request whose answer is shown".to_owned();
+                request
+                    .examples
+                    .insert(NAME.to_owned(), example(summary, body.clone()));
             }
         }
     }

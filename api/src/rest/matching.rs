@@ -44,14 +44,22 @@ pub async fn json_body<T: serde::de::DeserializeOwned>(
     })?;
     let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
-        // An escape skipping let pass (`"\ud800"`, a lone surrogate) is
-        // still a syntax error, found only when the string is decoded. A
-        // number out of range is one too for serde_json, but well-formed
-        // JSON (RFC 8259 §6): the field's problem, 422.
+        // The document is well-formed (checked above), so what serde_json
+        // calls a syntax error here is mostly the fields' problem: it also
+        // reports a wrong type for an enum (`"role": null`) as "expected
+        // value", and a number out of range (well-formed, RFC 8259 §6)
+        // too: 422. Only an escape that skipping let pass (`"\ud800"`, a
+        // lone surrogate), found when the string is decoded, is malformed.
         let inner = err.inner();
-        if inner.classify() != serde_json::error::Category::Data
-            && !inner.to_string().starts_with("number out of range")
-        {
+        let message = inner.to_string();
+        let malformed = match inner.classify() {
+            serde_json::error::Category::Data => false,
+            serde_json::error::Category::Syntax => {
+                message.contains("escape") || message.contains("surrogate")
+            }
+            serde_json::error::Category::Eof | serde_json::error::Category::Io => true,
+        };
+        if malformed {
             return AppError::BadRequest(format!(
                 "the body is not well-formed JSON: {}",
                 crate::limits::shorten_quotes(&err.inner().to_string())
@@ -59,9 +67,18 @@ pub async fn json_body<T: serde::de::DeserializeOwned>(
         }
         let path = err.path().to_string();
         let field = if path == "." { "body".to_owned() } else { path };
+        // serde_json's words for an enum of the wrong type ("expected
+        // value at line 1 column 41") say nothing about the field.
+        let reason = if inner.classify() == serde_json::error::Category::Syntax
+            && !message.starts_with("number out of range")
+        {
+            "has the wrong type: expected one of the values the contract lists".to_owned()
+        } else {
+            crate::limits::shorten_quotes(&message)
+        };
         AppError::InvalidData(vec![FieldError::new(
             crate::limits::truncate(&field, crate::limits::MAX_FIELD_CHARS),
-            crate::limits::shorten_quotes(&err.inner().to_string()),
+            reason,
         )])
     })
 }

@@ -215,15 +215,15 @@ impl QueryParams {
     /// A calendar day, `YYYY-MM-DD`.
     pub fn date(&mut self, name: &'static str) -> Option<NaiveDate> {
         let raw = self.raw(name)?;
-        match NaiveDate::parse_from_str(&raw, "%Y-%m-%d") {
-            Ok(date) => match crate::limits::check_day(name, date) {
+        match crate::limits::parse_full_date(&raw) {
+            Some(date) => match crate::limits::check_day(name, date) {
                 None => Some(date),
                 Some(error) => {
                     self.errors.push(error);
                     None
                 }
             },
-            Err(_) => {
+            None => {
                 self.error(
                     name,
                     format!("must be a date like 2024-06-30, got `{}`", quote(&raw)),
@@ -240,8 +240,7 @@ impl QueryParams {
             .map(|ts| ts.with_timezone(&Utc))
             .ok()
             .or_else(|| {
-                NaiveDate::parse_from_str(&raw, "%Y-%m-%d")
-                    .ok()
+                crate::limits::parse_full_date(&raw)
                     .and_then(|d| d.and_hms_opt(0, 0, 0))
                     .map(|midnight| midnight.and_utc())
             });

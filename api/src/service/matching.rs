@@ -156,10 +156,8 @@ fn whole_number<'de, D: serde::Deserializer<'de>>(
         .and_then(|n| u32::try_from(n).ok())
         .map(Some)
         .ok_or_else(|| {
-            D::Error::custom(format!(
-                "expected a whole number from 0 to {}, got {number}",
-                u32::MAX
-            ))
+            // The bounds are checked with the other fields, which names them.
+            D::Error::custom(format!("expected a whole number, got {number}"))
         })
 }
 
