@@ -149,6 +149,7 @@ async fn every_answer_conforms_to_its_documented_schema(app: TestApp) {
                         .flat_map(|e| e.values());
                     for example in values {
                         examples += 1;
+                        let example = crate::examples::resolve(&api, example);
                         checks.push(json!({
                             "request": format!("example of {} {template}", method.to_uppercase()),
                             "status": status, "schema": media["schema"], "body": example["value"],

@@ -52,6 +52,18 @@ fn masked(value: &Value) -> Value {
     }
 }
 
+/// `node`, or what its `$ref` names (`#/components/examples/…`).
+pub fn resolve<'a>(api: &'a Value, node: &'a Value) -> &'a Value {
+    match node["$ref"].as_str() {
+        Some(reference) => reference
+            .strip_prefix("#/")
+            .unwrap_or(reference)
+            .split('/')
+            .fold(api, |at, part| &at[part]),
+        None => node,
+    }
+}
+
 /// The operations of the contract whose success answer has a body, as
 /// `METHOD /path`.
 fn operations_with_bodies(api: &Value) -> Vec<(String, Value)> {
@@ -64,9 +76,10 @@ fn operations_with_bodies(api: &Value) -> Vec<(String, Value)> {
                 }
                 if let Some(content) = response["content"].as_object() {
                     for media in content.values() {
+                        let seeded = resolve(api, &media["examples"]["seeded"]);
                         out.push((
                             format!("{} {path} ({status})", method.to_uppercase()),
-                            media["examples"]["seeded"]["value"].clone(),
+                            seeded["value"].clone(),
                         ));
                     }
                 }

@@ -1,7 +1,8 @@
 //! Response examples: one real answer of the seeded server per operation,
 //! kept in `examples.json` next to this file and shown in the document as
-//! the success response's example `seeded`, whose summary names the request
-//! it answers.
+//! the success response's example `seeded` (a reference into
+//! `components.examples`, where each answer is kept once), whose summary
+//! names the request it answers.
 //!
 //! The answers are captured, not written by hand: `UPDATE_CONTRACTS=1 cargo
 //! test -p integration-tests --test integration -- examples` replays each
@@ -18,7 +19,7 @@
 use std::collections::BTreeMap;
 
 use utoipa::openapi::example::{Example, ExampleBuilder};
-use utoipa::openapi::{OpenApi, RefOr};
+use utoipa::openapi::{OpenApi, Ref, RefOr};
 
 /// The captured answers, by operation (`GET /api/v1/offers`).
 const EXAMPLES: &str = include_str!("examples.json");
@@ -59,12 +60,57 @@ fn shown_by(method: &str, path: &str) -> String {
     }
 }
 
-/// Sets the `example` of every operation's success answer that has a body.
-/// A file that does not parse adds none (a test fails on it first).
+/// The component name of an operation's captured answer:
+/// `GET /api/v1/offers/{key}` → `GET_api_v1_offers_key`, `GET /` →
+/// `GET_root` (OpenAPI 3.1
+/// §4.8.7.1: component names are `^[a-zA-Z0-9.\-_]+$`).
+fn component_name(operation: &str) -> String {
+    let name: String = operation
+        .chars()
+        .filter(|c| !matches!(c, '{' | '}'))
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let name = name.trim_end_matches('_').replace("__", "_");
+    // `GET /` has no path segment to name it by.
+    if name.contains('_') {
+        name
+    } else {
+        format!("{name}_root")
+    }
+}
+
+/// Adds every captured answer once to `components.examples`, and to every
+/// operation's success answer with a body a reference to the answer it
+/// shows, as its example `seeded` (a `POST`/`PUT`/`PATCH` shows its item
+/// read: writing a record answers with it as read). `POST /api/v1/match`
+/// also shows the profile that gave its answer. A file that does not parse
+/// adds none (a test fails on it first).
 pub fn attach(api: &mut OpenApi) {
     let Ok(examples) = serde_json::from_str::<BTreeMap<String, Captured>>(EXAMPLES) else {
         return;
     };
+    let components = api.components.get_or_insert_with(Default::default);
+    for (operation, captured) in &examples {
+        let (method, _) = operation.split_once(' ').unwrap_or_default();
+        let summary = format!(
+            "The answer to `{method} {}` on the seeded data",
+            captured.request
+        );
+        let name = component_name(operation);
+        components
+            .examples
+            .insert(name.clone(), example(summary, captured.body.clone()));
+        if let Some(body) = &captured.request_body {
+            let summary = format!(
+                "The request body of `{method} {}` whose answer is shown",
+                captured.request
+            );
+            components
+                .examples
+                .insert(format!("{name}_request"), example(summary, body.clone()));
+        }
+    }
+    let reference = |name: String| RefOr::Ref(Ref::new(format!("#/components/examples/{name}")));
     for (path, item) in api.paths.paths.iter_mut() {
         let operations = [
             ("GET", item.get.as_mut()),
@@ -78,17 +124,7 @@ pub fn attach(api: &mut OpenApi) {
             let Some(captured) = examples.get(&shown) else {
                 continue;
             };
-            let summary = if shown.starts_with(method) {
-                format!(
-                    "The answer to `{method} {}` on the seeded data",
-                    captured.request
-                )
-            } else {
-                format!(
-                    "The record as `GET {}` shows it: a write answers with the record it wrote, in this form",
-                    captured.request
-                )
-            };
+            let name = component_name(&shown);
             for (status, response) in operation.responses.responses.iter_mut() {
                 let RefOr::T(response) = response else {
                     continue;
@@ -98,20 +134,19 @@ pub fn attach(api: &mut OpenApi) {
                 }
                 // The JSON answer; `/metrics` has only its text one.
                 if let Some(RefOr::T(content)) = response.content.values_mut().next() {
-                    let seeded = example(summary.clone(), captured.body.clone());
-                    content.examples.insert(NAME.to_owned(), seeded);
+                    content
+                        .examples
+                        .insert(NAME.to_owned(), reference(name.clone()));
                 }
             }
-            // The request that gave the answer, where it has a body.
             let request = match operation.request_body.as_mut() {
                 Some(RefOr::T(body)) => body.content.values_mut().next(),
                 _ => None,
             };
-            if let (Some(body), Some(RefOr::T(request))) = (&captured.request_body, request) {
-                let summary = "The request whose answer is shown".to_owned();
+            if let (Some(_), Some(RefOr::T(request))) = (&captured.request_body, request) {
                 request
                     .examples
-                    .insert(NAME.to_owned(), example(summary, body.clone()));
+                    .insert(NAME.to_owned(), reference(format!("{name}_request")));
             }
         }
     }
