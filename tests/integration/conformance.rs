@@ -14,6 +14,7 @@ use crate::shared_tests;
 shared_tests!(
     every_answer_conforms_to_its_documented_schema,
     the_documented_bounds_are_the_enforced_ones,
+    a_malformed_path_is_a_documented_400_on_every_operation,
 );
 
 /// The documented schema of `operation`'s answer with `status`, if any.
@@ -337,4 +338,39 @@ async fn the_documented_bounds_are_the_enforced_ones(app: TestApp) {
             "{body}"
         );
     }
+}
+
+/// Every operation on a path with a parameter documents the `400` a
+/// malformed path gets (a control character, a bad `%` escape, not UTF-8),
+/// and answers it, before authentication.
+async fn a_malformed_path_is_a_documented_400_on_every_operation(app: TestApp) {
+    let api = app.get_json("/openapi.json").await;
+    let mut checked = 0;
+    for (template, item) in api["paths"].as_object().unwrap() {
+        if !template.contains('{') {
+            continue;
+        }
+        for (method, operation) in item.as_object().unwrap() {
+            assert!(
+                operation["responses"]["400"].is_object(),
+                "{method} {template}: 400 not documented"
+            );
+            for key in ["ab%01c", "ab%ZZc", "ab%FFc"] {
+                let path = template.replace("{key}", key);
+                let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+                let response = app
+                    .client
+                    .request(method.clone(), format!("{}{path}", app.address))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), 400, "{method} {path}");
+                let problem: Value = response.json().await.unwrap();
+                assert_eq!(problem["code"], "bad_request", "{method} {path}");
+                checked += 1;
+            }
+        }
+    }
+    // 6 collections × 5 operations + contacts and people × 4, 3 keys each.
+    assert!(checked >= 90, "{checked} requests");
 }

@@ -126,6 +126,14 @@ pub fn document(api: &mut OpenApi) {
             ),
         ),
         (
+            "MalformedPath",
+            problem(
+                "The path is malformed (`code: bad_request`): a control character, a `%` not \
+                 followed by two hex digits, or bytes that are not UTF-8 once percent-decoded.",
+                &["X-Request-Id"],
+            ),
+        ),
+        (
             "Unavailable",
             problem(
                 "The database does not answer or is busy (`code: unavailable`); retry after \
@@ -181,6 +189,13 @@ fn common(path: &str, read: bool, operation: &mut Operation) {
     responses.insert("414".to_owned(), named("UriTooLong"));
     responses.insert("431".to_owned(), named("HeadersTooLarge"));
     responses.insert("500".to_owned(), named("InternalError"));
+    // A path with a parameter can be malformed; routes without one are
+    // matched literally (anything else is a 404).
+    if path.contains('{') {
+        responses
+            .entry("400".to_owned())
+            .or_insert_with(|| named("MalformedPath"));
+    }
     if !probe {
         responses
             .entry("503".to_owned())
