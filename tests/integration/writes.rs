@@ -24,6 +24,7 @@ private_tests!(seeded: true;
     graphql_mutations_write_like_rest,
     after_writes_search_and_match_equal_a_fresh_build,
     faults_at_any_depth_and_of_every_format_are_named,
+    a_patch_takes_exactly_the_fields_of_its_record,
 );
 
 /// A key named `name` with `scopes`, created as `lotse keys create` does.
@@ -1591,5 +1592,72 @@ fn version(tag: &str) -> String {
     match tag.trim_matches('"').split_once('.') {
         Some((version, _)) => format!("\"{version}\""),
         None => tag.to_owned(),
+    }
+}
+
+/// The contract's body of every `PATCH` is a merge patch of the record its
+/// `PUT` takes: the same fields, none required, no other; and the server
+/// agrees: an unknown field is a `422` naming it, a known one is applied.
+async fn a_patch_takes_exactly_the_fields_of_its_record(app: TestApp) {
+    let editor = key(&app, "redaktion", &["write"]).await;
+    let api = app.get_json("/openapi.json").await;
+    let records = [
+        ("/api/v1/topics/{key}", "innovation"),
+        ("/api/v1/offers/{key}", "tbs-beratung"),
+        ("/api/v1/partners/{key}", "mags"),
+        ("/api/v1/projects/{key}", "arbeit-2020"),
+        ("/api/v1/regions/{key}", "bielefeld"),
+        ("/api/v1/meetings/{key}", "zweite-sitzung-2016-11-21"),
+        ("/api/v1/contacts/{key}", "mags-presse"),
+        ("/api/v1/people/{key}", "rainer-schmeltzer"),
+    ];
+    for (template, slug) in records {
+        let item = &api["paths"][template];
+        let put = &item["put"]["requestBody"]["content"]["application/json"]["schema"]["$ref"];
+        let record =
+            &api["components"]["schemas"][put.as_str().unwrap().rsplit('/').next().unwrap()];
+        let patch =
+            &item["patch"]["requestBody"]["content"]["application/merge-patch+json"]["schema"];
+        let names = |schema: &Value| -> Vec<String> {
+            schema["properties"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect()
+        };
+        assert_eq!(names(patch), names(record), "{template}");
+        assert!(patch.get("required").is_none(), "{template}: {patch}");
+        assert_eq!(patch["additionalProperties"], false, "{template}");
+
+        let path = template.replace("{key}", slug);
+        let answer = send(
+            &app,
+            Method::PATCH,
+            &path,
+            Some(&editor),
+            merge_patch(&json!({"no_such_field": 1})),
+            &[],
+        )
+        .await;
+        assert_eq!(answer.status, 422, "{path}: {}", answer.body);
+        assert!(
+            answer.body.to_string().contains("no_such_field"),
+            "{path}: {}",
+            answer.body
+        );
+        // A documented field is taken: its own value, sent back unchanged.
+        let source = send(&app, Method::GET, &path, None, None, &[]).await;
+        assert_eq!(source.status, 200, "{path}");
+        let answer = send(
+            &app,
+            Method::PATCH,
+            &path,
+            Some(&editor),
+            merge_patch(&json!({"source": source.body["source"]})),
+            &[],
+        )
+        .await;
+        assert_eq!(answer.status, 200, "{path}: {}", answer.body);
     }
 }

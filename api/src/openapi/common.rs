@@ -159,6 +159,7 @@ pub fn document(api: &mut OpenApi) {
     require_what_is_sent(api);
     sparse_answers(api);
     bound_profile(api);
+    merge_patch_bodies(api);
     for (path, item) in api.paths.paths.iter_mut() {
         let operations = [
             (true, item.get.as_mut()),
@@ -499,6 +500,63 @@ fn bound_profile(api: &mut OpenApi) {
     for text in ["sector", "need"] {
         if let Some(RefOr::T(Schema::Object(object))) = profile.properties.get_mut(text) {
             object.pattern = Some(MULTILINE.to_owned());
+        }
+    }
+}
+
+/// The body of each `PATCH`: a JSON Merge Patch (RFC 7396) of the record
+/// its `PUT` takes, so any of that record's fields and no other (the
+/// server refuses unknown fields with a `422`), none required; `null`
+/// clears an optional field, which the record's own nullable types state.
+/// Rejected: `{"type": "object"}`, which let a generated client send
+/// anything and left its users to guess the fields.
+fn merge_patch_bodies(api: &mut OpenApi) {
+    use utoipa::openapi::schema::Schema;
+    let record_of = |item: &utoipa::openapi::path::PathItem| -> Option<String> {
+        let body = match item.put.as_ref()?.request_body.as_ref()? {
+            RefOr::T(body) => body,
+            RefOr::Ref(_) => return None,
+        };
+        match body.content.values().next()? {
+            RefOr::T(content) => match content.schema.as_ref()? {
+                RefOr::Ref(reference) => {
+                    Some(reference.ref_location.rsplit('/').next()?.to_owned())
+                }
+                RefOr::T(_) => None,
+            },
+            RefOr::Ref(_) => None,
+        }
+    };
+    let records: Vec<(String, String)> = api
+        .paths
+        .paths
+        .iter()
+        .filter_map(|(path, item)| Some((path.clone(), record_of(item)?)))
+        .collect();
+    for (path, record) in records {
+        let Some(RefOr::T(Schema::Object(mut patch))) = api
+            .components
+            .as_ref()
+            .and_then(|c| c.schemas.get(&record))
+            .cloned()
+        else {
+            continue;
+        };
+        patch.required.clear();
+        patch.description = Some(format!(
+            "A JSON Merge Patch of a `{record}`: any of its fields, none required; `null` clears \
+             an optional field, a list replaces the stored one."
+        ));
+        let body = api
+            .paths
+            .paths
+            .get_mut(&path)
+            .and_then(|item| item.patch.as_mut())
+            .and_then(|patch| patch.request_body.as_mut());
+        if let Some(RefOr::T(body)) = body
+            && let Some(RefOr::T(content)) = body.content.values_mut().next()
+        {
+            content.schema = Some(RefOr::T(Schema::Object(patch)));
         }
     }
 }

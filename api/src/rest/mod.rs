@@ -490,7 +490,7 @@ nothing is written and the answer is 412 with the current `ETag`. Writing the st
 fields sent replace the stored ones, `null` clears an optional field, a list replaces the stored list. \
 `application/json` is read as a merge patch too. `If-Match` as for `PUT`."),
             params(("key" = String, Path, description = "The record's id (UUID) or slug.", example = $example), $crate::rest::LangParam),
-            request_body(content = Object, content_type = "application/merge-patch+json", description = "Fields to change, e.g. `{\"title_en\": \"New title\", \"note\": null}`."),
+            request_body(content = Object, content_type = "application/merge-patch+json", description = "The fields to change: a JSON Merge Patch of the record `PUT` takes."),
             security(("bearer" = [])),
             responses(
                 $crate::rest::write::WriteProblems,
