@@ -159,6 +159,7 @@ pub fn document(api: &mut OpenApi) {
     require_what_is_sent(api);
     sparse_answers(api);
     bound_profile(api);
+    bound_records(api);
     merge_patch_bodies(api);
     for (path, item) in api.paths.paths.iter_mut() {
         let operations = [
@@ -500,6 +501,59 @@ fn bound_profile(api: &mut OpenApi) {
     for text in ["sector", "need"] {
         if let Some(RefOr::T(Schema::Object(object))) = profile.properties.get_mut(text) {
             object.pattern = Some(MULTILINE.to_owned());
+        }
+    }
+}
+
+/// Text of a record (`import::collection`): not blank, no control
+/// characters but tab and line breaks.
+const TEXT: &str = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$";
+
+/// A slug as `slug::is_valid_slug` accepts it: lowercase ASCII words of
+/// letters and digits joined by single hyphens, at least one letter (a
+/// pattern without look-ahead, which not every generator reads).
+const SLUG: &str = "^([0-9]+-)*[0-9]*[a-z][a-z0-9]*(-[a-z0-9]+)*$";
+
+/// States on the records of the import format (`…Record`, the bodies of
+/// `POST` and `PUT`) what the import's shape check enforces
+/// (`import::collection::check_shape`): the slug's form and length, and
+/// required text (`source`, names, titles) not blank, without control
+/// characters but tab and line breaks. Formats, enums and
+/// patterns a field already has stay.
+fn bound_records(api: &mut OpenApi) {
+    use utoipa::openapi::schema::{Schema, SchemaType};
+    let Some(components) = api.components.as_mut() else {
+        return;
+    };
+    for (name, schema) in components.schemas.iter_mut() {
+        let RefOr::T(Schema::Object(record)) = schema else {
+            continue;
+        };
+        if !name.ends_with("Record") {
+            continue;
+        }
+        let required = record.required.clone();
+        for (field, property) in record.properties.iter_mut() {
+            let RefOr::T(Schema::Object(property)) = property else {
+                continue;
+            };
+            let plain_text = matches!(property.schema_type, SchemaType::Type(Type::String))
+                && property.enum_values.is_none()
+                && property.format.is_none()
+                && property.pattern.is_none();
+            if field == "slug" {
+                property.pattern = Some(SLUG.to_owned());
+                property.min_length = Some(1);
+                property.max_length = Some(120);
+                property.description.get_or_insert_with(|| {
+                    "The record's key: lowercase words of letters and digits joined by single \
+                     hyphens, with at least one letter, not a UUID; it cannot change once written."
+                        .to_owned()
+                });
+            } else if plain_text && required.contains(field) {
+                property.min_length = Some(1);
+                property.pattern = Some(TEXT.to_owned());
+            }
         }
     }
 }
