@@ -53,9 +53,31 @@ pub trait Versioned {
 /// carries at the end — `source`, for sourced facts `verified` and `note`,
 /// `created_at`, `updated_at`, and the response language (not serialised).
 macro_rules! record {
-    (verified($source:literal, $note:literal) $(#[$meta:meta])* pub struct $name:ident { $($fields:tt)* }) => {
+    // What every record ends with, after its own fields and its source.
+    (@common $(#[$meta:meta])* pub struct $name:ident { $($fields:tt)* }) => {
         $(#[$meta])*
         pub struct $name {
+            $($fields)*
+            /// When this record was created here.
+            #[graphql(name = "createdAt", skip, derived(name = "gql_created_at", into = "crate::graphql::scalars::DateTime", owned))]
+            pub created_at: chrono::DateTime<chrono::Utc>,
+            /// When this record last changed here.
+            #[graphql(name = "updatedAt", skip, derived(name = "gql_updated_at", into = "crate::graphql::scalars::DateTime", owned))]
+            pub updated_at: chrono::DateTime<chrono::Utc>,
+            /// Language the text fields are in; nested GraphQL fields follow it.
+            #[serde(skip)]
+            #[graphql(skip)]
+            pub lang: crate::vocab::Lang,
+        }
+
+        impl $crate::dto::Versioned for $name {
+            fn updated_at(&self) -> chrono::DateTime<chrono::Utc> {
+                self.updated_at
+            }
+        }
+    };
+    (verified($source:literal, $note:literal) $(#[$meta:meta])* pub struct $name:ident { $($fields:tt)* }) => {
+        super::record!(@common $(#[$meta])* pub struct $name {
             $($fields)*
             #[doc = $source]
             pub source: String,
@@ -63,50 +85,17 @@ macro_rules! record {
             pub verified: bool,
             #[doc = $note]
             pub note: Option<String>,
-            /// When this record was created here.
-            #[graphql(name = "createdAt", skip, derived(name = "gql_created_at", into = "crate::graphql::scalars::DateTime", owned))]
-            pub created_at: chrono::DateTime<chrono::Utc>,
-            /// When this record last changed here.
-            #[graphql(name = "updatedAt", skip, derived(name = "gql_updated_at", into = "crate::graphql::scalars::DateTime", owned))]
-            pub updated_at: chrono::DateTime<chrono::Utc>,
-            /// Language the text fields are in; nested GraphQL fields follow it.
-            #[serde(skip)]
-            #[graphql(skip)]
-            pub lang: crate::vocab::Lang,
-        }
-
-        impl $crate::dto::Versioned for $name {
-            fn updated_at(&self) -> chrono::DateTime<chrono::Utc> {
-                self.updated_at
-            }
-        }
+        });
     };
     (verified $(#[$meta:meta])* pub struct $name:ident { $($fields:tt)* }) => {
         super::record!(verified("Citation of the source(s).", "Editorial note.") $(#[$meta])* pub struct $name { $($fields)* });
     };
     ($(#[$meta:meta])* pub struct $name:ident { $($fields:tt)* }) => {
-        $(#[$meta])*
-        pub struct $name {
+        super::record!(@common $(#[$meta])* pub struct $name {
             $($fields)*
             /// Citation of the source(s).
             pub source: String,
-            /// When this record was created here.
-            #[graphql(name = "createdAt", skip, derived(name = "gql_created_at", into = "crate::graphql::scalars::DateTime", owned))]
-            pub created_at: chrono::DateTime<chrono::Utc>,
-            /// When this record last changed here.
-            #[graphql(name = "updatedAt", skip, derived(name = "gql_updated_at", into = "crate::graphql::scalars::DateTime", owned))]
-            pub updated_at: chrono::DateTime<chrono::Utc>,
-            /// Language the text fields are in; nested GraphQL fields follow it.
-            #[serde(skip)]
-            #[graphql(skip)]
-            pub lang: crate::vocab::Lang,
-        }
-
-        impl $crate::dto::Versioned for $name {
-            fn updated_at(&self) -> chrono::DateTime<chrono::Utc> {
-                self.updated_at
-            }
-        }
+        });
     };
 }
 use record;
