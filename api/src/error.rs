@@ -101,6 +101,16 @@ pub enum AppError {
     /// 409: the change conflicts with existing data (e.g. a duplicate key).
     #[error("{0}")]
     Conflict(String),
+    /// 409: a record that is valid on its own conflicts with the stored
+    /// data, field by field: its slug or another unique value is taken, it
+    /// would rename its key, it names records that do not exist, or its
+    /// parent would close a cycle. RFC 9110 §15.5.10 ("a conflict with the
+    /// current state of the target resource"); PostgREST answers unique
+    /// and foreign-key violations with 409 too. Rejected: 422, which says
+    /// the body itself is wrong, so a client could not tell "fix the
+    /// record" from "fix the data it meets" (`InvalidData` is for that).
+    #[error("conflicting data")]
+    ConflictingData(Vec<FieldError>),
     /// 401: a write without a valid API key (RFC 6750 §3: answered with
     /// `WWW-Authenticate: Bearer`).
     #[error("{reason}")]
@@ -172,7 +182,7 @@ impl AppError {
             AppError::InvalidParameters(_) => "invalid_parameter",
             AppError::BadRequest(_) => "bad_request",
             AppError::InvalidData(_) => "invalid_data",
-            AppError::Conflict(_) => "conflict",
+            AppError::Conflict(_) | AppError::ConflictingData(_) => "conflict",
             AppError::Unauthorized { .. } => "unauthorized",
             AppError::Forbidden { .. } => "forbidden",
             AppError::ForbiddenOrigin { .. } => "forbidden_origin",
@@ -197,7 +207,7 @@ impl AppError {
             AppError::InvalidParameters(_) => "Invalid query parameter",
             AppError::BadRequest(_) => "Bad request",
             AppError::InvalidData(_) => "Invalid data",
-            AppError::Conflict(_) => "Conflict",
+            AppError::Conflict(_) | AppError::ConflictingData(_) => "Conflict",
             AppError::Unauthorized { .. } => "Unauthorized",
             AppError::Forbidden { .. } => "Forbidden",
             AppError::ForbiddenOrigin { .. } => "Origin not allowed to write",
@@ -217,7 +227,9 @@ impl AppError {
     /// The field errors, for variants that have them.
     pub fn field_errors(&self) -> &[FieldError] {
         match self {
-            AppError::InvalidParameters(errors) | AppError::InvalidData(errors) => errors,
+            AppError::InvalidParameters(errors)
+            | AppError::InvalidData(errors)
+            | AppError::ConflictingData(errors) => errors,
             _ => &[],
         }
     }
@@ -231,7 +243,9 @@ impl AppError {
     /// Internal errors get a fixed text: their cause is logged, not shown.
     pub fn detail(&self) -> String {
         match self {
-            AppError::InvalidParameters(errors) | AppError::InvalidData(errors) => {
+            AppError::InvalidParameters(errors)
+            | AppError::InvalidData(errors)
+            | AppError::ConflictingData(errors) => {
                 let mut detail = errors
                     .iter()
                     .take(DETAIL_ERRORS)
@@ -394,7 +408,7 @@ impl ResponseError for AppError {
             AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AppError::InvalidParameters(_) | AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::InvalidData(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::ConflictingData(_) => StatusCode::CONFLICT,
             AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             AppError::Forbidden { .. } | AppError::ForbiddenOrigin { .. } => StatusCode::FORBIDDEN,
             AppError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,

@@ -530,7 +530,8 @@ async fn put_replaces_patch_merges_and_delete_leaves_a_tombstone(app: TestApp) {
         )
     );
 
-    // The slug is the key: a PUT cannot rename.
+    // The slug is the key: a PUT cannot rename. The body is a valid
+    // record, so this is a conflict with the stored one (409), not 422.
     let mut renamed = replaced.clone();
     renamed["slug"] = json!("umbenannt");
     let answer = send(
@@ -542,7 +543,8 @@ async fn put_replaces_patch_merges_and_delete_leaves_a_tombstone(app: TestApp) {
         &[],
     )
     .await;
-    assert_eq!(answer.status, 422);
+    assert_eq!(answer.status, 409, "{}", answer.body);
+    assert_eq!(answer.body["code"], "conflict");
     assert_eq!(answer.fields(), ["/slug"]);
 
     // PATCH merges: `null` clears an optional field, others stay.
@@ -783,7 +785,8 @@ async fn trees_refuse_a_parent_below_the_record(app: TestApp) {
         &[],
     )
     .await;
-    assert_eq!(answer.status, 422, "{}", answer.body);
+    // A cycle through stored records: a conflict with the stored tree.
+    assert_eq!(answer.status, 409, "{}", answer.body);
     assert_eq!(answer.fields(), ["/parent"]);
     let answer = send(
         &app,
@@ -794,7 +797,9 @@ async fn trees_refuse_a_parent_below_the_record(app: TestApp) {
         &[],
     )
     .await;
+    // Its own parent: wrong on its own, whatever is stored.
     assert_eq!(answer.status, 422, "{}", answer.body);
+    assert_eq!(answer.fields(), ["/parent"]);
     let answer = send(
         &app,
         Method::PATCH,
@@ -804,7 +809,7 @@ async fn trees_refuse_a_parent_below_the_record(app: TestApp) {
         &[],
     )
     .await;
-    assert_eq!(answer.status, 422, "{}", answer.body);
+    assert_eq!(answer.status, 409, "{}", answer.body);
     assert_eq!(answer.fields(), ["/parent"]);
 }
 
@@ -927,7 +932,9 @@ async fn bodies_that_are_not_records_are_refused_with_4xx(app: TestApp) {
             .unwrap()
             .contains("application/merge-patch+json")
     );
-    // A POST of a slug that exists is refused, naming the slug.
+    // A POST of a slug that exists conflicts with the stored record (409),
+    // naming the slug; so does a reference to a record that does not
+    // exist; a body also wrong on its own is a 422 naming both.
     let taken = send(
         &app,
         Method::POST,
@@ -937,8 +944,38 @@ async fn bodies_that_are_not_records_are_refused_with_4xx(app: TestApp) {
         &[],
     )
     .await;
-    assert_eq!(taken.status, 422, "{}", taken.body);
+    assert_eq!(taken.status, 409, "{}", taken.body);
+    assert_eq!(taken.body["code"], "conflict");
     assert_eq!(taken.fields(), ["/slug"]);
+    let mut stranger = seed_record("offers", "arbeit-2020-begleitung");
+    stranger["slug"] = json!("neu-angebot");
+    stranger["provider"] = json!("gibt-es-nicht");
+    stranger["topics"] = json!(["arbeit-40", "auch-nicht"]);
+    let unknown = send(
+        &app,
+        Method::POST,
+        "/api/v1/offers",
+        Some(&key),
+        json_body(&stranger),
+        &[],
+    )
+    .await;
+    assert_eq!(unknown.status, 409, "{}", unknown.body);
+    assert_eq!(unknown.fields(), ["/provider", "/topics/1"]);
+    stranger["valid_from"] = json!("2030-01-01");
+    stranger["valid_until"] = json!("2020-01-01");
+    let both = send(
+        &app,
+        Method::POST,
+        "/api/v1/offers",
+        Some(&key),
+        json_body(&stranger),
+        &[],
+    )
+    .await;
+    assert_eq!(both.status, 422, "{}", both.body);
+    assert_eq!(both.body["code"], "invalid_data");
+    assert_eq!(both.fields(), ["/valid_until", "/provider", "/topics/1"]);
     assert_eq!(dump(&app).await, before);
 }
 
@@ -1532,11 +1569,12 @@ async fn faults_at_any_depth_and_of_every_format_are_named(app: TestApp) {
     let mut person = seed_record("people", "franz-josef-lersch-mense");
     person["slug"] = json!("neue-person");
     person["year"] = json!(-5);
-    let cases: Vec<(Method, &str, Value, Vec<&str>)> = vec![
+    let cases: Vec<(Method, &str, Value, u16, Vec<&str>)> = vec![
         (
             Method::POST,
             "/api/v1/meetings",
             meeting,
+            422,
             vec![
                 "/participants/0/label_de",
                 "/participants/0/partner",
@@ -1547,37 +1585,47 @@ async fn faults_at_any_depth_and_of_every_format_are_named(app: TestApp) {
             Method::POST,
             "/api/v1/projects",
             project,
+            422,
             vec!["/participants/0/partner", "/participants/1/role"],
         ),
         (
             Method::POST,
             "/api/v1/regions",
             region,
+            422,
             vec!["/ars", "/members/0", "/members/2", "/nuts", "/slug"],
         ),
         (
             Method::POST,
             "/api/v1/offers",
             offer,
+            422,
             vec!["/slug", "/topics/1", "/topics/2"],
         ),
-        (Method::POST, "/api/v1/contacts", contact, vec!["/email"]),
-        (Method::POST, "/api/v1/people", person, vec!["/year"]),
-        // An official key another region has.
+        (
+            Method::POST,
+            "/api/v1/contacts",
+            contact,
+            422,
+            vec!["/email"],
+        ),
+        (Method::POST, "/api/v1/people", person, 422, vec!["/year"]),
+        // An official key another region has: a conflict with it.
         (
             Method::PATCH,
             "/api/v1/regions/duesseldorf",
             json!({"ars": "05711", "nuts": "DEA41"}),
+            409,
             vec!["/ars", "/nuts"],
         ),
     ];
-    for (method, path, body, expected) in cases {
+    for (method, path, body, status, expected) in cases {
         let body = match method {
             Method::PATCH => merge_patch(&body),
             _ => json_body(&body),
         };
         let answer = send(&app, method.clone(), path, Some(&key), body, &[]).await;
-        assert_eq!(answer.status, 422, "{method} {path}: {}", answer.body);
+        assert_eq!(answer.status, status, "{method} {path}: {}", answer.body);
         let mut fields = answer.fields();
         fields.sort_unstable();
         fields.dedup();

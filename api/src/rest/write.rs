@@ -62,12 +62,24 @@ pub enum BodyProblems {
     /// The body is larger than 256 KiB.
     #[response(status = 413, content_type = "application/problem+json")]
     TooLarge(crate::error::Problem),
-    /// The record is invalid; `errors` names every field at fault by JSON
-    /// Pointer (RFC 6901). Nothing was written.
+    /// The record is valid on its own but conflicts with the stored data:
+    /// its slug (or official key, NUTS code) is taken, a `PUT` or `PATCH`
+    /// would change its slug (the record's key), it names records that do
+    /// not exist, or its parent would close a cycle. `errors` names each
+    /// field by JSON Pointer (RFC 6901). Nothing was written.
+    #[response(
+        status = 409,
+        content_type = "application/problem+json",
+        example = json!({"type": "/problems/conflict", "title": "Conflict", "status": 409, "detail": "/slug: an offer with this slug exists already: change it with PUT or PATCH; /provider: unknown partner `nobody`", "code": "conflict", "errors": [{"field": "/slug", "message": "an offer with this slug exists already: change it with PUT or PATCH"}, {"field": "/provider", "message": "unknown partner `nobody`"}]})
+    )]
+    Conflicting(crate::error::Problem),
+    /// The record is invalid on its own; `errors` names every field at
+    /// fault by JSON Pointer (RFC 6901), and any conflict with the stored
+    /// data too. Nothing was written.
     #[response(
         status = 422,
         content_type = "application/problem+json",
-        example = json!({"type": "/problems/invalid_data", "title": "Invalid data", "status": 422, "detail": "/slug: must be lowercase ASCII words joined by single hyphens, with a letter and not an id, e.g. `arbeit-2020`; /provider: unknown partner `nobody`; /valid_until: 2020-01-01 is before valid_from 2020-06-01", "code": "invalid_data", "errors": [{"field": "/slug", "message": "must be lowercase ASCII words joined by single hyphens, with a letter and not an id, e.g. `arbeit-2020`"}, {"field": "/provider", "message": "unknown partner `nobody`"}, {"field": "/valid_until", "message": "2020-01-01 is before valid_from 2020-06-01"}]})
+        example = json!({"type": "/problems/invalid_data", "title": "Invalid data", "status": 422, "detail": "/slug: must be lowercase ASCII words joined by single hyphens, with a letter and not an id, e.g. `arbeit-2020`; /valid_until: 2020-01-01 is before valid_from 2020-06-01", "code": "invalid_data", "errors": [{"field": "/slug", "message": "must be lowercase ASCII words joined by single hyphens, with a letter and not an id, e.g. `arbeit-2020`"}, {"field": "/valid_until", "message": "2020-01-01 is before valid_from 2020-06-01"}]})
     )]
     Invalid(crate::error::Problem),
 }

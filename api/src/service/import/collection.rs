@@ -239,6 +239,28 @@ impl Problems {
         }));
     }
 
+    /// Settles a write of one record: `Ok` if neither `self` (problems of
+    /// the body alone) nor `conflicts` (with the stored data) holds one;
+    /// else 422 with both if the body is at fault, or 409 with the
+    /// conflicts if only they remain (see [`AppError::ConflictingData`]).
+    /// Problems at or below `places` (values already reported and stood
+    /// in for) are left out.
+    pub fn settle(
+        mut self,
+        checks: Problems,
+        conflicts: Problems,
+        places: &std::collections::BTreeSet<String>,
+    ) -> AppResult<()> {
+        self.extend_except(checks, places);
+        let mut conflicting = Problems::of_body();
+        conflicting.extend_except(conflicts, places);
+        if self.errors.is_empty() && !conflicting.errors.is_empty() {
+            return Err(AppError::ConflictingData(conflicting.errors));
+        }
+        self.errors.extend(conflicting.errors);
+        self.into_result()
+    }
+
     /// `Ok` if nothing was found, else every problem as invalid data.
     pub fn into_result(self) -> AppResult<()> {
         if self.errors.is_empty() {
@@ -488,8 +510,7 @@ fn long_texts(value: &serde_json::Value, path: &str, at: &mut RecordProblems<'_>
 }
 
 /// Checks that every slug the records of `C` refer to exists, in the file
-/// or stored, and that parent chains inside the file end (a cycle can never
-/// be inserted).
+/// or stored.
 pub(super) fn check_references<C: ImportCollection>(
     records: &[C::Record],
     known: &Known,
@@ -508,6 +529,12 @@ pub(super) fn check_references<C: ImportCollection>(
             }
         }
     }
+}
+
+/// Checks that parent chains among `records` end (a cycle can never be
+/// inserted); in one record, that it is not its own parent. Needs no
+/// stored data.
+pub(super) fn check_cycles<C: ImportCollection>(records: &[C::Record], p: &mut Problems) {
     let parents: HashMap<&str, &str> = records
         .iter()
         .filter_map(|r| Some((C::slug(r), C::parent(r)?)))

@@ -130,6 +130,7 @@ macro_rules! import_collections {
             p: &mut $crate::service::import::collection::Problems,
         ) {
             $($crate::service::import::collection::check_references::<$module::$collection>(&d.$key, known, p);)+
+            $($crate::service::import::collection::check_cycles::<$module::$collection>(&d.$key, p);)+
         }
 
         /// Writes every collection of `d`, in order.

@@ -29,7 +29,8 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::collection::{
-    Doomed, ImportCollection, Known, Model, Problems, Slugs, check_references, check_shape,
+    Doomed, ImportCollection, Known, Model, Problems, Slugs, check_cycles, check_references,
+    check_shape,
 };
 use super::write::{Author, Stamped};
 use super::{ImportReport, collections, prune, write};
@@ -142,8 +143,10 @@ enum Edit {
     Merge(Value),
 }
 
-/// Creates a record of `C` from `body` (its import format). 422 listing
-/// every problem, a taken slug included; nothing is written then.
+/// Creates a record of `C` from `body` (its import format): 422 listing
+/// every problem if the body is at fault, else 409 if it conflicts with the
+/// stored data (a taken slug, an unknown reference); nothing is written
+/// then.
 async fn create<C: ImportCollection>(
     db: &DatabaseConnection,
     by: Editor<'_>,
@@ -156,21 +159,20 @@ async fn create<C: ImportCollection>(
     };
     let slug = C::slug(&record).to_owned();
     let mut known = references::<C>(&tx, &record).await?;
-    let mut checks = Problems::of_body();
+    let (mut checks, mut conflicts) = (Problems::of_body(), Problems::of_body());
     if known.ids(C::NAME).contains_key(&slug) {
-        checks.add_field(
+        conflicts.add_field(
             "slug",
             format!(
-                "a {} with this slug exists already: change it with PUT or PATCH",
-                C::KIND
+                "{} with this slug exists already: change it with PUT or PATCH",
+                a(C::KIND)
             ),
         );
     }
     let id = stable_id(C::NAME, &slug);
     known.insert::<C>(&slug, id);
-    check::<C>(&tx, &record, id, &known, &mut checks).await?;
-    problems.extend_except(checks, &stand_ins);
-    problems.into_result()?;
+    check::<C>(&tx, &record, id, &known, &mut checks, &mut conflicts).await?;
+    problems.settle(checks, conflicts, &stand_ins)?;
     let fields = diff(&Value::Null, &to_json(&record)?);
     let written = save::<C>(&tx, &record, id, &known, by, &fields).await?;
     tx.commit().await.map_err(busy)?;
@@ -234,10 +236,10 @@ async fn update<C: ImportCollection>(
     let Some(Parsed { record, stand_ins }) = parse::<C>(body, &mut problems) else {
         return Err(problems.into_result().err().unwrap_or_else(bad_body));
     };
-    let mut checks = Problems::of_body();
+    let (mut checks, mut conflicts) = (Problems::of_body(), Problems::of_body());
     let stored_slug = old.get("slug").and_then(Value::as_str).unwrap_or_default();
     if C::slug(&record) != stored_slug {
-        checks.add_field(
+        conflicts.add_field(
             "slug",
             format!(
                 "is the record's key and cannot change (it is `{stored_slug}`): create a new {} and delete this one",
@@ -247,9 +249,8 @@ async fn update<C: ImportCollection>(
     }
     let mut known = references::<C>(&tx, &record).await?;
     known.insert::<C>(C::slug(&record), id);
-    check::<C>(&tx, &record, id, &known, &mut checks).await?;
-    problems.extend_except(checks, &stand_ins);
-    problems.into_result()?;
+    check::<C>(&tx, &record, id, &known, &mut checks, &mut conflicts).await?;
+    problems.settle(checks, conflicts, &stand_ins)?;
     let fields = diff(&old, &to_json(&record)?);
     let written = save::<C>(&tx, &record, id, &known, by, &fields).await?;
     tx.commit().await.map_err(busy)?;
@@ -640,17 +641,21 @@ async fn references<C: ImportCollection>(
     collections::known_named(tx, &wanted).await.map_err(busy)
 }
 
-/// The checks of an import for this one record, and the stored tree: a
-/// new parent must not be the record itself or below it.
+/// The checks of an import for this one record: into `problems` those of
+/// the record alone, into `conflicts` those with the stored data (its
+/// references exist, its unique values are free, a new parent is not the
+/// record itself or below it).
 async fn check<C: ImportCollection>(
     tx: &DatabaseTransaction,
     record: &C::Record,
     id: Uuid,
     known: &Known,
     problems: &mut Problems,
+    conflicts: &mut Problems,
 ) -> AppResult<()> {
     check_shape::<C>(std::slice::from_ref(record), problems);
-    check_references::<C>(std::slice::from_ref(record), known, problems);
+    check_cycles::<C>(std::slice::from_ref(record), problems);
+    check_references::<C>(std::slice::from_ref(record), known, conflicts);
     for (field, column, value) in C::unique(record) {
         if value.chars().any(char::is_control) {
             continue; // reported by the shape check; never sent to the database
@@ -665,7 +670,7 @@ async fn check<C: ImportCollection>(
             .await
             .map_err(busy)?;
         if let Some(other) = taken {
-            problems.add_field(
+            conflicts.add_field(
                 field,
                 format!("{} `{other}` has this value already", C::KIND),
             );
@@ -674,6 +679,9 @@ async fn check<C: ImportCollection>(
     let (Some(parent), Some(column)) = (C::parent(record), C::parent_column()) else {
         return Ok(());
     };
+    if parent == C::slug(record) {
+        return Ok(()); // its own parent: reported by `check_cycles`
+    }
     let Some(mut current) = known.ids(C::NAME).get(parent).copied() else {
         return Ok(()); // unknown parent: reported above
     };
@@ -681,7 +689,7 @@ async fn check<C: ImportCollection>(
     // ends at a root (or at `id`, which the write would close into one).
     for _ in 0..1000 {
         if current == id {
-            problems.add_field(
+            conflicts.add_field(
                 "parent",
                 format!(
                     "`{parent}` is this {} or below it: parents would form a cycle",
