@@ -257,6 +257,37 @@ pub fn check_filter(
     }
 }
 
+/// Reads a whole number that JSON may write as `1434` or `1434.0`: JSON
+/// Schema counts both as an integer (2020-12 §6.1.1 / JSON Schema
+/// Validation §4.2), and so do generated clients; serde's integers accept
+/// only the first. Fractions and numbers beyond `T` are refused. For
+/// `#[serde(default, deserialize_with = "crate::limits::whole_number")]`
+/// on an `Option` field.
+pub fn whole_number<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<i64>,
+{
+    use serde::Deserialize as _;
+    use serde::de::Error as _;
+    let Some(number) = Option::<serde_json::Number>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    let whole = match (number.as_i64(), number.as_f64()) {
+        (Some(n), _) => Some(n),
+        // Below 2^53 every whole f64 is exact, and `fract` is then exact.
+        (None, Some(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 => Some(f as i64),
+        _ => None,
+    };
+    whole
+        .and_then(|n| T::try_from(n).ok())
+        .map(Some)
+        .ok_or_else(|| {
+            // The bounds are checked with the other fields, which names them.
+            D::Error::custom(format!("expected a whole number, got {number}"))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,10 +23,18 @@ async fn schemathesis_finds_nothing_in_the_rest_contract() {
     // Its own database: the stateful phase follows links, and later the
     // writes will change the data.
     let app = TestApp::private(Backend::Sqlite, true).await.unwrap();
-    // The audit trail is for admin keys; with one, it is tested too.
-    let admin = keys::create(app.db(), "schemathesis", &[Scope::parse("admin").unwrap()])
-        .await
-        .unwrap();
+    // The audit trail is for admin keys and the writes for write keys;
+    // with one key of both scopes, every operation is reached.
+    let admin = keys::create(
+        app.db(),
+        "schemathesis",
+        &[
+            Scope::parse("admin").unwrap(),
+            Scope::parse("write").unwrap(),
+        ],
+    )
+    .await
+    .unwrap();
     // Schemathesis keeps its example database in the working directory.
     let work = std::env::temp_dir().join(format!("lotse-schemathesis-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work);

@@ -25,6 +25,8 @@ private_tests!(seeded: true;
     after_writes_search_and_match_equal_a_fresh_build,
     faults_at_any_depth_and_of_every_format_are_named,
     a_patch_takes_exactly_the_fields_of_its_record,
+    whole_numbers_may_be_written_with_a_zero_fraction,
+    a_cursor_past_text_with_a_line_break_is_taken_back,
 );
 
 /// A key named `name` with `scopes`, created as `lotse keys create` does.
@@ -1610,6 +1612,39 @@ async fn faults_at_any_depth_and_of_every_format_are_named(app: TestApp) {
             vec!["/email"],
         ),
         (Method::POST, "/api/v1/people", person, 422, vec!["/year"]),
+        // A URL is served as an IRI (RFC 3987): what cannot be one is
+        // refused, though WHATWG parsing would repair it.
+        (
+            Method::PATCH,
+            "/api/v1/partners/mags",
+            json!({"website": "https://example.de/a{b}\\c"}),
+            422,
+            vec!["/website"],
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/offers/arbeit-2020-begleitung",
+            json!({"url": "https://example.de/%zz"}),
+            422,
+            vec!["/url"],
+        ),
+        // Member names are text too (NUL in a `jsonb` key was a 500 on
+        // PostgreSQL).
+        (
+            Method::PATCH,
+            "/api/v1/projects/arbeit-2020",
+            json!({"facts": {"a\u{0}b": 1, "ok": {"k\u{1}": "v"}}}),
+            422,
+            vec!["/facts/a\u{0}b", "/facts/ok/k\u{1}"],
+        ),
+        // A list in `facts` holds no lists (the contract's `FactItem`).
+        (
+            Method::PATCH,
+            "/api/v1/projects/arbeit-2020",
+            json!({"facts": {"x": [1, [2]], "y": {"z": [[]]}}}),
+            422,
+            vec!["/facts/x/1", "/facts/y/z/0"],
+        ),
         // An official key another region has: a conflict with it.
         (
             Method::PATCH,
@@ -1708,4 +1743,90 @@ async fn a_patch_takes_exactly_the_fields_of_its_record(app: TestApp) {
         .await;
         assert_eq!(answer.status, 200, "{path}: {}", answer.body);
     }
+}
+
+/// JSON Schema counts `12.0` as an integer, and so do generated clients
+/// (Schemathesis sends it): a record's whole numbers take it; `12.5`, or a
+/// year out of range, is a `422` naming the field.
+async fn whole_numbers_may_be_written_with_a_zero_fraction(app: TestApp) {
+    let key = key(&app, "editor", &["write"]).await;
+    let answer = send(
+        &app,
+        Method::PATCH,
+        "/api/v1/projects/arbeit-2020",
+        Some(&key),
+        merge_patch(&json!({"member_count": 12.0, "start_year": 2016.0})),
+        &[],
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.body["member_count"], 12, "{}", answer.body);
+    for (path, body, field) in [
+        (
+            "/api/v1/projects/arbeit-2020",
+            json!({"member_count": 12.5}),
+            "/member_count",
+        ),
+        (
+            "/api/v1/projects/arbeit-2020",
+            json!({"start_year": 1e300}),
+            "/start_year",
+        ),
+        (
+            "/api/v1/people/garrelt-duin",
+            json!({"year": 1899.0}),
+            "/year",
+        ),
+    ] {
+        let answer = send(
+            &app,
+            Method::PATCH,
+            path,
+            Some(&key),
+            merge_patch(&body),
+            &[],
+        )
+        .await;
+        assert_eq!(answer.status, 422, "{body}: {}", answer.body);
+        assert_eq!(answer.fields(), [field], "{body}: {}", answer.body);
+    }
+    let person = send(
+        &app,
+        Method::PATCH,
+        "/api/v1/people/garrelt-duin",
+        Some(&key),
+        merge_patch(&json!({"year": 2016.0})),
+        &[],
+    )
+    .await;
+    assert_eq!(person.status, 200, "{}", person.body);
+    assert_eq!(person.body["year"], 2016, "{}", person.body);
+}
+
+/// A record's text may hold tab and line breaks; a page that ends on such a
+/// record issues a cursor holding them, and the API takes it back (it was
+/// refused as "not a cursor issued by this API", found by Schemathesis).
+async fn a_cursor_past_text_with_a_line_break_is_taken_back(app: TestApp) {
+    let key = key(&app, "editor", &["write"]).await;
+    let answer = send(
+        &app,
+        Method::PATCH,
+        "/api/v1/partners/mags",
+        Some(&key),
+        merge_patch(&json!({"name": "AAA erste Zeile\r\n\tzweite Zeile"})),
+        &[],
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let first = app.get_json("/api/v1/partners?limit=1&sort=name").await;
+    assert_eq!(first["items"][0]["slug"], "mags", "{first}");
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let next = app
+        .get(&format!(
+            "/api/v1/partners?limit=1&sort=name&cursor={cursor}"
+        ))
+        .await;
+    assert_eq!(next.status(), 200);
+    let next: Value = next.json().await.unwrap();
+    assert_ne!(next["items"][0]["slug"], "mags", "{next}");
 }

@@ -8,7 +8,7 @@
 //! header and problem. Rejected: repeating them in every annotation (58
 //! operations, and a new route would silently lack them).
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
-use utoipa::openapi::schema::{ObjectBuilder, Ref, Type};
+use utoipa::openapi::schema::{ArrayItems, ObjectBuilder, Ref, Type};
 use utoipa::openapi::{
     Components, ContentBuilder, HeaderBuilder, OpenApi, RefOr, Required, ResponseBuilder,
 };
@@ -161,6 +161,7 @@ pub fn document(api: &mut OpenApi) {
     bound_profile(api);
     bound_records(api);
     merge_patch_bodies(api);
+    write_links(api);
     for (path, item) in api.paths.paths.iter_mut() {
         let operations = [
             (true, item.get.as_mut()),
@@ -514,17 +515,109 @@ const TEXT: &str = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\
 /// pattern without look-ahead, which not every generator reads).
 const SLUG: &str = "^([0-9]+-)*[0-9]*[a-z][a-z0-9]*(-[a-z0-9]+)*$";
 
+/// Text of a record's optional field (`import::collection::long_texts`): no
+/// control characters but tab and line breaks; may be empty.
+const ANY_TEXT: &str = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$";
+
+/// An absolute `http(s)` URL as `RecordProblems::web_url` accepts it, a
+/// subset of the IRIs (RFC 3987) with a host that WHATWG URL parsing also
+/// reads: a host of letters (ASCII, and the lowercase Latin-1 letters of
+/// German and other domain names), digits, dots and hyphens whose last
+/// label starts with a letter (WHATWG reads a numeric last label as an
+/// IPv4 address), an optional port, then a path, query and fragment of IRI
+/// characters (unreserved, sub-delimiters, `:`, `@`, `/`, `%` escapes and
+/// non-ASCII letters of the Basic Multilingual Plane). Rejected: `format:
+/// iri` alone, which admits `urn:` and relative forms the server refuses.
+const WEB_URL: &str = "^https?://([A-Za-z0-9\\u00DF-\\u00F6\\u00F8-\\u00FF-]+\\.)*[A-Za-z\\u00DF-\\u00F6\\u00F8-\\u00FF][A-Za-z0-9\\u00DF-\\u00F6\\u00F8-\\u00FF-]*(:[0-9]{1,4})?(/([A-Za-z0-9._~!$&'()*+,;=:@\\u00A0-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFEF-]|%[0-9A-Fa-f]{2})*)*(\\?([A-Za-z0-9._~!$&'()*+,;=:@/?\\u00A0-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFEF-]|%[0-9A-Fa-f]{2})*)?(#([A-Za-z0-9._~!$&'()*+,;=:@/?\\u00A0-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFEF-]|%[0-9A-Fa-f]{2})*)?$";
+
+/// An e-mail address as `RecordProblems::email` accepts it: a local part
+/// without white space, control characters or `@`, then a domain of at
+/// least two dot-separated labels of letters, digits and inner hyphens.
+const EMAIL: &str = "^[^\\s@\\x00-\\x1F\\x7F-\\x9F]+@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$";
+
+/// What a record's field must satisfy beyond its type, as the import's
+/// checks (`import::collections`, each `check_record`) enforce it.
+enum Bound {
+    /// A name or title: at most `TITLE_CHARS` characters.
+    Title,
+    /// An absolute `http(s)` URL ([`WEB_URL`]).
+    WebUrl,
+    /// An e-mail address ([`EMAIL`]).
+    Email,
+    /// Text matching a pattern (official keys).
+    Pattern(&'static str),
+    /// A whole number in this range.
+    Range(isize, isize),
+    /// A list without repeats, of at least this many entries.
+    Distinct(usize),
+}
+
+/// `(record, field, bound)`, beside the generic bounds of [`bound_records`].
+const BOUNDS: &[(&str, &str, Bound)] = &[
+    ("PartnerRecord", "name", Bound::Title),
+    ("PartnerRecord", "website", Bound::WebUrl),
+    ("ContactRecord", "url", Bound::WebUrl),
+    ("ContactRecord", "email", Bound::Email),
+    ("PersonRecord", "year", Bound::Range(1900, 2100)),
+    ("ProjectRecord", "name", Bound::Title),
+    ("ProjectRecord", "website", Bound::WebUrl),
+    (
+        "ProjectRecord",
+        "member_count",
+        Bound::Range(0, i32::MAX as isize),
+    ),
+    ("OfferRecord", "title_de", Bound::Title),
+    ("OfferRecord", "title_en", Bound::Title),
+    ("OfferRecord", "url", Bound::WebUrl),
+    ("OfferRecord", "target_groups", Bound::Distinct(1)),
+    ("OfferRecord", "regions", Bound::Distinct(1)),
+    ("OfferRecord", "topics", Bound::Distinct(0)),
+    ("MeetingRecord", "title_de", Bound::Title),
+    ("RegionRecord", "ars", Bound::Pattern("^[0-9]{2,12}$")),
+    (
+        "RegionRecord",
+        "nuts",
+        Bound::Pattern("^[A-Z]{2}[A-Z0-9]{0,3}$"),
+    ),
+    ("RegionRecord", "members", Bound::Distinct(0)),
+];
+
 /// States on the records of the import format (`…Record`, the bodies of
-/// `POST` and `PUT`) what the import's shape check enforces
-/// (`import::collection::check_shape`): the slug's form and length, and
-/// required text (`source`, names, titles) not blank, without control
-/// characters but tab and line breaks. Formats, enums and
-/// patterns a field already has stay.
+/// `POST` and `PUT`) what the import's checks enforce on a record alone
+/// (`import::collection::check_shape` and each `check_record`): the slug's
+/// form and length; every text at most `TEXT_CHARS` characters without
+/// control characters but tab and line breaks, required text not blank;
+/// and the per-field [`BOUNDS`]. What depends on the stored data (taken
+/// slugs, references that exist) is a `409`, and rules between fields
+/// (`valid_until` not before `valid_from`) are described, not stated.
 fn bound_records(api: &mut OpenApi) {
+    use crate::service::import::TEXT_CHARS;
+    use crate::service::import::collections::TITLE_CHARS;
     use utoipa::openapi::schema::{Schema, SchemaType};
+    /// Bounds a text schema (`required`: not blank) unless it has its own.
+    fn text(property: &mut utoipa::openapi::schema::Object, required: bool) {
+        let is_text = match &property.schema_type {
+            SchemaType::Type(Type::String) => true,
+            SchemaType::Array(types) => types.contains(&Type::String),
+            _ => false,
+        };
+        if !is_text || property.enum_values.is_some() || property.pattern.is_some() {
+            return;
+        }
+        property.max_length.get_or_insert(TEXT_CHARS);
+        if required {
+            property.min_length = Some(1);
+            property.pattern = Some(TEXT.to_owned());
+        } else {
+            property.pattern = Some(ANY_TEXT.to_owned());
+        }
+    }
     let Some(components) = api.components.as_mut() else {
         return;
     };
+    for (name, schema) in fact_schemas() {
+        components.schemas.insert(name.to_owned(), schema);
+    }
     for (name, schema) in components.schemas.iter_mut() {
         let RefOr::T(Schema::Object(record)) = schema else {
             continue;
@@ -534,28 +627,128 @@ fn bound_records(api: &mut OpenApi) {
         }
         let required = record.required.clone();
         for (field, property) in record.properties.iter_mut() {
-            let RefOr::T(Schema::Object(property)) = property else {
-                continue;
-            };
-            let plain_text = matches!(property.schema_type, SchemaType::Type(Type::String))
-                && property.enum_values.is_none()
-                && property.format.is_none()
-                && property.pattern.is_none();
-            if field == "slug" {
-                property.pattern = Some(SLUG.to_owned());
-                property.min_length = Some(1);
-                property.max_length = Some(120);
-                property.description.get_or_insert_with(|| {
-                    "The record's key: lowercase words of letters and digits joined by single \
-                     hyphens, with at least one letter, not a UUID; it cannot change once written."
-                        .to_owned()
-                });
-            } else if plain_text && required.contains(field) {
-                property.min_length = Some(1);
-                property.pattern = Some(TEXT.to_owned());
+            let bound = BOUNDS
+                .iter()
+                .find(|(r, f, _)| r == name && f == field)
+                .map(|(_, _, b)| b);
+            match property {
+                RefOr::T(Schema::Object(property)) => {
+                    match bound {
+                        Some(Bound::Title) => property.max_length = Some(TITLE_CHARS),
+                        Some(Bound::WebUrl) => {
+                            property.format = None;
+                            property.pattern = Some(WEB_URL.to_owned());
+                            property.max_length = Some(TEXT_CHARS);
+                        }
+                        Some(Bound::Email) => property.pattern = Some(EMAIL.to_owned()),
+                        Some(Bound::Pattern(pattern)) => {
+                            property.pattern = Some((*pattern).to_owned())
+                        }
+                        Some(Bound::Range(min, max)) => {
+                            property.minimum = Some(utoipa::Number::Int(*min));
+                            property.maximum = Some(utoipa::Number::Int(*max));
+                        }
+                        Some(Bound::Distinct(_)) | None => {}
+                    }
+                    if field == "facts" {
+                        property.additional_properties = Some(Box::new(
+                            utoipa::openapi::schema::AdditionalProperties::RefOr(RefOr::Ref(
+                                Ref::from_schema_name("Fact"),
+                            )),
+                        ));
+                        property.property_names = Some(Box::new(member_name()));
+                    } else if field == "slug" {
+                        property.pattern = Some(SLUG.to_owned());
+                        property.min_length = Some(1);
+                        property.max_length = Some(120);
+                        property.description.get_or_insert_with(|| {
+                            "The record's key: lowercase words of letters and digits joined by \
+                             single hyphens, with at least one letter, not a UUID; it cannot \
+                             change once written."
+                                .to_owned()
+                        });
+                    } else {
+                        text(property, required.contains(field));
+                    }
+                }
+                RefOr::T(Schema::Array(list)) => {
+                    if let Some(Bound::Distinct(min)) = bound {
+                        list.unique_items = true;
+                        list.min_items = (*min > 0).then_some(*min);
+                    }
+                    if let ArrayItems::RefOrSchema(item) = &mut list.items
+                        && let RefOr::T(Schema::Object(item)) = item.as_mut()
+                    {
+                        text(item, false);
+                    }
+                }
+                _ => {}
             }
         }
     }
+}
+
+/// A member name of `facts`: text as [`ANY_TEXT`], at most `TEXT_CHARS`.
+fn member_name() -> utoipa::openapi::schema::Schema {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(ANY_TEXT))
+        .max_length(Some(crate::service::import::TEXT_CHARS))
+        .into()
+}
+
+/// `Fact`: a value of a project's `facts` (free-form JSON from the
+/// sources): text, a number, `true`/`false`, `null`, a list of
+/// `FactItem`s or an object of facts, whose texts and member names are
+/// bounded as every text of a record is (`import::collection::long_texts`).
+/// `FactItem` is a fact but a list: a list holds no lists
+/// (`ProjectRecord::check_record`). Why not one schema whose lists hold
+/// facts: TypeScript refuses a type whose union holds an array of itself
+/// in the property annotations that openapi-typescript writes (TS2502).
+fn fact_schemas() -> [(&'static str, RefOr<utoipa::openapi::schema::Schema>); 2] {
+    use utoipa::openapi::schema::{AnyOfBuilder, ArrayBuilder};
+    let fact = || Ref::from_schema_name("Fact");
+    let value = |description: &str, list: bool| -> RefOr<utoipa::openapi::schema::Schema> {
+        let mut any = AnyOfBuilder::new()
+            .description(Some(description))
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some(ANY_TEXT))
+                    .max_length(Some(crate::service::import::TEXT_CHARS)),
+            )
+            .item(ObjectBuilder::new().schema_type(Type::Number))
+            .item(ObjectBuilder::new().schema_type(Type::Boolean))
+            .item(ObjectBuilder::new().schema_type(Type::Null));
+        if list {
+            any = any.item(ArrayBuilder::new().items(Ref::from_schema_name("FactItem")));
+        }
+        any.item(
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .additional_properties(Some(fact()))
+                .property_names(Some(member_name())),
+        )
+        .into()
+    };
+    [
+        (
+            "Fact",
+            value(
+                "A value of a project's `facts`: text (no control characters but tab and line \
+                 breaks, at most 10,000 characters), a number, `true`/`false`, `null`, a list \
+                 (of `FactItem`s), or an object of facts (member names bounded as text).",
+                true,
+            ),
+        ),
+        (
+            "FactItem",
+            value(
+                "An entry of a list in `facts`: a `Fact` but a list (a list holds no lists).",
+                false,
+            ),
+        ),
+    ]
 }
 
 /// The body of each `PATCH`: a JSON Merge Patch (RFC 7396) of the record
@@ -611,6 +804,66 @@ fn merge_patch_bodies(api: &mut OpenApi) {
             && let Some(RefOr::T(content)) = body.content.values_mut().next()
         {
             content.schema = Some(RefOr::T(Schema::Object(patch)));
+        }
+    }
+}
+
+/// Links (OpenAPI 3.1 §4.8.20) from each write's answer to the item's
+/// operations: a record created by `POST` (`201`) or written by `PUT` or
+/// `PATCH` (`200`) is read, replaced, patched and deleted by its `slug`.
+/// Generated clients and Schemathesis's stateful phase follow them (create
+/// → read → change → delete).
+fn write_links(api: &mut OpenApi) {
+    use utoipa::openapi::link::LinkBuilder;
+    let items: Vec<(String, String)> = api
+        .paths
+        .paths
+        .keys()
+        .filter_map(|path| {
+            let collection = path.strip_prefix("/api/v1/")?.strip_suffix("/{key}")?;
+            Some((format!("/api/v1/{collection}"), path.clone()))
+        })
+        .collect();
+    for (list, item) in items {
+        let Some(targets) = api.paths.paths.get(&item).map(|item| {
+            [
+                ("read", item.get.as_ref()),
+                ("replace", item.put.as_ref()),
+                ("patch", item.patch.as_ref()),
+                ("delete", item.delete.as_ref()),
+            ]
+            .into_iter()
+            .filter_map(|(verb, op)| Some((verb, op?.operation_id.clone()?)))
+            .collect::<Vec<_>>()
+        }) else {
+            continue;
+        };
+        let links: Vec<(String, RefOr<utoipa::openapi::link::Link>)> = targets
+            .iter()
+            .map(|(verb, operation_id)| {
+                let link = LinkBuilder::new()
+                    .operation_id(operation_id)
+                    .parameter("key", "$response.body#/slug")
+                    .description(format!("{verb} the record written, by its slug"))
+                    .build();
+                (operation_id.clone(), RefOr::T(link))
+            })
+            .collect();
+        let link = |answer: Option<&mut RefOr<utoipa::openapi::Response>>| {
+            if let Some(RefOr::T(answer)) = answer {
+                answer.links.extend(links.iter().cloned());
+            }
+        };
+        if let Some(post) = api.paths.paths.get_mut(&list).and_then(|i| i.post.as_mut()) {
+            link(post.responses.responses.get_mut("201"));
+        }
+        if let Some(item) = api.paths.paths.get_mut(&item) {
+            for op in [item.put.as_mut(), item.patch.as_mut()]
+                .into_iter()
+                .flatten()
+            {
+                link(op.responses.responses.get_mut("200"));
+            }
         }
     }
 }

@@ -100,7 +100,7 @@ pub struct MatchProfile {
     pub role: Role,
     /// Number of employees of the company (informational), 0 to 1,000,000.
     #[schema(minimum = 0, maximum = 1_000_000)]
-    #[serde(default, deserialize_with = "whole_number")]
+    #[serde(default, deserialize_with = "crate::limits::whole_number")]
     pub employees: Option<u32>,
     /// Sector, free text (informational), at most 200 characters.
     #[schema(max_length = 200)]
@@ -126,40 +126,12 @@ pub struct MatchProfile {
     pub explain: bool,
     /// Most offers to return (1–100, default 20).
     #[schema(minimum = 1, maximum = 100)]
-    #[serde(default, deserialize_with = "whole_number")]
+    #[serde(default, deserialize_with = "crate::limits::whole_number")]
     pub limit: Option<u32>,
 }
 
 /// Most employees a profile may state: more than any employer has.
 pub const MAX_EMPLOYEES: u32 = 1_000_000;
-
-/// Reads a whole number that JSON may write as `1434` or `1434.0`: JSON
-/// Schema counts both as an integer (2020-12 §6.1.1 / JSON Schema
-/// Validation §4.2), and so do generated clients; serde's `u32` accepts
-/// only the first. Fractions and numbers beyond `u32` are refused.
-fn whole_number<'de, D: serde::Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<u32>, D::Error> {
-    use serde::de::Error as _;
-    let Some(number) = Option::<serde_json::Number>::deserialize(deserializer)? else {
-        return Ok(None);
-    };
-    let whole = match (number.as_u64(), number.as_f64()) {
-        (Some(n), _) => Some(n),
-        // Exactly representable: every u32 is, and `fract` is then exact.
-        (None, Some(f)) if f.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&f) => {
-            Some(f as u64)
-        }
-        _ => None,
-    };
-    whole
-        .and_then(|n| u32::try_from(n).ok())
-        .map(Some)
-        .ok_or_else(|| {
-            // The bounds are checked with the other fields, which names them.
-            D::Error::custom(format!("expected a whole number, got {number}"))
-        })
-}
 
 /// Why an offer is listed (or ruled out).
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema, async_graphql::SimpleObject)]

@@ -277,8 +277,12 @@ impl Cursor {
         }
         let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
         let cursor: Self = serde_json::from_slice(&bytes).ok()?;
-        let clean = |s: &str| !s.chars().any(char::is_control);
-        (clean(&cursor.s) && clean(&cursor.v)).then_some(cursor)
+        // The sort key is a field name; the value is a record's text, which
+        // may hold tab and line breaks (a cursor past a title with one was
+        // refused, found by Schemathesis), but never NUL or other controls.
+        let clean = !cursor.s.chars().any(char::is_control)
+            && cursor.v.chars().all(crate::limits::is_allowed_char);
+        clean.then_some(cursor)
     }
 }
 

@@ -333,12 +333,17 @@ impl RecordProblems<'_> {
         }
     }
 
-    /// Reports `field` unless it is an absolute `http` or `https` URL
-    /// (WHATWG URL parsing, the `url` crate).
+    /// Reports `field` unless it is an absolute `http` or `https` URL with a
+    /// host, written as an IRI (RFC 3987, the `iri-string` crate): the API
+    /// serves it as one (`format: iri`), so characters an IRI cannot hold
+    /// (`\`, `{`, a space, a bad `%` escape) are refused rather than
+    /// passed on. Rejected: WHATWG URL parsing alone (the `url` crate), which
+    /// repairs such text for browsers but let it through unchanged.
     pub fn web_url(&mut self, field: &str, text: Option<&str>) {
         let Some(text) = text else { return };
+        let is_iri = iri_string::types::IriStr::new(text).is_ok();
         match url::Url::parse(text) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+            Ok(u) if is_iri && matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
             _ => self.add(
                 field,
                 "must be an absolute http(s) URL, e.g. `https://www.example.de/`",
@@ -475,9 +480,10 @@ pub(super) fn check_shape<C: ImportCollection>(records: &[C::Record], p: &mut Pr
 /// longest description in the seed, and a bound on what one record costs.
 pub(crate) const TEXT_CHARS: usize = 10_000;
 
-/// Reports every text in `value` (at `path`) longer than [`TEXT_CHARS`] or
-/// holding a control character other than tab and line breaks (PostgreSQL
-/// refuses NUL in text; the others are never content).
+/// Reports every text in `value` (at `path`), object member names
+/// included, longer than [`TEXT_CHARS`] or holding a control character
+/// other than tab and line breaks (PostgreSQL refuses NUL in text; the
+/// others are never content).
 fn long_texts(value: &serde_json::Value, path: &str, at: &mut RecordProblems<'_>) {
     match value {
         serde_json::Value::String(text) if text.chars().count() > TEXT_CHARS => {
@@ -502,6 +508,9 @@ fn long_texts(value: &serde_json::Value, path: &str, at: &mut RecordProblems<'_>
                 } else {
                     format!("{path}.{name}")
                 };
+                // A name is text too: PostgreSQL refuses NUL in a `jsonb`
+                // key as in a value (a 500 before this check).
+                long_texts(&serde_json::Value::String(name.clone()), &path, at);
                 long_texts(field, &path, at);
             }
         }

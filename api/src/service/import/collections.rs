@@ -199,6 +199,37 @@ import_collections! {
     meetings: meetings::Meetings(MeetingRecord),
 }
 
+/// Reports every list inside a list in `value` (at `path`): a fact is
+/// text, a number, a list of facts that are not lists, or an object;
+/// nested lists carry no meaning a source states, and the contract's
+/// `FactItem` leaves them out.
+fn nested_lists(
+    value: &serde_json::Value,
+    path: &str,
+    p: &mut crate::service::import::collection::RecordProblems<'_>,
+) {
+    match value {
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                if item.is_array() {
+                    p.add(
+                        &format!("{path}[{i}]"),
+                        "a list in `facts` cannot hold lists",
+                    );
+                } else {
+                    nested_lists(item, &format!("{path}[{i}]"), p);
+                }
+            }
+        }
+        serde_json::Value::Object(members) => {
+            for (name, member) in members {
+                nested_lists(member, &format!("{path}.{name}"), p);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// The longest title or name a record may have, in characters (the
 /// longest in the seed has 120).
 pub(crate) const TITLE_CHARS: usize = 300;
@@ -741,6 +772,7 @@ pub mod people {
         pub role_en: Option<String>,
         pub partner: Option<String>,
         /// The year the source names them in that role.
+        #[serde(default, deserialize_with = "crate::limits::whole_number")]
         pub year: Option<i32>,
         pub source: String,
         pub note: Option<String>,
@@ -846,6 +878,7 @@ pub mod projects {
         pub status: ProjectStatus,
         pub start_date: Option<NaiveDate>,
         pub end_date: Option<NaiveDate>,
+        #[serde(default, deserialize_with = "crate::limits::whole_number")]
         pub start_year: Option<i32>,
         pub summary_de: String,
         pub summary_en: Option<String>,
@@ -854,6 +887,7 @@ pub mod projects {
         #[schema(format = "iri")]
         pub website: Option<String>,
         pub region: Option<String>,
+        #[serde(default, deserialize_with = "crate::limits::whole_number")]
         pub member_count: Option<i32>,
         #[serde(default)]
         #[schema(value_type = Object)]
@@ -897,6 +931,9 @@ pub mod projects {
             }
             if r.member_count.is_some_and(|n| n < 0) {
                 p.add("member_count", "must not be negative");
+            }
+            for (name, value) in &r.facts {
+                super::nested_lists(value, &format!("facts.{name}"), p);
             }
             let mut seen = HashSet::new();
             for (j, part) in r.participants.iter().enumerate() {

@@ -31,6 +31,7 @@
 //! would do, including the records it would delete.
 
 mod collection;
+pub(crate) use collection::TEXT_CHARS;
 pub mod collections;
 pub mod edit;
 mod prune;
