@@ -642,9 +642,9 @@ async fn references<C: ImportCollection>(
 }
 
 /// The checks of an import for this one record: into `problems` those of
-/// the record alone, into `conflicts` those with the stored data (its
-/// references exist, its unique values are free, a new parent is not the
-/// record itself or below it).
+/// the record alone (its own parent included), into `conflicts` those with
+/// the stored data (its references exist, its unique values are free, a
+/// new parent is not below it).
 async fn check<C: ImportCollection>(
     tx: &DatabaseTransaction,
     record: &C::Record,
