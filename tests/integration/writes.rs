@@ -27,6 +27,7 @@ private_tests!(seeded: true;
     a_patch_takes_exactly_the_fields_of_its_record,
     whole_numbers_may_be_written_with_a_zero_fraction,
     a_cursor_past_text_with_a_line_break_is_taken_back,
+    urls_and_email_addresses_are_what_the_contract_says,
 );
 
 /// A key named `name` with `scopes`, created as `lotse keys create` does.
@@ -1829,4 +1830,84 @@ async fn a_cursor_past_text_with_a_line_break_is_taken_back(app: TestApp) {
     assert_eq!(next.status(), 200);
     let next: Value = next.json().await.unwrap();
     assert_ne!(next["items"][0]["slug"], "mags", "{next}");
+}
+
+/// A record's URLs and e-mail addresses are taken exactly when the
+/// contract's `pattern` takes them (the server checks with the same
+/// pattern; a server laxer or stricter than its contract is a Schemathesis
+/// failure either way): each case below is stated once, and both the
+/// pattern served in `/openapi.json` and the server must agree with it.
+async fn urls_and_email_addresses_are_what_the_contract_says(app: TestApp) {
+    let key = key(&app, "editor", &["write"]).await;
+    let contract = app.get_json("/openapi.json").await;
+    let pattern = |schema: &str, field: &str| {
+        let text = contract["components"]["schemas"][schema]["properties"][field]["pattern"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{schema}.{field} has a pattern"))
+            .to_owned();
+        regex::Regex::new(&text).unwrap()
+    };
+    let url = pattern("OfferRecord", "url");
+    let email = pattern("ContactRecord", "email");
+    let urls = [
+        ("https://www.example.de/", true),
+        ("http://example.de:8080/pfad?x=1&y=%C3%A4#teil", true),
+        ("https://www.müller.de/straße?ä=ö", true),
+        ("https://example.de/a(b)/c;d=e,f", true),
+        ("http:/example.de", false),
+        ("https://example..de/", false),
+        ("https://.example.de/", false),
+        ("https://example.de:/", false),
+        ("https://exa_mple.de/", false),
+        ("https://127.0.0.1/", false),
+        ("https://[::1]/", false),
+        ("https://nutzer@example.de/", false),
+        ("HTTPS://example.de/", false),
+        ("https://παράδειγμα.gr/", false),
+        ("https://example.de/\u{1F600}", false),
+        ("https://example.de/a{b}", false),
+        ("https://example.de/%zz", false),
+        ("ftp://example.de/", false),
+    ];
+    for (text, valid) in urls {
+        assert_eq!(url.is_match(text), valid, "the contract on {text}");
+        let answer = send(
+            &app,
+            Method::PATCH,
+            "/api/v1/offers/arbeit-2020-begleitung",
+            Some(&key),
+            merge_patch(&json!({ "url": text })),
+            &[],
+        )
+        .await;
+        assert_eq!(answer.status, if valid { 200 } else { 422 }, "{text}: {}", answer.body);
+        if !valid {
+            assert_eq!(answer.fields(), ["/url"], "{text}: {}", answer.body);
+        }
+    }
+    let addresses = [
+        ("presse@mwide.nrw.de", true),
+        ("info@müller.de", true),
+        ("vorname.name+tag@example-firma.de", true),
+        ("info@example", false),
+        ("info@ex_ample.de", false),
+        ("info@-example.de", false),
+        ("vor name@example.de", false),
+        ("a@b@example.de", false),
+        ("info@example..de", false),
+        ("\u{FEFF}info@example.de", false),
+    ];
+    for (text, valid) in addresses {
+        assert_eq!(email.is_match(text), valid, "the contract on {text}");
+        let answer = send(
+            &app,
+            Method::PATCH,
+            "/api/v1/contacts/mwide-presse",
+            Some(&key),
+            merge_patch(&json!({ "email": text })),
+            &[],
+        )
+        .await;
+        assert_eq!(answer.status, if valid { 200 } else { 422 }, "{text}: {}", answer.body);
+    }
 }

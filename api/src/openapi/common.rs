@@ -7,6 +7,8 @@
 //! referenced from the operations, so generated clients get one type per
 //! header and problem. Rejected: repeating them in every annotation (58
 //! operations, and a new route would silently lack them).
+// The patterns of `web_url` and `email` fields are the server's own.
+use crate::service::import::{EMAIL, WEB_URL};
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{ArrayItems, ObjectBuilder, Ref, Type};
 use utoipa::openapi::{
@@ -518,22 +520,6 @@ const SLUG: &str = "^([0-9]+-)*[0-9]*[a-z][a-z0-9]*(-[a-z0-9]+)*$";
 /// Text of a record's optional field (`import::collection::long_texts`): no
 /// control characters but tab and line breaks; may be empty.
 const ANY_TEXT: &str = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$";
-
-/// An absolute `http(s)` URL as `RecordProblems::web_url` accepts it, a
-/// subset of the IRIs (RFC 3987) with a host that WHATWG URL parsing also
-/// reads: a host of letters (ASCII, and the lowercase Latin-1 letters of
-/// German and other domain names), digits, dots and hyphens whose last
-/// label starts with a letter (WHATWG reads a numeric last label as an
-/// IPv4 address), an optional port, then a path, query and fragment of IRI
-/// characters (unreserved, sub-delimiters, `:`, `@`, `/`, `%` escapes and
-/// non-ASCII letters of the Basic Multilingual Plane). Rejected: `format:
-/// iri` alone, which admits `urn:` and relative forms the server refuses.
-const WEB_URL: &str = "^https?://([A-Za-z0-9\\u00DF-\\u00F6\\u00F8-\\u00FF-]+\\.)*[A-Za-z\\u00DF-\\u00F6\\u00F8-\\u00FF][A-Za-z0-9\\u00DF-\\u00F6\\u00F8-\\u00FF-]*(:[0-9]{1,4})?(/([A-Za-z0-9._~!$&'()*+,;=:@\\u00A0-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFEF-]|%[0-9A-Fa-f]{2})*)*(\\?([A-Za-z0-9._~!$&'()*+,;=:@/?\\u00A0-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFEF-]|%[0-9A-Fa-f]{2})*)?(#([A-Za-z0-9._~!$&'()*+,;=:@/?\\u00A0-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFEF-]|%[0-9A-Fa-f]{2})*)?$";
-
-/// An e-mail address as `RecordProblems::email` accepts it: a local part
-/// without white space, control characters or `@`, then a domain of at
-/// least two dot-separated labels of letters, digits and inner hyphens.
-const EMAIL: &str = "^[^\\s@\\x00-\\x1F\\x7F-\\x9F]+@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$";
 
 /// What a record's field must satisfy beyond its type, as the import's
 /// checks (`import::collections`, each `check_record`) enforce it.

@@ -333,45 +333,28 @@ impl RecordProblems<'_> {
         }
     }
 
-    /// Reports `field` unless it is an absolute `http` or `https` URL with a
-    /// host, written as an IRI (RFC 3987, the `iri-string` crate): the API
-    /// serves it as one (`format: iri`), so characters an IRI cannot hold
-    /// (`\`, `{`, a space, a bad `%` escape) are refused rather than
-    /// passed on. Rejected: WHATWG URL parsing alone (the `url` crate), which
-    /// repairs such text for browsers but let it through unchanged.
+    /// Reports `field` unless it is an absolute `http` or `https` URL as
+    /// [`WEB_URL`] states it (the contract's pattern, so that what the
+    /// contract allows is what the server takes) that WHATWG URL parsing
+    /// (the `url` crate, as browsers) also reads: the API serves it as an
+    /// IRI (`format: iri`), so characters an IRI cannot hold (`\`, `{`, a
+    /// space, a bad `%` escape) are refused rather than passed on.
     pub fn web_url(&mut self, field: &str, text: Option<&str>) {
         let Some(text) = text else { return };
-        let is_iri = iri_string::types::IriStr::new(text).is_ok();
-        match url::Url::parse(text) {
-            Ok(u) if is_iri && matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
-            _ => self.add(
+        let readable = url::Url::parse(text).is_ok_and(|u| u.host().is_some());
+        if !(WEB_URL_RE.is_match(text) && readable) {
+            self.add(
                 field,
                 "must be an absolute http(s) URL, e.g. `https://www.example.de/`",
-            ),
+            );
         }
     }
 
-    /// Reports `field` unless it is an e-mail address: one `@` between a
-    /// local part and a domain with a dot, no spaces (the shape RFC 5322's
-    /// `addr-spec` has in practice; rejected: the full grammar, which
-    /// admits comments and quoted strings no contact uses).
+    /// Reports `field` unless it is an e-mail address as [`EMAIL`] states
+    /// it (the contract's pattern).
     pub fn email(&mut self, field: &str, text: Option<&str>) {
         let Some(text) = text else { return };
-        // Each label of the domain: letters, digits and inner hyphens
-        // (RFC 1035 §2.3.1; IDNs in their Unicode form too).
-        let label = |l: &str| {
-            !l.is_empty()
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
-        };
-        let ok = text.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && domain.contains('.')
-                && domain.split('.').all(label)
-                && !text.chars().any(|c| c.is_whitespace() || c.is_control())
-        });
-        if !ok {
+        if !EMAIL_RE.is_match(text) {
             self.add(field, "must be an e-mail address, e.g. `info@example.de`");
         }
     }
@@ -479,6 +462,31 @@ pub(super) fn check_shape<C: ImportCollection>(records: &[C::Record], p: &mut Pr
 /// The longest text any field may hold, in characters: ten times the
 /// longest description in the seed, and a bound on what one record costs.
 pub(crate) const TEXT_CHARS: usize = 10_000;
+
+/// An absolute `http(s)` URL as the records hold it (and the contract's
+/// `pattern` states it, in ECMA-262 syntax, which the `regex` crate reads
+/// alike), a subset of the IRIs (RFC 3987) with a host that WHATWG URL parsing also
+/// reads: a host of letters (ASCII, and the lowercase Latin-1 letters of
+/// German and other domain names), digits, dots and hyphens whose last
+/// label starts with a letter (WHATWG reads a numeric last label as an
+/// IPv4 address), an optional port, then a path, query and fragment of IRI
+/// characters (unreserved, sub-delimiters, `:`, `@`, `/`, `%` escapes and
+/// non-ASCII letters of the Basic Multilingual Plane). Rejected: `format:
+/// iri` alone, which admits `urn:` and relative forms the server refuses.
+pub(crate) const WEB_URL: &str = "^https?://([A-Za-z0-9\\u00DF-\\u00F6\\u00F8-\\u00FF-]+\\.)*[A-Za-z\\u00DF-\\u00F6\\u00F8-\\u00FF][A-Za-z0-9\\u00DF-\\u00F6\\u00F8-\\u00FF-]*(:[0-9]{1,4})?(/([A-Za-z0-9._~!$&'()*+,;=:@\\u00A0-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFEF-]|%[0-9A-Fa-f]{2})*)*(\\?([A-Za-z0-9._~!$&'()*+,;=:@/?\\u00A0-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFEF-]|%[0-9A-Fa-f]{2})*)?(#([A-Za-z0-9._~!$&'()*+,;=:@/?\\u00A0-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFEF-]|%[0-9A-Fa-f]{2})*)?$";
+
+/// An e-mail address as the records hold it: a local part without white
+/// space, control characters or `@`, then a domain of at least two
+/// dot-separated labels of letters (ASCII and the lowercase Latin-1 letters,
+/// as in [`WEB_URL`]), digits and inner hyphens (RFC 1035 §2.3.1) — the
+/// shape RFC 5322's `addr-spec` has in practice. Rejected: the full grammar,
+/// which admits comments and quoted strings no contact uses.
+pub(crate) const EMAIL: &str = "^[^\\s@\\x00-\\x1F\\x7F-\\x9F\\uFEFF]+@[A-Za-z0-9\\u00DF-\\u00F6\\u00F8-\\u00FF]([A-Za-z0-9\\u00DF-\\u00F6\\u00F8-\\u00FF-]*[A-Za-z0-9\\u00DF-\\u00F6\\u00F8-\\u00FF])?(\\.[A-Za-z0-9\\u00DF-\\u00F6\\u00F8-\\u00FF]([A-Za-z0-9\\u00DF-\\u00F6\\u00F8-\\u00FF-]*[A-Za-z0-9\\u00DF-\\u00F6\\u00F8-\\u00FF])?)+$";
+
+static WEB_URL_RE: LazyLock<regex::Regex> =
+    LazyLock::new(|| regex::Regex::new(WEB_URL).expect("WEB_URL is a valid pattern"));
+static EMAIL_RE: LazyLock<regex::Regex> =
+    LazyLock::new(|| regex::Regex::new(EMAIL).expect("EMAIL is a valid pattern"));
 
 /// Reports every text in `value` (at `path`), object member names
 /// included, longer than [`TEXT_CHARS`] or holding a control character
