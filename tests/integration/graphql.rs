@@ -21,6 +21,7 @@ shared_tests!(
     a_list_reads_in_full_the_fields_it_selects,
     a_repeated_document_is_executed_afresh_with_its_variables,
     variables_must_fit_their_declared_types,
+    literal_arguments_must_fit_their_types,
     an_error_is_listed_once,
 );
 
@@ -1163,6 +1164,48 @@ async fn variables_must_fit_their_declared_types(app: TestApp) {
 
 /// No error is listed twice, whatever raised it (the executor, a resolver,
 /// a mutation's authorisation).
+/// A literal argument that its type refuses is a request error, as the
+/// spec's validation rule "Values of Correct Type" (§5.6.1) makes it:
+/// nothing runs, no `data`, no `path`. async-graphql's own validation lets
+/// an `Int` beyond 32 bits through, which then failed during execution like
+/// a server fault (found by Schemathesis).
+async fn literal_arguments_must_fit_their_types(app: TestApp) {
+    for query in [
+        "{ changes(first: 26873099273397) { hasMore } }",
+        "{ offers(first: -2147483649) { totalCount } }",
+        "{ topics(first: 1) { totalCount } offers(last: 4294967296) { totalCount } }",
+        "{ partner(key: \"mags\") { offers(first: 3000000000) { title } } }",
+        "query { ...F } fragment F on QueryRoot { offers(first: 9999999999) { totalCount } }",
+        "{ matchOffers(profile: {region: \"05711\", role: SME, budget: ANY, topics: [], \
+         employees: 2147483648}) { excludedTotal } }",
+    ] {
+        let body = json!({ "query": query });
+        let (status, content_type, answer) = post_graphql_response(&app, &body).await;
+        assert_eq!(status, 400, "{query}: {answer}");
+        assert_eq!(content_type, "application/graphql-response+json");
+        assert!(answer.get("data").is_none_or(Value::is_null), "{answer}");
+        let error = &answer["errors"][0];
+        assert_eq!(error["extensions"]["code"], "invalid_argument", "{answer}");
+        assert!(error.get("path").is_none(), "{answer}");
+        assert!(
+            error["message"]
+                .as_str()
+                .unwrap()
+                .contains("expected an Int"),
+            "{answer}"
+        );
+    }
+    // The largest 32-bit value is an Int: it passes validation and meets
+    // the field's own bound (1 to 100).
+    let body = app
+        .graphql("{ offers(first: 2147483647) { totalCount } }", Value::Null)
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "invalid_parameter",
+        "{body}"
+    );
+}
+
 async fn an_error_is_listed_once(app: TestApp) {
     for (query, variables) in [
         (

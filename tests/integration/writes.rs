@@ -1880,7 +1880,12 @@ async fn urls_and_email_addresses_are_what_the_contract_says(app: TestApp) {
             &[],
         )
         .await;
-        assert_eq!(answer.status, if valid { 200 } else { 422 }, "{text}: {}", answer.body);
+        assert_eq!(
+            answer.status,
+            if valid { 200 } else { 422 },
+            "{text}: {}",
+            answer.body
+        );
         if !valid {
             assert_eq!(answer.fields(), ["/url"], "{text}: {}", answer.body);
         }
@@ -1908,6 +1913,11 @@ async fn urls_and_email_addresses_are_what_the_contract_says(app: TestApp) {
             &[],
         )
         .await;
-        assert_eq!(answer.status, if valid { 200 } else { 422 }, "{text}: {}", answer.body);
+        assert_eq!(
+            answer.status,
+            if valid { 200 } else { 422 },
+            "{text}: {}",
+            answer.body
+        );
     }
 }

@@ -140,10 +140,10 @@ RECORDS_OF = {
     "projects": ["digital-in-nrw", "nrwinnovationspartner"],
     "regions": ["dortmund", "koeln"],
     "topics": ["it-sicherheit", "gesundheit"],
-    "people": KNOWN_RECORDS["person"],
-    "offers": ["arbeit-2020-begleitung", "tbs-beratung"],
-    "meetings": ["zweite-sitzung-2016-11-21"],
-    "contacts": ["mwide-presse"],
+    "people": KNOWN_RECORDS["person"] + ["rainer-schmeltzer", "svenja-schulze", "daniel-senff"],
+    "offers": ["arbeit-2020-begleitung", "tbs-beratung", "potentialberatung", "bildungsscheck", "go-digital"],
+    "meetings": ["zweite-sitzung-2016-11-21", "gruendung-2016-04-15"],
+    "contacts": ["mwide-presse", "mags-presse", "mkw-presse", "stk-presse"],
 }
 # Body field → the kind of record it names (`parent`: by collection).
 REFERENCES = {
@@ -226,6 +226,44 @@ def _fix_record(body, collection, own, patch=False):
             body["participants"] = kept
 
 
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def _slug_of(collection, key):
+    """The slug of record `key` (an id), if there is one."""
+    if not UUID.match(key):
+        return None
+    try:
+        with urllib.request.urlopen(f"{BASE_URL}/api/v1/{collection}/{key}", timeout=10) as response:
+            slug = json.load(response).get("slug")
+    except Exception:
+        return None
+    return slug if isinstance(slug, str) else None
+
+
+def _exists(collection, key):
+    try:
+        with urllib.request.urlopen(f"{BASE_URL}/api/v1/{collection}/{key}", timeout=10):
+            return True
+    except Exception:
+        return False
+
+
+def _names_a_record(case):
+    """Whether the path's `key` was not generated but names a record: in the
+    stateful phase it comes from a write's link (the record just written,
+    which the phase follows), elsewhere it may be drawn from a response."""
+    meta = getattr(case, "meta", None)
+    if meta is None:
+        return False
+    if getattr(getattr(meta, "phase", None), "name", None) == "stateful":
+        return True
+    return any(
+        draw.location == "path" and draw.parameter_name == "key"
+        for draw in getattr(meta, "pool_draws", ())
+    )
+
+
 def _is_date(text):
     return re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text) is not None
 
@@ -241,15 +279,275 @@ def writable_records(ctx, case, kwargs):
     if collection == "match":
         return
     key = (case.path_parameters or {}).get("key")
-    if method in ("PUT", "PATCH") and _is_valid_key(key) and collection in RECORDS_OF:
+    if (
+        method in ("PUT", "PATCH")
+        and _is_valid_key(key)
+        and collection in RECORDS_OF
+        and not _names_a_record(case)
+    ):
         # A generated key names no record (a 404 every time): write to one
         # that exists.
+        # Other writes may have deleted some by then: the first of the
+        # records still there, from a point the generated key picks.
         choices = RECORDS_OF[collection]
-        key = choices[zlib.crc32(key.encode("utf-8", "surrogatepass")) % len(choices)]
+        start = zlib.crc32(key.encode("utf-8", "surrogatepass")) % len(choices)
+        ordered = choices[start:] + choices[:start]
+        key = next((k for k in ordered if _exists(collection, k)), ordered[0])
         case.path_parameters["key"] = key
     own = case.body.get("slug")
-    if method in ("PUT", "PATCH") and isinstance(key, str) and SLUG.match(key):
-        if method == "PUT" or "slug" in case.body:
-            case.body["slug"] = key
-        own = key
+    if method in ("PUT", "PATCH") and isinstance(key, str):
+        # By slug, or by id (from a response): the body keeps the slug.
+        slug = key if SLUG.match(key) and not UUID.match(key) else _slug_of(collection, key)
+        if slug is not None:
+            if method == "PUT" or "slug" in case.body:
+                case.body["slug"] = slug
+            own = slug
     _fix_record(case.body, collection, own, patch=method == "PATCH")
+
+
+# GraphQL (`/graphql`, tests/integration/fuzz.rs). GraphQL's type system
+# cannot state what the OpenAPI contract states with `minimum`/`maximum`,
+# `minLength`/`maxLength` and `pattern`: an `Int` has no range and a `String`
+# no length or alphabet. The schema says them in words instead ("1 to 100",
+# "1 to 200 characters") and the server enforces them (with
+# `invalid_parameter`, or `invalid_argument` before execution: strings hold no
+# control characters but tab and line breaks, at most 2,000 characters, lists
+# at most 100 items; api/src/graphql/guard.rs). In positive cases this hook
+# brings generated values within what the schema's descriptions state, read
+# from the descriptions themselves, and supplies data as for the REST API:
+# record keys that exist in filters (lookups by `key` keep their generated key
+# half of the time: an unknown key is `null`, not an error), cursors the
+# server issued (else none), and either forward (`first`/`after`) or
+# backward (`last`/`before`) paging, as the arguments' descriptions say.
+# Negative cases are left as generated.
+import graphql  # noqa: E402
+
+GRAPHQL_MAX_STRING = 2000
+GRAPHQL_MAX_ITEMS = 100
+NUMBER = r"(\d[\d,]*)"
+CHAR_RANGE = re.compile(NUMBER + r" to " + NUMBER + r" characters")
+CHAR_MAX = re.compile(r"at most " + NUMBER + r" characters")
+INT_RANGE = re.compile(NUMBER + r" to " + NUMBER + r"(?! characters)")
+# Root lookups (`offer(key:)` …) → their records; the REST lists above hold
+# the other kinds.
+LOOKUPS = {
+    "offer": ["arbeit-2020-begleitung", "potentialberatung", "go-digital"],
+    "meeting": ["zweite-sitzung-2016-11-21", "gruendung-2016-04-15"],
+    "partner": KNOWN_RECORDS["partner"],
+    "project": KNOWN_RECORDS["project"],
+    "region": KNOWN["region"],
+    "topic": KNOWN["topic"],
+}
+# Filter and profile fields naming records (input field → kind in `KNOWN`).
+GRAPHQL_KEYS = {"topic": "topic", "topics": "topic", "region": "region", "parent": "parent",
+                "provider": "provider", "partner": "partner", "project": "project"}
+CURSORS = ("after", "before", "since")
+
+
+def _number(text):
+    return int(text.replace(",", ""))
+
+
+def _pick(choices, seed):
+    return choices[zlib.crc32(seed.encode("utf-8", "surrogatepass")) % len(choices)]
+
+
+def _fix_string(text, description, key_kind):
+    allowed = "" if "on one line" in description else "\t\r\n"
+    text = "".join(c for c in text if ord(c) not in CONTROL or c in allowed)[:GRAPHQL_MAX_STRING]
+    if key_kind is not None:
+        return _pick(KNOWN[key_kind], text)
+    bounds = CHAR_RANGE.search(description)
+    if bounds:
+        low, high = _number(bounds.group(1)), _number(bounds.group(2))
+        text = text[:high]
+        if len(text.strip()) < low:
+            text = "Digitalisierung"
+    bounds = CHAR_MAX.search(description)
+    if bounds:
+        text = text[: _number(bounds.group(1))]
+    return text
+
+
+LIST_MAX = re.compile(r"at most " + NUMBER + r" values")
+
+
+def _fix_value(node, input_type, description, name, max_items=GRAPHQL_MAX_ITEMS):
+    """`node` (a literal of `input_type`) within what the descriptions state."""
+    description = " ".join(description.split())
+    input_type = graphql.get_nullable_type(input_type)
+    if isinstance(node, graphql.NullValueNode):
+        return node
+    if isinstance(input_type, graphql.GraphQLList):
+        items = node.values if isinstance(node, graphql.ListValueNode) else (node,)
+        fixed = [_fix_value(item, input_type.of_type, description, name) for item in items]
+        return graphql.ListValueNode(values=tuple(fixed[:max_items]))
+    if isinstance(input_type, graphql.GraphQLInputObjectType) and isinstance(node, graphql.ObjectValueNode):
+        bound = LIST_MAX.search(" ".join((input_type.description or "").split()))
+        items = _number(bound.group(1)) if bound else GRAPHQL_MAX_ITEMS
+        fields = []
+        for field in node.fields:
+            definition = input_type.fields[field.name.value]
+            value = _fix_value(field.value, definition.type, definition.description or "", field.name.value, items)
+            fields.append(graphql.ObjectFieldNode(name=field.name, value=value))
+        return graphql.ObjectValueNode(fields=tuple(fields))
+    if isinstance(node, graphql.StringValueNode) and input_type.name in ("String", "ID"):
+        key_kind = GRAPHQL_KEYS.get(name)
+        return graphql.StringValueNode(value=_fix_string(node.value, description, key_kind))
+    if isinstance(node, graphql.IntValueNode) and input_type.name == "Int":
+        bounds = INT_RANGE.search(description)
+        if bounds:
+            low, high = _number(bounds.group(1)), _number(bounds.group(2))
+            value = max(low, min(high, int(node.value)))
+            return graphql.IntValueNode(value=str(value))
+    return node
+
+
+def _graphql(query):
+    """The server's answer to `query` (read-only: queries only), `{}` if none."""
+    request = urllib.request.Request(
+        BASE_URL + "/graphql",
+        data=json.dumps({"query": query}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            answer = json.load(response)
+    except Exception:
+        return {}
+    return answer if isinstance(answer, dict) else {}
+
+
+def _real_graphql_cursor(field, name):
+    """A cursor the server issued for root field `field` as asked (its
+    filter, order and search words), for argument `name`; `None` if it
+    has none."""
+    kept = [a for a in field.arguments if a.name.value not in CURSORS + ("first", "last")]
+    if name == "since":
+        selection, path = "nextCursor", ("nextCursor",)
+        kept.append(graphql.ArgumentNode(name=graphql.NameNode(value="first"), value=graphql.IntValueNode(value="1")))
+    else:
+        size = "last" if name == "before" else "first"
+        which = "startCursor" if name == "before" else "endCursor"
+        selection, path = "pageInfo { %s }" % which, ("pageInfo", which)
+        kept.append(graphql.ArgumentNode(name=graphql.NameNode(value=size), value=graphql.IntValueNode(value="1")))
+    probe = graphql.FieldNode(name=field.name, arguments=tuple(kept), directives=())
+    query = "{ %s { %s } }" % (graphql.print_ast(probe), selection)
+    value = (_graphql(query).get("data") or {}).get(field.name.value)
+    for step in path:
+        value = value.get(step) if isinstance(value, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _fix_field(field, parent_type, root, schema):
+    definition = parent_type.fields.get(field.name.value)
+    if definition is None:
+        return
+    given = {a.name.value for a in field.arguments}
+    backward = {"last", "before"} & given and {"first", "after"} & given
+    arguments = []
+    for argument in field.arguments:
+        name = argument.name.value
+        if backward and name in ("last", "before"):
+            continue  # forwards or backwards, not both
+        spec = definition.args[name]
+        if name in CURSORS and isinstance(argument.value, graphql.StringValueNode):
+            cursor = _real_graphql_cursor(field, name) if root else None
+            if cursor is None:
+                continue
+            value = graphql.StringValueNode(value=cursor)
+        elif root and name == "key" and field.name.value in LOOKUPS:
+            value = argument.value
+            if isinstance(value, graphql.StringValueNode):
+                text = _fix_string(value.value, "", None)
+                if zlib.crc32(text.encode("utf-8", "surrogatepass")) % 2 == 0:
+                    text = _pick(LOOKUPS[field.name.value], text)
+                value = graphql.StringValueNode(value=text)
+        else:
+            value = _fix_value(argument.value, spec.type, spec.description or "", name)
+        arguments.append(graphql.ArgumentNode(name=argument.name, value=value))
+    field.arguments = tuple(arguments)
+    if field.selection_set is not None:
+        _fix_selections(field.selection_set, graphql.get_named_type(definition.type), schema)
+
+
+def _fix_selections(selection_set, on, schema):
+    for selection in selection_set.selections:
+        if isinstance(selection, graphql.FieldNode) and hasattr(on, "fields"):
+            _fix_field(selection, on, False, schema)
+        elif isinstance(selection, graphql.InlineFragmentNode):
+            condition = selection.type_condition
+            inner = on if condition is None else schema.type_map.get(condition.name.value)
+            _fix_selections(selection.selection_set, inner, schema)
+
+
+@schemathesis.hook("before_call")
+def graphql_positive_cases(ctx, case, kwargs):
+    root_name = case.operation.label.split(".")[0]
+    if not isinstance(case.body, str) or root_name not in ("QueryRoot", "MutationRoot"):
+        return
+    if _is_negative(case):
+        return
+    schema = case.operation.schema.client_schema
+    document = graphql.parse(case.body)
+    for definition in document.definitions:
+        if not isinstance(definition, graphql.OperationDefinitionNode):
+            continue
+        root = schema.query_type if definition.operation == graphql.OperationType.QUERY else schema.mutation_type
+        for selection in definition.selection_set.selections:
+            if isinstance(selection, graphql.FieldNode):
+                _fix_field(selection, root, True, schema)
+    if root_name == "QueryRoot":
+        _within_bounds(document)
+    case.body = graphql.print_ast(document)
+
+
+# The server's bounds on a whole query (depth 10, complexity 20,000: README,
+# "GraphQL"), which no GraphQL type can state either. A read query over them
+# is cut, its largest nested selection first, until the server takes it: the
+# server, asked first, is the judge, so this hook holds no copy of its cost
+# model. (Reads only: a mutation would be written by the asking.)
+QUERY_BOUNDS = {"query_too_complex", "query_too_deep", "too_many_aliases"}
+
+
+def _refused_codes(query):
+    errors = _graphql(query).get("errors") or []
+    return {(e.get("extensions") or {}).get("code") for e in errors if isinstance(e, dict)}
+
+
+def _size(node):
+    selection_set = getattr(node, "selection_set", None)
+    if selection_set is None:
+        return 1
+    return 1 + sum(_size(child) for child in selection_set.selections)
+
+
+def _largest_nested(node, depth=0):
+    """(size, parent, selection) of the largest selection below the root field."""
+    best = None
+    selection_set = getattr(node, "selection_set", None)
+    if selection_set is None:
+        return None
+    for child in selection_set.selections:
+        if depth > 0 and (best is None or _size(child) > best[0]):
+            best = (_size(child), node, child)
+        inner = _largest_nested(child, depth + 1)
+        if inner is not None and (best is None or inner[0] > best[0]):
+            best = inner
+    return best
+
+
+def _within_bounds(document):
+    for _ in range(20):
+        if not (_refused_codes(graphql.print_ast(document)) & QUERY_BOUNDS):
+            return
+        operation = next(d for d in document.definitions if isinstance(d, graphql.OperationDefinitionNode))
+        largest = _largest_nested(operation)
+        if largest is None:
+            return
+        _, parent, child = largest
+        rest = tuple(c for c in parent.selection_set.selections if c is not child)
+        if not rest:
+            rest = (graphql.FieldNode(name=graphql.NameNode(value="__typename"), arguments=(), directives=()),)
+        parent.selection_set = graphql.SelectionSetNode(selections=rest)
+

@@ -286,7 +286,10 @@ impl SearchQuery {
     async fn search(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The words to search for (German), 1 to 200 characters.")] q: String,
+        #[graphql(
+            desc = "The words to search for (German): 1 to 200 characters on one line (no tabs or line breaks)."
+        )]
+        q: String,
         #[graphql(default, desc = "Kinds of records to return; all when empty.")] types: Vec<
             crate::dto::HitKind,
         >,

@@ -8,6 +8,9 @@
 //! against its declared type before execution, so such a request is a
 //! request error (nothing is executed; 400 with
 //! `application/graphql-response+json`) with the code `invalid_variable`.
+//! Literal arguments are checked the same way ([`InputTypes::check_literals`],
+//! code `invalid_argument`): async-graphql's validation passes an `Int`
+//! literal beyond 32 bits, which then failed as a field error.
 //!
 //! The input types (scalars, enums, input objects) are read once from the
 //! schema's own SDL: async-graphql's registry, which holds the same, is not
@@ -17,8 +20,8 @@ use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use async_graphql::parser::types::{
-    BaseType, DocumentOperations, ExecutableDocument, OperationDefinition, Type, TypeKind,
-    TypeSystemDefinition,
+    BaseType, DocumentOperations, ExecutableDocument, OperationDefinition, OperationType,
+    Selection, SelectionSet, Type, TypeKind, TypeSystemDefinition,
 };
 use async_graphql::{Pos, ServerError, Value, Variables};
 
@@ -37,9 +40,23 @@ enum InputKind {
     Object(Vec<(String, Type, bool)>),
 }
 
-/// The input types of the schema, by name.
+/// A field of an output type: its arguments' types and the name of the
+/// type it returns (lists and non-null unwrapped).
+#[derive(Debug)]
+struct OutputField {
+    arguments: HashMap<String, Type>,
+    returns: String,
+}
+
+/// The input types of the schema, by name, and what literal arguments
+/// need: the fields of its output types and its root types.
 #[derive(Debug, Default)]
-pub struct InputTypes(HashMap<String, InputKind>);
+pub struct InputTypes {
+    inputs: HashMap<String, InputKind>,
+    outputs: HashMap<String, HashMap<String, OutputField>>,
+    query: String,
+    mutation: String,
+}
 
 static INPUT_TYPES: LazyLock<InputTypes> = LazyLock::new(|| InputTypes::from_sdl(&super::sdl()));
 
@@ -50,17 +67,57 @@ impl InputTypes {
     }
 
     fn from_sdl(sdl: &str) -> Self {
-        let mut types = HashMap::new();
+        let mut types = Self {
+            query: "Query".to_owned(),
+            mutation: "Mutation".to_owned(),
+            ..Self::default()
+        };
         // The SDL is our own schema's: it always parses. Were it not to, no
         // types would be known and every named type would pass unchecked.
         let Ok(document) = async_graphql::parser::parse_schema(sdl) else {
-            return Self(types);
+            return types;
         };
         for definition in document.definitions {
-            let TypeSystemDefinition::Type(definition) = definition else {
-                continue;
+            let definition = match definition {
+                TypeSystemDefinition::Type(definition) => definition.node,
+                TypeSystemDefinition::Schema(schema) => {
+                    let schema = schema.node;
+                    if let Some(query) = schema.query {
+                        types.query = query.node.to_string();
+                    }
+                    if let Some(mutation) = schema.mutation {
+                        types.mutation = mutation.node.to_string();
+                    }
+                    continue;
+                }
+                TypeSystemDefinition::Directive(_) => continue,
             };
-            let definition = definition.node;
+            let name = definition.name.node.to_string();
+            let fields = match &definition.kind {
+                TypeKind::Object(o) => Some(&o.fields),
+                TypeKind::Interface(i) => Some(&i.fields),
+                _ => None,
+            };
+            if let Some(fields) = fields {
+                let fields = fields
+                    .iter()
+                    .map(|field| {
+                        let field = &field.node;
+                        let arguments = field
+                            .arguments
+                            .iter()
+                            .map(|a| (a.node.name.node.to_string(), a.node.ty.node.clone()))
+                            .collect();
+                        let returns = named(&field.ty.node).to_owned();
+                        (
+                            field.name.node.to_string(),
+                            OutputField { arguments, returns },
+                        )
+                    })
+                    .collect();
+                types.outputs.insert(name, fields);
+                continue;
+            }
             let kind = match definition.kind {
                 TypeKind::Scalar => InputKind::Scalar,
                 TypeKind::Enum(e) => InputKind::Enum(
@@ -84,9 +141,83 @@ impl InputTypes {
                 ),
                 _ => continue,
             };
-            types.insert(definition.name.node.to_string(), kind);
+            types.inputs.insert(name, kind);
         }
-        Self(types)
+        types
+    }
+
+    /// Checks every literal argument of `document` against its declared
+    /// type, as validation must ("Values of Correct Type", spec §5.6.1):
+    /// async-graphql's validation lets an `Int` literal outside 32 bits
+    /// through, and execution then fails with a field error, as if the
+    /// server had failed. Errors: the first literal that does not fit, with
+    /// its position and the code `invalid_argument`, before anything runs.
+    /// Values holding variables are [`InputTypes::check`]'s.
+    pub fn check_literals(&self, document: &ExecutableDocument) -> Result<(), ServerError> {
+        for (_, operation) in document.operations.iter() {
+            let root = match operation.node.ty {
+                OperationType::Mutation => &self.mutation,
+                _ => &self.query,
+            };
+            self.literals_in(root, &operation.node.selection_set.node)?;
+        }
+        for fragment in document.fragments.values() {
+            let on = fragment.node.type_condition.node.on.node.as_str();
+            self.literals_in(on, &fragment.node.selection_set.node)?;
+        }
+        Ok(())
+    }
+
+    fn literals_in(&self, on: &str, selections: &SelectionSet) -> Result<(), ServerError> {
+        for selection in &selections.items {
+            match &selection.node {
+                Selection::Field(field) => {
+                    let field = &field.node;
+                    // Unknown types and fields are the validation's to report.
+                    let Some(definition) = self
+                        .outputs
+                        .get(on)
+                        .and_then(|fields| fields.get(field.name.node.as_str()))
+                    else {
+                        continue;
+                    };
+                    for (name, value) in &field.arguments {
+                        let (Some(ty), Some(value)) = (
+                            definition.arguments.get(name.node.as_str()),
+                            value.node.clone().into_const(),
+                        ) else {
+                            continue;
+                        };
+                        if let Err(problem) = self.coerce(ty, &value) {
+                            let mut error = invalid(
+                                format!(
+                                    "Argument `{}` of `{on}.{}` {problem}.",
+                                    name.node, field.name.node
+                                ),
+                                name.pos,
+                            );
+                            error
+                                .extensions
+                                .get_or_insert_with(Default::default)
+                                .set("code", "invalid_argument");
+                            return Err(error);
+                        }
+                    }
+                    self.literals_in(&definition.returns, &field.selection_set.node)?;
+                }
+                Selection::InlineFragment(fragment) => {
+                    let fragment = &fragment.node;
+                    let on = fragment
+                        .type_condition
+                        .as_ref()
+                        .map_or(on, |condition| condition.node.on.node.as_str());
+                    self.literals_in(on, &fragment.selection_set.node)?;
+                }
+                // Walked once, where the fragment is defined.
+                Selection::FragmentSpread(_) => {}
+            }
+        }
+        Ok(())
     }
 
     /// Coerces the request's variables against the operation it runs.
@@ -174,7 +305,7 @@ impl InputTypes {
     }
 
     fn coerce_defined(&self, name: &str, value: &Value) -> Result<(), String> {
-        match self.0.get(name) {
+        match self.inputs.get(name) {
             // Unknown names are the document validation's to report.
             None | Some(InputKind::Scalar) => Ok(()),
             Some(InputKind::Enum(values)) => match value {
@@ -236,6 +367,14 @@ fn selected<'a>(
             .find(|(op_name, _)| op_name.is_some_and(|n| n.as_str() == name))
             .map(|(_, op)| &op.node),
         _ => None,
+    }
+}
+
+/// The named type inside `ty` (`[Offer!]!` → `Offer`).
+fn named(ty: &Type) -> &str {
+    match &ty.base {
+        BaseType::Named(name) => name.as_str(),
+        BaseType::List(item) => named(item),
     }
 }
 
@@ -303,6 +442,29 @@ mod tests {
         let optional = "query($n: Int = 3, $m: Int) { offers(first: $n, last: $m) { totalCount } }";
         assert!(check(optional, serde_json::json!({})).is_ok());
         assert!(check(optional, serde_json::json!({"m": null})).is_ok());
+    }
+
+    fn literals(query: &str) -> Result<(), String> {
+        let document = async_graphql::parser::parse_query(query).unwrap();
+        InputTypes::of_schema()
+            .check_literals(&document)
+            .map_err(|e| e.message)
+    }
+
+    #[test]
+    fn literal_arguments_must_fit_their_type() {
+        assert!(literals("{ offers(first: 5) { totalCount } }").is_ok());
+        assert!(literals("{ changes(first: 1000) { hasMore } }").is_ok());
+        for bad in [
+            "{ changes(first: 26873099273397) { hasMore } }",
+            "{ offers(first: -2147483649) { totalCount } }",
+            "{ partner(key: \"mags\") { offers(first: 3000000000) { title } } }",
+            "query { ...F } fragment F on QueryRoot { offers(last: 9999999999) { totalCount } }",
+            "{ ... on QueryRoot { matchOffers(profile: {region: \"05711\", role: SME, budget: ANY, topics: [], limit: 4294967296}) { total } } }",
+        ] {
+            let message = literals(bad).unwrap_err();
+            assert!(message.contains("expected an Int"), "{bad}: {message}");
+        }
     }
 
     #[test]

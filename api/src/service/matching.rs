@@ -124,7 +124,7 @@ pub struct MatchProfile {
     #[serde(default)]
     #[graphql(default)]
     pub explain: bool,
-    /// Most offers to return (1–100, default 20).
+    /// Most offers to return: 1 to 100 (default 20).
     #[schema(minimum = 1, maximum = 100)]
     #[serde(default, deserialize_with = "crate::limits::whole_number")]
     pub limit: Option<u32>,

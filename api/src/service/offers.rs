@@ -20,7 +20,7 @@ use crate::error::AppResult;
 use crate::vocab::{Cost, OfferKind, PartnerKind, TargetGroup};
 
 /// Filters of `GET /api/v1/offers`. Within one filter, values mean "any of";
-/// different filters must all hold.
+/// different filters must all hold. A list holds at most 50 values.
 #[derive(Debug, Default, Clone, utoipa::IntoParams, async_graphql::InputObject)]
 #[into_params(parameter_in = Query)]
 pub struct OfferFilter {
@@ -57,7 +57,8 @@ pub struct OfferFilter {
     #[graphql(default)]
     #[param(value_type = Option<chrono::NaiveDate>)]
     pub open_on: Option<crate::graphql::scalars::Date>,
-    /// Text in title, summary, description or provider note.
+    /// Text in title, summary, description or provider note: 1 to 200
+    /// characters on one line (no tabs or line breaks).
     #[graphql(default)]
     pub q: Option<String>,
     /// Changed at or after this instant (incremental sync).

@@ -13,7 +13,7 @@ use crate::dto::{Contact, HitKind, Partner, Person};
 use crate::error::{AppError, AppResult};
 use crate::vocab::{AllianceGroup, ContactKind, PartnerKind};
 
-/// Filters of `GET /api/v1/partners`.
+/// Filters of `GET /api/v1/partners`. A list holds at most 50 values.
 #[derive(Debug, Default, Clone, utoipa::IntoParams, async_graphql::InputObject)]
 #[into_params(parameter_in = Query)]
 pub struct PartnerFilter {
@@ -32,7 +32,8 @@ pub struct PartnerFilter {
     #[param(style = Form, explode = false, required = false)]
     #[graphql(default)]
     pub region: Vec<String>,
-    /// Text in name, short name or description.
+    /// Text in name, short name or description: 1 to 200 characters on one
+    /// line (no tabs or line breaks).
     #[graphql(default)]
     pub q: Option<String>,
 }

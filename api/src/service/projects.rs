@@ -14,7 +14,7 @@ use crate::dto::{HitKind, Participant, Project};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::vocab::{ParticipantRole, ProjectKind, ProjectStatus};
 
-/// Filters of `GET /api/v1/projects`.
+/// Filters of `GET /api/v1/projects`. A list holds at most 50 values.
 #[derive(Debug, Default, Clone, utoipa::IntoParams, async_graphql::InputObject)]
 #[into_params(parameter_in = Query)]
 pub struct ProjectFilter {
@@ -34,7 +34,8 @@ pub struct ProjectFilter {
     #[param(style = Form, explode = false, required = false)]
     #[graphql(default)]
     pub partner: Vec<String>,
-    /// Text in name, summary or description.
+    /// Text in name, summary or description: 1 to 200 characters on one
+    /// line (no tabs or line breaks).
     #[graphql(default)]
     pub q: Option<String>,
 }

@@ -171,7 +171,7 @@ impl RegionGraph {
     }
 }
 
-/// Filters of `GET /api/v1/regions`.
+/// Filters of `GET /api/v1/regions`. A list holds at most 50 values.
 #[derive(Debug, Default, Clone, utoipa::IntoParams, async_graphql::InputObject)]
 #[into_params(parameter_in = Query)]
 pub struct RegionFilter {
