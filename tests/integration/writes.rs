@@ -1638,6 +1638,22 @@ async fn faults_at_any_depth_and_of_every_format_are_named(app: TestApp) {
             422,
             vec!["/facts/a\u{0}b", "/facts/ok/k\u{1}"],
         ),
+        // Member names are named by JSON Pointer as RFC 6901 escapes them
+        // (`~0`, `~1`), whatever they hold.
+        (
+            Method::PATCH,
+            "/api/v1/projects/arbeit-2020",
+            json!({"facts": {"a/b~c.d": "x\u{1}", "ok": {"k'\\[0]": [[1]]}}}),
+            422,
+            vec!["/facts/a~1b~0c.d", "/facts/ok/k'\\[0]/0"],
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/offers/arbeit-2020-begleitung",
+            json!({"a/b": 1, "title_de": " "}),
+            422,
+            vec!["/a~1b", "/title_de"],
+        ),
         // A list in `facts` holds no lists (the contract's `FactItem`).
         (
             Method::PATCH,

@@ -271,17 +271,69 @@ impl Problems {
     }
 }
 
-/// `participants[2].partner` → `/participants/2/partner` (RFC 6901; our
-/// field names hold neither `~` nor `/`). The empty path is the whole body.
+/// A field path as problems name it in a file: `participants[2].partner`,
+/// and a member name that is not a plain word (letters, digits, `_`, `-`)
+/// in brackets and quotes, `facts['a.b']`, as RFC 9535 normalized paths
+/// write it (`\\` and `\'` escaped): member names of `facts` are free text.
+pub(crate) fn member_path(path: &str, name: &str) -> String {
+    let plain = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+    match (plain, path.is_empty()) {
+        (true, true) => name.to_owned(),
+        (true, false) => format!("{path}.{name}"),
+        (false, _) => format!(
+            "{path}['{}']",
+            name.replace('\\', "\\\\").replace('\'', "\\'")
+        ),
+    }
+}
+
+/// One reference token of a JSON Pointer: `~` as `~0`, `/` as `~1`
+/// (RFC 6901 §3).
+pub(crate) fn pointer_token(name: &str) -> String {
+    name.replace('~', "~0").replace('/', "~1")
+}
+
+/// A field path ([`member_path`]) as a JSON Pointer (RFC 6901):
+/// `participants[2].partner` → `/participants/2/partner`,
+/// `facts['a/b']` → `/facts/a~1b`. The empty path is the whole body.
 pub(crate) fn pointer(path: &str) -> String {
     let mut out = String::new();
-    for part in path.split(['.', '[']) {
-        let part = part.trim_end_matches(']');
-        if !part.is_empty() {
+    let mut chars = path.chars().peekable();
+    let mut token = String::new();
+    let flush = |token: &mut String, out: &mut String| {
+        if !token.is_empty() {
             out.push('/');
-            out.push_str(part);
+            out.push_str(&pointer_token(token));
+            token.clear();
+        }
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '.' => flush(&mut token, &mut out),
+            '[' if chars.peek() == Some(&'\'') => {
+                flush(&mut token, &mut out);
+                chars.next();
+                let mut name = String::new();
+                while let Some(c) = chars.next() {
+                    match c {
+                        '\\' => name.extend(chars.next()),
+                        '\'' => break,
+                        c => name.push(c),
+                    }
+                }
+                chars.next(); // the closing `]`
+                out.push('/');
+                out.push_str(&pointer_token(&name));
+            }
+            '[' => flush(&mut token, &mut out),
+            ']' => flush(&mut token, &mut out),
+            c => token.push(c),
         }
     }
+    flush(&mut token, &mut out);
     out
 }
 
@@ -511,11 +563,7 @@ fn long_texts(value: &serde_json::Value, path: &str, at: &mut RecordProblems<'_>
         }
         serde_json::Value::Object(fields) => {
             for (name, field) in fields {
-                let path = if path.is_empty() {
-                    name.clone()
-                } else {
-                    format!("{path}.{name}")
-                };
+                let path = member_path(path, name);
                 // A name is text too: PostgreSQL refuses NUL in a `jsonb`
                 // key as in a value (a 500 before this check).
                 long_texts(&serde_json::Value::String(name.clone()), &path, at);
@@ -821,4 +869,38 @@ pub(super) async fn referrers<E: EntityTrait>(
         pairs.extend(rows);
     }
     Ok(pairs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{member_path, pointer};
+
+    #[test]
+    fn paths_become_json_pointers_with_names_escaped() {
+        assert_eq!(pointer(""), "");
+        assert_eq!(
+            pointer("participants[2].partner"),
+            "/participants/2/partner"
+        );
+        for (name, token) in [
+            ("plain", "plain"),
+            ("a/b", "a~1b"),
+            ("~", "~0"),
+            ("~1", "~01"),
+            ("a.b", "a.b"),
+            ("x[0]", "x[0]"),
+            ("it's", "it's"),
+            ("back\\slash", "back\\slash"),
+            ("", ""),
+        ] {
+            let path = member_path(&member_path("facts", name), "k");
+            assert_eq!(
+                pointer(&path),
+                format!("/facts/{token}/k"),
+                "{name}: {path}"
+            );
+        }
+        assert_eq!(member_path("", "a b"), "['a b']");
+        assert_eq!(pointer(&member_path("", "a b")), "/a b");
+    }
 }

@@ -223,7 +223,11 @@ fn nested_lists(
         }
         serde_json::Value::Object(members) => {
             for (name, member) in members {
-                nested_lists(member, &format!("{path}.{name}"), p);
+                nested_lists(
+                    member,
+                    &crate::service::import::collection::member_path(path, name),
+                    p,
+                );
             }
         }
         _ => {}

@@ -469,10 +469,11 @@ fn fault(err: &serde_path_to_error::Error<serde_json::Error>) -> Fault {
             .map(str::to_owned)
     };
     let below = |name: &str| {
-        if at.ends_with(&format!("/{name}")) {
+        let token = super::collection::pointer_token(name);
+        if at.ends_with(&format!("/{token}")) {
             at.clone()
         } else {
-            format!("{at}/{name}")
+            format!("{at}/{token}")
         }
     };
     if let Some(unknown) = named("unknown field `") {
@@ -484,9 +485,11 @@ fn fault(err: &serde_path_to_error::Error<serde_json::Error>) -> Fault {
     }
 }
 
-/// The parent of `pointer` and the last step (a key or an index).
-fn split(pointer: &str) -> (&str, &str) {
-    pointer.rsplit_once('/').unwrap_or(("", pointer))
+/// The parent of `pointer` and the last step (a key or an index), its
+/// `~1` and `~0` read back (RFC 6901 §4).
+fn split(pointer: &str) -> (&str, String) {
+    let (parent, token) = pointer.rsplit_once('/').unwrap_or(("", pointer));
+    (parent, token.replace("~1", "/").replace("~0", "~"))
 }
 
 /// Sets (or adds) the value at `pointer`; false if its parent is missing.
@@ -494,7 +497,7 @@ fn set_at(root: &mut Value, pointer: &str, value: Value) -> bool {
     let (parent, last) = split(pointer);
     match root.pointer_mut(parent) {
         Some(Value::Object(fields)) => {
-            fields.insert(last.to_owned(), value);
+            fields.insert(last, value);
             true
         }
         Some(Value::Array(items)) => {
@@ -514,7 +517,7 @@ fn set_at(root: &mut Value, pointer: &str, value: Value) -> bool {
 fn remove_at(root: &mut Value, pointer: &str) -> bool {
     let (parent, last) = split(pointer);
     match root.pointer_mut(parent) {
-        Some(Value::Object(fields)) => fields.remove(last).is_some(),
+        Some(Value::Object(fields)) => fields.remove(&last).is_some(),
         _ => false,
     }
 }
