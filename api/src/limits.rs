@@ -216,6 +216,35 @@ pub fn parse_full_date(text: &str) -> Option<chrono::NaiveDate> {
         .flatten()
 }
 
+/// Reads a record's day as RFC 3339 §5.6 `full-date` (`YYYY-MM-DD`, the
+/// contract's `format: date`) with [`parse_full_date`]. Rejected: chrono's
+/// own `Deserialize`, which also takes `2024-2-3`, `+2024-01-01` and
+/// negative years, stored and then served as they came. For
+/// `#[serde(deserialize_with = "crate::limits::full_date")]`.
+pub fn full_date<'de, D>(deserializer: D) -> Result<chrono::NaiveDate, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::Deserialize as _;
+    use serde::de::Error as _;
+    let text = std::borrow::Cow::<str>::deserialize(deserializer)?;
+    parse_full_date(&text)
+        .ok_or_else(|| D::Error::custom("must be a date `YYYY-MM-DD` (RFC 3339 full-date)"))
+}
+
+/// [`full_date`] for an optional day: `null` or absent is `None`. For
+/// `#[serde(default, deserialize_with = "crate::limits::optional_full_date")]`.
+pub fn optional_full_date<'de, D>(deserializer: D) -> Result<Option<chrono::NaiveDate>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::Deserialize as _;
+    match Option::<serde_json::Value>::deserialize(deserializer)? {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(value) => full_date(value).map(Some).map_err(serde::de::Error::custom),
+    }
+}
+
 /// A field error if `day` is outside years [`MIN_YEAR`]..=[`MAX_YEAR`].
 pub fn check_day(field: &str, day: chrono::NaiveDate) -> Option<FieldError> {
     use chrono::Datelike;

@@ -28,6 +28,7 @@ private_tests!(seeded: true;
     whole_numbers_may_be_written_with_a_zero_fraction,
     a_cursor_past_text_with_a_line_break_is_taken_back,
     urls_and_email_addresses_are_what_the_contract_says,
+    deep_facts_are_refused_and_the_audit_trail_stays_readable,
 );
 
 /// A key named `name` with `scopes`, created as `lotse keys create` does.
@@ -1638,6 +1639,21 @@ async fn faults_at_any_depth_and_of_every_format_are_named(app: TestApp) {
             422,
             vec!["/facts/a\u{0}b", "/facts/ok/k\u{1}"],
         ),
+        // Days are RFC 3339 full-dates (`format: date`), nothing looser.
+        (
+            Method::PATCH,
+            "/api/v1/offers/arbeit-2020-begleitung",
+            json!({"application_deadline": "2024-2-3", "valid_from": "+2024-01-01", "valid_until": "-0001-01-01"}),
+            422,
+            vec!["/application_deadline", "/valid_from", "/valid_until"],
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/meetings/gruendung-2016-04-15",
+            json!({"date": "2016-04-15 "}),
+            422,
+            vec!["/date"],
+        ),
         // Member names are named by JSON Pointer as RFC 6901 escapes them
         // (`~0`, `~1`), whatever they hold.
         (
@@ -1884,6 +1900,12 @@ async fn urls_and_email_addresses_are_what_the_contract_says(app: TestApp) {
         ("https://example.de/a{b}", false),
         ("https://example.de/%zz", false),
         ("ftp://example.de/", false),
+        ("https://example.de:65535/", true),
+        ("https://example.de:08080/", true),
+        ("https://example.de:65536/", false),
+        ("https://ex-ample.de/", true),
+        ("https://-example.de/", false),
+        ("https://example-.de/", false),
     ];
     for (text, valid) in urls {
         assert_eq!(url.is_match(text), valid, "the contract on {text}");
@@ -1935,5 +1957,46 @@ async fn urls_and_email_addresses_are_what_the_contract_says(app: TestApp) {
             "{text}: {}",
             answer.body
         );
+    }
+}
+
+/// A record nests at most 32 levels (`facts`): deeper JSON, once stored,
+/// could not be read back where the audit trail wraps it (126 levels of
+/// `facts` made every page of `/api/v1/audit` holding the entry a 500).
+async fn deep_facts_are_refused_and_the_audit_trail_stays_readable(app: TestApp) {
+    let key = key(&app, "editor", &["write", "admin"]).await;
+    let nested = |levels: usize| (0..levels).fold(json!(1), |inner, _| json!({ "a": inner }));
+    // The record and `facts` are two levels; `nested(30)` makes 32.
+    for (levels, status) in [(30, 200), (31, 422), (125, 422)] {
+        let answer = send(
+            &app,
+            Method::PATCH,
+            "/api/v1/projects/arbeit-2020",
+            Some(&key),
+            merge_patch(&json!({ "facts": { "tief": nested(levels) } })),
+            &[],
+        )
+        .await;
+        assert_eq!(answer.status, status, "{levels}: {}", answer.body);
+        if status == 422 {
+            let field = answer.fields()[0].to_owned();
+            assert!(field.starts_with("/facts/tief/a/a/"), "{field}");
+            assert!(
+                answer.body.to_string().contains("nested deeper than 32"),
+                "{}",
+                answer.body
+            );
+        }
+        let audit = send(
+            &app,
+            Method::GET,
+            "/api/v1/audit?limit=5",
+            Some(&key),
+            None,
+            &[],
+        )
+        .await;
+        assert_eq!(audit.status, 200, "{}", audit.body);
+        assert!(!audit.body["items"].as_array().unwrap().is_empty());
     }
 }

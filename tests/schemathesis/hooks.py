@@ -311,7 +311,7 @@ def writable_records(ctx, case, kwargs):
 # no length or alphabet. The schema says them in words instead ("1 to 100",
 # "1 to 200 characters") and the server enforces them (with
 # `invalid_parameter`, or `invalid_argument` before execution: strings hold no
-# control characters but tab and line breaks, at most 2,000 characters, lists
+# control characters but tab and line breaks, at most 10,000 characters, lists
 # at most 100 items; api/src/graphql/guard.rs). In positive cases this hook
 # brings generated values within what the schema's descriptions state, read
 # from the descriptions themselves, and supplies data as for the REST API:
@@ -322,7 +322,7 @@ def writable_records(ctx, case, kwargs):
 # Negative cases are left as generated.
 import graphql  # noqa: E402
 
-GRAPHQL_MAX_STRING = 2000
+GRAPHQL_MAX_STRING = 10000
 GRAPHQL_MAX_ITEMS = 100
 NUMBER = r"(\d[\d,]*)"
 CHAR_RANGE = re.compile(NUMBER + r" to " + NUMBER + r" characters")

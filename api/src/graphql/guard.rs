@@ -29,9 +29,10 @@ use crate::limits::{MAX_LISTED_ERRORS, is_allowed_char, shorten_quotes, truncate
 pub const MAX_NESTING: usize = 32;
 /// Most directives (`@…`) in one document.
 pub const MAX_DIRECTIVES: usize = 50;
-/// Longest string in an argument or variable, in characters (the longest
-/// text field, a match profile's `need`, allows 2,000).
-pub const MAX_STRING_CHARS: usize = 2_000;
+/// Longest string in an argument or variable, in characters: the longest
+/// text of a record (mutations take the records REST takes; fields with a
+/// shorter bound, e.g. a match profile's `need`, check their own).
+pub const MAX_STRING_CHARS: usize = crate::service::import::TEXT_CHARS;
 /// Most items in a list argument or variable.
 pub const MAX_LIST_ITEMS: usize = 100;
 /// Longest name (field, alias, argument) or number in a document.

@@ -186,7 +186,7 @@ macro_rules! collection_mutations {
 
             #[async_graphql::Object]
             impl $mutation {
-                #[doc = concat!("Creates a ", $kind, " from `record` (the format of `lotse import` files; `POST /api/v1/", stringify!($name), "`). Needs a key with the scope `write` or `write:", stringify!($name), "` (contacts and people: `write:partners`).")]
+                #[doc = concat!("Creates one ", $kind, " from `record` (the format of `lotse import` files; `POST /api/v1/", stringify!($name), "`). Needs a key with the scope `write` or the collection's own, `write:<collection>` (for contacts and people: `write:partners`).")]
                 async fn $create(
                     &self,
                     ctx: &async_graphql::Context<'_>,

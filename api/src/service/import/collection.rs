@@ -394,7 +394,7 @@ impl RecordProblems<'_> {
     pub fn web_url(&mut self, field: &str, text: Option<&str>) {
         let Some(text) = text else { return };
         let readable = url::Url::parse(text).is_ok_and(|u| u.host().is_some());
-        if !(WEB_URL_RE.is_match(text) && readable) {
+        if !(matches(&WEB_URL_RE, text) && readable) {
             self.add(
                 field,
                 "must be an absolute http(s) URL, e.g. `https://www.example.de/`",
@@ -406,7 +406,7 @@ impl RecordProblems<'_> {
     /// it (the contract's pattern).
     pub fn email(&mut self, field: &str, text: Option<&str>) {
         let Some(text) = text else { return };
-        if !EMAIL_RE.is_match(text) {
+        if !matches(&EMAIL_RE, text) {
             self.add(field, "must be an e-mail address, e.g. `info@example.de`");
         }
     }
@@ -505,11 +505,18 @@ pub(super) fn check_shape<C: ImportCollection>(records: &[C::Record], p: &mut Pr
             at.add("source", "must cite a source");
         }
         if let Ok(value) = serde_json::to_value(r) {
-            long_texts(&value, "", &mut at);
+            long_texts(&value, "", 0, &mut at);
         }
         C::check_record(r, &mut at);
     }
 }
+
+/// The deepest a record's JSON may nest (lists and objects, the record
+/// itself level 0), as GraphQL arguments may (`graphql::guard::MAX_NESTING`):
+/// real `facts` nest two or three levels, and JSON nested beyond serde's
+/// 128 levels, once stored, could not be read back (the audit trail wraps
+/// the record in a few more).
+pub(crate) const MAX_DEPTH: usize = 32;
 
 /// The longest text any field may hold, in characters: ten times the
 /// longest description in the seed, and a bound on what one record costs.
@@ -518,14 +525,15 @@ pub(crate) const TEXT_CHARS: usize = 10_000;
 /// An absolute `http(s)` URL as the records hold it (and the contract's
 /// `pattern` states it, in ECMA-262 syntax, which the `regex` crate reads
 /// alike), a subset of the IRIs (RFC 3987) with a host that WHATWG URL parsing also
-/// reads: a host of letters (ASCII, and the lowercase Latin-1 letters of
-/// German and other domain names), digits, dots and hyphens whose last
-/// label starts with a letter (WHATWG reads a numeric last label as an
-/// IPv4 address), an optional port, then a path, query and fragment of IRI
+/// reads: a host of dot-separated labels of letters (ASCII, and the
+/// lowercase Latin-1 letters of German and other domain names), digits and
+/// inner hyphens (RFC 1035 §2.3.1), the last starting with a letter (WHATWG
+/// reads a numeric last label as an IPv4 address), an optional port (0 to
+/// 65535), then a path, query and fragment of IRI
 /// characters (unreserved, sub-delimiters, `:`, `@`, `/`, `%` escapes and
 /// non-ASCII letters of the Basic Multilingual Plane). Rejected: `format:
 /// iri` alone, which admits `urn:` and relative forms the server refuses.
-pub(crate) const WEB_URL: &str = "^https?://([A-Za-z0-9\\u00DF-\\u00F6\\u00F8-\\u00FF-]+\\.)*[A-Za-z\\u00DF-\\u00F6\\u00F8-\\u00FF][A-Za-z0-9\\u00DF-\\u00F6\\u00F8-\\u00FF-]*(:[0-9]{1,4})?(/([A-Za-z0-9._~!$&'()*+,;=:@\\u00A0-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFEF-]|%[0-9A-Fa-f]{2})*)*(\\?([A-Za-z0-9._~!$&'()*+,;=:@/?\\u00A0-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFEF-]|%[0-9A-Fa-f]{2})*)?(#([A-Za-z0-9._~!$&'()*+,;=:@/?\\u00A0-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFEF-]|%[0-9A-Fa-f]{2})*)?$";
+pub(crate) const WEB_URL: &str = "^https?://([A-Za-z0-9\\u00DF-\\u00F6\\u00F8-\\u00FF]([A-Za-z0-9\\u00DF-\\u00F6\\u00F8-\\u00FF-]*[A-Za-z0-9\\u00DF-\\u00F6\\u00F8-\\u00FF])?\\.)*[A-Za-z\\u00DF-\\u00F6\\u00F8-\\u00FF]([A-Za-z0-9\\u00DF-\\u00F6\\u00F8-\\u00FF-]*[A-Za-z0-9\\u00DF-\\u00F6\\u00F8-\\u00FF])?(:([0-9]{1,4}|[0-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?(/([A-Za-z0-9._~!$&'()*+,;=:@\\u00A0-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFEF-]|%[0-9A-Fa-f]{2})*)*(\\?([A-Za-z0-9._~!$&'()*+,;=:@/?\\u00A0-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFEF-]|%[0-9A-Fa-f]{2})*)?(#([A-Za-z0-9._~!$&'()*+,;=:@/?\\u00A0-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFEF-]|%[0-9A-Fa-f]{2})*)?$";
 
 /// An e-mail address as the records hold it: a local part without white
 /// space, control characters or `@`, then a domain of at least two
@@ -535,16 +543,29 @@ pub(crate) const WEB_URL: &str = "^https?://([A-Za-z0-9\\u00DF-\\u00F6\\u00F8-\\
 /// which admits comments and quoted strings no contact uses.
 pub(crate) const EMAIL: &str = "^[^\\s@\\x00-\\x1F\\x7F-\\x9F\\uFEFF]+@[A-Za-z0-9\\u00DF-\\u00F6\\u00F8-\\u00FF]([A-Za-z0-9\\u00DF-\\u00F6\\u00F8-\\u00FF-]*[A-Za-z0-9\\u00DF-\\u00F6\\u00F8-\\u00FF])?(\\.[A-Za-z0-9\\u00DF-\\u00F6\\u00F8-\\u00FF]([A-Za-z0-9\\u00DF-\\u00F6\\u00F8-\\u00FF-]*[A-Za-z0-9\\u00DF-\\u00F6\\u00F8-\\u00FF])?)+$";
 
-static WEB_URL_RE: LazyLock<regex::Regex> =
-    LazyLock::new(|| regex::Regex::new(WEB_URL).expect("WEB_URL is a valid pattern"));
-static EMAIL_RE: LazyLock<regex::Regex> =
-    LazyLock::new(|| regex::Regex::new(EMAIL).expect("EMAIL is a valid pattern"));
+/// The compiled patterns; `None` would refuse every value (the unit test
+/// `the_patterns_compile` keeps that from happening).
+static WEB_URL_RE: LazyLock<Option<regex::Regex>> =
+    LazyLock::new(|| regex::Regex::new(WEB_URL).ok());
+static EMAIL_RE: LazyLock<Option<regex::Regex>> = LazyLock::new(|| regex::Regex::new(EMAIL).ok());
 
-/// Reports every text in `value` (at `path`), object member names
-/// included, longer than [`TEXT_CHARS`] or holding a control character
-/// other than tab and line breaks (PostgreSQL refuses NUL in text; the
-/// others are never content).
-fn long_texts(value: &serde_json::Value, path: &str, at: &mut RecordProblems<'_>) {
+fn matches(pattern: &LazyLock<Option<regex::Regex>>, text: &str) -> bool {
+    pattern.as_ref().is_some_and(|re| re.is_match(text))
+}
+
+/// Reports every text in `value` (at `path`, `depth` levels down), object
+/// member names included, longer than [`TEXT_CHARS`] or holding a control
+/// character other than tab and line breaks (PostgreSQL refuses NUL in
+/// text; the others are never content), and any value nested deeper than
+/// [`MAX_DEPTH`].
+fn long_texts(value: &serde_json::Value, path: &str, depth: usize, at: &mut RecordProblems<'_>) {
+    if depth > MAX_DEPTH {
+        at.add(
+            path,
+            format!("must not be nested deeper than {MAX_DEPTH} levels"),
+        );
+        return;
+    }
     match value {
         serde_json::Value::String(text) if text.chars().count() > TEXT_CHARS => {
             at.add(path, format!("must be at most {TEXT_CHARS} characters"));
@@ -558,7 +579,7 @@ fn long_texts(value: &serde_json::Value, path: &str, at: &mut RecordProblems<'_>
         }
         serde_json::Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                long_texts(item, &format!("{path}[{i}]"), at);
+                long_texts(item, &format!("{path}[{i}]"), depth + 1, at);
             }
         }
         serde_json::Value::Object(fields) => {
@@ -566,8 +587,8 @@ fn long_texts(value: &serde_json::Value, path: &str, at: &mut RecordProblems<'_>
                 let path = member_path(path, name);
                 // A name is text too: PostgreSQL refuses NUL in a `jsonb`
                 // key as in a value (a 500 before this check).
-                long_texts(&serde_json::Value::String(name.clone()), &path, at);
-                long_texts(field, &path, at);
+                long_texts(&serde_json::Value::String(name.clone()), &path, depth, at);
+                long_texts(field, &path, depth + 1, at);
             }
         }
         _ => {}
@@ -873,7 +894,13 @@ pub(super) async fn referrers<E: EntityTrait>(
 
 #[cfg(test)]
 mod tests {
-    use super::{member_path, pointer};
+    use super::{EMAIL_RE, WEB_URL_RE, member_path, pointer};
+
+    #[test]
+    fn the_patterns_compile() {
+        assert!(WEB_URL_RE.is_some());
+        assert!(EMAIL_RE.is_some());
+    }
 
     #[test]
     fn paths_become_json_pointers_with_names_escaped() {

@@ -880,7 +880,9 @@ pub mod projects {
         pub name_en: Option<String>,
         pub kind: ProjectKind,
         pub status: ProjectStatus,
+        #[serde(default, deserialize_with = "crate::limits::optional_full_date")]
         pub start_date: Option<NaiveDate>,
+        #[serde(default, deserialize_with = "crate::limits::optional_full_date")]
         pub end_date: Option<NaiveDate>,
         #[serde(default, deserialize_with = "crate::limits::whole_number")]
         pub start_year: Option<i32>,
@@ -1127,8 +1129,11 @@ pub mod offers {
         pub topics: Vec<String>,
         pub regions: Vec<String>,
         pub cost: Cost,
+        #[serde(default, deserialize_with = "crate::limits::optional_full_date")]
         pub valid_from: Option<NaiveDate>,
+        #[serde(default, deserialize_with = "crate::limits::optional_full_date")]
         pub valid_until: Option<NaiveDate>,
+        #[serde(default, deserialize_with = "crate::limits::optional_full_date")]
         pub application_deadline: Option<NaiveDate>,
         #[schema(format = "iri")]
         pub url: Option<String>,
@@ -1392,6 +1397,7 @@ pub mod meetings {
         pub slug: String,
         pub title_de: String,
         pub title_en: Option<String>,
+        #[serde(deserialize_with = "crate::limits::full_date")]
         pub date: NaiveDate,
         pub place: String,
         pub host: Option<String>,
