@@ -381,7 +381,8 @@ def _fix_value(node, input_type, description, name, max_items=GRAPHQL_MAX_ITEMS)
     if isinstance(input_type, graphql.GraphQLList):
         items = node.values if isinstance(node, graphql.ListValueNode) else (node,)
         fixed = [_fix_value(item, input_type.of_type, description, name) for item in items]
-        return graphql.ListValueNode(values=tuple(fixed[:max_items]))
+        own = LIST_MAX.search(description)
+        return graphql.ListValueNode(values=tuple(fixed[: _number(own.group(1)) if own else max_items]))
     if isinstance(input_type, graphql.GraphQLInputObjectType) and isinstance(node, graphql.ObjectValueNode):
         bound = LIST_MAX.search(" ".join((input_type.description or "").split()))
         items = _number(bound.group(1)) if bound else GRAPHQL_MAX_ITEMS

@@ -139,7 +139,7 @@ macro_rules! collection_fields {
                 first: Option<i32>,
                 #[graphql(desc = "An edge's `cursor` (or `endCursor`): the records after it.")]
                 after: Option<String>,
-                #[graphql(desc = "Records from the end, before `before`: 1 to 100.")]
+                #[graphql(desc = "Records from the end, before `before`: 1 to 100. A page goes forwards (`first`, `after`) or backwards (`last`, `before`), not both.")]
                 last: Option<i32>,
                 #[graphql(desc = "An edge's `cursor` (or `startCursor`): the records before it.")]
                 before: Option<String>,
@@ -287,7 +287,7 @@ impl SearchQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(
-            desc = "The words to search for (German): 1 to 200 characters on one line (no tabs or line breaks)."
+            desc = "The words to search for (German): 1 to 200 characters, not all blank, on one line (no tabs or line breaks)."
         )]
         q: String,
         #[graphql(default, desc = "Kinds of records to return; all when empty.")] types: Vec<

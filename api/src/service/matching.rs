@@ -105,7 +105,8 @@ pub struct MatchProfile {
     /// Sector, free text (informational), at most 200 characters.
     #[schema(max_length = 200)]
     pub sector: Option<String>,
-    /// Topics of interest (slugs or ids); narrower topics count too.
+    /// Topics of interest (slugs or ids), at most 50 values; narrower topics
+    /// count too.
     #[serde(default)]
     #[graphql(default)]
     #[schema(max_items = 50)]

@@ -58,7 +58,7 @@ pub struct OfferFilter {
     #[param(value_type = Option<chrono::NaiveDate>)]
     pub open_on: Option<crate::graphql::scalars::Date>,
     /// Text in title, summary, description or provider note: 1 to 200
-    /// characters on one line (no tabs or line breaks).
+    /// characters, not all blank, on one line (no tabs or line breaks).
     #[graphql(default)]
     pub q: Option<String>,
     /// Changed at or after this instant (incremental sync).

@@ -32,8 +32,8 @@ pub struct PartnerFilter {
     #[param(style = Form, explode = false, required = false)]
     #[graphql(default)]
     pub region: Vec<String>,
-    /// Text in name, short name or description: 1 to 200 characters on one
-    /// line (no tabs or line breaks).
+    /// Text in name, short name or description: 1 to 200 characters, not
+    /// all blank, on one line (no tabs or line breaks).
     #[graphql(default)]
     pub q: Option<String>,
 }

@@ -34,8 +34,8 @@ pub struct ProjectFilter {
     #[param(style = Form, explode = false, required = false)]
     #[graphql(default)]
     pub partner: Vec<String>,
-    /// Text in name, summary or description: 1 to 200 characters on one
-    /// line (no tabs or line breaks).
+    /// Text in name, summary or description: 1 to 200 characters, not all
+    /// blank, on one line (no tabs or line breaks).
     #[graphql(default)]
     pub q: Option<String>,
 }
