@@ -146,8 +146,8 @@ impl InputTypes {
         types
     }
 
-    /// Checks every literal argument of `document` against its declared
-    /// type, as validation must ("Values of Correct Type", spec §5.6.1):
+    /// Checks the `Int`s among the literal arguments of `document`, as
+    /// validation must ("Values of Correct Type", spec §5.6.1):
     /// async-graphql's validation lets an `Int` literal outside 32 bits
     /// through, and execution then fails with a field error, as if the
     /// server had failed. Errors: the first literal that does not fit, with
@@ -188,7 +188,7 @@ impl InputTypes {
                         ) else {
                             continue;
                         };
-                        if let Err(problem) = self.coerce(ty, &value) {
+                        if let Some(problem) = self.int_out_of_range(ty, &value) {
                             let mut error = invalid(
                                 format!(
                                     "Argument `{}` of `{on}.{}` {problem}.",
@@ -253,6 +253,36 @@ impl InputTypes {
             }
         }
         Ok(())
+    }
+
+    /// Why `value`, given for `ty`, holds a number where an `Int` is
+    /// expected that is not one (beyond 32 bits or fractional), if it does.
+    /// Only that: every other fault of a literal (an unknown enum value or
+    /// field, a wrong type) async-graphql's validation reports itself, with
+    /// its own wording and code.
+    fn int_out_of_range(&self, ty: &Type, value: &Value) -> Option<String> {
+        match (&ty.base, value) {
+            (BaseType::List(item), Value::List(items)) => {
+                items.iter().enumerate().find_map(|(i, v)| {
+                    self.int_out_of_range(item, v)
+                        .map(|why| format!("at [{i}]: {why}"))
+                })
+            }
+            (BaseType::List(item), other) => self.int_out_of_range(item, other),
+            (BaseType::Named(name), Value::Number(_)) if name.as_str() == "Int" => {
+                self.coerce_named(name, value).err()
+            }
+            (BaseType::Named(name), Value::Object(given)) => match self.inputs.get(name.as_str()) {
+                Some(InputKind::Object(fields)) => fields.iter().find_map(|(field, ty, _)| {
+                    given
+                        .get(field.as_str())
+                        .and_then(|v| self.int_out_of_range(ty, v))
+                        .map(|why| format!("at `{field}`: {why}"))
+                }),
+                _ => None,
+            },
+            _ => None,
+        }
     }
 
     /// Input coercion of `value` to `ty` (spec §3.5 and §3.9–3.12).

@@ -626,7 +626,10 @@ fn bound_records(api: &mut OpenApi) {
                             property.pattern = Some(WEB_URL.to_owned());
                             property.max_length = Some(TEXT_CHARS);
                         }
-                        Some(Bound::Email) => property.pattern = Some(EMAIL.to_owned()),
+                        Some(Bound::Email) => {
+                            property.pattern = Some(EMAIL.to_owned());
+                            property.max_length = Some(TEXT_CHARS);
+                        }
                         Some(Bound::Pattern(pattern)) => {
                             property.pattern = Some((*pattern).to_owned())
                         }
