@@ -1670,6 +1670,16 @@ async fn faults_at_any_depth_and_of_every_format_are_named(app: TestApp) {
             422,
             vec!["/a~1b", "/title_de"],
         ),
+        // Numbers stay exact: within ±(2^53 − 1) (RFC 8259 §6); a bigger
+        // integer was stored as a float.
+        (
+            Method::PATCH,
+            "/api/v1/projects/arbeit-2020",
+            json!({"facts": {"big": 1.844_674_407_370_955_2e19, "neg": -9_007_199_254_740_992_i64,
+                "f": 1e300, "ok": 9_007_199_254_740_991_i64, "small": -0.5}}),
+            422,
+            vec!["/facts/big", "/facts/f", "/facts/neg"],
+        ),
         // A list in `facts` holds no lists (the contract's `FactItem`).
         (
             Method::PATCH,

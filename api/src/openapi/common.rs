@@ -706,7 +706,12 @@ fn fact_schemas() -> [(&'static str, RefOr<utoipa::openapi::schema::Schema>); 2]
                     .pattern(Some(ANY_TEXT))
                     .max_length(Some(crate::service::import::TEXT_CHARS)),
             )
-            .item(ObjectBuilder::new().schema_type(Type::Number))
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::Number)
+                    .minimum(Some(-(crate::service::import::MAX_EXACT as f64)))
+                    .maximum(Some(crate::service::import::MAX_EXACT as f64)),
+            )
             .item(ObjectBuilder::new().schema_type(Type::Boolean))
             .item(ObjectBuilder::new().schema_type(Type::Null));
         if list {
@@ -725,7 +730,8 @@ fn fact_schemas() -> [(&'static str, RefOr<utoipa::openapi::schema::Schema>); 2]
             "Fact",
             value(
                 "A value of a project's `facts`: text (no control characters but tab and line \
-                 breaks, at most 10,000 characters), a number, `true`/`false`, `null`, a list \
+                 breaks, at most 10,000 characters), a number within ±(2^53 − 1), `true`/`false`, \
+                 `null`, a list \
                  (of `FactItem`s), or an object of facts (member names bounded as text).",
                 true,
             ),

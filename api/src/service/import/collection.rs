@@ -553,11 +553,28 @@ fn matches(pattern: &LazyLock<Option<regex::Regex>>, text: &str) -> bool {
     pattern.as_ref().is_some_and(|re| re.is_match(text))
 }
 
+/// The largest magnitude a record's number may have: 2^53 − 1, up to
+/// which every JSON implementation keeps integers exactly (RFC 8259 §6,
+/// I-JSON RFC 7493 §2.2). Beyond it, `18446744073709551616` was stored as
+/// the float `1.8446744073709552e19`, and JavaScript clients round even
+/// the 64-bit integers that were kept.
+pub(crate) const MAX_EXACT: u64 = (1 << 53) - 1;
+
+fn is_exact(n: &serde_json::Number) -> bool {
+    if let Some(i) = n.as_i64() {
+        i.unsigned_abs() <= MAX_EXACT
+    } else if let Some(u) = n.as_u64() {
+        u <= MAX_EXACT
+    } else {
+        n.as_f64().is_some_and(|f| f.abs() <= MAX_EXACT as f64)
+    }
+}
+
 /// Reports every text in `value` (at `path`, `depth` levels down), object
 /// member names included, longer than [`TEXT_CHARS`] or holding a control
 /// character other than tab and line breaks (PostgreSQL refuses NUL in
-/// text; the others are never content), and any value nested deeper than
-/// [`MAX_DEPTH`].
+/// text; the others are never content), any number beyond [`MAX_EXACT`]
+/// and any value nested deeper than [`MAX_DEPTH`].
 fn long_texts(value: &serde_json::Value, path: &str, depth: usize, at: &mut RecordProblems<'_>) {
     if depth > MAX_DEPTH {
         at.add(
@@ -576,6 +593,12 @@ fn long_texts(value: &serde_json::Value, path: &str, depth: usize, at: &mut Reco
                 .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) =>
         {
             at.add(path, "must not hold control characters");
+        }
+        serde_json::Value::Number(n) if !is_exact(n) => {
+            at.add(
+                path,
+                format!("must be a number within ±{MAX_EXACT} (RFC 8259 §6)"),
+            );
         }
         serde_json::Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {

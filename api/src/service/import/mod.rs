@@ -31,7 +31,7 @@
 //! would do, including the records it would delete.
 
 mod collection;
-pub(crate) use collection::{EMAIL, TEXT_CHARS, WEB_URL};
+pub(crate) use collection::{EMAIL, MAX_EXACT, TEXT_CHARS, WEB_URL};
 pub mod collections;
 pub mod edit;
 mod prune;
