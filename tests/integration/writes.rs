@@ -103,6 +103,11 @@ fn merge_patch(value: &Value) -> Option<(&'static str, String)> {
     Some(("application/merge-patch+json", value.to_string()))
 }
 
+/// `PATCH path` with `body` as a JSON Merge Patch, sent with `key`.
+async fn patch(app: &TestApp, path: &str, key: &str, body: &Value) -> Answer {
+    send(app, Method::PATCH, path, Some(key), merge_patch(body), &[]).await
+}
+
 /// A valid new offer in the import format.
 fn new_offer(slug: &str, title: &str) -> Value {
     json!({
@@ -237,13 +242,11 @@ async fn writes_need_a_key_whose_scope_covers_the_collection(app: TestApp) {
     assert_eq!(denied.status, 403);
     // `write` covers every collection.
     let writer = key(&app, "writer", &["write"]).await;
-    let patched = send(
+    let patched = patch(
         &app,
-        Method::PATCH,
         "/api/v1/partners/mwide",
-        Some(&writer),
-        merge_patch(&json!({"short_name": "MWIDE NRW"})),
-        &[],
+        &writer,
+        &json!({"short_name": "MWIDE NRW"}),
     )
     .await;
     assert_eq!(patched.status, 200, "{}", patched.body);
@@ -360,7 +363,7 @@ async fn of_two_patches_with_one_if_match_exactly_one_wins(app: TestApp) {
         .to_str()
         .unwrap()
         .to_owned();
-    let patch = |title: &'static str| {
+    let edit = |title: &'static str| {
         let (app, key, etag) = (&app, key.clone(), etag.clone());
         async move {
             send(
@@ -374,7 +377,7 @@ async fn of_two_patches_with_one_if_match_exactly_one_wins(app: TestApp) {
             .await
         }
     };
-    let (a, b) = tokio::join!(patch("Version A"), patch("Version B"));
+    let (a, b) = tokio::join!(edit("Version A"), edit("Version B"));
     let mut statuses = [a.status, b.status];
     statuses.sort_unstable();
     assert_eq!(statuses, [200, 412], "{} / {}", a.body, b.body);
@@ -463,13 +466,11 @@ async fn a_bad_offer_gets_every_fault_listed_and_nothing_changes(app: TestApp) {
         answer.body
     );
     // A PATCH that breaks a stored offer is refused the same way.
-    let answer = send(
+    let answer = patch(
         &app,
-        Method::PATCH,
         "/api/v1/offers/arbeit-2020-begleitung",
-        Some(&key),
-        merge_patch(&json!({"title_de": " ", "regions": [], "cost": 3, "url": "nicht-absolut"})),
-        &[],
+        &key,
+        &json!({"title_de": " ", "regions": [], "cost": 3, "url": "nicht-absolut"}),
     )
     .await;
     assert_eq!(answer.status, 422, "{}", answer.body);
@@ -552,13 +553,11 @@ async fn put_replaces_patch_merges_and_delete_leaves_a_tombstone(app: TestApp) {
     assert_eq!(answer.fields(), ["/slug"]);
 
     // PATCH merges: `null` clears an optional field, others stay.
-    let answer = send(
+    let answer = patch(
         &app,
-        Method::PATCH,
         "/api/v1/offers/arbeit-2020-begleitung",
-        Some(&key),
-        merge_patch(&json!({"valid_until": null, "cost": "free"})),
-        &[],
+        &key,
+        &json!({"valid_until": null, "cost": "free"}),
     )
     .await;
     assert_eq!(answer.status, 200, "{}", answer.body);
@@ -566,20 +565,18 @@ async fn put_replaces_patch_merges_and_delete_leaves_a_tombstone(app: TestApp) {
     assert_eq!(answer.body["cost"], "free");
     assert_eq!(answer.body["topics"][0]["slug"], "qualifizierung");
     // PATCH of a required field to null is refused.
-    let answer = send(
+    let answer = patch(
         &app,
-        Method::PATCH,
         "/api/v1/offers/arbeit-2020-begleitung",
-        Some(&key),
-        merge_patch(&json!({"provider": null})),
-        &[],
+        &key,
+        &json!({"provider": null}),
     )
     .await;
     assert_eq!(answer.status, 422, "{}", answer.body);
     assert_eq!(answer.fields(), ["/provider"]);
 
     // Every collection takes a PATCH by id as well as by slug.
-    for (collection, slug, patch) in [
+    for (collection, slug, change) in [
         ("regions", "dortmund", json!({"name_en": "Dortmund (city)"})),
         ("topics", "arbeit-40", json!({"label_en": "Work 4.0!"})),
         ("partners", "mags", json!({"short_name": "MAGS NRW"})),
@@ -594,15 +591,7 @@ async fn put_replaces_patch_merges_and_delete_leaves_a_tombstone(app: TestApp) {
             .as_str()
             .unwrap()
             .to_owned();
-        let answer = send(
-            &app,
-            Method::PATCH,
-            &format!("/api/v1/{collection}/{id}"),
-            Some(&key),
-            merge_patch(&patch),
-            &[],
-        )
-        .await;
+        let answer = patch(&app, &format!("/api/v1/{collection}/{id}"), &key, &change).await;
         assert_eq!(answer.status, 200, "{collection}: {}", answer.body);
         assert_eq!(answer.body["slug"], slug);
     }
@@ -713,15 +702,7 @@ async fn if_match_is_checked_on_every_write_and_required_when_configured(app: Te
 
     // With --require-if-match, a write without it is 428.
     let strict = app.replica(|s| s.require_if_match = true).await;
-    let answer = send(
-        &strict,
-        Method::PATCH,
-        path,
-        Some(&key),
-        merge_patch(&body),
-        &[],
-    )
-    .await;
+    let answer = patch(&strict, path, &key, &body).await;
     assert_eq!(answer.status, 428, "{}", answer.body);
     assert_eq!(answer.body["code"], "precondition_required");
     let current = strict.get(path).await.headers()["etag"]
@@ -780,37 +761,31 @@ async fn trees_refuse_a_parent_below_the_record(app: TestApp) {
     // child would close a cycle.
     let child = app.get_json("/api/v1/topics/industrie-40").await;
     assert_eq!(child["parent"]["slug"], "digitalisierung", "{child}");
-    let answer = send(
+    let answer = patch(
         &app,
-        Method::PATCH,
         "/api/v1/topics/digitalisierung",
-        Some(&key),
-        merge_patch(&json!({"parent": "industrie-40"})),
-        &[],
+        &key,
+        &json!({"parent": "industrie-40"}),
     )
     .await;
     // A cycle through stored records: a conflict with the stored tree.
     assert_eq!(answer.status, 409, "{}", answer.body);
     assert_eq!(answer.fields(), ["/parent"]);
-    let answer = send(
+    let answer = patch(
         &app,
-        Method::PATCH,
         "/api/v1/topics/digitalisierung",
-        Some(&key),
-        merge_patch(&json!({"parent": "digitalisierung"})),
-        &[],
+        &key,
+        &json!({"parent": "digitalisierung"}),
     )
     .await;
     // Its own parent: wrong on its own, whatever is stored.
     assert_eq!(answer.status, 422, "{}", answer.body);
     assert_eq!(answer.fields(), ["/parent"]);
-    let answer = send(
+    let answer = patch(
         &app,
-        Method::PATCH,
         "/api/v1/regions/nordrhein-westfalen",
-        Some(&key),
-        merge_patch(&json!({"parent": "dortmund"})),
-        &[],
+        &key,
+        &json!({"parent": "dortmund"}),
     )
     .await;
     assert_eq!(answer.status, 409, "{}", answer.body);
@@ -986,13 +961,11 @@ async fn bodies_that_are_not_records_are_refused_with_4xx(app: TestApp) {
 async fn the_change_log_names_the_actor_and_the_changed_fields(app: TestApp) {
     let key = key(&app, "Redaktion MAGS", &["write"]).await;
     let seq = newest_seq(&app).await;
-    let answer = send(
+    let answer = patch(
         &app,
-        Method::PATCH,
         "/api/v1/partners/mags",
-        Some(&key),
-        merge_patch(&json!({"short_name": "MAGS NRW", "note": "geprüft"})),
-        &[],
+        &key,
+        &json!({"short_name": "MAGS NRW", "note": "geprüft"}),
     )
     .await;
     assert_eq!(answer.status, 200, "{}", answer.body);
@@ -1064,13 +1037,13 @@ async fn contacts_and_people_are_written_under_the_partners_scope(app: TestApp) 
     let etag = contact.headers()["etag"].to_str().unwrap().to_owned();
     let record: Value = contact.json().await.unwrap();
     assert_eq!(record, seed_record("contacts", "mwide-presse"));
-    let patch = merge_patch(&json!({"phone": "0211 61772-0"}));
+    let phone = merge_patch(&json!({"phone": "0211 61772-0"}));
     let denied = send(
         &app,
         Method::PATCH,
         "/api/v1/contacts/mwide-presse",
         Some(&offers),
-        patch.clone(),
+        phone.clone(),
         &[],
     )
     .await;
@@ -1086,7 +1059,7 @@ async fn contacts_and_people_are_written_under_the_partners_scope(app: TestApp) 
         Method::PATCH,
         "/api/v1/contacts/mwide-presse",
         Some(&partners),
-        patch,
+        phone,
         &[("if-match", &etag)],
     )
     .await;
@@ -1095,13 +1068,11 @@ async fn contacts_and_people_are_written_under_the_partners_scope(app: TestApp) 
     let partner = app.get_json("/api/v1/partners/mwide").await;
     assert!(partner.to_string().contains("0211 61772-0"), "{partner}");
     // A bad e-mail address is named.
-    let bad = send(
+    let bad = patch(
         &app,
-        Method::PATCH,
         "/api/v1/contacts/mwide-presse",
-        Some(&partners),
-        merge_patch(&json!({"email": "presse at mwide"})),
-        &[],
+        &partners,
+        &json!({"email": "presse at mwide"}),
     )
     .await;
     assert_eq!(bad.status, 422);
@@ -1167,24 +1138,20 @@ async fn the_audit_trail_lists_writes_for_admin_keys_only(app: TestApp) {
     let admin = key(&app, "aufsicht", &["admin"]).await;
     let start = chrono::Utc::now();
     for title in ["Eins", "Zwei", "Drei"] {
-        let answer = send(
+        let answer = patch(
             &app,
-            Method::PATCH,
             "/api/v1/topics/innovation",
-            Some(&editor),
-            merge_patch(&json!({"label_en": title})),
-            &[],
+            &editor,
+            &json!({"label_en": title}),
         )
         .await;
         assert_eq!(answer.status, 200);
     }
-    let answer = send(
+    let answer = patch(
         &app,
-        Method::PATCH,
         "/api/v1/partners/mags",
-        Some(&editor),
-        merge_patch(&json!({"note": "x"})),
-        &[],
+        &editor,
+        &json!({"note": "x"}),
     )
     .await;
     assert_eq!(answer.status, 200);
@@ -1742,7 +1709,7 @@ async fn a_patch_takes_exactly_the_fields_of_its_record(app: TestApp) {
         let put = &item["put"]["requestBody"]["content"]["application/json"]["schema"]["$ref"];
         let record =
             &api["components"]["schemas"][put.as_str().unwrap().rsplit('/').next().unwrap()];
-        let patch =
+        let patch_schema =
             &item["patch"]["requestBody"]["content"]["application/merge-patch+json"]["schema"];
         let names = |schema: &Value| -> Vec<String> {
             schema["properties"]
@@ -1752,20 +1719,15 @@ async fn a_patch_takes_exactly_the_fields_of_its_record(app: TestApp) {
                 .cloned()
                 .collect()
         };
-        assert_eq!(names(patch), names(record), "{template}");
-        assert!(patch.get("required").is_none(), "{template}: {patch}");
-        assert_eq!(patch["additionalProperties"], false, "{template}");
+        assert_eq!(names(patch_schema), names(record), "{template}");
+        assert!(
+            patch_schema.get("required").is_none(),
+            "{template}: {patch_schema}"
+        );
+        assert_eq!(patch_schema["additionalProperties"], false, "{template}");
 
         let path = template.replace("{key}", slug);
-        let answer = send(
-            &app,
-            Method::PATCH,
-            &path,
-            Some(&editor),
-            merge_patch(&json!({"no_such_field": 1})),
-            &[],
-        )
-        .await;
+        let answer = patch(&app, &path, &editor, &json!({"no_such_field": 1})).await;
         assert_eq!(answer.status, 422, "{path}: {}", answer.body);
         assert!(
             answer.body.to_string().contains("no_such_field"),
@@ -1775,13 +1737,11 @@ async fn a_patch_takes_exactly_the_fields_of_its_record(app: TestApp) {
         // A documented field is taken: its own value, sent back unchanged.
         let source = send(&app, Method::GET, &path, None, None, &[]).await;
         assert_eq!(source.status, 200, "{path}");
-        let answer = send(
+        let answer = patch(
             &app,
-            Method::PATCH,
             &path,
-            Some(&editor),
-            merge_patch(&json!({"source": source.body["source"]})),
-            &[],
+            &editor,
+            &json!({"source": source.body["source"]}),
         )
         .await;
         assert_eq!(answer.status, 200, "{path}: {}", answer.body);
@@ -1793,13 +1753,11 @@ async fn a_patch_takes_exactly_the_fields_of_its_record(app: TestApp) {
 /// year out of range, is a `422` naming the field.
 async fn whole_numbers_may_be_written_with_a_zero_fraction(app: TestApp) {
     let key = key(&app, "editor", &["write"]).await;
-    let answer = send(
+    let answer = patch(
         &app,
-        Method::PATCH,
         "/api/v1/projects/arbeit-2020",
-        Some(&key),
-        merge_patch(&json!({"member_count": 12.0, "start_year": 2016.0})),
-        &[],
+        &key,
+        &json!({"member_count": 12.0, "start_year": 2016.0}),
     )
     .await;
     assert_eq!(answer.status, 200, "{}", answer.body);
@@ -1821,25 +1779,15 @@ async fn whole_numbers_may_be_written_with_a_zero_fraction(app: TestApp) {
             "/year",
         ),
     ] {
-        let answer = send(
-            &app,
-            Method::PATCH,
-            path,
-            Some(&key),
-            merge_patch(&body),
-            &[],
-        )
-        .await;
+        let answer = patch(&app, path, &key, &body).await;
         assert_eq!(answer.status, 422, "{body}: {}", answer.body);
         assert_eq!(answer.fields(), [field], "{body}: {}", answer.body);
     }
-    let person = send(
+    let person = patch(
         &app,
-        Method::PATCH,
         "/api/v1/people/garrelt-duin",
-        Some(&key),
-        merge_patch(&json!({"year": 2016.0})),
-        &[],
+        &key,
+        &json!({"year": 2016.0}),
     )
     .await;
     assert_eq!(person.status, 200, "{}", person.body);
@@ -1851,13 +1799,11 @@ async fn whole_numbers_may_be_written_with_a_zero_fraction(app: TestApp) {
 /// refused as "not a cursor issued by this API", found by Schemathesis).
 async fn a_cursor_past_text_with_a_line_break_is_taken_back(app: TestApp) {
     let key = key(&app, "editor", &["write"]).await;
-    let answer = send(
+    let answer = patch(
         &app,
-        Method::PATCH,
         "/api/v1/partners/mags",
-        Some(&key),
-        merge_patch(&json!({"name": "AAA erste Zeile\r\n\tzweite Zeile"})),
-        &[],
+        &key,
+        &json!({"name": "AAA erste Zeile\r\n\tzweite Zeile"}),
     )
     .await;
     assert_eq!(answer.status, 200, "{}", answer.body);
@@ -1946,15 +1892,7 @@ async fn urls_and_email_addresses_are_what_the_contract_says(app: TestApp) {
     for (pattern, path, field, texts) in cases {
         for &(text, valid) in texts {
             assert_eq!(pattern.is_match(text), valid, "the contract on {text}");
-            let answer = send(
-                &app,
-                Method::PATCH,
-                path,
-                Some(&key),
-                merge_patch(&json!({ field: text })),
-                &[],
-            )
-            .await;
+            let answer = patch(&app, path, &key, &json!({ field: text })).await;
             let expected = if valid { 200 } else { 422 };
             assert_eq!(answer.status, expected, "{text}: {}", answer.body);
             if !valid {
@@ -1977,13 +1915,11 @@ async fn deep_facts_are_refused_and_the_audit_trail_stays_readable(app: TestApp)
     let nested = |levels: usize| (0..levels).fold(json!(1), |inner, _| json!({ "a": inner }));
     // The record and `facts` are two levels; `nested(30)` makes 32.
     for (levels, status) in [(30, 200), (31, 422), (125, 422)] {
-        let answer = send(
+        let answer = patch(
             &app,
-            Method::PATCH,
             "/api/v1/projects/arbeit-2020",
-            Some(&key),
-            merge_patch(&json!({ "facts": { "tief": nested(levels) } })),
-            &[],
+            &key,
+            &json!({ "facts": { "tief": nested(levels) } }),
         )
         .await;
         assert_eq!(answer.status, status, "{levels}: {}", answer.body);
