@@ -517,7 +517,7 @@ const TEXT: &str = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\
 /// pattern without look-ahead, which not every generator reads).
 const SLUG: &str = "^([0-9]+-)*[0-9]*[a-z][a-z0-9]*(-[a-z0-9]+)*$";
 
-/// Text of a record's optional field (`import::collection::long_texts`): no
+/// Text of a record's optional field (`import::collection::bounded_values`): no
 /// control characters but tab and line breaks; may be empty.
 const ANY_TEXT: &str = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$";
 
@@ -689,7 +689,7 @@ fn member_name() -> utoipa::openapi::schema::Schema {
 /// `Fact`: a value of a project's `facts` (free-form JSON from the
 /// sources): text, a number, `true`/`false`, `null`, a list of
 /// `FactItem`s or an object of facts, whose texts and member names are
-/// bounded as every text of a record is (`import::collection::long_texts`).
+/// bounded as every text of a record is (`import::collection::bounded_values`).
 /// `FactItem` is a fact but a list: a list holds no lists
 /// (`ProjectRecord::check_record`). Why not one schema whose lists hold
 /// facts: TypeScript refuses a type whose union holds an array of itself

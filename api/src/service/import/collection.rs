@@ -505,7 +505,7 @@ pub(super) fn check_shape<C: ImportCollection>(records: &[C::Record], p: &mut Pr
             at.add("source", "must cite a source");
         }
         if let Ok(value) = serde_json::to_value(r) {
-            long_texts(&value, "", 0, &mut at);
+            bounded_values(&value, "", 0, &mut at);
         }
         C::check_record(r, &mut at);
     }
@@ -575,7 +575,12 @@ fn is_exact(n: &serde_json::Number) -> bool {
 /// character other than tab and line breaks (PostgreSQL refuses NUL in
 /// text; the others are never content), any number beyond [`MAX_EXACT`]
 /// and any value nested deeper than [`MAX_DEPTH`].
-fn long_texts(value: &serde_json::Value, path: &str, depth: usize, at: &mut RecordProblems<'_>) {
+fn bounded_values(
+    value: &serde_json::Value,
+    path: &str,
+    depth: usize,
+    at: &mut RecordProblems<'_>,
+) {
     if depth > MAX_DEPTH {
         at.add(
             path,
@@ -602,7 +607,7 @@ fn long_texts(value: &serde_json::Value, path: &str, depth: usize, at: &mut Reco
         }
         serde_json::Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                long_texts(item, &format!("{path}[{i}]"), depth + 1, at);
+                bounded_values(item, &format!("{path}[{i}]"), depth + 1, at);
             }
         }
         serde_json::Value::Object(fields) => {
@@ -610,8 +615,8 @@ fn long_texts(value: &serde_json::Value, path: &str, depth: usize, at: &mut Reco
                 let path = member_path(path, name);
                 // A name is text too: PostgreSQL refuses NUL in a `jsonb`
                 // key as in a value (a 500 before this check).
-                long_texts(&serde_json::Value::String(name.clone()), &path, depth, at);
-                long_texts(field, &path, depth + 1, at);
+                bounded_values(&serde_json::Value::String(name.clone()), &path, depth, at);
+                bounded_values(field, &path, depth + 1, at);
             }
         }
         _ => {}
