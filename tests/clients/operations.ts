@@ -1,7 +1,7 @@
 // Uses the types graphql-codegen generated from the SDL; `tsc --strict`
 // must accept it (tests/integration/clients.rs).
 import type { OfferOrder, Scalars } from "./schema-types";
-import type { OffersForWorksCouncilsQuery, ChangesQuery } from "./operation-types";
+import type { OffersForWorksCouncilsQuery, ChangesQuery, RetitleOfferMutation } from "./operation-types";
 
 type Node = OffersForWorksCouncilsQuery["offers"]["nodes"][number];
 
@@ -20,4 +20,13 @@ function lastSeq(feed: ChangesQuery): string | null {
   return feed.changes.nextCursor;
 }
 
-export { day, order, describe, lastSeq };
+// A write's outcome is data: the record, or typed errors (`code` is an enum).
+function outcome(result: RetitleOfferMutation): string {
+  const { record, errors } = result.updateOffer;
+  if (record !== null && record !== undefined) return `${record.title} is now ${record.etag}`;
+  return errors
+    .map((e) => (e.code === "PRECONDITION_FAILED" ? `stale, now ${e.etag ?? "?"}` : `${e.code} at ${e.field ?? "(record)"}: ${e.message}`))
+    .join("; ");
+}
+
+export { day, order, describe, lastSeq, outcome };

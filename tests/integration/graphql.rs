@@ -1110,7 +1110,7 @@ async fn variables_must_fit_their_declared_types(app: TestApp) {
             json!({"l": "fr"}),
         ),
         (
-            "mutation($k: String!) { deleteOffer(key: $k) { id } }",
+            "mutation($k: String!) { deleteOffer(key: $k) { deleted { id } } }",
             json!({"k": null}),
         ),
     ] {
@@ -1209,15 +1209,15 @@ async fn literal_arguments_must_fit_their_types(app: TestApp) {
 async fn an_error_is_listed_once(app: TestApp) {
     for (query, variables) in [
         (
-            r#"mutation { deleteOffer(key: "tbs-beratung") { id } }"#,
+            r#"mutation { deleteOffer(key: "tbs-beratung") { deleted { id } } }"#,
             Value::Null,
         ),
         (
-            r#"mutation { createTopic(record: {}) { id } }"#,
+            r#"mutation { createTopic(record: {}) { record { id } } }"#,
             Value::Null,
         ),
         (
-            r#"mutation($r: JSON!) { createOffer(record: $r) { id } }"#,
+            r#"mutation($r: JSON!) { createOffer(record: $r) { record { id } } }"#,
             json!({"r": {"slug": "x"}}),
         ),
         (

@@ -212,7 +212,7 @@ async fn a_known_path_with_another_method_is_405_with_allow(app: TestApp) {
     let (status, headers, body) = send(
         &app,
         Method::GET,
-        "/graphql?query=mutation%7BdeleteOffer(key%3A%22x%22)%7D",
+        "/graphql?query=mutation%7BdeleteOffer(key%3A%22x%22)%7Bdeleted%7Bid%7D%7D%7D",
         &[],
         None,
     )
@@ -329,7 +329,7 @@ async fn reads_are_shared_with_every_origin_writes_only_with_configured_ones(app
         (
             Method::POST,
             "/graphql",
-            Some(r#"{"query":"mutation { deleteTopic(key: \"x\") { id } }"}"#),
+            Some(r#"{"query":"mutation { deleteTopic(key: \"x\") { deleted { id } } }"}"#),
         ),
     ] {
         let (status, headers, body_bytes) = send(
@@ -1306,7 +1306,7 @@ async fn preconditions_never_hide_a_failure(app: TestApp) {
         ("/api/v1/search?q=x&cursor=zzz", 400),
         ("/api/v1/audit", 401),
         (
-            "/graphql?query=mutation%7BdeleteOffer(key%3A%22x%22)%7Bid%7D%7D",
+            "/graphql?query=mutation%7BdeleteOffer(key%3A%22x%22)%7Bdeleted%7Bid%7D%7D%7D",
             405,
         ),
     ] {
@@ -1417,7 +1417,7 @@ async fn legal_but_unusual_media_types_and_bodies(app: TestApp) {
         .await;
     assert_eq!(answer["data"]["__typename"], "QueryRoot", "{answer}");
     let answer = app
-        .get_json("/graphql?query=query%20A%20%7B__typename%7D%20mutation%20B%20%7BdeleteTopic(key%3A%22x%22)%7Bid%7D%7D&operationName=A")
+        .get_json("/graphql?query=query%20A%20%7B__typename%7D%20mutation%20B%20%7BdeleteTopic(key%3A%22x%22)%7Bdeleted%7Bid%7D%7D%7D&operationName=A")
         .await;
     assert_eq!(answer["data"]["__typename"], "QueryRoot", "{answer}");
 }

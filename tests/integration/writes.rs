@@ -1251,17 +1251,52 @@ async fn graphql(app: &TestApp, key: Option<&str>, query: &str, variables: Value
     request.send().await.unwrap().json().await.unwrap()
 }
 
+/// The `errors` of a mutation's payload as `(code, field)` pairs, sorted;
+/// panics if the response has GraphQL errors (they are for requests, not
+/// records).
+fn write_errors(response: &Value, field: &str) -> Vec<(String, Option<String>)> {
+    assert!(response.get("errors").is_none(), "{response}");
+    let payload = &response["data"][field];
+    let mut errors: Vec<(String, Option<String>)> = payload["errors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no errors list: {response}"))
+        .iter()
+        .map(|e| {
+            assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()), "{e}");
+            (
+                e["code"].as_str().unwrap().to_owned(),
+                e["field"].as_str().map(str::to_owned),
+            )
+        })
+        .collect();
+    errors.sort();
+    if !errors.is_empty() {
+        let written = if field.starts_with("delete") {
+            "deleted"
+        } else {
+            "record"
+        };
+        assert_eq!(payload[written], Value::Null, "{response}");
+    }
+    errors
+}
+
+fn code(code: &str, field: Option<&str>) -> (String, Option<String>) {
+    (code.to_owned(), field.map(str::to_owned))
+}
+
 async fn graphql_mutations_write_like_rest(app: TestApp) {
     let key = key(&app, "dashboard", &["write:offers"]).await;
-    let create =
-        "mutation($r: JSON!) { createOffer(record: $r) { slug title etag provider { slug } } }";
+    let create = "mutation($r: JSON!) { createOffer(record: $r) { record { slug title etag provider { slug } } errors { code field message etag } } }";
     let offer = new_offer("graphql-sprechstunde", "GraphQL-Sprechstunde");
 
+    // Who may write is about the request: a GraphQL error, no data.
     let anonymous = graphql(&app, None, create, json!({"r": offer})).await;
     assert_eq!(
         anonymous["errors"][0]["extensions"]["code"], "unauthorized",
         "{anonymous}"
     );
+    assert_eq!(anonymous["data"], Value::Null, "{anonymous}");
     assert_eq!(
         app.get("/api/v1/offers/graphql-sprechstunde")
             .await
@@ -1284,14 +1319,22 @@ async fn graphql_mutations_write_like_rest(app: TestApp) {
     );
 
     let created = graphql(&app, Some(&key), create, json!({"r": offer})).await;
-    let node = &created["data"]["createOffer"];
+    assert_eq!(write_errors(&created, "createOffer"), []);
+    let node = &created["data"]["createOffer"]["record"];
     assert_eq!(node["slug"], "graphql-sprechstunde", "{created}");
     assert_eq!(node["provider"]["slug"], "ig-metall");
     let etag = node["etag"].as_str().unwrap().to_owned();
     let rest = app.get("/api/v1/offers/graphql-sprechstunde").await;
     assert_eq!(version(rest.headers()["etag"].to_str().unwrap()), etag);
 
-    let update = "mutation($k: String!, $p: JSON!, $t: String) { updateOffer(key: $k, patch: $p, ifMatch: $t) { title etag } }";
+    // What the record meets is a result: CONFLICT for a slug that is taken.
+    let again = graphql(&app, Some(&key), create, json!({"r": offer})).await;
+    assert_eq!(
+        write_errors(&again, "createOffer"),
+        [code("CONFLICT", Some("/slug"))]
+    );
+
+    let update = "mutation($k: String!, $p: JSON!, $t: String) { updateOffer(key: $k, patch: $p, ifMatch: $t) { record { title etag } errors { code field message etag } } }";
     let stale = graphql(
         &app,
         Some(&key),
@@ -1299,9 +1342,14 @@ async fn graphql_mutations_write_like_rest(app: TestApp) {
         json!({"k": "graphql-sprechstunde", "p": {"title_de": "Neu"}, "t": "\"0\""}),
     )
     .await;
-    let error = &stale["errors"][0]["extensions"];
-    assert_eq!(error["code"], "precondition_failed", "{stale}");
-    assert_eq!(error["etag"], etag.as_str());
+    assert_eq!(
+        write_errors(&stale, "updateOffer"),
+        [code("PRECONDITION_FAILED", None)]
+    );
+    assert_eq!(
+        stale["data"]["updateOffer"]["errors"][0]["etag"],
+        etag.as_str()
+    );
     let fresh = graphql(
         &app,
         Some(&key),
@@ -1309,7 +1357,11 @@ async fn graphql_mutations_write_like_rest(app: TestApp) {
         json!({"k": "graphql-sprechstunde", "p": {"title_de": "Neu"}, "t": etag}),
     )
     .await;
-    assert_eq!(fresh["data"]["updateOffer"]["title"], "Neu", "{fresh}");
+    assert_eq!(write_errors(&fresh, "updateOffer"), []);
+    assert_eq!(
+        fresh["data"]["updateOffer"]["record"]["title"], "Neu",
+        "{fresh}"
+    );
 
     let invalid = graphql(
         &app,
@@ -1318,21 +1370,59 @@ async fn graphql_mutations_write_like_rest(app: TestApp) {
         json!({"k": "graphql-sprechstunde", "p": {"title_de": "", "provider": "niemand"}}),
     )
     .await;
-    let error = &invalid["errors"][0]["extensions"];
-    assert_eq!(error["code"], "invalid_data", "{invalid}");
-    let mut fields: Vec<&str> = error["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
-    fields.sort_unstable();
-    assert_eq!(fields, ["/provider", "/title_de"]);
+    // Every fault by JSON Pointer, with the code of the REST answer (422:
+    // the record is at fault, so its unknown provider is listed too).
+    assert_eq!(
+        write_errors(&invalid, "updateOffer"),
+        [
+            code("INVALID_DATA", Some("/provider")),
+            code("INVALID_DATA", Some("/title_de"))
+        ]
+    );
+    let not_a_record = graphql(
+        &app,
+        Some(&key),
+        update,
+        json!({"k": "graphql-sprechstunde", "p": [1]}),
+    )
+    .await;
+    assert_eq!(
+        write_errors(&not_a_record, "updateOffer"),
+        [code("INVALID_DATA", Some(""))]
+    );
+    let missing = graphql(
+        &app,
+        Some(&key),
+        update,
+        json!({"k": "gibt-es-nicht", "p": {"title_de": "Neu"}}),
+    )
+    .await;
+    assert_eq!(
+        write_errors(&missing, "updateOffer"),
+        [code("NOT_FOUND", None)]
+    );
+    // With --require-if-match, a write without `ifMatch` is refused.
+    let strict = app.replica(|s| s.require_if_match = true).await;
+    let required = graphql(
+        &strict,
+        Some(&key),
+        update,
+        json!({"k": "graphql-sprechstunde", "p": {"title_de": "Neu"}}),
+    )
+    .await;
+    assert_eq!(
+        write_errors(&required, "updateOffer"),
+        [code("PRECONDITION_REQUIRED", None)]
+    );
+    // Nothing of a refused write is stored.
+    let stored = app.get_json("/api/v1/offers/graphql-sprechstunde").await;
+    assert_eq!(stored["title"], "Neu");
+    assert_eq!(stored["provider"]["slug"], "ig-metall");
 
     let forbidden = graphql(
         &app,
         Some(&key),
-        "mutation { deletePartner(key: \"mwide\") { id } }",
+        "mutation { deletePartner(key: \"mwide\") { deleted { id } errors { code } } }",
         json!({}),
     )
     .await;
@@ -1342,16 +1432,27 @@ async fn graphql_mutations_write_like_rest(app: TestApp) {
     );
 
     let seq = newest_seq(&app).await;
+    let delete = "mutation($k: String!) { deleteOffer(key: $k) { deleted { id collection } errors { code field message } } }";
     let deleted = graphql(
         &app,
         Some(&key),
-        "mutation { deleteOffer(key: \"graphql-sprechstunde\") { id collection } }",
-        json!({}),
+        delete,
+        json!({"k": "graphql-sprechstunde"}),
+    )
+    .await;
+    assert_eq!(write_errors(&deleted, "deleteOffer"), []);
+    let deleted = &deleted["data"]["deleteOffer"]["deleted"];
+    assert_eq!(deleted["collection"], "offers", "{deleted}");
+    let gone = graphql(
+        &app,
+        Some(&key),
+        delete,
+        json!({"k": "graphql-sprechstunde"}),
     )
     .await;
     assert_eq!(
-        deleted["data"]["deleteOffer"]["collection"], "offers",
-        "{deleted}"
+        write_errors(&gone, "deleteOffer"),
+        [code("NOT_FOUND", None)]
     );
     let feed = app
         .graphql_data(
@@ -1362,28 +1463,42 @@ async fn graphql_mutations_write_like_rest(app: TestApp) {
     let items = feed["changes"]["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{feed}");
     assert_eq!(items[0]["op"], "DELETE");
-    assert_eq!(items[0]["id"], deleted["data"]["deleteOffer"]["id"]);
+    assert_eq!(items[0]["id"], deleted["id"]);
     assert_eq!(items[0]["record"], Value::Null);
     assert_eq!(feed["changes"]["hasMore"], false);
+
+    // A record others refer to stays, and the payload says why.
+    let editor = self::key(&app, "editor", &["write"]).await;
+    let referenced = graphql(
+        &app,
+        Some(&editor),
+        "mutation { deleteTopic(key: \"arbeit-40\") { deleted { id } errors { code field message } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        write_errors(&referenced, "deleteTopic"),
+        [code("CONFLICT", None)]
+    );
+    assert_eq!(app.get("/api/v1/topics/arbeit-40").await.status(), 200);
 
     // A partner's contacts and people, shown in the import format.
     let partners = self::key(&app, "partners", &["write:partners"]).await;
     let contact = graphql(
         &app,
         Some(&partners),
-        "mutation { updateContact(key: \"mwide-presse\", patch: {phone: \"0211 1\"}) }",
+        "mutation { updateContact(key: \"mwide-presse\", patch: {phone: \"0211 1\"}) { record errors { code } } }",
         json!({}),
     )
     .await;
-    assert_eq!(
-        contact["data"]["updateContact"]["phone"], "0211 1",
-        "{contact}"
-    );
-    assert_eq!(contact["data"]["updateContact"]["partner"], "mwide");
+    assert_eq!(write_errors(&contact, "updateContact"), []);
+    let record = &contact["data"]["updateContact"]["record"];
+    assert_eq!(record["phone"], "0211 1", "{contact}");
+    assert_eq!(record["partner"], "mwide");
     let denied = graphql(
         &app,
         Some(&key),
-        "mutation { deletePerson(key: \"franz-josef-lersch-mense\") { id } }",
+        "mutation { deletePerson(key: \"franz-josef-lersch-mense\") { deleted { id } } }",
         json!({}),
     )
     .await;
@@ -1399,7 +1514,7 @@ async fn graphql_mutations_write_like_rest(app: TestApp) {
         .bearer_auth(&key)
         .query(&[(
             "query",
-            "mutation { deleteOffer(key: \"tbs-beratung\") { id } }",
+            "mutation { deleteOffer(key: \"tbs-beratung\") { deleted { id } } }",
         )])
         .send()
         .await

@@ -482,6 +482,118 @@ def _fix_selections(selection_set, on, schema):
             _fix_selections(selection.selection_set, inner, schema)
 
 
+# Mutations take a record or patch as the `JSON` scalar, which GraphQL
+# cannot describe further. Schemathesis is given any JSON value for it
+# (strings within what every request string may hold: no control
+# characters but tab and line breaks, at most 10,000 characters; numbers
+# within ±(2^53 − 1), the range JSON numbers keep exactly); most are
+# records the server refuses, which the payload's `errors` report as data.
+# So that writes also succeed, a positive case names a record that exists
+# half of the time (`RECORDS_OF`, never one the reads look up), and then
+# sends half of the time a valid record: for create, a shipped record
+# (api/seed/seed.json) under a new slug; for replace, the record's own; for
+# update, some of its own fields. A generated `ifMatch` is kept half of the
+# time (a stale version: `PRECONDITION_FAILED`).
+from hypothesis import strategies as st  # noqa: E402
+
+SEED = json.load(open(os.path.join(os.path.dirname(__file__), "../../api/seed/seed.json"), encoding="utf-8"))
+MAX_EXACT = 2**53 - 1
+NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
+COLLECTIONS = {"Partner": "partners", "Region": "regions", "Topic": "topics", "Project": "projects",
+               "Offer": "offers", "Meeting": "meetings", "Contact": "contacts", "Person": "people"}
+MUTATION = re.compile(r"^(create|replace|update|delete)(" + "|".join(COLLECTIONS) + r")$")
+
+
+def _literal(value):
+    """A JSON value as a GraphQL literal (object keys that are not GraphQL
+    names cannot be written as one: `None`)."""
+    if value is None:
+        return graphql.NullValueNode()
+    if isinstance(value, bool):
+        return graphql.BooleanValueNode(value=value)
+    if isinstance(value, int):
+        return graphql.IntValueNode(value=str(value))
+    if isinstance(value, float):
+        return graphql.FloatValueNode(value=repr(value))
+    if isinstance(value, str):
+        return graphql.StringValueNode(value=value)
+    if isinstance(value, list):
+        items = [_literal(v) for v in value]
+        return None if any(i is None for i in items) else graphql.ListValueNode(values=tuple(items))
+    fields = []
+    for key, inner in value.items():
+        node = _literal(inner)
+        if node is None or not NAME.match(key):
+            return None
+        fields.append(graphql.ObjectFieldNode(name=graphql.NameNode(value=key), value=node))
+    return graphql.ObjectValueNode(fields=tuple(fields))
+
+
+def _json_text():
+    return st.text(st.characters(exclude_categories=("Cs",)), max_size=30).map(
+        lambda t: "".join(c for c in t if ord(c) not in CONTROL or c in "\t\r\n"))
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-MAX_EXACT, MAX_EXACT)
+    | st.floats(allow_nan=False, allow_infinity=False, min_value=-1e300, max_value=1e300) | _json_text(),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.from_regex(r"[_A-Za-z][_0-9A-Za-z]{0,15}", fullmatch=True), inner, max_size=5),
+    max_leaves=20,
+)
+# Not `null` itself: `record` and `patch` are `JSON!`, and a GraphQL `null`
+# is no value (a JSON `null` inside a record is).
+schemathesis.graphql.scalar(
+    "JSON", JSON_VALUES.filter(lambda v: v is not None).map(_literal).filter(lambda node: node is not None))
+
+
+def _seed_record(collection, slug):
+    return next((dict(r) for r in SEED[collection] if r.get("slug") == slug), None)
+
+
+def _valid_body(action, collection, key, seed):
+    """A record (create, replace) or patch (update) the server takes, as a
+    GraphQL literal; `None` if there is none to send."""
+    if action == "create":
+        records = [r for r in SEED[collection] if _literal(r) is not None]
+        record = dict(_pick(records, seed))
+        record["slug"] = "st-%08x" % zlib.crc32(seed.encode("utf-8", "surrogatepass"))
+        return _literal(record)
+    record = _seed_record(collection, key)
+    if record is None:
+        return None
+    if action == "update":
+        fields = sorted(k for k in record if k != "slug")
+        start = zlib.crc32(seed.encode("utf-8", "surrogatepass")) % len(fields)
+        record = {k: record[k] for k in fields[start:start + 2]}
+    return _literal(record)
+
+
+def _fix_mutation(field):
+    """A positive case of a mutation: see above."""
+    found = MUTATION.match(field.name.value)
+    if found is None:
+        return
+    action, collection = found.group(1), COLLECTIONS[found.group(2)]
+    arguments = {a.name.value: a for a in field.arguments}
+    seed = graphql.print_ast(field)
+    writes_existing = zlib.crc32(seed.encode("utf-8", "surrogatepass")) % 2 == 0
+    key = arguments.get("key")
+    if key is not None and isinstance(key.value, graphql.StringValueNode) and writes_existing:
+        choices = RECORDS_OF[collection]
+        start = zlib.crc32(key.value.value.encode("utf-8", "surrogatepass")) % len(choices)
+        ordered = choices[start:] + choices[:start]
+        name = next((k for k in ordered if _exists(collection, k)), ordered[0])
+        key.value = graphql.StringValueNode(value=name)
+    body = arguments.get("record") or arguments.get("patch")
+    if body is not None and (writes_existing or action == "create") and zlib.crc32(seed[::-1].encode("utf-8", "surrogatepass")) % 2 == 0:
+        valid = _valid_body(action, collection, key.value.value if key is not None else None, seed)
+        if valid is not None:
+            body.value = valid
+    if "ifMatch" in arguments and zlib.crc32(seed.encode("utf-8", "surrogatepass")) % 4 >= 2:
+        field.arguments = tuple(a for a in field.arguments if a.name.value != "ifMatch")
+
+
 @schemathesis.hook("before_call")
 def graphql_positive_cases(ctx, case, kwargs):
     root_name = case.operation.label.split(".")[0]
@@ -498,8 +610,9 @@ def graphql_positive_cases(ctx, case, kwargs):
         for selection in definition.selection_set.selections:
             if isinstance(selection, graphql.FieldNode):
                 _fix_field(selection, root, True, schema)
-    if root_name == "QueryRoot":
-        _within_bounds(document)
+                if root is schema.mutation_type:
+                    _fix_mutation(selection)
+    _within_bounds(document)
     case.body = graphql.print_ast(document)
 
 
@@ -507,7 +620,8 @@ def graphql_positive_cases(ctx, case, kwargs):
 # "GraphQL"), which no GraphQL type can state either. A read query over them
 # is cut, its largest nested selection first, until the server takes it: the
 # server, asked first, is the judge, so this hook holds no copy of its cost
-# model. (Reads only: a mutation would be written by the asking.)
+# model. It asks without a key: a mutation is then refused as unauthorized
+# after the bounds are checked and before anything is written.
 QUERY_BOUNDS = {"query_too_complex", "query_too_deep", "too_many_aliases"}
 
 

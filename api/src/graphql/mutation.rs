@@ -3,20 +3,30 @@
 //! `createOffer(record:)`, `replaceOffer(key:, record:, ifMatch:)`,
 //! `updateOffer(key:, patch:, ifMatch:)`, `deleteOffer(key:, ifMatch:)` …
 //!
-//! The key comes from the same `Authorization: Bearer` header, the work is
-//! done by the same [`crate::service::import::edit`], and its errors carry
-//! the same `code` in `extensions` (`unauthorized`, `forbidden`,
-//! `invalid_data` with `errors` naming each field by JSON Pointer,
-//! `precondition_failed` with the current `etag` …). `record` and `patch`
-//! take the record format of `lotse import` files (the REST API's
-//! `OfferRecord` … schemas), as JSON. Mutations are refused over GET (405).
-use async_graphql::{Context, ErrorExtensions, Result, SimpleObject};
+//! The key comes from the same `Authorization: Bearer` header and the work
+//! is done by the same [`crate::service::import::edit`]. What the caller
+//! can fix in the record or its timing (not found, invalid data, conflict,
+//! stale or missing `ifMatch`) is the mutation's *result*: a payload
+//! (`OfferPayload { record, errors }`) whose `errors` name each problem with
+//! its code and JSON Pointer, as the REST problem's `errors` do. Only what
+//! stops the request as a whole (no key, a key without the scope, a server
+//! failure) is a GraphQL error with `extensions.code`. Rejected: every
+//! outcome as a GraphQL error (as REST has only status codes), which gives
+//! clients no typed way to read field errors and makes a refused record
+//! look like a failed resolver to generic tools (Schemathesis counts it as
+//! a server error). The pattern is the "user errors" payload of Shopify's
+//! and GitHub's GraphQL APIs. `record` and `patch` take the record format
+//! of `lotse import` files (the REST API's `OfferRecord` … schemas), as
+//! JSON. Mutations are refused over GET (405).
+use async_graphql::{Context, Enum, ErrorExtensions, Result, SimpleObject};
 
 use super::scalars::Json;
 use serde_json::Value;
 use uuid::Uuid;
 
 use super::query::request_ctx;
+use crate::error::AppError;
+use crate::limits;
 use crate::rest::write::{AsRecord, Public};
 use crate::service::import::ImportCollection;
 use crate::service::import::edit::{self, Editor, IfMatch, Operation};
@@ -44,6 +54,119 @@ pub struct Deleted {
     pub id: super::scalars::Uuid,
     /// Its collection, e.g. `offers`.
     pub collection: String,
+}
+
+/// The outcome of a delete: what was deleted, or why nothing was.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct DeletePayload {
+    /// The record that was deleted; `null` when `errors` is not empty.
+    pub deleted: Option<Deleted>,
+    /// Why nothing was deleted; empty when the record was.
+    pub errors: Vec<WriteError>,
+}
+
+/// Why a write did nothing: the `code` of the REST problem, in upper case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum WriteErrorCode {
+    /// No record of the collection has this key (REST 404 `not_found`).
+    NotFound,
+    /// The record or patch is wrong on its own: a field missing, of the
+    /// wrong type, out of range (REST 422 `invalid_data`). Fix the record.
+    InvalidData,
+    /// The record is valid but clashes with the stored data: its slug is
+    /// taken, it names records that do not exist or closes a cycle, or (a
+    /// delete) other records still refer to it (REST 409 `conflict`). Fix
+    /// the data it meets.
+    Conflict,
+    /// `ifMatch` names a version that is no longer current: someone changed
+    /// the record first (REST 412 `precondition_failed`, RFC 9110 §13.1.1).
+    /// `etag` is the current version: read the record again, reapply.
+    PreconditionFailed,
+    /// This server requires `ifMatch` on writes (`--require-if-match`; REST
+    /// 428 `precondition_required`, RFC 6585 §3).
+    PreconditionRequired,
+}
+
+/// One reason a write did nothing.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct WriteError {
+    /// What kind of problem it is.
+    pub code: WriteErrorCode,
+    /// What is wrong, in English.
+    pub message: String,
+    /// The field at fault as a JSON Pointer (RFC 6901) into the `record`
+    /// or `patch` sent, e.g. `/participants/2/partner`; `""` for the whole
+    /// record; `null` when no one field is at fault (not found,
+    /// preconditions, a message that more errors were left out).
+    pub field: Option<String>,
+    /// With `PRECONDITION_FAILED`: the record's current `etag`.
+    pub etag: Option<String>,
+}
+
+impl WriteError {
+    /// The errors of a write the caller can act on, as data (at most
+    /// [`limits::MAX_LISTED_ERRORS`] field errors, then one saying how many
+    /// more); `None` for the rest (authorisation, server failures), which
+    /// stay GraphQL errors.
+    fn of(err: &AppError) -> Option<Vec<WriteError>> {
+        let code = match err {
+            AppError::NotFound { .. } => WriteErrorCode::NotFound,
+            AppError::InvalidData(_) => WriteErrorCode::InvalidData,
+            AppError::Conflict(_) | AppError::ConflictingData(_) => WriteErrorCode::Conflict,
+            AppError::PreconditionFailed { .. } => WriteErrorCode::PreconditionFailed,
+            AppError::PreconditionRequired => WriteErrorCode::PreconditionRequired,
+            _ => return None,
+        };
+        let fields = err.field_errors();
+        if fields.is_empty() {
+            let etag = match err {
+                AppError::PreconditionFailed { current } => Some(current.clone()),
+                _ => None,
+            };
+            return Some(vec![WriteError {
+                code,
+                message: err.detail(),
+                field: None,
+                etag,
+            }]);
+        }
+        let mut errors: Vec<WriteError> = fields
+            .iter()
+            .take(limits::MAX_LISTED_ERRORS)
+            .map(|f| WriteError {
+                code,
+                message: limits::shorten_quotes(&f.message),
+                field: Some(limits::truncate(&f.field, limits::MAX_FIELD_CHARS)),
+                etag: None,
+            })
+            .collect();
+        if fields.len() > limits::MAX_LISTED_ERRORS {
+            errors.push(WriteError {
+                code,
+                message: format!(
+                    "and {} more errors not listed",
+                    fields.len() - limits::MAX_LISTED_ERRORS
+                ),
+                field: None,
+                etag: None,
+            });
+        }
+        Some(errors)
+    }
+}
+
+/// A write's result: `Ok((Some(value), []))`, or `Ok((None, errors))` for
+/// what [`WriteError::of`] makes data, or the GraphQL error of the rest.
+pub(crate) type Outcome<T> = Result<(Option<T>, Vec<WriteError>)>;
+
+fn outcome<T>(result: Result<T, AppError>) -> Outcome<T> {
+    match result {
+        Ok(value) => Ok((Some(value), Vec::new())),
+        Err(err) => match WriteError::of(&err) {
+            Some(errors) => Ok((None, errors)),
+            None => Err(err.extend()),
+        },
+    }
 }
 
 /// The app's state and the editor of a write to `scope`; an error with
@@ -143,7 +266,7 @@ pub(crate) async fn write<S: Shown, C: ImportCollection>(
     tag: Option<String>,
     body: Value,
     lang: Option<Lang>,
-) -> Result<S::Out> {
+) -> Outcome<S::Out> {
     let (state, by) = writer(ctx, C::SCOPE)?;
     let tag = if_match(tag);
     let operation = match operation {
@@ -151,25 +274,31 @@ pub(crate) async fn write<S: Shown, C: ImportCollection>(
         Some((key, false)) => Operation::Replace(key, &tag),
         Some((key, true)) => Operation::Merge(key, &tag),
     };
-    let written = edit::write::<C>(&state.db, by, operation, body)
-        .await
-        .map_err(|e| e.extend())?;
-    shown::<S>(ctx, state, written.id, lang).await
+    match outcome(edit::write::<C>(&state.db, by, operation, body).await)? {
+        (Some(written), _) => Ok((
+            Some(shown::<S>(ctx, state, written.id, lang).await?),
+            Vec::new(),
+        )),
+        (None, errors) => Ok((None, errors)),
+    }
 }
 
 pub(crate) async fn delete<C: ImportCollection>(
     ctx: &Context<'_>,
     key: &str,
     tag: Option<String>,
-) -> Result<Deleted> {
+) -> Result<DeletePayload> {
     let (state, by) = writer(ctx, C::SCOPE)?;
-    let id = edit::delete::<C>(&state.db, by, key, &if_match(tag))
-        .await
-        .map_err(|e| e.extend())?;
-    state.store.invalidate();
-    Ok(Deleted {
-        id: id.into(),
-        collection: C::NAME.to_owned(),
+    let (id, errors) = outcome(edit::delete::<C>(&state.db, by, key, &if_match(tag)).await)?;
+    if id.is_some() {
+        state.store.invalidate();
+    }
+    Ok(DeletePayload {
+        deleted: id.map(|id| Deleted {
+            id: id.into(),
+            collection: C::NAME.to_owned(),
+        }),
+        errors,
     })
 }
 
@@ -179,10 +308,19 @@ pub(crate) async fn delete<C: ImportCollection>(
 /// [`crate::service::for_each_collection`], and below for contacts and
 /// people (in the import format).
 macro_rules! collection_mutations {
-    ($name:ident, $mutation:ident, $shown:ty, $dto:ty, $write:ty, $kind:literal,
+    ($name:ident, $mutation:ident, $payload:ident, $shown:ty, $dto:ty, $write:ty, $kind:literal,
         $create:ident, $replace:ident, $update:ident, $delete:ident) => {
             #[derive(Default)]
             pub struct $mutation;
+
+            #[doc = concat!("The outcome of a write to one ", $kind, ": the record as written, or why nothing was written.")]
+            #[derive(async_graphql::SimpleObject)]
+            pub struct $payload {
+                #[doc = concat!("The ", $kind, " as written (the next read sees it); `null` when `errors` is not empty.")]
+                pub record: Option<$dto>,
+                /// Why nothing was written: each problem with its code and field; empty when the write happened.
+                pub errors: Vec<$crate::graphql::mutation::WriteError>,
+            }
 
             #[async_graphql::Object]
             impl $mutation {
@@ -194,11 +332,12 @@ macro_rules! collection_mutations {
                     record: crate::graphql::scalars::Json,
                     #[graphql(desc = "Language of the text in the result.")]
                     lang: Option<$crate::vocab::Lang>,
-                ) -> async_graphql::Result<$dto> {
-                    $crate::graphql::mutation::write::<$shown, $write>(ctx, None, None, record.0, lang).await
+                ) -> async_graphql::Result<$payload> {
+                    let (record, errors) = $crate::graphql::mutation::write::<$shown, $write>(ctx, None, None, record.0, lang).await?;
+                    Ok($payload { record, errors })
                 }
 
-                #[doc = concat!("Replaces the ", $kind, " `key` (id or slug) by `record` (`PUT`). With `ifMatch` (its `etag` as read), nothing is written if it changed since: error `precondition_failed` with the current `etag`.")]
+                #[doc = concat!("Replaces the ", $kind, " `key` (id or slug) by `record` (`PUT`). With `ifMatch` (its `etag` as read), nothing is written if it changed since: `errors` holds `PRECONDITION_FAILED` with the current `etag`.")]
                 async fn $replace(
                     &self,
                     ctx: &async_graphql::Context<'_>,
@@ -206,12 +345,13 @@ macro_rules! collection_mutations {
                     key: String,
                     #[graphql(desc = "The record, as in `lotse import` files (references by slug); fields left out are cleared.")]
                     record: crate::graphql::scalars::Json,
-                    #[graphql(desc = "The `etag` of the version you edited: nothing is written if the record changed since (error `precondition_failed`). Required with `--require-if-match`.")]
+                    #[graphql(desc = "The `etag` of the version you edited: nothing is written if the record changed since (`errors`: `PRECONDITION_FAILED`). Required with `--require-if-match` (else `PRECONDITION_REQUIRED`).")]
                     if_match: Option<String>,
                     #[graphql(desc = "Language of the text in the result.")]
                     lang: Option<$crate::vocab::Lang>,
-                ) -> async_graphql::Result<$dto> {
-                    $crate::graphql::mutation::write::<$shown, $write>(ctx, Some((&key, false)), if_match, record.0, lang).await
+                ) -> async_graphql::Result<$payload> {
+                    let (record, errors) = $crate::graphql::mutation::write::<$shown, $write>(ctx, Some((&key, false)), if_match, record.0, lang).await?;
+                    Ok($payload { record, errors })
                 }
 
                 #[doc = concat!("Changes fields of the ", $kind, " `key` by a JSON Merge Patch (RFC 7396) of its record (`PATCH`): `null` clears a field, a list replaces the stored one. `ifMatch` as for replace.")]
@@ -222,23 +362,24 @@ macro_rules! collection_mutations {
                     key: String,
                     #[graphql(desc = "A JSON Merge Patch (RFC 7396) of the record: fields sent replace the stored ones, `null` clears one.")]
                     patch: crate::graphql::scalars::Json,
-                    #[graphql(desc = "The `etag` of the version you edited: nothing is written if the record changed since (error `precondition_failed`). Required with `--require-if-match`.")]
+                    #[graphql(desc = "The `etag` of the version you edited: nothing is written if the record changed since (`errors`: `PRECONDITION_FAILED`). Required with `--require-if-match` (else `PRECONDITION_REQUIRED`).")]
                     if_match: Option<String>,
                     #[graphql(desc = "Language of the text in the result.")]
                     lang: Option<$crate::vocab::Lang>,
-                ) -> async_graphql::Result<$dto> {
-                    $crate::graphql::mutation::write::<$shown, $write>(ctx, Some((&key, true)), if_match, patch.0, lang).await
+                ) -> async_graphql::Result<$payload> {
+                    let (record, errors) = $crate::graphql::mutation::write::<$shown, $write>(ctx, Some((&key, true)), if_match, patch.0, lang).await?;
+                    Ok($payload { record, errors })
                 }
 
-                #[doc = concat!("Deletes the ", $kind, " `key` with its links (`DELETE`); refused with `conflict` while other records refer to it. `ifMatch` as for replace.")]
+                #[doc = concat!("Deletes the ", $kind, " `key` with its links (`DELETE`); refused (`errors`: `CONFLICT`) while other records refer to it. `ifMatch` as for replace.")]
                 async fn $delete(
                     &self,
                     ctx: &async_graphql::Context<'_>,
                     #[graphql(desc = "The record's id (UUID) or slug.")]
                     key: String,
-                    #[graphql(desc = "The `etag` of the version you edited: nothing is written if the record changed since (error `precondition_failed`). Required with `--require-if-match`.")]
+                    #[graphql(desc = "The `etag` of the version you edited: nothing is written if the record changed since (`errors`: `PRECONDITION_FAILED`). Required with `--require-if-match` (else `PRECONDITION_REQUIRED`).")]
                     if_match: Option<String>,
-                ) -> async_graphql::Result<$crate::graphql::mutation::Deleted> {
+                ) -> async_graphql::Result<$crate::graphql::mutation::DeletePayload> {
                     $crate::graphql::mutation::delete::<$write>(ctx, &key, if_match).await
                 }
             }
@@ -249,6 +390,7 @@ pub(crate) use collection_mutations;
 collection_mutations!(
     contacts,
     ContactMutation,
+    ContactPayload,
     crate::rest::write::AsRecord<crate::service::import::collections::contacts::Contacts>,
     crate::graphql::scalars::Json,
     crate::service::import::collections::contacts::Contacts,
@@ -261,6 +403,7 @@ collection_mutations!(
 collection_mutations!(
     people,
     PersonMutation,
+    PersonPayload,
     crate::rest::write::AsRecord<crate::service::import::collections::people::People>,
     crate::graphql::scalars::Json,
     crate::service::import::collections::people::People,

@@ -182,6 +182,7 @@ macro_rules! graphql_collections {
             graphql: {
                 query: $query:ident,
                 mutation: $mutation:ident,
+                payload: $payload:ident,
                 create: $create:ident,
                 replace: $replace:ident,
                 update: $update:ident,
@@ -194,11 +195,15 @@ macro_rules! graphql_collections {
         }
     )*) => {
         $(collection_fields!($query, $list, $item, $dto, [$($filter)?], $resource, [$($prefetch)?], $doc);)*
-        $(super::mutation::collection_mutations!($name, $mutation, $crate::rest::write::Public<$resource>, $dto, $write, $kind,
+        $(super::mutation::collection_mutations!($name, $mutation, $payload, $crate::rest::write::Public<$resource>, $dto, $write, $kind,
             $create, $replace, $update, $delete);)*
 
         /// The writes of every collection, and of a partner's contacts and
-        /// people.
+        /// people. Each answers with a payload: the record as written, or in
+        /// `errors` why nothing was (`NOT_FOUND`, `INVALID_DATA`, `CONFLICT`,
+        /// `PRECONDITION_FAILED`, `PRECONDITION_REQUIRED`, each with the field at
+        /// fault). Only a missing or invalid key (`unauthorized`), a key without
+        /// the scope (`forbidden`) and server failures are GraphQL errors.
         #[derive(async_graphql::MergedObject, Default)]
         pub struct MutationRoot($($mutation,)* super::mutation::ContactMutation, super::mutation::PersonMutation);
 

@@ -128,7 +128,10 @@ text_scalar!(
 #[derive(Debug, Clone, PartialEq)]
 pub struct Json(pub serde_json::Value);
 
-/// Any JSON value (RFC 8259): a record, or a JSON Merge Patch of one.
+/// Any JSON value (RFC 8259): a record, or a JSON Merge Patch of one. As
+/// every value of a request: strings of at most 10,000 characters with no
+/// control characters but tab and line breaks, lists of at most 100 items,
+/// at most 32 levels deep.
 #[Scalar(
     name = "JSON",
     specified_by_url = "https://www.rfc-editor.org/rfc/rfc8259"

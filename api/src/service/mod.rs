@@ -78,6 +78,7 @@ macro_rules! for_each_collection {
                 graphql: {
                     query: PartnerQuery,
                     mutation: PartnerMutation,
+                    payload: PartnerPayload,
                     create: create_partner,
                     replace: replace_partner,
                     update: update_partner,
@@ -123,6 +124,7 @@ macro_rules! for_each_collection {
                 graphql: {
                     query: RegionQuery,
                     mutation: RegionMutation,
+                    payload: RegionPayload,
                     create: create_region,
                     replace: replace_region,
                     update: update_region,
@@ -165,6 +167,7 @@ macro_rules! for_each_collection {
                 graphql: {
                     query: TopicQuery,
                     mutation: TopicMutation,
+                    payload: TopicPayload,
                     create: create_topic,
                     replace: replace_topic,
                     update: update_topic,
@@ -209,6 +212,7 @@ macro_rules! for_each_collection {
                 graphql: {
                     query: ProjectQuery,
                     mutation: ProjectMutation,
+                    payload: ProjectPayload,
                     create: create_project,
                     replace: replace_project,
                     update: update_project,
@@ -258,6 +262,7 @@ macro_rules! for_each_collection {
                 graphql: {
                     query: OfferQuery,
                     mutation: OfferMutation,
+                    payload: OfferPayload,
                     create: create_offer,
                     replace: replace_offer,
                     update: update_offer,
@@ -299,6 +304,7 @@ macro_rules! for_each_collection {
                 graphql: {
                     query: MeetingQuery,
                     mutation: MeetingMutation,
+                    payload: MeetingPayload,
                     create: create_meeting,
                     replace: replace_meeting,
                     update: update_meeting,
