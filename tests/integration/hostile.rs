@@ -2452,11 +2452,28 @@ fn huge_value_cases() -> Vec<Case> {
             Expect::Graphql(ANY_CODE),
         ));
     }
-    cases.push(Case::new(
-        "GraphQL: matchOffers with employees: -1",
-        graphql(r#"{ matchOffers(profile: {region: "05711", role: SME, employees: -1}) { __typename } }"#),
-        Expect::Graphql(ANY_CODE),
-    ));
+    // Below and above the stated range alike: the range check names the
+    // field (no coercion error of an unsigned type).
+    for (label, query) in [
+        (
+            "employees: -1",
+            r#"{ matchOffers(profile: {region: "05711", role: SME, employees: -1}) { __typename } }"#,
+        ),
+        (
+            "employees: 1000001",
+            r#"{ matchOffers(profile: {region: "05711", role: SME, employees: 1000001}) { __typename } }"#,
+        ),
+        (
+            "limit: -3",
+            r#"{ matchOffers(profile: {region: "05711", role: SME, limit: -3}) { __typename } }"#,
+        ),
+    ] {
+        cases.push(Case::new(
+            format!("GraphQL: matchOffers with {label}"),
+            graphql(query),
+            Expect::Graphql(&["invalid_data"]),
+        ));
+    }
     cases.push(Case::new(
         "GraphQL: an unknown operationName",
         graphql_body(

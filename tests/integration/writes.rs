@@ -29,6 +29,7 @@ private_tests!(seeded: true;
     a_cursor_past_text_with_a_line_break_is_taken_back,
     urls_and_email_addresses_are_what_the_contract_says,
     deep_facts_are_refused_and_the_audit_trail_stays_readable,
+    a_region_is_written_by_every_key_it_is_read_by,
 );
 
 /// A key named `name` with `scopes`, created as `lotse keys create` does.
@@ -2059,4 +2060,74 @@ async fn deep_facts_are_refused_and_the_audit_trail_stays_readable(app: TestApp)
         assert_eq!(audit.status, 200, "{}", audit.body);
         assert!(!audit.body["items"].as_array().unwrap().is_empty());
     }
+}
+
+/// An item path names the same record for every method: a region read by
+/// its official key (ARS) or NUTS code (any case) is written and deleted
+/// by it too, over REST and GraphQL; a key no region has stays a 404.
+async fn a_region_is_written_by_every_key_it_is_read_by(app: TestApp) {
+    let key = key(&app, "editor", &["write"]).await;
+    let dortmund = app.get_json("/api/v1/regions/05913").await;
+    assert_eq!(dortmund["slug"], "dortmund", "{dortmund}");
+    for (path, note) in [
+        ("/api/v1/regions/05913", "by ARS"),
+        ("/api/v1/regions/dea52", "by NUTS code"),
+        ("/api/v1/regions/DEA52", "by NUTS code, upper case"),
+    ] {
+        let answer = patch(&app, path, &key, &json!({ "note": note })).await;
+        assert_eq!(answer.status, 200, "{path}: {}", answer.body);
+        assert_eq!(answer.body["slug"], "dortmund", "{path}");
+        assert_eq!(app.get_json("/api/v1/regions/dortmund").await["note"], note);
+    }
+    let answer = patch(&app, "/api/v1/regions/05999", &key, &json!({"note": "x"})).await;
+    assert_eq!(answer.status, 404, "{}", answer.body);
+
+    let update = "mutation($k: String!, $p: JSON!) { updateRegion(key: $k, patch: $p) { record { slug } errors { code } } }";
+    let answer = graphql(
+        &app,
+        Some(&key),
+        update,
+        json!({"k": "05913", "p": {"note": "GraphQL"}}),
+    )
+    .await;
+    assert_eq!(
+        answer["data"]["updateRegion"]["record"]["slug"], "dortmund",
+        "{answer}"
+    );
+    assert_eq!(
+        app.get_json("/api/v1/regions/dortmund").await["note"],
+        "GraphQL"
+    );
+
+    // A new region, deleted by its official key.
+    let mut region = seed_record("regions", "dortmund");
+    region["slug"] = json!("testkreis");
+    region["name"] = json!("Testkreis");
+    region["ars"] = json!("05999");
+    region["nuts"] = Value::Null;
+    let answer = send(
+        &app,
+        Method::POST,
+        "/api/v1/regions",
+        Some(&key),
+        json_body(&region),
+        &[],
+    )
+    .await;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    let id = answer.body["id"].as_str().unwrap().to_owned();
+    let answer = send(
+        &app,
+        Method::DELETE,
+        "/api/v1/regions/05999",
+        Some(&key),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(answer.status, 204, "{}", answer.body);
+    assert_eq!(
+        app.get(&format!("/api/v1/regions/{id}")).await.status(),
+        404
+    );
 }

@@ -341,7 +341,7 @@ macro_rules! collection_mutations {
                 async fn $replace(
                     &self,
                     ctx: &async_graphql::Context<'_>,
-                    #[graphql(desc = "The record's id (UUID) or slug.")]
+                    #[graphql(desc = "The record's id (UUID) or slug (regions also: official key or NUTS code).")]
                     key: String,
                     #[graphql(desc = "The record, as in `lotse import` files (references by slug); fields left out are cleared.")]
                     record: crate::graphql::scalars::Json,
@@ -358,7 +358,7 @@ macro_rules! collection_mutations {
                 async fn $update(
                     &self,
                     ctx: &async_graphql::Context<'_>,
-                    #[graphql(desc = "The record's id (UUID) or slug.")]
+                    #[graphql(desc = "The record's id (UUID) or slug (regions also: official key or NUTS code).")]
                     key: String,
                     #[graphql(desc = "A JSON Merge Patch (RFC 7396) of the record: fields sent replace the stored ones, `null` clears one.")]
                     patch: crate::graphql::scalars::Json,
@@ -375,7 +375,7 @@ macro_rules! collection_mutations {
                 async fn $delete(
                     &self,
                     ctx: &async_graphql::Context<'_>,
-                    #[graphql(desc = "The record's id (UUID) or slug.")]
+                    #[graphql(desc = "The record's id (UUID) or slug (regions also: official key or NUTS code).")]
                     key: String,
                     #[graphql(desc = "The `etag` of the version you edited: nothing is written if the record changed since (`errors`: `PRECONDITION_FAILED`). Required with `--require-if-match` (else `PRECONDITION_REQUIRED`).")]
                     if_match: Option<String>,

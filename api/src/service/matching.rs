@@ -101,7 +101,7 @@ pub struct MatchProfile {
     /// Number of employees of the company (informational), 0 to 1,000,000.
     #[schema(minimum = 0, maximum = 1_000_000)]
     #[serde(default, deserialize_with = "crate::limits::whole_number")]
-    pub employees: Option<u32>,
+    pub employees: Option<i32>,
     /// Sector, free text (informational), at most 200 characters.
     #[schema(max_length = 200)]
     pub sector: Option<String>,
@@ -128,11 +128,15 @@ pub struct MatchProfile {
     /// Most offers to return: 1 to 100 (default 20).
     #[schema(minimum = 1, maximum = 100)]
     #[serde(default, deserialize_with = "crate::limits::whole_number")]
-    pub limit: Option<u32>,
+    pub limit: Option<i32>,
 }
 
 /// Most employees a profile may state: more than any employer has.
-pub const MAX_EMPLOYEES: u32 = 1_000_000;
+/// `employees` and `limit` are signed (GraphQL `Int`, i32) so that a
+/// negative value is refused by the range check that names the field, as a
+/// too large one is, rather than by GraphQL's coercion of an unsigned type
+/// ("Failed to parse Int", no field named).
+pub const MAX_EMPLOYEES: i32 = 1_000_000;
 
 /// Why an offer is listed (or ruled out).
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema, async_graphql::SimpleObject)]
@@ -466,7 +470,10 @@ pub async fn match_offers<C: sea_orm::ConnectionTrait>(
     .into_iter()
     .flatten()
     .collect();
-    if let Some(employees) = profile.employees.filter(|&n| n > MAX_EMPLOYEES) {
+    if let Some(employees) = profile
+        .employees
+        .filter(|n| !(0..=MAX_EMPLOYEES).contains(n))
+    {
         errors.push(FieldError::new(
             "employees",
             format!("must be between 0 and {MAX_EMPLOYEES}, got {employees}"),

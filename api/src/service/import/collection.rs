@@ -66,6 +66,12 @@ pub(crate) trait ImportCollection: 'static {
     fn id_column() -> Column<Self>;
     /// The unique slug column.
     fn slug_column() -> Column<Self>;
+    /// Other unique keys an item path may name, tried after the slug in
+    /// this order: `(column, key as stored there)`. None by default;
+    /// regions: official key (ARS) and NUTS code, as their reads take them.
+    fn alternate_keys(_key: &str) -> Vec<(Column<Self>, String)> {
+        Vec::new()
+    }
     /// The record's slug.
     fn slug(r: &Self::Record) -> &str;
     /// The record's `source`, which must not be blank.

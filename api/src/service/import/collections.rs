@@ -294,6 +294,14 @@ pub mod regions {
         const KIND: &'static str = "region";
         type Links = BTreeSet<Uuid>;
         keys!(region, RegionRecord);
+        fn alternate_keys(key: &str) -> Vec<(region::Column, String)> {
+            // As `RegionGraph::resolve` reads them: NFKC, NUTS in any case.
+            let key = crate::unicode::key(key);
+            vec![
+                (region::Column::Ars, key.to_string()),
+                (region::Column::Nuts, key.to_ascii_uppercase()),
+            ]
+        }
         fn parent(r: &RegionRecord) -> Option<&str> {
             r.parent.as_deref()
         }

@@ -410,20 +410,25 @@ fn to_json<T: serde::Serialize>(value: &T) -> AppResult<Value> {
     serde_json::to_value(value).map_err(|e| AppError::Unexpected(e.into()))
 }
 
-/// The stored record `key` (a UUID or a slug) of `C`; 404 if none.
+/// The stored record `key` of `C` (a UUID, a slug or one of its
+/// [`ImportCollection::alternate_keys`]); 404 if none.
 async fn find<C: ImportCollection>(tx: &DatabaseTransaction, key: &str) -> AppResult<Model<C>> {
-    let query = match Uuid::parse_str(key) {
-        Ok(id) => C::Entity::find().filter(C::id_column().eq(id)),
-        Err(_) => C::Entity::find().filter(C::slug_column().eq(key)),
+    let candidates = match Uuid::parse_str(key) {
+        Ok(id) => vec![C::Entity::find().filter(C::id_column().eq(id))],
+        Err(_) => std::iter::once((C::slug_column(), key.to_owned()))
+            .chain(C::alternate_keys(key))
+            .map(|(column, key)| C::Entity::find().filter(column.eq(key)))
+            .collect(),
     };
-    query
-        .one(tx)
-        .await
-        .map_err(busy)?
-        .ok_or_else(|| AppError::NotFound {
-            resource: C::KIND,
-            key: key.to_owned(),
-        })
+    for query in candidates {
+        if let Some(found) = query.one(tx).await.map_err(busy)? {
+            return Ok(found);
+        }
+    }
+    Err(AppError::NotFound {
+        resource: C::KIND,
+        key: key.to_owned(),
+    })
 }
 
 /// The stored record in its import format.
