@@ -12,6 +12,7 @@ shared_tests!(
     a_list_keeps_only_the_fields_asked_for,
     every_collection_takes_fields_on_lists_and_items,
     unknown_or_empty_fields_are_400,
+    records_in_the_import_format_take_fields,
     the_contract_lists_each_types_fields,
 );
 private_tests!(seeded: true;
@@ -149,6 +150,28 @@ async fn every_collection_takes_fields_on_lists_and_items(app: TestApp) {
     }
 }
 
+/// A partner's contacts and people, shown in the import format, take
+/// `fields` on their items too: the record format's fields.
+async fn records_in_the_import_format_take_fields(app: TestApp) {
+    for (path, asked) in [
+        ("/api/v1/contacts/mwide-presse", ["slug", "phone"]),
+        ("/api/v1/people/garrelt-duin", ["slug", "partner"]),
+    ] {
+        let (status, whole, _) = get(&app, path).await;
+        assert_eq!(status, 200, "{path}: {whole}");
+        assert!(keys(&whole).len() > 2, "{whole}");
+        let (status, sparse, _) = get(&app, &format!("{path}?fields={}", asked.join(","))).await;
+        assert_eq!(status, 200, "{path}: {sparse}");
+        assert_eq!(keys(&sparse), set(&asked), "{path}");
+        for field in asked {
+            assert_eq!(sparse[field], whole[field], "{path} {field}");
+        }
+        let (status, problem, _) = get(&app, &format!("{path}?fields=name_de")).await;
+        assert_eq!(status, 400, "{path}: {problem}");
+        assert_eq!(problem["errors"][0]["field"], "fields", "{problem}");
+    }
+}
+
 /// A name that is not a field is a 400 naming it (and listing the fields);
 /// so is an empty value.
 async fn unknown_or_empty_fields_are_400(app: TestApp) {
@@ -219,7 +242,7 @@ async fn the_contract_lists_each_types_fields(app: TestApp) {
             .collect();
         assert_eq!(names, properties, "{path}");
     }
-    assert_eq!(seen, 12, "six lists and six items");
+    assert_eq!(seen, 14, "six lists, six items, a contact and a person");
 }
 
 /// What a read costs, in statements (`/metrics`), past the response cache.

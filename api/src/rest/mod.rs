@@ -210,7 +210,7 @@ impl<R: Resource<Filter: FromQuery, Item: utoipa::PartialSchema>> FromQuery for 
 }
 
 /// The `fields` of an item request of records of type `T`.
-struct ItemRequest<T>(Fieldset, std::marker::PhantomData<T>);
+pub(crate) struct ItemRequest<T>(pub(crate) Fieldset, pub(crate) std::marker::PhantomData<T>);
 
 impl<T: utoipa::PartialSchema + 'static> FromQuery for ItemRequest<T> {
     fn from_query(p: &mut QueryParams) -> Self {
@@ -568,7 +568,7 @@ macro_rules! record_collection {
         $(#[$get_doc])*
         #[utoipa::path(
             tag = $tag,
-            params(("key" = String, Path, description = "The record's id (UUID) or slug.", example = $example), $crate::rest::LangParam),
+            params(("key" = String, Path, description = "The record's id (UUID) or slug.", example = $example), $crate::rest::fields::FieldsParam<$record>, $crate::rest::LangParam),
             responses(
                 (status = 200, description = "The record in the format of `lotse import` files, with its `ETag`.", body = $record, headers(("ETag" = String, description = "The record's version, for `If-Match`."))),
                 (status = 400, description = "A bad query parameter.", body = $crate::error::Problem, content_type = "application/problem+json"),

@@ -216,15 +216,23 @@ async fn written<S: Shown>(
 }
 
 /// `GET /api/v1/{collection}/{key}` of a collection shown in the import
-/// format, with its `ETag`.
-pub(crate) async fn record<C: ImportCollection>(
+/// format, with its `ETag`; `fields` keeps some of the record's fields, as
+/// on every item.
+pub(crate) async fn record<C: ImportCollection<Record: utoipa::PartialSchema + 'static>>(
     state: &AppState,
     req: &HttpRequest,
     key: &str,
 ) -> AppResult<HttpResponse> {
-    let ctx = super::item_ctx(state, req)?;
+    let (super::ItemRequest(fields, _), ctx) =
+        super::query::<super::ItemRequest<C::Record>>(state, req)?;
     let (record, etag) = edit::read::<C>(&state.db, key).await?;
-    Ok(super::tag_record(json_response(&ctx, &record), &etag))
+    let response = if fields.is_all() {
+        json_response(&ctx, &record)
+    } else {
+        let record = fields.keep(&record).map_err(unexpected)?;
+        json_response(&ctx, &record)
+    };
+    Ok(super::tag_record(response, &etag))
 }
 
 fn unexpected(err: impl std::error::Error + Send + Sync + 'static) -> AppError {
