@@ -94,10 +94,11 @@ pub enum AppError {
     /// 408: the client took too long to send the request body.
     #[error("the request body did not arrive within {0} seconds")]
     RequestTimeout(u64),
-    /// 415: the request body's media type is not the one accepted here
-    /// (named, e.g. `application/json`).
-    #[error("the request body must be `{0}`")]
-    UnsupportedMediaType(&'static str),
+    /// 415: the request body's media type is not one of those accepted
+    /// here (named, e.g. `application/json`; the first is the preferred).
+    /// A `PATCH` answer also lists them in `Accept-Patch` (RFC 5789 §2.2).
+    #[error("the request body must be {}", media_types(.0))]
+    UnsupportedMediaType(&'static [&'static str]),
     /// 409: the change conflicts with existing data (e.g. a duplicate key).
     #[error("{0}")]
     Conflict(String),
@@ -170,6 +171,16 @@ pub enum AppError {
         /// The parameter that carried the cursor: `cursor` or `after`.
         field: &'static str,
     },
+}
+
+/// `a`, `` `a` or `b` ``, `` `a`, `b` or `c` ``.
+fn media_types(types: &[&str]) -> String {
+    let quoted: Vec<String> = types.iter().map(|t| format!("`{t}`")).collect();
+    match quoted.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => "of another media type".to_owned(),
+    }
 }
 
 impl AppError {
@@ -436,6 +447,15 @@ impl ResponseError for AppError {
         match self {
             AppError::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+            }
+            // Only PATCH takes a patch format.
+            AppError::UnsupportedMediaType(types)
+                if types.contains(&crate::rest::write::MERGE_PATCH) =>
+            {
+                if let Ok(value) = HeaderValue::from_str(&types.join(", ")) {
+                    response
+                        .insert_header((header::HeaderName::from_static("accept-patch"), value));
+                }
             }
             AppError::Unauthorized { presented, .. } => {
                 let challenge = if *presented {

@@ -906,12 +906,34 @@ async fn bodies_that_are_not_records_are_refused_with_4xx(app: TestApp) {
         &[],
     )
     .await;
-    assert!(
-        patch415.body["detail"]
-            .as_str()
-            .unwrap()
-            .contains("application/merge-patch+json")
+    // Both types PATCH takes, in the message and in `Accept-Patch`
+    // (RFC 5789 §2.2); a POST names its one.
+    assert_eq!(patch415.status, 415);
+    assert_eq!(
+        patch415.body["detail"],
+        "the request body must be `application/merge-patch+json` or `application/json`",
+        "{}",
+        patch415.body
     );
+    assert_eq!(
+        patch415.header("accept-patch"),
+        "application/merge-patch+json, application/json"
+    );
+    let post415 = send(
+        &app,
+        Method::POST,
+        "/api/v1/offers",
+        Some(&key),
+        Some(("text/plain", "{}".into())),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        post415.body["detail"], "the request body must be `application/json`",
+        "{}",
+        post415.body
+    );
+    assert_eq!(post415.header("accept-patch"), "");
     // A POST of a slug that exists conflicts with the stored record (409),
     // naming the slug; so does a reference to a record that does not
     // exist; a body also wrong on its own is a 422 naming both.

@@ -9,11 +9,11 @@ use crate::error::AppError;
 /// Checks that the request body is one of `accepted` (lowercase essences such
 /// as `application/json`).
 ///
-/// Errors: 415 [`AppError::UnsupportedMediaType`] naming the first accepted
-/// type when `Content-Type` is missing, unparsable or another type, or when
+/// Errors: 415 [`AppError::UnsupportedMediaType`] naming the accepted
+/// types when `Content-Type` is missing, unparsable or another type, or when
 /// it names a `charset` other than UTF-8 (RFC 8259 §8.1: JSON is UTF-8).
-pub fn require(req: &HttpRequest, accepted: &[&'static str]) -> Result<(), AppError> {
-    let refused = AppError::UnsupportedMediaType(accepted[0]);
+pub fn require(req: &HttpRequest, accepted: &'static [&'static str]) -> Result<(), AppError> {
+    let refused = AppError::UnsupportedMediaType(accepted);
     let mut values = req.headers().get_all(header::CONTENT_TYPE);
     // Two media types for one body: which one holds cannot be known.
     let (Some(value), None) = (values.next(), values.next()) else {

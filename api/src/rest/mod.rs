@@ -500,7 +500,8 @@ fields sent replace the stored ones, `null` clears an optional field, a list rep
                 $crate::rest::write::ConditionalProblems,
                 (status = 200, description = "Changed.", body = $body, headers(("ETag" = String, description = "The record's new version."))),
                 (status = 404, description = $not_found, body = $crate::error::Problem, content_type = "application/problem+json"),
-                (status = 415, description = "The body is not `application/merge-patch+json`.", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 415, description = "The body is neither `application/merge-patch+json` nor `application/json`.", body = $crate::error::Problem, content_type = "application/problem+json",
+                    headers(("Accept-Patch" = String, description = "The media types PATCH takes (RFC 5789 §2.2)."))),
             )
         )]
         #[patch($item_path)]

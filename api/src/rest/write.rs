@@ -149,7 +149,7 @@ fn if_match(req: &HttpRequest) -> IfMatch {
 async fn json_body(
     req: &HttpRequest,
     payload: web::Payload,
-    accepted: &[&'static str],
+    accepted: &'static [&'static str],
 ) -> AppResult<serde_json::Value> {
     crate::http::media::require(req, accepted)?;
     let bytes = crate::guard::read_body(payload, MAX_RECORD_BYTES).await?;
@@ -254,12 +254,7 @@ pub(crate) async fn write<S: Shown, C: ImportCollection>(
     super::item_ctx(state, req)?;
     let body = match merge {
         false => json_body(req, payload, &["application/json"]).await?,
-        true => json_body(req, payload, &[MERGE_PATCH, "application/json"])
-            .await
-            .map_err(|err| match err {
-                AppError::UnsupportedMediaType(_) => AppError::UnsupportedMediaType(MERGE_PATCH),
-                other => other,
-            })?,
+        true => json_body(req, payload, &[MERGE_PATCH, "application/json"]).await?,
     };
     let tag = if_match(req);
     let operation = match (key, merge) {
