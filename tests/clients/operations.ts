@@ -21,7 +21,10 @@ function lastSeq(feed: ChangesQuery): string | null {
 }
 
 // A write's outcome is data: the record, or typed errors (`code` is an enum).
+// The payload itself is null only when the request failed as a whole
+// (no key, no scope): then the response's `errors` say why.
 function outcome(result: RetitleOfferMutation): string {
+  if (result.updateOffer === null || result.updateOffer === undefined) return "not allowed";
   const { record, errors } = result.updateOffer;
   if (record !== null && record !== undefined) return `${record.title} is now ${record.etag}`;
   return errors

@@ -3,11 +3,15 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use lotse::service::keys::{self, Scope};
+
 use crate::helpers::{TestApp, slugs, slugs_of};
 use crate::{private_tests, shared_tests};
 
 shared_tests!(
     root_fields_come_back_in_the_order_asked,
+    nested_fields_come_back_in_the_order_asked,
+    variables_must_be_used_where_their_type_fits,
     the_acceptance_query_matches_rest,
     every_collection_and_filter_gives_the_rest_order,
     backward_pages_mirror_forward_pages,
@@ -26,6 +30,7 @@ shared_tests!(
 );
 
 private_tests!(seeded: true;
+    a_failed_field_is_null_where_the_spec_puts_it,
     statement_count_does_not_grow_with_the_page_size,
     long_relation_lists_are_the_first_100_by_title,
     only_valid_documents_are_kept_for_reuse,
@@ -1337,4 +1342,283 @@ async fn root_fields_come_back_in_the_order_asked(app: TestApp) {
     let second = text.rfind("\"data\"").unwrap();
     keys_in_order(&text[..second], &["topics", "offers"]);
     keys_in_order(&text[second..], &["offers", "topics"]);
+}
+
+/// A JSON value whose objects keep their keys in the order of the text
+/// (`serde_json::Value` sorts them).
+#[derive(Debug, PartialEq)]
+enum Ordered {
+    Object(Vec<(String, Ordered)>),
+    List(Vec<Ordered>),
+    Other(Value),
+}
+
+impl<'de> serde::Deserialize<'de> for Ordered {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Ordered;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Ordered, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    entries.push(entry);
+                }
+                Ok(Ordered::Object(entries))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Ordered, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(Ordered::List(items))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Ordered, E> {
+                Ok(Ordered::Other(json!(v)))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Ordered, E> {
+                Ok(Ordered::Other(json!(v)))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Ordered, E> {
+                Ok(Ordered::Other(json!(v)))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Ordered, E> {
+                Ok(Ordered::Other(json!(v)))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Ordered, E> {
+                Ok(Ordered::Other(json!(v)))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Ordered, E> {
+                Ok(Ordered::Other(json!(v)))
+            }
+            fn visit_unit<E>(self) -> Result<Ordered, E> {
+                Ok(Ordered::Other(Value::Null))
+            }
+        }
+        deserializer.deserialize_any(Visit)
+    }
+}
+
+impl Ordered {
+    /// The keys of every object, in order, each object's with its path.
+    fn key_orders(&self, path: &str, out: &mut Vec<(String, Vec<String>)>) {
+        match self {
+            Ordered::Object(entries) => {
+                out.push((
+                    path.to_owned(),
+                    entries.iter().map(|(k, _)| k.clone()).collect(),
+                ));
+                for (key, value) in entries {
+                    value.key_orders(&format!("{path}.{key}"), out);
+                }
+            }
+            Ordered::List(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    item.key_orders(&format!("{path}[{i}]"), out);
+                }
+            }
+            Ordered::Other(_) => {}
+        }
+    }
+}
+
+/// Every object of a response keeps the order of its selection set, however
+/// its fields are resolved (async-graphql answered in the order its
+/// resolvers finished: a relation list came last), through fragments and
+/// aliases, in mutation payloads too.
+async fn nested_fields_come_back_in_the_order_asked(app: TestApp) {
+    // (query, [(object's path, its keys in order)])
+    type Orders<'a> = &'a [(&'a str, &'a [&'a str])];
+    let cases: [(&str, Orders); 3] = [
+        (
+            "{ partner(key: \"ig-metall\") { slug offers(first: 2) { title slug provider { name slug } } name region { slug name } kind } }",
+            &[
+                (
+                    ".data.partner",
+                    &["slug", "offers", "name", "region", "kind"],
+                ),
+                (".data.partner.offers[0]", &["title", "slug", "provider"]),
+                (".data.partner.offers[0].provider", &["name", "slug"]),
+                (".data.partner.region", &["slug", "name"]),
+            ],
+        ),
+        (
+            "query { offers(first: 3) { pageInfo { endCursor hasNextPage } nodes { ...F regions { slug } z: id } totalCount } } fragment F on Offer { topics { label slug } title }",
+            &[
+                (".data.offers", &["pageInfo", "nodes", "totalCount"]),
+                (".data.offers.pageInfo", &["endCursor", "hasNextPage"]),
+                (
+                    ".data.offers.nodes[2]",
+                    &["topics", "title", "regions", "z"],
+                ),
+            ],
+        ),
+        (
+            "{ topic(key: \"arbeit-40\") { offers(first: 1) { slug } parent { slug } label } }",
+            &[(".data.topic", &["offers", "parent", "label"])],
+        ),
+    ];
+    for (query, expected) in cases {
+        let text = app
+            .client
+            .post(format!("{}/graphql", app.address))
+            .json(&json!({ "query": query }))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!text.contains("\"errors\""), "{text}");
+        let ordered: Ordered = serde_json::from_str(&text).unwrap();
+        let mut orders = Vec::new();
+        ordered.key_orders("", &mut orders);
+        for (path, keys) in expected {
+            let found = orders
+                .iter()
+                .find(|(p, _)| p == path)
+                .unwrap_or_else(|| panic!("no {path} in {text}"));
+            assert_eq!(found.1, *keys, "{path} in {text}");
+        }
+    }
+}
+
+/// A field that fails is `null`; a non-null one makes its parent `null`,
+/// up to `data` (spec §6.4.4). async-graphql had left the failed field out
+/// of its object. A failed mutation (no scope) is `null` and the other
+/// mutations of its document still answer.
+async fn a_failed_field_is_null_where_the_spec_puts_it(app: TestApp) {
+    // `offers` is non-null: its failure nulls `data`.
+    let body = app
+        .graphql(
+            "{ topic(key: \"arbeit-40\") { slug } offers(filter: {topic: [\"nosuch\"]}) { totalCount } }",
+            Value::Null,
+        )
+        .await;
+    assert_eq!(body["data"], Value::Null, "{body}");
+    assert_eq!(body["errors"][0]["path"], json!(["offers"]), "{body}");
+    // Also when the other root fields did not fail.
+    let body = app
+        .graphql(
+            "{ a: topics(first: 1) { totalCount } c: matchOffers(profile: {region: \"05711\", role: SME, limit: 500}) { excludedTotal } }",
+            Value::Null,
+        )
+        .await;
+    assert_eq!(body["data"], Value::Null, "{body}");
+    assert_eq!(body["errors"][0]["path"], json!(["c"]), "{body}");
+    let key = keys::create(
+        app.db(),
+        "offers-only",
+        &[Scope::parse("write:offers").unwrap()],
+    )
+    .await
+    .unwrap();
+    let answer: Value = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .bearer_auth(&key)
+        .json(&json!({"query": "mutation { a: updateOffer(key: \"nosuch\", patch: {}) { errors { code } } b: deletePartner(key: \"nosuch\") { errors { code } } c: updateOffer(key: \"nosuch-either\", patch: {}) { errors { code } } }"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let data = answer["data"]
+        .as_object()
+        .unwrap_or_else(|| panic!("{answer}"));
+    assert_eq!(data.len(), 3, "a, b and c are all answered: {answer}");
+    assert_eq!(data["a"]["errors"][0]["code"], "NOT_FOUND", "{answer}");
+    assert_eq!(data["b"], Value::Null, "{answer}");
+    assert_eq!(data["c"]["errors"][0]["code"], "NOT_FOUND", "{answer}");
+    assert_eq!(answer["errors"][0]["path"], json!(["b"]), "{answer}");
+    assert_eq!(
+        answer["errors"][0]["extensions"]["code"], "forbidden",
+        "{answer}"
+    );
+}
+
+/// A variable may only stand where its declared type fits (spec §5.8.5):
+/// otherwise the document is refused before anything runs.
+async fn variables_must_be_used_where_their_type_fits(app: TestApp) {
+    let refused = [
+        (
+            "mutation($k: String) { deleteOffer(key: $k) { deleted { id } } }",
+            json!({"k": "tbs-beratung"}),
+        ),
+        (
+            "mutation($r: String!) { createTopic(record: $r) { errors { code } } }",
+            json!({"r": "x"}),
+        ),
+        (
+            "query($t: String) { offers(filter: {topic: [$t]}) { totalCount } }",
+            json!({"t": "arbeit-40"}),
+        ),
+        (
+            "query($s: Boolean) { offers(first: 1) { totalCount @skip(if: $s) } }",
+            json!({"s": false}),
+        ),
+        (
+            "query($k: String) { ...F } fragment F on QueryRoot { partner(key: $k) { slug } }",
+            json!({"k": "mags"}),
+        ),
+        (
+            "query($n: [Int]) { offers(first: $n) { totalCount } }",
+            json!({"n": [1]}),
+        ),
+    ];
+    for (query, variables) in refused {
+        let body = json!({"query": query, "variables": variables});
+        let (status, _, answer) = post_graphql_response(&app, &body).await;
+        assert_eq!(status, 400, "{query}: {answer}");
+        assert!(answer.get("data").is_none_or(Value::is_null), "{answer}");
+        assert_eq!(
+            answer["errors"][0]["extensions"]["code"], "invalid_query",
+            "{query}: {answer}"
+        );
+        let message = answer["errors"][0]["message"].as_str().unwrap();
+        assert!(
+            message.contains("is used in position expecting type"),
+            "{message}"
+        );
+    }
+    assert_eq!(app.get("/api/v1/offers/tbs-beratung").await.status(), 200);
+    let allowed = [
+        (
+            "query($n: Int) { offers(first: $n) { totalCount } }",
+            json!({"n": 2}),
+        ),
+        (
+            "query($k: String = \"mags\") { partner(key: $k) { slug } }",
+            json!({}),
+        ),
+        (
+            "query($k: String!) { partner(key: $k) { slug } }",
+            json!({"k": "mags"}),
+        ),
+        (
+            "query($t: [String!]) { offers(filter: {topic: $t}) { totalCount } }",
+            json!({"t": ["arbeit-40"]}),
+        ),
+        (
+            "query($t: String!) { offers(filter: {topic: [$t]}) { totalCount } }",
+            json!({"t": "arbeit-40"}),
+        ),
+        (
+            "query($s: Boolean!) { offers(first: 1) { totalCount @skip(if: $s) } }",
+            json!({"s": true}),
+        ),
+    ];
+    for (query, variables) in allowed {
+        let body = app.graphql(query, variables).await;
+        assert!(body.get("errors").is_none(), "{query}: {body}");
+    }
 }

@@ -30,6 +30,7 @@ private_tests!(seeded: true;
     urls_and_email_addresses_are_what_the_contract_says,
     deep_facts_are_refused_and_the_audit_trail_stays_readable,
     a_region_is_written_by_every_key_it_is_read_by,
+    graphql_operations_see_the_writes_before_them,
 );
 
 /// A key named `name` with `scopes`, created as `lotse keys create` does.
@@ -2151,5 +2152,78 @@ async fn a_region_is_written_by_every_key_it_is_read_by(app: TestApp) {
     assert_eq!(
         app.get(&format!("/api/v1/regions/{id}")).await.status(),
         404
+    );
+}
+
+/// The operations of a batch run in turn, and the fields of a mutation
+/// too: each sees what the ones before it wrote, never a cached copy
+/// (a batch had run its operations concurrently, so a read after a write
+/// saw the old record, the new one or none at random).
+async fn graphql_operations_see_the_writes_before_them(app: TestApp) {
+    let key = key(&app, "editor", &["write"]).await;
+    let batch = |note: &str| {
+        json!([
+            {"query": "{ offer(key: \"potentialberatung\") { title provider { name } } }"},
+            {"query": "mutation($p: JSON!) { updateOffer(key: \"potentialberatung\", patch: $p) { errors { code } } }",
+             "variables": {"p": {"title_de": note}}},
+            {"query": "{ offer(key: \"potentialberatung\") { title } }"},
+            {"query": "mutation { deleteOffer(key: \"potentialberatung\") { errors { code } } }"},
+            {"query": "{ offer(key: \"potentialberatung\") { title } }"},
+        ])
+    };
+    let answer: Value = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .bearer_auth(&key)
+        .json(&batch("Erste Fassung"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let results = answer.as_array().unwrap_or_else(|| panic!("{answer}"));
+    assert_ne!(
+        results[0]["data"]["offer"]["title"], "Erste Fassung",
+        "{answer}"
+    );
+    assert_eq!(
+        results[1]["data"]["updateOffer"]["errors"],
+        json!([]),
+        "{answer}"
+    );
+    assert_eq!(
+        results[2]["data"]["offer"]["title"], "Erste Fassung",
+        "{answer}"
+    );
+    assert_eq!(
+        results[3]["data"]["deleteOffer"]["errors"],
+        json!([]),
+        "{answer}"
+    );
+    assert_eq!(results[4]["data"]["offer"], Value::Null, "{answer}");
+
+    // In one document: `c` shows the provider as `b` renamed it, though `a`
+    // had read it before.
+    let document = "mutation {
+        a: updateOffer(key: \"go-digital\", patch: {title_de: \"A\"}) { record { provider { name } } }
+        b: updatePartner(key: \"bmwi\", patch: {name: \"Bundesministerium (neu)\"}) { record { name } }
+        c: updateOffer(key: \"go-digital\", patch: {title_de: \"C\"}) { record { title provider { name } } }
+    }";
+    let answer = graphql(&app, Some(&key), document, json!({})).await;
+    assert!(answer.get("errors").is_none(), "{answer}");
+    let data = &answer["data"];
+    assert_ne!(
+        data["a"]["record"]["provider"]["name"], "Bundesministerium (neu)",
+        "{answer}"
+    );
+    assert_eq!(
+        data["b"]["record"]["name"], "Bundesministerium (neu)",
+        "{answer}"
+    );
+    assert_eq!(data["c"]["record"]["title"], "C", "{answer}");
+    assert_eq!(
+        data["c"]["record"]["provider"]["name"], "Bundesministerium (neu)",
+        "{answer}"
     );
 }

@@ -432,6 +432,7 @@ impl Extension for StableCodesExtension {
         self.check_shape(document)?;
         guard::check_document_values(document)?;
         InputTypes::of_schema().check_literals(document)?;
+        InputTypes::of_schema().check_variable_usages(document)?;
         InputTypes::of_schema().check(document, operation_name.as_deref(), &variables)?;
         let checked = document.clone();
         if let Ok(mut pending) = self.pending.lock() {

@@ -4,7 +4,7 @@
 //! batched call per kind (DataLoaders).
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use sea_orm::DatabaseConnection;
@@ -176,12 +176,13 @@ where
 /// argument sets the language of its whole subtree, so `offers(lang: EN)` and
 /// `offers` may be asked side by side. A set is built when its language is
 /// first asked for: most requests need one set, many none (ten loaders a
-/// set, built per request).
+/// set, built per request). A write drops the sets ([`Loaders::reset`]), so
+/// that what a mutation (or a later field of its document) reads after it
+/// is not an earlier read's cached copy.
 pub struct Loaders {
     db: DatabaseConnection,
     ctx: Ctx,
-    de: OnceLock<LangLoaders>,
-    en: OnceLock<LangLoaders>,
+    sets: std::sync::Mutex<[Option<Arc<LangLoaders>>; 2]>,
 }
 
 impl Loaders {
@@ -190,22 +191,32 @@ impl Loaders {
         Self {
             db: db.clone(),
             ctx: ctx.clone(),
-            de: OnceLock::new(),
-            en: OnceLock::new(),
+            sets: std::sync::Mutex::default(),
         }
     }
 
     /// The loaders that produce text in `lang`.
-    pub fn get(&self, lang: Lang) -> &LangLoaders {
-        let set = match lang {
-            Lang::De => &self.de,
-            Lang::En => &self.en,
+    pub fn get(&self, lang: Lang) -> Arc<LangLoaders> {
+        let slot = match lang {
+            Lang::De => 0,
+            Lang::En => 1,
         };
-        set.get_or_init(|| {
-            let mut ctx = self.ctx.clone();
-            ctx.lang = lang;
-            LangLoaders::new(&self.db, &ctx)
-        })
+        // A poisoned lock only means another resolver panicked mid-insert
+        // of an `Arc`: the slots are still whole.
+        let mut sets = self.sets.lock().unwrap_or_else(|e| e.into_inner());
+        sets[slot]
+            .get_or_insert_with(|| {
+                let mut ctx = self.ctx.clone();
+                ctx.lang = lang;
+                Arc::new(LangLoaders::new(&self.db, &ctx))
+            })
+            .clone()
+    }
+
+    /// Forgets every cached record: the next read loads afresh.
+    pub fn reset(&self) {
+        let mut sets = self.sets.lock().unwrap_or_else(|e| e.into_inner());
+        *sets = Default::default();
     }
 }
 

@@ -20,7 +20,7 @@ mod mutation;
 mod objects;
 mod order;
 mod query;
-mod root_order;
+mod response_shape;
 pub mod routes;
 pub mod scalars;
 mod variables;
@@ -88,7 +88,7 @@ pub fn schema_builder(
     .limit_complexity(limits.complexity)
     .extension(errors::StableCodes::new(limits, documents))
     // After `StableCodes`, which bounds and parses the document first.
-    .extension(root_order::RootOrder)
+    .extension(response_shape::ResponseShape)
 }
 
 /// The schema the server executes, built once at start-up.

@@ -254,8 +254,18 @@ async fn shown<S: Shown>(
     id: Uuid,
     lang: Option<Lang>,
 ) -> Result<S::Out> {
-    state.store.invalidate();
+    written(ctx, state)?;
     S::show(ctx, state, id, lang).await
+}
+
+/// After a write: the server's snapshot and this request's loaders are
+/// stale.
+fn written(ctx: &Context<'_>, state: &AppState) -> Result<()> {
+    state.store.invalidate();
+    ctx.data::<crate::service::Ctx>()?.forget_snapshot();
+    ctx.data::<std::sync::Arc<super::loaders::Loaders>>()?
+        .reset();
+    Ok(())
 }
 
 /// Writes `body` to a record of `C` as `operation` says (`ifMatch` as
@@ -291,7 +301,7 @@ pub(crate) async fn delete<C: ImportCollection>(
     let (state, by) = writer(ctx, C::SCOPE)?;
     let (id, errors) = outcome(edit::delete::<C>(&state.db, by, key, &if_match(tag)).await)?;
     if id.is_some() {
-        state.store.invalidate();
+        written(ctx, state)?;
     }
     Ok(DeletePayload {
         deleted: id.map(|id| Deleted {
@@ -332,9 +342,9 @@ macro_rules! collection_mutations {
                     record: crate::graphql::scalars::Json,
                     #[graphql(desc = "Language of the text in the result.")]
                     lang: Option<$crate::vocab::Lang>,
-                ) -> async_graphql::Result<$payload> {
+                ) -> async_graphql::Result<Option<$payload>> {
                     let (record, errors) = $crate::graphql::mutation::write::<$shown, $write>(ctx, None, None, record.0, lang).await?;
-                    Ok($payload { record, errors })
+                    Ok(Some($payload { record, errors }))
                 }
 
                 #[doc = concat!("Replaces the ", $kind, " `key` (id or slug) by `record` (`PUT`). With `ifMatch` (its `etag` as read), nothing is written if it changed since: `errors` holds `PRECONDITION_FAILED` with the current `etag`.")]
@@ -349,9 +359,9 @@ macro_rules! collection_mutations {
                     if_match: Option<String>,
                     #[graphql(desc = "Language of the text in the result.")]
                     lang: Option<$crate::vocab::Lang>,
-                ) -> async_graphql::Result<$payload> {
+                ) -> async_graphql::Result<Option<$payload>> {
                     let (record, errors) = $crate::graphql::mutation::write::<$shown, $write>(ctx, Some((&key, false)), if_match, record.0, lang).await?;
-                    Ok($payload { record, errors })
+                    Ok(Some($payload { record, errors }))
                 }
 
                 #[doc = concat!("Changes fields of the ", $kind, " `key` by a JSON Merge Patch (RFC 7396) of its record (`PATCH`): `null` clears a field, a list replaces the stored one. `ifMatch` as for replace.")]
@@ -366,9 +376,9 @@ macro_rules! collection_mutations {
                     if_match: Option<String>,
                     #[graphql(desc = "Language of the text in the result.")]
                     lang: Option<$crate::vocab::Lang>,
-                ) -> async_graphql::Result<$payload> {
+                ) -> async_graphql::Result<Option<$payload>> {
                     let (record, errors) = $crate::graphql::mutation::write::<$shown, $write>(ctx, Some((&key, true)), if_match, patch.0, lang).await?;
-                    Ok($payload { record, errors })
+                    Ok(Some($payload { record, errors }))
                 }
 
                 #[doc = concat!("Deletes the ", $kind, " `key` with its links (`DELETE`); refused (`errors`: `CONFLICT`) while other records refer to it. `ifMatch` as for replace.")]
@@ -379,8 +389,8 @@ macro_rules! collection_mutations {
                     key: String,
                     #[graphql(desc = "The `etag` of the version you edited: nothing is written if the record changed since (`errors`: `PRECONDITION_FAILED`). Required with `--require-if-match` (else `PRECONDITION_REQUIRED`).")]
                     if_match: Option<String>,
-                ) -> async_graphql::Result<$crate::graphql::mutation::DeletePayload> {
-                    $crate::graphql::mutation::delete::<$write>(ctx, &key, if_match).await
+                ) -> async_graphql::Result<Option<$crate::graphql::mutation::DeletePayload>> {
+                    $crate::graphql::mutation::delete::<$write>(ctx, &key, if_match).await.map(Some)
                 }
             }
     };

@@ -56,7 +56,7 @@ macro_rules! offers_of {
     }};
 }
 
-fn loaders<'a>(ctx: &Context<'a>, lang: Lang) -> Result<&'a LangLoaders> {
+fn loaders(ctx: &Context<'_>, lang: Lang) -> Result<std::sync::Arc<LangLoaders>> {
     Ok(ctx.data::<std::sync::Arc<Loaders>>()?.get(lang))
 }
 
@@ -360,11 +360,11 @@ pub mod prefetch {
     }
 
     /// The loaders of the page's language (all items of a page share it).
-    fn loaders<'a, T>(
-        ctx: &Context<'a>,
+    fn loaders<T>(
+        ctx: &Context<'_>,
         items: &[T],
         lang: fn(&T) -> crate::vocab::Lang,
-    ) -> Result<&'a LangLoaders> {
+    ) -> Result<std::sync::Arc<LangLoaders>> {
         let lang = items.first().map_or(crate::vocab::Lang::De, lang);
         super::loaders(ctx, lang)
     }

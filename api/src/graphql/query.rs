@@ -203,7 +203,9 @@ macro_rules! graphql_collections {
         /// `errors` why nothing was (`NOT_FOUND`, `INVALID_DATA`, `CONFLICT`,
         /// `PRECONDITION_FAILED`, `PRECONDITION_REQUIRED`, each with the field at
         /// fault). Only a missing or invalid key (`unauthorized`), a key without
-        /// the scope (`forbidden`) and server failures are GraphQL errors.
+        /// the scope (`forbidden`) and server failures are GraphQL errors; the
+        /// mutation is then `null` (payloads are nullable, as GitHub's and
+        /// Relay's are), and the other mutations of the document still answer.
         #[derive(async_graphql::MergedObject, Default)]
         pub struct MutationRoot($($mutation,)* super::mutation::ContactMutation, super::mutation::PersonMutation);
 

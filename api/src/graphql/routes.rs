@@ -213,15 +213,32 @@ pub async fn graphql(
             Err(other) => return Err(other),
         },
     };
-    let loaders = std::sync::Arc::new(Loaders::new(&state.db, &ctx));
     let budget = std::sync::Arc::new(super::errors::BatchBudget::default());
-    let batch = batch
-        .data(loaders)
-        .data(ctx.clone())
-        .data(budget)
-        .data(caller)
-        .data(state.get_ref().clone());
-    let mut response = schema.execute_batch(batch).await;
+    let prepare = |request: async_graphql::Request| {
+        request
+            .data(std::sync::Arc::new(Loaders::new(&state.db, &ctx)))
+            .data(ctx.clone())
+            .data(budget.clone())
+            .data(caller.clone())
+            .data(state.get_ref().clone())
+    };
+    // The operations of a batch run one after the other, each with its own
+    // loaders: an operation sees what the ones before it wrote, as if sent
+    // in turn. Rejected: async-graphql's `execute_batch`, which runs them
+    // concurrently, so a read after a mutation saw the old record, the new
+    // one, or (mid-write) none, at random.
+    let mut response = match batch {
+        BatchRequest::Single(request) => {
+            BatchResponse::Single(schema.execute(prepare(request)).await)
+        }
+        BatchRequest::Batch(requests) => {
+            let mut responses = Vec::with_capacity(requests.len());
+            for request in requests {
+                responses.push(schema.execute(prepare(request)).await);
+            }
+            BatchResponse::Batch(responses)
+        }
+    };
     match &mut response {
         BatchResponse::Single(r) => guard::bound_response(r),
         BatchResponse::Batch(rs) => guard::bound_batch(rs),

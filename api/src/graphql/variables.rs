@@ -19,11 +19,12 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
+use async_graphql::parser::types::Directive;
 use async_graphql::parser::types::{
     BaseType, DocumentOperations, ExecutableDocument, OperationDefinition, OperationType,
     Selection, SelectionSet, Type, TypeKind, TypeSystemDefinition,
 };
-use async_graphql::{Pos, ServerError, Value, Variables};
+use async_graphql::{Pos, Positioned, ServerError, Value, Variables};
 
 use crate::limits::{quote, truncate};
 
@@ -44,8 +45,21 @@ enum InputKind {
 /// type it returns (lists and non-null unwrapped).
 #[derive(Debug)]
 struct OutputField {
-    arguments: HashMap<String, Type>,
+    /// Each argument's type and whether it has a default value.
+    arguments: HashMap<String, (Type, bool)>,
     returns: String,
+    /// The whole type it returns.
+    ty: Type,
+}
+
+/// One variable used as (part of) an argument: where it stands, and the
+/// type of that place (spec §5.8.5).
+struct Usage<'a> {
+    name: &'a str,
+    location: Type,
+    /// The argument or input field it stands for has a default value.
+    defaulted: bool,
+    pos: Pos,
 }
 
 /// The input types of the schema, by name, and what literal arguments
@@ -106,12 +120,21 @@ impl InputTypes {
                         let arguments = field
                             .arguments
                             .iter()
-                            .map(|a| (a.node.name.node.to_string(), a.node.ty.node.clone()))
+                            .map(|a| {
+                                let a = &a.node;
+                                let defaulted = a.default_value.is_some();
+                                (a.name.node.to_string(), (a.ty.node.clone(), defaulted))
+                            })
                             .collect();
                         let returns = named(&field.ty.node).to_owned();
+                        let ty = field.ty.node.clone();
                         (
                             field.name.node.to_string(),
-                            OutputField { arguments, returns },
+                            OutputField {
+                                arguments,
+                                returns,
+                                ty,
+                            },
                         )
                     })
                     .collect();
@@ -144,6 +167,20 @@ impl InputTypes {
             types.inputs.insert(name, kind);
         }
         types
+    }
+
+    /// The type field `field` of output type `on` returns (`None` for
+    /// names the schema does not have, such as `__typename`).
+    pub fn output_type(&self, on: &str, field: &str) -> Option<&Type> {
+        self.outputs.get(on)?.get(field).map(|f| &f.ty)
+    }
+
+    /// The name of the root type of `operation`s of this kind.
+    pub fn root(&self, operation: OperationType) -> &str {
+        match operation {
+            OperationType::Mutation => &self.mutation,
+            _ => &self.query,
+        }
     }
 
     /// Checks the `Int`s among the literal arguments of `document`, as
@@ -182,7 +219,7 @@ impl InputTypes {
                         continue;
                     };
                     for (name, value) in &field.arguments {
-                        let (Some(ty), Some(value)) = (
+                        let (Some((ty, _)), Some(value)) = (
                             definition.arguments.get(name.node.as_str()),
                             value.node.clone().into_const(),
                         ) else {
@@ -218,6 +255,158 @@ impl InputTypes {
             }
         }
         Ok(())
+    }
+
+    /// Checks that every variable is used where its declared type fits
+    /// (spec §5.8.5 "All Variable Usages Are Allowed"): `$k: String` may not
+    /// stand for a `String!` argument (unless it has a default), nor
+    /// `$r: String!` for a `JSON!` one. async-graphql's own rule compares
+    /// the types the wrong way round and let such documents run, with an
+    /// execution error where the variable was null. Errors: the first
+    /// usage that is not allowed, code `invalid_query`, before anything
+    /// runs.
+    pub fn check_variable_usages(&self, document: &ExecutableDocument) -> Result<(), ServerError> {
+        for (_, operation) in document.operations.iter() {
+            let operation = &operation.node;
+            let root = match operation.ty {
+                OperationType::Mutation => &self.mutation,
+                _ => &self.query,
+            };
+            let mut usages = Vec::new();
+            let mut spread = HashSet::new();
+            self.usages_in(
+                document,
+                root,
+                &operation.selection_set.node,
+                &mut usages,
+                &mut spread,
+            );
+            for usage in usages {
+                // An undefined variable is the validation's to report.
+                let Some(definition) = operation
+                    .variable_definitions
+                    .iter()
+                    .map(|d| &d.node)
+                    .find(|d| d.name.node.as_str() == usage.name)
+                else {
+                    continue;
+                };
+                let variable = &definition.var_type.node;
+                let non_null_default = definition
+                    .default_value
+                    .as_ref()
+                    .is_some_and(|v| !matches!(v.node, Value::Null));
+                if !usage_allowed(variable, non_null_default, &usage.location, usage.defaulted) {
+                    let mut error = ServerError::new(
+                        format!(
+                            "Variable `${}` of type `{variable}` is used in position expecting type `{}`.",
+                            usage.name, usage.location
+                        ),
+                        Some(usage.pos),
+                    );
+                    error
+                        .extensions
+                        .get_or_insert_with(Default::default)
+                        .set("code", "invalid_query");
+                    return Err(error);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The variable usages in `selections` (on type `on`), following
+    /// fragment spreads once each.
+    fn usages_in<'a>(
+        &self,
+        document: &'a ExecutableDocument,
+        on: &str,
+        selections: &'a SelectionSet,
+        out: &mut Vec<Usage<'a>>,
+        spread: &mut HashSet<&'a str>,
+    ) {
+        for selection in &selections.items {
+            directive_usages(&selection.node.directives()[..], out);
+            match &selection.node {
+                Selection::Field(field) => {
+                    let field = &field.node;
+                    let Some(definition) = self
+                        .outputs
+                        .get(on)
+                        .and_then(|fields| fields.get(field.name.node.as_str()))
+                    else {
+                        continue;
+                    };
+                    for (name, value) in &field.arguments {
+                        if let Some((ty, defaulted)) = definition.arguments.get(name.node.as_str())
+                        {
+                            self.usages_of(&value.node, ty, *defaulted, value.pos, out);
+                        }
+                    }
+                    self.usages_in(
+                        document,
+                        &definition.returns,
+                        &field.selection_set.node,
+                        out,
+                        spread,
+                    );
+                }
+                Selection::InlineFragment(fragment) => {
+                    let fragment = &fragment.node;
+                    let on = fragment
+                        .type_condition
+                        .as_ref()
+                        .map_or(on, |condition| condition.node.on.node.as_str());
+                    self.usages_in(document, on, &fragment.selection_set.node, out, spread);
+                }
+                Selection::FragmentSpread(name) => {
+                    let name = &name.node.fragment_name.node;
+                    if let Some(fragment) = document.fragments.get(name)
+                        && spread.insert(name.as_str())
+                    {
+                        let fragment = &fragment.node;
+                        directive_usages(&fragment.directives, out);
+                        let on = fragment.type_condition.node.on.node.as_str();
+                        self.usages_in(document, on, &fragment.selection_set.node, out, spread);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The variables in `value`, given for a place of type `ty`.
+    fn usages_of<'a>(
+        &self,
+        value: &'a async_graphql_value::Value,
+        ty: &Type,
+        defaulted: bool,
+        pos: Pos,
+        out: &mut Vec<Usage<'a>>,
+    ) {
+        use async_graphql_value::Value;
+        match (value, &ty.base) {
+            (Value::Variable(name), _) => out.push(Usage {
+                name: name.as_str(),
+                location: ty.clone(),
+                defaulted,
+                pos,
+            }),
+            (Value::List(items), BaseType::List(item)) => {
+                for value in items {
+                    self.usages_of(value, item, false, pos, out);
+                }
+            }
+            (Value::Object(given), BaseType::Named(name)) => {
+                if let Some(InputKind::Object(fields)) = self.inputs.get(name.as_str()) {
+                    for (field, ty, has_default) in fields {
+                        if let Some(value) = given.get(field.as_str()) {
+                            self.usages_of(value, ty, *has_default, pos, out);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
     }
 
     /// Coerces the request's variables against the operation it runs.
@@ -379,6 +568,73 @@ impl InputTypes {
                 })
             }
         }
+    }
+}
+
+/// The variables used by `@skip(if:)` and `@include(if:)`, whose `if` is
+/// a `Boolean!` without default.
+fn directive_usages<'a>(directives: &'a [Positioned<Directive>], out: &mut Vec<Usage<'a>>) {
+    for directive in directives {
+        let directive = &directive.node;
+        if !matches!(directive.name.node.as_str(), "skip" | "include") {
+            continue;
+        }
+        for (name, value) in &directive.arguments {
+            if let (async_graphql_value::Value::Variable(variable), "if") =
+                (&value.node, name.node.as_str())
+            {
+                out.push(Usage {
+                    name: variable.as_str(),
+                    location: Type {
+                        base: BaseType::Named(async_graphql::Name::new("Boolean")),
+                        nullable: false,
+                    },
+                    defaulted: false,
+                    pos: value.pos,
+                });
+            }
+        }
+    }
+}
+
+/// IsVariableUsageAllowed (spec §5.8.5): a nullable variable may stand for
+/// a non-null place only if it or the place has a default value.
+fn usage_allowed(
+    variable: &Type,
+    non_null_default: bool,
+    location: &Type,
+    defaulted: bool,
+) -> bool {
+    if !location.nullable && variable.nullable {
+        if !non_null_default && !defaulted {
+            return false;
+        }
+        return types_compatible(variable, &nullable(location));
+    }
+    types_compatible(variable, location)
+}
+
+/// AreTypesCompatible (spec §5.8.5).
+fn types_compatible(variable: &Type, location: &Type) -> bool {
+    if !location.nullable {
+        return !variable.nullable && types_compatible(&nullable(variable), &nullable(location));
+    }
+    if !variable.nullable {
+        return types_compatible(&nullable(variable), location);
+    }
+    match (&variable.base, &location.base) {
+        (BaseType::List(variable), BaseType::List(location)) => {
+            types_compatible(variable, location)
+        }
+        (BaseType::Named(variable), BaseType::Named(location)) => variable == location,
+        _ => false,
+    }
+}
+
+fn nullable(ty: &Type) -> Type {
+    Type {
+        base: ty.base.clone(),
+        nullable: true,
     }
 }
 

@@ -320,7 +320,7 @@ macro_rules! for_each_collection {
 }
 pub(crate) use for_each_collection;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use sea_orm::{ColumnTrait, Condition};
 use uuid::Uuid;
@@ -345,7 +345,8 @@ pub struct Ctx {
     /// however many parts read reference data, and one generation for all
     /// of them. Rejected: asking the store each time, which checked the
     /// generation once per ref lookup when the refresh interval is zero.
-    snapshot: Arc<OnceLock<Arc<store::Snapshot>>>,
+    /// Emptied by [`Ctx::forget_snapshot`] after a write of the request.
+    snapshot: Arc<std::sync::Mutex<Option<Arc<store::Snapshot>>>>,
     /// The item fields a GraphQL list's nodes select (look-ahead), so that
     /// the list hydrates only their link rows (`Resource::LINK_FIELDS`);
     /// `None`: every field
@@ -392,18 +393,30 @@ impl Ctx {
 
     /// This context, reading `snapshot` (one the request has taken already).
     pub fn reading(self, snapshot: Arc<store::Snapshot>) -> Self {
-        let _ = self.snapshot.set(snapshot);
+        self.held_snapshot().get_or_insert(snapshot);
         self
     }
 
     /// The snapshot of the current data (see [`store::Store::snapshot`]),
     /// the same for the whole request.
     pub async fn snapshot(&self) -> AppResult<Arc<store::Snapshot>> {
-        if let Some(snapshot) = self.snapshot.get() {
+        if let Some(snapshot) = self.held_snapshot().as_ref() {
             return Ok(snapshot.clone());
         }
         let snapshot = self.store.snapshot().await?;
-        Ok(self.snapshot.get_or_init(|| snapshot).clone())
+        Ok(self.held_snapshot().get_or_insert(snapshot).clone())
+    }
+
+    /// The snapshot cell; a poisoned lock still holds a whole `Option`.
+    fn held_snapshot(&self) -> std::sync::MutexGuard<'_, Option<Arc<store::Snapshot>>> {
+        self.snapshot.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Drops the request's snapshot (and its clones'): after a write of this
+    /// request, its later reads take the current one (a GraphQL mutation's
+    /// result, the next fields and operations of its document and batch).
+    pub fn forget_snapshot(&self) {
+        *self.held_snapshot() = None;
     }
 
     /// Regions and topics of the current data.
