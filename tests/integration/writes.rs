@@ -31,6 +31,7 @@ private_tests!(seeded: true;
     deep_facts_are_refused_and_the_audit_trail_stays_readable,
     a_region_is_written_by_every_key_it_is_read_by,
     graphql_operations_see_the_writes_before_them,
+    a_record_over_the_request_bounds_is_answered_as_over_rest,
 );
 
 /// A key named `name` with `scopes`, created as `lotse keys create` does.
@@ -2226,4 +2227,61 @@ async fn graphql_operations_see_the_writes_before_them(app: TestApp) {
         data["c"]["record"]["provider"]["name"], "Bundesministerium (neu)",
         "{answer}"
     );
+}
+
+/// A record over the bounds every request value has (10,000 characters,
+/// control characters, nesting) is the write's answer, field by field, as
+/// over REST, in variables and literals alike; other arguments over them
+/// are refused before anything runs.
+async fn a_record_over_the_request_bounds_is_answered_as_over_rest(app: TestApp) {
+    let key = key(&app, "editor", &["write"]).await;
+    let mut deep = json!({"a": 1});
+    for _ in 0..40 {
+        deep = json!({ "x": deep });
+    }
+    let update = "mutation($k: String!, $p: JSON!) { updateProject(key: $k, patch: $p) { record { slug } errors { code field message } } }";
+    for patch in [
+        json!({"note": "n".repeat(10_001)}),
+        json!({"note": "a\u{0}b"}),
+        json!({"facts": {"deep": deep}}),
+    ] {
+        let rest = self::patch(&app, "/api/v1/projects/arbeit-2020", &key, &patch).await;
+        assert_eq!(rest.status, 422, "{}", rest.body);
+        let answer = graphql(
+            &app,
+            Some(&key),
+            update,
+            json!({"k": "arbeit-2020", "p": patch}),
+        )
+        .await;
+        let fields: Vec<String> = write_errors(&answer, "updateProject")
+            .into_iter()
+            .map(|(code, field)| {
+                assert_eq!(code, "INVALID_DATA");
+                field.unwrap()
+            })
+            .collect();
+        assert_eq!(fields, rest.fields(), "{answer}");
+    }
+    let literal = format!(
+        "mutation {{ updateProject(key: \"arbeit-2020\", patch: {{note: \"{}\"}}) {{ errors {{ code field message }} }} }}",
+        "n".repeat(10_001)
+    );
+    let answer = graphql(&app, Some(&key), &literal, json!({})).await;
+    assert_eq!(
+        write_errors(&answer, "updateProject"),
+        [code("INVALID_DATA", Some("/note"))]
+    );
+    let long_key = graphql(
+        &app,
+        Some(&key),
+        update,
+        json!({"k": "k".repeat(10_001), "p": {}}),
+    )
+    .await;
+    assert_eq!(
+        long_key["errors"][0]["extensions"]["code"], "invalid_argument",
+        "{long_key}"
+    );
+    assert_eq!(long_key["data"], Value::Null);
 }

@@ -402,8 +402,11 @@ impl Extension for StableCodesExtension {
         mut request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
+        let types = InputTypes::of_schema();
         if let Some(document) = self.documents.get(&request.query) {
-            guard::check_variables(&request.variables)?;
+            let records =
+                InputTypes::record_variables(&document, request.operation_name.as_deref());
+            guard::check_variables(&request.variables, |name| records.contains(name))?;
             InputTypes::of_schema().check(
                 &document,
                 request.operation_name.as_deref(),
@@ -413,7 +416,6 @@ impl Extension for StableCodesExtension {
             return next.run(ctx, request).await;
         }
         guard::scan(&request.query, &self.limits)?;
-        guard::check_variables(&request.variables)?;
         let operation_name = request.operation_name.clone();
         let variables = request.variables.clone();
         // Safe to parse now: the scan bounded its recursion.
@@ -430,7 +432,11 @@ impl Extension for StableCodesExtension {
             }
         };
         self.check_shape(document)?;
-        guard::check_document_values(document)?;
+        let records = InputTypes::record_variables(document, operation_name.as_deref());
+        guard::check_variables(&variables, |name| records.contains(name))?;
+        guard::check_document_values(document, &|field, argument| {
+            types.is_record_argument(field, argument)
+        })?;
         InputTypes::of_schema().check_literals(document)?;
         InputTypes::of_schema().check_variable_usages(document)?;
         InputTypes::of_schema().check(document, operation_name.as_deref(), &variables)?;

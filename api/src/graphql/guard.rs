@@ -242,47 +242,67 @@ fn check_value(place: &str, value: &Value, level: usize) -> Result<(), ServerErr
     }
 }
 
-/// Checks every variable value of a request.
-pub fn check_variables(variables: &async_graphql::Variables) -> Result<(), ServerError> {
+/// Checks every variable value of a request but those `is_record` names:
+/// a record (or patch) for a mutation, which the write itself bounds the
+/// same way and answers, field by field, in the payload's `errors`.
+pub fn check_variables(
+    variables: &async_graphql::Variables,
+    is_record: impl Fn(&str) -> bool,
+) -> Result<(), ServerError> {
     variables
         .iter()
+        .filter(|(name, _)| !is_record(name.as_str()))
         .try_for_each(|(name, value)| check_value(&format!("variable `${name}`"), value, 0))
 }
 
 /// Checks every literal argument value (fields and directives) and variable
-/// default of a parsed document. Each selection set is visited once:
-/// fragments are walked where they are defined, not where they are spread.
-pub fn check_document_values(document: &ExecutableDocument) -> Result<(), ServerError> {
-    // A macro, not a function: the parser's `Value` type is not exported.
-    macro_rules! literals {
-        ($arguments:expr) => {
-            $arguments
-                .iter()
-                .try_for_each(|(name, value)| match value.node.clone().into_const() {
-                    // `None` only for values holding variables, checked separately.
-                    Some(value) => check_value(&format!("argument `{}`", name.node), &value, 0),
-                    None => Ok(()),
-                })
-        };
-    }
-    fn directives(
-        list: &[Positioned<async_graphql::parser::types::Directive>],
+/// default of a parsed document, but the records of mutations
+/// (`is_record(field, argument)`, see [`check_variables`]). Each selection
+/// set is visited once: fragments are walked where they are defined, not
+/// where they are spread.
+pub fn check_document_values(
+    document: &ExecutableDocument,
+    is_record: &dyn Fn(&str, &str) -> bool,
+) -> Result<(), ServerError> {
+    type Arguments = [(
+        Positioned<async_graphql::Name>,
+        Positioned<async_graphql_value::Value>,
+    )];
+    let literals = |field: Option<&str>, arguments: &Arguments| {
+        arguments.iter().try_for_each(|(name, value)| {
+            if field.is_some_and(|field| is_record(field, name.node.as_str())) {
+                return Ok(());
+            }
+            match value.node.clone().into_const() {
+                // `None` only for values holding variables, checked separately.
+                Some(value) => check_value(&format!("argument `{}`", name.node), &value, 0),
+                None => Ok(()),
+            }
+        })
+    };
+    let directives = |list: &[Positioned<async_graphql::parser::types::Directive>]| {
+        list.iter()
+            .try_for_each(|d| literals(None, &d.node.arguments))
+    };
+    fn set(
+        selections: &SelectionSet,
+        literals: &dyn Fn(Option<&str>, &Arguments) -> Result<(), ServerError>,
+        directives: &dyn Fn(
+            &[Positioned<async_graphql::parser::types::Directive>],
+        ) -> Result<(), ServerError>,
     ) -> Result<(), ServerError> {
-        list.iter().try_for_each(|d| literals!(d.node.arguments))
-    }
-    fn set(selections: &SelectionSet) -> Result<(), ServerError> {
         selections
             .items
             .iter()
             .try_for_each(|selection| match &selection.node {
                 Selection::Field(field) => {
-                    literals!(field.node.arguments)?;
+                    literals(Some(field.node.name.node.as_str()), &field.node.arguments)?;
                     directives(&field.node.directives)?;
-                    set(&field.node.selection_set.node)
+                    set(&field.node.selection_set.node, literals, directives)
                 }
                 Selection::InlineFragment(fragment) => {
                     directives(&fragment.node.directives)?;
-                    set(&fragment.node.selection_set.node)
+                    set(&fragment.node.selection_set.node, literals, directives)
                 }
                 Selection::FragmentSpread(spread) => directives(&spread.node.directives),
             })
@@ -298,11 +318,11 @@ pub fn check_document_values(document: &ExecutableDocument) -> Result<(), Server
                 )?;
             }
         }
-        set(&operation.node.selection_set.node)?;
+        set(&operation.node.selection_set.node, &literals, &directives)?;
     }
     document.fragments.values().try_for_each(|fragment| {
         directives(&fragment.node.directives)?;
-        set(&fragment.node.selection_set.node)
+        set(&fragment.node.selection_set.node, &literals, &directives)
     })
 }
 

@@ -28,6 +28,9 @@ use async_graphql::{Pos, Positioned, ServerError, Value, Variables};
 
 use crate::limits::{quote, truncate};
 
+/// The scalar of records and patches (`record:`, `patch:`).
+const RECORD_SCALAR: &str = "JSON";
+
 /// What a value of one named input type must look like.
 #[derive(Debug)]
 enum InputKind {
@@ -173,6 +176,35 @@ impl InputTypes {
     /// names the schema does not have, such as `__typename`).
     pub fn output_type(&self, on: &str, field: &str) -> Option<&Type> {
         self.outputs.get(on)?.get(field).map(|f| &f.ty)
+    }
+
+    /// Whether `argument` of a field named `field` takes a record or patch
+    /// (a `JSON` argument: only mutations have them).
+    pub fn is_record_argument(&self, field: &str, argument: &str) -> bool {
+        self.outputs.values().any(|fields| {
+            fields
+                .get(field)
+                .and_then(|f| f.arguments.get(argument))
+                .is_some_and(|(ty, _)| named(ty) == RECORD_SCALAR)
+        })
+    }
+
+    /// The variables of the operation `operation_name` selects in
+    /// `document` that are declared `JSON` (records and patches).
+    pub fn record_variables(
+        document: &ExecutableDocument,
+        operation_name: Option<&str>,
+    ) -> HashSet<String> {
+        selected(document, operation_name)
+            .map(|operation| {
+                operation
+                    .variable_definitions
+                    .iter()
+                    .filter(|d| named(&d.node.var_type.node) == RECORD_SCALAR)
+                    .map(|d| d.node.name.node.to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// The name of the root type of `operation`s of this kind.
