@@ -263,7 +263,7 @@ impl AppError {
                     .map(|e| {
                         format!(
                             "{}: {}",
-                            limits::truncate(&e.field, limits::MAX_FIELD_CHARS),
+                            limits::field_name(&e.field),
                             limits::shorten_quotes(&e.message)
                         )
                     })
@@ -295,7 +295,7 @@ impl AppError {
             .iter()
             .take(limits::MAX_LISTED_ERRORS)
             .map(|e| FieldError {
-                field: limits::truncate(&e.field, limits::MAX_FIELD_CHARS),
+                field: limits::field_name(&e.field),
                 message: limits::shorten_quotes(&e.message),
             })
             .collect();

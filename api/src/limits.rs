@@ -41,8 +41,36 @@ pub const MAX_QUOTE_CHARS: usize = 40;
 /// names (an offer's 23 fields, ~270 characters), with client input in it
 /// bounded by [`MAX_QUOTE_CHARS`].
 pub const MAX_MESSAGE_CHARS: usize = 400;
-/// Longest field name in a field error, in characters.
+/// Longest field name in a field error, in characters (a parameter name,
+/// a path such as `offers[3].provider`).
 pub const MAX_FIELD_CHARS: usize = 64;
+/// Longest JSON Pointer in a field error, in characters: room for 32
+/// levels of ordinary names (record nesting is bounded there).
+pub const MAX_POINTER_CHARS: usize = 512;
+
+/// The `field` of a field error as shown to clients: a JSON Pointer (RFC
+/// 6901; starts with `/`, or is empty for the whole body) longer than
+/// [`MAX_POINTER_CHARS`] becomes the pointer to its nearest ancestor that
+/// fits, so it stays a pointer into the body (a `…` would make it none);
+/// any other name is cut to [`MAX_FIELD_CHARS`] with `…`.
+pub fn field_name(field: &str) -> String {
+    if !field.starts_with('/') {
+        return truncate(field, MAX_FIELD_CHARS);
+    }
+    if field.chars().count() <= MAX_POINTER_CHARS {
+        return field.to_owned();
+    }
+    let mut end = 0;
+    for (at, (index, c)) in field.char_indices().enumerate() {
+        if at > MAX_POINTER_CHARS {
+            break;
+        }
+        if c == '/' {
+            end = index;
+        }
+    }
+    field[..end].to_owned()
+}
 
 /// `text` shortened to at most [`MAX_QUOTE_CHARS`] characters, with control
 /// characters escaped (`\0`, `\n`), for quoting client input in a message.
@@ -319,6 +347,23 @@ where
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn long_pointers_name_an_ancestor_that_fits() {
+        assert_eq!(super::field_name("/facts/a"), "/facts/a");
+        assert_eq!(super::field_name(""), "");
+        let long = format!("/facts/{}/x", "k".repeat(600));
+        assert_eq!(super::field_name(&long), "/facts");
+        let deep = "/a".repeat(300);
+        let cut = super::field_name(&deep);
+        assert!(
+            cut.len() <= super::MAX_POINTER_CHARS && deep.starts_with(&cut),
+            "{cut}"
+        );
+        assert!(cut.ends_with("/a"), "{cut}");
+        assert_eq!(super::field_name(&format!("/{}", "k".repeat(600))), "");
+        assert_eq!(super::field_name(&"p".repeat(70)).chars().count(), 65);
+    }
+
     use super::*;
 
     #[test]

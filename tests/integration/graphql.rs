@@ -12,6 +12,7 @@ shared_tests!(
     root_fields_come_back_in_the_order_asked,
     nested_fields_come_back_in_the_order_asked,
     variables_must_be_used_where_their_type_fits,
+    a_name_given_twice_in_one_object_is_refused,
     the_acceptance_query_matches_rest,
     every_collection_and_filter_gives_the_rest_order,
     backward_pages_mirror_forward_pages,
@@ -1621,4 +1622,73 @@ async fn variables_must_be_used_where_their_type_fits(app: TestApp) {
         let body = app.graphql(query, variables).await;
         assert!(body.get("errors").is_none(), "{query}: {body}");
     }
+}
+
+/// An input object literal names each field once (spec §5.6.3), and a
+/// request's JSON names each key once (as REST bodies must): the parser
+/// and serde would keep the last of two without a word, so a filter or a
+/// record would silently differ from what was sent.
+async fn a_name_given_twice_in_one_object_is_refused(app: TestApp) {
+    for query in [
+        "{ offers(filter: {cost: [FREE], cost: [PAID]}) { totalCount } }",
+        "{ matchOffers(profile: {region: \"05711\", role: SME, region: \"05913\"}) { excludedTotal } }",
+        "query($c: [Cost!]) { offers(filter: {kind: [FUNDING], cost: $c, kind: [CONSULTING]}) { totalCount } }",
+        "query($p: OfferFilter = {cost: [FREE], cost: [PAID]}) { offers(filter: $p) { totalCount } }",
+        "mutation { updateOffer(key: \"x\", patch: {note: \"a\", facts: {a: 1}, note: \"b\"}) { errors { code } } }",
+        "mutation { updateOffer(key: \"x\", patch: {facts: {a: [{b: 1, b: 2}]}}) { errors { code } } }",
+    ] {
+        let body = json!({ "query": query });
+        let (status, _, answer) = post_graphql_response(&app, &body).await;
+        assert_eq!(status, 400, "{query}: {answer}");
+        assert_eq!(
+            answer["errors"][0]["extensions"]["code"], "invalid_query",
+            "{query}: {answer}"
+        );
+        assert!(
+            answer["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("only one input field"),
+            "{answer}"
+        );
+    }
+    // The same name in different objects, as arguments or selected twice
+    // (aliases) is fine.
+    for query in [
+        "{ a: offers(filter: {cost: [FREE]}) { totalCount } b: offers(filter: {cost: [PAID], kind: [FUNDING]}) { totalCount totalCount } }",
+        "query($x: Boolean = true) { offers(first: 1, filter: {cost: [FREE]}) { nodes { title @include(if: $x) title } } }",
+        "{ matchOffers(profile: {region: \"05711\", role: SME, topics: [\"arbeit-40\"], need: \"region: role: {a: 1, a: 2}\"}) { excludedTotal } }",
+    ] {
+        let body = app.graphql(query, Value::Null).await;
+        assert!(body.get("errors").is_none(), "{query}: {body}");
+    }
+    // JSON: a key twice in the body or in GET's `variables`.
+    let text = r#"{"query": "query($f: OfferFilter) { offers(filter: $f) { totalCount } }", "variables": {"f": {"cost": ["FREE"], "cost": ["PAID"]}}}"#;
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .header("content-type", "application/json")
+        .body(text)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(problem["code"], "bad_request", "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("appears twice"),
+        "{problem}"
+    );
+    let response = app
+        .get("/graphql?query=query(%24f%3A%20OfferFilter)%20%7B%20offers(filter%3A%20%24f)%20%7B%20totalCount%20%7D%20%7D&variables=%7B%22f%22%3A%7B%22cost%22%3A%5B%22FREE%22%5D%2C%22cost%22%3A%5B%22PAID%22%5D%7D%7D")
+        .await;
+    assert_eq!(response.status(), 400);
+    let problem: Value = response.json().await.unwrap();
+    assert!(
+        problem["detail"].as_str().unwrap().contains("`variables`"),
+        "{problem}"
+    );
 }

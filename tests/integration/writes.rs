@@ -1512,7 +1512,7 @@ async fn graphql_mutations_write_like_rest(app: TestApp) {
     let contact = graphql(
         &app,
         Some(&partners),
-        "mutation { updateContact(key: \"mwide-presse\", patch: {phone: \"0211 1\"}) { record errors { code } } }",
+        "mutation { updateContact(key: \"mwide-presse\", patch: {phone: \"0211 1\"}) { record etag errors { code field message } } }",
         json!({}),
     )
     .await;
@@ -1520,6 +1520,39 @@ async fn graphql_mutations_write_like_rest(app: TestApp) {
     let record = &contact["data"]["updateContact"]["record"];
     assert_eq!(record["phone"], "0211 1", "{contact}");
     assert_eq!(record["partner"], "mwide");
+    // The payload's `etag` (the import format has none) makes the next
+    // write safe; a stale one is refused.
+    let etag = contact["data"]["updateContact"]["etag"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let rest = app.get("/api/v1/contacts/mwide-presse").await;
+    assert_eq!(version(rest.headers()["etag"].to_str().unwrap()), etag);
+    let guarded = "mutation($p: JSON!, $t: String) { updateContact(key: \"mwide-presse\", patch: $p, ifMatch: $t) { etag errors { code field message etag } } }";
+    let next = graphql(
+        &app,
+        Some(&partners),
+        guarded,
+        json!({"p": {"phone": "0211 2"}, "t": etag}),
+    )
+    .await;
+    assert_eq!(write_errors(&next, "updateContact"), []);
+    let stale = graphql(
+        &app,
+        Some(&partners),
+        guarded,
+        json!({"p": {"phone": "0211 3"}, "t": etag}),
+    )
+    .await;
+    assert_eq!(
+        write_errors(&stale, "updateContact"),
+        [code("PRECONDITION_FAILED", None)]
+    );
+    assert_eq!(stale["data"]["updateContact"]["etag"], Value::Null);
+    assert_eq!(
+        stale["data"]["updateContact"]["errors"][0]["etag"],
+        next["data"]["updateContact"]["etag"]
+    );
     let denied = graphql(
         &app,
         Some(&key),
@@ -2103,6 +2136,24 @@ async fn a_region_is_written_by_every_key_it_is_read_by(app: TestApp) {
         assert_eq!(answer.body["slug"], "dortmund", "{path}");
         assert_eq!(app.get_json("/api/v1/regions/dortmund").await["note"], note);
     }
+    // Keys are read as NFKC for writes as for reads: full-width forms too.
+    let answer = patch(
+        &app,
+        "/api/v1/regions/%EF%BC%90%EF%BC%95%EF%BC%99%EF%BC%91%EF%BC%93",
+        &key,
+        &json!({"note": "Vollbreite"}),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.body["slug"], "dortmund");
+    let answer = patch(
+        &app,
+        "/api/v1/regions/%EF%BD%84%EF%BD%8F%EF%BD%92%EF%BD%94%EF%BD%8D%EF%BD%95%EF%BD%8E%EF%BD%84",
+        &key,
+        &json!({"note": "Vollbreit"}),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
     let answer = patch(&app, "/api/v1/regions/05999", &key, &json!({"note": "x"})).await;
     assert_eq!(answer.status, 404, "{}", answer.body);
 
@@ -2263,6 +2314,23 @@ async fn a_record_over_the_request_bounds_is_answered_as_over_rest(app: TestApp)
             .collect();
         assert_eq!(fields, rest.fields(), "{answer}");
     }
+    // A long member name is named in full: the pointer stays one (it had
+    // been cut at 64 characters with `…`).
+    let name = "a_rather_long_field_name_that_goes_on_and_on_for_more_than_sixty_four_chars";
+    let patch = json!({ name: 1 });
+    let rest = self::patch(&app, "/api/v1/projects/arbeit-2020", &key, &patch).await;
+    assert_eq!(rest.fields(), [format!("/{name}")], "{}", rest.body);
+    let answer = graphql(
+        &app,
+        Some(&key),
+        update,
+        json!({"k": "arbeit-2020", "p": patch}),
+    )
+    .await;
+    assert_eq!(
+        write_errors(&answer, "updateProject"),
+        [code("INVALID_DATA", Some(&format!("/{name}")))]
+    );
     let literal = format!(
         "mutation {{ updateProject(key: \"arbeit-2020\", patch: {{note: \"{}\"}}) {{ errors {{ code field message }} }} }}",
         "n".repeat(10_001)

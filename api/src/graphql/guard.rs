@@ -70,7 +70,9 @@ pub fn scan(source: &str, limits: &Limits) -> Result<(), ServerError> {
     }
     let b = source.as_bytes();
     let (mut i, mut depth, mut tokens, mut directives) = (0, 0usize, 0usize, 0usize);
+    let mut objects = ObjectLiterals::default();
     while i < b.len() {
+        let token = i;
         match b[i] {
             b' ' | b'\t' | b'\n' | b'\r' | b',' => {
                 i += 1;
@@ -153,6 +155,7 @@ pub fn scan(source: &str, limits: &Limits) -> Result<(), ServerError> {
             }
             _ => return Err(unexpected_character(source, i)),
         }
+        objects.token(&b[token..i])?;
         tokens += 1;
         if tokens > limits.tokens {
             return Err(too_large(format!("more than {} tokens", limits.tokens)));
@@ -165,6 +168,77 @@ pub fn scan(source: &str, limits: &Limits) -> Result<(), ServerError> {
         ));
     }
     Ok(())
+}
+
+/// Input object literals met by [`scan`], so that a field name given twice
+/// in one is refused (spec §5.6.3 "Input Object Field Uniqueness"):
+/// async-graphql's parser collapses `{note: "a", note: "b"}` to its last
+/// value without a word. A `{` opens an object literal where a value
+/// stands (after `:` or `=`, or inside a list value); every other `{` opens
+/// a selection set.
+#[derive(Default)]
+struct ObjectLiterals<'a> {
+    frames: Vec<Frame<'a>>,
+    /// The previous token.
+    previous: &'a [u8],
+}
+
+/// One open bracket of the document.
+enum Frame<'a> {
+    /// An input object literal: its field names so far, and whether the
+    /// next name is a field name (else it is a value).
+    Object(Vec<&'a [u8]>, bool),
+    /// A list (value or type).
+    List,
+    /// A selection set or an argument or variable list.
+    Other,
+}
+
+impl<'a> ObjectLiterals<'a> {
+    fn token(&mut self, token: &'a [u8]) -> Result<(), ServerError> {
+        let previous = std::mem::replace(&mut self.previous, token);
+        match token {
+            b"{" => {
+                let value = matches!(previous, b":" | b"=")
+                    || matches!(self.frames.last(), Some(Frame::List));
+                self.frames.push(if value {
+                    Frame::Object(Vec::new(), true)
+                } else {
+                    Frame::Other
+                });
+            }
+            b"[" => self.frames.push(Frame::List),
+            b"(" => self.frames.push(Frame::Other),
+            b"}" | b"]" | b")" => {
+                self.frames.pop();
+                // A nested value ended: the next name is a field name.
+                if let Some(Frame::Object(_, due)) = self.frames.last_mut() {
+                    *due = true;
+                }
+            }
+            b":" | b"$" | b"!" | b"=" | b"&" | b"|" | b"@" | b"..." => {}
+            // A name, number or string: a field name where one is due, else
+            // a value (a variable's name after its `$` too).
+            _ => {
+                if let Some(Frame::Object(names, due)) = self.frames.last_mut() {
+                    if *due {
+                        if names.contains(&token) {
+                            return Err(refusal(
+                                format!(
+                                    "There can be only one input field named `{}`.",
+                                    String::from_utf8_lossy(token)
+                                ),
+                                "invalid_query",
+                            ));
+                        }
+                        names.push(token);
+                    }
+                    *due = !*due;
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A character no GraphQL token starts with (outside strings and comments),

@@ -73,10 +73,11 @@ pub enum WriteErrorCode {
     /// The record or patch is wrong on its own: a field missing, of the
     /// wrong type, out of range (REST 422 `invalid_data`). Fix the record.
     InvalidData,
-    /// The record is valid but clashes with the stored data: its slug is
-    /// taken, it names records that do not exist or closes a cycle, or (a
-    /// delete) other records still refer to it (REST 409 `conflict`). Fix
-    /// the data it meets.
+    /// The record is valid on its own but clashes with the stored data: its
+    /// slug is taken, it names records that do not exist or closes a cycle,
+    /// or (a delete) other records still refer to it (REST 409 `conflict`).
+    /// Fix the data it meets. A record that is also wrong on its own has all
+    /// its faults, these included, as `INVALID_DATA` (REST: one 422).
     Conflict,
     /// `ifMatch` names a version that is no longer current: someone changed
     /// the record first (REST 412 `precondition_failed`, RFC 9110 §13.1.1).
@@ -95,9 +96,12 @@ pub struct WriteError {
     /// What is wrong, in English.
     pub message: String,
     /// The field at fault as a JSON Pointer (RFC 6901) into the `record`
-    /// or `patch` sent, e.g. `/participants/2/partner`; `""` for the whole
-    /// record; `null` when no one field is at fault (not found,
-    /// preconditions, a message that more errors were left out).
+    /// sent, e.g. `/participants/2/partner` (for `update…`: into the stored
+    /// record with the `patch` applied, so a field the patch did not send
+    /// may be named, such as a stored end date the patched start date
+    /// passed); `""` for the whole record; `null` when no one field is at
+    /// fault (not found, preconditions, a message that more errors were
+    /// left out).
     pub field: Option<String>,
     /// With `PRECONDITION_FAILED`: the record's current `etag`.
     pub etag: Option<String>,
@@ -119,13 +123,24 @@ impl WriteError {
         };
         let fields = err.field_errors();
         if fields.is_empty() {
-            let etag = match err {
-                AppError::PreconditionFailed { current } => Some(current.clone()),
-                _ => None,
+            // In GraphQL's terms (the REST messages name the headers).
+            let (message, etag) = match err {
+                AppError::PreconditionFailed { current } => (
+                    format!(
+                        "the record has changed since the version in `ifMatch`; its current `etag` is {current}: read it again and reapply the change"
+                    ),
+                    Some(current.clone()),
+                ),
+                AppError::PreconditionRequired => (
+                    "this server requires `ifMatch` on writes: send the record's `etag` as read"
+                        .to_owned(),
+                    None,
+                ),
+                _ => (err.detail(), None),
             };
             return Some(vec![WriteError {
                 code,
-                message: err.detail(),
+                message,
                 field: None,
                 etag,
             }]);
@@ -136,7 +151,7 @@ impl WriteError {
             .map(|f| WriteError {
                 code,
                 message: limits::shorten_quotes(&f.message),
-                field: Some(limits::truncate(&f.field, limits::MAX_FIELD_CHARS)),
+                field: Some(limits::field_name(&f.field)),
                 etag: None,
             })
             .collect();
@@ -269,14 +284,14 @@ fn written(ctx: &Context<'_>, state: &AppState) -> Result<()> {
 }
 
 /// Writes `body` to a record of `C` as `operation` says (`ifMatch` as
-/// `tag`), and answers with it as `S` shows it.
+/// `tag`), and answers with it as `S` shows it, and its new `etag`.
 pub(crate) async fn write<S: Shown, C: ImportCollection>(
     ctx: &Context<'_>,
     operation: Option<(&str, bool)>,
     tag: Option<String>,
     body: Value,
     lang: Option<Lang>,
-) -> Outcome<S::Out> {
+) -> Outcome<(S::Out, String)> {
     let (state, by) = writer(ctx, C::SCOPE)?;
     let tag = if_match(tag);
     let operation = match operation {
@@ -285,10 +300,10 @@ pub(crate) async fn write<S: Shown, C: ImportCollection>(
         Some((key, true)) => Operation::Merge(key, &tag),
     };
     match outcome(edit::write::<C>(&state.db, by, operation, body).await)? {
-        (Some(written), _) => Ok((
-            Some(shown::<S>(ctx, state, written.id, lang).await?),
-            Vec::new(),
-        )),
+        (Some(written), _) => {
+            let record = shown::<S>(ctx, state, written.id, lang).await?;
+            Ok((Some((record, written.etag)), Vec::new()))
+        }
         (None, errors) => Ok((None, errors)),
     }
 }
@@ -328,6 +343,8 @@ macro_rules! collection_mutations {
             pub struct $payload {
                 #[doc = concat!("The ", $kind, " as written (the next read sees it); `null` when `errors` is not empty.")]
                 pub record: Option<$dto>,
+                /// The record's version after the write (the `etag` reads show), for the `ifMatch` of the next one; `null` when `errors` is not empty.
+                pub etag: Option<String>,
                 /// Why nothing was written: each problem with its code and field; empty when the write happened.
                 pub errors: Vec<$crate::graphql::mutation::WriteError>,
             }
@@ -340,11 +357,12 @@ macro_rules! collection_mutations {
                     ctx: &async_graphql::Context<'_>,
                     #[graphql(desc = "The record, as in `lotse import` files (references by slug).")]
                     record: crate::graphql::scalars::Json,
-                    #[graphql(desc = "Language of the text in the result.")]
+                    #[graphql(desc = "Language of the text in the result (a record in the import format, as contacts and people are shown, holds both).")]
                     lang: Option<$crate::vocab::Lang>,
                 ) -> async_graphql::Result<Option<$payload>> {
                     let (record, errors) = $crate::graphql::mutation::write::<$shown, $write>(ctx, None, None, record.0, lang).await?;
-                    Ok(Some($payload { record, errors }))
+                    let (record, etag) = record.unzip();
+                    Ok(Some($payload { record, etag, errors }))
                 }
 
                 #[doc = concat!("Replaces the ", $kind, " `key` (id or slug) by `record` (`PUT`). With `ifMatch` (its `etag` as read), nothing is written if it changed since: `errors` holds `PRECONDITION_FAILED` with the current `etag`.")]
@@ -357,11 +375,12 @@ macro_rules! collection_mutations {
                     record: crate::graphql::scalars::Json,
                     #[graphql(desc = "The `etag` of the version you edited: nothing is written if the record changed since (`errors`: `PRECONDITION_FAILED`). Required with `--require-if-match` (else `PRECONDITION_REQUIRED`).")]
                     if_match: Option<String>,
-                    #[graphql(desc = "Language of the text in the result.")]
+                    #[graphql(desc = "Language of the text in the result (a record in the import format, as contacts and people are shown, holds both).")]
                     lang: Option<$crate::vocab::Lang>,
                 ) -> async_graphql::Result<Option<$payload>> {
                     let (record, errors) = $crate::graphql::mutation::write::<$shown, $write>(ctx, Some((&key, false)), if_match, record.0, lang).await?;
-                    Ok(Some($payload { record, errors }))
+                    let (record, etag) = record.unzip();
+                    Ok(Some($payload { record, etag, errors }))
                 }
 
                 #[doc = concat!("Changes fields of the ", $kind, " `key` by a JSON Merge Patch (RFC 7396) of its record (`PATCH`): `null` clears a field, a list replaces the stored one. `ifMatch` as for replace.")]
@@ -374,11 +393,12 @@ macro_rules! collection_mutations {
                     patch: crate::graphql::scalars::Json,
                     #[graphql(desc = "The `etag` of the version you edited: nothing is written if the record changed since (`errors`: `PRECONDITION_FAILED`). Required with `--require-if-match` (else `PRECONDITION_REQUIRED`).")]
                     if_match: Option<String>,
-                    #[graphql(desc = "Language of the text in the result.")]
+                    #[graphql(desc = "Language of the text in the result (a record in the import format, as contacts and people are shown, holds both).")]
                     lang: Option<$crate::vocab::Lang>,
                 ) -> async_graphql::Result<Option<$payload>> {
                     let (record, errors) = $crate::graphql::mutation::write::<$shown, $write>(ctx, Some((&key, true)), if_match, patch.0, lang).await?;
-                    Ok(Some($payload { record, errors }))
+                    let (record, etag) = record.unzip();
+                    Ok(Some($payload { record, etag, errors }))
                 }
 
                 #[doc = concat!("Deletes the ", $kind, " `key` with its links (`DELETE`); refused (`errors`: `CONFLICT`) while other records refer to it. `ifMatch` as for replace.")]

@@ -147,6 +147,12 @@ pub async fn graphql(
                     crate::limits::shorten_quotes(&e.to_string())
                 ))
             })?;
+        if let Some((_, variables)) = form_urlencoded::parse(req.query_string().as_bytes())
+            .find(|(name, _)| name == "variables")
+        {
+            crate::service::import::unique_keys(variables.as_bytes())
+                .map_err(|e| AppError::BadRequest(e.replace("the body", "`variables`")))?;
+        }
         // GraphQL over HTTP names it `operationName`; async-graphql's
         // parser only reads `operation_name`.
         if request.operation_name.is_none() {
@@ -169,7 +175,11 @@ pub async fn graphql(
         let body = crate::guard::read_body(payload, guard::MAX_BODY_BYTES).await?;
         // serde_json stops at 128 levels of nesting, so a deep body cannot
         // overflow the stack; its messages quote no input beyond a token.
-        serde_json::from_slice::<BatchRequest>(&body).map_err(|_| not_a_request(&body))?
+        let batch =
+            serde_json::from_slice::<BatchRequest>(&body).map_err(|_| not_a_request(&body))?;
+        // As REST bodies: `{"r": {"slug": "a", "slug": "b"}}` would write `b`.
+        crate::service::import::unique_keys(&body).map_err(AppError::BadRequest)?;
+        batch
     };
     // GraphQL over HTTP §6.1: a request without a document is malformed.
     // (A browser that lands here wants the IDE, so the message names it.)

@@ -77,7 +77,7 @@ pub async fn json_body<T: serde::de::DeserializeOwned>(
             crate::limits::shorten_quotes(&message)
         };
         AppError::InvalidData(vec![FieldError::new(
-            crate::limits::truncate(&field, crate::limits::MAX_FIELD_CHARS),
+            crate::limits::field_name(&field),
             reason,
         )])
     })

@@ -412,7 +412,10 @@ fn to_json<T: serde::Serialize>(value: &T) -> AppResult<Value> {
 
 /// The stored record `key` of `C` (a UUID, a slug or one of its
 /// [`ImportCollection::alternate_keys`]); 404 if none.
-async fn find<C: ImportCollection>(tx: &DatabaseTransaction, key: &str) -> AppResult<Model<C>> {
+async fn find<C: ImportCollection>(tx: &DatabaseTransaction, given: &str) -> AppResult<Model<C>> {
+    // NFKC, as reads take keys (`ｂｍｗｉ` is `bmwi`).
+    let key = crate::unicode::key(given);
+    let key = key.as_ref();
     let candidates = match Uuid::parse_str(key) {
         Ok(id) => vec![C::Entity::find().filter(C::id_column().eq(id))],
         Err(_) => std::iter::once((C::slug_column(), key.to_owned()))
@@ -427,7 +430,7 @@ async fn find<C: ImportCollection>(tx: &DatabaseTransaction, key: &str) -> AppRe
     }
     Err(AppError::NotFound {
         resource: C::KIND,
-        key: key.to_owned(),
+        key: given.to_owned(),
     })
 }
 

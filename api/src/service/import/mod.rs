@@ -141,9 +141,15 @@ impl fmt::Display for ImportReport {
 pub fn parse_json(bytes: &[u8]) -> Result<serde_json::Value, String> {
     let value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|err| format!("the body is not valid JSON: {err}"))?;
+    unique_keys(bytes).map(|()| value)
+}
+
+/// Checks that the JSON document `bytes` names no key twice in one object
+/// (serde_json keeps the last without a word); the error says where.
+pub fn unique_keys(bytes: &[u8]) -> Result<(), String> {
     let mut reader = serde_json::Deserializer::from_slice(bytes);
     serde::Deserialize::deserialize(&mut reader)
-        .map(|_: unique_keys::UniqueKeys| value)
+        .map(|_: unique_keys::UniqueKeys| ())
         .map_err(|err| format!("the body is not valid JSON: {err}"))
 }
 
