@@ -329,6 +329,17 @@ pub fn check_variables(
         .try_for_each(|(name, value)| check_value(&format!("variable `${name}`"), value, 0))
 }
 
+/// A field's or directive's arguments, as parsed.
+type Arguments = [(
+    Positioned<async_graphql::Name>,
+    Positioned<async_graphql_value::Value>,
+)];
+/// Checks the literal arguments of a field (named) or directive (`None`).
+type LiteralCheck<'a> = dyn Fn(Option<&str>, &Arguments) -> Result<(), ServerError> + 'a;
+/// Checks the literal arguments of directives.
+type DirectiveCheck<'a> =
+    dyn Fn(&[Positioned<async_graphql::parser::types::Directive>]) -> Result<(), ServerError> + 'a;
+
 /// Checks every literal argument value (fields and directives) and variable
 /// default of a parsed document, but the records of mutations
 /// (`is_record(field, argument)`, see [`check_variables`]). Each selection
@@ -338,10 +349,6 @@ pub fn check_document_values(
     document: &ExecutableDocument,
     is_record: &dyn Fn(&str, &str) -> bool,
 ) -> Result<(), ServerError> {
-    type Arguments = [(
-        Positioned<async_graphql::Name>,
-        Positioned<async_graphql_value::Value>,
-    )];
     let literals = |field: Option<&str>, arguments: &Arguments| {
         arguments.iter().try_for_each(|(name, value)| {
             if field.is_some_and(|field| is_record(field, name.node.as_str())) {
@@ -360,10 +367,8 @@ pub fn check_document_values(
     };
     fn set(
         selections: &SelectionSet,
-        literals: &dyn Fn(Option<&str>, &Arguments) -> Result<(), ServerError>,
-        directives: &dyn Fn(
-            &[Positioned<async_graphql::parser::types::Directive>],
-        ) -> Result<(), ServerError>,
+        literals: &LiteralCheck<'_>,
+        directives: &DirectiveCheck<'_>,
     ) -> Result<(), ServerError> {
         selections
             .items
