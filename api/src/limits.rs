@@ -90,6 +90,25 @@ pub fn quote(text: &str) -> String {
     quoted
 }
 
+/// Characters that show nothing and are not white space: zero-width
+/// space, joiners and marks (U+200B–U+200F), word joiner and invisible
+/// operators (U+2060–U+2064), soft hyphen (U+00AD), Mongolian vowel
+/// separator (U+180E), byte-order mark (U+FEFF; JSON Schema's `\s` has it).
+pub const INVISIBLE: [std::ops::RangeInclusive<char>; 5] = [
+    '\u{00AD}'..='\u{00AD}',
+    '\u{180E}'..='\u{180E}',
+    '\u{200B}'..='\u{200F}',
+    '\u{2060}'..='\u{2064}',
+    '\u{FEFF}'..='\u{FEFF}',
+];
+
+/// Whether `text` shows nothing: only white space and [`INVISIBLE`]
+/// characters (a required name of one zero-width space is blank).
+pub fn is_blank(text: &str) -> bool {
+    text.chars()
+        .all(|c| c.is_whitespace() || INVISIBLE.iter().any(|r| r.contains(&c)))
+}
+
 /// `text` cut to at most `max` characters, with `…` when cut.
 pub fn truncate(text: &str, max: usize) -> String {
     match text.char_indices().nth(max) {

@@ -32,6 +32,7 @@ private_tests!(seeded: true;
     a_region_is_written_by_every_key_it_is_read_by,
     graphql_operations_see_the_writes_before_them,
     a_record_over_the_request_bounds_is_answered_as_over_rest,
+    invisible_names_odd_years_and_late_deadlines_are_refused,
 );
 
 /// A key named `name` with `scopes`, created as `lotse keys create` does.
@@ -2352,4 +2353,71 @@ async fn a_record_over_the_request_bounds_is_answered_as_over_rest(app: TestApp)
         "{long_key}"
     );
     assert_eq!(long_key["data"], Value::Null);
+}
+
+/// A required text of only invisible characters is blank, a project's
+/// start year is a year, and an offer's application deadline is not after
+/// its end (found by a break test; each was stored).
+async fn invisible_names_odd_years_and_late_deadlines_are_refused(app: TestApp) {
+    let key = key(&app, "editor", &["write"]).await;
+    for (path, body, field) in [
+        (
+            "/api/v1/partners/mags",
+            json!({"name": "\u{200B}"}),
+            "/name",
+        ),
+        (
+            "/api/v1/partners/mags",
+            json!({"name": " \u{FEFF}\u{2060} "}),
+            "/name",
+        ),
+        (
+            "/api/v1/projects/arbeit-2020",
+            json!({"start_year": 5}),
+            "/start_year",
+        ),
+        (
+            "/api/v1/projects/arbeit-2020",
+            json!({"start_year": -1}),
+            "/start_year",
+        ),
+        (
+            "/api/v1/offers/potentialberatung",
+            json!({"valid_from": "2020-01-01", "valid_until": "2021-12-31", "application_deadline": "2022-01-01"}),
+            "/application_deadline",
+        ),
+    ] {
+        let answer = patch(&app, path, &key, &body).await;
+        assert_eq!(answer.status, 422, "{path} {body}: {}", answer.body);
+        assert_eq!(answer.fields(), [field], "{}", answer.body);
+    }
+    // Visible text with an invisible character in it is text.
+    let answer = patch(
+        &app,
+        "/api/v1/partners/mags",
+        &key,
+        &json!({"short_name": "MAGS\u{200B}"}),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let answer = patch(
+        &app,
+        "/api/v1/offers/potentialberatung",
+        &key,
+        &json!({"valid_from": "2020-01-01", "valid_until": "2021-12-31", "application_deadline": "2021-12-31"}),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    // A GraphQL enum value inside a record is no JSON: refused, not read
+    // as a string.
+    let answer = graphql(
+        &app,
+        Some(&key),
+        "mutation { updateOffer(key: \"potentialberatung\", patch: {kind: consulting}) { errors { code } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(answer["data"], Value::Null, "{answer}");
+    let message = answer["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("GraphQL enum value"), "{answer}");
 }

@@ -157,7 +157,9 @@ REFERENCES = {
     "members": "region",
     "topics": "topic",
 }
-DATE_PAIRS = [("valid_from", "valid_until"), ("start_date", "end_date")]
+# (earlier, later); an offer's deadline is not after its end. Two pairs
+# share `valid_until`, so they are met twice over (`_fix_record`).
+DATE_PAIRS = [("valid_from", "valid_until"), ("application_deadline", "valid_until"), ("start_date", "end_date")]
 SLUG = re.compile(r"^([0-9]+-)*[0-9]*[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 
@@ -200,7 +202,7 @@ def _fix_record(body, collection, own, patch=False):
             body[field] = _swap(kind, body[field], own)
     if isinstance(body.get("parent"), str) and collection in ("topics", "regions"):
         body["parent"] = _swap(collection[:-1], body["parent"], own)
-    for start, end in DATE_PAIRS:
+    for start, end in DATE_PAIRS + DATE_PAIRS:
         a, b = body.get(start), body.get(end)
         if isinstance(a, str) and isinstance(b, str) and _is_date(a) and _is_date(b) and b < a:
             body[start], body[end] = b, a

@@ -138,6 +138,14 @@ pub struct Json(pub serde_json::Value);
 )]
 impl ScalarType for Json {
     fn parse(value: Value) -> InputValueResult<Self> {
+        if let Some(name) = enum_in(&value) {
+            // async-graphql would read it as the string: `kind: consulting`
+            // is no JSON, and would pass as `"consulting"` unnoticed.
+            return Err(InputValueError::custom(format!(
+                "expected a JSON value; `{}` is a GraphQL enum value: write strings in quotes",
+                crate::limits::quote(name)
+            )));
+        }
         value
             .into_json()
             .map(Json)
@@ -146,6 +154,16 @@ impl ScalarType for Json {
 
     fn to_value(&self) -> Value {
         Value::from_json(self.0.clone()).unwrap_or(Value::Null)
+    }
+}
+
+/// The first enum value literal in `value`, which JSON has no form for.
+fn enum_in(value: &Value) -> Option<&str> {
+    match value {
+        Value::Enum(name) => Some(name.as_str()),
+        Value::List(items) => items.iter().find_map(enum_in),
+        Value::Object(fields) => fields.values().find_map(enum_in),
+        _ => None,
     }
 }
 

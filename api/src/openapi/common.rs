@@ -508,9 +508,10 @@ fn bound_profile(api: &mut OpenApi) {
     }
 }
 
-/// Text of a record (`import::collection`): not blank, no control
-/// characters but tab and line breaks.
-const TEXT: &str = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$";
+/// Text of a record (`import::collection`): not blank (one character that
+/// is neither white space nor `limits::INVISIBLE`), no control characters
+/// but tab and line breaks.
+const TEXT: &str = "^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F\\u00AD\\u180E\\u200B-\\u200F\\u2060-\\u2064\\uFEFF][^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F-\\x9F]*$";
 
 /// A slug as `slug::is_valid_slug` accepts it: lowercase ASCII words of
 /// letters and digits joined by single hyphens, at least one letter (a
@@ -547,6 +548,7 @@ const BOUNDS: &[(&str, &str, Bound)] = &[
     ("PersonRecord", "year", Bound::Range(1900, 2100)),
     ("ProjectRecord", "name", Bound::Title),
     ("ProjectRecord", "website", Bound::WebUrl),
+    ("ProjectRecord", "start_year", Bound::Range(1900, 2100)),
     (
         "ProjectRecord",
         "member_count",

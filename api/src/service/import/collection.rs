@@ -363,9 +363,9 @@ impl RecordProblems<'_> {
         );
     }
 
-    /// Reports `field` if its text is blank.
+    /// Reports `field` if its text is blank ([`crate::limits::is_blank`]).
     pub fn required(&mut self, field: &str, text: &str) {
-        if text.trim().is_empty() {
+        if crate::limits::is_blank(text) {
             self.add(field, "must not be empty");
         }
     }
@@ -507,7 +507,7 @@ pub(super) fn check_shape<C: ImportCollection>(records: &[C::Record], p: &mut Pr
         if !seen.insert(slug) {
             at.add("slug", "appears more than once in this file");
         }
-        if C::source(r).trim().is_empty() {
+        if crate::limits::is_blank(C::source(r)) {
             at.add("source", "must cite a source");
         }
         if let Ok(value) = serde_json::to_value(r) {

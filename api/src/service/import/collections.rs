@@ -946,6 +946,9 @@ pub mod projects {
             if r.member_count.is_some_and(|n| n < 0) {
                 p.add("member_count", "must not be negative");
             }
+            if r.start_year.is_some_and(|y| !(1900..=2100).contains(&y)) {
+                p.add("start_year", "must be a year between 1900 and 2100");
+            }
             for (name, value) in &r.facts {
                 super::nested_lists(value, &format!("facts.{name}"), p);
             }
@@ -1139,8 +1142,10 @@ pub mod offers {
         pub cost: Cost,
         #[serde(default, deserialize_with = "crate::limits::optional_full_date")]
         pub valid_from: Option<NaiveDate>,
+        /// Last day the offer runs; not before `valid_from`.
         #[serde(default, deserialize_with = "crate::limits::optional_full_date")]
         pub valid_until: Option<NaiveDate>,
+        /// Last day to apply; not after `valid_until`.
         #[serde(default, deserialize_with = "crate::limits::optional_full_date")]
         pub application_deadline: Option<NaiveDate>,
         #[schema(format = "iri")]
@@ -1181,6 +1186,16 @@ pub mod offers {
                 p.add(
                     "valid_until",
                     format!("{until} is before valid_from {from}"),
+                );
+            }
+            // One cannot apply to an offer after it has ended; before it
+            // starts is usual.
+            if let (Some(deadline), Some(until)) = (r.application_deadline, r.valid_until)
+                && deadline > until
+            {
+                p.add(
+                    "application_deadline",
+                    format!("{deadline} is after valid_until {until}"),
                 );
             }
             if r.target_groups.is_empty() {
