@@ -55,6 +55,17 @@ struct OutputField {
     ty: Type,
 }
 
+/// What [`InputTypes::walk`] meets: a field the schema knows (on its
+/// type, with its definition) or a selection's directives.
+enum Seen<'a, 'b> {
+    Field(
+        &'b str,
+        &'a async_graphql::parser::types::Field,
+        &'b OutputField,
+    ),
+    Directives(&'a [Positioned<Directive>]),
+}
+
 /// One variable used as (part of) an argument: where it stands, and the
 /// type of that place (spec §5.8.5).
 struct Usage<'a> {
@@ -223,26 +234,67 @@ impl InputTypes {
     /// its position and the code `invalid_argument`, before anything runs.
     /// Values holding variables are [`InputTypes::check`]'s.
     pub fn check_literals(&self, document: &ExecutableDocument) -> Result<(), ServerError> {
-        for (_, operation) in document.operations.iter() {
-            let root = match operation.node.ty {
-                OperationType::Mutation => &self.mutation,
-                _ => &self.query,
+        let mut check = |seen: Seen<'_, '_>| {
+            let Seen::Field(on, field, definition) = seen else {
+                return Ok(());
             };
-            self.literals_in(root, &operation.node.selection_set.node)?;
+            for (name, value) in &field.arguments {
+                let (Some((ty, _)), Some(value)) = (
+                    definition.arguments.get(name.node.as_str()),
+                    value.node.clone().into_const(),
+                ) else {
+                    continue;
+                };
+                if let Some(problem) = self.int_out_of_range(ty, &value) {
+                    let mut error = invalid(
+                        format!(
+                            "Argument `{}` of `{on}.{}` {problem}.",
+                            name.node, field.name.node
+                        ),
+                        name.pos,
+                    );
+                    error
+                        .extensions
+                        .get_or_insert_with(Default::default)
+                        .set("code", "invalid_argument");
+                    return Err(error);
+                }
+            }
+            Ok(())
+        };
+        // Fragments are walked once, where they are defined.
+        for (_, operation) in document.operations.iter() {
+            let root = self.root(operation.node.ty);
+            let set = &operation.node.selection_set.node;
+            self.walk(None, root, set, &mut HashSet::new(), &mut check)?;
         }
         for fragment in document.fragments.values() {
             let on = fragment.node.type_condition.node.on.node.as_str();
-            self.literals_in(on, &fragment.node.selection_set.node)?;
+            let set = &fragment.node.selection_set.node;
+            self.walk(None, on, set, &mut HashSet::new(), &mut check)?;
         }
         Ok(())
     }
 
-    fn literals_in(&self, on: &str, selections: &SelectionSet) -> Result<(), ServerError> {
+    /// Calls `visit` with every field of `selections` (on type `on`) the
+    /// schema knows, with its definition, and with the directives of every
+    /// selection, depth first. With `document`, fragment spreads are
+    /// followed (once each: `spread`), so that one operation is seen whole;
+    /// without, they are left to be walked where they are defined. Unknown
+    /// types and fields are the validation's to report.
+    fn walk<'a>(
+        &self,
+        document: Option<&'a ExecutableDocument>,
+        on: &str,
+        selections: &'a SelectionSet,
+        spread: &mut HashSet<&'a str>,
+        visit: &mut dyn FnMut(Seen<'a, '_>) -> Result<(), ServerError>,
+    ) -> Result<(), ServerError> {
         for selection in &selections.items {
+            visit(Seen::Directives(&selection.node.directives()[..]))?;
             match &selection.node {
                 Selection::Field(field) => {
                     let field = &field.node;
-                    // Unknown types and fields are the validation's to report.
                     let Some(definition) = self
                         .outputs
                         .get(on)
@@ -250,29 +302,9 @@ impl InputTypes {
                     else {
                         continue;
                     };
-                    for (name, value) in &field.arguments {
-                        let (Some((ty, _)), Some(value)) = (
-                            definition.arguments.get(name.node.as_str()),
-                            value.node.clone().into_const(),
-                        ) else {
-                            continue;
-                        };
-                        if let Some(problem) = self.int_out_of_range(ty, &value) {
-                            let mut error = invalid(
-                                format!(
-                                    "Argument `{}` of `{on}.{}` {problem}.",
-                                    name.node, field.name.node
-                                ),
-                                name.pos,
-                            );
-                            error
-                                .extensions
-                                .get_or_insert_with(Default::default)
-                                .set("code", "invalid_argument");
-                            return Err(error);
-                        }
-                    }
-                    self.literals_in(&definition.returns, &field.selection_set.node)?;
+                    visit(Seen::Field(on, field, definition))?;
+                    let set = &field.selection_set.node;
+                    self.walk(document, &definition.returns, set, spread, visit)?;
                 }
                 Selection::InlineFragment(fragment) => {
                     let fragment = &fragment.node;
@@ -280,10 +312,19 @@ impl InputTypes {
                         .type_condition
                         .as_ref()
                         .map_or(on, |condition| condition.node.on.node.as_str());
-                    self.literals_in(on, &fragment.selection_set.node)?;
+                    self.walk(document, on, &fragment.selection_set.node, spread, visit)?;
                 }
-                // Walked once, where the fragment is defined.
-                Selection::FragmentSpread(_) => {}
+                Selection::FragmentSpread(name) => {
+                    let name = &name.node.fragment_name.node;
+                    if let Some(fragment) = document.and_then(|d| d.fragments.get(name))
+                        && spread.insert(name.as_str())
+                    {
+                        let fragment = &fragment.node;
+                        visit(Seen::Directives(&fragment.directives))?;
+                        let on = fragment.type_condition.node.on.node.as_str();
+                        self.walk(document, on, &fragment.selection_set.node, spread, visit)?;
+                    }
+                }
             }
         }
         Ok(())
@@ -297,7 +338,10 @@ impl InputTypes {
     /// execution error where the variable was null. Errors: the first
     /// usage that is not allowed, code `invalid_query`, before anything
     /// runs.
-    pub fn check_variable_usages(&self, document: &ExecutableDocument) -> Result<(), ServerError> {
+    pub fn check_variable_usages<'a>(
+        &self,
+        document: &'a ExecutableDocument,
+    ) -> Result<(), ServerError> {
         for (_, operation) in document.operations.iter() {
             let operation = &operation.node;
             let root = match operation.ty {
@@ -305,14 +349,23 @@ impl InputTypes {
                 _ => &self.query,
             };
             let mut usages = Vec::new();
-            let mut spread = HashSet::new();
-            self.usages_in(
-                document,
-                root,
-                &operation.selection_set.node,
-                &mut usages,
-                &mut spread,
-            );
+            let mut collect = |seen: Seen<'a, '_>| {
+                match seen {
+                    Seen::Directives(list) => directive_usages(list, &mut usages),
+                    Seen::Field(_, field, definition) => {
+                        for (name, value) in &field.arguments {
+                            if let Some((ty, defaulted)) =
+                                definition.arguments.get(name.node.as_str())
+                            {
+                                self.usages_of(&value.node, ty, *defaulted, value.pos, &mut usages);
+                            }
+                        }
+                    }
+                }
+                Ok(())
+            };
+            let set = &operation.selection_set.node;
+            self.walk(Some(document), root, set, &mut HashSet::new(), &mut collect)?;
             for usage in usages {
                 // An undefined variable is the validation's to report.
                 let Some(definition) = operation
@@ -345,65 +398,6 @@ impl InputTypes {
             }
         }
         Ok(())
-    }
-
-    /// The variable usages in `selections` (on type `on`), following
-    /// fragment spreads once each.
-    fn usages_in<'a>(
-        &self,
-        document: &'a ExecutableDocument,
-        on: &str,
-        selections: &'a SelectionSet,
-        out: &mut Vec<Usage<'a>>,
-        spread: &mut HashSet<&'a str>,
-    ) {
-        for selection in &selections.items {
-            directive_usages(&selection.node.directives()[..], out);
-            match &selection.node {
-                Selection::Field(field) => {
-                    let field = &field.node;
-                    let Some(definition) = self
-                        .outputs
-                        .get(on)
-                        .and_then(|fields| fields.get(field.name.node.as_str()))
-                    else {
-                        continue;
-                    };
-                    for (name, value) in &field.arguments {
-                        if let Some((ty, defaulted)) = definition.arguments.get(name.node.as_str())
-                        {
-                            self.usages_of(&value.node, ty, *defaulted, value.pos, out);
-                        }
-                    }
-                    self.usages_in(
-                        document,
-                        &definition.returns,
-                        &field.selection_set.node,
-                        out,
-                        spread,
-                    );
-                }
-                Selection::InlineFragment(fragment) => {
-                    let fragment = &fragment.node;
-                    let on = fragment
-                        .type_condition
-                        .as_ref()
-                        .map_or(on, |condition| condition.node.on.node.as_str());
-                    self.usages_in(document, on, &fragment.selection_set.node, out, spread);
-                }
-                Selection::FragmentSpread(name) => {
-                    let name = &name.node.fragment_name.node;
-                    if let Some(fragment) = document.fragments.get(name)
-                        && spread.insert(name.as_str())
-                    {
-                        let fragment = &fragment.node;
-                        directive_usages(&fragment.directives, out);
-                        let on = fragment.type_condition.node.on.node.as_str();
-                        self.usages_in(document, on, &fragment.selection_set.node, out, spread);
-                    }
-                }
-            }
-        }
     }
 
     /// The variables in `value`, given for a place of type `ty`.
