@@ -1522,17 +1522,12 @@ async fn a_failed_field_is_null_where_the_spec_puts_it(app: TestApp) {
     )
     .await
     .unwrap();
-    let answer: Value = app
-        .client
-        .post(format!("{}/graphql", app.address))
-        .bearer_auth(&key)
-        .json(&json!({"query": "mutation { a: updateOffer(key: \"nosuch\", patch: {}) { errors { code } } b: deletePartner(key: \"nosuch\") { errors { code } } c: updateOffer(key: \"nosuch-either\", patch: {}) { errors { code } } }"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let answer = app
+        .graphql_as(
+            Some(&key),
+            &json!({"query": "mutation { a: updateOffer(key: \"nosuch\", patch: {}) { errors { code } } b: deletePartner(key: \"nosuch\") { errors { code } } c: updateOffer(key: \"nosuch-either\", patch: {}) { errors { code } } }"}),
+        )
+        .await;
     let data = answer["data"]
         .as_object()
         .unwrap_or_else(|| panic!("{answer}"));

@@ -369,6 +369,26 @@ impl TestApp {
         response.json().await.expect("GraphQL JSON")
     }
 
+    /// POSTs `body` (one GraphQL request or a batch) to `/graphql`, with
+    /// `key` as bearer token if given; returns the JSON answer whatever the
+    /// status.
+    pub async fn graphql_as(&self, key: Option<&str>, body: &Value) -> Value {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .json(body);
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        request
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("GraphQL JSON")
+    }
+
     /// Like [`TestApp::graphql`], asserting there are no errors; returns `data`.
     pub async fn graphql_data(&self, query: &str, variables: Value) -> Value {
         let body = self.graphql(query, variables).await;

@@ -1267,14 +1267,27 @@ async fn the_audit_trail_lists_writes_for_admin_keys_only(app: TestApp) {
 
 /// POSTs a GraphQL document with an optional bearer key.
 async fn graphql(app: &TestApp, key: Option<&str>, query: &str, variables: Value) -> Value {
-    let mut request = app
-        .client
-        .post(format!("{}/graphql", app.address))
-        .json(&json!({"query": query, "variables": variables}));
-    if let Some(key) = key {
-        request = request.bearer_auth(key);
-    }
-    request.send().await.unwrap().json().await.unwrap()
+    app.graphql_as(key, &json!({"query": query, "variables": variables}))
+        .await
+}
+
+/// The `errors` of mutation `field`'s payload (see [`write_errors`]) when
+/// `query` is sent with `variables` and `key`.
+async fn outcome(
+    app: &TestApp,
+    key: Option<&str>,
+    query: &str,
+    variables: Value,
+    field: &str,
+) -> Vec<(String, Option<String>)> {
+    write_errors(&graphql(app, key, query, variables).await, field)
+}
+
+/// PATCHes `body` to `path` and asserts the 422 names exactly `field`.
+async fn refused(app: &TestApp, key: &str, path: &str, body: &Value, field: &str) {
+    let answer = patch(app, path, key, body).await;
+    assert_eq!(answer.status, 422, "{path} {body}: {}", answer.body);
+    assert_eq!(answer.fields(), [field], "{path} {body}: {}", answer.body);
 }
 
 /// The `errors` of a mutation's payload as `(code, field)` pairs, sorted;
@@ -1405,39 +1418,39 @@ async fn graphql_mutations_write_like_rest(app: TestApp) {
             code("INVALID_DATA", Some("/title_de"))
         ]
     );
-    let not_a_record = graphql(
-        &app,
-        Some(&key),
-        update,
-        json!({"k": "graphql-sprechstunde", "p": [1]}),
-    )
-    .await;
     assert_eq!(
-        write_errors(&not_a_record, "updateOffer"),
+        outcome(
+            &app,
+            Some(&key),
+            update,
+            json!({"k": "graphql-sprechstunde", "p": [1]}),
+            "updateOffer"
+        )
+        .await,
         [code("INVALID_DATA", Some(""))]
     );
-    let missing = graphql(
-        &app,
-        Some(&key),
-        update,
-        json!({"k": "gibt-es-nicht", "p": {"title_de": "Neu"}}),
-    )
-    .await;
     assert_eq!(
-        write_errors(&missing, "updateOffer"),
+        outcome(
+            &app,
+            Some(&key),
+            update,
+            json!({"k": "gibt-es-nicht", "p": {"title_de": "Neu"}}),
+            "updateOffer"
+        )
+        .await,
         [code("NOT_FOUND", None)]
     );
     // With --require-if-match, a write without `ifMatch` is refused.
     let strict = app.replica(|s| s.require_if_match = true).await;
-    let required = graphql(
-        &strict,
-        Some(&key),
-        update,
-        json!({"k": "graphql-sprechstunde", "p": {"title_de": "Neu"}}),
-    )
-    .await;
     assert_eq!(
-        write_errors(&required, "updateOffer"),
+        outcome(
+            &strict,
+            Some(&key),
+            update,
+            json!({"k": "graphql-sprechstunde", "p": {"title_de": "Neu"}}),
+            "updateOffer"
+        )
+        .await,
         [code("PRECONDITION_REQUIRED", None)]
     );
     // Nothing of a refused write is stored.
@@ -1469,15 +1482,15 @@ async fn graphql_mutations_write_like_rest(app: TestApp) {
     assert_eq!(write_errors(&deleted, "deleteOffer"), []);
     let deleted = &deleted["data"]["deleteOffer"]["deleted"];
     assert_eq!(deleted["collection"], "offers", "{deleted}");
-    let gone = graphql(
-        &app,
-        Some(&key),
-        delete,
-        json!({"k": "graphql-sprechstunde"}),
-    )
-    .await;
     assert_eq!(
-        write_errors(&gone, "deleteOffer"),
+        outcome(
+            &app,
+            Some(&key),
+            delete,
+            json!({"k": "graphql-sprechstunde"}),
+            "deleteOffer"
+        )
+        .await,
         [code("NOT_FOUND", None)]
     );
     let feed = app
@@ -1953,9 +1966,7 @@ async fn whole_numbers_may_be_written_with_a_zero_fraction(app: TestApp) {
             "/year",
         ),
     ] {
-        let answer = patch(&app, path, &key, &body).await;
-        assert_eq!(answer.status, 422, "{body}: {}", answer.body);
-        assert_eq!(answer.fields(), [field], "{body}: {}", answer.body);
+        refused(&app, &key, path, &body, field).await;
     }
     let person = patch(
         &app,
@@ -2224,17 +2235,7 @@ async fn graphql_operations_see_the_writes_before_them(app: TestApp) {
             {"query": "{ offer(key: \"potentialberatung\") { title } }"},
         ])
     };
-    let answer: Value = app
-        .client
-        .post(format!("{}/graphql", app.address))
-        .bearer_auth(&key)
-        .json(&batch("Erste Fassung"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let answer = app.graphql_as(Some(&key), &batch("Erste Fassung")).await;
     let results = answer.as_array().unwrap_or_else(|| panic!("{answer}"));
     assert_ne!(
         results[0]["data"]["offer"]["title"], "Erste Fassung",
@@ -2387,9 +2388,7 @@ async fn invisible_names_odd_years_and_late_deadlines_are_refused(app: TestApp) 
             "/application_deadline",
         ),
     ] {
-        let answer = patch(&app, path, &key, &body).await;
-        assert_eq!(answer.status, 422, "{path} {body}: {}", answer.body);
-        assert_eq!(answer.fields(), [field], "{}", answer.body);
+        refused(&app, &key, path, &body, field).await;
     }
     // Visible text with an invisible character in it is text.
     let answer = patch(
