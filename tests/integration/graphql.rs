@@ -1506,6 +1506,31 @@ async fn a_failed_field_is_null_where_the_spec_puts_it(app: TestApp) {
         .await;
     assert_eq!(body["data"], Value::Null, "{body}");
     assert_eq!(body["errors"][0]["path"], json!(["offers"]), "{body}");
+    // From deeper down: `stats.offers` is non-null, so is `stats`.
+    let body = app
+        .graphql(
+            "{ stats { offers(filter: {topic: [\"nope\"]}) { total } } x: topic(key: \"arbeit-40\") { slug } }",
+            Value::Null,
+        )
+        .await;
+    assert_eq!(body["data"], Value::Null, "{body}");
+    assert_eq!(
+        body["errors"][0]["path"],
+        json!(["stats", "offers"]),
+        "{body}"
+    );
+    // A nullable root field that fails alone is `null` in `data`.
+    let body = app
+        .graphql(
+            "mutation { deleteOffer(key: \"x\") { errors { code } } }",
+            Value::Null,
+        )
+        .await;
+    assert_eq!(body["data"], json!({"deleteOffer": null}), "{body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "unauthorized",
+        "{body}"
+    );
     // Also when the other root fields did not fail.
     let body = app
         .graphql(

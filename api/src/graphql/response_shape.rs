@@ -154,8 +154,24 @@ impl Walk<'_> {
         true
     }
 
+    /// Whether an error's path lies strictly below the current one.
+    fn failed_below(&self) -> bool {
+        self.failed
+            .iter()
+            .any(|p| p.len() > self.path.len() && p.starts_with(&self.path))
+    }
+
     /// Completes `value` of type `ty`: `false` if it must be `null`.
     fn value(&mut self, ty: &Type, below: &[&SelectionSet], value: &mut Value) -> bool {
+        // async-graphql answers an object none of whose fields came back
+        // (they all failed) with `null`: it is the object, to complete.
+        if value == &Value::Null
+            && matches!(ty.base, BaseType::Named(_))
+            && below.iter().any(|set| !set.items.is_empty())
+            && self.failed_below()
+        {
+            *value = Value::Object(IndexMap::new());
+        }
         let keep = match (&ty.base, &mut *value) {
             (_, Value::Null) => !self.failed.contains(&self.path.as_slice()),
             (BaseType::List(item), Value::List(items)) => {
@@ -236,6 +252,10 @@ impl Extension for ResponseShapeExtension {
             path: Vec::new(),
         };
         let root = types.root(kind);
+        // As below: a root none of whose fields came back is `null`.
+        if response.data == Value::Null && walk.failed_below() {
+            response.data = Value::Object(IndexMap::new());
+        }
         if !walk.object(
             root,
             &[&operation.node.selection_set.node],
