@@ -145,7 +145,13 @@ pub fn run(listener: TcpListener, state: AppState, settings: &Settings) -> anyho
         app.route("/docs", web::get().to(rest::docs_redirect))
             .route("/openapi.json", web::get().to(openapi::serve))
             .app_data(document.clone())
-            .service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::from("/openapi.json")))
+            // No validator badge: by default Swagger UI asks
+            // validator.swagger.io for one on any host but localhost, a
+            // request leaving the server (and an image the CSP blocks).
+            .service(
+                SwaggerUi::new("/docs/{_:.*}")
+                    .config(SwaggerConfig::from("/openapi.json").validator_url("none")),
+            )
             .default_service(web::to(http::methods::unrouted))
             .app_data(cache.clone())
             .app_data(routes.clone())

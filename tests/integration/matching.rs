@@ -325,6 +325,12 @@ async fn invalid_profiles_are_rejected_naming_the_field(app: TestApp) {
             "limit",
         ),
         (json!({"role": "sme"}), "body"),
+        // serde would read a profile from an array, by position.
+        (
+            json!(["05711", "sme", null, null, [], null, "any", null, false, 3]),
+            "body",
+        ),
+        (json!("05711"), "body"),
         (
             json!({"region": "05711", "role": "sme", "nosuch": 1}),
             "nosuch",
@@ -344,6 +350,24 @@ async fn invalid_profiles_are_rejected_naming_the_field(app: TestApp) {
             "{profile}: {problem}"
         );
     }
+    // A name twice in one object is malformed JSON here as on writes.
+    let response = app
+        .client
+        .post(format!("{}/api/v1/match", app.address))
+        .header("content-type", "application/json")
+        .body(r#"{"region": "05711", "region": "05913", "role": "sme"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let problem: Value = response.json().await.unwrap();
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("appears twice"),
+        "{problem}"
+    );
     let response = app
         .client
         .post(format!("{}/api/v1/match", app.address))

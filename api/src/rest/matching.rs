@@ -42,6 +42,22 @@ pub async fn json_body<T: serde::de::DeserializeOwned>(
             crate::limits::shorten_quotes(&e.to_string())
         ))
     })?;
+    // As every JSON body: a name twice in one object is malformed (400).
+    // (The pass also stops at a number beyond f64, which is well-formed
+    // JSON: the fields' problem, a 422 below.)
+    if let Err(problem) = crate::service::import::unique_keys(&bytes)
+        && problem.contains("appears twice")
+    {
+        return Err(AppError::BadRequest(problem));
+    }
+    // serde reads a struct from an array too, by position; the contract
+    // says object.
+    if bytes.trim_ascii_start().first() != Some(&b'{') {
+        return Err(AppError::InvalidData(vec![FieldError::new(
+            "body",
+            "must be a JSON object",
+        )]));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         // The document is well-formed (checked above), so what serde_json
