@@ -170,6 +170,29 @@ async fn records_in_the_import_format_take_fields(app: TestApp) {
         assert_eq!(status, 400, "{path}: {problem}");
         assert_eq!(problem["errors"][0]["field"], "fields", "{problem}");
     }
+    // In the record's order (`ContactRecord`), whole or sparse: the stored
+    // record had come back with its keys sorted.
+    let order = [
+        "slug", "partner", "kind", "label_de", "phone", "email", "source",
+    ];
+    for path in [
+        "/api/v1/contacts/mwide-presse".to_owned(),
+        format!("/api/v1/contacts/mwide-presse?fields={}", order.join(",")),
+        format!(
+            "/api/v1/contacts/mwide-presse?fields={}",
+            order.iter().rev().copied().collect::<Vec<_>>().join(",")
+        ),
+    ] {
+        let text = app.get(&path).await.text().await.unwrap();
+        let positions: Vec<usize> = order
+            .iter()
+            .map(|k| {
+                text.find(&format!("\"{k}\":"))
+                    .unwrap_or_else(|| panic!("{k} in {text}"))
+            })
+            .collect();
+        assert!(positions.is_sorted(), "{path}: {text}");
+    }
 }
 
 /// A name that is not a field is a 400 naming it (and listing the fields);

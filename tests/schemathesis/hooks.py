@@ -307,6 +307,31 @@ def writable_records(ctx, case, kwargs):
     _fix_record(case.body, collection, own, patch=method == "PATCH")
 
 
+# `If-Match` names a version of the record the server issued (an `ETag`):
+# no schema can say which strings are current versions, as with cursors. In
+# positive cases a generated value is replaced by the record's current
+# `ETag` (from a `GET` of the same path), or `*` when there is none; any
+# other value is a 412 by design (RFC 9110 §13.1.1).
+def _current_etag(path):
+    try:
+        with urllib.request.urlopen(BASE_URL + path, timeout=10) as response:
+            return response.headers.get("ETag") or "*"
+    except Exception:
+        return "*"
+
+
+@schemathesis.hook("before_call")
+def if_match_from_server(ctx, case, kwargs):
+    headers = case.headers or {}
+    name = next((h for h in headers if h.lower() == "if-match"), None)
+    if name is None or _is_negative(case) or not case.operation.path.startswith("/api/v1/"):
+        return
+    path = case.operation.path
+    for key, value in (case.path_parameters or {}).items():
+        path = path.replace("{%s}" % key, urllib.parse.quote(str(value), safe=""))
+    headers[name] = _current_etag(path)
+
+
 # GraphQL (`/graphql`, tests/integration/fuzz.rs). GraphQL's type system
 # cannot state what the OpenAPI contract states with `minimum`/`maximum`,
 # `minLength`/`maxLength` and `pattern`: an `Int` has no range and a `String`

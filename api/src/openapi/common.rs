@@ -797,10 +797,13 @@ fn merge_patch_bodies(api: &mut OpenApi) {
             .get_mut(&path)
             .and_then(|item| item.patch.as_mut())
             .and_then(|patch| patch.request_body.as_mut());
-        if let Some(RefOr::T(body)) = body
-            && let Some(RefOr::T(content)) = body.content.values_mut().next()
-        {
-            content.schema = Some(RefOr::T(Schema::Object(patch)));
+        // Both media types PATCH takes (`application/json` too).
+        if let Some(RefOr::T(body)) = body {
+            for content in body.content.values_mut() {
+                if let RefOr::T(content) = content {
+                    content.schema = Some(RefOr::T(Schema::Object(patch.clone())));
+                }
+            }
         }
     }
 }

@@ -123,6 +123,14 @@ impl Fieldset {
         }
     }
 
+    /// Every field of `T`, in the type's order: for a record held as a
+    /// `serde_json::Value`, whose keys are sorted.
+    pub fn every<T: utoipa::PartialSchema + 'static>() -> Self {
+        Self {
+            names: Some(fields_of::<T>().to_vec()),
+        }
+    }
+
     /// Whether every field is kept.
     pub fn is_all(&self) -> bool {
         self.names.is_none()

@@ -463,7 +463,7 @@ with its `ETag` and `Location`."),
             description = concat!("Replaces the ", $kind, " by the record in the body (the format of `POST`; fields left out \
 are cleared, lists replaced). Send the `ETag` of the version you edited as `If-Match`: if the record changed since, \
 nothing is written and the answer is 412 with the current `ETag`. Writing the stored record again changes nothing."),
-            params(("key" = String, Path, description = $key_doc, example = $example), $crate::rest::LangParam),
+            params(("key" = String, Path, description = $key_doc, example = $example), $crate::rest::write::IfMatchParam, $crate::rest::LangParam),
             request_body(content = $record, content_type = "application/json"),
             security(("bearer" = [])),
             responses(
@@ -491,8 +491,11 @@ nothing is written and the answer is 412 with the current `ETag`. Writing the st
             description = concat!("Applies a JSON Merge Patch (RFC 7396) to the ", $kind, " in the format of `POST`: \
 fields sent replace the stored ones, `null` clears an optional field, a list replaces the stored list. \
 `application/json` is read as a merge patch too. `If-Match` as for `PUT`."),
-            params(("key" = String, Path, description = $key_doc, example = $example), $crate::rest::LangParam),
-            request_body(content = Object, content_type = "application/merge-patch+json", description = "The fields to change: a JSON Merge Patch of the record `PUT` takes."),
+            params(("key" = String, Path, description = $key_doc, example = $example), $crate::rest::write::IfMatchParam, $crate::rest::LangParam),
+            request_body(content(
+                (Object = "application/merge-patch+json"),
+                (Object = "application/json"),
+            ), description = "The fields to change: a JSON Merge Patch (RFC 7396) of the record `PUT` takes; `application/json` is read as one too."),
             security(("bearer" = [])),
             responses(
                 $crate::rest::write::WriteProblems,
@@ -519,7 +522,7 @@ fields sent replace the stored ones, `null` clears an optional field, a list rep
             summary = concat!("Delete a ", $kind),
             description = concat!("Deletes the ", $kind, " with its links; the change feed keeps a `delete` entry. \
 Refused (409) while other records refer to it. `If-Match` as for `PUT`."),
-            params(("key" = String, Path, description = $key_doc, example = $example)),
+            params(("key" = String, Path, description = $key_doc, example = $example), $crate::rest::write::IfMatchParam),
             security(("bearer" = [])),
             responses(
                 $crate::rest::write::WriteProblems,

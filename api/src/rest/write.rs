@@ -92,6 +92,7 @@ pub enum ConditionalProblems {
     #[response(
         status = 412,
         content_type = "application/problem+json",
+        headers(("ETag" = String, description = "The record's current version, for the next `If-Match`.")),
         example = json!({"type": "/problems/precondition_failed", "title": "Precondition failed", "status": 412, "detail": "the record has changed since the version in If-Match; its current ETag is \"63f1a2b4c5d6e\": read it again and reapply the change", "code": "precondition_failed", "etag": "\"63f1a2b4c5d6e\""})
     )]
     PreconditionFailed(crate::error::Problem),
@@ -102,6 +103,39 @@ pub enum ConditionalProblems {
         example = json!({"type": "/problems/precondition_required", "title": "Precondition required", "status": 428, "detail": "this server requires If-Match on writes: send the record's ETag from a GET", "code": "precondition_required"})
     )]
     PreconditionRequired(crate::error::Problem),
+}
+
+/// The `If-Match` request header of `PUT`, `PATCH` and `DELETE` (RFC 9110
+/// §13.1.1), for OpenAPI: generated clients can send it only when the
+/// operation declares it.
+pub struct IfMatchParam;
+
+impl utoipa::IntoParams for IfMatchParam {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        vec![
+            ParameterBuilder::new()
+                .name("If-Match")
+                .parameter_in(ParameterIn::Header)
+                .required(utoipa::openapi::Required::False)
+                .description(Some(
+                    "The `ETag` of the version you edited (from a `GET` or a write's answer), \
+                     or a list of them, or `*`: nothing is written if the record changed since \
+                     (412 with the current `ETag`). Required with `--require-if-match` (else 428).",
+                ))
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        // One header's bound (431 beyond), less its name.
+                        .max_length(Some(crate::limits::MAX_HEADER_BYTES - "if-match".len())),
+                ))
+                .example(Some(serde_json::json!("\"63f1a2b4c5d6e\"")))
+                .build(),
+        ]
+    }
 }
 
 /// The holder of the request's API key; 401 without a valid one.
@@ -184,9 +218,13 @@ impl<R: Resource> Shown for Public<R> {
 /// (contacts and people, shown inside their partner).
 pub(crate) struct AsRecord<C>(PhantomData<C>);
 
-impl<C: ImportCollection> Shown for AsRecord<C> {
+impl<C: ImportCollection<Record: utoipa::PartialSchema + 'static>> Shown for AsRecord<C> {
     async fn show(state: &AppState, ctx: &Ctx, id: Uuid) -> AppResult<HttpResponse> {
         let (record, _) = edit::read::<C>(&state.db, &id.to_string()).await?;
+        // In the record type's order, as `GET` answers it.
+        let record = super::fields::Fieldset::every::<C::Record>()
+            .keep(&record)
+            .map_err(unexpected)?;
         Ok(json_response(ctx, &record))
     }
 }
@@ -226,13 +264,14 @@ pub(crate) async fn record<C: ImportCollection<Record: utoipa::PartialSchema + '
     let (super::ItemRequest(fields, _), ctx) =
         super::query::<super::ItemRequest<C::Record>>(state, req)?;
     let (record, etag) = edit::read::<C>(&state.db, key).await?;
-    let response = if fields.is_all() {
-        json_response(&ctx, &record)
-    } else {
-        let record = fields.keep(&record).map_err(unexpected)?;
-        json_response(&ctx, &record)
+    // In the record type's order either way (the stored `Value` sorts its
+    // keys), so that `fields` keeps the order of the full answer.
+    let fields = match fields.is_all() {
+        true => super::fields::Fieldset::every::<C::Record>(),
+        false => fields,
     };
-    Ok(super::tag_record(response, &etag))
+    let record = fields.keep(&record).map_err(unexpected)?;
+    Ok(super::tag_record(json_response(&ctx, &record), &etag))
 }
 
 fn unexpected(err: impl std::error::Error + Send + Sync + 'static) -> AppError {
