@@ -1,19 +1,85 @@
 //! Relay connections over the service's keyset pages.
-use async_graphql::connection::{Connection, Edge, EmptyFields};
-use async_graphql::{Context, OutputType, SimpleObject};
+use std::borrow::Cow;
+
+use async_graphql::connection::{Edge, EmptyFields, PageInfo};
+use async_graphql::{Context, Object, OutputType, TypeName};
 
 use crate::error::{AppError, AppResult};
 use crate::service::page::{Cursor, DEFAULT_LIMIT, Listing, MAX_LIMIT, PageRequest};
 
-/// Extra fields of every connection.
-#[derive(Debug, SimpleObject)]
-pub struct ConnectionTotals {
-    /// Number of nodes matching the filter; computed only when selected.
-    pub total_count: Option<u64>,
+/// One page of records as a Relay cursor connection (`OfferConnection` …,
+/// <https://relay.dev/graphql/connections.htm>).
+///
+/// Our own type rather than async-graphql's `Connection`, whose object
+/// has no description (the issue asks one of every type) and cannot be
+/// given one; the fields, their names and their order are Relay's as
+/// before.
+pub struct PageConnection<T: OutputType> {
+    edges: Vec<Edge<String, T, EmptyFields>>,
+    has_previous_page: bool,
+    has_next_page: bool,
+    total_count: Option<u64>,
 }
 
-/// A connection of `T` with string cursors and `totalCount`.
-pub type PageConnection<T> = Connection<String, T, ConnectionTotals, EmptyFields>;
+/// One page of records (a Relay cursor connection): the records with their
+/// cursors (`edges`) or alone (`nodes`), where the page stands
+/// (`pageInfo`) and, when selected, how many records match in all
+/// (`totalCount`).
+#[Object(name_type)]
+impl<T: OutputType> PageConnection<T> {
+    /// Whether there are records before and after this page, and the
+    /// cursors of its first and last record (for `before` and `after`).
+    async fn page_info(&self) -> PageInfo {
+        PageInfo {
+            has_previous_page: self.has_previous_page,
+            has_next_page: self.has_next_page,
+            start_cursor: self.edges.first().map(|edge| edge.cursor.clone()),
+            end_cursor: self.edges.last().map(|edge| edge.cursor.clone()),
+        }
+    }
+
+    /// The page's records, each with its cursor.
+    async fn edges(&self) -> &[Edge<String, T, EmptyFields>] {
+        &self.edges
+    }
+
+    /// The page's records.
+    async fn nodes(&self) -> Vec<&T> {
+        self.edges.iter().map(|edge| &edge.node).collect()
+    }
+
+    /// Number of records matching the filter; computed only when selected.
+    async fn total_count(&self) -> Option<u64> {
+        self.total_count
+    }
+}
+
+impl<T: OutputType> PageConnection<T> {
+    /// The page of `records` (each with its cursor), with what comes
+    /// before and after it and, when counted, the total.
+    pub fn new(
+        records: impl IntoIterator<Item = (String, T)>,
+        has_previous_page: bool,
+        has_next_page: bool,
+        total_count: Option<u64>,
+    ) -> Self {
+        Self {
+            edges: records
+                .into_iter()
+                .map(|(cursor, node)| Edge::new(cursor, node))
+                .collect(),
+            has_previous_page,
+            has_next_page,
+            total_count,
+        }
+    }
+}
+
+impl<T: OutputType> TypeName for PageConnection<T> {
+    fn type_name() -> Cow<'static, str> {
+        format!("{}Connection", T::type_name()).into()
+    }
+}
 
 /// Relay arguments → a page request. `first`/`after` page forwards, `last`
 /// (and optionally `before`) backwards; mixing directions is an error.
@@ -66,24 +132,15 @@ pub fn into_connection<T: OutputType>(
     listing: Listing<T>,
     page: &PageRequest,
 ) -> PageConnection<T> {
-    let (has_previous, has_next) = if page.backward {
+    let (has_previous_page, has_next_page) = if page.backward {
         (listing.has_more, page.before.is_some())
     } else {
         (page.after.is_some(), listing.has_more)
     };
-    let mut connection = Connection::with_additional_fields(
-        has_previous,
-        has_next,
-        ConnectionTotals {
-            total_count: listing.total,
-        },
-    );
-    connection.edges.extend(
-        listing
-            .cursors
-            .into_iter()
-            .zip(listing.items)
-            .map(|(cursor, node)| Edge::new(cursor, node)),
-    );
-    connection
+    PageConnection::new(
+        listing.cursors.into_iter().zip(listing.items),
+        has_previous_page,
+        has_next_page,
+        listing.total,
+    )
 }

@@ -309,7 +309,6 @@ impl SearchQuery {
         after: Option<String>,
         #[graphql(desc = "Language of titles and snippets.")] lang: Option<Lang>,
     ) -> Result<super::connection::PageConnection<crate::dto::SearchHit>> {
-        use async_graphql::connection::{Connection, Edge};
         let run = async {
             let filter = filter.unwrap_or_default();
             let limit = match first {
@@ -336,20 +335,12 @@ impl SearchQuery {
                 .map_err(|_| AppError::Unexpected(anyhow::anyhow!("no context")))?;
             let service::search::Searched { page, cursors } =
                 service::search::search_with_cursors(&request, &rctx).await?;
-            let mut connection = Connection::with_additional_fields(
+            Ok::<_, AppError>(super::connection::PageConnection::new(
+                cursors.into_iter().zip(page.items),
                 request.after.is_some(),
                 page.next_cursor.is_some(),
-                super::connection::ConnectionTotals {
-                    total_count: Some(page.total),
-                },
-            );
-            connection.edges.extend(
-                cursors
-                    .into_iter()
-                    .zip(page.items)
-                    .map(|(cursor, hit)| Edge::new(cursor, hit)),
-            );
-            Ok::<_, AppError>(connection)
+                Some(page.total),
+            ))
         };
         run.await.map_err(|e| e.extend())
     }
