@@ -27,9 +27,7 @@ use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextPrepareRequest,
 };
 use async_graphql::indexmap::IndexMap;
-use async_graphql::parser::types::{
-    BaseType, ExecutableDocument, OperationType, Selection, SelectionSet, Type,
-};
+use async_graphql::parser::types::{BaseType, ExecutableDocument, Selection, SelectionSet, Type};
 use async_graphql::{Name, PathSegment, Request, Response, ServerResult, Value};
 
 use super::variables::InputTypes;
@@ -45,8 +43,8 @@ impl ExtensionFactory for ResponseShape {
 
 #[derive(Default)]
 struct ResponseShapeExtension {
-    /// The document and the kind of the operation that runs.
-    operation: Mutex<Option<(ExecutableDocument, OperationType, Option<String>)>>,
+    /// The document and the name of the operation to run.
+    operation: Mutex<Option<(ExecutableDocument, Option<String>)>>,
 }
 
 /// One response key of a selection set: the field it answers and the
@@ -204,22 +202,12 @@ impl Extension for ResponseShapeExtension {
         mut request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
-        let wanted = request.operation_name.clone();
-        // Parsed (or taken from the kept documents) by `StableCodes` already.
+        // Parsed (or taken from the kept documents) by `StableCodes` already;
+        // the operation is picked in `execute`, as the executor picks it.
         if let Ok(document) = request.parsed_query() {
-            let operation = document.operations.iter().find(|(name, _)| match &wanted {
-                Some(wanted) => name.is_some_and(|n| n.as_str() == wanted),
-                None => true,
-            });
-            if let Some((name, operation)) = operation {
-                let kept = (
-                    document.clone(),
-                    operation.node.ty,
-                    name.map(|n| n.to_string()),
-                );
-                if let Ok(mut operation) = self.operation.lock() {
-                    *operation = Some(kept);
-                }
+            let kept = (document.clone(), request.operation_name.clone());
+            if let Ok(mut operation) = self.operation.lock() {
+                *operation = Some(kept);
             }
         }
         next.run(ctx, request).await
@@ -232,15 +220,10 @@ impl Extension for ResponseShapeExtension {
         next: NextExecute<'_>,
     ) -> Response {
         let mut response = next.run(ctx, operation_name).await;
-        let Some((document, kind, name)) = self.operation.lock().ok().and_then(|mut o| o.take())
-        else {
+        let Some((document, name)) = self.operation.lock().ok().and_then(|mut o| o.take()) else {
             return response;
         };
-        let Some((_, operation)) = document
-            .operations
-            .iter()
-            .find(|(n, _)| n.map(|n| n.to_string()) == name)
-        else {
+        let Some(operation) = super::variables::selected(&document, name.as_deref()) else {
             return response;
         };
         let types = InputTypes::of_schema();
@@ -251,16 +234,12 @@ impl Extension for ResponseShapeExtension {
             failed,
             path: Vec::new(),
         };
-        let root = types.root(kind);
+        let root = types.root(operation.ty);
         // As below: a root none of whose fields came back is `null`.
         if response.data == Value::Null && walk.failed_below() {
             response.data = Value::Object(IndexMap::new());
         }
-        if !walk.object(
-            root,
-            &[&operation.node.selection_set.node],
-            &mut response.data,
-        ) {
+        if !walk.object(root, &[&operation.selection_set.node], &mut response.data) {
             response.data = Value::Null;
         }
         response

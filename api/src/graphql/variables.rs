@@ -665,7 +665,7 @@ fn nullable(ty: &Type) -> Type {
 }
 
 /// The operation a request runs: the named one, or the only one.
-fn selected<'a>(
+pub(super) fn selected<'a>(
     document: &'a ExecutableDocument,
     operation_name: Option<&str>,
 ) -> Option<&'a OperationDefinition> {
