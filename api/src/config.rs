@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::graphql::Limits;
+use crate::publish::catalog::{self, CatalogSettings};
 
 /// Default database: a SQLite file in the working directory, created if missing.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://lotse.db?mode=rwc";
@@ -40,7 +41,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the API (migrates, and seeds an empty database, first).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Import a dataset file (the format of api/seed/seed.json): all or nothing,
@@ -109,6 +110,84 @@ pub enum KeysCommand {
     },
 }
 
+/// A setting that must hold visible text.
+fn non_blank(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text.is_empty() || text.chars().any(char::is_control) {
+        return Err("must be text without control characters".into());
+    }
+    Ok(text.to_owned())
+}
+
+/// An absolute `http` or `https` URL.
+fn http_url(text: &str) -> Result<String, String> {
+    match url::Url::parse(text.trim()) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+            Ok(url.as_str().trim_end_matches('/').to_owned())
+        }
+        _ => Err("must be an absolute http(s) URL".into()),
+    }
+}
+
+/// An e-mail address (`local@domain`, as a `mailto:` IRI takes it).
+fn email(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    let valid = text.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty()
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+    }) && text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "@.!#$%&'*+/=?^_`{|}~-".contains(c))
+        && url::Url::parse(&format!("mailto:{text}")).is_ok();
+    if valid {
+        Ok(text.to_owned())
+    } else {
+        Err("must be an e-mail address such as opendata@example.org".into())
+    }
+}
+
+/// A code of a dcat-ap.de list: letters, digits, `.`, `-`, `_`, and `/`
+/// between them (`dl-by-de/2.0`).
+fn code(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    let valid = !text.is_empty()
+        && !text.starts_with('/')
+        && !text.ends_with('/')
+        && !text.contains("//")
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._/".contains(c));
+    if valid {
+        Ok(text.to_owned())
+    } else {
+        Err("must be a code such as dl-by-de/2.0 (letters, digits, `-`, `.`, `_`, `/`)".into())
+    }
+}
+
+/// An ADMS publisher type (<http://purl.org/adms/publishertype/>).
+fn publisher_type(text: &str) -> Result<String, String> {
+    const TYPES: [&str; 11] = [
+        "Academia-ScientificOrganisation",
+        "Company",
+        "IndustryConsortium",
+        "LocalAuthority",
+        "NationalAuthority",
+        "NonGovernmentalOrganisation",
+        "NonProfitOrganisation",
+        "PrivateIndividual",
+        "RegionalAuthority",
+        "StandardisationBody",
+        "SupraNationalAuthority",
+    ];
+    TYPES
+        .iter()
+        .find(|t| t.eq_ignore_ascii_case(text.trim()))
+        .map(|t| (*t).to_owned())
+        .ok_or_else(|| format!("must be one of {}", TYPES.join(", ")))
+}
+
 fn parse_scope(text: &str) -> Result<crate::service::keys::Scope, String> {
     crate::service::keys::Scope::parse(text)
 }
@@ -174,6 +253,42 @@ pub struct ServeArgs {
     #[arg(long, env = "LOTSE_INDEX_DIR")]
     pub index_dir: Option<PathBuf>,
 
+    /// DCAT catalogue: the publisher's name.
+    #[arg(long, env = "LOTSE_CATALOG_PUBLISHER", default_value = catalog::DEFAULT_PUBLISHER, value_parser = non_blank)]
+    pub catalog_publisher: String,
+
+    /// DCAT catalogue: the publisher's web site (an absolute http(s) URL).
+    #[arg(long, env = "LOTSE_CATALOG_PUBLISHER_URL", default_value = catalog::DEFAULT_PUBLISHER_URL, value_parser = http_url)]
+    pub catalog_publisher_url: String,
+
+    /// DCAT catalogue: the publisher's type, an ADMS code
+    /// (`RegionalAuthority`, `NationalAuthority`, `LocalAuthority` …).
+    #[arg(long, env = "LOTSE_CATALOG_PUBLISHER_TYPE", default_value = catalog::DEFAULT_PUBLISHER_TYPE, value_parser = publisher_type)]
+    pub catalog_publisher_type: String,
+
+    /// DCAT catalogue: the contact point's e-mail address (none by default).
+    #[arg(long, env = "LOTSE_CATALOG_CONTACT_EMAIL", value_parser = email)]
+    pub catalog_contact_email: Option<String>,
+
+    /// DCAT catalogue: the contact point's web page; the publisher's web
+    /// site when not given.
+    #[arg(long, env = "LOTSE_CATALOG_CONTACT_URL", value_parser = http_url)]
+    pub catalog_contact_url: Option<String>,
+
+    /// DCAT catalogue: GovData's id of the delivering portal
+    /// (`dcatde:contributorID`, from <http://dcat-ap.de/def/contributors/>).
+    #[arg(long, env = "LOTSE_CATALOG_CONTRIBUTOR_ID", default_value = catalog::DEFAULT_CONTRIBUTOR, value_parser = code)]
+    pub catalog_contributor_id: String,
+
+    /// The data licence: its id in <http://dcat-ap.de/def/licenses/>, e.g.
+    /// `dl-by-de/2.0` or `cc-by/4.0`.
+    #[arg(long, env = "LOTSE_DATA_LICENSE", default_value = catalog::DEFAULT_LICENSE, value_parser = code)]
+    pub data_license: String,
+
+    /// Whom to name when using the data (`dcatde:licenseAttributionByText`).
+    #[arg(long, env = "LOTSE_DATA_ATTRIBUTION", default_value = catalog::DEFAULT_ATTRIBUTION, value_parser = non_blank)]
+    pub data_attribution: String,
+
     /// GraphQL: deepest nesting of selections.
     #[arg(long, env = "LOTSE_GRAPHQL_MAX_DEPTH", default_value_t = Limits::default().depth)]
     pub graphql_max_depth: usize,
@@ -238,6 +353,8 @@ pub struct Settings {
     pub cache_max_age: u64,
     /// Origins (`scheme://host[:port]`) whose pages may write.
     pub cors_write_origins: Vec<String>,
+    /// Publisher, contact and licence of the DCAT catalogue.
+    pub catalog: CatalogSettings,
 }
 
 impl Settings {
@@ -261,6 +378,18 @@ impl Settings {
                 .map(|o| o.trim().trim_end_matches('/').to_owned())
                 .filter(|o| !o.is_empty())
                 .collect(),
+            catalog: CatalogSettings {
+                contact_url: args
+                    .catalog_contact_url
+                    .unwrap_or_else(|| args.catalog_publisher_url.clone()),
+                publisher_name: args.catalog_publisher,
+                publisher_url: args.catalog_publisher_url,
+                publisher_type: args.catalog_publisher_type,
+                contact_email: args.catalog_contact_email,
+                contributor_id: args.catalog_contributor_id,
+                license: args.data_license,
+                attribution: args.data_attribution,
+            },
             graphql: Limits {
                 depth: args.graphql_max_depth,
                 complexity: args.graphql_max_complexity,

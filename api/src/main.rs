@@ -137,7 +137,7 @@ async fn keys(db: &sea_orm::DatabaseConnection, action: KeysCommand) -> anyhow::
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         None => serve(cli.database_url, ServeArgs::parse_from(["lotse"])).await,
-        Some(Command::Serve(args)) => serve(cli.database_url, args).await,
+        Some(Command::Serve(args)) => serve(cli.database_url, *args).await,
         Some(Command::Migrate) => {
             let db = db::connect(&cli.database_url, None).await?;
             Migrator::up(&db, None).await?;

@@ -48,6 +48,7 @@ record's `source` field.",
         (name = tags::META, description = "Service root, liveness and readiness."),
         (name = tags::SEARCH, description = "The finder: German full-text search over offers, projects and partners."),
         (name = tags::STATS, description = "Aggregates for dashboards: counts by category over the list filters."),
+        (name = tags::OPEN_DATA, description = "Open-data publishing: the DCAT-AP.de catalogue for GovData.de and the European data portal."),
         (name = tags::CHANGES, description = "The change feed: every record created, changed or deleted, in commit order, to mirror the data exactly."),
     )
 )]

@@ -119,6 +119,11 @@ pub fn run(listener: TcpListener, state: AppState, settings: &Settings) -> anyho
     let routes = web::Data::new(http::methods::RouteTable::new(&api));
     // Only the serialised document is kept (see `OpenApiDocument`).
     let document = web::Data::new(openapi::OpenApiDocument::of(&api, &state.base_url)?);
+    let tables = web::Data::new(crate::publish::table::Tables::new(
+        &api,
+        &crate::publish::item_types(),
+    ));
+    let catalog = web::Data::new(settings.catalog.clone());
     drop(api);
     let policy = web::Data::new(http::conditional::CachePolicy::new(settings.cache_max_age));
     let write_origins = Arc::new(settings.cors_write_origins.clone());
@@ -136,6 +141,8 @@ pub fn run(listener: TcpListener, state: AppState, settings: &Settings) -> anyho
             .into_utoipa_app()
             .app_data(state.clone())
             .app_data(documents.clone())
+            .app_data(tables.clone())
+            .app_data(catalog.clone())
             .configure(rest::configure)
             .split_for_parts();
         let app = app

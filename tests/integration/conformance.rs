@@ -59,6 +59,17 @@ async fn samples(app: &TestApp, template: &str, takes: &[String]) -> Vec<String>
         out.push(format!("{collection}/no-such-record"));
         return out;
     }
+    if template.contains("{format}") {
+        // Each format, and one that is not.
+        let formats: &[&str] = match template.starts_with("/catalog") {
+            true => &["ttl", "jsonld", "rdf", "xml"],
+            false => &["json", "csv", "ndjson", "xlsx"],
+        };
+        return formats
+            .iter()
+            .map(|f| template.replace("{format}", f))
+            .collect();
+    }
     out.push(template.to_owned());
     if takes.iter().any(|t| t == "fields") {
         // A sparse page: its `…Fields` schema.
@@ -108,6 +119,21 @@ async fn every_answer_conforms_to_its_documented_schema(app: TestApp) {
         for path in samples(&app, template, &takes).await {
             let response = app.get(&path).await;
             let status = response.status().as_u16();
+            // Other representations than JSON (the catalogue's RDF
+            // syntaxes, CSV, NDJSON): their media type is documented.
+            let media_type = response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            let essence = media_type.split(';').next().unwrap().trim().to_owned();
+            if !essence.ends_with("json") || essence == "application/x-ndjson" {
+                let documented = &get["responses"][status.to_string()]["content"][&essence];
+                assert!(
+                    documented.is_object(),
+                    "{path}: {status} {essence} is not documented"
+                );
+                continue;
+            }
             let body: Value = response.json().await.unwrap();
             let schema = documented(&api, get, status)
                 .unwrap_or_else(|| panic!("{path}: status {status} is not documented"));
@@ -359,6 +385,10 @@ async fn the_documented_bounds_are_the_enforced_ones(app: TestApp) {
     }
 }
 
+/// A path parameter of a template: `{key}`, `{format}`.
+static PARAMETER: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r"\{[a-z_]+\}").unwrap());
+
 /// Every operation on a path with a parameter documents the `400` a
 /// malformed path gets (a control character, a bad `%` escape, not UTF-8),
 /// and answers it, before authentication.
@@ -375,7 +405,7 @@ async fn a_malformed_path_is_a_documented_400_on_every_operation(app: TestApp) {
                 "{method} {template}: 400 not documented"
             );
             for key in ["ab%01c", "ab%ZZc", "ab%FFc"] {
-                let path = template.replace("{key}", key);
+                let path = PARAMETER.replace_all(template, key).into_owned();
                 let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
                 let response = app
                     .client

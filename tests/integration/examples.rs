@@ -75,7 +75,15 @@ fn operations_with_bodies(api: &Value) -> Vec<(String, Value)> {
                     continue;
                 }
                 if let Some(content) = response["content"].as_object() {
-                    for media in content.values() {
+                    // The captured answers are JSON; other representations
+                    // (CSV pages, JSON-LD, the catalogue's RDF syntaxes)
+                    // have none, but an answer in one text format only
+                    // (`/metrics`) has one.
+                    let json = content.get("application/json");
+                    let only = (content.len() == 1)
+                        .then(|| content.values().next())
+                        .flatten();
+                    if let Some(media) = json.or(only) {
                         let seeded = resolve(api, &media["examples"]["seeded"]);
                         out.push((
                             format!("{} {path} ({status})", method.to_uppercase()),

@@ -165,6 +165,7 @@ fn settings(url: &str, seed: bool) -> Settings {
         response_cache_bytes: 16 << 20,
         cache_max_age: 60,
         cors_write_origins: vec!["http://editor.example".into()],
+        catalog: Default::default(),
     }
 }
 

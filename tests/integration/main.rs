@@ -31,6 +31,7 @@ mod pagination;
 mod partners;
 mod projects;
 mod prune;
+mod publish;
 mod regions;
 mod search;
 mod seed_upgrade;

@@ -130,7 +130,7 @@ pub use partner::{Contact, Partner, PartnerPage, Person};
 pub use project::{Participant, Project, ProjectPage};
 pub use refs::{PartnerRef, PersonRef, ProjectRef, RegionRef, TopicRef};
 pub use region::{Region, RegionPage};
-pub use root::{Counts, Health, Links, Overview, Readiness};
+pub use root::{Counts, Downloads, Health, Links, Overview, Readiness};
 pub use search::{HitKind, SearchHit, SearchPage};
 pub use stats::{Bucket, OfferStats, PartnerStats, ProjectStats, Stats};
 pub use topic::{Topic, TopicPage};

@@ -24,6 +24,8 @@ pub struct Overview {
     pub counts: Counts,
     /// Entry points.
     pub links: Links,
+    /// Every collection as one file, per format.
+    pub downloads: Vec<Downloads>,
 }
 
 /// `Counts`: one field per collection (see `for_each_collection`).
@@ -53,9 +55,29 @@ pub struct Links {
     /// Liveness probe.
     #[schema(format = "uri")]
     pub health: String,
+    /// The DCAT-AP.de catalogue (Turtle, JSON-LD or RDF/XML by `Accept`).
+    #[schema(format = "uri")]
+    pub catalog: String,
     /// Readiness probe.
     #[schema(format = "uri")]
     pub ready: String,
+}
+
+/// The bulk downloads of one collection (`/downloads/{collection}.{format}`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Downloads {
+    /// The collection, e.g. `offers`.
+    #[schema(example = "offers")]
+    pub collection: String,
+    /// RFC 4180 CSV with a header row.
+    #[schema(format = "uri")]
+    pub csv: String,
+    /// One JSON record per line.
+    #[schema(format = "uri")]
+    pub ndjson: String,
+    /// One JSON array.
+    #[schema(format = "uri")]
+    pub json: String,
 }
 
 /// Liveness: the process answers.

@@ -192,6 +192,7 @@ macro_rules! graphql_collections {
                 doc: $doc:literal,
                 $(prefetch: $prefetch:ident,)?
             },
+            publish: { $($publish:tt)* },
         }
     )*) => {
         $(collection_fields!($query, $list, $item, $dto, [$($filter)?], $resource, [$($prefetch)?], $doc);)*

@@ -66,7 +66,12 @@ const VARY: &str = "Accept, Accept-Language, Accept-Encoding";
 /// derived from it, not the probes (`/health`, `/ready`, `/metrics`), which
 /// must reach the server every time, nor the static pages.
 fn validated(path: &str) -> bool {
-    path == "/" || path == "/graphql" || path == "/openapi.json" || path.starts_with("/api/v1/")
+    path == "/"
+        || path == "/graphql"
+        || path == "/openapi.json"
+        || path.starts_with("/api/v1/")
+        || path.starts_with("/catalog")
+        || path.starts_with("/downloads/")
 }
 
 /// Whether `path` is one of the pages built into the binary (the API

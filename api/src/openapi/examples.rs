@@ -132,8 +132,13 @@ pub fn attach(api: &mut OpenApi) {
                 if !status.starts_with('2') {
                     continue;
                 }
-                // The JSON answer; `/metrics` has only its text one.
-                if let Some(RefOr::T(content)) = response.content.values_mut().next() {
+                // The JSON answer (a list also answers in CSV, an item in
+                // JSON-LD); `/metrics` has only its text one.
+                let json = match response.content.contains_key("application/json") {
+                    true => response.content.get_mut("application/json"),
+                    false => response.content.values_mut().next(),
+                };
+                if let Some(RefOr::T(content)) = json {
                     content
                         .examples
                         .insert(NAME.to_owned(), reference(name.clone()));

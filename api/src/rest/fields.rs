@@ -84,6 +84,13 @@ pub fn fields_of<T: utoipa::PartialSchema + 'static>() -> std::sync::Arc<[String
 }
 
 impl Fieldset {
+    /// Whether field `name` is kept.
+    pub fn keeps(&self, name: &str) -> bool {
+        self.names
+            .as_ref()
+            .is_none_or(|names| names.iter().any(|n| n == name))
+    }
+
     /// Reads `fields` (a list: commas, repeated keys or both) for records of
     /// type `T`; a name that is not a field of `T` is a 400 naming it and
     /// listing the fields.

@@ -11,6 +11,7 @@ mod search;
 mod stats;
 
 pub mod params;
+pub mod publish;
 pub mod write;
 
 use actix_web::http::header::{self, HeaderValue};
@@ -36,6 +37,7 @@ pub mod tags {
     pub const STATS: &str = "stats";
     pub const SEARCH: &str = "search";
     pub const CHANGES: &str = "changes";
+    pub const OPEN_DATA: &str = "open data";
 }
 
 /// Response context of a REST request: `lang` (which wins) or
@@ -152,7 +154,18 @@ pub fn page_response_with<T: Serialize>(
     next_cursor: Option<&str>,
     body: &T,
 ) -> HttpResponse {
-    let mut response = json_response(ctx, body);
+    link_next(json_response(ctx, body), req, ctx, param, next_cursor)
+}
+
+/// Adds the RFC 8288 `Link: <…>; rel="next"` of a page whose position is in
+/// parameter `param` (none on the last page).
+fn link_next(
+    mut response: HttpResponse,
+    req: &HttpRequest,
+    ctx: &Ctx,
+    param: &str,
+    next_cursor: Option<&str>,
+) -> HttpResponse {
     if let Some(cursor) = next_cursor {
         let mut query = form_urlencoded::Serializer::new(String::new());
         for (key, value) in form_urlencoded::parse(req.query_string().as_bytes()) {
@@ -231,13 +244,18 @@ fn narrowed(ctx: Ctx, fields: &Fieldset) -> Ctx {
 /// `Link` to the next.
 pub async fn list<R, P>(state: &AppState, req: &HttpRequest) -> AppResult<HttpResponse>
 where
-    R: Resource<Filter: FromQuery, Item: utoipa::PartialSchema>,
+    R: Resource<Filter: FromQuery, Item: utoipa::ToSchema>,
     P: Page<Item = R::Item>,
 {
     let (list, ctx) = query::<ListRequest<R>>(state, req)?;
     let read = narrowed(ctx.clone(), &list.fields);
     let listing =
         resource::list::<R, _>(&state.db, &list.filter, &list.sort, &list.page, &read).await?;
+    if crate::http::media::negotiate(req, &[crate::http::media::JSON, "text/csv"])
+        == Some("text/csv")
+    {
+        return csv_page::<R::Item>(req, &ctx, &list.fields, &listing);
+    }
     if list.fields.is_all() {
         let body = P::new(listing.items, listing.next_cursor, listing.total);
         return Ok(page_response(req, &ctx, body.next_cursor(), &body));
@@ -254,18 +272,69 @@ where
     Ok(page_response(req, &ctx, page.next_cursor.as_deref(), &page))
 }
 
+/// A list page as CSV (`Accept: text/csv`): the columns of the
+/// collection's download ([`crate::publish::table`]) for the fields kept,
+/// with the same `Link` to the next page as the JSON page.
+fn csv_page<T: Serialize + utoipa::ToSchema>(
+    req: &HttpRequest,
+    ctx: &Ctx,
+    fields: &Fieldset,
+    listing: &crate::service::page::Listing<T>,
+) -> AppResult<HttpResponse> {
+    use crate::publish::downloads::{FileFormat, render};
+    let columns: Vec<_> = publish::columns::<T>(req)
+        .iter()
+        .filter(|column| fields.keeps(column.field()))
+        .cloned()
+        .collect();
+    let body = render(&listing.items, &columns, FileFormat::Csv, true, true)?;
+    let response = HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, FileFormat::Csv.content_type()))
+        .insert_header((header::CONTENT_LANGUAGE, ctx.lang.as_str()))
+        .insert_header((
+            header::VARY,
+            HeaderValue::from_static("Accept, Accept-Language"),
+        ))
+        .body(body);
+    Ok(link_next(
+        response,
+        req,
+        ctx,
+        "cursor",
+        listing.next_cursor.as_deref(),
+    ))
+}
+
 /// `GET /api/v1/{collection}/{key}` of resource `R`, with `fields` and
 /// `lang`.
-pub async fn item<R: Resource<Item: crate::dto::Versioned + utoipa::PartialSchema>>(
-    state: &AppState,
-    req: &HttpRequest,
-    key: &str,
-) -> AppResult<HttpResponse> {
+pub async fn item<R>(state: &AppState, req: &HttpRequest, key: &str) -> AppResult<HttpResponse>
+where
+    R: Resource<
+        Item: crate::dto::Versioned + utoipa::PartialSchema + crate::publish::linked::LinkedData,
+    >,
+{
+    use crate::publish::linked;
     let (ItemRequest(fields, _), ctx) = query::<ItemRequest<R::Item>>(state, req)?;
-    let read = narrowed(ctx.clone(), &fields);
+    let offered = [crate::http::media::JSON, linked::MEDIA_TYPE];
+    let linked_data = crate::http::media::negotiate(req, &offered) == Some(linked::MEDIA_TYPE);
+    // JSON-LD describes the whole record: `fields` narrows JSON only.
+    let read = if linked_data {
+        ctx.clone()
+    } else {
+        narrowed(ctx.clone(), &fields)
+    };
     let item = resource::get::<R, _>(&state.db, key, &read).await?;
     let version = crate::service::import::edit::etag(item.updated_at());
-    let response = if fields.is_all() {
+    let response = if linked_data {
+        HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, linked::MEDIA_TYPE))
+            .insert_header((header::CONTENT_LANGUAGE, ctx.lang.as_str()))
+            .insert_header((
+                header::VARY,
+                HeaderValue::from_static("Accept, Accept-Language"),
+            ))
+            .body(linked::json_ld(&item, &ctx)?)
+    } else if fields.is_all() {
         json_response(&ctx, &item)
     } else {
         let record = fields
@@ -333,17 +402,55 @@ macro_rules! collection {
         create: $create:ident,
         replace: $replace:ident,
         patch: $patch:ident,
-        delete: $delete:ident $(,)?
+        delete: $delete:ident,
+        download: $download:ident,
+        download_path: $download_path:literal $(,)?
     ) => {
         // By these names: utoipa finds the method in actix's `#[get]` ….
         use actix_web::{delete, get, patch, post, put};
+
+        #[utoipa::path(
+            tag = $tag,
+            summary = concat!("Download every ", $kind, " as one file"),
+            description = concat!("Every ", $kind, " the filters keep, in the list's order and language, as one file: \
+RFC 4180 CSV with a header row (an embedded record spread over columns such as `provider_slug`, a list's values \
+joined with `;`), NDJSON (one record per line) or a JSON array, each record as the API returns it. Streamed page \
+by page; `Content-Disposition` names a dated file. The collection's list filters, `sort` and `lang` apply; \
+paging and `fields` do not."),
+            params(("format" = inline($crate::rest::publish::DownloadFormat), Path, description = "`csv`, `ndjson` or `json`."), $($filter,)* $crate::rest::SortParam<$resource>, $crate::rest::LangParam),
+            responses(
+                (status = 200, description = "The file.", content(
+                    (String = "text/csv"),
+                    (String = "application/x-ndjson"),
+                    ([$item] = "application/json"),
+                ), headers(("Content-Disposition" = String, description = "`attachment` with a dated file name, e.g. `lotse-offers-2026-12-03.csv`."))),
+                (status = 400, description = "An unknown parameter or a bad value; `errors` names each.", body = $crate::error::Problem, content_type = "application/problem+json"),
+                (status = 404, description = "Another format.", body = $crate::error::Problem, content_type = "application/problem+json"),
+            )
+        )]
+        #[get($download_path)]
+        pub async fn $download(
+            state: actix_web::web::Data<$crate::state::AppState>,
+            req: actix_web::HttpRequest,
+            format: actix_web::web::Path<String>,
+        ) -> $crate::error::AppResult<actix_web::HttpResponse> {
+            $crate::rest::publish::download::<$resource>(&state, &req, &format).await
+        }
+
+        /// Registers the collection's download (outside `/api/v1`).
+        pub fn configure_download(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+            cfg.service($download);
+        }
 
         $(#[$list_doc])*
         #[utoipa::path(
             tag = $tag,
             params($($filter,)* $crate::rest::PageParams, $crate::rest::SortParam<$resource>, $crate::rest::fields::FieldsParam<$item>, $crate::rest::LangParam),
             responses(
-                (status = 200, description = $list_ok, body = $page),
+                (status = 200, description = $list_ok, content(
+                    ($page = "application/json"),
+                    (String = "text/csv"),
+                )),
                 (status = 400, description = "An unknown parameter or a bad value; `errors` names each.", body = $crate::error::Problem, content_type = "application/problem+json"),
             )
         )]
@@ -360,10 +467,14 @@ macro_rules! collection {
             tag = $tag,
             description = concat!("Returns one ", $kind, " by its id (a UUID that never changes) or its slug, with the \
 summaries of the records it refers to. `fields` keeps only some fields; `lang` or `Accept-Language` picks the language \
-of the text. The `ETag` starts with the record's version, which writes compare in `If-Match`."),
+of the text. The `ETag` starts with the record's version, which writes compare in `If-Match`. \
+`Accept: application/ld+json` returns the whole record as JSON-LD in the schema.org vocabulary, `@id` being its URI."),
             params(("key" = String, Path, description = $key_doc, example = $example), $crate::rest::fields::FieldsParam<$item>, $crate::rest::LangParam),
             responses(
-                (status = 200, description = $item_ok, body = $item),
+                (status = 200, description = $item_ok, content(
+                    ($item = "application/json"),
+                    ([Object] = "application/ld+json"),
+                )),
                 (status = 400, description = "A bad query parameter.", body = $crate::error::Problem, content_type = "application/problem+json"),
                 (status = 404, description = $not_found, body = $crate::error::Problem, content_type = "application/problem+json"),
             )
@@ -686,6 +797,7 @@ macro_rules! rest_collections {
             kind: $kind:literal,
             rest: { $($rest:tt)* },
             graphql: { $($graphql:tt)* },
+            publish: { $($publish:tt)* },
         }
     )*) => {
         $(
@@ -713,6 +825,10 @@ macro_rules! rest_collections {
         fn configure_collections(cfg: &mut ServiceConfig) {
             $(cfg.configure($name::configure);)*
         }
+
+        fn configure_downloads(cfg: &mut ServiceConfig) {
+            $(cfg.configure($name::configure_download);)*
+        }
     };
 }
 crate::service::for_each_collection!(rest_collections);
@@ -726,7 +842,9 @@ pub async fn docs_redirect() -> HttpResponse {
 
 /// Registers every route.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.configure(root::configure);
+    cfg.configure(root::configure)
+        .configure(publish::configure)
+        .configure(configure_downloads);
     cfg.service(
         utoipa_actix_web::scope("/api/v1")
             .configure(configure_collections)

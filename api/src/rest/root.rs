@@ -3,7 +3,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{AppState, json_response, tags};
-use crate::dto::{Health, Links, Overview, Readiness};
+use crate::dto::{Downloads, Health, Links, Overview, Readiness};
 use crate::error::{AppError, AppResult, Problem};
 use crate::service::overview;
 
@@ -50,11 +50,24 @@ pub async fn root(state: web::Data<AppState>, req: HttpRequest) -> AppResult<Htt
                       cited in each record's `source` field"
             .to_owned(),
         counts,
+        downloads: crate::publish::DATASETS
+            .iter()
+            .map(|d| {
+                let url = |format: &str| format!("{base}/downloads/{}.{format}", d.collection);
+                Downloads {
+                    collection: d.collection.to_owned(),
+                    csv: url("csv"),
+                    ndjson: url("ndjson"),
+                    json: url("json"),
+                }
+            })
+            .collect(),
         links: Links {
             docs: format!("{base}/docs/"),
             openapi: format!("{base}/openapi.json"),
             api: format!("{base}/api/v1"),
             health: format!("{base}/health"),
+            catalog: format!("{base}/catalog"),
             ready: format!("{base}/ready"),
         },
     };

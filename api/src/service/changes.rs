@@ -18,6 +18,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use entity::change;
+use sea_orm::prelude::DateTimeUtc;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     TransactionTrait,
@@ -95,6 +96,28 @@ pub async fn feed(db: &DatabaseConnection, since: i64, limit: u64) -> AppResult<
         next_cursor: next.to_string(),
         has_more,
     })
+}
+
+/// When each collection's records were first and last written: the
+/// earliest and latest `changed_at` of its change-log entries, deletions
+/// included (a deletion changes the collection). One grouped statement.
+/// Collections without entries are absent.
+pub async fn dates_by_collection<C: sea_orm::ConnectionTrait>(
+    db: &C,
+) -> AppResult<crate::publish::catalog::Dates> {
+    let rows: Vec<(String, DateTimeUtc, DateTimeUtc)> = change::Entity::find()
+        .select_only()
+        .column(change::Column::Collection)
+        .column_as(change::Column::ChangedAt.min(), "first")
+        .column_as(change::Column::ChangedAt.max(), "last")
+        .group_by(change::Column::Collection)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(collection, first, last)| (collection, (first, last)))
+        .collect())
 }
 
 /// Which entries of the audit trail to list.

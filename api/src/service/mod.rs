@@ -41,6 +41,11 @@ pub mod topics;
 ///
 /// `graphql.prefetch` (optional) names the function that batch-loads what a
 /// page's selected relations need before they resolve (`graphql/objects.rs`).
+/// `publish` describes the collection as a DCAT `Dataset` of the catalogue
+/// (`publish::catalog`): German and English title and description, German
+/// keywords, and EU data themes (codes of
+/// <http://publications.europa.eu/resource/authority/data-theme>); its bulk
+/// downloads (`publish::downloads`) follow from the entry too.
 macro_rules! for_each_collection {
     ($callback:ident) => {
         $callback! {
@@ -74,6 +79,8 @@ macro_rules! for_each_collection {
                     replace: replace_partner,
                     patch: patch_partner,
                     delete: delete_partner,
+                    download: download_partners,
+                    download_path: "/downloads/partners.{format}",
                 },
                 graphql: {
                     query: PartnerQuery,
@@ -87,6 +94,12 @@ macro_rules! for_each_collection {
                     item: partner,
                     doc: "Partners, filtered as in `GET /api/v1/partners`. `orderBy`: by name (default), `created_at` or `updated_at`.",
                     prefetch: partners,
+                },
+                publish: {
+                    title: "Partner des Bündnisses „Wirtschaft und Arbeit 4.0“" / "Partners of the alliance \"Wirtschaft und Arbeit 4.0\"",
+                    description: "Ministerien, Gewerkschaften, Kammern, Verbände, Hochschulen und Unternehmen im nordrhein-westfälischen Bündnis „Wirtschaft und Arbeit 4.0“, mit Heimatregion, Kontakten der Organisationen und den in den Quellen genannten Amtsträgerinnen und Amtsträgern." / "Ministries, unions, chambers, associations, universities and companies in North Rhine-Westphalia's alliance \"Wirtschaft und Arbeit 4.0\", with their home region, organisational contacts and the office holders named in the sources.",
+                    keywords: ["Bündnis Wirtschaft und Arbeit 4.0", "Sozialpartner", "Ministerium", "Gewerkschaft", "Kammer"],
+                    themes: ["GOVE", "ECON"],
                 },
             }
             regions {
@@ -120,6 +133,8 @@ macro_rules! for_each_collection {
                     replace: replace_region,
                     patch: patch_region,
                     delete: delete_region,
+                    download: download_regions,
+                    download_path: "/downloads/regions.{format}",
                 },
                 graphql: {
                     query: RegionQuery,
@@ -133,6 +148,12 @@ macro_rules! for_each_collection {
                     item: region,
                     doc: "Regions, filtered as in `GET /api/v1/regions`. `orderBy`: by name (default), `created_at` or `updated_at`. Items also by official key or NUTS code.",
                     prefetch: regions,
+                },
+                publish: {
+                    title: "Regionen in Nordrhein-Westfalen" / "Regions of North Rhine-Westphalia",
+                    description: "Nordrhein-Westfalen, seine fünf Regierungsbezirke, 53 Kreise und kreisfreien Städte und die Wirtschaftsregionen (OWL, Metropole Ruhr, Südwestfalen …) mit amtlichem Regionalschlüssel (ARS), NUTS-Code und Hierarchie." / "North Rhine-Westphalia, its five Regierungsbezirke, 53 districts and the economic regions (OWL, Metropole Ruhr, Südwestfalen …) with official key (ARS), NUTS code and hierarchy.",
+                    keywords: ["Region", "Kreis", "Regionalschlüssel", "NUTS", "Nordrhein-Westfalen"],
+                    themes: ["REGI"],
                 },
             }
             topics {
@@ -163,6 +184,8 @@ macro_rules! for_each_collection {
                     replace: replace_topic,
                     patch: patch_topic,
                     delete: delete_topic,
+                    download: download_topics,
+                    download_path: "/downloads/topics.{format}",
                 },
                 graphql: {
                     query: TopicQuery,
@@ -176,6 +199,12 @@ macro_rules! for_each_collection {
                     item: topic,
                     doc: "The topic taxonomy. `orderBy`: by label (default), `created_at` or `updated_at`.",
                     prefetch: topics,
+                },
+                publish: {
+                    title: "Themen der Angebote" / "Topics of the offers",
+                    description: "Die Themen-Taxonomie, mit der Transfer- und Unterstützungsangebote verschlagwortet sind (Digitalisierung, Industrie 4.0, Arbeit 4.0, Qualifizierung …)." / "The topic taxonomy that transfer and support offers are tagged with (digitalisation, Industrie 4.0, Arbeit 4.0, qualification …).",
+                    keywords: ["Thema", "Taxonomie", "Digitalisierung", "Arbeit 4.0", "Industrie 4.0"],
+                    themes: ["ECON", "TECH"],
                 },
             }
             projects {
@@ -208,6 +237,8 @@ macro_rules! for_each_collection {
                     replace: replace_project,
                     patch: patch_project,
                     delete: delete_project,
+                    download: download_projects,
+                    download_path: "/downloads/projects.{format}",
                 },
                 graphql: {
                     query: ProjectQuery,
@@ -221,6 +252,12 @@ macro_rules! for_each_collection {
                     item: project,
                     doc: "Projects, filtered as in `GET /api/v1/projects`. `orderBy`: by name (default), `created_at` or `updated_at`.",
                     prefetch: projects,
+                },
+                publish: {
+                    title: "Projekte, Netzwerke und Programme" / "Projects, networks and programmes",
+                    description: "Das Bündnis, Pilotprojekte wie Arbeit 2020, Cluster wie it's OWL, regionale Netzwerke, Förderprogramme und Portale mit ihren Beteiligten und deren Rollen." / "The alliance, pilot projects such as Arbeit 2020, clusters such as it's OWL, regional networks, funding programmes and portals, with their participants and roles.",
+                    keywords: ["Pilotprojekt", "Arbeit 2020", "it's OWL", "Netzwerk", "Förderprogramm"],
+                    themes: ["ECON"],
                 },
             }
             offers {
@@ -258,6 +295,8 @@ macro_rules! for_each_collection {
                     replace: replace_offer,
                     patch: patch_offer,
                     delete: delete_offer,
+                    download: download_offers,
+                    download_path: "/downloads/offers.{format}",
                 },
                 graphql: {
                     query: OfferQuery,
@@ -271,6 +310,12 @@ macro_rules! for_each_collection {
                     item: offer,
                     doc: "Transfer and support offers, filtered as in `GET /api/v1/offers` and in the same order. `orderBy`: by title (default), `created_at` or `updated_at`, each ascending or descending.",
                     prefetch: offers,
+                },
+                publish: {
+                    title: "Transfer- und Unterstützungsangebote für KMU und Betriebsräte" / "Transfer and support offers for SMEs and works councils",
+                    description: "Beratungs-, Förder-, Qualifizierungs- und Netzwerkangebote zur Digitalisierung der Arbeit für kleine und mittlere Unternehmen, Betriebs- und Personalräte und Beschäftigte in Nordrhein-Westfalen, mit Anbieter, Themen, Regionen, Zielgruppen, Kosten und Fristen." / "Consulting, funding, training and network offers on the digitalisation of work for small and medium-sized enterprises, works councils and employees in North Rhine-Westphalia, with provider, topics, regions, target groups, cost and deadlines.",
+                    keywords: ["KMU", "Betriebsrat", "Beratung", "Förderung", "Digitalisierung", "Arbeit 4.0"],
+                    themes: ["ECON", "EDUC"],
                 },
             }
             meetings {
@@ -300,6 +345,8 @@ macro_rules! for_each_collection {
                     replace: replace_meeting,
                     patch: patch_meeting,
                     delete: delete_meeting,
+                    download: download_meetings,
+                    download_path: "/downloads/meetings.{format}",
                 },
                 graphql: {
                     query: MeetingQuery,
@@ -313,6 +360,12 @@ macro_rules! for_each_collection {
                     item: meeting,
                     doc: "Meetings of the alliance, newest first. `orderBy`: by `date` (default descending), `created_at` or `updated_at`.",
                     prefetch: meetings,
+                },
+                publish: {
+                    title: "Sitzungen des Bündnisses" / "Meetings of the alliance",
+                    description: "Sitzungen des Bündnisses „Wirtschaft und Arbeit 4.0“ mit Datum, Ort, Gastgeber, Teilnehmenden und Ergebnissen." / "Meetings of the alliance \"Wirtschaft und Arbeit 4.0\" with date, place, host, participants and outcomes.",
+                    keywords: ["Sitzung", "Bündnis Wirtschaft und Arbeit 4.0", "Landesregierung"],
+                    themes: ["GOVE"],
                 },
             }
         }

@@ -1,0 +1,185 @@
+//! `/catalog` (DCAT-AP.de) and `/downloads/{collection}.{format}`: the
+//! open-data side of the API (see [`crate::publish`]).
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::params::{FromQuery, QueryParams};
+use super::{item_ctx, query, tags};
+use crate::error::{AppError, AppResult, Problem};
+use crate::http::media;
+use crate::publish::catalog::{self, CatalogSettings, Syntax};
+use crate::publish::downloads::{self, FileFormat, Job};
+use crate::publish::table::Tables;
+use crate::publish::{DATASETS, table};
+use crate::service::page::Sort;
+use crate::service::resource::Resource;
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(get_catalog).service(get_catalog_file);
+}
+
+/// The syntax of `/catalog.{format}`.
+#[derive(Debug, Clone, Copy, serde::Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CatalogFormat {
+    /// Turtle.
+    Ttl,
+    /// JSON-LD.
+    Jsonld,
+    /// RDF/XML.
+    Rdf,
+}
+
+/// The DCAT-AP.de catalogue of this API's data, in the syntax `Accept` asks
+/// for.
+///
+/// One `dcat:Catalog` with a `dcat:Dataset` per collection, four
+/// distributions each (CSV, NDJSON and JSON downloads, the API list) with
+/// their licence, and a `dcat:DataService` for this API described by
+/// `/openapi.json`. For harvesting by GovData.de and the European data
+/// portal (DCAT-AP.de 2.0 with GovData's conventions). Turtle unless
+/// `Accept` prefers JSON-LD or RDF/XML; `/catalog.ttl`, `/catalog.jsonld`
+/// and `/catalog.rdf` serve one syntax each.
+#[utoipa::path(
+    tag = tags::OPEN_DATA,
+    responses(
+        (status = 200, description = "The catalogue (`Vary: Accept`).", content(
+            (String = "text/turtle"),
+            ([Object] = "application/ld+json"),
+            (String = "application/rdf+xml"),
+        )),
+        (status = 400, description = "A query parameter other than `lang`.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/catalog")]
+pub async fn get_catalog(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
+    item_ctx(&state, &req)?;
+    let offered = Syntax::ALL.map(Syntax::media_type);
+    let syntax = media::negotiate(&req, &offered)
+        .and_then(|chosen| Syntax::ALL.into_iter().find(|s| s.media_type() == chosen))
+        .unwrap_or(Syntax::Turtle);
+    serve_catalog(&state, &req, syntax).await
+}
+
+/// The DCAT-AP.de catalogue in one syntax: `ttl` (Turtle), `jsonld`
+/// (JSON-LD) or `rdf` (RDF/XML).
+///
+/// The same graph as `/catalog`, whatever `Accept` says: for tools that
+/// take a file name, such as the DCAT-AP.de validator.
+#[utoipa::path(
+    tag = tags::OPEN_DATA,
+    params(("format" = inline(CatalogFormat), Path, description = "The syntax: `ttl`, `jsonld` or `rdf`.")),
+    responses(
+        (status = 200, description = "The catalogue.", content(
+            (String = "text/turtle"),
+            ([Object] = "application/ld+json"),
+            (String = "application/rdf+xml"),
+        )),
+        (status = 400, description = "A query parameter other than `lang`.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Another format.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/catalog.{format}")]
+pub async fn get_catalog_file(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    format: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let syntax = Syntax::of_extension(&format).ok_or(AppError::NoRoute)?;
+    item_ctx(&state, &req)?;
+    serve_catalog(&state, &req, syntax).await
+}
+
+async fn serve_catalog(
+    state: &AppState,
+    req: &HttpRequest,
+    syntax: Syntax,
+) -> AppResult<HttpResponse> {
+    let settings = req
+        .app_data::<web::Data<CatalogSettings>>()
+        .map(|s| s.get_ref().clone())
+        .unwrap_or_default();
+    let dates = crate::service::changes::dates_by_collection(&state.db).await?;
+    let triples = catalog::triples(&state.base_url, &settings, DATASETS, &dates)?;
+    let body = catalog::serialize(&triples, syntax)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            header::CONTENT_TYPE,
+            format!("{}; charset=utf-8", syntax.media_type()),
+        ))
+        .insert_header((header::VARY, HeaderValue::from_static("Accept")))
+        .body(body))
+}
+
+/// What a download reads: the collection's filters and `sort` (its list's
+/// parameters without paging and `fields`), and `lang`.
+pub struct DownloadRequest<R: Resource> {
+    filter: R::Filter,
+    sort: Sort<R::Entity>,
+}
+
+impl<R: Resource<Filter: FromQuery>> FromQuery for DownloadRequest<R> {
+    fn from_query(p: &mut QueryParams) -> Self {
+        Self {
+            filter: R::Filter::from_query(p),
+            sort: super::params::sort(p, R::SORTS, R::DEFAULT_SORT),
+        }
+    }
+}
+
+/// The file format of a download.
+#[derive(Debug, Clone, Copy, serde::Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DownloadFormat {
+    /// RFC 4180 CSV with a header row.
+    Csv,
+    /// One JSON record per line.
+    Ndjson,
+    /// One JSON array.
+    Json,
+}
+
+/// `GET /downloads/{collection}.{format}` of resource `R` (see
+/// [`crate::publish::downloads`]): the first page is read before the
+/// answer starts, so a bad filter is a 400 problem, not a broken file.
+pub async fn download<R>(
+    state: &AppState,
+    req: &HttpRequest,
+    format: &str,
+) -> AppResult<HttpResponse>
+where
+    R: Resource<Filter: FromQuery + 'static, Item: utoipa::ToSchema>,
+{
+    let format = FileFormat::of_extension(format).ok_or(AppError::NoRoute)?;
+    let (request, ctx) = query::<DownloadRequest<R>>(state, req)?;
+    let lang = ctx.lang;
+    let job = Job::<R> {
+        db: state.db.clone(),
+        filter: request.filter,
+        sort: request.sort,
+        ctx,
+        columns: columns::<R::Item>(req),
+    };
+    let body = downloads::stream(job, format).await?;
+    let today = chrono::Utc::now().date_naive();
+    let file = format!("lotse-{}-{today}.{}", R::COLLECTION, format.extension());
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, format.content_type()))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{file}\""),
+        ))
+        .insert_header((header::CONTENT_LANGUAGE, lang.as_str()))
+        .insert_header((header::VARY, HeaderValue::from_static("Accept-Language")))
+        .streaming(body))
+}
+
+/// The CSV columns of `T` (built at start, see [`Tables`]).
+pub fn columns<T: utoipa::ToSchema>(req: &HttpRequest) -> std::sync::Arc<[table::Column]> {
+    req.app_data::<web::Data<Tables>>()
+        .map(|tables| tables.columns(&T::name()))
+        .unwrap_or_default()
+}
