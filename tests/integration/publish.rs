@@ -20,6 +20,7 @@ shared_tests!(
     bad_publishing_requests_are_problems,
     downloads_are_validated_by_the_data_version,
     records_are_linked_data_in_schema_org,
+    the_calendar_lists_the_deadlines_of_matching_offers,
 );
 
 /// The DCAT-AP.de validation kit: `LOTSE_DCAT_AP_DE_KIT`, else
@@ -636,4 +637,121 @@ async fn records_are_linked_data_in_schema_org(app: TestApp) {
             .unwrap()
             .starts_with("application/json")
     );
+}
+
+/// The events of `/calendar.ics{query}`, parsed back by Python's
+/// `icalendar`: `[uid, start day, summary, last-modified]` per event.
+async fn calendar_events(app: &TestApp, query: &str) -> Vec<Value> {
+    let response = app.get(&format!("/calendar.ics{query}")).await;
+    assert_eq!(response.status(), 200, "{query}");
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/calendar; charset=utf-8"
+    );
+    let body = response.bytes().await.unwrap();
+    let again = app
+        .get(&format!("/calendar.ics{query}"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(body, again, "the same data gives the same calendar");
+    let dir = temp_dir("ics");
+    let file = dir.join("lotse.ics");
+    std::fs::write(&file, &body).unwrap();
+    let script = r#"
+import sys, json, icalendar
+cal = icalendar.Calendar.from_ical(open(sys.argv[1], "rb").read())
+assert str(cal["VERSION"]) == "2.0" and "Lotse" in str(cal["PRODID"])
+out = []
+for e in cal.walk("VEVENT"):
+    start, end = e.decoded("DTSTART"), e.decoded("DTEND")
+    assert (end - start).days == 1, (start, end)
+    out.append([str(e["UID"]), start.isoformat(), str(e["SUMMARY"]),
+                e.decoded("LAST-MODIFIED").isoformat() if "LAST-MODIFIED" in e else None])
+print(json.dumps(out))
+"#;
+    let out = python(&["-c", script, file.to_str().unwrap()]).await;
+    let _ = std::fs::remove_dir_all(dir);
+    serde_json::from_str::<Vec<Value>>(&out).unwrap()
+}
+
+async fn the_calendar_lists_the_deadlines_of_matching_offers(app: TestApp) {
+    use std::collections::BTreeSet;
+    let filter = "region=05711&target_group=works_council";
+    let offers = app
+        .collect_all(&format!("/api/v1/offers?{filter}"), 100)
+        .await;
+    let meetings = app.collect_all("/api/v1/meetings", 100).await;
+    let expected = |offers: &[Value], with_meetings: bool| -> BTreeSet<(String, String)> {
+        let mut events = BTreeSet::new();
+        for offer in offers {
+            let id = offer["id"].as_str().unwrap();
+            for (field, what) in [
+                ("application_deadline", "application-deadline"),
+                ("valid_until", "valid-until"),
+            ] {
+                if let Some(day) = offer[field].as_str() {
+                    events.insert((format!("{id}.{what}@lotse.nrw"), day.to_owned()));
+                }
+            }
+        }
+        if with_meetings {
+            for meeting in &meetings {
+                let id = meeting["id"].as_str().unwrap();
+                events.insert((
+                    format!("{id}.meeting@lotse.nrw"),
+                    meeting["date"].as_str().unwrap().to_owned(),
+                ));
+            }
+        }
+        events
+    };
+    let pairs = |events: &[Value]| -> BTreeSet<(String, String)> {
+        events
+            .iter()
+            .map(|e| {
+                (
+                    e[0].as_str().unwrap().to_owned(),
+                    e[1].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+
+    let events = calendar_events(&app, &format!("?{filter}")).await;
+    assert_eq!(pairs(&events), expected(&offers, true));
+    assert!(
+        events
+            .iter()
+            .any(|e| e[0].as_str().unwrap().ends_with(".valid-until@lotse.nrw"))
+    );
+    assert!(
+        events.iter().all(|e| !e[3].is_null()),
+        "LAST-MODIFIED on every event"
+    );
+
+    let events = calendar_events(&app, &format!("?{filter}&meetings=false&lang=en")).await;
+    assert_eq!(pairs(&events), expected(&offers, false));
+    assert!(
+        events
+            .iter()
+            .all(|e| e[2].as_str().unwrap().starts_with("Offer ends: ")
+                || e[2].as_str().unwrap().starts_with("Application deadline: "))
+    );
+
+    // Unfiltered: every offer's deadlines, application deadlines included.
+    let all = app.collect_all("/api/v1/offers", 100).await;
+    let events = calendar_events(&app, "").await;
+    assert_eq!(pairs(&events), expected(&all, true));
+    assert!(events.iter().any(|e| {
+        e[0].as_str()
+            .unwrap()
+            .ends_with(".application-deadline@lotse.nrw")
+    }));
+
+    for query in ["?target_group=nobody", "?meetings=maybe", "?limit=5"] {
+        let problem = app.get_problem(&format!("/calendar.ics{query}"), 400).await;
+        assert_eq!(problem["status"], 400, "{query}");
+    }
 }

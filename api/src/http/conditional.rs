@@ -72,6 +72,7 @@ fn validated(path: &str) -> bool {
         || path.starts_with("/api/v1/")
         || path.starts_with("/catalog")
         || path.starts_with("/downloads/")
+        || path == "/calendar.ics"
 }
 
 /// Whether `path` is one of the pages built into the binary (the API

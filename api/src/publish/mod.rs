@@ -1,8 +1,10 @@
-//! Open-data publishing: the DCAT-AP.de catalogue ([`catalog`]) and the
+//! Open-data publishing: the DCAT-AP.de catalogue ([`catalog`]), linked
+//! data per record ([`linked`]), the calendar feed ([`calendar`]) and the
 //! bulk downloads ([`downloads`], with the CSV columns of [`table`]) that
 //! portals harvest and researchers sync from. The HTTP side is in
 //! `rest/publish.rs`.
 
+pub mod calendar;
 pub mod catalog;
 pub mod downloads;
 pub mod linked;

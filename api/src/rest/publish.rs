@@ -2,23 +2,28 @@
 //! open-data side of the API (see [`crate::publish`]).
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::params::{FromQuery, QueryParams};
 use super::{item_ctx, query, tags};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::media;
+use crate::publish::calendar;
 use crate::publish::catalog::{self, CatalogSettings, Syntax};
 use crate::publish::downloads::{self, FileFormat, Job};
 use crate::publish::table::Tables;
 use crate::publish::{DATASETS, table};
+use crate::service::meetings::Meetings;
+use crate::service::offers::{OfferFilter, Offers};
 use crate::service::page::Sort;
-use crate::service::resource::Resource;
+use crate::service::resource::{self, Resource};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(get_catalog).service(get_catalog_file);
+    cfg.service(get_catalog)
+        .service(get_catalog_file)
+        .service(get_calendar);
 }
 
 /// The syntax of `/catalog.{format}`.
@@ -182,4 +187,72 @@ pub fn columns<T: utoipa::ToSchema>(req: &HttpRequest) -> std::sync::Arc<[table:
     req.app_data::<web::Data<Tables>>()
         .map(|tables| tables.columns(&T::name()))
         .unwrap_or_default()
+}
+
+/// What the calendar holds: the offers the offer filters keep, and the
+/// meetings unless `meetings=false`.
+struct CalendarRequest {
+    filter: OfferFilter,
+    meetings: bool,
+}
+
+impl FromQuery for CalendarRequest {
+    fn from_query(p: &mut QueryParams) -> Self {
+        Self {
+            filter: OfferFilter::from_query(p),
+            meetings: p.boolean("meetings").unwrap_or(true),
+        }
+    }
+}
+
+/// `meetings` of the calendar, for OpenAPI.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MeetingsParam {
+    /// Also list the alliance's meetings (default `true`).
+    #[param(default = true)]
+    pub meetings: Option<bool>,
+}
+
+/// The offers' deadlines and the alliance's meetings as an iCalendar feed
+/// (RFC 5545), for a calendar to subscribe to.
+///
+/// An all-day event for each offer's application deadline and last day,
+/// and one for each meeting. The offer filters of `GET /api/v1/offers`
+/// choose the offers (`region` with the region hierarchy, `target_group`,
+/// `topic` …): `?region=05711&target_group=works_council` is the calendar
+/// of a works council in Bielefeld. `UID`s are stable across requests and
+/// instances; `LAST-MODIFIED` is the record's latest change.
+#[utoipa::path(
+    tag = tags::OPEN_DATA,
+    params(OfferFilter, MeetingsParam, super::LangParam),
+    responses(
+        (status = 200, description = "The calendar.", content_type = "text/calendar", body = String),
+        (status = 400, description = "An unknown parameter or a bad value; `errors` names each.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/calendar.ics")]
+pub async fn get_calendar(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
+    let (request, ctx) = query::<CalendarRequest>(&state, &req)?;
+    let offers = resource::all::<Offers, _>(&state.db, &request.filter, &ctx).await?;
+    let meetings = match request.meetings {
+        true => resource::all::<Meetings, _>(&state.db, &(), &ctx).await?,
+        false => Vec::new(),
+    };
+    let ids: Vec<_> = offers
+        .iter()
+        .map(|o| o.id)
+        .chain(meetings.iter().map(|m| m.id))
+        .collect();
+    let modified = crate::service::changes::last_changed(&state.db, &ids).await?;
+    let body = calendar::render(&offers, &meetings, &modified, ctx.lang);
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/calendar; charset=utf-8"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "inline; filename=\"lotse.ics\"",
+        ))
+        .insert_header((header::CONTENT_LANGUAGE, ctx.lang.as_str()))
+        .insert_header((header::VARY, HeaderValue::from_static("Accept-Language")))
+        .body(body))
 }

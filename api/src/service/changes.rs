@@ -120,6 +120,29 @@ pub async fn dates_by_collection<C: sea_orm::ConnectionTrait>(
         .collect())
 }
 
+/// When each of `ids` was last written: the latest `changed_at` of its
+/// change-log entries (records without entries are absent). One grouped
+/// statement per 500 ids.
+pub async fn last_changed<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    ids: &[Uuid],
+) -> AppResult<HashMap<Uuid, DateTimeUtc>> {
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(Uuid, DateTimeUtc)> = change::Entity::find()
+            .select_only()
+            .column(change::Column::RecordId)
+            .column_as(change::Column::ChangedAt.max(), "last")
+            .filter(change::Column::RecordId.is_in(chunk.iter().copied()))
+            .group_by(change::Column::RecordId)
+            .into_tuple()
+            .all(db)
+            .await?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
 /// Which entries of the audit trail to list.
 #[derive(Debug, Default, Clone)]
 pub struct AuditFilter {

@@ -184,6 +184,35 @@ pub async fn list<R: Resource, C: ConnectionTrait>(
     Ok(rows.with_items(items))
 }
 
+/// Every record of `R` that `filter` keeps, in `R`'s first sort order,
+/// read in pages of 500 (the API's keyset paging, one snapshot): for
+/// answers that need them all at once (the calendar). Errors: those of
+/// [`list`].
+pub async fn all<R: Resource, C: ConnectionTrait>(
+    db: &C,
+    filter: &R::Filter,
+    ctx: &Ctx,
+) -> AppResult<Vec<R::Item>> {
+    let sort = Sort::first(R::SORTS);
+    let mut page = PageRequest {
+        limit: 500,
+        ..PageRequest::default()
+    };
+    let mut items = Vec::new();
+    loop {
+        let listing = list::<R, C>(db, filter, &sort, &page, ctx).await?;
+        items.extend(listing.items);
+        match listing
+            .next_cursor
+            .as_deref()
+            .and_then(super::page::Cursor::decode)
+        {
+            Some(cursor) => page.after = Some(cursor),
+            None => return Ok(items),
+        }
+    }
+}
+
 /// One record of `R` by key; `NotFound` (404) if none has it.
 #[tracing::instrument(name = "service.get", skip(db, ctx), fields(collection = R::COLLECTION))]
 pub async fn get<R: Resource, C: ConnectionTrait>(
