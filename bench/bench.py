@@ -613,6 +613,50 @@ def bench_http_only(args, kind: str) -> str:
     )
 
 
+def bench_downloads_only(args, kind: str) -> str:
+    """Streams every offer as CSV, NDJSON and JSON from the generated data,
+    one download at a time, reading 64 KiB at a time, while sampling the
+    server's resident memory: the figure is how far it rises above what
+    the server holds before (issue 16 asks for less than 10 MB)."""
+    url = prepare_sqlite(args) if kind == "sqlite" else prepare_postgres(args)
+    print(f"[{kind}] generating {args.offers} offers ...", flush=True)
+    generate(args, url)
+    proc, base, _ = start_server(args, url, WORK / f"server-downloads-{kind}.log")
+    rows = [
+        "| download | bytes | records | seconds | MB/s | RSS before | peak during | rise |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    try:
+        # Warm: the snapshot (match corpus, search index) is built on first use.
+        http_get(f"{base}/api/v1/offers?limit=1")
+        for fmt in ("csv", "ndjson", "json"):
+            sampler = RssSampler(proc.pid)
+            before_kb = sampler.current_kb()
+            sampler.start()
+            started = time.monotonic()
+            size, lines = 0, 0
+            with urllib.request.urlopen(f"{base}/downloads/offers.{fmt}", timeout=600) as response:
+                while chunk := response.read(64 * 1024):
+                    size += len(chunk)
+                    lines += chunk.count(b"\n")
+            seconds = time.monotonic() - started
+            sampler.stop.set()
+            sampler.join()
+            records = {"csv": lines - 1, "ndjson": lines, "json": lines - 2}[fmt]
+            rise_mb = (sampler.peak_kb - before_kb) / 1024
+            rows.append(
+                f"| `/downloads/offers.{fmt}` | {size:,} | {records:,} | {seconds:.2f} | "
+                f"{size / seconds / 1e6:.1f} | {before_kb / 1024:.1f} MB | "
+                f"{sampler.peak_kb / 1024:.1f} MB | **{rise_mb:+.1f} MB** "
+                f"({mark(rise_mb < 10)}) |"
+            )
+            print(rows[-1], flush=True)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return "\n".join([f"### {kind}: streaming downloads"] + rows + [""])
+
+
 def bench_hostile_only(args) -> str:
     """The hostile table alone, on a fresh seeded SQLite database."""
     url = prepare_sqlite(args)
@@ -644,6 +688,11 @@ def main() -> None:
         help="only the HTTP scenarios (304, gzip, br) on the generated data, with peak RSS",
     )
     parser.add_argument(
+        "--downloads-only",
+        action="store_true",
+        help="only the bulk downloads of every offer, with the server's RSS while streaming",
+    )
+    parser.add_argument(
         "--postgres-url",
         default=os.environ.get(
             "LOTSE_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/lotse_bench"
@@ -654,7 +703,7 @@ def main() -> None:
     parser.add_argument("--binary", type=Path, default=target / "release" / "lotse")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
-    for tool in () if args.hostile_only else ("wrk", "nginx"):
+    for tool in () if args.hostile_only or args.downloads_only else ("wrk", "nginx"):
         if not shutil.which(tool):
             sys.exit(f"{tool} is missing (bench/run.sh installs it)")
 
@@ -687,6 +736,8 @@ def main() -> None:
     ]
     if args.hostile_only:
         sections = [bench_hostile_only(args)]
+    elif args.downloads_only:
+        sections = [bench_downloads_only(args, kind.strip()) for kind in args.db.split(",")]
     elif args.http_only:
         sections = [bench_http_only(args, kind.strip()) for kind in args.db.split(",")]
     else:

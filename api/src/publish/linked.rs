@@ -82,6 +82,23 @@ fn url(g: &mut Graph, subject: &impl Subject, value: Option<&str>) {
     }
 }
 
+/// The node of the record at `uri`: its schema.org `class`, its key (the
+/// slug, as `identifier` or a topic's `termCode`) and its name.
+fn record(
+    g: &mut Graph,
+    uri: &str,
+    class: &str,
+    (key_property, key): (&str, &str),
+    name: &str,
+    ctx: &Ctx,
+) -> AppResult<NamedNode> {
+    let node = g.node(uri)?;
+    g.a(&node, SCHEMA, class);
+    g.plain(&node, SCHEMA, key_property, key);
+    text(g, &node, "name", name, ctx.lang);
+    Ok(node)
+}
+
 /// A partner named by another record: its URI, type and name.
 fn partner_ref(g: &mut Graph, partner: &PartnerRef, ctx: &Ctx) -> AppResult<NamedNode> {
     let node = g.node(&ctx.uri("partners", partner.id))?;
@@ -144,10 +161,7 @@ fn audience(group: TargetGroup, lang: Lang) -> &'static str {
 
 impl LinkedData for Offer {
     fn describe(&self, g: &mut Graph, ctx: &Ctx) -> AppResult<()> {
-        let node = g.node(&self.uri)?;
-        g.a(&node, SCHEMA, "Service");
-        g.plain(&node, SCHEMA, "identifier", &self.slug);
-        text(g, &node, "name", &self.title, ctx.lang);
+        let node = record(g, &self.uri, "Service", ("identifier", &self.slug), &self.title, ctx)?;
         let description = self.description.as_deref().unwrap_or(&self.summary);
         text(g, &node, "description", description, ctx.lang);
         g.plain(&node, SCHEMA, "serviceType", self.kind.as_str());
@@ -213,10 +227,7 @@ impl LinkedData for Offer {
 
 impl LinkedData for Partner {
     fn describe(&self, g: &mut Graph, ctx: &Ctx) -> AppResult<()> {
-        let node = g.node(&self.uri)?;
-        g.a(&node, SCHEMA, organisation_type(self.kind));
-        g.plain(&node, SCHEMA, "identifier", &self.slug);
-        text(g, &node, "name", &self.name, ctx.lang);
+        let node = record(g, &self.uri, organisation_type(self.kind), ("identifier", &self.slug), &self.name, ctx)?;
         if let Some(short) = &self.short_name {
             g.plain(&node, SCHEMA, "alternateName", short);
         }
@@ -288,10 +299,7 @@ impl LinkedData for Region {
 
 impl LinkedData for Topic {
     fn describe(&self, g: &mut Graph, ctx: &Ctx) -> AppResult<()> {
-        let node = g.node(&self.uri)?;
-        g.a(&node, SCHEMA, "DefinedTerm");
-        g.plain(&node, SCHEMA, "termCode", &self.slug);
-        text(g, &node, "name", &self.label, ctx.lang);
+        let node = record(g, &self.uri, "DefinedTerm", ("termCode", &self.slug), &self.label, ctx)?;
         if let Some(description) = &self.description {
             text(g, &node, "description", description, ctx.lang);
         }
@@ -306,10 +314,7 @@ impl LinkedData for Topic {
 
 impl LinkedData for Project {
     fn describe(&self, g: &mut Graph, ctx: &Ctx) -> AppResult<()> {
-        let node = g.node(&self.uri)?;
-        g.a(&node, SCHEMA, "Project");
-        g.plain(&node, SCHEMA, "identifier", &self.slug);
-        text(g, &node, "name", &self.name, ctx.lang);
+        let node = record(g, &self.uri, "Project", ("identifier", &self.slug), &self.name, ctx)?;
         let description = self.description.as_deref().unwrap_or(&self.summary);
         text(g, &node, "description", description, ctx.lang);
         url(g, &node, self.website.as_deref());
@@ -335,10 +340,7 @@ impl LinkedData for Project {
 
 impl LinkedData for Meeting {
     fn describe(&self, g: &mut Graph, ctx: &Ctx) -> AppResult<()> {
-        let node = g.node(&self.uri)?;
-        g.a(&node, SCHEMA, "Event");
-        g.plain(&node, SCHEMA, "identifier", &self.slug);
-        text(g, &node, "name", &self.title, ctx.lang);
+        let node = record(g, &self.uri, "Event", ("identifier", &self.slug), &self.title, ctx)?;
         text(g, &node, "description", &self.summary, ctx.lang);
         g.date(&node, SCHEMA, "startDate", self.date);
         let place = g.blank();
