@@ -201,7 +201,7 @@ pub struct ServeArgs {
 
     /// Public base URL used in record URIs and links, e.g.
     /// `https://lotse.example.org`; defaults to `http://{addr}`.
-    #[arg(long, env = "LOTSE_PUBLIC_URL")]
+    #[arg(long, env = "LOTSE_PUBLIC_URL", value_parser = http_url)]
     pub public_url: Option<String>,
 
     /// HTTP worker threads; defaults to the number of CPU cores.
@@ -398,6 +398,59 @@ impl Settings {
                 document_bytes: args.graphql_max_document_bytes,
                 tokens: args.graphql_max_tokens,
             },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serve(args: &[&str]) -> Result<ServeArgs, String> {
+        let mut argv = vec!["lotse", "serve"];
+        argv.extend_from_slice(args);
+        match Cli::try_parse_from(argv)
+            .map_err(|e| e.to_string())?
+            .command
+        {
+            Some(Command::Serve(args)) => Ok(*args),
+            other => Err(format!("{other:?}")),
+        }
+    }
+
+    #[test]
+    fn catalogue_settings_are_checked_at_start() {
+        let defaults = serve(&[]).unwrap();
+        assert_eq!(defaults.data_license, "dl-by-de/2.0");
+        assert_eq!(defaults.catalog_publisher_type, "RegionalAuthority");
+        let ok = serve(&[
+            "--public-url",
+            "https://lotse.example.org/",
+            "--catalog-contact-email",
+            "opendata@example.org",
+            "--catalog-publisher-type",
+            "nationalauthority",
+            "--data-license",
+            "cc-by/4.0",
+        ])
+        .unwrap();
+        assert_eq!(ok.public_url.as_deref(), Some("https://lotse.example.org"));
+        assert_eq!(ok.catalog_publisher_type, "NationalAuthority");
+        for (flag, value) in [
+            ("--public-url", "lotse.example.org"),
+            ("--public-url", "ftp://example.org"),
+            ("--catalog-publisher-url", "not a url"),
+            ("--catalog-contact-email", "nobody"),
+            ("--catalog-contact-email", "a@b"),
+            ("--catalog-contact-email", "a b@example.org"),
+            ("--catalog-publisher-type", "Ministry"),
+            ("--data-license", "dl by de"),
+            ("--data-license", "/cc-by"),
+            ("--catalog-contributor-id", "a//b"),
+            ("--data-attribution", "  "),
+        ] {
+            let error = serve(&[flag, value]).unwrap_err();
+            assert!(error.contains(flag), "{flag} {value}: {error}");
         }
     }
 }

@@ -161,7 +161,14 @@ fn audience(group: TargetGroup, lang: Lang) -> &'static str {
 
 impl LinkedData for Offer {
     fn describe(&self, g: &mut Graph, ctx: &Ctx) -> AppResult<()> {
-        let node = record(g, &self.uri, "Service", ("identifier", &self.slug), &self.title, ctx)?;
+        let node = record(
+            g,
+            &self.uri,
+            "Service",
+            ("identifier", &self.slug),
+            &self.title,
+            ctx,
+        )?;
         let description = self.description.as_deref().unwrap_or(&self.summary);
         text(g, &node, "description", description, ctx.lang);
         g.plain(&node, SCHEMA, "serviceType", self.kind.as_str());
@@ -227,7 +234,14 @@ impl LinkedData for Offer {
 
 impl LinkedData for Partner {
     fn describe(&self, g: &mut Graph, ctx: &Ctx) -> AppResult<()> {
-        let node = record(g, &self.uri, organisation_type(self.kind), ("identifier", &self.slug), &self.name, ctx)?;
+        let node = record(
+            g,
+            &self.uri,
+            organisation_type(self.kind),
+            ("identifier", &self.slug),
+            &self.name,
+            ctx,
+        )?;
         if let Some(short) = &self.short_name {
             g.plain(&node, SCHEMA, "alternateName", short);
         }
@@ -299,7 +313,14 @@ impl LinkedData for Region {
 
 impl LinkedData for Topic {
     fn describe(&self, g: &mut Graph, ctx: &Ctx) -> AppResult<()> {
-        let node = record(g, &self.uri, "DefinedTerm", ("termCode", &self.slug), &self.label, ctx)?;
+        let node = record(
+            g,
+            &self.uri,
+            "DefinedTerm",
+            ("termCode", &self.slug),
+            &self.label,
+            ctx,
+        )?;
         if let Some(description) = &self.description {
             text(g, &node, "description", description, ctx.lang);
         }
@@ -314,7 +335,14 @@ impl LinkedData for Topic {
 
 impl LinkedData for Project {
     fn describe(&self, g: &mut Graph, ctx: &Ctx) -> AppResult<()> {
-        let node = record(g, &self.uri, "Project", ("identifier", &self.slug), &self.name, ctx)?;
+        let node = record(
+            g,
+            &self.uri,
+            "Project",
+            ("identifier", &self.slug),
+            &self.name,
+            ctx,
+        )?;
         let description = self.description.as_deref().unwrap_or(&self.summary);
         text(g, &node, "description", description, ctx.lang);
         url(g, &node, self.website.as_deref());
@@ -340,7 +368,14 @@ impl LinkedData for Project {
 
 impl LinkedData for Meeting {
     fn describe(&self, g: &mut Graph, ctx: &Ctx) -> AppResult<()> {
-        let node = record(g, &self.uri, "Event", ("identifier", &self.slug), &self.title, ctx)?;
+        let node = record(
+            g,
+            &self.uri,
+            "Event",
+            ("identifier", &self.slug),
+            &self.title,
+            ctx,
+        )?;
         text(g, &node, "description", &self.summary, ctx.lang);
         g.date(&node, SCHEMA, "startDate", self.date);
         let place = g.blank();
