@@ -168,6 +168,8 @@ fn is_scalar(object: &utoipa::openapi::schema::Object) -> bool {
 }
 
 /// The cells of `record` (a public record as JSON) in `columns`' order.
+/// In a list, a missing or null value keeps its place as an empty value
+/// (`nrw;` beside `nrw;owl`), so the columns of one list line up.
 pub fn row(record: &Value, columns: &[Column]) -> Vec<String> {
     columns
         .iter()
@@ -176,39 +178,41 @@ pub fn row(record: &Value, columns: &[Column]) -> Vec<String> {
             collect(record, &column.path, &mut leaves);
             let cells: Vec<String> = leaves
                 .into_iter()
-                .filter_map(|value| cell(value, column.json))
+                .map(|value| cell(value, column.json))
                 .collect();
             cells.join(LIST_SEPARATOR)
         })
         .collect()
 }
 
-/// The values at `path` below `value`, walking into every element of a list.
+static NULL: Value = Value::Null;
+
+/// The values at `path` below `value`, walking into every element of a
+/// list; a missing one is `null`.
 fn collect<'a>(value: &'a Value, path: &[String], out: &mut Vec<&'a Value>) {
     match (value, path.split_first()) {
-        (Value::Array(items), _) if !path.is_empty() => {
+        (Value::Array(items), None) => out.extend(items.iter()),
+        (Value::Array(items), Some(_)) => {
             for item in items {
                 collect(item, path, out);
             }
         }
-        (Value::Object(map), Some((key, rest))) => {
-            if let Some(next) = map.get(key) {
-                collect(next, rest, out);
-            }
-        }
-        (Value::Array(items), None) => out.extend(items.iter()),
+        (Value::Object(map), Some((key, rest))) => match map.get(key) {
+            Some(next) => collect(next, rest, out),
+            None => out.push(&NULL),
+        },
         (_, None) => out.push(value),
-        _ => {}
+        // A scalar or null where a record was expected.
+        (_, Some(_)) => out.push(&NULL),
     }
 }
 
-/// One value as cell text; `None` for null (an empty cell).
-fn cell(value: &Value, json: bool) -> Option<String> {
+/// One value as cell text; empty for null.
+fn cell(value: &Value, json: bool) -> String {
     match value {
-        Value::Null => None,
-        Value::String(text) if !json => Some(text.clone()),
-        Value::Bool(_) | Value::Number(_) if !json => Some(value.to_string()),
-        other => Some(other.to_string()),
+        Value::Null => String::new(),
+        Value::String(text) if !json => text.clone(),
+        other => other.to_string(),
     }
 }
 
@@ -234,6 +238,7 @@ mod tests {
             "target_groups": ["sme", "works_council"],
             "facts": {"members": 3},
             "description": null,
+            "participants": [{"partner": {"slug": "x"}, "role": "host"}, {"partner": null, "role": "guest"}],
         });
         let columns = [
             column("slug", &["slug"], false),
@@ -243,6 +248,12 @@ mod tests {
             column("target_groups", &["target_groups"], false),
             column("facts", &["facts"], true),
             column("description", &["description"], false),
+            column(
+                "participants_partner_slug",
+                &["participants", "partner", "slug"],
+                false,
+            ),
+            column("participants_role", &["participants", "role"], false),
         ];
         assert_eq!(
             row(&record, &columns),
@@ -250,10 +261,12 @@ mod tests {
                 "a",
                 "TBS NRW",
                 "nrw;owl",
-                "05",
+                "05;",
                 "sme;works_council",
                 "{\"members\":3}",
-                ""
+                "",
+                "x;",
+                "host;guest"
             ]
         );
     }
