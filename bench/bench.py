@@ -727,6 +727,13 @@ def main() -> None:
     ] if args.hostile_only else [
         f"## {datetime.date.today()} · commit {commit}",
         "",
+        f"{machine}; {args.offers} generated offers (+ seed); each download read once, 64 KiB at "
+        "a time, the server's VmRSS sampled every 50 ms "
+        "(`python3 bench/bench.py --downloads-only`).",
+        "",
+    ] if args.downloads_only else [
+        f"## {datetime.date.today()} · commit {commit}",
+        "",
         f"{machine}; "
         f"{args.offers} generated offers (+ seed), wrk -t{args.threads} -c{args.connections} "
         f"-d{args.duration}s per scenario and mode after a 1 s warm-up; server and wrk share the "
