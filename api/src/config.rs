@@ -156,13 +156,14 @@ fn code(text: &str) -> Result<String, String> {
         && !text.starts_with('/')
         && !text.ends_with('/')
         && !text.contains("//")
+        && !text.split('/').any(|part| part == "." || part == "..")
         && text
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "-._/".contains(c));
     if valid {
         Ok(text.to_owned())
     } else {
-        Err("must be a code such as dl-by-de/2.0 (letters, digits, `-`, `.`, `_`, `/`)".into())
+        Err("must be an id of a dcat-ap.de list, such as dl-by-de/2.0 or openNRW (letters, digits, `-`, `.`, `_`, `/`; no `..`)".into())
     }
 }
 
@@ -447,6 +448,7 @@ mod tests {
             ("--data-license", "dl by de"),
             ("--data-license", "/cc-by"),
             ("--catalog-contributor-id", "a//b"),
+            ("--data-license", "../../evil"),
             ("--data-attribution", "  "),
         ] {
             let error = serve(&[flag, value]).unwrap_err();

@@ -1013,7 +1013,10 @@ async fn list_parameters_take_commas_and_repeated_keys_alike(app: TestApp) {
                     String::from_utf8_lossy(&body)
                 );
                 let same = |body: &[u8]| {
-                    let mut value: Value = serde_json::from_slice(body).unwrap();
+                    // A calendar is compared as text.
+                    let mut value: Value = serde_json::from_slice(body).unwrap_or_else(|_| {
+                        Value::String(String::from_utf8_lossy(body).into_owned())
+                    });
                     // The order of the values does not change the answer,
                     // only what a cursor was issued for.
                     if let Some(object) = value.as_object_mut() {

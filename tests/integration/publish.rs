@@ -143,6 +143,13 @@ async fn a_licence_outside_the_list_is_a_violation(app: TestApp) {
     assert_eq!(output.status.code(), Some(1), "{report}");
     assert!(report.contains("K31"), "{report}");
     assert!(report.contains("contributorID"), "{report}");
+    // `/` states the licence the catalogue states.
+    let root = app.get_json("/").await;
+    assert_eq!(root["license"], "made-up/1.0");
+    assert_eq!(
+        root["license_url"],
+        "http://dcat-ap.de/def/licenses/made-up/1.0"
+    );
 }
 
 async fn catalog_is_negotiated_and_names_what_the_issue_asks(app: TestApp) {
@@ -155,6 +162,11 @@ async fn catalog_is_negotiated_and_names_what_the_issue_asks(app: TestApp) {
             "application/rdf+xml",
         ),
         (Some("text/html"), "text/turtle"),
+        (Some("application/json"), "application/ld+json"),
+        (
+            Some("application/xml;q=0.5, text/turtle;q=0.4"),
+            "application/rdf+xml",
+        ),
     ] {
         let mut request = app.client.get(format!("{}/catalog", app.address));
         if let Some(accept) = accept {
@@ -209,6 +221,14 @@ print(json.dumps({
         Some(format!("{}/openapi.json", app.address).as_str())
     );
     assert_eq!(out["served"].as_array().unwrap().len(), 6);
+    // The API's endpoint answers, with what `/` says.
+    let endpoint = out["service"][0][1].as_str().unwrap();
+    let api = app
+        .get_json(endpoint.strip_prefix(&app.address).unwrap())
+        .await;
+    let root = app.get_json("/").await;
+    assert_eq!(api["counts"], root["counts"]);
+    assert_eq!(root["links"]["api"], endpoint);
     // Every download the catalogue names is served.
     for row in out["downloads"].as_array().unwrap() {
         let url = row[0].as_str().unwrap();
@@ -294,6 +314,62 @@ async fn downloads_hold_the_records_of_the_api(app: TestApp) {
             assert_eq!(row[slug], record["slug"], "{collection}");
         }
         assert!(text.ends_with("\r\n"), "RFC 4180 line ends");
+
+        // A list column splits (at unescaped `;`) into the JSON list, and
+        // the columns of one list line up.
+        let split = |cell: &str| -> Vec<String> {
+            if cell.is_empty() {
+                return Vec::new();
+            }
+            let (mut parts, mut part, mut chars) = (Vec::new(), String::new(), cell.chars());
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' => part.extend(chars.next()),
+                    ';' => parts.push(std::mem::take(&mut part)),
+                    c => part.push(c),
+                }
+            }
+            parts.push(part);
+            parts
+        };
+        for (row, record) in rows.iter().zip(&records) {
+            for (list, fields) in record.as_object().unwrap() {
+                let Some(items) = fields.as_array() else {
+                    continue;
+                };
+                let group: Vec<usize> = headers
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, h)| *h == list || h.starts_with(&format!("{list}_")))
+                    .map(|(i, _)| i)
+                    .collect();
+                for &i in &group {
+                    let cells = split(&row[i]);
+                    // An empty cell is no value or one empty value.
+                    let count = if cells.is_empty() && items.len() == 1 {
+                        1
+                    } else {
+                        cells.len()
+                    };
+                    if items.is_empty() {
+                        assert!(cells.is_empty(), "{collection}.{}", &headers[i]);
+                    } else {
+                        assert_eq!(
+                            count,
+                            items.len(),
+                            "{collection}.{}: {}",
+                            &headers[i],
+                            &row[i]
+                        );
+                    }
+                }
+                if items.first().is_some_and(Value::is_string) {
+                    let cells = split(&row[group[0]]);
+                    let texts: Vec<&str> = items.iter().map(|v| v.as_str().unwrap()).collect();
+                    assert_eq!(cells, texts, "{collection}.{list}");
+                }
+            }
+        }
     }
 }
 

@@ -19,8 +19,10 @@ pub const PREFLIGHT_MAX_AGE: usize = 7200;
 
 /// Response headers a page's script may read besides the CORS-safelisted
 /// ones.
-const EXPOSED: [header::HeaderName; 9] = [
+const EXPOSED: [header::HeaderName; 10] = [
     header::ETAG,
+    // The dated file name of a download.
+    header::CONTENT_DISPOSITION,
     header::LINK,
     header::CONTENT_LANGUAGE,
     header::LOCATION,

@@ -45,6 +45,7 @@ struct Entry {
 /// The events of `offers` (their deadlines and last days) and `meetings`,
 /// in `lang`, as an iCalendar file.
 pub fn render(offers: &[Offer], meetings: &[Meeting], modified: &Modified, lang: Lang) -> String {
+    let with_meetings = !meetings.is_empty();
     let mut entries: Vec<Entry> = offers
         .iter()
         .flat_map(|offer| offer_entries(offer, modified.get(&offer.id).copied(), lang))
@@ -56,12 +57,20 @@ pub fn render(offers: &[Offer], meetings: &[Meeting], modified: &Modified, lang:
         .collect();
     // By day, then id: the same data gives the same bytes.
     entries.sort_by(|a, b| (a.day, &a.uid).cmp(&(b.day, &b.uid)));
-    let (name, description) = match lang {
-        Lang::De => (
+    let (name, description) = match (lang, with_meetings) {
+        (Lang::De, false) => (
+            "Lotse – Fristen",
+            "Bewerbungsfristen und Laufzeitenden der Transfer- und Unterstützungsangebote des Bündnisses „Wirtschaft und Arbeit 4.0“ (NRW).",
+        ),
+        (Lang::En, false) => (
+            "Lotse – deadlines",
+            "Application deadlines and end dates of the transfer and support offers of the alliance \"Wirtschaft und Arbeit 4.0\" (NRW).",
+        ),
+        (Lang::De, true) => (
             "Lotse – Fristen und Sitzungen",
             "Bewerbungsfristen und Laufzeitenden der Transfer- und Unterstützungsangebote und die Sitzungen des Bündnisses „Wirtschaft und Arbeit 4.0“ (NRW).",
         ),
-        Lang::En => (
+        (Lang::En, true) => (
             "Lotse – deadlines and meetings",
             "Application deadlines and end dates of the transfer and support offers, and the meetings of the alliance \"Wirtschaft und Arbeit 4.0\" (NRW).",
         ),
@@ -90,8 +99,8 @@ fn event(entry: Entry) -> Event {
         event.ends(next);
     }
     event
-        .summary(&entry.summary)
-        .description(&entry.description);
+        .summary(&text(&entry.summary))
+        .description(&text(&entry.description));
     if let Some(modified) = entry.modified {
         event.timestamp(modified).last_modified(modified);
     }
@@ -99,7 +108,7 @@ fn event(entry: Entry) -> Event {
         event.url(url);
     }
     if let Some(location) = &entry.location {
-        event.location(location);
+        event.location(&text(location));
     }
     if !entry.categories.is_empty() {
         event.categories(&entry.categories);
@@ -108,6 +117,18 @@ fn event(entry: Entry) -> Event {
         event.add_property("TRANSP", "TRANSPARENT");
     }
     event.done()
+}
+
+/// `value` as RFC 5545 TEXT (§3.3.11) allows it: line breaks as LF (the
+/// crate writes them as `\n`), no other control characters (a stored
+/// title may hold a CR).
+fn text(value: &str) -> String {
+    value
+        .replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .chars()
+        .filter(|c| *c == '\n' || !c.is_control())
+        .collect()
 }
 
 fn offer_entries(offer: &Offer, modified: Option<DateTime<Utc>>, lang: Lang) -> Vec<Entry> {
@@ -171,5 +192,13 @@ fn meeting_entry(meeting: &Meeting, modified: Option<DateTime<Utc>>, lang: Lang)
         categories: Vec::new(),
         modified,
         transparent: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn text_has_no_control_characters_but_line_feeds() {
+        assert_eq!(super::text("a\r\nb\rc\u{7}d\te\nf"), "a\nb\ncde\nf");
     }
 }

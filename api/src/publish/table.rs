@@ -31,6 +31,9 @@ pub struct Column {
     path: Vec<String>,
     /// Whether the value is written as JSON text (free-form values).
     json: bool,
+    /// Whether a list was walked on the way: its values are joined, each
+    /// escaped (see [`row`]).
+    list: bool,
 }
 
 impl Column {
@@ -122,6 +125,7 @@ fn flatten(
             name: path.join("_"),
             path: path.clone(),
             json: true,
+            list: in_list,
         })
     };
     let resolved = resolve(schemas, schema);
@@ -138,6 +142,7 @@ fn flatten(
                 name: path.join("_"),
                 path: path.clone(),
                 json: false,
+                list: in_list,
             })
         }
         Some(Schema::Array(array)) if !in_list => match &array.items {
@@ -169,20 +174,34 @@ fn is_scalar(object: &utoipa::openapi::schema::Object) -> bool {
 
 /// The cells of `record` (a public record as JSON) in `columns`' order.
 /// In a list, a missing or null value keeps its place as an empty value
-/// (`nrw;` beside `nrw;owl`), so the columns of one list line up.
+/// (`nrw;` beside `nrw;owl`), so the columns of one list line up, and each
+/// value is escaped (`\;` for a `;` in it, `\\` for a backslash), so that
+/// splitting at every unescaped `;` gives the list back.
 pub fn row(record: &Value, columns: &[Column]) -> Vec<String> {
     columns
         .iter()
         .map(|column| {
             let mut leaves = Vec::new();
             collect(record, &column.path, &mut leaves);
-            let cells: Vec<String> = leaves
-                .into_iter()
-                .map(|value| cell(value, column.json))
-                .collect();
-            cells.join(LIST_SEPARATOR)
+            let cells = leaves.into_iter().map(|value| cell(value, column.json));
+            if column.list {
+                cells
+                    .map(|c| escape(&c))
+                    .collect::<Vec<_>>()
+                    .join(LIST_SEPARATOR)
+            } else {
+                cells.collect::<String>()
+            }
         })
         .collect()
+}
+
+/// A list value with `\` and `;` escaped by a backslash.
+fn escape(value: &str) -> String {
+    if !value.contains(['\\', ';']) {
+        return value.to_owned();
+    }
+    value.replace('\\', "\\\\").replace(';', "\\;")
 }
 
 static NULL: Value = Value::Null;
@@ -224,6 +243,7 @@ mod tests {
     fn column(name: &str, path: &[&str], json: bool) -> Column {
         Column {
             name: name.to_owned(),
+            list: path.len() > 1 || name == "target_groups" || name == "outcomes",
             path: path.iter().map(|s| (*s).to_owned()).collect(),
             json,
         }
@@ -238,6 +258,7 @@ mod tests {
             "target_groups": ["sme", "works_council"],
             "facts": {"members": 3},
             "description": null,
+            "outcomes": ["a; b", "c\\d"],
             "participants": [{"partner": {"slug": "x"}, "role": "host"}, {"partner": null, "role": "guest"}],
         });
         let columns = [
@@ -254,6 +275,7 @@ mod tests {
                 false,
             ),
             column("participants_role", &["participants", "role"], false),
+            column("outcomes", &["outcomes"], false),
         ];
         assert_eq!(
             row(&record, &columns),
@@ -266,7 +288,8 @@ mod tests {
                 "{\"members\":3}",
                 "",
                 "x;",
-                "host;guest"
+                "host;guest",
+                "a\\; b;c\\\\d"
             ]
         );
     }

@@ -46,8 +46,9 @@ pub enum CatalogFormat {
 /// their licence, and a `dcat:DataService` for this API described by
 /// `/openapi.json`. For harvesting by GovData.de and the European data
 /// portal (DCAT-AP.de 2.0 with GovData's conventions). Turtle unless
-/// `Accept` prefers JSON-LD or RDF/XML; `/catalog.ttl`, `/catalog.jsonld`
-/// and `/catalog.rdf` serve one syntax each.
+/// `Accept` prefers JSON-LD (or plain JSON) or RDF/XML (or plain XML);
+/// `/catalog.ttl`, `/catalog.jsonld` and `/catalog.rdf` serve one syntax
+/// each.
 #[utoipa::path(
     tag = tags::OPEN_DATA,
     responses(
@@ -62,10 +63,19 @@ pub enum CatalogFormat {
 #[get("/catalog")]
 pub async fn get_catalog(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
     item_ctx(&state, &req)?;
-    let offered = Syntax::ALL.map(Syntax::media_type);
-    let syntax = media::negotiate(&req, &offered)
-        .and_then(|chosen| Syntax::ALL.into_iter().find(|s| s.media_type() == chosen))
-        .unwrap_or(Syntax::Turtle);
+    // Plain JSON and XML asked for get the RDF syntax written in them.
+    const OFFERED: [&str; 5] = [
+        "text/turtle",
+        "application/ld+json",
+        "application/rdf+xml",
+        "application/json",
+        "application/xml",
+    ];
+    let syntax = match media::negotiate(&req, &OFFERED) {
+        Some("application/ld+json" | "application/json") => Syntax::JsonLd,
+        Some("application/rdf+xml" | "application/xml") => Syntax::RdfXml,
+        _ => Syntax::Turtle,
+    };
     serve_catalog(&state, &req, syntax).await
 }
 

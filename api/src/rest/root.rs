@@ -5,6 +5,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::{AppState, json_response, tags};
 use crate::dto::{Downloads, Health, Links, Overview, Readiness};
 use crate::error::{AppError, AppResult, Problem};
+use crate::publish::catalog::{CatalogSettings, DEFAULT_LICENSE};
 use crate::service::overview;
 
 /// Licence of the data.
@@ -14,6 +15,7 @@ pub const LICENSE_URL: &str = "https://www.govdata.de/dl-de/by-2-0";
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(root)
+        .service(api_root)
         .service(health)
         .service(ready)
         .service(metrics);
@@ -34,7 +36,40 @@ pub fn configure(cfg: &mut ServiceConfig) {
 )]
 #[get("/")]
 pub async fn root(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
-    let ctx = super::item_ctx(&state, &req)?;
+    overview(&state, &req).await
+}
+
+/// The REST API's root: the same answer as `/`.
+///
+/// The catalogue's `dcat:endpointURL` and `links.api` point here, so a
+/// harvester or client that follows them learns the collections, counts
+/// and links of this API.
+#[utoipa::path(
+    tag = tags::META,
+    responses(
+        (status = 200, description = "Name, version, licence, counts per collection and links.", body = Overview),
+        (status = 503, description = "The database is not reachable.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/api/v1")]
+pub async fn api_root(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
+    overview(&state, &req).await
+}
+
+/// The body of `/` and `/api/v1`: the licence and attribution as
+/// configured (`--data-license`, `--data-attribution`), the same as the
+/// catalogue's.
+async fn overview(state: &AppState, req: &HttpRequest) -> AppResult<HttpResponse> {
+    let ctx = super::item_ctx(state, req)?;
+    let settings = req
+        .app_data::<web::Data<CatalogSettings>>()
+        .map(|s| s.get_ref().clone())
+        .unwrap_or_default();
+    // The licence's name and text where we know them, else its id and IRI.
+    let (license, license_url) = match settings.license.as_str() {
+        DEFAULT_LICENSE => (LICENSE.to_owned(), LICENSE_URL.to_owned()),
+        _ => (settings.license.clone(), settings.license_iri()),
+    };
     let counts = overview::counts(&state.db).await?;
     let base = &state.base_url;
     let body = Overview {
@@ -44,11 +79,9 @@ pub async fn root(state: web::Data<AppState>, req: HttpRequest) -> AppResult<Htt
                       regions, projects such as Arbeit 2020 and it's OWL, meetings, and the \
                       transfer and support offers for SMEs and works councils."
             .to_owned(),
-        license: LICENSE.to_owned(),
-        license_url: LICENSE_URL.to_owned(),
-        attribution: "Land Nordrhein-Westfalen (Pressemitteilung vom 21.11.2016) and the sources \
-                      cited in each record's `source` field"
-            .to_owned(),
+        license,
+        license_url,
+        attribution: settings.attribution,
         counts,
         downloads: crate::publish::DATASETS
             .iter()
