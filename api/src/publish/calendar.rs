@@ -57,22 +57,34 @@ pub fn render(offers: &[Offer], meetings: &[Meeting], modified: &Modified, lang:
         .collect();
     // By day, then id: the same data gives the same bytes.
     entries.sort_by(|a, b| (a.day, &a.uid).cmp(&(b.day, &b.uid)));
-    let (name, description) = match (lang, with_meetings) {
-        (Lang::De, false) => (
-            "Lotse – Fristen",
-            "Bewerbungsfristen und Laufzeitenden der Transfer- und Unterstützungsangebote des Bündnisses „Wirtschaft und Arbeit 4.0“ (NRW).",
+    let (name, description) = match lang {
+        Lang::De => (
+            format!(
+                "Lotse – Fristen{}",
+                if with_meetings { " und Sitzungen" } else { "" }
+            ),
+            format!(
+                "Bewerbungsfristen und Laufzeitenden der Transfer- und Unterstützungsangebote{} des Bündnisses „Wirtschaft und Arbeit 4.0“ (NRW).",
+                if with_meetings {
+                    " und die Sitzungen"
+                } else {
+                    ""
+                }
+            ),
         ),
-        (Lang::En, false) => (
-            "Lotse – deadlines",
-            "Application deadlines and end dates of the transfer and support offers of the alliance \"Wirtschaft und Arbeit 4.0\" (NRW).",
-        ),
-        (Lang::De, true) => (
-            "Lotse – Fristen und Sitzungen",
-            "Bewerbungsfristen und Laufzeitenden der Transfer- und Unterstützungsangebote und die Sitzungen des Bündnisses „Wirtschaft und Arbeit 4.0“ (NRW).",
-        ),
-        (Lang::En, true) => (
-            "Lotse – deadlines and meetings",
-            "Application deadlines and end dates of the transfer and support offers, and the meetings of the alliance \"Wirtschaft und Arbeit 4.0\" (NRW).",
+        Lang::En => (
+            format!(
+                "Lotse – deadlines{}",
+                if with_meetings { " and meetings" } else { "" }
+            ),
+            format!(
+                "Application deadlines and end dates of the transfer and support offers{} of the alliance \"Wirtschaft und Arbeit 4.0\" (NRW).",
+                if with_meetings {
+                    ", and the meetings"
+                } else {
+                    ""
+                }
+            ),
         ),
     };
     // `empty`: `Calendar::new` brings a `PRODID` of the crate's own.
@@ -81,8 +93,8 @@ pub fn render(offers: &[Offer], meetings: &[Meeting], modified: &Modified, lang:
         .append_property(("VERSION", "2.0"))
         .append_property(("PRODID", PRODID))
         .append_property(("CALSCALE", "GREGORIAN"))
-        .name(name)
-        .description(description);
+        .name(&name)
+        .description(&description);
     for entry in entries {
         calendar.push(event(entry));
     }

@@ -83,20 +83,37 @@ fn url(g: &mut Graph, subject: &impl Subject, value: Option<&str>) {
 }
 
 /// The node of the record at `uri`: its schema.org `class`, its key (the
-/// slug, as `identifier` or a topic's `termCode`) and its name.
+/// slug, as `identifier` or a topic's `termCode`), its name and the
+/// citation of its sources.
 fn record(
     g: &mut Graph,
     uri: &str,
     class: &str,
     (key_property, key): (&str, &str),
-    name: &str,
+    (name, source): (&str, &str),
     ctx: &Ctx,
 ) -> AppResult<NamedNode> {
     let node = g.node(uri)?;
     g.a(&node, SCHEMA, class);
     g.plain(&node, SCHEMA, key_property, key);
     text(g, &node, "name", name, ctx.lang);
+    g.plain(&node, SCHEMA, "citation", source);
     Ok(node)
+}
+
+/// `node property region` for each of `regions`.
+fn places<'a>(
+    g: &mut Graph,
+    node: &NamedNode,
+    property: &str,
+    regions: impl IntoIterator<Item = &'a RegionRef>,
+    ctx: &Ctx,
+) -> AppResult<()> {
+    for region in regions {
+        let place = region_ref(g, region, ctx)?;
+        g.link(node, SCHEMA, property, &place);
+    }
+    Ok(())
 }
 
 /// A partner named by another record: its URI, type and name.
@@ -166,7 +183,7 @@ impl LinkedData for Offer {
             &self.uri,
             "Service",
             ("identifier", &self.slug),
-            &self.title,
+            (&self.title, &self.source),
             ctx,
         )?;
         let description = self.description.as_deref().unwrap_or(&self.summary);
@@ -175,10 +192,7 @@ impl LinkedData for Offer {
         url(g, &node, self.url.as_deref());
         let provider = partner_ref(g, &self.provider, ctx)?;
         g.link(&node, SCHEMA, "provider", &provider);
-        for region in &self.regions {
-            let place = region_ref(g, region, ctx)?;
-            g.link(&node, SCHEMA, "areaServed", &place);
-        }
+        places(g, &node, "areaServed", &self.regions, ctx)?;
         for group in &self.target_groups {
             let audience_node = g.blank();
             g.link(&node, SCHEMA, "audience", &audience_node);
@@ -227,7 +241,6 @@ impl LinkedData for Offer {
                 g.date(&offer, SCHEMA, "availabilityEnds", day);
             }
         }
-        g.plain(&node, SCHEMA, "citation", &self.source);
         Ok(())
     }
 }
@@ -239,7 +252,7 @@ impl LinkedData for Partner {
             &self.uri,
             organisation_type(self.kind),
             ("identifier", &self.slug),
-            &self.name,
+            (&self.name, &self.source),
             ctx,
         )?;
         if let Some(short) = &self.short_name {
@@ -249,10 +262,7 @@ impl LinkedData for Partner {
             text(g, &node, "description", description, ctx.lang);
         }
         url(g, &node, self.website.as_deref());
-        if let Some(region) = &self.region {
-            let place = region_ref(g, region, ctx)?;
-            g.link(&node, SCHEMA, "location", &place);
-        }
+        places(g, &node, "location", &self.region, ctx)?;
         for contact in &self.contacts {
             let point = g.blank();
             g.link(&node, SCHEMA, "contactPoint", &point);
@@ -280,7 +290,6 @@ impl LinkedData for Partner {
             g.plain(&someone, SCHEMA, "name", &person.name);
             g.link(&role, SCHEMA, "member", &someone);
         }
-        g.plain(&node, SCHEMA, "citation", &self.source);
         Ok(())
     }
 }
@@ -294,18 +303,9 @@ impl LinkedData for Region {
         for key in [&self.ars, &self.nuts].into_iter().flatten() {
             g.plain(&node, SCHEMA, "identifier", key);
         }
-        if let Some(parent) = &self.parent {
-            let place = region_ref(g, parent, ctx)?;
-            g.link(&node, SCHEMA, "containedInPlace", &place);
-        }
-        for member in &self.members {
-            let place = region_ref(g, member, ctx)?;
-            g.link(&node, SCHEMA, "containsPlace", &place);
-        }
-        for group in &self.member_of {
-            let place = region_ref(g, group, ctx)?;
-            g.link(&node, SCHEMA, "containedInPlace", &place);
-        }
+        let containing = self.parent.iter().chain(&self.member_of);
+        places(g, &node, "containedInPlace", containing, ctx)?;
+        places(g, &node, "containsPlace", &self.members, ctx)?;
         g.plain(&node, SCHEMA, "citation", &self.source);
         Ok(())
     }
@@ -318,7 +318,7 @@ impl LinkedData for Topic {
             &self.uri,
             "DefinedTerm",
             ("termCode", &self.slug),
-            &self.label,
+            (&self.label, &self.source),
             ctx,
         )?;
         if let Some(description) = &self.description {
@@ -328,7 +328,6 @@ impl LinkedData for Topic {
             let broader = topic_ref(g, parent, ctx)?;
             g.link(&node, SKOS, "broader", &broader);
         }
-        g.plain(&node, SCHEMA, "citation", &self.source);
         Ok(())
     }
 }
@@ -340,7 +339,7 @@ impl LinkedData for Project {
             &self.uri,
             "Project",
             ("identifier", &self.slug),
-            &self.name,
+            (&self.name, &self.source),
             ctx,
         )?;
         let description = self.description.as_deref().unwrap_or(&self.summary);
@@ -349,10 +348,7 @@ impl LinkedData for Project {
         if let Some(day) = self.start_date {
             g.date(&node, SCHEMA, "foundingDate", day);
         }
-        if let Some(region) = &self.region {
-            let place = region_ref(g, region, ctx)?;
-            g.link(&node, SCHEMA, "areaServed", &place);
-        }
+        places(g, &node, "areaServed", &self.region, ctx)?;
         for participant in &self.participants {
             let partner = partner_ref(g, &participant.partner, ctx)?;
             let role = g.blank();
@@ -361,7 +357,6 @@ impl LinkedData for Project {
             g.plain(&role, SCHEMA, "roleName", participant.role.as_str());
             g.link(&role, SCHEMA, "member", &partner);
         }
-        g.plain(&node, SCHEMA, "citation", &self.source);
         Ok(())
     }
 }
@@ -373,7 +368,7 @@ impl LinkedData for Meeting {
             &self.uri,
             "Event",
             ("identifier", &self.slug),
-            &self.title,
+            (&self.title, &self.source),
             ctx,
         )?;
         text(g, &node, "description", &self.summary, ctx.lang);
@@ -398,7 +393,6 @@ impl LinkedData for Meeting {
                 g.link(&node, SCHEMA, "attendee", &someone);
             }
         }
-        g.plain(&node, SCHEMA, "citation", &self.source);
         Ok(())
     }
 }
