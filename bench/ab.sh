@@ -13,7 +13,7 @@ set -euo pipefail
 label=$1 bin=$2 url=$3 lua=$4 path=$5; shift 5
 port=18080 dur=${DUR:-8}
 pkill -f "serve --addr 127.0.0.1:$port" 2>/dev/null || true; sleep 0.5
-env "$@" RUST_LOG=warn "$bin" serve --addr 127.0.0.1:$port --database-url "$url" --response-cache-mb 0 \
+env "$@" RUST_LOG=warn "$bin" serve --addr 127.0.0.1:$port --database-url "$url" --response-cache-mb 0 --rate-limit-per-minute 0 \
   >"/tmp/ab-$label.log" 2>&1 &
 pid=$!
 for _ in $(seq 240); do curl -sf "localhost:$port/ready" >/dev/null && break; sleep 0.5; done

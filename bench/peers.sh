@@ -30,6 +30,6 @@ fi
 # loopback when the server offers TLS (Debian's does). Lotse connects like the
 # peers here: TLS cost it 8-15 % of its GraphQL list throughput (RESULTS.md).
 PORT="${LOTSE_PORT:-8080}" CACHED_PORT="${LOTSE_CACHED_PORT:-8081}"
-export PROJECT_START_CMD="${PROJECT_START_CMD:-LOTSE_RESPONSE_CACHE_MB=0 exec \"\$LOTSE_BIN\" serve --addr 127.0.0.1:$PORT --database-url \"\$DATABASE_URL?sslmode=disable\" --response-cache-mb 0}"
-export PROJECT2_START_CMD="${PROJECT2_START_CMD-exec \"\$LOTSE_BIN\" serve --addr 127.0.0.1:$CACHED_PORT --database-url \"\$DATABASE_URL?sslmode=disable\"}"
+export PROJECT_START_CMD="${PROJECT_START_CMD:-LOTSE_RESPONSE_CACHE_MB=0 exec \"\$LOTSE_BIN\" serve --addr 127.0.0.1:$PORT --database-url \"\$DATABASE_URL?sslmode=disable\" --response-cache-mb 0 --rate-limit-per-minute 0}"
+export PROJECT2_START_CMD="${PROJECT2_START_CMD-exec \"\$LOTSE_BIN\" serve --addr 127.0.0.1:$CACHED_PORT --database-url \"\$DATABASE_URL?sslmode=disable\" --rate-limit-per-minute 0}"
 exec "$HARNESS/run-lotse.sh" "$@"

@@ -29,7 +29,7 @@ pub struct Cli {
     pub command: Option<Command>,
 
     /// Database URL: `sqlite://path?mode=rwc` or `postgres://user@host/db`.
-    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true, value_parser = database_url)]
     pub database_url: String,
 
     /// Log format: human-readable `pretty` or `json` (one object per line).
@@ -108,6 +108,43 @@ pub enum KeysCommand {
         /// The key's name.
         name: String,
     },
+}
+
+/// A database URL of a backend this build speaks: `sqlite:` or
+/// `postgres:`/`postgresql:` (the rest is checked when connecting).
+fn database_url(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    match text.split_once(':') {
+        Some(("sqlite" | "postgres" | "postgresql", _)) => Ok(text.to_owned()),
+        _ => Err("must be a sqlite:// or postgres:// URL".into()),
+    }
+}
+
+/// A `host:port` to listen on: an IP address, or a name such as
+/// `localhost`, and a port.
+fn listen_addr(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    let valid = match text.rsplit_once(':') {
+        Some((host, port)) => {
+            !host.is_empty()
+                && !host.chars().any(|c| c.is_whitespace() || c.is_control())
+                && port.parse::<u16>().is_ok()
+        }
+        None => false,
+    };
+    if valid {
+        Ok(text.to_owned())
+    } else {
+        Err("must be host:port, e.g. 0.0.0.0:9090".into())
+    }
+}
+
+/// A number of worker threads: 1 to 1024 (actix-web refuses 0 with a panic).
+fn workers(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n @ 1..=1024) => Ok(n),
+        _ => Err("must be a number from 1 to 1024".into()),
+    }
 }
 
 /// A setting that must hold visible text.
@@ -196,8 +233,15 @@ fn parse_scope(text: &str) -> Result<crate::service::keys::Scope, String> {
 /// Options of `lotse serve`.
 #[derive(Debug, Clone, Parser)]
 pub struct ServeArgs {
+    /// A read replica of the database (`postgres://…`): reads (lists,
+    /// items, search, matching, the snapshot) go there, writes to
+    /// `--database-url`. What this process reads then follows the
+    /// replica: a write shows once the replica has replayed it.
+    #[arg(long, env = "LOTSE_DATABASE_READ_URL", value_parser = database_url)]
+    pub database_read_url: Option<String>,
+
     /// Address to listen on (`host:port`; port 0 picks a free one).
-    #[arg(long, env = "LOTSE_ADDR", default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "LOTSE_ADDR", default_value = "127.0.0.1:8080", value_parser = listen_addr)]
     pub addr: String,
 
     /// Public base URL used in record URIs and links, e.g.
@@ -206,12 +250,71 @@ pub struct ServeArgs {
     pub public_url: Option<String>,
 
     /// HTTP worker threads; defaults to the number of CPU cores.
-    #[arg(long, env = "LOTSE_WORKERS")]
+    #[arg(long, env = "LOTSE_WORKERS", value_parser = workers)]
     pub workers: Option<usize>,
 
     /// Largest number of pooled database connections.
     #[arg(long, env = "LOTSE_DB_MAX_CONNECTIONS")]
     pub db_max_connections: Option<u32>,
+
+    /// Longest wait, in milliseconds, for a database connection (opening
+    /// one included); then the request gets a 503 problem with
+    /// `Retry-After` instead of waiting for a database that is away.
+    #[arg(long, env = "LOTSE_DB_ACQUIRE_TIMEOUT_MS", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    pub db_acquire_timeout_ms: u64,
+
+    /// Longest run of one statement, in milliseconds (PostgreSQL's
+    /// `statement_timeout`; on SQLite the wait for another writer's lock);
+    /// then 503 with `Retry-After`.
+    #[arg(long, env = "LOTSE_DB_STATEMENT_TIMEOUT_MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+    pub db_statement_timeout_ms: u64,
+
+    /// Longest time, in milliseconds, `/ready` waits for the database
+    /// before it answers 503, so a load balancer's probe learns of an
+    /// outage quickly.
+    #[arg(long, env = "LOTSE_READY_TIMEOUT_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=60_000))]
+    pub ready_timeout_ms: u64,
+
+    /// Requests per minute one anonymous client (one IP address) may make,
+    /// at once or spread out; beyond it, 429 with `Retry-After`. 0: no
+    /// limit. `/health`, `/ready` and `/metrics` are not limited.
+    #[arg(long, env = "LOTSE_RATE_LIMIT_PER_MINUTE", default_value_t = 1200)]
+    pub rate_limit_per_minute: u32,
+
+    /// Requests per minute one API key may make (its own quota, apart from
+    /// its IP address's). 0: no limit.
+    #[arg(long, env = "LOTSE_RATE_LIMIT_KEY_PER_MINUTE", default_value_t = 6000)]
+    pub rate_limit_key_per_minute: u32,
+
+    /// Proxies (IP addresses or CIDR networks, comma-separated) whose
+    /// `Forwarded` / `X-Forwarded-For` names the client; from any other
+    /// peer those headers are ignored.
+    #[arg(long, env = "LOTSE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = crate::ops::client::parse_network)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
+    /// Requests taking at least this many milliseconds are logged at WARN
+    /// with their route and timings (database, search, rendering).
+    #[arg(long, env = "LOTSE_SLOW_REQUEST_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub slow_request_ms: u64,
+
+    /// Longest time, in seconds, a read (GET, HEAD, a match) may take to
+    /// produce its answer; then 503 with `Retry-After` (`code: timeout`).
+    /// Writes are not cut off (their statements have
+    /// `--db-statement-timeout-ms`).
+    #[arg(long, env = "LOTSE_REQUEST_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_timeout_secs: u64,
+
+    /// Seconds that requests in flight get to finish after SIGTERM or
+    /// SIGINT (graceful shutdown); the server takes no new connections
+    /// meanwhile.
+    #[arg(long, env = "LOTSE_SHUTDOWN_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub shutdown_timeout_secs: u64,
+
+    /// Also listen on this address (`host:port`) for the operator's
+    /// endpoints (`/metrics`, `/health`, `/ready`), and serve `/metrics`
+    /// only there, not to the public.
+    #[arg(long, env = "LOTSE_ADMIN_ADDR", value_parser = listen_addr)]
+    pub admin_addr: Option<String>,
 
     /// Do not load the shipped seed data into an empty database.
     #[arg(long, env = "LOTSE_NO_SEED")]
@@ -332,12 +435,32 @@ pub struct Settings {
     pub addr: String,
     /// Database URL.
     pub database_url: String,
+    /// Read replica's URL, if reads go elsewhere.
+    pub database_read_url: Option<String>,
     /// Public base URL (without trailing slash), if configured.
     pub public_url: Option<String>,
     /// HTTP workers.
     pub workers: Option<usize>,
     /// Pool size.
     pub db_max_connections: Option<u32>,
+    /// How long database work may wait before a request gets a 503.
+    pub db_timeouts: crate::db::Timeouts,
+    /// How long `/ready` waits for the database.
+    pub ready_timeout: std::time::Duration,
+    /// Anonymous requests per minute per IP address (0: unlimited).
+    pub rate_limit_anonymous: u32,
+    /// Requests per minute per API key (0: unlimited).
+    pub rate_limit_key: u32,
+    /// Proxies whose forwarding headers are believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Requests at least this slow are logged at WARN.
+    pub slow_request: std::time::Duration,
+    /// Longest a read may take.
+    pub request_timeout: std::time::Duration,
+    /// Time in-flight requests get after SIGTERM.
+    pub shutdown_timeout: std::time::Duration,
+    /// The operator's listener (`/metrics` only there), if any.
+    pub admin_addr: Option<String>,
     /// Load the seed into an empty database.
     pub seed: bool,
     /// Writes must send `If-Match`.
@@ -364,9 +487,24 @@ impl Settings {
         Self {
             addr: args.addr,
             database_url,
+            database_read_url: args.database_read_url,
             public_url: args.public_url.map(|u| u.trim_end_matches('/').to_owned()),
             workers: args.workers,
             db_max_connections: args.db_max_connections,
+            db_timeouts: crate::db::Timeouts {
+                acquire: std::time::Duration::from_millis(args.db_acquire_timeout_ms),
+                statement: Some(std::time::Duration::from_millis(
+                    args.db_statement_timeout_ms,
+                )),
+            },
+            ready_timeout: std::time::Duration::from_millis(args.ready_timeout_ms),
+            rate_limit_anonymous: args.rate_limit_per_minute,
+            rate_limit_key: args.rate_limit_key_per_minute,
+            trusted_proxies: args.trusted_proxies,
+            slow_request: std::time::Duration::from_millis(args.slow_request_ms),
+            request_timeout: std::time::Duration::from_secs(args.request_timeout_secs),
+            shutdown_timeout: std::time::Duration::from_secs(args.shutdown_timeout_secs),
+            admin_addr: args.admin_addr,
             seed: !args.no_seed,
             require_if_match: args.require_if_match,
             search_refresh: std::time::Duration::from_secs(args.search_refresh_secs),
@@ -450,6 +588,11 @@ mod tests {
             ("--catalog-contributor-id", "a//b"),
             ("--data-license", "../../evil"),
             ("--data-attribution", "  "),
+            ("--trusted-proxies", "10.0.0.0/8,proxy.local"),
+            ("--rate-limit-per-minute", "lots"),
+            ("--workers", "0"),
+            ("--db-acquire-timeout-ms", "0"),
+            ("--slow-request-ms", "soon"),
         ] {
             let error = serve(&[flag, value]).unwrap_err();
             assert!(error.contains(flag), "{flag} {value}: {error}");

@@ -1,12 +1,37 @@
 //! Database connection: SQLite (embedded default) or PostgreSQL, chosen by URL.
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
-/// Opens a pool for `url`.
+use crate::ops::metrics::StatementStats;
+
+/// How long database work may wait before it fails (and the request
+/// gets a 503 with `Retry-After`, see [`crate::error::unavailable`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Longest wait for a pooled connection (including opening one and the
+    /// ping that checks it before use).
+    pub acquire: Duration,
+    /// Longest run of one statement: PostgreSQL's `statement_timeout`;
+    /// on SQLite the busy timeout (the wait for another writer's lock).
+    /// `None`: unbounded on PostgreSQL, 10 s busy timeout on SQLite.
+    pub statement: Option<Duration>,
+}
+
+impl Default for Timeouts {
+    /// For the command-line tools (`import`, `migrate`, `keys`): patient,
+    /// since nobody waits on an HTTP answer and an import's statements may
+    /// run long.
+    fn default() -> Self {
+        Self {
+            acquire: Duration::from_secs(10),
+            statement: None,
+        }
+    }
+}
+
+/// Opens a pool for `url` with the command-line tools' timeouts.
 ///
 /// SQLite runs in WAL mode with a busy timeout, so readers never block the
 /// writer and a short write lock waits instead of failing; foreign keys are
@@ -16,7 +41,11 @@ pub async fn connect(
     url: &str,
     max_connections: Option<u32>,
 ) -> anyhow::Result<DatabaseConnection> {
-    Ok(connect_counted(url, max_connections).await?.0)
+    Ok(
+        connect_counted(url, max_connections, Timeouts::default(), "primary")
+            .await?
+            .0,
+    )
 }
 
 /// The pool size when none is configured: per CPU core (the default number
@@ -38,36 +67,58 @@ fn default_max_connections(is_sqlite: bool) -> u32 {
         .clamp(2, 64)
 }
 
-/// Like [`connect`], plus a counter of the statements run through the pool
-/// (exported at `/metrics`; tests use it to prove query counts are constant).
+/// The pool size for `url`: `configured`, else the default of its database.
+pub fn pool_size(url: &str, configured: Option<u32>) -> u32 {
+    configured.unwrap_or_else(|| default_max_connections(url.starts_with("sqlite:")))
+}
+
+/// Like [`connect`] with `timeouts`, plus, labelled `pool` (`primary`,
+/// `replica`), the count and durations of the
+/// statements run through the pool (exported at `/metrics`; tests use the
+/// count to prove query counts are constant), each also added to the
+/// current request's `db` timing.
+///
+/// Connections are pinged before use, within the acquire timeout, so one
+/// that died during a database outage is replaced rather than handed to a
+/// request, and the pool recovers by itself once the database is back.
 pub async fn connect_counted(
     url: &str,
     max_connections: Option<u32>,
-) -> anyhow::Result<(DatabaseConnection, Arc<AtomicU64>)> {
+    timeouts: Timeouts,
+    pool: &str,
+) -> anyhow::Result<(DatabaseConnection, StatementStats)> {
     let is_sqlite = url.starts_with("sqlite:");
     let mut options = ConnectOptions::new(url.to_owned());
     options
-        .max_connections(max_connections.unwrap_or_else(|| default_max_connections(is_sqlite)))
+        .max_connections(pool_size(url, max_connections))
         .min_connections(1)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10))
+        .connect_timeout(timeouts.acquire)
+        .acquire_timeout(timeouts.acquire)
+        .test_before_acquire(true)
         // Statements are traced by our own spans; sqlx's per-statement INFO
         // lines would drown the request log.
         .sqlx_logging(false);
+    if let (Some(statement), false) = (timeouts.statement, is_sqlite) {
+        options.statement_timeout(statement);
+    }
     if is_sqlite {
-        options.map_sqlx_sqlite_opts(|opts| {
+        let busy = timeouts.statement.unwrap_or(Duration::from_secs(10));
+        options.map_sqlx_sqlite_opts(move |opts| {
             opts.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(10))
+                .busy_timeout(busy)
                 .foreign_keys(true)
                 .create_if_missing(true)
         });
     }
     let mut db = Database::connect(options).await?;
-    let statements = Arc::new(AtomicU64::new(0));
-    let counter = statements.clone();
-    db.set_metric_callback(move |_info| {
-        counter.fetch_add(1, Ordering::Relaxed);
+    let statements = StatementStats::new(pool)?;
+    let stats = statements.clone();
+    db.set_metric_callback(move |info| {
+        if crate::ops::observe::counted() {
+            stats.observe(info.elapsed);
+        }
+        crate::ops::observe::add_db(info.elapsed);
     });
     Ok((db, statements))
 }

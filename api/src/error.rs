@@ -151,12 +151,33 @@ pub enum AppError {
     /// 428: this server requires `If-Match` on writes (RFC 6585 §3).
     #[error("this server requires If-Match on writes: send the record's ETag from a GET")]
     PreconditionRequired,
+    /// 429: the client used up its rate limit (`--rate-limit-per-minute`,
+    /// `--rate-limit-key-per-minute`); `Retry-After` says when to come
+    /// back (RFC 6585 §4).
+    #[error(
+        "too many requests: the {policy} quota is {per_minute} requests per minute; retry after {retry_after} s"
+    )]
+    TooManyRequests {
+        /// The policy used up: `anonymous` (per IP address) or `key`.
+        policy: &'static str,
+        /// Its quota.
+        per_minute: u32,
+        /// Seconds until the next request is allowed.
+        retry_after: u64,
+    },
+    /// 503: a read took longer than the server allows
+    /// (`--request-timeout-secs`); it was stopped. Retrying later may
+    /// succeed; a narrower request (a smaller page, fewer fields) more so.
+    #[error("the request took longer than {0} seconds and was stopped")]
+    DeadlineExceeded(u64),
     /// 503: the database cannot be reached.
     #[error("the database is not reachable")]
     Unavailable(#[source] DbErr),
-    /// 500: a database error nobody expected.
+    /// 500: a database error nobody expected. (Errors that mean the
+    /// database is away or busy become [`AppError::Unavailable`]: see
+    /// [`unavailable`].)
     #[error("database error")]
-    Database(#[from] DbErr),
+    Database(#[source] DbErr),
     /// 500: any other unexpected failure.
     #[error("unexpected error")]
     Unexpected(#[from] anyhow::Error),
@@ -204,7 +225,9 @@ impl AppError {
             AppError::RequestTimeout(_) => "request_timeout",
             AppError::HeaderTooLarge(_) => "header_too_large",
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
+            AppError::TooManyRequests { .. } => "rate_limited",
             AppError::Unavailable(_) => "unavailable",
+            AppError::DeadlineExceeded(_) => "timeout",
             AppError::Database(_) | AppError::Unexpected(_) => "internal",
             AppError::StaleCursor { .. } => "stale_cursor",
         }
@@ -229,7 +252,9 @@ impl AppError {
             AppError::RequestTimeout(_) => "Request timeout",
             AppError::HeaderTooLarge(_) => "Request header fields too large",
             AppError::UnsupportedMediaType(_) => "Unsupported media type",
+            AppError::TooManyRequests { .. } => "Too many requests",
             AppError::Unavailable(_) => "Service unavailable",
+            AppError::DeadlineExceeded(_) => "Request took too long",
             AppError::Database(_) | AppError::Unexpected(_) => "Internal server error",
             AppError::StaleCursor { .. } => "Stale cursor",
         }
@@ -387,6 +412,7 @@ impl Problem {
             403 => "forbidden",
             412 => "precondition_failed",
             428 => "precondition_required",
+            429 => "rate_limited",
             431 => "header_too_large",
             500.. => "internal",
             _ => "client_error",
@@ -429,7 +455,10 @@ impl ResponseError for AppError {
             AppError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             AppError::HeaderTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) | AppError::DeadlineExceeded(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             AppError::Database(_) | AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::StaleCursor { .. } => StatusCode::CONFLICT,
         }
@@ -445,8 +474,11 @@ impl ResponseError for AppError {
         let mut response = HttpResponse::build(status);
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
         match self {
-            AppError::Unavailable(_) => {
+            AppError::Unavailable(_) | AppError::DeadlineExceeded(_) => {
                 response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+            }
+            AppError::TooManyRequests { retry_after, .. } => {
+                response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
             }
             // Only PATCH takes a patch format.
             AppError::UnsupportedMediaType(types)
@@ -482,6 +514,66 @@ impl ResponseError for AppError {
         // Serialising a struct of strings cannot fail; an empty body is the
         // harmless fallback rather than a panic.
         response.body(serde_json::to_vec(&Problem::from(self)).unwrap_or_default())
+    }
+}
+
+impl From<DbErr> for AppError {
+    fn from(err: DbErr) -> Self {
+        if unavailable(&err) {
+            AppError::Unavailable(err)
+        } else {
+            AppError::Database(err)
+        }
+    }
+}
+
+/// Whether `err` says the database is away, overloaded or busy rather than
+/// that the request or the code is wrong: then the answer is a 503 with
+/// `Retry-After` (the same request may succeed later), not a 500.
+///
+/// - no pooled connection within the acquire timeout, a closed pool, a
+///   connection that failed (refused, reset, TLS, a crashed SQLite worker);
+/// - PostgreSQL SQLSTATE class `08` (connection exception), `53300`
+///   (too many connections), `57014` (query cancelled: the statement
+///   timeout), `57P01`–`57P03` (shutting down, cannot connect now),
+///   `55P03` (lock not available) — PostgreSQL manual, appendix A;
+/// - SQLite `SQLITE_BUSY` (5) and `SQLITE_LOCKED` (6), extended codes
+///   included (<https://sqlite.org/rescode.html>): another writer held the
+///   lock past the busy timeout.
+///
+/// Rejected: matching the error's text ("database is locked"), which
+/// depends on the driver's wording.
+pub fn unavailable(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error as Sqlx;
+    let sqlx = match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
+        _ => return false,
+    };
+    match sqlx.as_ref() {
+        Sqlx::Io(_)
+        | Sqlx::Tls(_)
+        | Sqlx::PoolTimedOut
+        | Sqlx::PoolClosed
+        | Sqlx::WorkerCrashed => true,
+        Sqlx::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            match db.try_downcast_ref::<sea_orm::sqlx::postgres::PgDatabaseError>() {
+                Some(_) => {
+                    code.starts_with("08")
+                        || matches!(
+                            &*code,
+                            "53300" | "57014" | "57P01" | "57P02" | "57P03" | "55P03"
+                        )
+                }
+                // SQLite: the primary result code is the low byte.
+                None => code
+                    .parse::<u32>()
+                    .is_ok_and(|code| matches!(code & 0xff, 5 | 6)),
+            }
+        }
+        _ => false,
     }
 }
 

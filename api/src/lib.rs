@@ -18,6 +18,7 @@ pub mod guard;
 pub mod http;
 pub mod limits;
 pub mod openapi;
+pub mod ops;
 pub mod publish;
 pub mod response_cache;
 pub mod rest;

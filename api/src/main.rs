@@ -223,9 +223,41 @@ async fn serve(database_url: String, args: ServeArgs) -> anyhow::Result<()> {
         "Lotse is ready: API {base}/api/v1, docs {base}/docs/",
         base = app.base_url()
     );
+    let handle = app.handle();
+    tokio::spawn(async move {
+        let signal = stop_signal().await;
+        tracing::info!("{signal}: finishing the requests in flight, then stopping");
+        handle.stop(true).await;
+    });
     app.run_until_stopped().await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Waits for SIGINT (Ctrl-C) or SIGTERM (what `docker stop` and systemd
+/// send), and names it. Both stop gracefully: an operator's Ctrl-C should
+/// not cut a client's download off either.
+async fn stop_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => "SIGINT",
+                _ = term.recv() => "SIGTERM",
+            },
+            Err(err) => {
+                tracing::warn!("cannot watch for SIGTERM: {err}");
+                let _ = tokio::signal::ctrl_c().await;
+                "SIGINT"
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
 }
 
 #[cfg(all(test, feature = "mimalloc"))]

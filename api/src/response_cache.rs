@@ -23,6 +23,11 @@
 //! `Authorization` (an answer to credentials is not shared); every answer
 //! that passed through it says `X-Cache: hit` or `miss`.
 //!
+//! While the database is away (the version check fails), stored answers of
+//! the last generation are served with `X-Cache: stale` and `Cache-Control:
+//! no-cache` (RFC 5861 §4 `stale-if-error`); the handler answers the
+//! others (a 503 problem, or a GraphQL error with code `unavailable`).
+//!
 //! A hit for a client that accepts `br` or `gzip` gets the stored body coded
 //! once, on the first such hit, and kept beside it: actix-web's `Compress`
 //! (which leaves answers with a `Content-Encoding` alone) would code it anew
@@ -42,6 +47,7 @@ use actix_web::{HttpMessage, HttpResponse, web};
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 
+use crate::error::AppError;
 use crate::http::headers::{SentAcceptEncoding, choose_coding};
 use crate::service::store::Snapshot;
 use crate::state::AppState;
@@ -271,6 +277,13 @@ fn payload_of(bytes: web::Bytes) -> Payload {
     Payload::from(payload)
 }
 
+/// Counts a cacheable request's outcome (`lotse_response_cache_requests_total`).
+fn count(req: &ServiceRequest, outcome: &str) {
+    if let Some(metrics) = req.app_data::<web::Data<Arc<crate::ops::metrics::Metrics>>>() {
+        metrics.cache.with_label_values(&[outcome]).inc();
+    }
+}
+
 /// The middleware (see the module documentation).
 pub async fn cached(
     mut req: ServiceRequest,
@@ -284,22 +297,31 @@ pub async fn cached(
     if !cache.enabled || !cacheable(&req) {
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
-    // If the version check fails, serve uncached: the handler reports the
-    // database problem properly.
-    // The conditional-request middleware may have taken it already.
+    // The conditional-request middleware may have taken it already. If the
+    // version check fails because the database is away, the last snapshot's
+    // answers are served stale (RFC 5861 §4, `stale-if-error`); what they do
+    // not hold goes to the handler, which reports the outage in its own
+    // format (a problem, a GraphQL error) without waiting again (see
+    // `Store::snapshot`). Any other failure: served uncached.
     let taken = req.extensions().get::<Arc<Snapshot>>().cloned();
-    let snapshot = match taken {
-        Some(snapshot) => snapshot,
+    let (snapshot, stale) = match taken {
+        Some(snapshot) => (snapshot, false),
         None => match state.store.snapshot().await {
-            Ok(snapshot) => snapshot,
+            Ok(snapshot) => (snapshot, false),
+            Err(AppError::Unavailable(_)) => match state.store.latest() {
+                Some(snapshot) => (snapshot, true),
+                None => return Ok(next.call(req).await?.map_into_boxed_body()),
+            },
             Err(_) => return Ok(next.call(req).await?.map_into_boxed_body()),
         },
     };
     let generation = snapshot.generation;
-    cache.at_generation(generation);
-    // The handler reads this same snapshot (`AppState::ctx`): an answer is
-    // stored under the generation it was computed from.
-    req.extensions_mut().insert(snapshot);
+    if !stale {
+        cache.at_generation(generation);
+        // The handler reads this same snapshot (`AppState::ctx`): an answer
+        // is stored under the generation it was computed from.
+        req.extensions_mut().insert(snapshot);
+    }
 
     let body = if req.method() == Method::POST {
         // Raw, as the handlers read it, and within the body timeout.
@@ -328,7 +350,13 @@ pub async fn cached(
         for (name, value) in &stored.headers {
             response.append_header((name.clone(), value.clone()));
         }
-        response.insert_header((X_CACHE, HeaderValue::from_static("hit")));
+        if stale {
+            // Stale: a shared cache must not take it as fresh for max-age.
+            response.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-cache")));
+        }
+        let outcome = if stale { "stale" } else { "hit" };
+        count(&req, outcome);
+        response.insert_header((X_CACHE, HeaderValue::from_static(outcome)));
         let coded = Coding::negotiate(&req, stored.body.len())
             .and_then(|coding| Some((coding, stored.coded(coding)?)));
         let response = match coded {
@@ -344,8 +372,9 @@ pub async fn cached(
         return Ok(req.into_response(response));
     }
 
+    count(&req, "miss");
     let response = next.call(req).await?;
-    if response.status() != StatusCode::OK {
+    if stale || response.status() != StatusCode::OK {
         return Ok(response.map_into_boxed_body());
     }
     let (req, response) = response.into_parts();

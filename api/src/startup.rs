@@ -6,19 +6,20 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::middleware::{self, Next};
-use actix_web::{App, HttpMessage, HttpServer, web};
+use actix_web::dev::Server;
+use actix_web::middleware;
+use actix_web::{App, HttpServer, web};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::DatabaseConnection;
-use tracing_actix_web::RequestId;
 use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::config::Settings;
+use crate::ops::admin::{AdminAddr, split_listeners};
+use crate::ops::client::TrustedProxies;
+use crate::ops::observe::{ObserveSettings, deadline, observe};
+use crate::ops::rate_limit::{RateLimits, rate_limit};
 use crate::response_cache::ResponseCache;
 use crate::rest;
 use crate::search::SearchIndex;
@@ -29,6 +30,7 @@ use crate::{db, graphql, guard, http, openapi, response_cache, service, telemetr
 /// A built, not yet running, server.
 pub struct Application {
     port: u16,
+    admin_port: Option<u16>,
     base_url: String,
     db: DatabaseConnection,
     store: Arc<Store>,
@@ -38,8 +40,13 @@ pub struct Application {
 impl Application {
     /// Connects, migrates, seeds (if enabled and empty) and binds.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let (db, statements) =
-            db::connect_counted(&settings.database_url, settings.db_max_connections).await?;
+        let (db, statements) = db::connect_counted(
+            &settings.database_url,
+            settings.db_max_connections,
+            settings.db_timeouts,
+            "primary",
+        )
+        .await?;
         Migrator::up(&db, None).await?;
         if settings.seed {
             match service::import::seed_or_upgrade(&db).await {
@@ -55,24 +62,75 @@ impl Application {
                 Err(err) => anyhow::bail!("loading the seed failed: {err} ({})", err.detail()),
             }
         }
+        let mut pools = vec![(
+            "primary",
+            db.clone(),
+            db::pool_size(&settings.database_url, settings.db_max_connections),
+            statements,
+        )];
+        let reader = match &settings.database_read_url {
+            Some(url) => {
+                let (reader, statements) = db::connect_counted(
+                    url,
+                    settings.db_max_connections,
+                    settings.db_timeouts,
+                    "replica",
+                )
+                .await
+                .map_err(|err| anyhow::anyhow!("--database-read-url: {err}"))?;
+                pools.push((
+                    "replica",
+                    reader.clone(),
+                    db::pool_size(url, settings.db_max_connections),
+                    statements,
+                ));
+                reader
+            }
+            None => db.clone(),
+        };
         let index = SearchIndex::open(settings.index_dir.as_deref())?;
-        let store = Store::open(db.clone(), index, settings.search_refresh).await?;
-        let listener = TcpListener::bind(&settings.addr)?;
+        // The snapshot follows what the reads see (the replica): an index
+        // or corpus ahead of the rows it points to would find none.
+        let store = Store::open(
+            reader.clone(),
+            db.clone(),
+            index,
+            settings.search_refresh,
+            settings.db_timeouts.acquire,
+        )
+        .await?;
+        let listener = TcpListener::bind(&settings.addr)
+            .map_err(|err| anyhow::anyhow!("--addr {}: {err}", settings.addr))?;
         let local = listener.local_addr()?;
         let base_url = settings
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{local}"));
+        let metrics = crate::ops::metrics::Metrics::new(&pools)?;
         let state = AppState {
             db: db.clone(),
+            reader,
             base_url: Arc::from(base_url.as_str()),
-            statements,
+            metrics,
             store: store.clone(),
             require_if_match: settings.require_if_match,
+            ready_timeout: settings.ready_timeout,
         };
-        let server = run(listener, state, &settings)?;
+        let admin = match &settings.admin_addr {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .map_err(|err| anyhow::anyhow!("--admin-addr {addr}: {err}"))?,
+            ),
+            None => None,
+        };
+        let admin_port = match &admin {
+            Some(admin) => Some(admin.local_addr()?.port()),
+            None => None,
+        };
+        let server = run(listener, admin, state, &settings)?;
         Ok(Self {
             port: local.port(),
+            admin_port,
             base_url,
             db,
             store,
@@ -83,6 +141,11 @@ impl Application {
     /// The port actually bound.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port of the operator's listener (`--admin-addr`), if any.
+    pub fn admin_port(&self) -> Option<u16> {
+        self.admin_port
     }
 
     /// The public base URL.
@@ -100,18 +163,35 @@ impl Application {
         &self.store
     }
 
-    /// Serves until SIGINT/SIGTERM; in-flight requests finish first.
+    /// Serves until stopped through [`Application::handle`] (`lotse serve`
+    /// stops it on SIGINT and SIGTERM): it takes no new connections, and
+    /// requests in flight finish first, for at most `--shutdown-timeout-secs`.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+
+    /// The server's handle, to stop it gracefully (`stop(true)`).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
     }
 }
 
 /// Threads of each worker's blocking pool (see `run`).
 const BLOCKING_THREADS_PER_WORKER: usize = 4;
 
-/// Starts the HTTP server on `listener` with the limits, workers, caches and
-/// origins of `settings`.
-pub fn run(listener: TcpListener, state: AppState, settings: &Settings) -> anyhow::Result<Server> {
+/// Starts the HTTP server on `listener` (and the operator's endpoints on
+/// `admin`, if given) with the limits, workers, caches and origins of
+/// `settings`.
+pub fn run(
+    listener: TcpListener,
+    admin: Option<TcpListener>,
+    state: AppState,
+    settings: &Settings,
+) -> anyhow::Result<Server> {
+    let admin_addr = web::Data::new(AdminAddr(match &admin {
+        Some(admin) => Some(admin.local_addr()?),
+        None => None,
+    }));
     let limits = settings.graphql;
     let state = web::Data::new(state);
     // Built once, not per worker: the same document and schema serve all.
@@ -129,14 +209,25 @@ pub fn run(listener: TcpListener, state: AppState, settings: &Settings) -> anyho
     let write_origins = Arc::new(settings.cors_write_origins.clone());
     let documents = std::sync::Arc::new(graphql::Documents::default());
     let schema = web::Data::new(graphql::build_schema(
-        state.db.clone(),
+        state.reader.clone(),
         limits,
         documents.clone(),
     ));
     let documents = web::Data::from(documents);
     let limits = web::Data::new(limits);
     let cache = web::Data::new(ResponseCache::new(settings.response_cache_bytes));
+    let metrics = web::Data::new(state.metrics.clone());
+    let observing = web::Data::new(ObserveSettings {
+        slow: settings.slow_request,
+        deadline: settings.request_timeout,
+    });
+    let rate_limits = web::Data::new(RateLimits::new(
+        settings.rate_limit_anonymous,
+        settings.rate_limit_key,
+        TrustedProxies::new(settings.trusted_proxies.clone()),
+    ));
     let mut server = HttpServer::new(move || {
+        let admin_addr = admin_addr.clone();
         let (app, _) = App::new()
             .into_utoipa_app()
             .app_data(state.clone())
@@ -161,6 +252,9 @@ pub fn run(listener: TcpListener, state: AppState, settings: &Settings) -> anyho
             )
             .default_service(web::to(http::methods::unrouted))
             .app_data(cache.clone())
+            .app_data(metrics.clone())
+            .app_data(observing.clone())
+            .app_data(rate_limits.clone())
             .app_data(routes.clone())
             .app_data(policy.clone())
             // Innermost, so what it stores carries no per-request headers.
@@ -174,6 +268,11 @@ pub fn run(listener: TcpListener, state: AppState, settings: &Settings) -> anyho
             .wrap(middleware::Compress::default())
             .wrap(middleware::from_fn(http::headers::per_request_codings))
             .wrap(middleware::from_fn(http::headers::after_compression))
+            // Inside CORS, so a page can read its 429 and the RateLimit
+            // fields; outside the cache, so cached answers count too.
+            .wrap(middleware::from_fn(rate_limit))
+            .wrap(middleware::from_fn(split_listeners))
+            .app_data(admin_addr)
             .app_data(web::Data::new(http::cors::WriteOrigins(
                 write_origins.clone(),
             )))
@@ -184,8 +283,10 @@ pub fn run(listener: TcpListener, state: AppState, settings: &Settings) -> anyho
             // logged at INFO.
             .wrap(middleware::from_fn(guard::guard))
             .wrap(middleware::from_fn(http::headers::security_headers))
-            // Inside TracingLogger, which assigns the id this copies out.
-            .wrap(middleware::from_fn(request_id_header))
+            .wrap(middleware::from_fn(deadline))
+            // Inside TracingLogger, whose span it logs in and whose id it
+            // echoes (or the client's, when sane).
+            .wrap(middleware::from_fn(observe))
             .wrap(TracingLogger::<telemetry::BoundedRootSpan>::new())
     })
     // A coded answer is written in pieces (head, coded chunks, trailer);
@@ -199,25 +300,17 @@ pub fn run(listener: TcpListener, state: AppState, settings: &Settings) -> anyho
     // pages and searches were 15–17 % faster than with the default and the
     // server ran 16 threads instead of 33 (same RESULTS.md entry).
     .worker_max_blocking_threads(BLOCKING_THREADS_PER_WORKER)
+    .shutdown_timeout(settings.shutdown_timeout.as_secs())
+    // actix-server stops at once on SIGINT (graceful only on SIGTERM);
+    // `lotse serve` handles both itself, gracefully, and an embedding (the
+    // tests) keeps its own Ctrl-C.
+    .disable_signals()
     .listen(listener)?;
+    if let Some(admin) = admin {
+        server = server.listen(admin)?;
+    }
     if let Some(workers) = settings.workers {
         server = server.workers(workers);
     }
     Ok(server.run())
-}
-
-/// Echoes the request id of the tracing span as `X-Request-Id`, so a client
-/// can quote it and an operator can find the request's log lines.
-async fn request_id_header(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let id = req.extensions().get::<RequestId>().copied();
-    let mut response = next.call(req).await?;
-    if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id.to_string()).ok()) {
-        response
-            .headers_mut()
-            .insert(HeaderName::from_static("x-request-id"), value);
-    }
-    Ok(response)
 }

@@ -13,16 +13,22 @@ use crate::vocab::Lang;
 /// Shared state of every worker.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    /// The connection pool.
+    /// The connection pool of the primary database: writes, and the reads
+    /// a write depends on (`If-Match`, the record it returns, API keys).
     pub db: DatabaseConnection,
+    /// The pool that serves reads: the read replica's
+    /// (`--database-read-url`), else the primary's.
+    pub reader: DatabaseConnection,
     /// Public base URL without trailing slash.
     pub base_url: Arc<str>,
-    /// Statements run through the pool since start.
-    pub statements: Arc<std::sync::atomic::AtomicU64>,
     /// The data's generation and what derives from it.
     pub store: Arc<Store>,
     /// Writes must send `If-Match` (`--require-if-match`).
     pub require_if_match: bool,
+    /// The Prometheus families (`/metrics`).
+    pub metrics: Arc<crate::ops::metrics::Metrics>,
+    /// How long `/ready` waits for the database (`--ready-timeout-ms`).
+    pub ready_timeout: std::time::Duration,
 }
 
 impl AppState {

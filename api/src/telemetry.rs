@@ -44,12 +44,8 @@ pub struct BoundedRootSpan;
 
 impl tracing_actix_web::RootSpanBuilder for BoundedRootSpan {
     fn on_request_start(request: &actix_web::dev::ServiceRequest) -> tracing::Span {
-        use actix_web::HttpMessage;
-        let request_id = request
-            .extensions()
-            .get::<tracing_actix_web::RequestId>()
-            .map(ToString::to_string)
-            .unwrap_or_default();
+        // The client's `X-Request-Id` when sane, else the generated one.
+        let request_id = crate::ops::observe::request_id(request);
         let target = request.uri().path_and_query().map_or("", |p| p.as_str());
         let user_agent = request
             .headers()

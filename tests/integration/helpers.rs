@@ -154,9 +154,24 @@ fn settings(url: &str, seed: bool) -> Settings {
     Settings {
         addr: "127.0.0.1:0".into(),
         database_url: url.into(),
+        database_read_url: None,
         public_url: None,
         workers: Some(2),
         db_max_connections: Some(4),
+        db_timeouts: lotse::db::Timeouts {
+            acquire: std::time::Duration::from_secs(2),
+            statement: Some(std::time::Duration::from_secs(5)),
+        },
+        ready_timeout: std::time::Duration::from_secs(1),
+        // Tests hammer the app from one address; the rate-limit tests
+        // turn it on.
+        rate_limit_anonymous: 0,
+        rate_limit_key: 0,
+        trusted_proxies: Vec::new(),
+        slow_request: std::time::Duration::from_secs(1),
+        request_timeout: std::time::Duration::from_secs(30),
+        shutdown_timeout: std::time::Duration::from_secs(5),
+        admin_addr: None,
         seed,
         require_if_match: false,
         graphql: lotse::graphql::Limits::default(),
@@ -173,6 +188,8 @@ fn settings(url: &str, seed: bool) -> Settings {
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
+    /// Only for private apps started with an admin listener: its address.
+    pub admin: Option<String>,
     /// Only for private apps: a connection to arrange data with.
     pub db: Option<DatabaseConnection>,
     /// Only for private apps: the app's store (its in-process writer).
@@ -228,7 +245,7 @@ impl TestApp {
         shared.as_ref().map(|s| TestApp {
             address: s.address.clone(),
             client: client(),
-
+            admin: None,
             db: None,
             store: None,
             _database: None,
@@ -247,21 +264,33 @@ impl TestApp {
         seed: bool,
         configure: impl FnOnce(&mut Settings),
     ) -> Option<TestApp> {
+        Self::private_via(backend, seed, str::to_owned, configure).await
+    }
+
+    /// Like [`TestApp::private_with`], with the app reaching its database
+    /// at `url_of(its URL)` (a proxy between them, say).
+    pub async fn private_via(
+        backend: Backend,
+        seed: bool,
+        url_of: impl FnOnce(&str) -> String,
+        configure: impl FnOnce(&mut Settings),
+    ) -> Option<TestApp> {
         init_tracing();
         let database = TestDatabase::create(backend).await?;
-        let mut settings = settings(&database.url, seed);
+        let mut settings = settings(&url_of(&database.url), seed);
         configure(&mut settings);
         let app = Application::build(settings)
             .await
             .expect("build a private app");
         let address = format!("http://127.0.0.1:{}", app.port());
+        let admin = app.admin_port().map(|p| format!("http://127.0.0.1:{p}"));
         let db = app.db().clone();
         let store = app.store().clone();
         tokio::spawn(app.run_until_stopped());
         Some(TestApp {
             address,
             client: client(),
-
+            admin,
             db: Some(db),
             store: Some(store),
             _database: Some(database),
@@ -289,6 +318,7 @@ impl TestApp {
         TestApp {
             address,
             client: client(),
+            admin: None,
             db: Some(db),
             store: Some(store),
             _database: None,
@@ -298,6 +328,15 @@ impl TestApp {
     /// The private app's store.
     pub fn store(&self) -> &lotse::service::store::Store {
         self.store.as_ref().expect("only private apps have a store")
+    }
+
+    /// The private app's database URL.
+    pub fn database_url(&self) -> &str {
+        &self
+            ._database
+            .as_ref()
+            .expect("only private apps own their database")
+            .url
     }
 
     /// The private app's database connection.
@@ -418,8 +457,16 @@ impl TestApp {
     /// The value of `name` in `/metrics`.
     pub async fn metric(&self, name: &str) -> u64 {
         let text = self.get("/metrics").await.text().await.expect("metrics");
+        // `name value` or `name{labels} value`.
         text.lines()
-            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+            .find_map(|l| {
+                let rest = l.strip_prefix(name)?;
+                let rest = match rest.strip_prefix('{') {
+                    Some(labelled) => labelled.split_once("} ")?.1,
+                    None => rest.strip_prefix(' ')?,
+                };
+                Some(rest)
+            })
             .and_then(|n| n.trim().parse().ok())
             .unwrap_or_else(|| panic!("{name} in {text}"))
     }
@@ -490,19 +537,25 @@ macro_rules! shared_tests {
 /// Runs each named `async fn(TestApp)` on a private app (seeded) of every backend.
 #[macro_export]
 macro_rules! private_tests {
-    (seeded: $seed:expr; $($test:ident),+ $(,)?) => {$(
+    (seeded: $seed:expr; $($test:ident),+ $(,)?) => {
+        $crate::private_tests!(seeded: $seed; configured: |_| {}; $($test),+);
+    };
+    // Each app's settings adjusted by `$configure` (an `FnOnce(&mut Settings)`).
+    (seeded: $seed:expr; configured: $configure:expr; $($test:ident),+ $(,)?) => {$(
         mod $test {
             use $crate::helpers::{Backend, TestApp};
 
             #[tokio::test]
             async fn sqlite() {
-                let app = TestApp::private(Backend::Sqlite, $seed).await.expect("SQLite is always available");
+                let app = TestApp::private_with(Backend::Sqlite, $seed, $configure)
+                    .await
+                    .expect("SQLite is always available");
                 super::$test(app).await;
             }
 
             #[tokio::test]
             async fn postgres() {
-                match TestApp::private(Backend::Postgres, $seed).await {
+                match TestApp::private_with(Backend::Postgres, $seed, $configure).await {
                     Some(app) => super::$test(app).await,
                     None => eprintln!("skipped: {} is not set", $crate::helpers::POSTGRES_ENV),
                 }

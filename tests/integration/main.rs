@@ -27,6 +27,8 @@ mod lang;
 mod matching;
 mod meta;
 mod offers;
+mod operations;
+mod outage;
 mod pagination;
 mod partners;
 mod projects;

@@ -226,7 +226,7 @@ pub async fn graphql(
     let budget = std::sync::Arc::new(super::errors::BatchBudget::default());
     let prepare = |request: async_graphql::Request| {
         request
-            .data(std::sync::Arc::new(Loaders::new(&state.db, &ctx)))
+            .data(std::sync::Arc::new(Loaders::new(&state.reader, &ctx)))
             .data(ctx.clone())
             .data(budget.clone())
             .data(caller.clone())

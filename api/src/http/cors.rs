@@ -19,7 +19,7 @@ pub const PREFLIGHT_MAX_AGE: usize = 7200;
 
 /// Response headers a page's script may read besides the CORS-safelisted
 /// ones.
-const EXPOSED: [header::HeaderName; 10] = [
+const EXPOSED: [header::HeaderName; 13] = [
     header::ETAG,
     // The dated file name of a download.
     header::CONTENT_DISPOSITION,
@@ -31,6 +31,10 @@ const EXPOSED: [header::HeaderName; 10] = [
     header::ALLOW,
     header::HeaderName::from_static("x-request-id"),
     header::HeaderName::from_static("x-cache"),
+    // A page can pace itself (issue 17) and read the timings.
+    header::HeaderName::from_static("ratelimit"),
+    header::HeaderName::from_static("ratelimit-policy"),
+    header::HeaderName::from_static("server-timing"),
 ];
 
 /// Request headers a page's script may send.

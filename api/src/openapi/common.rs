@@ -69,6 +69,22 @@ const HEADERS: &[(&str, &str)] = &[
         "Retry-After",
         "Seconds after which the request may succeed (RFC 9110 §10.2.3).",
     ),
+    (
+        "RateLimit-Policy",
+        "The client's quota (IETF draft-ietf-httpapi-ratelimit-headers): \
+         `\"anonymous\";q=1200;w=60` per address, `\"key\";q=6000;w=60` per API key. Sent on \
+         every limited answer while rate limits are on.",
+    ),
+    (
+        "RateLimit",
+        "What is left of the quota: `\"anonymous\";r=<requests left>;t=<seconds until one more \
+         is allowed>`.",
+    ),
+    (
+        "Server-Timing",
+        "Where the time went (W3C Server Timing), in milliseconds: `db` (statements), \
+         `search` (the index), `render` (the rest of the handler), `total`.",
+    ),
 ];
 
 /// A problem response component (`application/problem+json`, RFC 9457).
@@ -138,9 +154,23 @@ pub fn document(api: &mut OpenApi) {
         (
             "Unavailable",
             problem(
-                "The database does not answer or is busy (`code: unavailable`); retry after \
+                "The database does not answer or is busy (`code: unavailable`), or the answer \
+                 took longer than the request timeout (`code: timeout`); retry after \
                  `Retry-After` seconds.",
                 &["Retry-After", "X-Request-Id"],
+            ),
+        ),
+        (
+            "TooManyRequests",
+            problem(
+                "The client has used its quota (`code: rate_limited`): per address without a \
+                 key, per API key with one; retry after `Retry-After` seconds.",
+                &[
+                    "Retry-After",
+                    "RateLimit-Policy",
+                    "RateLimit",
+                    "X-Request-Id",
+                ],
             ),
         ),
         (
@@ -206,6 +236,10 @@ fn common(path: &str, read: bool, operation: &mut Operation) {
             .entry("503".to_owned())
             .or_insert_with(|| named("Unavailable"));
     }
+    // The probes are never rate limited (`ops::rate_limit`).
+    if !matches!(path, "/health" | "/ready" | "/metrics") {
+        responses.insert("429".to_owned(), named("TooManyRequests"));
+    }
     for parameter in operation.parameters.iter_mut().flatten() {
         if let RefOr::T(parameter) = parameter {
             bound(parameter);
@@ -259,6 +293,7 @@ fn common(path: &str, read: bool, operation: &mut Operation) {
                 .or_insert_with(|| RefOr::Ref(header_ref(name)));
         };
         add("X-Request-Id");
+        add("Server-Timing");
         // Every answer says what it depends on (CORS adds `Origin`).
         add("Vary");
         if status == "401" {

@@ -67,7 +67,7 @@ impl FromQuery for ChangesRequest {
 #[get("/changes")]
 pub async fn list_changes(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
     let (request, ctx) = super::query::<ChangesRequest>(&state, &req)?;
-    let feed = changes::feed(&state.db, request.since, request.limit).await?;
+    let feed = changes::feed(&state.reader, request.since, request.limit).await?;
     let next = feed.has_more.then(|| feed.next_cursor.clone());
     Ok(super::page_response_with(
         &req,
@@ -174,7 +174,13 @@ pub async fn list_audit(state: web::Data<AppState>, req: HttpRequest) -> AppResu
     let principal = super::write::principal(&state, &req).await?;
     principal.may_administer()?;
     let (request, ctx) = super::query::<AuditRequest>(&state, &req)?;
-    let page = changes::audit(&state.db, &request.filter, request.before, request.limit).await?;
+    let page = changes::audit(
+        &state.reader,
+        &request.filter,
+        request.before,
+        request.limit,
+    )
+    .await?;
     Ok(super::page_response(
         &req,
         &ctx,

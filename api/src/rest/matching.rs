@@ -130,6 +130,6 @@ pub async fn match_offers(
     let ctx = super::item_ctx(&state, &req)?;
     let profile: MatchProfile = json_body(&req, payload, MAX_BODY).await?;
     let today = chrono::Utc::now().date_naive();
-    let result = matching::match_offers(&state.db, &profile, today, &ctx).await?;
+    let result = matching::match_offers(&state.reader, &profile, today, &ctx).await?;
     Ok(json_response(&ctx, &result))
 }

@@ -250,7 +250,7 @@ where
     let (list, ctx) = query::<ListRequest<R>>(state, req)?;
     let read = narrowed(ctx.clone(), &list.fields);
     let listing =
-        resource::list::<R, _>(&state.db, &list.filter, &list.sort, &list.page, &read).await?;
+        resource::list::<R, _>(&state.reader, &list.filter, &list.sort, &list.page, &read).await?;
     if crate::http::media::negotiate(req, &[crate::http::media::JSON, "text/csv"])
         == Some("text/csv")
     {
@@ -323,7 +323,7 @@ where
     } else {
         narrowed(ctx.clone(), &fields)
     };
-    let item = resource::get::<R, _>(&state.db, key, &read).await?;
+    let item = resource::get::<R, _>(&state.reader, key, &read).await?;
     let version = crate::service::import::edit::etag(item.updated_at());
     let response = if linked_data {
         HttpResponse::Ok()

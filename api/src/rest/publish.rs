@@ -117,7 +117,7 @@ async fn serve_catalog(
         .app_data::<web::Data<CatalogSettings>>()
         .map(|s| s.get_ref().clone())
         .unwrap_or_default();
-    let dates = crate::service::changes::dates_by_collection(&state.db).await?;
+    let dates = crate::service::changes::dates_by_collection(&state.reader).await?;
     let triples = catalog::triples(&state.base_url, &settings, DATASETS, &dates)?;
     let body = catalog::serialize(&triples, syntax)?;
     Ok(HttpResponse::Ok()
@@ -172,7 +172,7 @@ where
     let (request, ctx) = query::<DownloadRequest<R>>(state, req)?;
     let lang = ctx.lang;
     let job = Job::<R> {
-        db: state.db.clone(),
+        db: state.reader.clone(),
         filter: request.filter,
         sort: request.sort,
         ctx,
@@ -244,9 +244,9 @@ pub struct MeetingsParam {
 #[get("/calendar.ics")]
 pub async fn get_calendar(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
     let (request, ctx) = query::<CalendarRequest>(&state, &req)?;
-    let offers = resource::all::<Offers, _>(&state.db, &request.filter, &ctx).await?;
+    let offers = resource::all::<Offers, _>(&state.reader, &request.filter, &ctx).await?;
     let meetings = match request.meetings {
-        true => resource::all::<Meetings, _>(&state.db, &(), &ctx).await?,
+        true => resource::all::<Meetings, _>(&state.reader, &(), &ctx).await?,
         false => Vec::new(),
     };
     let ids: Vec<_> = offers
@@ -254,7 +254,7 @@ pub async fn get_calendar(state: web::Data<AppState>, req: HttpRequest) -> AppRe
         .map(|o| o.id)
         .chain(meetings.iter().map(|m| m.id))
         .collect();
-    let modified = crate::service::changes::last_changed(&state.db, &ids).await?;
+    let modified = crate::service::changes::last_changed(&state.reader, &ids).await?;
     let body = calendar::render(&offers, &meetings, &modified, ctx.lang);
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/calendar; charset=utf-8"))

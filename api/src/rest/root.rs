@@ -70,7 +70,7 @@ async fn overview(state: &AppState, req: &HttpRequest) -> AppResult<HttpResponse
         DEFAULT_LICENSE => (LICENSE.to_owned(), LICENSE_URL.to_owned()),
         _ => (settings.license.clone(), settings.license_iri()),
     };
-    let counts = overview::counts(&state.db).await?;
+    let counts = overview::counts(&state.reader).await?;
     let base = &state.base_url;
     let body = Overview {
         name: "Lotse".to_owned(),
@@ -128,7 +128,10 @@ pub async fn health() -> HttpResponse {
 /// of the load balancer).
 ///
 /// For a load balancer's readiness probe: runs one trivial statement on the
-/// database each time; never cached.
+/// database each time, and answers 503 (`code: unavailable`, with
+/// `Retry-After`) when it gets no answer within `--ready-timeout-ms`
+/// (1 s by default), so a probe learns of an outage before its own
+/// timeout; never cached.
 #[utoipa::path(
     tag = tags::META,
     responses(
@@ -138,36 +141,40 @@ pub async fn health() -> HttpResponse {
 )]
 #[get("/ready")]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    overview::ping(&state.db).await?;
+    overview::ping(&state.reader, state.ready_timeout).await?;
     Ok(HttpResponse::Ok().json(Readiness {
         status: "ready".to_owned(),
         database: "ok".to_owned(),
     }))
 }
 
-/// Operational counters in the Prometheus text format.
+/// Operational metrics in the Prometheus text format.
 ///
-/// For a Prometheus scrape (text exposition format 0.0.4). Reads no data,
-/// so it answers while the database is down; never cached.
+/// For a Prometheus scrape (text exposition format 0.0.4): requests by
+/// route template, method and status, their latency, the connection pool,
+/// statements, the response cache, rate-limit refusals, the data's
+/// generation and this process's lag behind the database, build info
+/// (`api/src/ops/metrics.rs` lists the families). It reads the database
+/// once, for the lag, waiting at most 200 ms: it answers while the
+/// database is down (the lag is then -1); never cached.
 #[utoipa::path(
     tag = tags::META,
-    responses((status = 200, description = "Prometheus text format: `lotse_db_statements_total` (counter: SQL statements run since start) and `lotse_graphql_documents` (gauge: parsed GraphQL documents kept for reuse).", content_type = "text/plain; version=0.0.4", body = String))
+    responses((status = 200, description = "Prometheus text format 0.0.4: `lotse_http_requests_total`, `lotse_http_request_duration_seconds`, `lotse_http_requests_in_flight`, `lotse_db_statements_total`, `lotse_db_statement_duration_seconds`, `lotse_db_pool_connections`, `lotse_db_pool_max_connections`, `lotse_db_unavailable_total`, `lotse_response_cache_requests_total`, `lotse_rate_limit_rejections_total`, `lotse_data_generation`, `lotse_data_version`, `lotse_data_version_lag`, `lotse_data_checked_age_seconds`, `lotse_graphql_documents`, `lotse_build_info`.", content_type = "text/plain; version=0.0.4", body = String))
 )]
 #[get("/metrics")]
 pub async fn metrics(
     state: web::Data<AppState>,
+    metrics: web::Data<std::sync::Arc<crate::ops::metrics::Metrics>>,
     documents: web::Data<crate::graphql::Documents>,
 ) -> HttpResponse {
-    let statements = state.statements.load(std::sync::atomic::Ordering::Relaxed);
-    let documents = documents.len();
+    let text = metrics
+        .render(
+            &state.store,
+            documents.len(),
+            std::time::Duration::from_millis(200),
+        )
+        .await;
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(format!(
-            "# HELP lotse_db_statements_total SQL statements run since start.\n\
-             # TYPE lotse_db_statements_total counter\n\
-             lotse_db_statements_total {statements}\n\
-             # HELP lotse_graphql_documents Parsed GraphQL documents kept for reuse.\n\
-             # TYPE lotse_graphql_documents gauge\n\
-             lotse_graphql_documents {documents}\n"
-        ))
+        .body(text)
 }

@@ -34,8 +34,8 @@ pub async fn all_stats(state: web::Data<AppState>, req: HttpRequest) -> AppResul
     let ctx = super::item_ctx(&state, &req)?;
     let body = Stats {
         offers: stats::offer_stats(&OfferFilter::default(), &ctx).await?,
-        partners: stats::partner_stats(&state.db, &PartnerFilter::default(), &ctx).await?,
-        projects: stats::project_stats(&state.db, &ProjectFilter::default(), &ctx).await?,
+        partners: stats::partner_stats(&state.reader, &PartnerFilter::default(), &ctx).await?,
+        projects: stats::project_stats(&state.reader, &ProjectFilter::default(), &ctx).await?,
     };
     Ok(json_response(&ctx, &body))
 }
@@ -81,7 +81,7 @@ pub async fn partner_stats(
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let (filter, ctx) = super::query::<PartnerFilter>(&state, &req)?;
-    let body = stats::partner_stats(&state.db, &filter, &ctx).await?;
+    let body = stats::partner_stats(&state.reader, &filter, &ctx).await?;
     Ok(json_response(&ctx, &body))
 }
 
@@ -104,6 +104,6 @@ pub async fn project_stats(
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let (filter, ctx) = super::query::<ProjectFilter>(&state, &req)?;
-    let body = stats::project_stats(&state.db, &filter, &ctx).await?;
+    let body = stats::project_stats(&state.reader, &filter, &ctx).await?;
     Ok(json_response(&ctx, &body))
 }

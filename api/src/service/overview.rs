@@ -19,7 +19,14 @@ macro_rules! count_collections {
 }
 crate::service::for_each_collection!(count_collections);
 
-/// Pings the database; `Unavailable` (503) if it does not answer.
-pub async fn ping(db: &DatabaseConnection) -> AppResult<()> {
-    db.ping().await.map_err(AppError::Unavailable)
+/// Pings the database; `Unavailable` (503) if it does not answer within
+/// `timeout`.
+pub async fn ping(db: &DatabaseConnection, timeout: std::time::Duration) -> AppResult<()> {
+    match tokio::time::timeout(timeout, db.ping()).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(err)) => Err(AppError::Unavailable(err)),
+        Err(_) => Err(AppError::Unavailable(sea_orm::DbErr::ConnectionAcquire(
+            sea_orm::ConnAcquireErr::Timeout,
+        ))),
+    }
 }

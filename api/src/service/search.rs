@@ -1,4 +1,5 @@
 //! `GET /api/v1/search`: ranked hits over offers, projects and partners.
+use crate::ops::observe::timed_search;
 use std::collections::{HashMap, HashSet};
 
 use base64::Engine as _;
@@ -255,7 +256,7 @@ pub async fn search_with_cursors(request: &SearchRequest, ctx: &Ctx) -> AppResul
     } else {
         request.types.clone()
     };
-    let mut hits = index.search(&request.q, &kinds, MAX_HITS)?;
+    let mut hits = timed_search(|| index.search(&request.q, &kinds, MAX_HITS))?;
     if offer_filters {
         // The index and the corpus are of one snapshot: every hit has facts.
         let selection = OfferSelection::resolve(&request.filter, ctx).await?;
@@ -276,8 +277,7 @@ pub async fn search_with_cursors(request: &SearchRequest, ctx: &Ctx) -> AppResul
     };
     // Highlighting costs a document read and two snippets per hit: only for
     // the page shown, never for all ranked hits.
-    let items = index
-        .highlight(&request.q, &kinds, &hits[start..end], ctx.lang)?
+    let items = timed_search(|| index.highlight(&request.q, &kinds, &hits[start..end], ctx.lang))?
         .iter()
         .map(|h| SearchHit {
             kind: h.kind,

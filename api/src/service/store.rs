@@ -103,7 +103,10 @@ impl std::fmt::Debug for Memo {
 
 /// The data's generation and its snapshot; see the module documentation.
 pub struct Store {
+    /// Where the snapshot is read from (the read replica, if any).
     db: DatabaseConnection,
+    /// Where imports write.
+    primary: DatabaseConnection,
     index: SearchIndex,
     refresh_interval: Duration,
     current: RwLock<Option<Arc<Snapshot>>>,
@@ -113,6 +116,14 @@ pub struct Store {
     /// When the version was last checked, in ms since `born` (`u64::MAX`:
     /// never, or invalidated by a write).
     checked_ms: AtomicU64,
+    /// When the version was last confirmed, in ms since `born` (not reset
+    /// by [`Store::invalidate`]; `u64::MAX`: never).
+    confirmed_ms: AtomicU64,
+    /// When a check last failed because the database was away, in ms since
+    /// `born` (`u64::MAX`: not since the last success).
+    failed_ms: AtomicU64,
+    /// Longest wait for the version check (the database's answer).
+    check_timeout: Duration,
     born: Instant,
 }
 
@@ -142,30 +153,41 @@ fn trim_c_heap() {
 }
 
 impl Store {
-    /// A store over `db` whose derived data may lag writes made elsewhere by
+    /// A store over `db` (imports write to `primary`) whose derived data may lag writes made elsewhere by
     /// `refresh_interval`; the first snapshot is built here (it loads the
     /// index from `index` if that was kept for the current version).
+    ///
+    /// A version check that gets no answer within `check_timeout` fails
+    /// with [`AppError::Unavailable`]; for [`Store::RETRY_AFTER_FAILURE`]
+    /// after that, checks fail at once instead of each request waiting for
+    /// the database again (see [`Store::snapshot`]).
     pub async fn open(
         db: DatabaseConnection,
+        primary: DatabaseConnection,
         index: SearchIndex,
         refresh_interval: Duration,
+        check_timeout: Duration,
     ) -> AppResult<Arc<Self>> {
         let indexed = index.stored_version();
         let store = Arc::new(Self {
             db,
+            primary,
             index,
             refresh_interval,
             current: RwLock::new(None),
             building: tokio::sync::Mutex::new(indexed),
             generation: AtomicU64::new(0),
             checked_ms: AtomicU64::new(u64::MAX),
+            failed_ms: AtomicU64::new(u64::MAX),
+            confirmed_ms: AtomicU64::new(u64::MAX),
+            check_timeout,
             born: Instant::now(),
         });
         store.snapshot().await?;
         Ok(store)
     }
 
-    /// The connection pool.
+    /// The pool the snapshot is read from.
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
     }
@@ -189,7 +211,7 @@ impl Store {
         json: &str,
         options: super::import::ImportOptions,
     ) -> AppResult<super::import::ImportReport> {
-        let report = super::import::import_json_with(&self.db, json, options).await;
+        let report = super::import::import_json_with(&self.primary, json, options).await;
         // Also after an error: nothing was written, but checking costs one read.
         self.invalidate();
         report
@@ -200,19 +222,85 @@ impl Store {
         Ok(self.snapshot().await?.generation)
     }
 
+    /// How long a failed version check is taken as the answer for
+    /// everyone: during an outage, the requests queued behind one check
+    /// fail at once (503) instead of each waiting out the timeout in turn
+    /// (20 queued requests would otherwise take 20 timeouts); after the
+    /// database is back, the next check after this delay succeeds.
+    pub const RETRY_AFTER_FAILURE: Duration = Duration::from_millis(500);
+
     /// The snapshot of the current data: without a query while the last
     /// check is younger than the refresh interval, else after one read of
     /// the version (and a rebuild when it moved).
+    ///
+    /// Errors: [`AppError::Unavailable`] when the database does not answer
+    /// within the check timeout, or did not answer the last check less than
+    /// [`Store::RETRY_AFTER_FAILURE`] ago. [`Store::latest`] still holds
+    /// the last snapshot then (the response cache serves it stale).
     pub async fn snapshot(&self) -> AppResult<Arc<Snapshot>> {
         if let Some(snapshot) = self.recent() {
             return Ok(snapshot);
         }
+        self.failed_recently()?;
         let mut indexed = self.building.lock().await;
         // Another request may have checked while this one waited.
         if let Some(snapshot) = self.recent() {
             return Ok(snapshot);
         }
-        let version = data_version(&self.db).await?;
+        self.failed_recently()?;
+        let checked = self.check(&mut indexed).await;
+        let failed = match &checked {
+            Err(AppError::Unavailable(_)) => self.born.elapsed().as_millis() as u64,
+            _ => u64::MAX,
+        };
+        self.failed_ms.store(failed, Ordering::Release);
+        checked
+    }
+
+    /// The newest snapshot this process holds, however old (`None` before
+    /// the first one was built): what is served stale while the database
+    /// is away.
+    pub fn latest(&self) -> Option<Arc<Snapshot>> {
+        self.current()
+    }
+
+    /// The change log's newest `seq` in the database now (one read of its
+    /// primary key): how far this process lags is that minus its
+    /// snapshot's version.
+    pub async fn newest_version(&self) -> AppResult<DataVersion> {
+        data_version(&self.db).await
+    }
+
+    /// Time since the snapshot was last confirmed against the database (or
+    /// since start, before the first check).
+    pub fn checked_age(&self) -> Duration {
+        let confirmed = self.confirmed_ms.load(Ordering::Acquire);
+        let now = self.born.elapsed().as_millis() as u64;
+        match confirmed {
+            u64::MAX => self.born.elapsed(),
+            checked => Duration::from_millis(now.saturating_sub(checked)),
+        }
+    }
+
+    /// `Unavailable` if the last check failed within
+    /// [`Store::RETRY_AFTER_FAILURE`].
+    fn failed_recently(&self) -> AppResult<()> {
+        let failed = self.failed_ms.load(Ordering::Acquire);
+        let now = self.born.elapsed().as_millis() as u64;
+        if failed != u64::MAX
+            && now.saturating_sub(failed) < Self::RETRY_AFTER_FAILURE.as_millis() as u64
+        {
+            return Err(timed_out());
+        }
+        Ok(())
+    }
+
+    /// Reads the version (within the check timeout) and rebuilds the
+    /// snapshot if it moved; the caller holds the build lock.
+    async fn check(&self, indexed: &mut Option<DataVersion>) -> AppResult<Arc<Snapshot>> {
+        let version = tokio::time::timeout(self.check_timeout, data_version(&self.db))
+            .await
+            .map_err(|_| timed_out())??;
         let current = self.current();
         if let Some(snapshot) = current.as_ref().filter(|s| s.version == version) {
             self.mark_checked();
@@ -317,6 +405,7 @@ impl Store {
     fn mark_checked(&self) {
         let now = self.born.elapsed().as_millis() as u64;
         self.checked_ms.store(now, Ordering::Release);
+        self.confirmed_ms.store(now, Ordering::Release);
     }
 }
 
@@ -379,6 +468,14 @@ async fn changed_at<C: ConnectionTrait>(
     };
     let change = entity::change::Entity::find_by_id(seq).one(db).await?;
     Ok(change.map(|c| c.changed_at))
+}
+
+/// The error of a database that did not answer in time: as the pool's own
+/// acquire timeout says it, so it is rendered the same way (503).
+fn timed_out() -> AppError {
+    AppError::Unavailable(sea_orm::DbErr::ConnectionAcquire(
+        sea_orm::ConnAcquireErr::Timeout,
+    ))
 }
 
 async fn data_version<C: ConnectionTrait>(db: &C) -> AppResult<DataVersion> {

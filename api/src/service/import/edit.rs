@@ -22,7 +22,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
     QueryFilter, QuerySelect, TransactionTrait,
 };
 use serde_json::{Map, Value};
@@ -175,7 +175,7 @@ async fn create<C: ImportCollection>(
     problems.settle(checks, conflicts, &stand_ins)?;
     let fields = diff(&Value::Null, &to_json(&record)?);
     let written = save::<C>(&tx, &record, id, &known, by, &fields).await?;
-    tx.commit().await.map_err(busy)?;
+    tx.commit().await?;
     Ok(written)
 }
 
@@ -253,7 +253,7 @@ async fn update<C: ImportCollection>(
     problems.settle(checks, conflicts, &stand_ins)?;
     let fields = diff(&old, &to_json(&record)?);
     let written = save::<C>(&tx, &record, id, &known, by, &fields).await?;
-    tx.commit().await.map_err(busy)?;
+    tx.commit().await?;
     Ok(written)
 }
 
@@ -302,10 +302,8 @@ pub(crate) async fn delete<C: ImportCollection>(
         fields: Some(&fields),
     };
     let mut report = ImportReport::default();
-    prune::delete::<C>(&tx, &doomed, now(), &mut report, author)
-        .await
-        .map_err(busy)?;
-    tx.commit().await.map_err(busy)?;
+    prune::delete::<C>(&tx, &doomed, now(), &mut report, author).await?;
+    tx.commit().await?;
     Ok(stored.id())
 }
 
@@ -360,8 +358,8 @@ async fn begin(
     db: &DatabaseConnection,
 ) -> AppResult<(tokio::sync::MutexGuard<'static, ()>, DatabaseTransaction)> {
     let turn = WRITER.lock().await;
-    let tx = db.begin().await.map_err(busy)?;
-    super::one_writer_at_a_time(&tx).await.map_err(busy_app)?;
+    let tx = db.begin().await?;
+    super::one_writer_at_a_time(&tx).await?;
     if tx.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
         // Take SQLite's write lock before the first read (what `BEGIN
         // IMMEDIATE` does): a write statement as the first one waits out
@@ -370,8 +368,7 @@ async fn begin(
         // first and, upgraded to a writer after another commit, failed with
         // SQLITE_BUSY at once (seen as a 503 between two concurrent PATCHes).
         tx.execute_unprepared("UPDATE changes SET seq = seq WHERE 0")
-            .await
-            .map_err(busy)?;
+            .await?;
     }
     Ok((turn, tx))
 }
@@ -379,24 +376,6 @@ async fn begin(
 /// Microseconds: what PostgreSQL stores, so a re-read equals what we wrote.
 fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
-}
-
-/// SQLite's "database is locked" (another process holds the write lock
-/// past the busy timeout) is a 503 with `Retry-After`, not a 500.
-fn busy(err: DbErr) -> AppError {
-    let text = err.to_string();
-    if text.contains("database is locked") || text.contains("SQLITE_BUSY") {
-        AppError::Unavailable(err)
-    } else {
-        AppError::Database(err)
-    }
-}
-
-fn busy_app(err: AppError) -> AppError {
-    match err {
-        AppError::Database(err) => busy(err),
-        other => other,
-    }
 }
 
 fn bad_body() -> AppError {
@@ -424,7 +403,7 @@ async fn find<C: ImportCollection>(tx: &DatabaseTransaction, given: &str) -> App
             .collect(),
     };
     for query in candidates {
-        if let Some(found) = query.one(tx).await.map_err(busy)? {
+        if let Some(found) = query.one(tx).await? {
             return Ok(found);
         }
     }
@@ -649,7 +628,9 @@ async fn references<C: ImportCollection>(
             .or_default()
             .push(reference.slug);
     }
-    collections::known_named(tx, &wanted).await.map_err(busy)
+    collections::known_named(tx, &wanted)
+        .await
+        .map_err(AppError::from)
 }
 
 /// The checks of an import for this one record: into `problems` those of
@@ -678,8 +659,7 @@ async fn check<C: ImportCollection>(
             .filter(C::id_column().ne(id))
             .into_tuple()
             .one(tx)
-            .await
-            .map_err(busy)?;
+            .await?;
         if let Some(other) = taken {
             conflicts.add_field(
                 field,
@@ -715,8 +695,7 @@ async fn check<C: ImportCollection>(
             .filter(C::id_column().eq(current))
             .into_tuple()
             .one(tx)
-            .await
-            .map_err(busy)?;
+            .await?;
         match up.flatten() {
             Some(next) => current = next,
             None => break,
@@ -748,8 +727,7 @@ async fn save<C: ImportCollection>(
         &|_| {},
         author,
     )
-    .await
-    .map_err(busy_app)?;
+    .await?;
     let stored = find::<C>(tx, &id.to_string()).await?;
     Ok(Written {
         id,

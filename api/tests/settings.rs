@@ -1,0 +1,99 @@
+//! Configuration is checked at start (issue 17): a bad value stops the
+//! process before it serves, with a line naming the setting, and no panic.
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+mod common;
+
+/// Runs `lotse serve` with `args` and `env`, expecting it to refuse; its
+/// standard error.
+fn refused(args: &[&str], env: &[(&str, &str)]) -> String {
+    let db = std::env::temp_dir().join(format!("lotse-settings-{}.db", std::process::id()));
+    let started = Instant::now();
+    let output = Command::new(common::LOTSE)
+        .args([
+            "--database-url",
+            &format!("sqlite://{}?mode=rwc", db.display()),
+            "serve",
+        ])
+        .args(["--addr", "127.0.0.1:0"])
+        .args(args)
+        .envs(env.iter().copied())
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("the binary runs");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!output.status.success(), "{args:?} {env:?} was accepted");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{args:?}: refused only after {:?}",
+        started.elapsed()
+    );
+    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    stderr
+}
+
+#[test]
+fn bad_values_stop_the_start_naming_the_setting() {
+    let cases: &[(&[&str], &[(&str, &str)], &str)] = &[
+        (
+            &["--rate-limit-per-minute", "many"],
+            &[],
+            "--rate-limit-per-minute",
+        ),
+        (
+            &["--db-acquire-timeout-ms", "0"],
+            &[],
+            "--db-acquire-timeout-ms",
+        ),
+        (
+            &["--db-statement-timeout-ms=-5"],
+            &[],
+            "--db-statement-timeout-ms",
+        ),
+        (&["--ready-timeout-ms", "1h"], &[], "--ready-timeout-ms"),
+        (
+            &["--request-timeout-secs", "0"],
+            &[],
+            "--request-timeout-secs",
+        ),
+        (
+            &["--trusted-proxies", "10.0.0.0/33"],
+            &[],
+            "--trusted-proxies",
+        ),
+        (&["--trusted-proxies", "nginx"], &[], "--trusted-proxies"),
+        (&["--slow-request-ms", "0"], &[], "--slow-request-ms"),
+        (&["--public-url", "ftp://example.org"], &[], "--public-url"),
+        (
+            &[],
+            &[("LOTSE_RATE_LIMIT_KEY_PER_MINUTE", "lots")],
+            "--rate-limit-key-per-minute",
+        ),
+        (
+            &[],
+            &[("LOTSE_SHUTDOWN_TIMEOUT_SECS", "forever")],
+            "--shutdown-timeout-secs",
+        ),
+        (&["--admin-addr", "not an address"], &[], "--admin-addr"),
+        // Well-formed, but not an address of this machine: refused at bind.
+        (&["--admin-addr", "192.0.2.1:9090"], &[], "--admin-addr"),
+        (&["--addr", "127.0.0.1:http"], &[], "--addr"),
+        (
+            &["--database-read-url", "mysql://db/lotse"],
+            &[],
+            "--database-read-url",
+        ),
+    ];
+    for (args, env, named) in cases {
+        let stderr = refused(args, env);
+        let first = stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+        assert!(
+            first.contains(named),
+            "{args:?} {env:?}: the first line does not name {named}: {stderr}"
+        );
+    }
+}

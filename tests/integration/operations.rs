@@ -1,0 +1,554 @@
+//! Operations (issue 17): `/metrics` as Prometheus parses it, rate limits
+//! per client, request ids and `Server-Timing`.
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, TestApp};
+
+/// The families `/metrics` must hold, with their Prometheus types.
+const FAMILIES: [(&str, &str); 16] = [
+    ("lotse_http_requests", "counter"),
+    ("lotse_http_request_duration_seconds", "histogram"),
+    ("lotse_http_requests_in_flight", "gauge"),
+    ("lotse_db_statements", "counter"),
+    ("lotse_db_statement_duration_seconds", "histogram"),
+    ("lotse_db_pool_connections", "gauge"),
+    ("lotse_db_pool_max_connections", "gauge"),
+    ("lotse_db_unavailable", "counter"),
+    ("lotse_response_cache_requests", "counter"),
+    ("lotse_rate_limit_rejections", "counter"),
+    ("lotse_data_generation", "gauge"),
+    ("lotse_data_version", "gauge"),
+    ("lotse_data_version_lag", "gauge"),
+    ("lotse_data_checked_age_seconds", "gauge"),
+    ("lotse_graphql_documents", "gauge"),
+    ("lotse_build_info", "gauge"),
+];
+
+/// `/metrics` parsed by the reference parser (Python `prometheus_client`),
+/// as `{family: {"type": …, "samples": [[name, labels, value], …]}}`.
+fn parse_with_prometheus_client(text: &str) -> Value {
+    const SCRIPT: &str = r#"
+import json, sys
+from prometheus_client.parser import text_string_to_metric_families
+out = {}
+for family in text_string_to_metric_families(sys.stdin.read()):
+    out[family.name] = {
+        "type": family.type,
+        "samples": [[s.name, s.labels, s.value] for s in family.samples],
+    }
+print(json.dumps(out))
+"#;
+    let mut child = Command::new("python3")
+        .args(["-c", SCRIPT])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(text.as_bytes())
+        .expect("write");
+    let output = child.wait_with_output().expect("parser output");
+    assert!(
+        output.status.success(),
+        "prometheus_client could not parse /metrics (pip install prometheus_client): {}\n{text}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("JSON")
+}
+
+/// The value of the sample `name` whose labels include `labels`.
+fn sample(families: &Value, family: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    families[family]["samples"]
+        .as_array()?
+        .iter()
+        .find(|s| s[0] == name && labels.iter().all(|(k, v)| s[1][*k].as_str() == Some(*v)))
+        .and_then(|s| s[2].as_f64())
+}
+
+async fn metrics_parse_and_hold_every_family(app: TestApp) {
+    // Some traffic first: a miss and a hit of the cache, a 404, a search.
+    app.get("/api/v1/offers?limit=2&lang=en").await;
+    app.get("/api/v1/offers?limit=2&lang=en").await;
+    app.get("/api/v1/offers/no-such-offer").await;
+    app.get("/api/v1/search?q=beratung").await;
+    let response = app.get("/metrics").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/plain; version=0.0.4"
+    );
+    let text = response.text().await.expect("text");
+    let families = parse_with_prometheus_client(&text);
+    for (family, kind) in FAMILIES {
+        assert_eq!(families[family]["type"], kind, "{family} in {text}");
+    }
+    // Requests are labelled with their route template, not their path.
+    let item = sample(
+        &families,
+        "lotse_http_requests",
+        "lotse_http_requests_total",
+        &[
+            ("route", "/api/v1/offers/{key}"),
+            ("method", "GET"),
+            ("status", "404"),
+        ],
+    );
+    assert!(
+        item.is_some_and(|n| n >= 1.0),
+        "{}",
+        families["lotse_http_requests"]
+    );
+    assert!(
+        !text.contains("no-such-offer"),
+        "a path reached a label: cardinality would grow with the clients"
+    );
+    let observed = sample(
+        &families,
+        "lotse_http_request_duration_seconds",
+        "lotse_http_request_duration_seconds_count",
+        &[("route", "/api/v1/search")],
+    );
+    assert!(observed.is_some_and(|n| n >= 1.0));
+    for outcome in ["hit", "miss"] {
+        let n = sample(
+            &families,
+            "lotse_response_cache_requests",
+            "lotse_response_cache_requests_total",
+            &[("result", outcome)],
+        );
+        assert!(n.is_some_and(|n| n >= 1.0), "cache {outcome}");
+    }
+    let statements = sample(
+        &families,
+        "lotse_db_statements",
+        "lotse_db_statements_total",
+        &[],
+    );
+    assert!(statements.is_some_and(|n| n >= 1.0));
+    let max = sample(
+        &families,
+        "lotse_db_pool_max_connections",
+        "lotse_db_pool_max_connections",
+        &[("pool", "primary")],
+    );
+    assert_eq!(max, Some(4.0), "the test apps' pool size");
+    assert_eq!(
+        sample(
+            &families,
+            "lotse_data_version_lag",
+            "lotse_data_version_lag",
+            &[]
+        ),
+        Some(0.0)
+    );
+    assert!(
+        sample(
+            &families,
+            "lotse_data_generation",
+            "lotse_data_generation",
+            &[]
+        )
+        .is_some_and(|g| g >= 1.0)
+    );
+    let version = env!("CARGO_PKG_VERSION");
+    assert_eq!(
+        sample(
+            &families,
+            "lotse_build_info",
+            "lotse_build_info",
+            &[("version", version)]
+        ),
+        Some(1.0)
+    );
+}
+
+/// A replica that has not caught up reports its lag in changes.
+async fn metrics_report_a_replicas_lag(app: TestApp) {
+    let replica = app
+        .replica(|s| s.search_refresh = std::time::Duration::from_secs(3600))
+        .await;
+    let lag = |text: String| {
+        let families = parse_with_prometheus_client(&text);
+        sample(
+            &families,
+            "lotse_data_version_lag",
+            "lotse_data_version_lag",
+            &[],
+        )
+    };
+    let before = replica.get("/metrics").await.text().await.expect("text");
+    assert_eq!(lag(before), Some(0.0));
+    let key = lotse::service::keys::create(app.db(), "lag", &[lotse::service::keys::Scope::Write])
+        .await
+        .expect("key");
+    let response = app
+        .client
+        .patch(format!("{}/api/v1/partners/mags", app.address))
+        .bearer_auth(&key)
+        .header("content-type", "application/merge-patch+json")
+        .body(r#"{"note": "lag test"}"#)
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(response.status(), 200);
+    let after = replica.get("/metrics").await.text().await.expect("text");
+    assert_eq!(lag(after), Some(1.0), "one change the replica has not seen");
+}
+
+/// Hammering past the anonymous quota: 429 problems with `Retry-After`
+/// and the IETF fields; another client (a key, another address behind a
+/// trusted proxy) is unaffected; probes are never limited.
+async fn rate_limits_apply_per_client(app: TestApp) {
+    let get = |forwarded_for: &'static str| {
+        app.client
+            .get(format!("{}/api/v1/topics", app.address))
+            .header("x-forwarded-for", forwarded_for)
+    };
+    let first = get("203.0.113.1").send().await.expect("request");
+    assert_eq!(first.status(), 200);
+    assert_eq!(
+        first.headers()["ratelimit-policy"],
+        "\"anonymous\";q=5;w=60"
+    );
+    assert_eq!(first.headers()["ratelimit"], "\"anonymous\";r=4;t=12");
+    for _ in 0..4 {
+        assert_eq!(get("203.0.113.1").send().await.expect("r").status(), 200);
+    }
+    let refused = get("203.0.113.1").send().await.expect("request");
+    assert_eq!(refused.status(), 429);
+    assert_eq!(
+        refused.headers()["content-type"],
+        "application/problem+json"
+    );
+    let retry: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .expect("text")
+        .parse()
+        .expect("seconds");
+    assert!((1..=12).contains(&retry), "Retry-After {retry}");
+    let state = refused.headers()["ratelimit"]
+        .to_str()
+        .expect("text")
+        .to_owned();
+    assert!(state.starts_with("\"anonymous\";r=0;t="), "{state}");
+    let problem: Value = refused.json().await.expect("problem");
+    assert_eq!(problem["code"], "rate_limited");
+    assert_eq!(problem["status"], 429);
+
+    // Another address behind the trusted proxy (127.0.0.1) is its own client.
+    assert_eq!(get("203.0.113.2").send().await.expect("r").status(), 200);
+    // Probes are not limited.
+    assert_eq!(app.get("/health").await.status(), 200);
+    // A valid key has its own quota; a made-up one is anonymous.
+    let key =
+        lotse::service::keys::create(app.db(), "portal", &[lotse::service::keys::Scope::Write])
+            .await
+            .expect("key");
+    let keyed = get("203.0.113.1")
+        .bearer_auth(&key)
+        .send()
+        .await
+        .expect("r");
+    assert_eq!(keyed.status(), 200);
+    assert_eq!(keyed.headers()["ratelimit-policy"], "\"key\";q=50;w=60");
+    let forged = get("203.0.113.1")
+        .bearer_auth(
+            "lotse_000000000000_0000000000000000000000000000000000000000000000000000000000000000",
+        )
+        .send()
+        .await
+        .expect("r");
+    assert_eq!(
+        forged.status(),
+        429,
+        "a forged key gets no quota of its own"
+    );
+
+    let families =
+        parse_with_prometheus_client(&app.get("/metrics").await.text().await.expect("text"));
+    let rejected = sample(
+        &families,
+        "lotse_rate_limit_rejections",
+        "lotse_rate_limit_rejections_total",
+        &[("client", "anonymous")],
+    );
+    assert_eq!(rejected, Some(2.0));
+}
+
+/// Without a trusted proxy, `X-Forwarded-For` is the client's word: it
+/// cannot buy a fresh quota.
+async fn forwarded_for_from_strangers_is_ignored(app: TestApp) {
+    for n in 0..5 {
+        let response = app
+            .client
+            .get(format!("{}/api/v1/topics", app.address))
+            .header("x-forwarded-for", format!("198.51.100.{n}"))
+            .send()
+            .await
+            .expect("r");
+        assert_eq!(response.status(), 200);
+    }
+    let response = app
+        .client
+        .get(format!("{}/api/v1/topics", app.address))
+        .header("x-forwarded-for", "198.51.100.99")
+        .send()
+        .await
+        .expect("r");
+    assert_eq!(response.status(), 429);
+}
+
+async fn request_ids_are_taken_when_sane_and_timings_are_sent(app: TestApp) {
+    let with_id = |id: &str| {
+        app.client
+            .get(format!("{}/api/v1/search?q=robotik", app.address))
+            .header("x-request-id", id.to_owned())
+            .header("cache-control", "no-cache")
+    };
+    let kept = with_id("portal-7f3a.42").send().await.expect("r");
+    assert_eq!(kept.headers()["x-request-id"], "portal-7f3a.42");
+    let timing = kept.headers()["server-timing"]
+        .to_str()
+        .expect("text")
+        .to_owned();
+    for metric in ["db;dur=", "search;dur=", "render;dur=", "total;dur="] {
+        assert!(timing.contains(metric), "{timing}");
+    }
+    let search_ms: f64 = timing
+        .split(", ")
+        .find_map(|m| m.strip_prefix("search;dur="))
+        .and_then(|v| v.parse().ok())
+        .expect("search duration");
+    assert!(search_ms > 0.0, "the search was timed: {timing}");
+    for insane in ["a b", "\"quoted\"", &"x".repeat(129), "ümlaut"] {
+        let response = with_id(insane).send().await.expect("r");
+        let echoed = response.headers()["x-request-id"]
+            .to_str()
+            .expect("text")
+            .to_owned();
+        assert_ne!(echoed, insane);
+        assert!(!echoed.is_empty() && echoed.len() <= 128, "{echoed}");
+    }
+    let generated = app.get("/api/v1/topics").await;
+    assert!(!generated.headers()["x-request-id"].is_empty());
+}
+
+/// GraphQL's body limit is a problem document too.
+async fn oversized_graphql_body_is_a_413_problem(app: TestApp) {
+    let query = format!(
+        "{{ offers(first: 1) {{ nodes {{ slug }} }} }} #{}",
+        "x".repeat(2 << 20)
+    );
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .json(&json!({ "query": query }))
+        .send()
+        .await
+        .expect("r");
+    assert_eq!(response.status(), 413);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let problem: Value = response.json().await.expect("problem");
+    assert_eq!(problem["code"], "payload_too_large");
+}
+
+/// Statements run by each pool so far: `(primary, replica)`.
+async fn statements_by_pool(app: &TestApp) -> (f64, f64) {
+    let families =
+        parse_with_prometheus_client(&app.get("/metrics").await.text().await.expect("text"));
+    let of = |pool| {
+        sample(
+            &families,
+            "lotse_db_statements",
+            "lotse_db_statements_total",
+            &[("pool", pool)],
+        )
+        .unwrap_or(0.0)
+    };
+    (of("primary"), of("replica"))
+}
+
+/// With `--database-read-url`, reads run on the read pool and writes on the
+/// primary. (Both URLs name the test database here: what is checked is which
+/// pool the app sends each statement to, as its metrics count them.)
+async fn reads_go_to_the_read_pool_and_writes_to_the_primary(app: TestApp) {
+    let families =
+        parse_with_prometheus_client(&app.get("/metrics").await.text().await.expect("text"));
+    for pool in ["primary", "replica"] {
+        let max = sample(
+            &families,
+            "lotse_db_pool_max_connections",
+            "lotse_db_pool_max_connections",
+            &[("pool", pool)],
+        );
+        assert_eq!(max, Some(4.0), "{pool} pool");
+    }
+    let before = statements_by_pool(&app).await;
+    for path in [
+        "/api/v1/partners?limit=3",
+        "/api/v1/offers/arbeit-2020-begleitung",
+        "/api/v1/changes?limit=3",
+    ] {
+        let response = app
+            .client
+            .get(format!("{}{path}", app.address))
+            .header("cache-control", "no-cache")
+            .send()
+            .await
+            .expect("read");
+        assert_eq!(response.status(), 200, "{path}");
+    }
+    let read = statements_by_pool(&app).await;
+    assert_eq!(read.0, before.0, "a read ran on the primary");
+    assert!(read.1 > before.1, "no read ran on the read pool");
+
+    let key =
+        lotse::service::keys::create(app.db(), "pools", &[lotse::service::keys::Scope::Write])
+            .await
+            .expect("key");
+    let response = app
+        .client
+        .patch(format!("{}/api/v1/partners/mags", app.address))
+        .bearer_auth(&key)
+        .header("content-type", "application/merge-patch+json")
+        .body(r#"{"note": "pool test"}"#)
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(response.status(), 200);
+    let written = statements_by_pool(&app).await;
+    assert!(written.0 > read.0, "the write did not run on the primary");
+}
+
+/// With `--admin-addr`, `/metrics` is served there only, and the admin
+/// listener serves nothing but the operations endpoints.
+async fn the_admin_listener_serves_operations_only(app: TestApp) {
+    let admin = app.admin.clone().expect("an admin listener");
+    assert_eq!(app.get("/metrics").await.status(), 404);
+    assert_eq!(app.get("/api/v1/topics").await.status(), 200);
+    let get = |path: &'static str| app.client.get(format!("{admin}{path}")).send();
+    let metrics = get("/metrics").await.expect("metrics");
+    assert_eq!(metrics.status(), 200);
+    let families = parse_with_prometheus_client(&metrics.text().await.expect("text"));
+    assert_eq!(families["lotse_build_info"]["type"], "gauge");
+    assert_eq!(get("/health").await.expect("health").status(), 200);
+    assert_eq!(get("/ready").await.expect("ready").status(), 200);
+    for path in ["/api/v1/topics", "/graphql", "/docs/"] {
+        let response = app
+            .client
+            .get(format!("{admin}{path}"))
+            .send()
+            .await
+            .expect("r");
+        assert_eq!(response.status(), 404, "{path} on the admin listener");
+    }
+}
+
+crate::shared_tests!(
+    metrics_parse_and_hold_every_family,
+    request_ids_are_taken_when_sane_and_timings_are_sent,
+    oversized_graphql_body_is_a_413_problem,
+);
+
+crate::private_tests!(seeded: true; metrics_report_a_replicas_lag);
+
+crate::private_tests!(
+    seeded: true;
+    configured: |s: &mut lotse::config::Settings| s.database_read_url = Some(s.database_url.clone());
+    reads_go_to_the_read_pool_and_writes_to_the_primary
+);
+
+crate::private_tests!(
+    seeded: true;
+    configured: |s: &mut lotse::config::Settings| s.admin_addr = Some("127.0.0.1:0".into());
+    the_admin_listener_serves_operations_only
+);
+
+/// A request that outlives `--request-timeout-secs` is answered 503
+/// `timeout` with `Retry-After` (PostgreSQL: a lock held by another session
+/// keeps the read waiting).
+#[tokio::test]
+async fn a_request_past_its_deadline_is_a_503_problem() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let Some(app) = TestApp::private_with(Backend::Postgres, true, |s| {
+        s.request_timeout = std::time::Duration::from_millis(300);
+    })
+    .await
+    else {
+        eprintln!("skipped: {} is not set", crate::helpers::POSTGRES_ENV);
+        return;
+    };
+    let other = sea_orm::Database::connect(app.database_url())
+        .await
+        .expect("connect");
+    let lock = other.begin().await.expect("begin");
+    lock.execute_unprepared("LOCK TABLE partners IN ACCESS EXCLUSIVE MODE")
+        .await
+        .expect("lock");
+    let started = std::time::Instant::now();
+    let response = app
+        .client
+        .get(format!("{}/api/v1/partners?limit=3", app.address))
+        .header("cache-control", "no-cache")
+        .send()
+        .await
+        .expect("r");
+    let took = started.elapsed();
+    assert_eq!(response.status(), 503);
+    assert!(took < std::time::Duration::from_secs(3), "{took:?}");
+    assert_eq!(response.headers()["retry-after"], "5");
+    let problem: Value = response.json().await.expect("problem");
+    assert_eq!(problem["code"], "timeout");
+    lock.rollback().await.expect("release");
+    let after = app.get("/api/v1/partners?limit=3").await;
+    assert_eq!(after.status(), 200);
+}
+
+mod rate_limits {
+    use super::*;
+
+    async fn limited(backend: Backend, proxies: &[&str]) -> Option<TestApp> {
+        let proxies: Vec<ipnet::IpNet> = proxies
+            .iter()
+            .map(|p| lotse::ops::client::parse_network(p).expect("network"))
+            .collect();
+        TestApp::private_with(backend, true, |s| {
+            s.rate_limit_anonymous = 5;
+            s.rate_limit_key = 50;
+            s.trusted_proxies = proxies;
+        })
+        .await
+    }
+
+    #[tokio::test]
+    async fn per_client_sqlite() {
+        let app = limited(Backend::Sqlite, &["127.0.0.1"])
+            .await
+            .expect("SQLite");
+        super::rate_limits_apply_per_client(app).await;
+    }
+
+    #[tokio::test]
+    async fn per_client_postgres() {
+        match limited(Backend::Postgres, &["127.0.0.1"]).await {
+            Some(app) => super::rate_limits_apply_per_client(app).await,
+            None => eprintln!("skipped: {} is not set", crate::helpers::POSTGRES_ENV),
+        }
+    }
+
+    #[tokio::test]
+    async fn untrusted_forwarding_sqlite() {
+        let app = limited(Backend::Sqlite, &[]).await.expect("SQLite");
+        super::forwarded_for_from_strangers_is_ignored(app).await;
+    }
+}

@@ -1,0 +1,393 @@
+//! Database outages (issue 17): the app keeps answering what it can, says
+//! 503 with `Retry-After` for the rest within its configured bounds, never
+//! 500, and recovers by itself once the database is back.
+//!
+//! PostgreSQL is reached through a TCP proxy the test controls: *cut*
+//! (every connection closed, new ones refused), *blackhole* (connections
+//! held open, nothing forwarded: a dead network) and *open*. SQLite has no
+//! network; its outage is another writer holding the lock.
+//!
+//! The durations asserted here are the configured timeouts (plus a margin
+//! for a debug build on a loaded machine), not speed claims: a request
+//! that waited for the database for 10 s, as before, fails them.
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+
+use crate::helpers::{Backend, TestApp};
+
+/// What the proxy does with the traffic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Open,
+    Cut,
+    Blackhole,
+}
+
+/// A TCP proxy to `127.0.0.1:5432`'s server that the test can cut.
+struct Proxy {
+    port: u16,
+    mode: watch::Sender<Mode>,
+}
+
+impl Proxy {
+    async fn start(target: String) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let (mode, _) = watch::channel(Mode::Open);
+        let modes = mode.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((client, _)) = listener.accept().await else {
+                    return;
+                };
+                let rx = modes.subscribe();
+                if *rx.borrow() == Mode::Cut {
+                    drop(client);
+                    continue;
+                }
+                tokio::spawn(pump(client, target.clone(), rx));
+            }
+        });
+        Self { port, mode }
+    }
+
+    fn set(&self, mode: Mode) {
+        self.mode.send_replace(mode);
+    }
+}
+
+/// Forwards one connection while the mode is open; holds it while it is a
+/// blackhole (the upstream connection is opened only once it opens); drops
+/// both ends when it is cut.
+async fn pump(client: TcpStream, target: String, mut mode: watch::Receiver<Mode>) {
+    let (mut client_read, mut client_write) = client.into_split();
+    let mut upstream: Option<(
+        tokio::net::tcp::OwnedReadHalf,
+        tokio::net::tcp::OwnedWriteHalf,
+    )> = None;
+    let mut from_client = vec![0u8; 16 * 1024];
+    let mut from_server = vec![0u8; 16 * 1024];
+    loop {
+        let current = *mode.borrow_and_update();
+        match current {
+            Mode::Cut => return,
+            Mode::Blackhole => {
+                if mode.changed().await.is_err() {
+                    return;
+                }
+            }
+            Mode::Open => {
+                if upstream.is_none() {
+                    let Ok(server) = TcpStream::connect(&target).await else {
+                        return;
+                    };
+                    upstream = Some(server.into_split());
+                }
+                let Some((server_read, server_write)) = upstream.as_mut() else {
+                    return;
+                };
+                tokio::select! {
+                    read = client_read.read(&mut from_client) => match read {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => if server_write.write_all(&from_client[..n]).await.is_err() { return },
+                    },
+                    read = server_read.read(&mut from_server) => match read {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => if client_write.write_all(&from_server[..n]).await.is_err() { return },
+                    },
+                    changed = mode.changed() => if changed.is_err() { return },
+                }
+            }
+        }
+    }
+}
+
+/// The configured bounds of the app under test.
+const ACQUIRE: Duration = Duration::from_millis(1000);
+const READY: Duration = Duration::from_millis(500);
+/// Slack for a debug build on a busy 2-core machine.
+const SLACK: Duration = Duration::from_millis(700);
+
+/// One request's outcome.
+struct Seen {
+    status: StatusCode,
+    took: Duration,
+    headers: reqwest::header::HeaderMap,
+    body: String,
+}
+
+async fn send(request: reqwest::RequestBuilder) -> Seen {
+    let started = Instant::now();
+    let response = request.send().await.expect("the app answers");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.text().await.expect("body");
+    Seen {
+        status,
+        took: started.elapsed(),
+        headers,
+        body,
+    }
+}
+
+impl Seen {
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// A 503 problem with `code: unavailable` and `Retry-After`, in time.
+    fn assert_unavailable(&self, what: &str, bound: Duration) {
+        assert_eq!(self.status, 503, "{what}: {}", self.body);
+        assert_eq!(
+            self.header("content-type"),
+            "application/problem+json",
+            "{what}"
+        );
+        let problem: Value = serde_json::from_str(&self.body).expect("problem JSON");
+        assert_eq!(problem["code"], "unavailable", "{what}: {problem}");
+        let retry: u64 = self.header("retry-after").parse().unwrap_or(0);
+        assert!(
+            retry >= 1,
+            "{what}: Retry-After {:?}",
+            self.header("retry-after")
+        );
+        assert!(
+            self.took <= bound,
+            "{what} took {:?}, bound {bound:?}",
+            self.took
+        );
+    }
+}
+
+const GRAPHQL_CACHED: &str = "{ offers(first: 2) { nodes { slug } } }";
+
+/// The requests whose answers are cached before the outage.
+fn cached_requests(app: &TestApp) -> Vec<(&'static str, reqwest::RequestBuilder)> {
+    let c = &app.client;
+    let a = &app.address;
+    vec![
+        ("list", c.get(format!("{a}/api/v1/offers?limit=3"))),
+        (
+            "graphql",
+            c.post(format!("{a}/graphql"))
+                .json(&json!({ "query": GRAPHQL_CACHED })),
+        ),
+    ]
+}
+
+/// Requests nobody asked before: uncached, they need the database.
+fn uncached_requests(app: &TestApp, n: usize) -> Vec<(String, reqwest::RequestBuilder)> {
+    let c = &app.client;
+    let a = &app.address;
+    vec![
+        (
+            format!("list {n}"),
+            c.get(format!("{a}/api/v1/offers?limit={}", n + 1))
+                .header("cache-control", "no-cache"),
+        ),
+        (
+            format!("item {n}"),
+            c.get(format!("{a}/api/v1/partners/mags"))
+                .header("cache-control", "no-cache"),
+        ),
+        (
+            format!("match {n}"),
+            c.post(format!("{a}/api/v1/match")).json(
+                &json!({"region": "bielefeld", "role": "works_council", "date": format!("2025-01-{:02}", 1 + n % 28)}),
+            ),
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn postgres_outage_is_answered_with_503_stale_answers_and_recovery() {
+    let Ok(admin) = std::env::var(crate::helpers::POSTGRES_ENV) else {
+        eprintln!("skipped: {} is not set", crate::helpers::POSTGRES_ENV);
+        return;
+    };
+    let upstream = url::Url::parse(&admin).expect("PostgreSQL URL");
+    let target = format!(
+        "{}:{}",
+        upstream.host_str().unwrap_or("127.0.0.1"),
+        upstream.port().unwrap_or(5432)
+    );
+    let proxy = Proxy::start(target).await;
+    let port = proxy.port;
+    let app = TestApp::private_via(
+        Backend::Postgres,
+        true,
+        |url| {
+            let mut url = url::Url::parse(url).expect("URL");
+            url.set_host(Some("127.0.0.1")).expect("host");
+            url.set_port(Some(port)).expect("port");
+            url.to_string()
+        },
+        |s| {
+            s.db_timeouts.acquire = ACQUIRE;
+            s.ready_timeout = READY;
+            // Every request checks the data's version: the outage is
+            // noticed at once, and the cache must still answer.
+            s.search_refresh = Duration::ZERO;
+        },
+    )
+    .await
+    .expect("PostgreSQL is configured");
+
+    // Before: answers, two of them stored in the response cache.
+    let mut before = Vec::new();
+    for (what, request) in cached_requests(&app) {
+        let seen = send(request).await;
+        assert_eq!(seen.status, 200, "{what}: {}", seen.body);
+        before.push(seen.body);
+    }
+    for (what, request) in cached_requests(&app) {
+        assert_eq!(send(request).await.header("x-cache"), "hit", "{what}");
+    }
+    assert_eq!(app.get("/ready").await.status(), 200);
+
+    let mut statuses = Vec::new();
+    for mode in [Mode::Cut, Mode::Blackhole] {
+        proxy.set(mode);
+        let ready = send(app.client.get(format!("{}/ready", app.address))).await;
+        ready.assert_unavailable(&format!("{mode:?}: /ready"), READY + SLACK);
+
+        // Cached answers: served stale, the same bodies, quickly enough.
+        for ((what, request), body) in cached_requests(&app).into_iter().zip(&before) {
+            let seen = send(request).await;
+            assert_eq!(seen.status, 200, "{mode:?}: {what}: {}", seen.body);
+            assert_eq!(seen.header("x-cache"), "stale", "{mode:?}: {what}");
+            assert_eq!(&seen.body, body, "{mode:?}: {what}");
+            assert!(
+                seen.took <= ACQUIRE + SLACK,
+                "{mode:?}: {what} took {:?}",
+                seen.took
+            );
+            statuses.push(seen.status);
+        }
+
+        // Uncached: 503 problems within the bound.
+        for (what, request) in uncached_requests(&app, 0) {
+            let seen = send(request).await;
+            seen.assert_unavailable(&format!("{mode:?}: {what}"), ACQUIRE + SLACK);
+            statuses.push(seen.status);
+        }
+        // GraphQL: the same code in `extensions`.
+        let seen = send(
+            app.client
+                .post(format!("{}/graphql", app.address))
+                .json(&json!({"query": "{ partners(first: 1) { nodes { slug } } }"})),
+        )
+        .await;
+        let body: Value = serde_json::from_str(&seen.body).expect("GraphQL JSON");
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "unavailable",
+            "{mode:?}: {body}"
+        );
+        assert!(
+            seen.took <= ACQUIRE + SLACK,
+            "{mode:?}: GraphQL took {:?}",
+            seen.took
+        );
+
+        // 20 at once: all 503, and the pool does not make them queue one
+        // timeout after another.
+        let started = Instant::now();
+        let requests: Vec<_> = (1..=7)
+            .flat_map(|n| uncached_requests(&app, n))
+            .take(20)
+            .map(|(what, request)| async move { (what, send(request).await) })
+            .collect();
+        for (what, seen) in futures_util::future::join_all(requests).await {
+            seen.assert_unavailable(&format!("{mode:?}: concurrent {what}"), 2 * ACQUIRE + SLACK);
+            statuses.push(seen.status);
+        }
+        assert!(
+            started.elapsed() <= 2 * ACQUIRE + SLACK,
+            "{mode:?}: 20 concurrent requests took {:?}",
+            started.elapsed()
+        );
+    }
+    assert!(statuses.iter().all(|s| *s != 500), "{statuses:?}");
+
+    // Back: ready again within 2 s of the restore, without a restart.
+    proxy.set(Mode::Open);
+    let restored = Instant::now();
+    loop {
+        if app.get("/ready").await.status() == 200 {
+            break;
+        }
+        assert!(
+            restored.elapsed() <= Duration::from_secs(2),
+            "not ready 2 s after the database came back"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for (what, request) in uncached_requests(&app, 99) {
+        let seen = send(request).await;
+        assert_eq!(seen.status, 200, "after the outage: {what}: {}", seen.body);
+    }
+    for (what, request) in cached_requests(&app) {
+        let seen = send(request).await;
+        assert_eq!(seen.status, 200, "after the outage: {what}");
+        assert_ne!(seen.header("x-cache"), "stale", "after the outage: {what}");
+    }
+}
+
+/// SQLite under write load: a writer that holds the lock past the busy
+/// timeout makes the API's writes 503 with `Retry-After`, not 500; once
+/// it commits, the same write succeeds.
+#[tokio::test]
+async fn sqlite_busy_database_is_503_not_500() {
+    use sea_orm::{ConnectionTrait, Database};
+    let app = TestApp::private_with(Backend::Sqlite, true, |s| {
+        s.db_timeouts.statement = Some(Duration::from_millis(300));
+    })
+    .await
+    .expect("SQLite is always available");
+    let key = lotse::service::keys::create(app.db(), "busy", &[lotse::service::keys::Scope::Write])
+        .await
+        .expect("key");
+    // Another process's connection (its own pool) takes the write lock.
+    let other = Database::connect(app.database_url())
+        .await
+        .expect("second connection");
+    other
+        .execute_unprepared("BEGIN IMMEDIATE")
+        .await
+        .expect("write lock");
+    let patch = || {
+        app.client
+            .patch(format!(
+                "{}/api/v1/offers/arbeit-2020-begleitung",
+                app.address
+            ))
+            .bearer_auth(&key)
+            .header("content-type", "application/merge-patch+json")
+            .body(r#"{"note": "busy test"}"#)
+    };
+    let slug_exists = app
+        .get("/api/v1/offers/arbeit-2020-begleitung")
+        .await
+        .status();
+    assert_eq!(slug_exists, 200, "the seed offer the test edits");
+    let seen = send(patch()).await;
+    seen.assert_unavailable(
+        "PATCH while another writer holds the lock",
+        Duration::from_secs(5),
+    );
+    other.execute_unprepared("COMMIT").await.expect("release");
+    let seen = send(patch()).await;
+    assert_eq!(
+        seen.status, 200,
+        "after the lock is released: {}",
+        seen.body
+    );
+}
