@@ -1,5 +1,6 @@
 //! Configuration is checked at start (issue 17): a bad value stops the
 //! process before it serves, with a line naming the setting, and no panic.
+#![allow(clippy::expect_used, clippy::unwrap_used)] // test code: a failure is the test failing
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -38,7 +39,9 @@ fn refused(args: &[&str], env: &[(&str, &str)]) -> String {
 
 #[test]
 fn bad_values_stop_the_start_naming_the_setting() {
-    let cases: &[(&[&str], &[(&str, &str)], &str)] = &[
+    // (arguments, environment, what the first line of the error names)
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let cases: &[Case] = &[
         (
             &["--rate-limit-per-minute", "many"],
             &[],

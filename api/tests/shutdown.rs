@@ -3,6 +3,7 @@
 //!
 //! A request is held in flight by sending its body in two parts: the
 //! signal arrives between them.
+#![allow(clippy::expect_used, clippy::unwrap_used)] // test code: a failure is the test failing
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::Command;

@@ -5,6 +5,7 @@
 //!
 //! Runs when `LOTSE_TEST_POSTGRES_URL` is set and nginx is installed (CI
 //! installs it; elsewhere the test says it skipped).
+#![allow(clippy::expect_used, clippy::unwrap_used)] // test code: a failure is the test failing
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
