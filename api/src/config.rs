@@ -254,7 +254,7 @@ pub struct ServeArgs {
     pub workers: Option<usize>,
 
     /// Largest number of pooled database connections.
-    #[arg(long, env = "LOTSE_DB_MAX_CONNECTIONS")]
+    #[arg(long, env = "LOTSE_DB_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub db_max_connections: Option<u32>,
 
     /// Longest wait, in milliseconds, for a database connection (opening
@@ -591,6 +591,7 @@ mod tests {
             ("--trusted-proxies", "10.0.0.0/8,proxy.local"),
             ("--rate-limit-per-minute", "lots"),
             ("--workers", "0"),
+            ("--db-max-connections", "0"),
             ("--db-acquire-timeout-ms", "0"),
             ("--slow-request-ms", "soon"),
         ] {

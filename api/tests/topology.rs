@@ -239,6 +239,11 @@ fn two_replicas_behind_nginx_balance_cache_and_stay_consistent() {
     let second = via_nginx(&nginx, OFFER, &[]);
     assert_eq!(second.header("x-cache-status"), Some("HIT"));
     assert_eq!(first.header("etag"), second.header("etag"));
+    // A hit carries this request's id, not the first client's timings.
+    let third = via_nginx(&nginx, OFFER, &[("X-Request-Id", "client-b")]);
+    assert_eq!(third.header("x-cache-status"), Some("HIT"));
+    assert_eq!(third.header("x-request-id"), Some("client-b"));
+    assert_eq!(third.header("server-timing"), None);
 
     // Fresh reads (no-cache) are balanced over both replicas.
     for _ in 0..20 {

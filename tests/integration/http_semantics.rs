@@ -160,7 +160,9 @@ async fn every_get_route_answers_head_with_the_get_head_and_no_body(app: TestApp
                 "HEAD {path}: {name}"
             );
         }
-        if get_status != 401 {
+        // `/metrics` counts the GET itself: its length changes between
+        // the two requests.
+        if get_status != 401 && path != "/metrics" {
             assert_eq!(
                 header(&headers, "content-length"),
                 get_body.len().to_string(),

@@ -78,6 +78,17 @@ async fn metrics_parse_and_hold_every_family(app: TestApp) {
     app.get("/api/v1/offers?limit=2&lang=en").await;
     app.get("/api/v1/offers/no-such-offer").await;
     app.get("/api/v1/search?q=beratung").await;
+    // Invented methods share one label (else each would add series).
+    for n in 0..3 {
+        let method = reqwest::Method::from_bytes(format!("ZZ{n}").as_bytes()).expect("a token");
+        let response = app
+            .client
+            .request(method, format!("{}/api/v1/topics", app.address))
+            .send()
+            .await
+            .expect("r");
+        assert_eq!(response.status(), 405);
+    }
     let response = app.get("/metrics").await;
     assert_eq!(response.status(), 200);
     assert_eq!(
@@ -105,6 +116,21 @@ async fn metrics_parse_and_hold_every_family(app: TestApp) {
         "{}",
         families["lotse_http_requests"]
     );
+    assert!(
+        !text.contains("ZZ0"),
+        "a method a client made up is a label"
+    );
+    let other = sample(
+        &families,
+        "lotse_http_requests",
+        "lotse_http_requests_total",
+        &[
+            ("method", "other"),
+            ("route", "/api/v1/topics"),
+            ("status", "405"),
+        ],
+    );
+    assert_eq!(other, Some(3.0));
     assert!(
         !text.contains("no-such-offer"),
         "a path reached a label: cardinality would grow with the clients"

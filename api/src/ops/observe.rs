@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
@@ -80,7 +81,6 @@ pub struct ObserveSettings {
 /// was made, and a client retrying it would make it twice; its statements
 /// are bounded by the statement timeout instead.
 fn has_deadline(req: &ServiceRequest) -> bool {
-    use actix_web::http::Method;
     match *req.method() {
         Method::GET | Method::HEAD => true,
         Method::POST => req.path() == "/api/v1/match",
@@ -120,6 +120,24 @@ pub async fn deadline<B: MessageBody + 'static>(
 /// and echoed as `X-Request-Id`.
 #[derive(Debug, Clone)]
 pub struct RequestIdValue(pub Arc<str>);
+
+/// The `method` label: one of RFC 9110's methods (and `PATCH`), else
+/// `other`, so a client cannot add series to `/metrics` by inventing
+/// methods (an extension method is any token).
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "other",
+    }
+}
 
 /// Longest client-supplied request id taken.
 pub const MAX_REQUEST_ID: usize = 128;
@@ -202,11 +220,11 @@ pub async fn observe(
     if let Some(metrics) = &metrics {
         metrics
             .requests
-            .with_label_values(&[method.as_str(), &route, status.as_str()])
+            .with_label_values(&[method_label(&method), &route, status.as_str()])
             .inc();
         metrics
             .request_duration
-            .with_label_values(&[method.as_str(), &route])
+            .with_label_values(&[method_label(&method), &route])
             .observe(total.as_secs_f64());
         if status.as_u16() == 503 {
             metrics.unavailable.inc();
