@@ -195,6 +195,23 @@ async fn metrics_parse_and_hold_every_family(app: TestApp) {
     );
 }
 
+/// One write through the API: `note` on partner `mags`, with a new key.
+async fn write_a_note(app: &TestApp, note: &str) {
+    let key = lotse::service::keys::create(app.db(), note, &[lotse::service::keys::Scope::Write])
+        .await
+        .expect("key");
+    let response = app
+        .client
+        .patch(format!("{}/api/v1/partners/mags", app.address))
+        .bearer_auth(&key)
+        .header("content-type", "application/merge-patch+json")
+        .body(json!({ "note": note }).to_string())
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(response.status(), 200);
+}
+
 /// A replica that has not caught up reports its lag in changes.
 async fn metrics_report_a_replicas_lag(app: TestApp) {
     let replica = app
@@ -211,19 +228,7 @@ async fn metrics_report_a_replicas_lag(app: TestApp) {
     };
     let before = replica.get("/metrics").await.text().await.expect("text");
     assert_eq!(lag(before), Some(0.0));
-    let key = lotse::service::keys::create(app.db(), "lag", &[lotse::service::keys::Scope::Write])
-        .await
-        .expect("key");
-    let response = app
-        .client
-        .patch(format!("{}/api/v1/partners/mags", app.address))
-        .bearer_auth(&key)
-        .header("content-type", "application/merge-patch+json")
-        .body(r#"{"note": "lag test"}"#)
-        .send()
-        .await
-        .expect("patch");
-    assert_eq!(response.status(), 200);
+    write_a_note(&app, "lag test").await;
     let after = replica.get("/metrics").await.text().await.expect("text");
     assert_eq!(lag(after), Some(1.0), "one change the replica has not seen");
 }
@@ -438,20 +443,7 @@ async fn reads_go_to_the_read_pool_and_writes_to_the_primary(app: TestApp) {
     assert_eq!(read.0, before.0, "a read ran on the primary");
     assert!(read.1 > before.1, "no read ran on the read pool");
 
-    let key =
-        lotse::service::keys::create(app.db(), "pools", &[lotse::service::keys::Scope::Write])
-            .await
-            .expect("key");
-    let response = app
-        .client
-        .patch(format!("{}/api/v1/partners/mags", app.address))
-        .bearer_auth(&key)
-        .header("content-type", "application/merge-patch+json")
-        .body(r#"{"note": "pool test"}"#)
-        .send()
-        .await
-        .expect("patch");
-    assert_eq!(response.status(), 200);
+    write_a_note(&app, "pool test").await;
     let written = statements_by_pool(&app).await;
     assert!(written.0 > read.0, "the write did not run on the primary");
 }
