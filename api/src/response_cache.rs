@@ -300,21 +300,22 @@ pub async fn cached(
     // The conditional-request middleware may have taken it already. If the
     // version check fails because the database is away, the last snapshot's
     // answers are served stale (RFC 5861 §4, `stale-if-error`); what they do
-    // not hold goes to the handler, which reports the outage in its own
-    // format (a problem, a GraphQL error) without waiting again (see
-    // `Store::snapshot`). Any other failure: served uncached.
+    // not hold is a 503 (REST) or goes to the handler, which reports the
+    // outage in its own format (a GraphQL error). Any other failure: served
+    // uncached.
     let taken = req.extensions().get::<Arc<Snapshot>>().cloned();
-    let (snapshot, stale) = match taken {
-        Some(snapshot) => (snapshot, false),
+    let (snapshot, outage) = match taken {
+        Some(snapshot) => (snapshot, None),
         None => match state.store.snapshot().await {
-            Ok(snapshot) => (snapshot, false),
-            Err(AppError::Unavailable(_)) => match state.store.latest() {
-                Some(snapshot) => (snapshot, true),
+            Ok(snapshot) => (snapshot, None),
+            Err(AppError::Unavailable(err)) => match state.store.latest() {
+                Some(snapshot) => (snapshot, Some(err)),
                 None => return Ok(next.call(req).await?.map_into_boxed_body()),
             },
             Err(_) => return Ok(next.call(req).await?.map_into_boxed_body()),
         },
     };
+    let stale = outage.is_some();
     let generation = snapshot.generation;
     if !stale {
         cache.at_generation(generation);
@@ -373,6 +374,15 @@ pub async fn cached(
     }
 
     count(&req, "miss");
+    if let Some(err) = outage
+        && req.path().starts_with("/api/v1/")
+    {
+        // The handler would wait for the database a second time (a read
+        // that needs no snapshot goes to the pool): answer at once.
+        return Ok(req
+            .error_response(AppError::Unavailable(err))
+            .map_into_boxed_body());
+    }
     let response = next.call(req).await?;
     if stale || response.status() != StatusCode::OK {
         return Ok(response.map_into_boxed_body());

@@ -199,6 +199,12 @@ fn uncached_requests(app: &TestApp, n: usize) -> Vec<(String, reqwest::RequestBu
                 .header("cache-control", "no-cache"),
         ),
         (
+            // Cacheable, but not in the cache: answered without a second
+            // wait for the database.
+            format!("cacheable item {n}"),
+            c.get(format!("{a}/api/v1/partners/mags")),
+        ),
+        (
             format!("match {n}"),
             c.post(format!("{a}/api/v1/match")).json(
                 &json!({"region": "bielefeld", "role": "works_council", "date": format!("2025-01-{:02}", 1 + n % 28)}),
@@ -390,4 +396,126 @@ async fn sqlite_busy_database_is_503_not_500() {
         "after the lock is released: {}",
         seen.body
     );
+}
+
+/// A PostgreSQL app whose read pool goes through `proxy` and whose primary
+/// is reached directly, with the outage test's bounds.
+async fn app_with_read_pool_via(proxy: &Proxy) -> Option<TestApp> {
+    let port = proxy.port;
+    TestApp::private_with(Backend::Postgres, true, move |s| {
+        let mut url = url::Url::parse(&s.database_url).expect("URL");
+        url.set_host(Some("127.0.0.1")).expect("host");
+        url.set_port(Some(port)).expect("port");
+        s.database_read_url = Some(url.to_string());
+        s.db_timeouts.acquire = ACQUIRE;
+        s.ready_timeout = READY;
+    })
+    .await
+}
+
+/// With `--database-read-url`, a write whose read replica is away commits
+/// on the primary and says so (200 with the record, REST and GraphQL),
+/// instead of a 503 that would make the client retry a done write; reads
+/// say 503 until the replica is back, and then show the write.
+#[tokio::test]
+async fn a_write_commits_and_answers_while_the_read_replica_is_away() {
+    let Ok(admin) = std::env::var(crate::helpers::POSTGRES_ENV) else {
+        eprintln!("skipped: {} is not set", crate::helpers::POSTGRES_ENV);
+        return;
+    };
+    let upstream = url::Url::parse(&admin).expect("PostgreSQL URL");
+    let target = format!(
+        "{}:{}",
+        upstream.host_str().unwrap_or("127.0.0.1"),
+        upstream.port().unwrap_or(5432)
+    );
+    let proxy = Proxy::start(target).await;
+    let app = app_with_read_pool_via(&proxy)
+        .await
+        .expect("PostgreSQL is configured");
+    let key =
+        lotse::service::keys::create(app.db(), "replica", &[lotse::service::keys::Scope::Write])
+            .await
+            .expect("key");
+    let item = "/api/v1/offers/arbeit-2020-begleitung";
+    for mode in [Mode::Cut, Mode::Blackhole] {
+        proxy.set(mode);
+        let note = format!("written while the replica is {mode:?}");
+        let seen = send(
+            app.client
+                .patch(format!("{}{item}", app.address))
+                .bearer_auth(&key)
+                .header("content-type", "application/merge-patch+json")
+                .body(json!({ "note": note }).to_string()),
+        )
+        .await;
+        assert_eq!(seen.status, 200, "{mode:?}: PATCH: {}", seen.body);
+        let body: Value = serde_json::from_str(&seen.body).expect("record");
+        assert_eq!(
+            body["note"],
+            note.as_str(),
+            "{mode:?}: the answer shows the write"
+        );
+        assert!(!seen.header("etag").is_empty(), "{mode:?}: ETag");
+
+        let graphql_note = format!("{note} (GraphQL)");
+        let seen = send(
+            app.client
+                .post(format!("{}/graphql", app.address))
+                .bearer_auth(&key)
+                .json(&json!({
+                    "query": "mutation($p: JSON!) { updateOffer(key: \"arbeit-2020-begleitung\", patch: $p) { record { note } errors { code message } } }",
+                    "variables": { "p": { "note": graphql_note } },
+                })),
+        )
+        .await;
+        let body: Value = serde_json::from_str(&seen.body).expect("GraphQL JSON");
+        assert!(body.get("errors").is_none(), "{mode:?}: {body}");
+        assert_eq!(
+            body["data"]["updateOffer"]["record"]["note"],
+            graphql_note.as_str(),
+            "{mode:?}: {body}"
+        );
+
+        // Reads go to the replica: 503 while it is away.
+        let read = send(
+            app.client
+                .get(format!("{}{item}", app.address))
+                .header("cache-control", "no-cache"),
+        )
+        .await;
+        read.assert_unavailable(&format!("{mode:?}: GET"), 2 * ACQUIRE + SLACK);
+
+        // Committed on the primary, whatever the answer's path.
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let stored = entity::offer::Entity::find()
+            .filter(entity::offer::Column::Slug.eq("arbeit-2020-begleitung"))
+            .one(app.db())
+            .await
+            .expect("read the primary")
+            .expect("the offer");
+        assert_eq!(stored.note.as_deref(), Some(graphql_note.as_str()));
+
+        proxy.set(Mode::Open);
+        let restored = Instant::now();
+        loop {
+            let response = app
+                .client
+                .get(format!("{}{item}", app.address))
+                .header("cache-control", "no-cache")
+                .send()
+                .await
+                .expect("GET");
+            if response.status() == 200 {
+                let body: Value = response.json().await.expect("JSON");
+                assert_eq!(body["note"], graphql_note.as_str(), "{mode:?}: after");
+                break;
+            }
+            assert!(
+                restored.elapsed() <= Duration::from_secs(3),
+                "{mode:?}: reads not back 3 s after the replica returned"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
 }

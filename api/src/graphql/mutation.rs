@@ -269,18 +269,19 @@ async fn shown<S: Shown>(
     id: Uuid,
     lang: Option<Lang>,
 ) -> Result<S::Out> {
-    written(ctx, state)?;
+    written(ctx).await?;
     S::show(ctx, state, id, lang).await
 }
 
 /// After a write: the server's snapshot and this request's loaders are
-/// stale.
-fn written(ctx: &Context<'_>, state: &AppState) -> Result<()> {
-    state.store.invalidate();
-    ctx.data::<crate::service::Ctx>()?.forget_snapshot();
+/// stale (see [`crate::service::Ctx::after_write`]).
+async fn written(ctx: &Context<'_>) -> Result<()> {
     ctx.data::<std::sync::Arc<super::loaders::Loaders>>()?
         .reset();
-    Ok(())
+    ctx.data::<crate::service::Ctx>()?
+        .after_write()
+        .await
+        .map_err(|e| e.extend())
 }
 
 /// Writes `body` to a record of `C` as `operation` says (`ifMatch` as
@@ -316,7 +317,7 @@ pub(crate) async fn delete<C: ImportCollection>(
     let (state, by) = writer(ctx, C::SCOPE)?;
     let (id, errors) = outcome(edit::delete::<C>(&state.db, by, key, &if_match(tag)).await)?;
     if id.is_some() {
-        written(ctx, state)?;
+        written(ctx).await?;
     }
     Ok(DeletePayload {
         deleted: id.map(|id| Deleted {

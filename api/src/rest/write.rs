@@ -239,8 +239,8 @@ async fn written<S: Shown>(
 ) -> AppResult<HttpResponse> {
     // The next read, this one included, sees the write: the snapshot
     // (search index, match corpus, reference data) is rebuilt for it.
-    state.store.invalidate();
     let ctx = super::item_ctx(state, req)?;
+    ctx.after_write().await?;
     let mut response = super::tag_record(S::show(state, &ctx, written.id).await?, &written.etag);
     if written.created {
         *response.status_mut() = StatusCode::CREATED;

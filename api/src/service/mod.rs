@@ -378,7 +378,7 @@ use std::sync::Arc;
 use sea_orm::{ColumnTrait, Condition};
 use uuid::Uuid;
 
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::vocab::Lang;
 
 /// Per-request context that shapes DTOs: response language, the public
@@ -470,6 +470,37 @@ impl Ctx {
     /// result, the next fields and operations of its document and batch).
     pub fn forget_snapshot(&self) {
         *self.held_snapshot() = None;
+    }
+
+    /// After a write this request committed: the server's snapshot is
+    /// stale, and the request's later reads (the record it answers with, a
+    /// GraphQL document's next fields and operations) take the new one.
+    ///
+    /// When the database the snapshot is read from (the read replica,
+    /// `--database-read-url`) does not answer, they read the last snapshot
+    /// instead: the write is committed on the primary and its answer must
+    /// say so, not 503 (a client would retry a write that was done). Only
+    /// the reference data (region and topic labels) may then lag by the
+    /// writes of others. Rejected: answering 204 without the record, which
+    /// would make the answer depend on the replica's health.
+    ///
+    /// Errors: those of the snapshot other than [`AppError::Unavailable`].
+    pub async fn after_write(&self) -> AppResult<()> {
+        self.store.invalidate();
+        self.forget_snapshot();
+        let snapshot = match self.store.snapshot().await {
+            Ok(snapshot) => snapshot,
+            Err(AppError::Unavailable(err)) => match self.store.latest() {
+                Some(snapshot) => {
+                    tracing::warn!(error = %err, "the read pool is away: a write's answer reads the last snapshot");
+                    snapshot
+                }
+                None => return Err(AppError::Unavailable(err)),
+            },
+            Err(err) => return Err(err),
+        };
+        self.held_snapshot().get_or_insert(snapshot);
+        Ok(())
     }
 
     /// Regions and topics of the current data.
