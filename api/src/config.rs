@@ -166,6 +166,35 @@ fn http_url(text: &str) -> Result<String, String> {
     }
 }
 
+/// A web origin (RFC 6454 §4): `http(s)://host[:port]`, with nothing
+/// after it but an optional `/`, as a browser sends it in `Origin`; an
+/// empty item (`a,,b`) is skipped.
+fn origin(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(String::new());
+    }
+    let bare = text.trim_end_matches('/');
+    match url::Url::parse(text) {
+        Ok(url)
+            if matches!(url.scheme(), "http" | "https")
+                && url.host().is_some()
+                && url.username().is_empty()
+                && url.password().is_none()
+                && url.path() == "/"
+                && url.query().is_none()
+                && url.fragment().is_none()
+                && !bare.ends_with(':') =>
+        {
+            Ok(url.origin().ascii_serialization())
+        }
+        _ => Err(format!(
+            "`{}` is not an origin: must be scheme://host[:port], e.g. https://redaktion.example.org",
+            crate::limits::truncate(text, 100)
+        )),
+    }
+}
+
 /// An e-mail address (`local@domain`, as a `mailto:` IRI takes it).
 fn email(text: &str) -> Result<String, String> {
     let text = text.trim();
@@ -348,7 +377,7 @@ pub struct ServeArgs {
 
     /// Origins whose pages may write (CORS), comma-separated, e.g.
     /// `https://redaktion.example.org`. Every origin may read.
-    #[arg(long, env = "LOTSE_CORS_WRITE_ORIGINS", value_delimiter = ',')]
+    #[arg(long, env = "LOTSE_CORS_WRITE_ORIGINS", value_delimiter = ',', value_parser = origin)]
     pub cors_write_origins: Vec<String>,
 
     /// Keep the search index in this directory (rebuilt if missing or

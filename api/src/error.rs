@@ -168,10 +168,12 @@ pub enum AppError {
     /// 503: a read took longer than the server allows
     /// (`--request-timeout-secs`); it was stopped. Retrying later may
     /// succeed; a narrower request (a smaller page, fewer fields) more so.
-    #[error("the request took longer than {0} seconds and was stopped")]
-    DeadlineExceeded(u64),
-    /// 503: the database cannot be reached.
-    #[error("the database is not reachable")]
+    #[error("the request took longer than the server's limit of {} and was stopped", duration_text(*.0))]
+    DeadlineExceeded(std::time::Duration),
+    /// 503: the database cannot be reached, or is busy (SQLite: another
+    /// process holds the write lock; PostgreSQL: a lock wait or statement
+    /// timeout, too many connections, the server shutting down).
+    #[error("{}", unavailable_text(.0))]
     Unavailable(#[source] DbErr),
     /// 500: a database error nobody expected. (Errors that mean the
     /// database is away or busy become [`AppError::Unavailable`]: see
@@ -193,6 +195,11 @@ pub enum AppError {
         field: &'static str,
     },
 }
+
+/// `Retry-After` (RFC 9110 §10.2.3) of a 503: the database away or busy,
+/// a read past its deadline. Five seconds: long enough for a pool to
+/// reconnect, short enough that a client does not give up.
+pub const RETRY_AFTER_SECS: &str = "5";
 
 /// `a`, `` `a` or `b` ``, `` `a`, `b` or `c` ``.
 fn media_types(types: &[&str]) -> String {
@@ -475,7 +482,10 @@ impl ResponseError for AppError {
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
         match self {
             AppError::Unavailable(_) | AppError::DeadlineExceeded(_) => {
-                response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+                response.insert_header((
+                    header::RETRY_AFTER,
+                    HeaderValue::from_static(RETRY_AFTER_SECS),
+                ));
             }
             AppError::TooManyRequests { retry_after, .. } => {
                 response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
@@ -544,36 +554,72 @@ impl From<DbErr> for AppError {
 /// Rejected: matching the error's text ("database is locked"), which
 /// depends on the driver's wording.
 pub fn unavailable(err: &DbErr) -> bool {
+    outage(err).is_some()
+}
+
+/// Why the database did not serve a statement, for errors that are no
+/// fault of the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outage {
+    /// Not reachable: no connection, a broken one, the server stopping.
+    Away,
+    /// There, but busy: a lock held by another writer (SQLite `BUSY`,
+    /// `LOCKED`; PostgreSQL `55P03`), a statement timeout (`57014`), too
+    /// many connections (`53300`).
+    Busy,
+}
+
+fn outage(err: &DbErr) -> Option<Outage> {
     use sea_orm::RuntimeErr;
     use sea_orm::sqlx::Error as Sqlx;
     let sqlx = match err {
-        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return Some(Outage::Away),
         DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
-        _ => return false,
+        _ => return None,
     };
     match sqlx.as_ref() {
         Sqlx::Io(_)
         | Sqlx::Tls(_)
         | Sqlx::PoolTimedOut
         | Sqlx::PoolClosed
-        | Sqlx::WorkerCrashed => true,
+        | Sqlx::WorkerCrashed => Some(Outage::Away),
         Sqlx::Database(db) => {
             let code = db.code().unwrap_or_default();
             match db.try_downcast_ref::<sea_orm::sqlx::postgres::PgDatabaseError>() {
-                Some(_) => {
-                    code.starts_with("08")
-                        || matches!(
-                            &*code,
-                            "53300" | "57014" | "57P01" | "57P02" | "57P03" | "55P03"
-                        )
+                Some(_) if matches!(&*code, "53300" | "57014" | "55P03") => Some(Outage::Busy),
+                Some(_)
+                    if code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03") =>
+                {
+                    Some(Outage::Away)
                 }
+                Some(_) => None,
                 // SQLite: the primary result code is the low byte.
                 None => code
                     .parse::<u32>()
-                    .is_ok_and(|code| matches!(code & 0xff, 5 | 6)),
+                    .ok()
+                    .filter(|code| matches!(code & 0xff, 5 | 6))
+                    .map(|_| Outage::Busy),
             }
         }
-        _ => false,
+        _ => None,
+    }
+}
+
+/// `300 ms`, `1 s`, `30 s`: a limit as a client reads it.
+fn duration_text(limit: std::time::Duration) -> String {
+    match limit.subsec_millis() {
+        0 if limit.as_secs() > 0 => format!("{} s", limit.as_secs()),
+        _ => format!("{} ms", limit.as_millis()),
+    }
+}
+
+/// What an [`AppError::Unavailable`] tells the client.
+fn unavailable_text(err: &DbErr) -> &'static str {
+    match outage(err) {
+        Some(Outage::Busy) => {
+            "the database is busy (another writer holds a lock, or a statement ran out of time)"
+        }
+        _ => "the database is not reachable",
     }
 }
 

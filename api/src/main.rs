@@ -84,7 +84,7 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            tracing::error!("{err:#}");
+            // One line, not also a log line: both would go to stderr.
             eprintln!("error: {err:#}");
             ExitCode::FAILURE
         }

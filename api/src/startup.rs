@@ -18,7 +18,7 @@ use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 use crate::config::Settings;
 use crate::ops::admin::{AdminAddr, split_listeners};
 use crate::ops::client::TrustedProxies;
-use crate::ops::observe::{ObserveSettings, deadline, observe};
+use crate::ops::observe::{ObserveSettings, observe};
 use crate::ops::rate_limit::{RateLimits, rate_limit};
 use crate::response_cache::ResponseCache;
 use crate::rest;
@@ -40,13 +40,24 @@ pub struct Application {
 impl Application {
     /// Connects, migrates, seeds (if enabled and empty) and binds.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        // Before the database work, which can take a while: this bind
+        // would fail only at its end.
+        if settings.admin_addr.as_deref() == Some(settings.addr.as_str())
+            && !settings.addr.ends_with(":0")
+        {
+            anyhow::bail!(
+                "--admin-addr {}: must differ from --addr (the operator's endpoints need a listener of their own)",
+                settings.addr
+            );
+        }
         let (db, statements) = db::connect_counted(
             &settings.database_url,
             settings.db_max_connections,
             settings.db_timeouts,
             "primary",
         )
-        .await?;
+        .await
+        .map_err(|err| anyhow::anyhow!("--database-url (DATABASE_URL): {err}"))?;
         Migrator::up(&db, None).await?;
         if settings.seed {
             match service::import::seed_or_upgrade(&db).await {
@@ -88,7 +99,15 @@ impl Application {
             }
             None => db.clone(),
         };
-        let index = SearchIndex::open(settings.index_dir.as_deref())?;
+        let index =
+            SearchIndex::open(settings.index_dir.as_deref()).map_err(|err| {
+                match &settings.index_dir {
+                    Some(dir) => {
+                        anyhow::Error::from(err).context(format!("--index-dir {}", dir.display()))
+                    }
+                    None => err.into(),
+                }
+            })?;
         // The snapshot follows what the reads see (the replica): an index
         // or corpus ahead of the rows it points to would find none.
         let store = Store::open(
@@ -283,7 +302,6 @@ pub fn run(
             // logged at INFO.
             .wrap(middleware::from_fn(guard::guard))
             .wrap(middleware::from_fn(http::headers::security_headers))
-            .wrap(middleware::from_fn(deadline))
             // Inside TracingLogger, whose span it logs in and whose id it
             // echoes (or the client's, when sane).
             .wrap(middleware::from_fn(observe))

@@ -11,13 +11,19 @@ mod common;
 fn refused(args: &[&str], env: &[(&str, &str)]) -> String {
     let db = std::env::temp_dir().join(format!("lotse-settings-{}.db", std::process::id()));
     let started = Instant::now();
+    // The defaults of the run, unless the case sets them itself.
+    let given = |flag: &str| args.contains(&flag);
+    let database = format!("sqlite://{}?mode=rwc", db.display());
+    let mut defaults: Vec<&str> = Vec::new();
+    if !given("--database-url") {
+        defaults.extend(["--database-url", &database]);
+    }
+    defaults.push("serve");
+    if !given("--addr") {
+        defaults.extend(["--addr", "127.0.0.1:0"]);
+    }
     let output = Command::new(common::LOTSE)
-        .args([
-            "--database-url",
-            &format!("sqlite://{}?mode=rwc", db.display()),
-            "serve",
-        ])
-        .args(["--addr", "127.0.0.1:0"])
+        .args(&defaults)
         .args(args)
         .envs(env.iter().copied())
         .env("RUST_LOG", "warn")
@@ -90,6 +96,37 @@ fn bad_values_stop_the_start_naming_the_setting() {
             &[],
             "--database-read-url",
         ),
+        // Well-formed, but nothing listens there.
+        (
+            &["--database-url", "postgres://lotse@127.0.0.1:1/lotse"],
+            &[],
+            "--database-url",
+        ),
+        (
+            &[
+                "--addr",
+                "127.0.0.1:18099",
+                "--admin-addr",
+                "127.0.0.1:18099",
+            ],
+            &[],
+            "--admin-addr",
+        ),
+        (
+            &[
+                "--cors-write-origins",
+                "https://ok.example.org,redaktion.example.org",
+            ],
+            &[],
+            "--cors-write-origins",
+        ),
+        (
+            &["--cors-write-origins", "https://redaktion.example.org/pfad"],
+            &[],
+            "--cors-write-origins",
+        ),
+        // Not a directory it can keep an index in.
+        (&["--index-dir", "/dev/null/index"], &[], "--index-dir"),
     ];
     for (args, env, named) in cases {
         let stderr = refused(args, env);

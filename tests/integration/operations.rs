@@ -518,15 +518,70 @@ async fn a_request_past_its_deadline_is_a_503_problem() {
         .client
         .get(format!("{}/api/v1/partners?limit=3", app.address))
         .header("cache-control", "no-cache")
+        .header("x-request-id", "deadline-test-1")
         .send()
         .await
         .expect("r");
     let took = started.elapsed();
     assert_eq!(response.status(), 503);
     assert!(took < std::time::Duration::from_secs(3), "{took:?}");
-    assert_eq!(response.headers()["retry-after"], "5");
+    let headers = response.headers().clone();
+    assert_eq!(headers["retry-after"], "5");
+    // Answered inside the middleware chain, as every other answer.
+    assert_eq!(headers["x-request-id"], "deadline-test-1");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    let timing = headers["server-timing"].to_str().expect("ASCII");
+    assert!(timing.contains("total;dur="), "{timing}");
     let problem: Value = response.json().await.expect("problem");
     assert_eq!(problem["code"], "timeout");
+    assert_eq!(
+        problem["detail"],
+        "the request took longer than the server's limit of 300 ms and was stopped"
+    );
+
+    // A POSTed GraphQL query has the same deadline (a mutation does not).
+    for accept in ["application/json", "application/graphql-response+json"] {
+        let started = std::time::Instant::now();
+        let response = app
+            .client
+            .post(format!("{}/graphql", app.address))
+            .header("accept", accept)
+            .json(&json!({"query": "{ partners(first: 3) { nodes { slug } } }"}))
+            .send()
+            .await
+            .expect("GraphQL");
+        let took = started.elapsed();
+        assert!(
+            took < std::time::Duration::from_secs(3),
+            "{accept}: {took:?}"
+        );
+        let expected = match accept {
+            "application/json" => 200,
+            _ => 503,
+        };
+        assert_eq!(response.status(), expected, "{accept}");
+        assert_eq!(response.headers()["retry-after"], "5", "{accept}");
+        let body: Value = response.json().await.expect("GraphQL JSON");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "timeout", "{body}");
+        assert_eq!(body["data"], Value::Null, "{body}");
+    }
+
+    // Counted under the route's template, with the GraphQL ones.
+    let metrics = app.get("/metrics").await.text().await.expect("metrics");
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("lotse_http_requests_total{")
+                && l.contains(r#"route="/api/v1/partners""#)
+                && l.contains(r#"status="503""#)),
+        "{metrics}"
+    );
+    let unavailable = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("lotse_db_unavailable_total "))
+        .and_then(|v| v.parse::<f64>().ok());
+    assert_eq!(unavailable, Some(3.0), "{metrics}");
+
     lock.rollback().await.expect("release");
     let after = app.get("/api/v1/partners?limit=3").await;
     assert_eq!(after.status(), 200);

@@ -237,14 +237,31 @@ pub async fn graphql(
     // in turn. Rejected: async-graphql's `execute_batch`, which runs them
     // concurrently, so a read after a mutation saw the old record, the new
     // one, or (mid-write) none, at random.
+    //
+    // A POSTed query ends at the read deadline that `ops::observe` sets
+    // for GET, which cannot tell a POSTed query from a mutation: one
+    // deadline for the whole request. Mutations run to their end (bounded
+    // by the statement timeout), as REST writes do.
+    let deadline = match *req.method() {
+        Method::POST => req
+            .app_data::<web::Data<crate::ops::observe::ObserveSettings>>()
+            .map(|s| Deadline {
+                at: tokio::time::Instant::now() + s.deadline,
+                limit: s.deadline,
+            }),
+        _ => None,
+    };
+    let run = |request: async_graphql::Request| {
+        let read_only = guard::scan(&request.query, &limits).is_ok()
+            && !is_mutation(&request.query, request.operation_name.as_deref());
+        execute(&schema, prepare(request), deadline.filter(|_| read_only))
+    };
     let mut response = match batch {
-        BatchRequest::Single(request) => {
-            BatchResponse::Single(schema.execute(prepare(request)).await)
-        }
+        BatchRequest::Single(request) => BatchResponse::Single(run(request).await),
         BatchRequest::Batch(requests) => {
             let mut responses = Vec::with_capacity(requests.len());
             for request in requests {
-                responses.push(schema.execute(prepare(request)).await);
+                responses.push(run(request).await);
             }
             BatchResponse::Batch(responses)
         }
@@ -253,6 +270,20 @@ pub async fn graphql(
         BatchResponse::Single(r) => guard::bound_response(r),
         BatchResponse::Batch(rs) => guard::bound_batch(rs),
     }
+    // The database away or a query past its deadline: the REST answer
+    // would be a 503 with `Retry-After`; GraphQL answers with the errors'
+    // `code`, the header, and the same count in the metrics.
+    let responses: &[async_graphql::Response] = match &response {
+        BatchResponse::Single(r) => std::slice::from_ref(r),
+        BatchResponse::Batch(rs) => rs,
+    };
+    let retry = responses
+        .iter()
+        .flat_map(|r| &r.errors)
+        .filter_map(|e| e.extensions.as_ref()?.get("code"))
+        .any(|code| {
+            matches!(code, async_graphql::Value::String(c) if c == "unavailable" || c == "timeout")
+        });
 
     let graphql_response = wants_graphql_response(&req);
     let status = match &response {
@@ -265,17 +296,29 @@ pub async fn graphql(
                 && !r.errors.is_empty()
                 && r.errors.iter().all(|e| e.path.is_empty()) =>
         {
-            StatusCode::BAD_REQUEST
+            match retry {
+                // Not the request's fault: it stopped at the deadline.
+                true => StatusCode::SERVICE_UNAVAILABLE,
+                false => StatusCode::BAD_REQUEST,
+            }
         }
         _ => StatusCode::OK,
     };
+    // `ops::observe` counts the 503s.
+    if retry && status != StatusCode::SERVICE_UNAVAILABLE {
+        state.metrics.unavailable.inc();
+    }
     let content_type = if graphql_response {
         GRAPHQL_RESPONSE
     } else {
         "application/json"
     };
     let body = serde_json::to_vec(&response).map_err(|e| AppError::Unexpected(e.into()))?;
-    Ok(HttpResponse::build(status)
+    let mut answer = HttpResponse::build(status);
+    if retry {
+        answer.insert_header((header::RETRY_AFTER, crate::error::RETRY_AFTER_SECS));
+    }
+    Ok(answer
         .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(content_type)))
         .insert_header((header::CONTENT_LANGUAGE, ctx.lang.as_str()))
         .insert_header((
@@ -283,6 +326,37 @@ pub async fn graphql(
             HeaderValue::from_static("Accept, Accept-Language"),
         ))
         .body(body))
+}
+
+/// When a query must have its answer.
+#[derive(Debug, Clone, Copy)]
+struct Deadline {
+    at: tokio::time::Instant,
+    /// The configured limit, for the error's message.
+    limit: std::time::Duration,
+}
+
+/// Executes one operation, stopped at `deadline` if given: the answer is
+/// then one error with code `timeout` and no data (dropping the execution
+/// ends its statements).
+async fn execute(
+    schema: &AppSchema,
+    request: async_graphql::Request,
+    deadline: Option<Deadline>,
+) -> async_graphql::Response {
+    let Some(deadline) = deadline else {
+        return schema.execute(request).await;
+    };
+    match tokio::time::timeout_at(deadline.at, schema.execute(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            use async_graphql::ErrorExtensions;
+            let error = AppError::DeadlineExceeded(deadline.limit).extend();
+            let mut stopped = async_graphql::ServerError::new(error.message, None);
+            stopped.extensions = error.extensions;
+            async_graphql::Response::from_errors(vec![stopped])
+        }
+    }
 }
 
 /// GraphiQL, the in-browser IDE, pointed at `/graphql`.

@@ -24,10 +24,25 @@ pub async fn security_headers(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let page =
-        req.path() == "/docs" || req.path().starts_with("/docs/") || req.path() == "/graphiql";
+    let page = is_page(req.path());
     let mut response = next.call(req).await?;
-    let headers = response.headers_mut();
+    add_security_headers_to(response.headers_mut(), page);
+    Ok(response)
+}
+
+/// Whether `path` is one of the HTML pages (they get a CSP).
+fn is_page(path: &str) -> bool {
+    path == "/docs" || path.starts_with("/docs/") || path == "/graphiql"
+}
+
+/// Adds the headers of [`security_headers`] to an answer to `path` that
+/// did not pass through it (an error rendered outside the chain), keeping
+/// any already set.
+pub fn add_security_headers(headers: &mut actix_web::http::header::HeaderMap, path: &str) {
+    add_security_headers_to(headers, is_page(path));
+}
+
+fn add_security_headers_to(headers: &mut actix_web::http::header::HeaderMap, page: bool) {
     let mut set = |name: HeaderName, value: &'static str| {
         if !headers.contains_key(&name) {
             headers.insert(name, HeaderValue::from_static(value));
@@ -38,7 +53,6 @@ pub async fn security_headers(
     if page {
         set(header::CONTENT_SECURITY_POLICY, PAGE_POLICY);
     }
-    Ok(response)
 }
 
 /// Bodies smaller than this many bytes are sent as they are: coding them

@@ -57,6 +57,16 @@ impl RouteTable {
         Self { routes }
     }
 
+    /// The template of the first route that serves `path` (as actix-web's
+    /// `match_pattern` names it: `/api/v1/offers/{key}`), for the metrics of
+    /// an answer that carries no routed request.
+    pub fn template(&self, path: &str) -> Option<&str> {
+        self.routes
+            .iter()
+            .find(|(def, _)| def.is_match(path))
+            .and_then(|(def, _)| def.pattern())
+    }
+
     /// The methods served at `path` (with `HEAD` wherever `GET` is, and
     /// `OPTIONS`), or `None` for a path no route serves. `*` (the
     /// asterisk-form of `OPTIONS *`, RFC 9112 §3.2.4) is the server as a

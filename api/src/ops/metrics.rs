@@ -90,7 +90,8 @@ pub struct Metrics {
     /// `lotse_rate_limit_rejections_total{client}`: `anonymous` or `key`.
     pub rate_limited: IntCounterVec,
     /// `lotse_db_unavailable_total`: answers that were 503 because the
-    /// database was away or busy.
+    /// database was away, busy or too slow (a GraphQL answer with an error
+    /// of code `unavailable` or `timeout` counts too).
     pub unavailable: IntCounter,
     pool: IntGaugeVec,
     pool_max: IntGaugeVec,
@@ -158,7 +159,7 @@ impl Metrics {
         }
         let unavailable = IntCounter::new(
             "lotse_db_unavailable_total",
-            "Requests answered 503 because the database was away, too slow or busy.",
+            "Requests answered 503 (GraphQL: with an error of code unavailable or timeout) because the database was away, too slow or busy.",
         )?;
         let pool = IntGaugeVec::new(
             Opts::new(

@@ -64,7 +64,7 @@ pub fn timed_search<T>(work: impl FnOnce() -> T) -> T {
     result
 }
 
-/// Settings of [`observe`] and [`deadline`].
+/// Settings of [`observe`].
 #[derive(Debug, Clone, Copy)]
 pub struct ObserveSettings {
     /// A request that takes at least this long is logged at WARN with its
@@ -85,32 +85,6 @@ fn has_deadline(req: &ServiceRequest) -> bool {
         Method::GET | Method::HEAD => true,
         Method::POST => req.path() == "/api/v1/match",
         _ => false,
-    }
-}
-
-/// Stops a read that takes longer than the deadline: 503 with
-/// `Retry-After` (`code: timeout`). Dropping the handler's future ends its
-/// work, statements included (a read's transaction rolls back).
-///
-/// The answer is an error, not a response: a middleware before routing
-/// may hold no copy of the request while the handler runs (actix-web's
-/// router needs the only one), so actix-web renders the error itself,
-/// without the headers the outer middleware would add.
-pub async fn deadline<B: MessageBody + 'static>(
-    req: ServiceRequest,
-    next: Next<B>,
-) -> Result<ServiceResponse<B>, actix_web::Error> {
-    let limit = req
-        .app_data::<web::Data<ObserveSettings>>()
-        .map(|s| s.deadline)
-        .filter(|_| has_deadline(&req));
-    match limit {
-        Some(limit) => tokio::time::timeout(limit, next.call(req))
-            .await
-            .unwrap_or_else(|_| {
-                Err(crate::error::AppError::DeadlineExceeded(limit.as_secs().max(1)).into())
-            }),
-        None => next.call(req).await,
     }
 }
 
@@ -189,6 +163,18 @@ impl Drop for InFlight {
 /// `Server-Timing` (W3C Server Timing: `db`, `search`, `render` — the rest
 /// of the handler's time — and `total`, in milliseconds), logs it at WARN
 /// when slow, and echoes the request id as `X-Request-Id`.
+///
+/// It also stops a read that outlives the deadline (see [`has_deadline`]):
+/// 503 with `Retry-After` (`code: timeout`). Dropping the handler's future
+/// ends its work, statements included (a read's transaction rolls back).
+///
+/// An error that reaches this middleware (the deadline's, or one an inner
+/// middleware returned) has no request to make a response of: a middleware
+/// before routing may hold no copy of the request while the handler runs
+/// (actix-web's router needs the only one). Its response is built here,
+/// with the headers every answer carries, and handed to actix-web as the
+/// error's. Rejected: leaving it to actix-web, which answered without the
+/// request id, timings and security headers, counted under `unmatched`.
 pub async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -199,6 +185,12 @@ pub async fn observe(
     let settings = req
         .app_data::<web::Data<ObserveSettings>>()
         .map(|s| *s.get_ref());
+    let routes = req
+        .app_data::<web::Data<crate::http::methods::RouteTable>>()
+        .cloned();
+    let limit = settings.map(|s| s.deadline).filter(|_| has_deadline(&req));
+    // A cheap copy (shared bytes): the route of an error, found by path.
+    let uri = req.uri().clone();
     let id = request_id(&req);
     let method = req.method().clone();
     let timing = Arc::new(Timing::default());
@@ -207,11 +199,22 @@ pub async fn observe(
         InFlight(m)
     });
     let started = Instant::now();
-    let result = TIMING.scope(timing.clone(), next.call(req)).await;
+    let work = async move {
+        match limit {
+            Some(limit) => tokio::time::timeout(limit, next.call(req))
+                .await
+                .unwrap_or_else(|_| Err(crate::error::AppError::DeadlineExceeded(limit).into())),
+            None => next.call(req).await,
+        }
+    };
+    let result = TIMING.scope(timing.clone(), work).await;
     let total = started.elapsed();
     let (status, route) = match &result {
         Ok(response) => (response.status(), response.request().match_pattern()),
-        Err(err) => (err.as_response_error().status_code(), None),
+        Err(err) => (
+            err.as_response_error().status_code(),
+            routes.and_then(|r| r.template(uri.path()).map(str::to_owned)),
+        ),
     };
     let route = route.unwrap_or_else(|| "unmatched".to_owned());
     let db = Duration::from_micros(timing.db_us.load(Ordering::Relaxed));
@@ -243,7 +246,6 @@ pub async fn observe(
             "slow request"
         );
     }
-    let mut response = result?;
     let timings = format!(
         "db;dur={:.3}, search;dur={:.3}, render;dur={:.3}, total;dur={:.3}",
         ms(db),
@@ -251,12 +253,26 @@ pub async fn observe(
         ms(render),
         ms(total)
     );
-    let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&timings) {
-        headers.insert(HeaderName::from_static("server-timing"), value);
+    let stamp = |headers: &mut actix_web::http::header::HeaderMap| {
+        if let Ok(value) = HeaderValue::from_str(&timings) {
+            headers.insert(HeaderName::from_static("server-timing"), value);
+        }
+        if let Ok(value) = HeaderValue::from_str(&id) {
+            headers.insert(X_REQUEST_ID, value);
+        }
+    };
+    match result {
+        Ok(mut response) => {
+            stamp(response.headers_mut());
+            Ok(response)
+        }
+        Err(err) => {
+            // Rendered here, inside the request's span: a 5xx is logged
+            // with its request id.
+            let mut response = err.error_response();
+            stamp(response.headers_mut());
+            crate::http::headers::add_security_headers(response.headers_mut(), uri.path());
+            Err(actix_web::error::InternalError::from_response(err, response).into())
+        }
     }
-    if let Ok(value) = HeaderValue::from_str(&id) {
-        headers.insert(X_REQUEST_ID, value);
-    }
-    Ok(response)
 }
