@@ -139,6 +139,16 @@ fn listen_addr(text: &str) -> Result<String, String> {
     }
 }
 
+/// A read replica's URL: PostgreSQL only (SQLite has no replicas; a
+/// second SQLite file would be another database, not a copy).
+fn read_url(text: &str) -> Result<String, String> {
+    let url = database_url(text)?;
+    match url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        true => Ok(url),
+        false => Err("must be a postgres:// URL (read replicas are PostgreSQL's)".into()),
+    }
+}
+
 /// A number of worker threads: 1 to 1024 (actix-web refuses 0 with a panic).
 fn workers(text: &str) -> Result<usize, String> {
     match text.trim().parse::<usize>() {
@@ -266,7 +276,7 @@ pub struct ServeArgs {
     /// items, search, matching, the snapshot) go there, writes to
     /// `--database-url`. What this process reads then follows the
     /// replica: a write shows once the replica has replayed it.
-    #[arg(long, env = "LOTSE_DATABASE_READ_URL", value_parser = database_url)]
+    #[arg(long, env = "LOTSE_DATABASE_READ_URL", value_parser = read_url)]
     pub database_read_url: Option<String>,
 
     /// Address to listen on (`host:port`; port 0 picks a free one).
@@ -371,8 +381,9 @@ pub struct ServeArgs {
     /// Seconds browsers and shared caches may reuse an anonymous read
     /// without asking again (`Cache-Control: public, max-age=…`); after
     /// that they revalidate with `If-None-Match` and get a `304` while the
-    /// data is unchanged. 0: revalidate every time.
-    #[arg(long, env = "LOTSE_CACHE_MAX_AGE", default_value_t = 60)]
+    /// data is unchanged. 0: revalidate every time; at most 31,536,000 (a
+    /// year).
+    #[arg(long, env = "LOTSE_CACHE_MAX_AGE", default_value_t = 60, value_parser = clap::value_parser!(u64).range(0..=31_536_000))]
     pub cache_max_age: u64,
 
     /// Origins whose pages may write (CORS), comma-separated, e.g.

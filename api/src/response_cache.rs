@@ -384,7 +384,13 @@ pub async fn cached(
             .map_into_boxed_body());
     }
     let response = next.call(req).await?;
-    if stale || response.status() != StatusCode::OK {
+    // Nor a transient answer (`Retry-After`: a GraphQL error of a query
+    // stopped at its deadline or of the database away), which would be
+    // replayed after the database is back.
+    if stale
+        || response.status() != StatusCode::OK
+        || response.headers().contains_key(header::RETRY_AFTER)
+    {
         return Ok(response.map_into_boxed_body());
     }
     let (req, response) = response.into_parts();

@@ -125,6 +125,16 @@ fn bad_values_stop_the_start_naming_the_setting() {
             &[],
             "--cors-write-origins",
         ),
+        (
+            &["--cache-max-age", "18446744073709551615"],
+            &[],
+            "--cache-max-age",
+        ),
+        (
+            &["--database-read-url", "sqlite://replica.db"],
+            &[],
+            "--database-read-url",
+        ),
         // Not a directory it can keep an index in.
         (&["--index-dir", "/dev/null/index"], &[], "--index-dir"),
     ];

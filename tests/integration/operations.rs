@@ -566,6 +566,18 @@ async fn a_request_past_its_deadline_is_a_503_problem() {
         assert_eq!(body["data"], Value::Null, "{body}");
     }
 
+    // A GET query: a GraphQL error too, not a problem.
+    let response = app
+        .client
+        .get(format!("{}/graphql?query=%7B%20partners(first%3A%202)%20%7B%20nodes%20%7B%20slug%20%7D%20%7D%20%7D", app.address))
+        .send()
+        .await
+        .expect("GraphQL GET");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let body: Value = response.json().await.expect("GraphQL JSON");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "timeout", "{body}");
+
     // Counted under the route's template, with the GraphQL ones.
     let metrics = app.get("/metrics").await.text().await.expect("metrics");
     assert!(
@@ -580,11 +592,29 @@ async fn a_request_past_its_deadline_is_a_503_problem() {
         .lines()
         .find_map(|l| l.strip_prefix("lotse_db_unavailable_total "))
         .and_then(|v| v.parse::<f64>().ok());
-    assert_eq!(unavailable, Some(3.0), "{metrics}");
+    assert_eq!(unavailable, Some(4.0), "{metrics}");
 
     lock.rollback().await.expect("release");
     let after = app.get("/api/v1/partners?limit=3").await;
     assert_eq!(after.status(), 200);
+    // The stopped answers were not kept: the same queries answer now.
+    let again: Value = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .header("accept", "application/json")
+        .json(&json!({"query": "{ partners(first: 3) { nodes { slug } } }"}))
+        .send()
+        .await
+        .expect("GraphQL")
+        .json()
+        .await
+        .expect("JSON");
+    assert!(again.get("errors").is_none(), "a cached timeout: {again}");
+    let again = app
+        .get("/graphql?query=%7B%20partners(first%3A%202)%20%7B%20nodes%20%7B%20slug%20%7D%20%7D%20%7D")
+        .await;
+    let again: Value = again.json().await.expect("JSON");
+    assert!(again.get("errors").is_none(), "a cached timeout: {again}");
 }
 
 mod rate_limits {

@@ -238,19 +238,17 @@ pub async fn graphql(
     // concurrently, so a read after a mutation saw the old record, the new
     // one, or (mid-write) none, at random.
     //
-    // A POSTed query ends at the read deadline that `ops::observe` sets
-    // for GET, which cannot tell a POSTed query from a mutation: one
-    // deadline for the whole request. Mutations run to their end (bounded
+    // A query ends at the read deadline (`--request-timeout-secs`), here
+    // rather than in `ops::observe`, which cannot tell a POSTed query from
+    // a mutation and would answer a GET with a problem, not a GraphQL
+    // error: one deadline for the whole request. Mutations run to their end (bounded
     // by the statement timeout), as REST writes do.
-    let deadline = match *req.method() {
-        Method::POST => req
-            .app_data::<web::Data<crate::ops::observe::ObserveSettings>>()
-            .map(|s| Deadline {
-                at: tokio::time::Instant::now() + s.deadline,
-                limit: s.deadline,
-            }),
-        _ => None,
-    };
+    let deadline = req
+        .app_data::<web::Data<crate::ops::observe::ObserveSettings>>()
+        .map(|s| Deadline {
+            at: tokio::time::Instant::now() + s.deadline,
+            limit: s.deadline,
+        });
     let run = |request: async_graphql::Request| {
         let read_only = guard::scan(&request.query, &limits).is_ok()
             && !is_mutation(&request.query, request.operation_name.as_deref());
@@ -316,7 +314,10 @@ pub async fn graphql(
     let body = serde_json::to_vec(&response).map_err(|e| AppError::Unexpected(e.into()))?;
     let mut answer = HttpResponse::build(status);
     if retry {
-        answer.insert_header((header::RETRY_AFTER, crate::error::RETRY_AFTER_SECS));
+        // Transient: no cache (ours, nginx's, a browser's) may keep it.
+        answer
+            .insert_header((header::RETRY_AFTER, crate::error::RETRY_AFTER_SECS))
+            .insert_header((header::CACHE_CONTROL, "no-store"));
     }
     Ok(answer
         .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(content_type)))

@@ -294,7 +294,9 @@ pub async fn conditional(
     }
 
     let mut response = next.call(req).await?.map_into_boxed_body();
-    if response.status() != StatusCode::OK {
+    // A transient answer (a GraphQL query stopped at its deadline, the
+    // database away: `Retry-After`) is no representation to validate.
+    if response.status() != StatusCode::OK || response.headers().contains_key(header::RETRY_AFTER) {
         return Ok(response);
     }
     let headers = response.headers_mut();

@@ -76,13 +76,14 @@ pub struct ObserveSettings {
 }
 
 /// Whether the deadline applies: reads only (`GET`, `HEAD`, and the
-/// `POST` of a match, which writes nothing). A write is never cut off
+/// `POST` of a match, which writes nothing), but not `/graphql`. A write is never cut off
 /// midway: stopped after its commit, it would say 503 for a change that
 /// was made, and a client retrying it would make it twice; its statements
 /// are bounded by the statement timeout instead.
 fn has_deadline(req: &ServiceRequest) -> bool {
     match *req.method() {
-        Method::GET | Method::HEAD => true,
+        // GraphQL queries have theirs in the handler (`graphql::routes`).
+        Method::GET | Method::HEAD => req.path() != "/graphql",
         Method::POST => req.path() == "/api/v1/match",
         _ => false,
     }
