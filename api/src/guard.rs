@@ -65,10 +65,19 @@ pub async fn guard(
 }
 
 fn is_error_document(headers: &HeaderMap) -> bool {
+    // A page's own error (the finder's 422 names the faults in the form) is
+    // HTML with the pages' policy; any other HTML error becomes a problem.
+    let page = headers
+        .get(header::CONTENT_SECURITY_POLICY)
+        .is_some_and(|v| v.as_bytes() == crate::pages::PAGE_POLICY.as_bytes());
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with(PROBLEM_JSON) || v.starts_with(GRAPHQL_RESPONSE))
+        .is_some_and(|v| {
+            v.starts_with(PROBLEM_JSON)
+                || v.starts_with(GRAPHQL_RESPONSE)
+                || (page && v.starts_with("text/html"))
+        })
 }
 
 /// One bounded INFO line; the request span around it (tracing-actix-web)

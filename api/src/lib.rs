@@ -19,6 +19,7 @@ pub mod http;
 pub mod limits;
 pub mod openapi;
 pub mod ops;
+pub mod pages;
 pub mod publish;
 pub mod response_cache;
 pub mod rest;

@@ -258,7 +258,8 @@ pub fn run(
         let app = app
             .app_data(schema.clone())
             .app_data(limits.clone())
-            .configure(graphql::routes::configure);
+            .configure(graphql::routes::configure)
+            .configure(crate::pages::configure);
         app.route("/docs", web::get().to(rest::docs_redirect))
             .route("/openapi.json", web::get().to(openapi::serve))
             .app_data(document.clone())

@@ -29,6 +29,7 @@ mod meta;
 mod offers;
 mod operations;
 mod outage;
+mod pages;
 mod pagination;
 mod partners;
 mod projects;

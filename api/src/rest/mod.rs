@@ -7,6 +7,7 @@ pub mod changes;
 pub mod fields;
 mod matching;
 mod root;
+pub use root::licence;
 mod search;
 mod stats;
 

@@ -27,15 +27,27 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// version, the code and data licences with the attribution the data
 /// licence asks for, the number of records per collection, and links to the
 /// collections, the OpenAPI document, the GraphQL endpoint and the docs.
+///
+/// A browser (an `Accept` that ranks `text/html` above JSON) gets the same
+/// as a page for people, with the latest changes and examples; clients
+/// without `text/html` in `Accept` get JSON.
 #[utoipa::path(
     tag = tags::META,
     responses(
-        (status = 200, description = "Name, version, licence, counts per collection and links.", body = Overview),
+        (status = 200, description = "Name, version, licence, counts per collection and links; an HTML page for browsers.", content(
+            (Overview = "application/json"),
+            (String = "text/html"),
+        )),
         (status = 503, description = "The database is not reachable.", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/")]
 pub async fn root(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
+    if crate::pages::wants_html(&req) {
+        let ctx = super::item_ctx(&state, &req)?;
+        let body = overview_of(&state, &req).await?;
+        return crate::pages::home::page(&state, &ctx, body).await;
+    }
     overview(&state, &req).await
 }
 
@@ -61,15 +73,14 @@ pub async fn api_root(state: web::Data<AppState>, req: HttpRequest) -> AppResult
 /// catalogue's.
 async fn overview(state: &AppState, req: &HttpRequest) -> AppResult<HttpResponse> {
     let ctx = super::item_ctx(state, req)?;
-    let settings = req
-        .app_data::<web::Data<CatalogSettings>>()
-        .map(|s| s.get_ref().clone())
-        .unwrap_or_default();
-    // The licence's name and text where we know them, else its id and IRI.
-    let (license, license_url) = match settings.license.as_str() {
-        DEFAULT_LICENSE => (LICENSE.to_owned(), LICENSE_URL.to_owned()),
-        _ => (settings.license.clone(), settings.license_iri()),
-    };
+    let body = overview_of(state, req).await?;
+    Ok(json_response(&ctx, &body))
+}
+
+/// The overview the root answers with (JSON here, HTML in
+/// [`crate::pages::home`]).
+async fn overview_of(state: &AppState, req: &HttpRequest) -> AppResult<Overview> {
+    let (license, license_url, attribution) = licence(req);
     let counts = overview::counts(&state.reader).await?;
     let base = &state.base_url;
     let body = Overview {
@@ -81,7 +92,7 @@ async fn overview(state: &AppState, req: &HttpRequest) -> AppResult<HttpResponse
             .to_owned(),
         license,
         license_url,
-        attribution: settings.attribution,
+        attribution,
         counts,
         downloads: crate::publish::DATASETS
             .iter()
@@ -104,7 +115,22 @@ async fn overview(state: &AppState, req: &HttpRequest) -> AppResult<HttpResponse
             ready: format!("{base}/ready"),
         },
     };
-    Ok(json_response(&ctx, &body))
+    Ok(body)
+}
+
+/// The data's licence (its name and text where we know them, else its id
+/// and IRI) and attribution, as configured (`--data-license`,
+/// `--data-attribution`): the same as the catalogue's.
+pub fn licence(req: &HttpRequest) -> (String, String, String) {
+    let settings = req
+        .app_data::<web::Data<CatalogSettings>>()
+        .map(|s| s.get_ref().clone())
+        .unwrap_or_default();
+    let (license, license_url) = match settings.license.as_str() {
+        DEFAULT_LICENSE => (LICENSE.to_owned(), LICENSE_URL.to_owned()),
+        _ => (settings.license.clone(), settings.license_iri()),
+    };
+    (license, license_url, settings.attribution)
 }
 
 /// Liveness: answers as long as the process runs (does not touch the database).

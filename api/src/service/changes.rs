@@ -228,3 +228,65 @@ fn op_of(seq: i64, op: &str) -> AppResult<ChangeOp> {
         ))),
     }
 }
+
+/// One entry of [`latest`]: what changed, for people.
+#[derive(Debug, Clone)]
+pub struct RecentChange {
+    /// The entry's position in the log.
+    pub seq: i64,
+    /// The record's collection (`offers` …).
+    pub collection: String,
+    /// The record's id.
+    pub id: Uuid,
+    /// Written or deleted.
+    pub op: ChangeOp,
+    /// When.
+    pub changed_at: DateTimeUtc,
+    /// The record's title, name or slug as that change wrote it, when the
+    /// log kept the record (entries before it did, and deletions, have
+    /// none).
+    pub label: Option<String>,
+}
+
+/// The newest `limit` changes (1 to [`MAX_LIMIT`]), newest first, labelled
+/// in `lang` where the record has a text in it: one statement over the
+/// log's primary key, no record read.
+pub async fn latest<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    limit: u64,
+    lang: crate::vocab::Lang,
+) -> AppResult<Vec<RecentChange>> {
+    // The import format's names of a record's label, best first.
+    let fields = [
+        format!("title_{}", lang.as_str()),
+        "title_de".to_owned(),
+        "name".to_owned(),
+        format!("label_{}", lang.as_str()),
+        "label_de".to_owned(),
+        "slug".to_owned(),
+    ];
+    let entries = change::Entity::find()
+        .order_by_desc(change::Column::Seq)
+        .limit(limit.clamp(1, MAX_LIMIT))
+        .all(db)
+        .await?;
+    entries
+        .into_iter()
+        .map(|e| {
+            let label = e.record.as_deref().and_then(|text| {
+                let record: serde_json::Value = serde_json::from_str(text).ok()?;
+                fields
+                    .iter()
+                    .find_map(|field| record.get(field)?.as_str().map(str::to_owned))
+            });
+            Ok(RecentChange {
+                op: op_of(e.seq, &e.op)?,
+                seq: e.seq,
+                collection: e.collection,
+                id: e.record_id,
+                changed_at: e.changed_at,
+                label,
+            })
+        })
+        .collect()
+}

@@ -56,6 +56,11 @@ impl RegionGraph {
         self.regions.get(&id)
     }
 
+    /// Every region, in no particular order.
+    pub fn all(&self) -> impl Iterator<Item = &region::Model> {
+        self.regions.values()
+    }
+
     /// Finds a region by id, slug, official key (ARS) or NUTS code (any
     /// case), in this order of precedence: a slug that equals another
     /// region's ARS names the slug's region, on every start (the map's

@@ -47,6 +47,11 @@ impl TopicTree {
         self.topics.get(&id)
     }
 
+    /// Every topic, in no particular order.
+    pub fn all(&self) -> impl Iterator<Item = &topic::Model> {
+        self.topics.values()
+    }
+
     /// The topic with slug or id `key` (normalised by
     /// [`crate::unicode::key`]), if there is one.
     pub fn resolve(&self, key: &str) -> Option<Uuid> {

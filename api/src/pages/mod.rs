@@ -1,0 +1,93 @@
+//! The pages for people: `/` for browsers ([`home`]) and the offer finder
+//! ([`finder`]), rendered on the server from askama templates
+//! (`api/templates/`), so they work without JavaScript; their one
+//! stylesheet is served from `/assets/` and compiled into the binary (no
+//! CDN, no build step). They read through the same service layer as the
+//! REST and GraphQL handlers: what a page shows, the API answers.
+//!
+//! Every page carries a strict `Content-Security-Policy` ([`PAGE_POLICY`]):
+//! only the server's own scripts and styles, no inline code.
+pub mod finder;
+pub mod home;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::error::{AppError, AppResult};
+use crate::vocab::Lang;
+
+/// The policy of the pages: nothing but this server's own stylesheets,
+/// scripts, images and fetches; forms post only here; no framing.
+pub const PAGE_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; \
+     frame-ancestors 'none'";
+
+/// Registers `/finder` and `/assets/{name}` (`/` is the REST root's, which
+/// answers browsers with [`home`]).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/finder", web::get().to(finder::page))
+        .route("/assets/{name}", web::get().to(asset));
+}
+
+/// Whether the request's `Accept` ranks `text/html` above JSON (RFC 9110
+/// §12.5.1): a browser's does (`text/html,…,*/*;q=0.8`); a client that
+/// sends none, `*/*` or `application/json` gets JSON.
+pub fn wants_html(req: &HttpRequest) -> bool {
+    crate::http::media::negotiate(req, &[crate::http::media::JSON, "text/html"])
+        == Some("text/html")
+}
+
+/// An HTML answer in `lang`, with the page policy.
+fn html(lang: Lang, body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((header::CONTENT_LANGUAGE, lang.as_str()))
+        .insert_header((
+            header::VARY,
+            HeaderValue::from_static("Accept, Accept-Language"),
+        ))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(PAGE_POLICY),
+        ))
+        .body(body)
+}
+
+/// Renders a template (a failure is the server's: 500, logged).
+fn render(template: &impl askama::Template) -> AppResult<String> {
+    template
+        .render()
+        .map_err(|err| AppError::Unexpected(anyhow::anyhow!("rendering a page: {err}")))
+}
+
+/// `/assets/{name}`: the pages' stylesheet (`Cache-Control` and `ETag`
+/// come from `http::conditional`); 404 for any other name.
+async fn asset(name: web::Path<String>) -> AppResult<HttpResponse> {
+    let (body, content_type): (&'static [u8], &str) = match name.as_str() {
+        "lotse.css" => (
+            include_bytes!("../../assets/lotse.css"),
+            "text/css; charset=utf-8",
+        ),
+        _ => return Err(AppError::NoRoute),
+    };
+    Ok(HttpResponse::Ok().content_type(content_type).body(body))
+}
+
+/// The navigation and footer every page shares.
+pub struct Frame {
+    /// `de` or `en`.
+    pub lang: &'static str,
+    /// The page's own path, for the language switch.
+    pub path: &'static str,
+    /// The data's licence and attribution.
+    pub license: String,
+    /// Whom to credit.
+    pub attribution: String,
+}
+
+impl Frame {
+    /// Whether the page is in English.
+    pub fn en(&self) -> bool {
+        self.lang == "en"
+    }
+}

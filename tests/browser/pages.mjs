@@ -1,0 +1,74 @@
+// Drives the pages in Debian's Chromium through playwright-core (installed by
+// `npm ci --prefix .ci/tools`): for each page, with JavaScript on, the
+// console errors, the failed requests and every request to another origin
+// (blocked: the pages must work with the network restricted to the server),
+// an axe-core scan (WCAG 2.1 A and AA rules) and a full-page screenshot; with
+// JavaScript off, the finder's offers in order. Prints one JSON report.
+//
+// node tests/browser/pages.mjs <base URL> <screenshot dir> <path> [<path> …]
+// A path prefixed `nojs:` is loaded with JavaScript off and reports the
+// `data-offer` attributes it holds.
+import { createRequire } from "node:module";
+import { readFileSync, mkdirSync } from "node:fs";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const tools = join(dirname(fileURLToPath(import.meta.url)), "../../.ci/tools/package.json");
+const require = createRequire(tools);
+const { chromium } = require("playwright-core");
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+const [base, shots, ...paths] = process.argv.slice(2);
+mkdirSync(shots, { recursive: true });
+const origin = new URL(base).origin;
+const browser = await chromium.launch({
+  executablePath: process.env.LOTSE_TEST_CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu"],
+});
+const report = [];
+try {
+  for (const entry of paths) {
+    const nojs = entry.startsWith("nojs:");
+    const path = nojs ? entry.slice(5) : entry;
+    // bypassCSP lets the test inject axe; the pages' own code runs under it.
+    const context = await browser.newContext({
+      javaScriptEnabled: !nojs,
+      bypassCSP: !nojs,
+      locale: "de-DE",
+      viewport: { width: 1280, height: 900 },
+    });
+    const offsite = [];
+    await context.route("**/*", (route) => {
+      if (new URL(route.request().url()).origin === origin) return route.continue();
+      offsite.push(route.request().url());
+      return route.abort();
+    });
+    const page = await context.newPage();
+    const consoleErrors = [];
+    const failed = [];
+    page.on("console", (m) => m.type() === "error" && consoleErrors.push(m.text()));
+    page.on("pageerror", (e) => consoleErrors.push(String(e)));
+    page.on("requestfailed", (r) => failed.push(`${r.url()} ${r.failure()?.errorText}`));
+    page.on("response", (r) => r.status() >= 400 && failed.push(`${r.url()} ${r.status()}`));
+    const response = await page.goto(base + path, { waitUntil: "networkidle" });
+    const html = await page.content();
+    const result = { path, nojs, status: response.status(), consoleErrors, failed, offsite };
+    if (nojs) {
+      result.offers = [...html.matchAll(/data-offer="([^"]*)"/g)].map((m) => m[1]);
+    } else {
+      await page.addScriptTag({ content: axeSource });
+      const axe = await page.evaluate(() =>
+        window.axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] }),
+      );
+      result.violations = axe.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help }));
+      const name = path.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "") || "home";
+      result.screenshot = join(shots, `${name}.png`);
+      await page.screenshot({ path: result.screenshot, fullPage: true });
+    }
+    report.push(result);
+    await context.close();
+  }
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(report));

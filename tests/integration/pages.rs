@@ -1,0 +1,408 @@
+//! The pages for people (issue 18): `/` for browsers and `/finder`, driven
+//! over HTTP and, where it matters, through headless Chromium with
+//! JavaScript off.
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+use crate::shared_tests;
+
+shared_tests!(
+    root_is_a_page_for_browsers_and_json_for_clients,
+    the_examples_on_the_root_page_work,
+    the_finder_lists_what_the_match_api_returns,
+    the_finder_shows_bad_profiles_back,
+    the_pages_pass_in_a_real_browser,
+    pages_have_their_assets_and_no_inline_code,
+);
+
+const BROWSER_ACCEPT: &str =
+    "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8";
+
+async fn page(
+    app: &TestApp,
+    path: &str,
+) -> (reqwest::StatusCode, reqwest::header::HeaderMap, String) {
+    let response = app
+        .client
+        .get(format!("{}{path}", app.address))
+        .header("accept", BROWSER_ACCEPT)
+        .send()
+        .await
+        .expect("page");
+    let status = response.status();
+    let headers = response.headers().clone();
+    (status, headers, response.text().await.expect("body"))
+}
+
+/// The values of `attribute` on the page, in order.
+fn attributes(html: &str, attribute: &str) -> Vec<String> {
+    let marker = format!("{attribute}=\"");
+    html.match_indices(&marker)
+        .filter_map(|(at, _)| {
+            let rest = &html[at + marker.len()..];
+            rest.find('"').map(|end| rest[..end].to_owned())
+        })
+        .collect()
+}
+
+/// The text of every `<pre><code>` block, entities decoded.
+fn code_blocks(html: &str) -> Vec<String> {
+    html.split("<pre tabindex=\"0\"><code>")
+        .skip(1)
+        .filter_map(|block| block.split("</code></pre>").next())
+        .map(|code| {
+            code.replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&#34;", "\"")
+                .replace("&#39;", "'")
+                .replace("&#x27;", "'")
+                .replace("&amp;", "&")
+        })
+        .collect()
+}
+
+async fn root_is_a_page_for_browsers_and_json_for_clients(app: TestApp) {
+    let (status, headers, html) = page(&app, "/").await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-type"], "text/html; charset=utf-8");
+    assert!(headers["vary"].to_str().unwrap().contains("Accept"));
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("style-src 'self'"),
+        "{csp}"
+    );
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert!(html.starts_with("<!doctype html>"));
+    assert!(html.contains(r#"<html lang="de">"#));
+    // The live counts, as the JSON root says them.
+    let json = app.get_json("/").await;
+    for (collection, count) in json["counts"].as_object().unwrap() {
+        assert!(
+            html.contains(&format!(r#"data-collection="{collection}">{count}<"#)),
+            "{collection}: {count}"
+        );
+    }
+    // The latest changes: the newest entry of the feed, linked.
+    let feed = app.get_json("/api/v1/changes?limit=1000").await;
+    let newest = feed["items"].as_array().unwrap().last().unwrap();
+    assert!(
+        html.contains(&format!(
+            "/api/v1/{}/{}",
+            newest["collection"].as_str().unwrap(),
+            newest["id"].as_str().unwrap()
+        )),
+        "newest change {newest} not on the page"
+    );
+    for link in [
+        "/docs/",
+        "/graphiql",
+        "/catalog",
+        "/finder",
+        "/downloads/offers.csv",
+    ] {
+        assert!(html.contains(&format!("href=\"{link}")), "{link}");
+    }
+    // English on request.
+    let (_, headers, html) = page(&app, "/?lang=en").await;
+    assert_eq!(headers["content-language"], "en");
+    assert!(html.contains(r#"<html lang="en">"#) && html.contains("Latest changes"));
+    // JSON for clients: no Accept, */*, application/json, JSON preferred.
+    for accept in [
+        None,
+        Some("*/*"),
+        Some("application/json"),
+        Some("application/json, text/html;q=0.5"),
+    ] {
+        let mut request = app.client.get(format!("{}/", app.address));
+        if let Some(accept) = accept {
+            request = request.header("accept", accept);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/json",
+            "{accept:?}"
+        );
+    }
+}
+
+async fn the_examples_on_the_root_page_work(app: TestApp) {
+    let (_, _, html) = page(&app, "/").await;
+    let blocks = code_blocks(&html);
+    assert_eq!(blocks.len(), 4, "curl, GraphQL, Python, JavaScript");
+    // curl: the URL answers with offers.
+    let url = blocks[0].split('\'').nth(1).expect("a quoted URL");
+    assert!(url.starts_with(&app.address), "{url}");
+    let list: Value = app
+        .client
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(!list["items"].as_array().unwrap().is_empty(), "{list}");
+    // GraphQL: the body the example sends.
+    let body = blocks[1]
+        .split("-d '")
+        .nth(1)
+        .and_then(|b| b.strip_suffix('\''))
+        .expect("a -d body");
+    let body: Value = serde_json::from_str(body).expect("the example's body is JSON");
+    let answer: Value = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(answer.get("errors").is_none(), "{answer}");
+    assert!(
+        !answer["data"]["offers"]["nodes"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    // Python and JavaScript, run as they stand.
+    let python = tokio::process::Command::new("python3")
+        .args(["-c", &blocks[2]])
+        .output()
+        .await
+        .expect("python3");
+    assert!(
+        python.status.success(),
+        "{}",
+        String::from_utf8_lossy(&python.stderr)
+    );
+    assert!(String::from_utf8_lossy(&python.stdout).lines().count() >= 1);
+    match tokio::process::Command::new("node")
+        .args(["--input-type=module", "-e", &blocks[3]])
+        .output()
+        .await
+    {
+        Ok(node) => {
+            assert!(
+                node.status.success(),
+                "{}",
+                String::from_utf8_lossy(&node.stderr)
+            );
+            assert!(String::from_utf8_lossy(&node.stdout).contains('['));
+        }
+        Err(_) => assert!(
+            std::env::var_os("CI").is_none(),
+            "CI has node (npm installs the tools)"
+        ),
+    }
+}
+
+/// The offers the finder lists for `query`, by slug, in order.
+async fn finder_slugs(app: &TestApp, query: &str) -> Vec<String> {
+    let (status, _, html) = page(app, &format!("/finder?{query}")).await;
+    assert_eq!(status, 200, "{query}: {html}");
+    attributes(&html, "data-offer")
+        .into_iter()
+        .map(|href| href.trim_start_matches("/api/v1/offers/").to_owned())
+        .collect()
+}
+
+/// The offers `POST /api/v1/match` returns for `profile`, by slug, in order.
+async fn match_slugs(app: &TestApp, profile: Value, lang: &str) -> Vec<String> {
+    let answer: Value = app
+        .client
+        .post(format!("{}/api/v1/match?lang={lang}", app.address))
+        .json(&profile)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    answer["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{answer}"))
+        .iter()
+        .map(|m| m["offer"]["slug"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn the_finder_lists_what_the_match_api_returns(app: TestApp) {
+    let cases = [
+        (
+            "region=bielefeld&role=works_council",
+            json!({"region": "bielefeld", "role": "works_council"}),
+        ),
+        (
+            "region=05711&role=works_council&lang=en",
+            json!({"region": "05711", "role": "works_council"}),
+        ),
+        (
+            "region=koeln&role=sme&employees=40&topic=digitalisierung&topic=arbeit-40&need=K%C3%BCnstliche+Intelligenz+im+Betrieb",
+            json!({"region": "koeln", "role": "sme", "employees": 40, "topics": ["digitalisierung", "arbeit-40"], "need": "Künstliche Intelligenz im Betrieb"}),
+        ),
+        (
+            "region=nordrhein-westfalen&role=sme&free=1",
+            json!({"region": "nordrhein-westfalen", "role": "sme", "budget": "free_only"}),
+        ),
+    ];
+    for (query, profile) in cases {
+        // Equal scores are ordered by title, in the answer's language.
+        let lang = if query.contains("lang=en") {
+            "en"
+        } else {
+            "de"
+        };
+        let expected = match_slugs(&app, profile, lang).await;
+        assert!(!expected.is_empty(), "{query}: the seed has offers for it");
+        assert_eq!(finder_slugs(&app, query).await, expected, "{query}");
+    }
+    // Reasons in plain German, English with lang=en.
+    let (_, _, html) = page(&app, "/finder?region=bielefeld&role=works_council").await;
+    assert!(html.contains("gilt für ganz"), "German reasons");
+    assert!(!html.contains("serves all of"));
+    let (_, _, html) = page(&app, "/finder?region=bielefeld&role=works_council&lang=en").await;
+    assert!(html.contains("serves all of"), "English reasons");
+}
+
+async fn the_finder_shows_bad_profiles_back(app: TestApp) {
+    // Nothing asked: the form alone.
+    let (status, _, html) = page(&app, "/finder").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<form") && !html.contains("id=\"results\""));
+    // Faults named on the page, the input shown back, escaped.
+    for (query, field) in [
+        ("region=&role=works_council", "region"),
+        ("region=bielefeld&role=pilot", "role"),
+        ("region=bielefeld&role=sme&employees=many", "employees"),
+        ("region=nowhere-at-all&role=sme", "region"),
+        ("region=bielefeld&role=sme&employees=-3", "employees"),
+    ] {
+        let (status, headers, html) = page(&app, &format!("/finder?{query}")).await;
+        assert_eq!(status, 422, "{query}");
+        assert_eq!(headers["content-type"], "text/html; charset=utf-8");
+        assert!(html.contains("role=\"alert\""), "{query}");
+        assert!(
+            html.contains(&format!("<li>{field}:")),
+            "{query}: {field} not named"
+        );
+    }
+    let (_, _, html) = page(
+        &app,
+        "/finder?region=bielefeld&role=sme&need=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+    )
+    .await;
+    assert!(!html.contains("<script>alert(1)"), "the need is escaped");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)") || html.contains("&#60;script&#62;alert(1)"),
+        "and shown back"
+    );
+}
+
+async fn pages_have_their_assets_and_no_inline_code(app: TestApp) {
+    let css = app.get("/assets/lotse.css").await;
+    assert_eq!(css.status(), 200);
+    assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
+    assert_eq!(app.get("/assets/nothing.js").await.status(), 404);
+    for path in ["/", "/finder", "/finder?region=bielefeld&role=sme"] {
+        let (_, headers, html) = page(&app, path).await;
+        assert!(headers.contains_key("content-security-policy"), "{path}");
+        // What the policy would block: inline scripts, styles, handlers.
+        assert!(
+            !html.contains("<script>") && !html.contains("<style"),
+            "{path}"
+        );
+        assert!(
+            !html.contains(" style=") && !html.contains(" onclick="),
+            "{path}"
+        );
+        // Every stylesheet and script is this server's and answers.
+        for src in attributes(&html, "href")
+            .into_iter()
+            .chain(attributes(&html, "src"))
+        {
+            if src.starts_with("/assets/") {
+                assert_eq!(app.get(&src).await.status(), 200, "{path}: {src}");
+            }
+        }
+    }
+}
+
+/// Where CI keeps the pages' screenshots (`target/pages`).
+fn screenshots() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/pages")
+}
+
+/// The pages in Chromium (playwright-core, `tests/browser/pages.mjs`): no
+/// console errors, no failed or off-site requests, no serious or critical
+/// axe-core violations (WCAG 2.1 AA rules), a screenshot of each; the
+/// finder without JavaScript lists what `POST /api/v1/match` returns.
+async fn the_pages_pass_in_a_real_browser(app: TestApp) {
+    let repo = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    if !repo.join(".ci/tools/node_modules/playwright-core").exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI installs .ci/tools (npm ci)"
+        );
+        eprintln!("skipped: run `npm ci --prefix .ci/tools` for the browser tests");
+        return;
+    }
+    let finder = "/finder?region=bielefeld&role=works_council";
+    // One folder per server (the SQLite and PostgreSQL runs side by side).
+    let port = app.address.rsplit(':').next().unwrap_or("0").to_owned();
+    let output = tokio::process::Command::new("node")
+        .arg(repo.join("tests/browser/pages.mjs"))
+        .arg(&app.address)
+        .arg(screenshots().join(port))
+        .args(["/", finder, "/finder?lang=en", &format!("nojs:{finder}")])
+        .output()
+        .await
+        .expect("node");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Vec<Value> = serde_json::from_slice(&output.stdout).expect("the report");
+    assert_eq!(report.len(), 4);
+    for page in &report {
+        let path = &page["path"];
+        assert_eq!(page["status"], 200, "{path}");
+        for list in ["consoleErrors", "failed", "offsite"] {
+            assert_eq!(page[list], json!([]), "{path}: {list}");
+        }
+        if page["nojs"] == true {
+            continue;
+        }
+        let grave: Vec<&Value> = page["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|v| v["impact"] == "serious" || v["impact"] == "critical")
+            .collect();
+        assert!(grave.is_empty(), "{path}: {grave:?}");
+        assert!(std::path::Path::new(page["screenshot"].as_str().unwrap()).exists());
+    }
+    let shown: Vec<String> = report[3]["offers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|href| {
+            href.as_str()
+                .unwrap()
+                .trim_start_matches("/api/v1/offers/")
+                .to_owned()
+        })
+        .collect();
+    let expected = match_slugs(
+        &app,
+        json!({"region": "bielefeld", "role": "works_council"}),
+        "de",
+    )
+    .await;
+    assert!(!expected.is_empty());
+    assert_eq!(shown, expected, "the finder without JavaScript");
+}
