@@ -12,6 +12,7 @@ shared_tests!(
     the_finder_lists_what_the_match_api_returns,
     the_finder_shows_bad_profiles_back,
     the_pages_pass_in_a_real_browser,
+    the_dashboard_counts_what_the_stats_api_counts,
     pages_have_their_assets_and_no_inline_code,
 );
 
@@ -307,7 +308,12 @@ async fn pages_have_their_assets_and_no_inline_code(app: TestApp) {
     assert_eq!(css.status(), 200);
     assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
     assert_eq!(app.get("/assets/nothing.js").await.status(), 404);
-    for path in ["/", "/finder", "/finder?region=bielefeld&role=sme"] {
+    for path in [
+        "/",
+        "/finder",
+        "/finder?region=bielefeld&role=sme",
+        "/dashboard",
+    ] {
         let (_, headers, html) = page(&app, path).await;
         assert!(headers.contains_key("content-security-policy"), "{path}");
         // What the policy would block: inline scripts, styles, handlers.
@@ -357,7 +363,14 @@ async fn the_pages_pass_in_a_real_browser(app: TestApp) {
         .arg(repo.join("tests/browser/pages.mjs"))
         .arg(&app.address)
         .arg(screenshots().join(port))
-        .args(["/", finder, "/finder?lang=en", &format!("nojs:{finder}")])
+        .args([
+            "/",
+            finder,
+            "/finder?lang=en",
+            "/dashboard",
+            "/dashboard?lang=en&target_group=works_council",
+            &format!("nojs:{finder}"),
+        ])
         .output()
         .await
         .expect("node");
@@ -367,7 +380,7 @@ async fn the_pages_pass_in_a_real_browser(app: TestApp) {
         String::from_utf8_lossy(&output.stderr)
     );
     let report: Vec<Value> = serde_json::from_slice(&output.stdout).expect("the report");
-    assert_eq!(report.len(), 4);
+    assert_eq!(report.len(), 6);
     for page in &report {
         let path = &page["path"];
         assert_eq!(page["status"], 200, "{path}");
@@ -386,7 +399,7 @@ async fn the_pages_pass_in_a_real_browser(app: TestApp) {
         assert!(grave.is_empty(), "{path}: {grave:?}");
         assert!(std::path::Path::new(page["screenshot"].as_str().unwrap()).exists());
     }
-    let shown: Vec<String> = report[3]["offers"]
+    let shown: Vec<String> = report[5]["offers"]
         .as_array()
         .unwrap()
         .iter()
@@ -405,4 +418,84 @@ async fn the_pages_pass_in_a_real_browser(app: TestApp) {
     .await;
     assert!(!expected.is_empty());
     assert_eq!(shown, expected, "the finder without JavaScript");
+}
+
+/// The `data-…` attribute `name` of every element that has `key`, by key.
+fn keyed(html: &str, key: &str, name: &str) -> Vec<(String, String)> {
+    let marker = format!("{key}=\"");
+    html.match_indices(&marker)
+        .filter_map(|(at, _)| {
+            let rest = &html[at + marker.len()..];
+            let value = rest[..rest.find('"')?].to_owned();
+            let tag = &rest[..rest.find('>')?];
+            let other = format!("{name}=\"");
+            let start = tag.find(&other)? + other.len();
+            let end = tag[start..].find('"')? + start;
+            Some((value, tag[start..end].to_owned()))
+        })
+        .collect()
+}
+
+async fn the_dashboard_counts_what_the_stats_api_counts(app: TestApp) {
+    for (query, filters) in [
+        ("", ""),
+        (
+            "topic=digitalisierung&target_group=works_council&lang=en",
+            "topic=digitalisierung&target_group=works_council",
+        ),
+    ] {
+        let (status, headers, html) = page(&app, &format!("/dashboard?{query}")).await;
+        assert_eq!(status, 200, "{query}");
+        assert!(headers.contains_key("content-security-policy"));
+        assert!(html.contains("GeoBasis-DE / BKG"), "the map's attribution");
+        let stats = app
+            .get_json(&format!("/api/v1/stats/offers?{filters}"))
+            .await;
+        assert!(
+            html.contains(&format!("data-total=\"{}\"", stats["total"])),
+            "{query}: total"
+        );
+        let today = chrono::Utc::now().date_naive();
+        let open = app
+            .get_json(&format!("/api/v1/stats/offers?{filters}&open_on={today}"))
+            .await;
+        assert!(
+            html.contains(&format!("data-open=\"{}\"", open["total"])),
+            "{query}: open"
+        );
+        // All 53 districts, each with the offers available there.
+        let districts = keyed(&html, "data-ars", "data-count");
+        assert_eq!(districts.len(), 53, "{query}");
+        for (ars, count) in &districts {
+            let there = app
+                .get_json(&format!("/api/v1/stats/offers?{filters}&region={ars}"))
+                .await;
+            assert_eq!(
+                count,
+                &there["total"].to_string(),
+                "{query}: district {ars}"
+            );
+        }
+        // The charts: a bar per bucket (at most 12).
+        for (chart, buckets) in [
+            ("topics", "by_topic"),
+            ("kinds", "by_kind"),
+            ("costs", "by_cost"),
+            ("groups", "by_target_group"),
+        ] {
+            let svg = html
+                .split(&format!("data-chart=\"{chart}\""))
+                .nth(1)
+                .and_then(|rest| rest.split("</svg>").next())
+                .unwrap_or_else(|| panic!("{query}: chart {chart}"));
+            let expected = stats[buckets].as_array().unwrap().len().min(12);
+            assert_eq!(svg.matches("<rect").count(), expected, "{query}: {chart}");
+        }
+    }
+    // Bad filters are problems, as on the API.
+    for query in ["target_group=pilots", "topic=no-such-topic"] {
+        let (status, headers, _) = page(&app, &format!("/dashboard?{query}")).await;
+        assert_eq!(status, 400, "{query}");
+        assert_eq!(headers["content-type"], "application/problem+json");
+    }
 }

@@ -290,7 +290,8 @@ fn shown(m: &Match, en: bool, role: &str) -> Found {
     }
 }
 
-fn cost_label(cost: crate::vocab::Cost, en: bool) -> &'static str {
+/// A cost class in words.
+pub(super) fn cost_label(cost: crate::vocab::Cost, en: bool) -> &'static str {
     use crate::vocab::Cost;
     match (cost, en) {
         (Cost::Free, false) => "kostenfrei",

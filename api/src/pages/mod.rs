@@ -1,5 +1,5 @@
-//! The pages for people: `/` for browsers ([`home`]) and the offer finder
-//! ([`finder`]), rendered on the server from askama templates
+//! The pages for people: `/` for browsers ([`home`]), the offer finder
+//! ([`finder`]) and the dashboard with the NRW map ([`dashboard`]), rendered on the server from askama templates
 //! (`api/templates/`), so they work without JavaScript; their one
 //! stylesheet is served from `/assets/` and compiled into the binary (no
 //! CDN, no build step). They read through the same service layer as the
@@ -7,8 +7,10 @@
 //!
 //! Every page carries a strict `Content-Security-Policy` ([`PAGE_POLICY`]):
 //! only the server's own scripts and styles, no inline code.
+pub mod dashboard;
 pub mod finder;
 pub mod home;
+pub mod map;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -22,10 +24,11 @@ pub const PAGE_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 
      img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; \
      frame-ancestors 'none'";
 
-/// Registers `/finder` and `/assets/{name}` (`/` is the REST root's, which
+/// Registers `/finder`, `/dashboard` and `/assets/{name}` (`/` is the REST root's, which
 /// answers browsers with [`home`]).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/finder", web::get().to(finder::page))
+        .route("/dashboard", web::get().to(dashboard::page))
         .route("/assets/{name}", web::get().to(asset));
 }
 
