@@ -47,6 +47,32 @@ pub fn key(text: &str) -> Cow<'_, str> {
     nfkc(text)
 }
 
+/// A name as people type and sort it: NFKC, lower case, German umlauts
+/// and `ß` spelled out (DIN 5007-2, the phone-book order: `Köln` as
+/// `koeln`), runs of spaces and hyphens as one space. Region names are
+/// compared in this form ([`crate::service::regions::RegionGraph::resolve_name`])
+/// and the pages sort their lists by it (byte order put `Ärzte` after `Zoll`).
+pub fn fold(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in nfkc(name).chars().flat_map(char::to_lowercase) {
+        match c {
+            'ä' => out.push_str("ae"),
+            'ö' => out.push_str("oe"),
+            'ü' => out.push_str("ue"),
+            'ß' => out.push_str("ss"),
+            c if c.is_whitespace() || c == '-' => {
+                if !out.is_empty() && !out.ends_with(' ') {
+                    out.push(' ');
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    let trimmed = out.trim_end().len();
+    out.truncate(trimmed);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,5 +85,13 @@ mod tests {
         assert_eq!(key("\u{ff10}\u{ff15}\u{ff17}\u{ff11}\u{ff11}"), "05711");
         assert!(matches!(nfkc("Förderung"), Cow::Borrowed(_)));
         assert!(matches!(nfkc("tbs-beratung"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn folds_names_as_people_type_and_sort_them() {
+        assert_eq!(fold("Köln"), "koeln");
+        assert_eq!(fold("  Minden-Lübbecke "), "minden luebbecke");
+        assert_eq!(fold("STRASSE"), fold("Straße"));
+        assert!(fold("Ärzte") < fold("Zoll"));
     }
 }

@@ -10,6 +10,7 @@ shared_tests!(
     explain_lists_what_was_ruled_out_and_why,
     date_budget_and_need_shape_the_result,
     invalid_profiles_are_rejected_naming_the_field,
+    regions_by_name_total_and_reasons_people_read,
 );
 crate::private_tests!(
     seeded: true;
@@ -241,8 +242,11 @@ async fn date_budget_and_need_shape_the_result(app: TestApp) {
         .find(|r| r["code"] == "text_match")
         .unwrap();
     let detail = text["detail"].as_str().unwrap();
+    // The words as the person wrote them, not their stems; stop words left out.
     assert!(
-        detail.contains("betriebsrat") && !detail.contains("und"),
+        detail.contains("Betriebsräte")
+            && !detail.contains("betriebsrat")
+            && !detail.contains("und"),
         "{text}"
     );
     // Südwestfalen: the local training offer is in, OWL's transfer projects are not.
@@ -471,5 +475,88 @@ async fn explain_lists_at_most_100_ruled_out_offers(app: TestApp) {
     assert_eq!(
         slugs_of(&data["matchOffers"]["excluded"]),
         slugs_of(&body["excluded"])
+    );
+}
+
+/// The profile's region may be named as people type it, `total` counts
+/// every offer that applies whatever the `limit`, and the reasons name
+/// topics by their labels and the need by the words as written.
+async fn regions_by_name_total_and_reasons_people_read(app: TestApp) {
+    let ask = |region: &str, limit: u32| {
+        json!({"region": region, "role": "works_council", "limit": limit,
+               "topics": ["arbeit-40"], "need": "Digitalisierung im Betrieb"})
+    };
+    let (status, by_key) = app.post_json("/api/v1/match", &ask("05711", 100)).await;
+    assert_eq!(status, 200, "{by_key}");
+    let all = slugs(&by_key);
+    assert!(all.len() > 3, "{all:?}");
+    assert_eq!(
+        by_key["total"],
+        all.len(),
+        "limit 100 holds every match on the seed"
+    );
+    for name in [
+        "Bielefeld",
+        "bielefeld",
+        "  BIELEFELD ",
+        "Bielefeld (05711)",
+    ] {
+        let (status, body) = app.post_json("/api/v1/match", &ask(name, 100)).await;
+        assert_eq!(status, 200, "{name}: {body}");
+        assert_eq!(slugs(&body), all, "{name}");
+    }
+    for (name, key) in [
+        ("Köln", "05315"),
+        ("koeln", "05315"),
+        ("Lippe", "05766"),
+        ("Kreis Lippe", "05766"),
+    ] {
+        let (_, by_name) = app.post_json("/api/v1/match", &ask(name, 100)).await;
+        let (_, by_key) = app.post_json("/api/v1/match", &ask(key, 100)).await;
+        assert_eq!(slugs(&by_name), slugs(&by_key), "{name}");
+        assert_eq!(by_name["total"], by_key["total"], "{name}");
+    }
+    let (status, body) = app.post_json("/api/v1/match", &ask("Atlantis", 100)).await;
+    assert_eq!(status, 422, "{body}");
+
+    let (_, two) = app.post_json("/api/v1/match", &ask("05711", 2)).await;
+    assert_eq!(slugs(&two), all[..2], "the best two");
+    assert_eq!(two["total"], all.len(), "total counts beyond the limit");
+
+    let details: Vec<(String, String)> = by_key["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|m| m["reasons"].as_array().unwrap().iter())
+        .map(|r| {
+            (
+                r["code"].as_str().unwrap().to_owned(),
+                r["detail"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let detail = |code: &str| {
+        details
+            .iter()
+            .find(|(c, _)| c == code)
+            .map(|(_, d)| d.clone())
+    };
+    assert_eq!(
+        detail("topic_match").as_deref(),
+        Some("covers Arbeit 4.0"),
+        "{details:?}"
+    );
+    let mentions = detail("text_match").unwrap_or_default();
+    assert!(
+        mentions.starts_with("mentions ")
+            && !mentions.contains("digitalisier,")
+            && mentions != "mentions digitalisier",
+        "{mentions}"
+    );
+    assert!(
+        ["Digitalisierung", "Betrieb"]
+            .iter()
+            .any(|w| mentions.contains(w)),
+        "{mentions}"
     );
 }

@@ -101,7 +101,7 @@ pub const DEFAULT_CONTRIBUTOR: &str = "openNRW";
 /// Default [`CatalogSettings::license`].
 pub const DEFAULT_LICENSE: &str = "dl-by-de/2.0";
 /// Default [`CatalogSettings::attribution`].
-pub const DEFAULT_ATTRIBUTION: &str = "Land Nordrhein-Westfalen (Pressemitteilung vom 21.11.2016) und die im Feld `source` jedes Datensatzes genannten Quellen";
+pub const DEFAULT_ATTRIBUTION: &str = "Land Nordrhein-Westfalen (Pressemitteilung vom 21.11.2016) und die im Feld „source“ jedes Datensatzes genannten Quellen";
 
 impl Default for CatalogSettings {
     fn default() -> Self {

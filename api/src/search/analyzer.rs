@@ -136,6 +136,23 @@ pub fn terms(text: &str) -> Vec<String> {
     positioned_terms(text).into_iter().map(|(_, t)| t).collect()
 }
 
+/// The analyzed terms of `text`, in order, each with the word it came
+/// from as written (`("digitalisier", "Digitalisierung")`), for reasons
+/// people read.
+pub fn words(text: &str) -> Vec<(String, String)> {
+    let mut analyzer = german();
+    let mut stream = analyzer.token_stream(text);
+    let mut words = Vec::new();
+    while stream.advance() {
+        let token = stream.token();
+        let word = text
+            .get(token.offset_from..token.offset_to)
+            .unwrap_or(&token.text);
+        words.push((token.text.clone(), word.to_owned()));
+    }
+    words
+}
+
 /// The analyzed terms of `text` with their word positions (a dropped stop
 /// word leaves a gap, as in the index).
 pub fn positioned_terms(text: &str) -> Vec<(usize, String)> {
@@ -278,7 +295,19 @@ impl<T: TokenStream> TokenStream for UmlautStream<'_, T> {
 
 #[cfg(test)]
 mod tests {
-    use super::terms;
+    use super::{terms, words};
+
+    #[test]
+    fn words_keep_the_text_as_written() {
+        let found = words("Die Digitalisierung im Betrieb, IT-Sicherheit");
+        let written: Vec<&str> = found.iter().map(|(_, w)| w.as_str()).collect();
+        assert_eq!(written, ["Digitalisierung", "Betrieb", "IT", "Sicherheit"]);
+        let stems: Vec<String> = found.into_iter().map(|(t, _)| t).collect();
+        assert_eq!(
+            stems,
+            terms("Die Digitalisierung im Betrieb, IT-Sicherheit")
+        );
+    }
 
     #[test]
     fn umlaut_spellings_and_case_meet() {

@@ -93,7 +93,9 @@ pub enum Budget {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"region": "05711", "role": "works_council", "topics": ["arbeit-40"], "need": "Digitalisierung im Betrieb mitgestalten"}))]
 pub struct MatchProfile {
-    /// Where: a region's official key (`05711`), slug, NUTS code or id.
+    /// Where: a region's official key (`05711`), slug, NUTS code or id, or
+    /// its name as people type it (`Bielefeld`, `Lippe`, `koeln`: any case,
+    /// umlauts also spelled out, a district also without `Kreis`).
     #[schema(min_length = 1, max_length = 200)]
     pub region: String,
     /// Who is looking.
@@ -184,8 +186,10 @@ pub struct Excluded {
 /// The answer to a profile.
 #[derive(Debug, Clone, Serialize, ToSchema, async_graphql::SimpleObject)]
 pub struct MatchResult {
-    /// Offers that apply, best first.
+    /// Offers that apply, best first: the first `limit` of them.
     pub items: Vec<Match>,
+    /// How many offers apply in all (`items` may hold fewer: `limit`).
+    pub total: u32,
     /// Offers ruled out (only with `explain: true`): the first
     /// [`MAX_EXCLUDED`] by title; `excluded_total` counts them all.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -490,7 +494,7 @@ pub async fn match_offers<C: sea_orm::ConnectionTrait>(
     let snapshot = ctx.snapshot().await?;
     let corpus = &snapshot.corpus;
     let graph = &snapshot.reference.regions;
-    let home = graph.resolve(&profile.region);
+    let home = graph.resolve_name(&profile.region);
     if home.is_none() && bounded {
         errors.push(FieldError::new(
             "region",
@@ -516,28 +520,37 @@ pub async fn match_offers<C: sea_orm::ConnectionTrait>(
         return Err(AppError::InvalidData(errors));
     };
 
+    // Each analysed term once, named by the word as the profile wrote it
+    // (the reason says "mentions Digitalisierung", not the stem).
     let mut need_terms = profile
         .need
         .as_deref()
-        .map(analyzer::terms)
+        .map(analyzer::words)
         .unwrap_or_default();
-    need_terms.sort_unstable();
-    need_terms.dedup();
+    need_terms.sort_by(|a, b| a.0.cmp(&b.0));
+    need_terms.dedup_by(|a, b| a.0 == b.0);
     let resolved = ResolvedProfile {
         target_group: profile.role.target_group(),
         home,
         containers: graph.containers(home).into_iter().collect(),
         contents: graph.related(home).into_iter().collect(),
+        // Named by their labels in the answer's language, as people read them.
         topics: topics
             .into_iter()
-            .map(|(slug, ids)| (slug, ids.into_iter().collect()))
+            .map(|(key, ids)| {
+                let reference = &snapshot.reference.topics;
+                let name = reference
+                    .resolve(&key)
+                    .and_then(|id| reference.get(id))
+                    .map_or(key, |t| {
+                        ctx.lang.pick(&t.label_de, t.label_en.as_deref()).to_owned()
+                    });
+                (name, ids.into_iter().collect())
+            })
             .collect(),
         need_terms: need_terms
             .into_iter()
-            .map(|term| {
-                let id = corpus.term_id(&term);
-                (term, id)
-            })
+            .map(|(term, word)| (word, corpus.term_id(&term)))
             .collect(),
         free_only: profile.budget == Budget::FreeOnly,
         date: profile.date.map_or(today, |d| d.0),
@@ -554,6 +567,7 @@ pub async fn match_offers<C: sea_orm::ConnectionTrait>(
             .then_with(|| a.1.title(lang).cmp(b.1.title(lang)))
             .then_with(|| a.1.id.cmp(&b.1.id))
     };
+    let total = u32::try_from(ranked.len()).unwrap_or(u32::MAX);
     let limit = limit as usize;
     if ranked.len() > limit {
         ranked.select_nth_unstable_by(limit - 1, best_first);
@@ -588,7 +602,7 @@ pub async fn match_offers<C: sea_orm::ConnectionTrait>(
             .iter()
             .filter(|o| quick_score(&resolved, o).is_none())
             .collect();
-        let total = u32::try_from(ruled_out.len()).unwrap_or(u32::MAX);
+        let ruled_out_total = u32::try_from(ruled_out.len()).unwrap_or(u32::MAX);
         let by_title = |a: &&OfferFacts, b: &&OfferFacts| {
             a.title(lang)
                 .cmp(b.title(lang))
@@ -610,12 +624,13 @@ pub async fn match_offers<C: sea_orm::ConnectionTrait>(
                 })
             })
             .collect();
-        (Some(listed), Some(total))
+        (Some(listed), Some(ruled_out_total))
     } else {
         (None, None)
     };
     Ok(MatchResult {
         items,
+        total,
         excluded,
         excluded_total,
     })

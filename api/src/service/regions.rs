@@ -88,6 +88,59 @@ impl RegionGraph {
             })
     }
 
+    /// Like [`RegionGraph::resolve`], and then by the name a person types:
+    /// German or English name in any case, umlauts also as `ae`/`oe`/`ue`
+    /// and `ß` as `ss` (`koeln` is Köln), a district also without its
+    /// `Kreis` (`Lippe` is Kreis Lippe), and `Name (key)` as the finder's
+    /// list shows it. An exact name wins over a shortened one (`Köln` is the
+    /// city, not the Regierungsbezirk Köln); a shortened name that fits two
+    /// regions names none. For the match profile and the finder; the
+    /// collections' `region` filters and items keep to keys, which are stable.
+    pub fn resolve_name(&self, text: &str) -> Option<Uuid> {
+        if let Some(id) = self.resolve(text.trim()) {
+            return Some(id);
+        }
+        // "Bielefeld (05711)": the key in brackets decides.
+        if let Some((_, key)) = text
+            .trim()
+            .strip_suffix(')')
+            .and_then(|t| t.rsplit_once('('))
+            && let Some(id) = self.resolve(key.trim())
+        {
+            return Some(id);
+        }
+        let typed = crate::unicode::fold(text);
+        if typed.is_empty() {
+            return None;
+        }
+        let unique = |matches: &dyn Fn(&region::Model) -> bool| {
+            let mut found = self.regions.values().filter(|r| matches(r));
+            match (found.next(), found.next()) {
+                (Some(r), None) => Some(r.id),
+                _ => None,
+            }
+        };
+        unique(&|r| crate::unicode::fold(&r.name) == typed)
+            .or_else(|| {
+                unique(&|r| {
+                    r.name_en
+                        .as_deref()
+                        .is_some_and(|n| crate::unicode::fold(n) == typed)
+                })
+            })
+            .or_else(|| {
+                let bare = |name: &str| {
+                    let name = crate::unicode::fold(name);
+                    ["kreis ", "stadt ", "staedteregion "]
+                        .iter()
+                        .find_map(|p| name.strip_prefix(p).map(str::to_owned))
+                        .unwrap_or(name)
+                };
+                let typed = bare(&typed);
+                unique(&|r| bare(&r.name) == typed)
+            })
+    }
+
     /// Every region that should match a filter for `id`: the region itself,
     /// everything that contains it (parents up to Germany, and the economic
     /// regions it belongs to, with theirs), and everything inside it.
@@ -395,5 +448,55 @@ mod tests {
         let for_owl = graph.related(owl.id);
         assert!(for_owl.contains(&bielefeld.id) && for_owl.contains(&nrw.id));
         assert!(!for_owl.contains(&detmold.id) && !for_owl.contains(&koeln.id));
+    }
+
+    #[test]
+    fn names_resolve_as_people_type_them() {
+        let named = |slug: &str, name: &str, ars: Option<&str>| region::Model {
+            name: name.into(),
+            ars: ars.map(Into::into),
+            ..region(slug, None)
+        };
+        let mut graph = RegionGraph::default();
+        for r in [
+            named("bielefeld", "Bielefeld", Some("05711")),
+            named("koeln", "Köln", Some("05315")),
+            named(
+                "regierungsbezirk-koeln",
+                "Regierungsbezirk Köln",
+                Some("053"),
+            ),
+            named("kreis-lippe", "Kreis Lippe", Some("05766")),
+            named("staedteregion-aachen", "Städteregion Aachen", Some("05334")),
+            named("minden", "Kreis Minden-Lübbecke", Some("05770")),
+            named("a", "Kreis Doppel", None),
+            named("b", "Stadt Doppel", None),
+        ] {
+            graph.regions.insert(r.id, r);
+        }
+        let slug = |text: &str| {
+            graph
+                .resolve_name(text)
+                .map(|id| graph.regions[&id].slug.clone())
+        };
+        for (typed, want) in [
+            ("Bielefeld", "bielefeld"),
+            ("  bielefeld ", "bielefeld"),
+            ("Bielefeld (05711)", "bielefeld"),
+            ("05711", "bielefeld"),
+            ("Köln", "koeln"),
+            ("KOELN", "koeln"),
+            ("regierungsbezirk koeln", "regierungsbezirk-koeln"),
+            ("Kreis Lippe", "kreis-lippe"),
+            ("lippe", "kreis-lippe"),
+            ("Aachen", "staedteregion-aachen"),
+            ("Minden Lübbecke", "minden"),
+            ("minden-luebbecke", "minden"),
+        ] {
+            assert_eq!(slug(typed).as_deref(), Some(want), "{typed}");
+        }
+        for typed in ["Doppel", "Biele", "", "Bielefeld (99999)x"] {
+            assert_eq!(slug(typed), None, "{typed}");
+        }
     }
 }
