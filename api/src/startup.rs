@@ -283,6 +283,8 @@ pub fn run(
             .wrap(middleware::from_fn(http::conditional::conditional))
             // Before routing: a HEAD is routed, cached and validated as a GET.
             .wrap(middleware::from_fn(http::methods::head_as_get))
+            // Inside Compress, so it reads the problem it turns into a page.
+            .wrap(middleware::from_fn(crate::pages::errors::html_errors))
             .wrap(middleware::from_fn(http::headers::code_in_place))
             .wrap(middleware::from_fn(http::headers::mark_small_bodies))
             .wrap(middleware::Compress::default())

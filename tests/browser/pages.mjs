@@ -7,7 +7,12 @@
 //
 // node tests/browser/pages.mjs <base URL> <screenshot dir> <path> [<path> …]
 // A path prefixed `nojs:` is loaded with JavaScript off and reports the
-// `data-offer` attributes it holds.
+// `data-offer` attributes it holds. `fill:<path>?region=…&role=…` loads the
+// page with JavaScript on, types the region and picks the role in the form
+// like a person (no page load: the script fetches the results) and reports
+// the offers shown and the address bar. Every page is also loaded 320 CSS
+// pixels wide (WCAG 2.1 SC 1.4.10 reflow) and reports whether it scrolls
+// sideways.
 import { createRequire } from "node:module";
 import { readFileSync, mkdirSync } from "node:fs";
 import { join, dirname } from "node:path";
@@ -29,11 +34,12 @@ const report = [];
 try {
   for (const entry of paths) {
     const nojs = entry.startsWith("nojs:");
-    const path = nojs ? entry.slice(5) : entry;
+    const fill = entry.startsWith("fill:");
+    const path = nojs ? entry.slice(5) : fill ? entry.slice(5).split("?")[0] : entry;
     // bypassCSP lets the test inject axe; the pages' own code runs under it.
     const context = await browser.newContext({
       javaScriptEnabled: !nojs,
-      bypassCSP: !nojs,
+      bypassCSP: !nojs && !fill,
       locale: "de-DE",
       viewport: { width: 1280, height: 900 },
     });
@@ -53,8 +59,21 @@ try {
     const response = await page.goto(base + path, { waitUntil: "networkidle" });
     const html = await page.content();
     const result = { path, nojs, status: response.status(), consoleErrors, failed, offsite };
+    const offersIn = (text) => [...text.matchAll(/data-offer="([^"]*)"/g)].map((m) => m[1]);
     if (nojs) {
-      result.offers = [...html.matchAll(/data-offer="([^"]*)"/g)].map((m) => m[1]);
+      result.offers = offersIn(html);
+    } else if (fill) {
+      const asked = new URLSearchParams(entry.slice(5).split("?")[1] || "");
+      // Survives only if the page is not loaded again.
+      await page.evaluate(() => (window.__sameDocument = true));
+      await page.fill("#region", asked.get("region") || "");
+      await page.selectOption("#role", asked.get("role") || "");
+      await page.waitForSelector("#found", { timeout: 10000 });
+      await page.waitForLoadState("networkidle");
+      result.offers = offersIn(await page.content());
+      result.url = page.url();
+      result.sameDocument = await page.evaluate(() => window.__sameDocument === true);
+      result.status_text = await page.textContent("#status");
     } else {
       await page.addScriptTag({ content: axeSource });
       const axe = await page.evaluate(() =>
@@ -64,6 +83,11 @@ try {
       const name = path.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "") || "home";
       result.screenshot = join(shots, `${name}.png`);
       await page.screenshot({ path: result.screenshot, fullPage: true });
+      await page.setViewportSize({ width: 320, height: 640 });
+      result.sideways = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
+      await page.screenshot({ path: result.screenshot.replace(/\.png$/, "-320.png"), fullPage: true });
     }
     report.push(result);
     await context.close();

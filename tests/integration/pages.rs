@@ -14,6 +14,11 @@ shared_tests!(
     the_pages_pass_in_a_real_browser,
     the_dashboard_counts_what_the_stats_api_counts,
     pages_have_their_assets_and_no_inline_code,
+    the_finder_takes_region_names_and_counts_beyond_the_list,
+    the_language_switch_keeps_the_page_and_its_query,
+    browsers_get_error_pages_and_clients_problems,
+    an_offer_has_a_page_with_its_record,
+    pages_are_revalidated_and_assets_validated,
 );
 
 const BROWSER_ACCEPT: &str =
@@ -51,16 +56,22 @@ fn code_blocks(html: &str) -> Vec<String> {
     html.split("<pre tabindex=\"0\"><code>")
         .skip(1)
         .filter_map(|block| block.split("</code></pre>").next())
-        .map(|code| {
-            code.replace("&lt;", "<")
-                .replace("&gt;", ">")
-                .replace("&quot;", "\"")
-                .replace("&#34;", "\"")
-                .replace("&#39;", "'")
-                .replace("&#x27;", "'")
-                .replace("&amp;", "&")
-        })
+        .map(unescape)
         .collect()
+}
+
+/// Undoes the template engine's HTML escaping (askama writes `&#38;` for
+/// `&`, `&#34;` for `"`), so tests compare text rather than one escaper's
+/// choice of entities.
+fn unescape(html: &str) -> String {
+    html.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&#38;", "&")
+        .replace("&amp;", "&")
 }
 
 async fn root_is_a_page_for_browsers_and_json_for_clients(app: TestApp) {
@@ -87,12 +98,17 @@ async fn root_is_a_page_for_browsers_and_json_for_clients(app: TestApp) {
     // The latest changes: the newest entry of the feed, linked.
     let feed = app.get_json("/api/v1/changes?limit=1000").await;
     let newest = feed["items"].as_array().unwrap().last().unwrap();
+    let (collection, id) = (
+        newest["collection"].as_str().unwrap(),
+        newest["id"].as_str().unwrap(),
+    );
+    // An offer links to its page, any other record to the API.
+    let link = match collection {
+        "offers" => format!("/offers/{id}?lang=de"),
+        _ => format!("/api/v1/{collection}/{id}"),
+    };
     assert!(
-        html.contains(&format!(
-            "/api/v1/{}/{}",
-            newest["collection"].as_str().unwrap(),
-            newest["id"].as_str().unwrap()
-        )),
+        html.contains(&link),
         "newest change {newest} not on the page"
     );
     for link in [
@@ -211,8 +227,10 @@ async fn finder_slugs(app: &TestApp, query: &str) -> Vec<String> {
         .collect()
 }
 
-/// The offers `POST /api/v1/match` returns for `profile`, by slug, in order.
-async fn match_slugs(app: &TestApp, profile: Value, lang: &str) -> Vec<String> {
+/// The offers `POST /api/v1/match` returns for `profile`, by slug, in order
+/// (`limit` 100, as the finder asks).
+async fn match_slugs(app: &TestApp, mut profile: Value, lang: &str) -> Vec<String> {
+    profile["limit"] = json!(100);
     let answer: Value = app
         .client
         .post(format!("{}/api/v1/match?lang={lang}", app.address))
@@ -286,11 +304,34 @@ async fn the_finder_shows_bad_profiles_back(app: TestApp) {
         assert_eq!(status, 422, "{query}");
         assert_eq!(headers["content-type"], "text/html; charset=utf-8");
         assert!(html.contains("role=\"alert\""), "{query}");
+        // Named in the summary (a link to the field) and at the field.
         assert!(
-            html.contains(&format!("<li>{field}:")),
+            html.contains(&format!("<li><a href=\"#{field}\">")),
             "{query}: {field} not named"
         );
+        assert!(
+            html.contains(&format!("id=\"{field}-error\"")),
+            "{query}: no message at {field}"
+        );
+        assert!(!html.contains('`'), "{query}: the API's backticks");
     }
+    // Every fault at once, each field marked invalid for assistive
+    // technology and tied to its message.
+    let (status, _, html) = page(&app, "/finder?region=Atlantis&role=&employees=viele").await;
+    assert_eq!(status, 422);
+    for field in ["region", "role", "employees"] {
+        let tag = html
+            .split(&format!("id=\"{field}\""))
+            .nth(1)
+            .and_then(|rest| rest.split('>').next())
+            .unwrap_or_else(|| panic!("{field}"));
+        assert!(tag.contains("aria-invalid=\"true\""), "{field}: {tag}");
+        assert!(tag.contains(&format!("{field}-error")), "{field}: {tag}");
+    }
+    assert!(
+        html.contains("Atlantis") && html.contains("kennen wir nicht"),
+        "German, with the value"
+    );
     let (_, _, html) = page(
         &app,
         "/finder?region=bielefeld&role=sme&need=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
@@ -308,13 +349,34 @@ async fn pages_have_their_assets_and_no_inline_code(app: TestApp) {
     assert_eq!(css.status(), 200);
     assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
     assert_eq!(app.get("/assets/nothing.js").await.status(), 404);
+    let js = app.get("/assets/lotse.js").await;
+    assert_eq!(js.status(), 200);
+    assert_eq!(
+        js.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    for icon in ["/assets/lotse.svg", "/favicon.ico"] {
+        let response = app.get(icon).await;
+        assert_eq!(response.status(), 200, "{icon}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "image/svg+xml",
+            "{icon}"
+        );
+    }
     for path in [
         "/",
         "/finder",
         "/finder?region=bielefeld&role=sme",
         "/dashboard",
+        "/offers/go-digital",
+        "/no-such-page",
     ] {
         let (_, headers, html) = page(&app, path).await;
+        assert!(
+            html.contains(r#"<script src="/assets/lotse.js" defer></script>"#),
+            "{path}"
+        );
         assert!(headers.contains_key("content-security-policy"), "{path}");
         // What the policy would block: inline scripts, styles, handlers.
         assert!(
@@ -370,6 +432,8 @@ async fn the_pages_pass_in_a_real_browser(app: TestApp) {
             "/dashboard",
             "/dashboard?lang=en&target_group=works_council",
             &format!("nojs:{finder}"),
+            "/offers/go-digital",
+            "fill:/finder?region=Bielefeld&role=works_council",
         ])
         .output()
         .await
@@ -380,16 +444,17 @@ async fn the_pages_pass_in_a_real_browser(app: TestApp) {
         String::from_utf8_lossy(&output.stderr)
     );
     let report: Vec<Value> = serde_json::from_slice(&output.stdout).expect("the report");
-    assert_eq!(report.len(), 6);
+    assert_eq!(report.len(), 8);
     for page in &report {
         let path = &page["path"];
         assert_eq!(page["status"], 200, "{path}");
         for list in ["consoleErrors", "failed", "offsite"] {
             assert_eq!(page[list], json!([]), "{path}: {list}");
         }
-        if page["nojs"] == true {
+        if page["nojs"] == true || page.get("url").is_some() {
             continue;
         }
+        assert_eq!(page["sideways"], 0, "{path}: scrolls sideways at 320 px");
         let grave: Vec<&Value> = page["violations"]
             .as_array()
             .unwrap()
@@ -418,6 +483,31 @@ async fn the_pages_pass_in_a_real_browser(app: TestApp) {
     .await;
     assert!(!expected.is_empty());
     assert_eq!(shown, expected, "the finder without JavaScript");
+    // With JavaScript: a person types the name and picks the role; the
+    // script shows the same offers without loading the page again, under
+    // the pages' policy (no console error), and the address holds the
+    // profile to share.
+    let filled = &report[7];
+    assert_eq!(filled["sameDocument"], true, "{filled}");
+    let with_js: Vec<&str> = filled["offers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o.as_str().unwrap())
+        .collect();
+    assert_eq!(with_js, expected, "the finder with JavaScript");
+    let url = filled["url"].as_str().unwrap();
+    assert!(
+        url.contains("region=Bielefeld") && url.contains("role=works_council"),
+        "{url}"
+    );
+    assert!(
+        filled["status_text"]
+            .as_str()
+            .unwrap()
+            .contains("passende Angebote"),
+        "announced: {filled}"
+    );
 }
 
 /// The `data-…` attribute `name` of every element that has `key`, by key.
@@ -468,7 +558,9 @@ async fn the_dashboard_counts_what_the_stats_api_counts(app: TestApp) {
         assert_eq!(districts.len(), 53, "{query}");
         for (ars, count) in &districts {
             let there = app
-                .get_json(&format!("/api/v1/stats/offers?{filters}&region={ars}"))
+                .get_json(&format!(
+                    "/api/v1/stats/offers?{filters}&region={ars}&open_on={today}"
+                ))
                 .await;
             assert_eq!(
                 count,
@@ -476,7 +568,7 @@ async fn the_dashboard_counts_what_the_stats_api_counts(app: TestApp) {
                 "{query}: district {ars}"
             );
         }
-        // The charts: a bar per bucket (at most 12).
+        // The charts: a bar per bucket, every bucket.
         for (chart, buckets) in [
             ("topics", "by_topic"),
             ("kinds", "by_kind"),
@@ -488,14 +580,215 @@ async fn the_dashboard_counts_what_the_stats_api_counts(app: TestApp) {
                 .nth(1)
                 .and_then(|rest| rest.split("</svg>").next())
                 .unwrap_or_else(|| panic!("{query}: chart {chart}"));
-            let expected = stats[buckets].as_array().unwrap().len().min(12);
+            let expected = stats[buckets].as_array().unwrap().len();
             assert_eq!(svg.matches("<rect").count(), expected, "{query}: {chart}");
         }
     }
-    // Bad filters are problems, as on the API.
+    // Bad filters: a 400 page for people, a problem for clients.
     for query in ["target_group=pilots", "topic=no-such-topic"] {
-        let (status, headers, _) = page(&app, &format!("/dashboard?{query}")).await;
+        let (status, headers, html) = page(&app, &format!("/dashboard?{query}")).await;
         assert_eq!(status, 400, "{query}");
-        assert_eq!(headers["content-type"], "application/problem+json");
+        assert_eq!(headers["content-type"], "text/html; charset=utf-8");
+        assert!(html.contains("ungültige Angabe"), "{query}");
+        let response = app
+            .client
+            .get(format!("{}/dashboard?{query}", app.address))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400);
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
+    }
+}
+
+async fn the_finder_takes_region_names_and_counts_beyond_the_list(app: TestApp) {
+    let by_key = finder_slugs(&app, "region=05711&role=works_council").await;
+    assert!(!by_key.is_empty());
+    // The names people type, as the list offers them or not.
+    for region in [
+        "Bielefeld",
+        "bielefeld",
+        "BIELEFELD",
+        "Bielefeld+%2805711%29",
+    ] {
+        assert_eq!(
+            finder_slugs(&app, &format!("region={region}&role=works_council")).await,
+            by_key,
+            "{region}"
+        );
+    }
+    for (name, key) in [
+        ("K%C3%B6ln", "05315"),
+        ("Kreis+Lippe", "05766"),
+        ("lippe", "05766"),
+    ] {
+        assert_eq!(
+            finder_slugs(&app, &format!("region={name}&role=sme")).await,
+            finder_slugs(&app, &format!("region={key}&role=sme")).await,
+            "{name}"
+        );
+    }
+    // The list offers names, each with its key.
+    let (_, _, html) = page(&app, "/finder").await;
+    assert!(html.contains(r#"<option value="Bielefeld">05711</option>"#));
+    // Every match is listed (not the API's default 20), and the heading
+    // says how many apply in all.
+    let (_, _, html) = page(&app, "/finder?region=nordrhein-westfalen&role=sme").await;
+    let total: Value = app
+        .post_json(
+            "/api/v1/match",
+            &json!({"region": "nordrhein-westfalen", "role": "sme", "limit": 100}),
+        )
+        .await
+        .1;
+    let listed = attributes(&html, "data-offer").len();
+    assert_eq!(listed, total["items"].as_array().unwrap().len());
+    assert!(
+        html.contains(&format!("data-total=\"{}\"", total["total"])),
+        "{total}"
+    );
+    // Reasons people read: topic labels and the words as written.
+    let (_, _, html) = page(
+        &app,
+        "/finder?region=05711&role=works_council&topic=arbeit-40&need=Digitalisierung+im+Betrieb",
+    )
+    .await;
+    assert!(html.contains("behandelt: Arbeit 4.0"), "topic label");
+    assert!(!html.contains("arbeit-40</li>"), "no slug as reason");
+    assert!(
+        !html.contains("digitalisier,") && !html.contains("digitalisier<"),
+        "no stems"
+    );
+}
+
+async fn the_language_switch_keeps_the_page_and_its_query(app: TestApp) {
+    let (_, _, html) = page(&app, "/finder?region=bielefeld&role=sme").await;
+    assert!(
+        unescape(&html).contains(r#"href="/finder?region=bielefeld&role=sme&lang=en" lang="en""#),
+        "the switch keeps the profile"
+    );
+    // From English back to German says so, whatever Accept-Language says.
+    let response = app
+        .client
+        .get(format!(
+            "{}/dashboard?lang=en&target_group=sme",
+            app.address
+        ))
+        .header("accept", BROWSER_ACCEPT)
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+    let html = response.text().await.unwrap();
+    assert!(unescape(&html).contains(r#"href="/dashboard?target_group=sme&lang=de" lang="de""#));
+    // Navigation and forms carry the language.
+    assert!(html.contains(r#"href="/finder?lang=en""#));
+    assert!(html.contains(r#"<input type="hidden" name="lang" value="en">"#));
+    // Any case; an unknown value falls back to Accept-Language.
+    for path in [
+        "/finder?lang=EN",
+        "/dashboard?lang=En",
+        "/?lang=EN",
+        "/offers/go-digital?lang=EN",
+    ] {
+        let (status, headers, html) = page(&app, path).await;
+        assert_eq!(status, 200, "{path}");
+        assert_eq!(headers["content-language"], "en", "{path}");
+        assert!(html.contains(r#"<html lang="en">"#), "{path}");
+    }
+    let (status, headers, _) = page(&app, "/?lang=xx").await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-language"], "de");
+}
+
+async fn browsers_get_error_pages_and_clients_problems(app: TestApp) {
+    for (path, status, words) in [
+        ("/no-such-page", 404, "Seite nicht gefunden"),
+        ("/offers/no-such-offer", 404, "Seite nicht gefunden"),
+        ("/no-such-page?lang=en", 404, "Page not found"),
+        ("/dashboard?target_group=x", 400, "ungültige Angabe"),
+    ] {
+        let (got, headers, html) = page(&app, path).await;
+        assert_eq!(got, status, "{path}");
+        assert_eq!(
+            headers["content-type"], "text/html; charset=utf-8",
+            "{path}"
+        );
+        assert!(headers.contains_key("content-security-policy"), "{path}");
+        assert_eq!(headers["cache-control"], "no-store", "{path}");
+        assert!(html.contains(words), "{path}");
+        assert!(html.contains(r#"href="/?lang="#), "{path}: the way back");
+    }
+    // Under /api/ and for clients, problems as ever.
+    let (status, headers, _) = page(&app, "/api/v1/offers/no-such-offer").await;
+    assert_eq!(status, 404);
+    assert_eq!(headers["content-type"], "application/problem+json");
+    let response = app.get("/no-such-page").await;
+    assert_eq!(response.status(), 404);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+}
+
+async fn an_offer_has_a_page_with_its_record(app: TestApp) {
+    let record = app.get_json("/api/v1/offers/go-digital").await;
+    for key in ["go-digital", record["id"].as_str().unwrap()] {
+        let (status, _, html) = page(&app, &format!("/offers/{key}")).await;
+        assert_eq!(status, 200, "{key}");
+        for text in [
+            record["title"].as_str().unwrap(),
+            record["provider"]["name"].as_str().unwrap(),
+            "/api/v1/offers/go-digital?lang=de",
+        ] {
+            assert!(unescape(&html).contains(text), "{key}: {text}");
+        }
+        if let Some(url) = record["url"].as_str() {
+            assert!(html.contains(url), "{key}: the provider's page");
+        }
+    }
+    // The finder links each offer to its page.
+    let (_, _, html) = page(&app, "/finder?region=05711&role=sme").await;
+    let first = attributes(&html, "data-offer").remove(0);
+    assert!(html.contains(&format!(r#"<a href="/offers/{first}?lang=de">"#)));
+    assert_eq!(page(&app, &format!("/offers/{first}")).await.0, 200);
+}
+
+async fn pages_are_revalidated_and_assets_validated(app: TestApp) {
+    for path in [
+        "/",
+        "/finder?region=05711&role=sme",
+        "/dashboard",
+        "/offers/go-digital",
+    ] {
+        let (status, headers, _) = page(&app, path).await;
+        assert_eq!(status, 200, "{path}");
+        assert_eq!(headers["cache-control"], "no-cache", "{path}");
+        let tag = headers["etag"].to_str().unwrap().to_owned();
+        let again = app
+            .client
+            .get(format!("{}{path}", app.address))
+            .header("accept", BROWSER_ACCEPT)
+            .header("if-none-match", &tag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 304, "{path}");
+    }
+    for path in ["/assets/lotse.css", "/assets/lotse.js"] {
+        let response = app.get(path).await;
+        let tag = response.headers()["etag"].to_str().unwrap().to_owned();
+        let again = app
+            .client
+            .get(format!("{}{path}", app.address))
+            .header("if-none-match", &tag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 304, "{path}");
     }
 }

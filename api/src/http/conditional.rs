@@ -67,6 +67,7 @@ const VARY: &str = "Accept, Accept-Language, Accept-Encoding";
 /// must reach the server every time, nor the static pages.
 fn validated(path: &str) -> bool {
     path == "/"
+        || is_page(path)
         || path == "/graphql"
         || path == "/openapi.json"
         || path.starts_with("/api/v1/")
@@ -79,13 +80,27 @@ fn validated(path: &str) -> bool {
 /// documentation, GraphiQL and their assets): validated by a digest of
 /// their bytes ([`static_page`]), not by the data version.
 fn static_page(path: &str) -> bool {
-    path == "/graphiql" || path.starts_with("/graphiql/") || path.starts_with("/docs/")
+    path == "/graphiql"
+        || path.starts_with("/graphiql/")
+        || path.starts_with("/docs/")
+        || path.starts_with("/assets/")
+        || path == "/favicon.ico"
+}
+
+/// The pages for people drawn from the data (`/finder`, `/dashboard`, an
+/// offer's page): validated by the data version like the API's reads.
+fn is_page(path: &str) -> bool {
+    path == "/finder" || path == "/dashboard" || path.starts_with("/offers/")
 }
 
 /// The change feed is read to learn about changes at once: caches must ask
 /// every time (and get a cheap `304` when nothing changed).
-fn always_revalidate(path: &str) -> bool {
-    path == "/api/v1/changes"
+/// So are the pages (and `/` when it answers a browser with one): a person
+/// who comes back to one sees the latest changes, not a copy up to
+/// `max-age` old. `/` as JSON keeps the read policy.
+fn always_revalidate(req: &HttpRequest) -> bool {
+    let path = req.path();
+    path == "/api/v1/changes" || is_page(path) || (path == "/" && crate::pages::wants_html(req))
 }
 
 /// The entity tag of the answer to `req` at the data version of `snapshot`.
@@ -261,7 +276,7 @@ pub async fn conditional(
     // For `If-Unmodified-Since` even when `Last-Modified` is withheld.
     let changed_at = snapshot.modified.map(SystemTime::from);
     let validators = Validators::of(req.request());
-    let cache_control = if always_revalidate(req.path()) {
+    let cache_control = if always_revalidate(req.request()) {
         HeaderValue::from_static("no-cache")
     } else {
         policy.read.clone()

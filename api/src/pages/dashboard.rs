@@ -8,6 +8,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
+use super::words::{cost_label, group_label, kind_label};
 use super::{Frame, map};
 use crate::dto::Bucket;
 use crate::error::{AppError, AppResult};
@@ -17,12 +18,11 @@ use crate::state::AppState;
 use crate::vocab::{Lang, TargetGroup};
 
 /// ColorBrewer "Blues" (5 classes, colour-blind safe), light to dark; a
-/// district without offers is grey.
+/// district without offers is hatched (the page's `#none` pattern), not a
+/// paler grey: grey beside the lightest blue was 1.06:1, too close to
+/// tell apart.
 const CLASSES: [&str; 5] = ["#deebf7", "#9ecae1", "#6baed6", "#3182bd", "#08519c"];
-const NONE: &str = "#f0f0f0";
-
-/// Bars a chart shows at most (the rest are in the API's answer).
-const MAX_BARS: usize = 12;
+const NONE: &str = "url(#none)";
 
 /// One bar of a chart, in SVG units.
 struct Bar {
@@ -76,6 +76,9 @@ struct Dashboard {
     topics: Vec<Choice>,
     groups: Vec<Choice>,
     query: String,
+    /// The fewest and the most offers a district has (the legend's span).
+    low: u64,
+    high: u64,
 }
 
 /// `GET /dashboard?topic=…&target_group=…&lang=…`: 400 (a problem) for an
@@ -83,7 +86,6 @@ struct Dashboard {
 pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
     let mut topic = None;
     let mut group = None;
-    let mut lang = None;
     for (name, value) in form_urlencoded::parse(req.query_string().as_bytes()) {
         let value = value.trim();
         match &*name {
@@ -95,15 +97,10 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> AppResult<Htt
                         .map_err(|message| AppError::invalid_parameter("target_group", message))?,
                 )
             }
-            "lang" => lang = Some(value.to_owned()),
             _ => {}
         }
     }
-    let lang = match lang.as_deref() {
-        Some("en") => Lang::En,
-        Some("de") => Lang::De,
-        _ => crate::state::accept_language(&req),
-    };
+    let lang = super::lang(&req);
     let en = lang == Lang::En;
     let ctx = state.ctx(&req, Some(lang));
     let reference = ctx.reference().await?;
@@ -122,15 +119,13 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> AppResult<Htt
     };
     let all = stats::offer_stats(&filter, &ctx).await?;
     let today = crate::graphql::scalars::Date(chrono::Utc::now().date_naive());
-    let open = stats::offer_stats(
-        &OfferFilter {
-            open_on: Some(today),
-            ..filter.clone()
-        },
-        &ctx,
-    )
-    .await?
-    .total;
+    // The map counts what is available today: an ended offer helps no one
+    // in a district.
+    let open_filter = OfferFilter {
+        open_on: Some(today),
+        ..filter.clone()
+    };
+    let open = stats::offer_stats(&open_filter, &ctx).await?.total;
     // The vocabularies' buckets are labelled by their value: named here.
     let named = |buckets: &[Bucket], name: &dyn Fn(&str) -> Option<&'static str>| {
         buckets
@@ -142,9 +137,7 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> AppResult<Htt
             .collect::<Vec<_>>()
     };
     let kinds = named(&all.by_kind, &|k| kind_label(k, en));
-    let costs = named(&all.by_cost, &|k| {
-        k.parse().ok().map(|c| super::finder::cost_label(c, en))
-    });
+    let costs = named(&all.by_cost, &|k| k.parse().ok().map(|c| cost_label(c, en)));
     let groups_counted = named(&all.by_target_group, &|k| {
         k.parse().ok().map(|g| group_label(g, en))
     });
@@ -165,6 +158,27 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> AppResult<Htt
             },
             &groups_counted,
         ),
+        chart(
+            "status",
+            if en { "Open today" } else { "Heute offen" },
+            &[
+                Bucket {
+                    key: "open".into(),
+                    label: if en { "open" } else { "offen" }.into(),
+                    count: open,
+                },
+                Bucket {
+                    key: "closed".into(),
+                    label: if en {
+                        "ended or not yet open"
+                    } else {
+                        "beendet oder noch nicht offen"
+                    }
+                    .into(),
+                    count: all.total.saturating_sub(open),
+                },
+            ],
+        ),
     ];
     // Per district: the list's region filter (hierarchy applied).
     let shapes = map::map().map_err(|e| AppError::Unexpected(anyhow::anyhow!("the map: {e}")))?;
@@ -182,7 +196,7 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> AppResult<Htt
         let count = stats::offer_stats(
             &OfferFilter {
                 region: vec![district.ars.clone()],
-                ..filter.clone()
+                ..open_filter.clone()
             },
             &ctx,
         )
@@ -207,7 +221,7 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> AppResult<Htt
         area.fill = class_of(area.count, min, max);
     }
     let legend = legend(min, max, en);
-    areas.sort_by(|a, b| a.name.cmp(&b.name));
+    areas.sort_by_cached_key(|a| crate::unicode::fold(&a.name));
     let mut topics: Vec<Choice> = reference
         .topics
         .all()
@@ -220,7 +234,7 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> AppResult<Htt
             },
         })
         .collect();
-    topics.sort_by(|a, b| a.label.cmp(&b.label));
+    topics.sort_by_cached_key(|c| crate::unicode::fold(&c.label));
     let groups = TargetGroup::ALL
         .iter()
         .map(|g| Choice {
@@ -229,14 +243,8 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> AppResult<Htt
             chosen: group == Some(*g),
         })
         .collect();
-    let (license, _, attribution) = crate::rest::licence(&req);
     let body = super::render(&Dashboard {
-        frame: Frame {
-            lang: lang.as_str(),
-            path: "/dashboard",
-            license,
-            attribution,
-        },
+        frame: Frame::new(&req, lang),
         total: all.total,
         open,
         charts,
@@ -246,9 +254,23 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> AppResult<Htt
         attribution: map::ATTRIBUTION,
         topics,
         groups,
-        query: req.query_string().to_owned(),
+        query: stats_query(&req),
+        low: min,
+        high: max,
     })?;
     Ok(super::html(lang, body))
+}
+
+/// The page's filters as the query of `GET /api/v1/stats/offers` (the
+/// page's own `lang` too; nothing else of the page's query is passed on).
+fn stats_query(req: &HttpRequest) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in form_urlencoded::parse(req.query_string().as_bytes()) {
+        if matches!(&*name, "topic" | "target_group") && !value.trim().is_empty() {
+            query.append_pair(&name, value.trim());
+        }
+    }
+    query.finish()
 }
 
 /// Bar height and gap, in SVG units; the bars' full width.
@@ -259,7 +281,6 @@ fn chart(id: &'static str, title: &str, buckets: &[Bucket]) -> Chart {
     let max = buckets.iter().map(|b| b.count).max().unwrap_or(0).max(1);
     let bars: Vec<Bar> = buckets
         .iter()
-        .take(MAX_BARS)
         .enumerate()
         .map(|(i, b)| Bar {
             label: b.label.clone(),
@@ -313,43 +334,6 @@ fn legend(min: u64, max: u64, en: bool) -> Vec<Class> {
         classes.push(Class { fill, label });
     }
     classes
-}
-
-fn kind_label(kind: &str, en: bool) -> Option<&'static str> {
-    Some(match (kind, en) {
-        ("consulting", false) => "Beratung",
-        ("consulting", true) => "Consulting",
-        ("funding", false) => "Förderung",
-        ("funding", true) => "Funding",
-        ("training", false) => "Qualifizierung",
-        ("training", true) => "Training",
-        ("network", false) => "Netzwerk",
-        ("network", true) => "Network",
-        ("event", false) => "Veranstaltung",
-        ("event", true) => "Event",
-        ("information", false) => "Information",
-        ("information", true) => "Information",
-        ("tool", false) => "Werkzeug",
-        ("tool", true) => "Tool",
-        _ => return None,
-    })
-}
-
-fn group_label(group: TargetGroup, en: bool) -> &'static str {
-    match (group, en) {
-        (TargetGroup::Sme, false) => "KMU",
-        (TargetGroup::Sme, true) => "SMEs",
-        (TargetGroup::WorksCouncil, false) => "Betriebsräte",
-        (TargetGroup::WorksCouncil, true) => "Works councils",
-        (TargetGroup::Employees, false) => "Beschäftigte",
-        (TargetGroup::Employees, true) => "Employees",
-        (TargetGroup::Founders, false) => "Gründende",
-        (TargetGroup::Founders, true) => "Founders",
-        (TargetGroup::Universities, false) => "Hochschulen und Forschung",
-        (TargetGroup::Universities, true) => "Universities and research",
-        (TargetGroup::LargeCompanies, false) => "Großunternehmen",
-        (TargetGroup::LargeCompanies, true) => "Large companies",
-    }
 }
 
 #[cfg(test)]

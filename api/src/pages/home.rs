@@ -1,6 +1,6 @@
 //! `/` for browsers: what Lotse is and for whom, live counts, the latest
 //! changes, where to go next, and examples that work against this instance.
-use actix_web::HttpResponse;
+use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::Frame;
@@ -42,7 +42,12 @@ struct Home<'a> {
 }
 
 /// The page, from the root's `overview` and the change log.
-pub async fn page(state: &AppState, ctx: &Ctx, overview: Overview) -> AppResult<HttpResponse> {
+pub async fn page(
+    state: &AppState,
+    req: &HttpRequest,
+    ctx: &Ctx,
+    overview: Overview,
+) -> AppResult<HttpResponse> {
     let en = ctx.lang == Lang::En;
     let counts_json = serde_json::to_value(&overview.counts).unwrap_or_default();
     let counts = crate::publish::DATASETS
@@ -59,14 +64,9 @@ pub async fn page(state: &AppState, ctx: &Ctx, overview: Overview) -> AppResult<
     let changes = changes::latest(&state.reader, LATEST, ctx.lang)
         .await?
         .into_iter()
-        .map(|c| line(&state.base_url, c))
+        .map(|c| line(&state.base_url, c, ctx.lang))
         .collect();
-    let frame = Frame {
-        lang: ctx.lang.as_str(),
-        path: "/",
-        license: overview.license.clone(),
-        attribution: overview.attribution.clone(),
-    };
+    let frame = Frame::new(req, ctx.lang);
     let body = super::render(&Home {
         frame,
         base: &state.base_url,
@@ -77,13 +77,26 @@ pub async fn page(state: &AppState, ctx: &Ctx, overview: Overview) -> AppResult<
     Ok(super::html(ctx.lang, body))
 }
 
-fn line(base: &str, change: RecentChange) -> Line {
+/// A change as the page lists it: the collection by its title, an offer
+/// linked to its page, any other record to its API item.
+fn line(base: &str, change: RecentChange, lang: Lang) -> Line {
     let deleted = change.op == ChangeOp::Delete;
+    let href = match change.collection.as_str() {
+        _ if deleted => None,
+        "offers" => Some(format!("/offers/{}?lang={}", change.id, lang.as_str())),
+        collection => Some(format!("{base}/api/v1/{collection}/{}", change.id)),
+    };
+    let collection = crate::publish::DATASETS
+        .iter()
+        .find(|d| d.collection == change.collection)
+        .map_or(change.collection.clone(), |d| {
+            lang.pick(d.title.0, Some(d.title.1)).to_owned()
+        });
     Line {
         when: change.changed_at.format("%Y-%m-%d %H:%M UTC").to_string(),
         label: change.label.unwrap_or_else(|| change.id.to_string()),
-        href: (!deleted).then(|| format!("{base}/api/v1/{}/{}", change.collection, change.id)),
-        collection: change.collection,
+        href,
+        collection,
         deleted,
     }
 }

@@ -8,9 +8,12 @@
 //! Every page carries a strict `Content-Security-Policy` ([`PAGE_POLICY`]):
 //! only the server's own scripts and styles, no inline code.
 pub mod dashboard;
+pub mod errors;
 pub mod finder;
 pub mod home;
 pub mod map;
+pub mod offer;
+pub mod words;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -24,12 +27,15 @@ pub const PAGE_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 
      img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; \
      frame-ancestors 'none'";
 
-/// Registers `/finder`, `/dashboard` and `/assets/{name}` (`/` is the REST root's, which
-/// answers browsers with [`home`]).
+/// Registers `/finder`, `/dashboard`, `/offers/{key}`, `/assets/{name}`
+/// and `/favicon.ico` (`/` is the REST root's, which answers browsers with
+/// [`home`]).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/finder", web::get().to(finder::page))
         .route("/dashboard", web::get().to(dashboard::page))
-        .route("/assets/{name}", web::get().to(asset));
+        .route("/offers/{key}", web::get().to(offer::page))
+        .route("/assets/{name}", web::get().to(asset))
+        .route("/favicon.ico", web::get().to(favicon));
 }
 
 /// Whether the request's `Accept` ranks `text/html` above JSON (RFC 9110
@@ -63,25 +69,63 @@ fn render(template: &impl askama::Template) -> AppResult<String> {
         .map_err(|err| AppError::Unexpected(anyhow::anyhow!("rendering a page: {err}")))
 }
 
-/// `/assets/{name}`: the pages' stylesheet (`Cache-Control` and `ETag`
-/// come from `http::conditional`); 404 for any other name.
+/// `/assets/{name}`: the pages' stylesheet, their one script and the icon
+/// (`ETag` from a digest of the bytes, in `http::conditional`); 404 for any
+/// other name.
 async fn asset(name: web::Path<String>) -> AppResult<HttpResponse> {
     let (body, content_type): (&'static [u8], &str) = match name.as_str() {
         "lotse.css" => (
             include_bytes!("../../assets/lotse.css"),
             "text/css; charset=utf-8",
         ),
+        "lotse.js" => (
+            include_bytes!("../../assets/lotse.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        "lotse.svg" => (include_bytes!("../../assets/lotse.svg"), SVG),
         _ => return Err(AppError::NoRoute),
     };
     Ok(HttpResponse::Ok().content_type(content_type).body(body))
+}
+
+const SVG: &str = "image/svg+xml";
+
+/// `/favicon.ico`: the icon, for browsers and feed readers that ask for it
+/// by this name whatever the page links (an SVG: every current browser
+/// reads it).
+async fn favicon() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(SVG)
+        .body(&include_bytes!("../../assets/lotse.svg")[..])
+}
+
+/// The page's language: `lang=de` or `lang=en` in the query (any case),
+/// else the `Accept-Language` header (RFC 9110 §12.5.4), else German. A
+/// value the pages do not speak is passed over, not refused: a person
+/// following a link should see a page.
+pub fn lang(req: &HttpRequest) -> Lang {
+    let asked = form_urlencoded::parse(req.query_string().as_bytes())
+        .filter(|(name, _)| name == "lang")
+        .filter_map(
+            |(_, value)| match value.trim().to_ascii_lowercase().as_str() {
+                "de" => Some(Lang::De),
+                "en" => Some(Lang::En),
+                _ => None,
+            },
+        )
+        .last();
+    asked.unwrap_or_else(|| crate::state::accept_language(req))
 }
 
 /// The navigation and footer every page shares.
 pub struct Frame {
     /// `de` or `en`.
     pub lang: &'static str,
-    /// The page's own path, for the language switch.
-    pub path: &'static str,
+    /// Where the language switch leads: this page, with its query (the
+    /// finder's profile, the dashboard's filters), in the other language.
+    pub switch: String,
+    /// This instance's public base URL (`--base-url`), for examples.
+    pub base: String,
     /// The data's licence and attribution.
     pub license: String,
     /// Whom to credit.
@@ -89,6 +133,33 @@ pub struct Frame {
 }
 
 impl Frame {
+    /// The frame of the page `req` asked for, in `lang`.
+    pub fn new(req: &HttpRequest, lang: Lang) -> Self {
+        let other = match lang {
+            Lang::De => "en",
+            Lang::En => "de",
+        };
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in form_urlencoded::parse(req.query_string().as_bytes()) {
+            if name != "lang" {
+                query.append_pair(&name, &value);
+            }
+        }
+        query.append_pair("lang", other);
+        let (license, _, attribution) = crate::rest::licence(req);
+        let base = req
+            .app_data::<web::Data<crate::state::AppState>>()
+            .map(|s| s.base_url.to_string())
+            .unwrap_or_default();
+        Frame {
+            lang: lang.as_str(),
+            base,
+            switch: format!("{}?{}", req.path(), query.finish()),
+            license,
+            attribution,
+        }
+    }
+
     /// Whether the page is in English.
     pub fn en(&self) -> bool {
         self.lang == "en"

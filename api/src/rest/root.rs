@@ -44,9 +44,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[get("/")]
 pub async fn root(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
     if crate::pages::wants_html(&req) {
-        let ctx = super::item_ctx(&state, &req)?;
+        // A page: `lang` as the pages read it (any case; an unknown value
+        // falls back to Accept-Language rather than refusing a person).
+        let ctx = state.ctx(&req, Some(crate::pages::lang(&req)));
         let body = overview_of(&state, &req).await?;
-        return crate::pages::home::page(&state, &ctx, body).await;
+        return crate::pages::home::page(&state, &req, &ctx, body).await;
     }
     overview(&state, &req).await
 }
