@@ -48,33 +48,52 @@
     }
   }
 
-  function finder(form) {
-    const status = document.getElementById("status");
-    let timer = null;
+  // A loader for `form` whose answers may arrive out of order: only the
+  // newest request's page is shown (`show`), older ones are dropped, and
+  // the form is busy while any is under way.
+  function loader(form) {
     let latest = 0;
-    async function update(focus) {
-      const region = form.elements.region.value.trim();
-      const role = form.elements.role.value;
-      if (!focus && (!region || !role)) return;
-      const query = queryOf(form);
+    return async function (url, show) {
       const ticket = ++latest;
       form.setAttribute("aria-busy", "true");
       try {
-        const doc = await fetchPage("/finder?" + query);
-        if (ticket !== latest) return; // a newer request is under way
-        swap(doc, "errors", (node) => form.before(node));
-        swap(doc, "outcome");
-        syncFields(doc, form);
+        const doc = await fetchPage(url);
+        if (ticket === latest) show(doc);
+      } finally {
+        if (ticket === latest) form.removeAttribute("aria-busy");
+      }
+    };
+  }
+
+  function finder(form) {
+    const status = document.getElementById("status");
+    const load = loader(form);
+    let timer = null;
+    async function update(focus) {
+      const region = form.elements.region.value.trim();
+      const role = form.elements.role.value;
+      const query = queryOf(form);
+      if (!focus && (!region || !role)) {
+        // An incomplete profile: results for the former one would mislead.
+        const outcome = document.getElementById("outcome");
+        if (outcome) outcome.remove();
         history.replaceState(null, "", "/finder?" + query);
-        const heading = document.getElementById("found");
-        const errors = document.getElementById("errors");
-        if (status) status.textContent = heading ? heading.textContent : errors ? errors.textContent.trim() : "";
-        if (focus) (errors || heading || form).focus();
+        return;
+      }
+      try {
+        await load("/finder?" + query, (doc) => {
+          swap(doc, "errors", (node) => form.before(node));
+          swap(doc, "outcome");
+          syncFields(doc, form);
+          history.replaceState(null, "", "/finder?" + query);
+          const heading = document.getElementById("found");
+          const errors = document.getElementById("errors");
+          if (status) status.textContent = heading ? heading.textContent : errors ? errors.textContent.trim() : "";
+          if (focus) (errors || heading || form).focus();
+        });
       } catch (err) {
         // Offline or the server away: a plain submit shows what happened.
         if (focus) form.submit();
-      } finally {
-        if (ticket === latest) form.removeAttribute("aria-busy");
       }
     }
     form.addEventListener("submit", (event) => {
@@ -90,20 +109,19 @@
 
   function dashboard(form) {
     const status = document.getElementById("status");
+    const load = loader(form);
     async function redraw() {
       const query = queryOf(form);
-      form.setAttribute("aria-busy", "true");
       try {
-        const doc = await fetchPage("/dashboard?" + query);
-        swap(doc, "board");
-        history.replaceState(null, "", "/dashboard?" + query);
-        const summary = document.getElementById("summary");
-        if (status && summary) status.textContent = summary.textContent;
-        tooltips();
+        await load("/dashboard?" + query, (doc) => {
+          swap(doc, "board");
+          history.replaceState(null, "", "/dashboard?" + query);
+          const summary = document.getElementById("summary");
+          if (status && summary) status.textContent = summary.textContent;
+          tooltips();
+        });
       } catch (err) {
         form.submit();
-      } finally {
-        form.removeAttribute("aria-busy");
       }
     }
     form.addEventListener("change", redraw);

@@ -12,7 +12,9 @@
 // like a person (no page load: the script fetches the results) and reports
 // the offers shown and the address bar. Every page is also loaded 320 CSS
 // pixels wide (WCAG 2.1 SC 1.4.10 reflow) and reports whether it scrolls
-// sideways.
+// sideways. `race:/dashboard?first=<topic>&second=<topic>` picks one topic
+// and then the other while the answer to the first is held back, so the
+// answers arrive in reverse order, and reports what the board shows.
 import { createRequire } from "node:module";
 import { readFileSync, mkdirSync } from "node:fs";
 import { join, dirname } from "node:path";
@@ -35,11 +37,12 @@ try {
   for (const entry of paths) {
     const nojs = entry.startsWith("nojs:");
     const fill = entry.startsWith("fill:");
-    const path = nojs ? entry.slice(5) : fill ? entry.slice(5).split("?")[0] : entry;
+    const race = entry.startsWith("race:");
+    const path = nojs ? entry.slice(5) : fill || race ? entry.slice(5).split("?")[0] : entry;
     // bypassCSP lets the test inject axe; the pages' own code runs under it.
     const context = await browser.newContext({
       javaScriptEnabled: !nojs,
-      bypassCSP: !nojs && !fill,
+      bypassCSP: !nojs && !fill && !race,
       locale: "de-DE",
       viewport: { width: 1280, height: 900 },
     });
@@ -74,6 +77,24 @@ try {
       result.url = page.url();
       result.sameDocument = await page.evaluate(() => window.__sameDocument === true);
       result.status_text = await page.textContent("#status");
+    } else if (race) {
+      const asked = new URLSearchParams(entry.slice(5).split("?")[1] || "");
+      let held = true;
+      await page.route("**/dashboard?*", async (route) => {
+        if (held) {
+          held = false;
+          await new Promise((resolve) => setTimeout(resolve, 1500));
+        }
+        await route.continue();
+      });
+      await page.selectOption("#topic", asked.get("first"));
+      await page.waitForTimeout(200);
+      await page.selectOption("#topic", asked.get("second"));
+      await page.waitForTimeout(3000);
+      await page.waitForLoadState("networkidle");
+      result.url = page.url();
+      result.topic = await page.inputValue("#topic");
+      result.total = await page.getAttribute("[data-total]", "data-total");
     } else {
       await page.addScriptTag({ content: axeSource });
       const axe = await page.evaluate(() =>

@@ -315,6 +315,16 @@ async fn the_finder_shows_bad_profiles_back(app: TestApp) {
         );
         assert!(!html.contains('`'), "{query}: the API's backticks");
     }
+    // A need longer than the box takes (a URL written by hand): named, as
+    // the form's `maxlength` would have prevented it.
+    let long = "Digitalisierung ".repeat(40);
+    let (status, _, html) = page(
+        &app,
+        &format!("/finder?region=bielefeld&role=sme&need={long}"),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("<li><a href=\"#need\">") && html.contains("höchstens 500 Zeichen"));
     // Every fault at once, each field marked invalid for assistive
     // technology and tied to its message.
     let (status, _, html) = page(&app, "/finder?region=Atlantis&role=&employees=viele").await;
@@ -434,6 +444,7 @@ async fn the_pages_pass_in_a_real_browser(app: TestApp) {
             &format!("nojs:{finder}"),
             "/offers/go-digital",
             "fill:/finder?region=Bielefeld&role=works_council",
+            "race:/dashboard?first=gruendung&second=mitbestimmung",
         ])
         .output()
         .await
@@ -444,7 +455,7 @@ async fn the_pages_pass_in_a_real_browser(app: TestApp) {
         String::from_utf8_lossy(&output.stderr)
     );
     let report: Vec<Value> = serde_json::from_slice(&output.stdout).expect("the report");
-    assert_eq!(report.len(), 8);
+    assert_eq!(report.len(), 9);
     for page in &report {
         let path = &page["path"];
         assert_eq!(page["status"], 200, "{path}");
@@ -508,6 +519,26 @@ async fn the_pages_pass_in_a_real_browser(app: TestApp) {
             .contains("passende Angebote"),
         "announced: {filled}"
     );
+    // The dashboard's answers arriving out of order: the last choice wins
+    // (board, address and select agree), the older answer is dropped.
+    let raced = &report[8];
+    let (_, _, html) = page(&app, "/dashboard?topic=mitbestimmung").await;
+    let expected_total = attributes(&html, "data-total").remove(0);
+    assert_eq!(raced["topic"], "mitbestimmung", "{raced}");
+    assert!(
+        raced["url"]
+            .as_str()
+            .unwrap()
+            .contains("topic=mitbestimmung"),
+        "{raced}"
+    );
+    assert_eq!(raced["total"], expected_total.as_str(), "{raced}");
+    let (_, _, html) = page(&app, "/dashboard?topic=gruendung").await;
+    assert_ne!(
+        attributes(&html, "data-total").remove(0),
+        expected_total,
+        "the two topics must differ"
+    );
 }
 
 /// The `data-…` attribute `name` of every element that has `key`, by key.
@@ -552,6 +583,20 @@ async fn the_dashboard_counts_what_the_stats_api_counts(app: TestApp) {
         assert!(
             html.contains(&format!("data-open=\"{}\"", open["total"])),
             "{query}: open"
+        );
+        // The GraphiQL link holds the same filters: its query counts as much.
+        let link = attributes(&unescape(&html), "href")
+            .into_iter()
+            .find(|href| href.starts_with("/graphiql?"))
+            .expect("a GraphiQL link");
+        let asked: String = url::form_urlencoded::parse(link["/graphiql?".len()..].as_bytes())
+            .find(|(name, _)| name == "query")
+            .map(|(_, query)| query.into_owned())
+            .expect("a query");
+        let answer = app.graphql(&asked, json!({})).await;
+        assert_eq!(
+            answer["data"]["stats"]["offers"]["total"], stats["total"],
+            "{query}: {asked}"
         );
         // All 53 districts, each with the offers available there.
         let districts = keyed(&html, "data-ars", "data-count");
@@ -688,12 +733,15 @@ async fn the_language_switch_keeps_the_page_and_its_query(app: TestApp) {
     // Navigation and forms carry the language.
     assert!(html.contains(r#"href="/finder?lang=en""#));
     assert!(html.contains(r#"<input type="hidden" name="lang" value="en">"#));
-    // Any case; an unknown value falls back to Accept-Language.
+    // Any case, with a region subtag; an unknown value falls back to
+    // Accept-Language.
     for path in [
         "/finder?lang=EN",
         "/dashboard?lang=En",
         "/?lang=EN",
         "/offers/go-digital?lang=EN",
+        "/finder?lang=en-GB",
+        "/dashboard?lang=en_US",
     ] {
         let (status, headers, html) = page(&app, path).await;
         assert_eq!(status, 200, "{path}");
@@ -722,6 +770,50 @@ async fn browsers_get_error_pages_and_clients_problems(app: TestApp) {
         assert_eq!(headers["cache-control"], "no-store", "{path}");
         assert!(html.contains(words), "{path}");
         assert!(html.contains(r#"href="/?lang="#), "{path}: the way back");
+    }
+    // Another method on a page (or on `/`): 405 with `Allow`, as a page for
+    // a browser and as a problem for a client (RFC 9110 §15.5.6).
+    for path in [
+        "/",
+        "/finder",
+        "/dashboard",
+        "/offers/go-digital",
+        "/assets/lotse.css",
+    ] {
+        for method in [reqwest::Method::POST, reqwest::Method::DELETE] {
+            let response = app
+                .client
+                .request(method.clone(), format!("{}{path}", app.address))
+                .header("accept", BROWSER_ACCEPT)
+                .send()
+                .await
+                .expect("request");
+            assert_eq!(response.status(), 405, "{method} {path}");
+            assert_eq!(response.headers()["allow"], "GET, HEAD, OPTIONS", "{path}");
+            assert_eq!(
+                response.headers()["content-type"],
+                "text/html; charset=utf-8",
+                "{method} {path}"
+            );
+            assert!(
+                response
+                    .text()
+                    .await
+                    .unwrap()
+                    .contains("Methode nicht erlaubt")
+            );
+        }
+        let response = app
+            .client
+            .post(format!("{}{path}", app.address))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 405, "POST {path}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
     }
     // Under /api/ and for clients, problems as ever.
     let (status, headers, _) = page(&app, "/api/v1/offers/no-such-offer").await;

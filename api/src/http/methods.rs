@@ -16,7 +16,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use crate::error::AppError;
 
 /// Routes served outside the OpenAPI document: GraphQL, its IDE, the API
-/// documentation and the document itself.
+/// documentation, the document itself, and the pages for people with their
+/// assets (`crate::pages::configure`).
 const UNDOCUMENTED: &[(&str, &[Method])] = &[
     ("/graphql", &[Method::GET, Method::POST]),
     ("/graphiql", &[Method::GET]),
@@ -25,6 +26,11 @@ const UNDOCUMENTED: &[(&str, &[Method])] = &[
     ("/docs", &[Method::GET]),
     ("/docs/{_:.*}", &[Method::GET]),
     ("/openapi.json", &[Method::GET]),
+    ("/finder", &[Method::GET]),
+    ("/dashboard", &[Method::GET]),
+    ("/offers/{key}", &[Method::GET]),
+    ("/assets/{name}", &[Method::GET]),
+    ("/favicon.ico", &[Method::GET]),
 ];
 
 /// Every path template the server answers and the methods it answers it

@@ -76,6 +76,8 @@ struct Dashboard {
     topics: Vec<Choice>,
     groups: Vec<Choice>,
     query: String,
+    /// The same numbers as a GraphQL `stats` query, for `/graphiql?…`.
+    graphql: String,
     /// The fewest and the most offers a district has (the legend's span).
     low: u64,
     high: u64,
@@ -255,10 +257,44 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> AppResult<Htt
         topics,
         groups,
         query: stats_query(&req),
+        graphql: stats_graphql(topic.as_deref(), group, en),
         low: min,
         high: max,
     })?;
     Ok(super::html(lang, body))
+}
+
+/// The page's filters as a GraphQL `stats` query, the query of a
+/// `/graphiql?query=…` link (GraphiQL opens with it). The topic is written
+/// as a JSON string, which is a GraphQL string literal too (GraphQL
+/// 2021 §2.9.4), so no value can break out of it.
+fn stats_graphql(topic: Option<&str>, group: Option<TargetGroup>, en: bool) -> String {
+    let mut filter = Vec::new();
+    if let Some(topic) = topic {
+        filter.push(format!("topic: [{}]", serde_json::Value::from(topic)));
+    }
+    if let Some(group) = group {
+        filter.push(format!("targetGroup: [{}]", group.as_str().to_uppercase()));
+    }
+    let mut args = Vec::new();
+    if !filter.is_empty() {
+        args.push(format!("filter: {{ {} }}", filter.join(", ")));
+    }
+    if en {
+        args.push("lang: EN".to_owned());
+    }
+    let args = match args.is_empty() {
+        true => String::new(),
+        false => format!("({})", args.join(", ")),
+    };
+    let buckets = "{ label count }";
+    let query = format!(
+        "{{ stats {{ offers{args} {{ total byTopic {buckets} byKind {buckets} \
+         byCost {buckets} byTargetGroup {buckets} }} }} }}"
+    );
+    form_urlencoded::Serializer::new(String::new())
+        .append_pair("query", &query)
+        .finish()
 }
 
 /// The page's filters as the query of `GET /api/v1/stats/offers` (the

@@ -6,8 +6,8 @@
 //! under `/api/` and to `/graphql`, where developers read the JSON.
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use askama::Template;
 
@@ -41,8 +41,9 @@ pub async fn html_errors(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let for_people = matches!(*req.method(), Method::GET | Method::HEAD)
-        && !req.path().starts_with("/api/")
+    // Any method: a browser that posts a form to a page and gets a 405
+    // reads a page too.
+    let for_people = !req.path().starts_with("/api/")
         && req.path() != "/graphql"
         && super::wants_html(req.request());
     let response = next.call(req).await?.map_into_boxed_body();

@@ -129,6 +129,17 @@ impl Form {
                 }
             },
         };
+        // The box's own bound, for a URL written by hand or shortened by
+        // nothing: the same limit the form shows (`maxlength`).
+        if self.need.chars().count() > NEED_MAX_CHARS {
+            fault(
+                "need",
+                format!(
+                    "Bitte kürzen Sie Ihre Beschreibung auf höchstens {NEED_MAX_CHARS} Zeichen."
+                ),
+                format!("Please shorten your description to at most {NEED_MAX_CHARS} characters."),
+            );
+        }
         match (role, faults.is_empty()) {
             (Some(role), true) => Ok(MatchProfile {
                 region: self.region.clone(),

@@ -24,6 +24,8 @@ struct Count {
 /// One line of the latest changes.
 struct Line {
     when: String,
+    /// `when` as RFC 3339, for the `<time>` element's `datetime`.
+    datetime: String,
     collection: String,
     label: String,
     /// The record's URL, for a record that still exists.
@@ -94,6 +96,9 @@ fn line(base: &str, change: RecentChange, lang: Lang) -> Line {
         });
     Line {
         when: change.changed_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        datetime: change
+            .changed_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         label: change.label.unwrap_or_else(|| change.id.to_string()),
         href,
         collection,

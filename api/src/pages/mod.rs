@@ -99,7 +99,8 @@ async fn favicon() -> HttpResponse {
         .body(&include_bytes!("../../assets/lotse.svg")[..])
 }
 
-/// The page's language: `lang=de` or `lang=en` in the query (any case),
+/// The page's language: `lang=de` or `lang=en` in the query (any case, a
+/// region subtag ignored),
 /// else the `Accept-Language` header (RFC 9110 §12.5.4), else German. A
 /// value the pages do not speak is passed over, not refused: a person
 /// following a link should see a page.
@@ -107,7 +108,16 @@ pub fn lang(req: &HttpRequest) -> Lang {
     let asked = form_urlencoded::parse(req.query_string().as_bytes())
         .filter(|(name, _)| name == "lang")
         .filter_map(
-            |(_, value)| match value.trim().to_ascii_lowercase().as_str() {
+            // A language tag's primary subtag decides (`en-GB` is English,
+            // BCP 47 §2.2.1): the pages have no regional variants.
+            |(_, value)| match value
+                .trim()
+                .split(['-', '_'])
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase()
+                .as_str()
+            {
                 "de" => Some(Lang::De),
                 "en" => Some(Lang::En),
                 _ => None,
