@@ -589,7 +589,7 @@ async fn the_dashboard_counts_what_the_stats_api_counts(app: TestApp) {
             .into_iter()
             .find(|href| href.starts_with("/graphiql?"))
             .expect("a GraphiQL link");
-        let asked: String = url::form_urlencoded::parse(link["/graphiql?".len()..].as_bytes())
+        let asked: String = url::form_urlencoded::parse(&link.as_bytes()["/graphiql?".len()..])
             .find(|(name, _)| name == "query")
             .map(|(_, query)| query.into_owned())
             .expect("a query");
