@@ -659,6 +659,71 @@ def bench_downloads_only(args, kind: str) -> str:
     return "\n".join([f"### {kind}: streaming downloads"] + rows + [""])
 
 
+# The pages for people (issue 18), asked as a browser asks.
+PAGE_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+PAGES = (
+    ("/ (home)", "/"),
+    ("finder, works council in Bielefeld", "/finder?region=bielefeld&role=works_council"),
+    ("finder, with topic and need",
+     "/finder?region=Bielefeld&role=sme&topics=digitalisierung&need=Weiterbildung%20im%20Betrieb"),
+    ("dashboard", "/dashboard"),
+    ("dashboard, filtered", "/dashboard?topic=digitalisierung&target_group=works_council"),
+)
+
+
+def first_answer_ms(url: str) -> tuple[int, float]:
+    """Status and wall time of one request, in ms."""
+    started = time.monotonic()
+    status, _ = http_get(url, timeout=60, headers={"Accept": PAGE_ACCEPT})
+    return status, (time.monotonic() - started) * 1000
+
+
+def bench_pages_only(args, kind: str) -> str:
+    """The pages for people on the generated data: the first answer after
+    start (every per-data-version memo cold: match corpus, stats), then
+    wrk cached (the response cache) and uncached (`Cache-Control:
+    no-cache`: the page is rendered again, over the memos of this data
+    version), with the server's peak RSS."""
+    url = prepare_sqlite(args) if kind == "sqlite" else prepare_postgres(args)
+    print(f"[{kind}] generating {args.offers} offers ...", flush=True)
+    generate(args, url)
+    proc, base, _ = start_server(args, url, WORK / f"server-pages-{kind}.log")
+    accept = header_script("pages", {"Accept": PAGE_ACCEPT})
+    rows = [
+        "| page | bytes | first answer ms | mode | req/s | p50 ms | p99 ms | errors |",
+        "|---|---:|---:|---|---:|---:|---:|---:|",
+    ]
+    try:
+        firsts = {}
+        for name, path in PAGES:
+            status, ms = first_answer_ms(base + path)
+            if status != 200:
+                sys.exit(f"{name}: {path} answered {status}")
+            firsts[name] = ms
+        sampler = RssSampler(proc.pid)
+        sampler.start()
+        for name, path in PAGES:
+            size = len(request(name, base + path, None, {"Accept": PAGE_ACCEPT}))
+            for mode, script in (("cached", accept), ("uncached", uncached(accept))):
+                print(f"[{kind}] {name}, {mode} ...", flush=True)
+                run_wrk(base + path, args, script, 1)
+                r = run_wrk(base + path, args, script, args.duration)
+                rows.append(
+                    f"| {name} | {size} | {firsts[name]:.0f} | {mode} | {r['rps']:.0f} "
+                    f"| {r['p50']:.2f} | {r['p99']:.2f} | {r['errors']} |"
+                )
+        sampler.stop.set()
+        sampler.join()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return "\n".join(
+        [f"### {kind}: pages"]
+        + rows
+        + ["", f"- server peak RSS over these runs: **{sampler.peak_kb / 1024:.0f} MB**", ""]
+    )
+
+
 def bench_hostile_only(args) -> str:
     """The hostile table alone, on a fresh seeded SQLite database."""
     url = prepare_sqlite(args)
@@ -693,6 +758,11 @@ def main() -> None:
         "--downloads-only",
         action="store_true",
         help="only the bulk downloads of every offer, with the server's RSS while streaming",
+    )
+    parser.add_argument(
+        "--pages-only",
+        action="store_true",
+        help="only the pages for people (/, /finder, /dashboard) on the generated data",
     )
     parser.add_argument(
         "--postgres-url",
@@ -747,6 +817,8 @@ def main() -> None:
         sections = [bench_hostile_only(args)]
     elif args.downloads_only:
         sections = [bench_downloads_only(args, kind.strip()) for kind in args.db.split(",")]
+    elif args.pages_only:
+        sections = [bench_pages_only(args, kind.strip()) for kind in args.db.split(",")]
     elif args.http_only:
         sections = [bench_http_only(args, kind.strip()) for kind in args.db.split(",")]
     else:
