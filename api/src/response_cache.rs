@@ -13,9 +13,11 @@
 //! serialise per request and need one cache per resource; whole responses
 //! cover REST, GraphQL and matching alike.
 //!
-//! What is cached: 200 responses to GET under `/api/v1/` and to GET or POST
-//! on `/graphql` and `POST /api/v1/match` (the body is part of the key, up to
-//! [`MAX_BODY`]). The key also holds the headers that shape a response or
+//! What is cached: 200 responses to GET under `/api/v1/`, to GET `/` and
+//! the pages for people (`/finder`, `/dashboard`, `/offers/{key}`: their
+//! language and profile are in the URI or `Accept-Language`, their "today"
+//! in the key's day), and to GET or POST on `/graphql` and
+//! `POST /api/v1/match` (the body is part of the key, up to [`MAX_BODY`]). The key also holds the headers that shape a response or
 //! decide whether it is given at all (`Accept`, `Accept-Language`,
 //! `Content-Type`) and today's date (matching defaults to it): a request
 //! the handler would refuse never meets a stored answer.
@@ -243,7 +245,12 @@ fn cacheable(req: &ServiceRequest) -> bool {
         return false;
     }
     match *req.method() {
-        Method::GET => path.starts_with("/api/v1/") || path == "/graphql",
+        Method::GET => {
+            path.starts_with("/api/v1/")
+                || path == "/graphql"
+                || path == "/"
+                || crate::http::conditional::is_page(path)
+        }
         Method::POST => {
             (path == "/graphql" || path == "/api/v1/match")
                 && req

@@ -18,6 +18,7 @@ private_tests!(seeded: true;
     every_kind_of_record_change_reaches_cached_and_uncached_reads,
     the_change_log_has_one_entry_per_changed_record,
     a_record_written_elsewhere_is_named_before_the_snapshot_holds_it,
+    the_pages_show_a_change_at_once,
 );
 
 /// One kind of change: what to edit in the seed, and where to read it back.
@@ -374,4 +375,49 @@ async fn a_record_written_elsewhere_is_named_before_the_snapshot_holds_it(app: T
         .await;
     assert_eq!(graphql["offer"]["provider"]["name"], "Neuer Träger GmbH");
     assert_eq!(graphql["offer"]["topics"][0]["label"], "Neues Thema");
+}
+
+/// The pages for people are cached like the API's reads (`X-Cache: hit` on a
+/// repeat) and, like them, show a change at the next request: the landing
+/// page's latest changes, the finder's results and the offer's page.
+async fn the_pages_show_a_change_at_once(app: TestApp) {
+    const MARKER: &str = "geändert-p1";
+    const PAGES: [&str; 3] = [
+        "/",
+        "/finder?region=bielefeld&role=works_council",
+        "/offers/tbs-beratung",
+    ];
+    async fn page(app: &TestApp, path: &str) -> (Option<String>, String) {
+        let response = app
+            .client
+            .get(format!("{}{path}", app.address))
+            .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "GET {path}");
+        let cache = response
+            .headers()
+            .get("x-cache")
+            .map(|v| v.to_str().unwrap().to_owned());
+        (cache, response.text().await.unwrap())
+    }
+    for path in PAGES {
+        let (_, first) = page(&app, path).await;
+        let (cache, again) = page(&app, path).await;
+        assert_eq!(cache.as_deref(), Some("hit"), "{path}");
+        assert_eq!(first, again, "{path}");
+        assert!(!first.contains(MARKER), "{path}");
+    }
+    let mut offer = seed_record("offers", "tbs-beratung");
+    offer["title_de"] = json!(format!("TBS-Beratung {MARKER}"));
+    let report = import_json(app.db(), &json!({ "offers": [offer] }).to_string())
+        .await
+        .unwrap();
+    assert_eq!(report.changed(), 1, "{report}");
+    for path in PAGES {
+        let (cache, html) = page(&app, path).await;
+        assert_eq!(cache.as_deref(), Some("miss"), "{path}: a stale hit");
+        assert!(html.contains(MARKER), "{path}: still old");
+    }
 }

@@ -89,7 +89,7 @@ fn static_page(path: &str) -> bool {
 
 /// The pages for people drawn from the data (`/finder`, `/dashboard`, an
 /// offer's page): validated by the data version like the API's reads.
-fn is_page(path: &str) -> bool {
+pub fn is_page(path: &str) -> bool {
     path == "/finder" || path == "/dashboard" || path.starts_with("/offers/")
 }
 
