@@ -19,6 +19,7 @@ private_tests!(seeded: true;
     the_change_log_has_one_entry_per_changed_record,
     a_record_written_elsewhere_is_named_before_the_snapshot_holds_it,
     the_pages_show_a_change_at_once,
+    a_restored_backup_is_served_as_it_was,
 );
 
 /// One kind of change: what to edit in the seed, and where to read it back.
@@ -420,4 +421,83 @@ async fn the_pages_show_a_change_at_once(app: TestApp) {
         assert_eq!(cache.as_deref(), Some("miss"), "{path}: a stale hit");
         assert!(html.contains(MARKER), "{path}: still old");
     }
+}
+
+/// A backup restored while the server runs is served as it was restored:
+/// the change log going back, or going on from an older point, makes the
+/// next read rebuild the snapshot (match corpus, search index, response
+/// cache), since the changes between the two versions do not name what the
+/// restore removed.
+async fn a_restored_backup_is_served_as_it_was(app: TestApp) {
+    async fn newest(app: &TestApp) -> i64 {
+        let db = app.db();
+        let row = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT MAX(seq) FROM changes",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get_by_index::<Option<i64>>(0).unwrap().unwrap()
+    }
+    async fn write(app: &TestApp, slug: &str) {
+        let mut offer = seed_record("offers", "tbs-beratung");
+        offer["slug"] = json!(slug);
+        offer["title_de"] = json!(format!("Rücksicherungsprobe {slug}"));
+        import_json(app.db(), &json!({ "offers": [offer] }).to_string())
+            .await
+            .unwrap();
+    }
+    /// What a restore of the backup taken at `version` does: the offers
+    /// written since are gone, and so are their changes.
+    async fn restore(app: &TestApp, version: i64, slugs: &[&str]) {
+        let db = app.db();
+        for slug in slugs {
+            db.execute_unprepared(&format!("DELETE FROM offers WHERE slug = '{slug}'"))
+                .await
+                .unwrap();
+        }
+        db.execute_unprepared(&format!("DELETE FROM changes WHERE seq > {version}"))
+            .await
+            .unwrap();
+    }
+    /// Whether the offer is served: as an item, in the list, in a search.
+    async fn served(app: &TestApp, slug: &str) -> [bool; 3] {
+        let item = app
+            .client
+            .get(format!("{}/api/v1/offers/{slug}", app.address))
+            .header("cache-control", "no-cache")
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert!(item == 200 || item == 404, "{slug}: {item}");
+        let (_, list) = read(app, "/api/v1/offers?limit=100&fields=slug", false).await;
+        let (_, search) = read(app, "/api/v1/search?q=R%C3%BCcksicherungsprobe", false).await;
+        [
+            item == 200,
+            list.contains(&format!("\"{slug}\"")),
+            search.contains(&format!("\"{slug}\"")),
+        ]
+    }
+
+    // The log goes back.
+    let before = newest(&app).await;
+    write(&app, "test-restore-a").await;
+    assert_eq!(served(&app, "test-restore-a").await, [true; 3]);
+    restore(&app, before, &["test-restore-a"]).await;
+    assert_eq!(served(&app, "test-restore-a").await, [false; 3]);
+
+    // The log goes on from an older point, past the version last seen.
+    write(&app, "test-restore-b").await;
+    let older = newest(&app).await;
+    write(&app, "test-restore-c").await;
+    assert_eq!(served(&app, "test-restore-c").await, [true; 3]);
+    restore(&app, older, &["test-restore-c"]).await;
+    write(&app, "test-restore-d").await;
+    write(&app, "test-restore-e").await;
+    assert_eq!(served(&app, "test-restore-c").await, [false; 3]);
+    assert_eq!(served(&app, "test-restore-e").await, [true; 3]);
+    assert_eq!(served(&app, "test-restore-b").await, [true; 3]);
 }

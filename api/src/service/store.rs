@@ -311,7 +311,10 @@ impl Store {
         // A few records written since the last snapshot (a write through
         // the API): only theirs are read again. Otherwise everything is.
         let delta = match &current {
-            Some(previous) if *indexed == Some(previous.version) => {
+            Some(previous)
+                if *indexed == Some(previous.version)
+                    && extends(&self.db, previous, version).await? =>
+            {
                 changed_between(&self.db, previous.version, version).await?
             }
             _ => None,
@@ -456,7 +459,22 @@ async fn changed_between<C: ConnectionTrait>(
     Ok(Some(changed))
 }
 
-/// The change log's newest `seq`: one read of its primary key's index.
+/// Whether the log at `version` extends the one `previous` was built from:
+/// it is newer and still holds `previous`'s newest change as it was. A
+/// restored backup rewinds the log (its `seq` goes back, or goes on from
+/// an older point with other changes); the changes between the two
+/// versions then do not say what differs, and the snapshot is rebuilt.
+async fn extends<C: ConnectionTrait>(
+    db: &C,
+    previous: &Snapshot,
+    version: DataVersion,
+) -> AppResult<bool> {
+    if version <= previous.version {
+        return Ok(false);
+    }
+    Ok(changed_at(db, previous.version).await? == previous.modified)
+}
+
 /// When change `version` was made.
 async fn changed_at<C: ConnectionTrait>(
     db: &C,
@@ -478,6 +496,7 @@ fn timed_out() -> AppError {
     ))
 }
 
+/// The change log's newest `seq`: one read of its primary key's index.
 async fn data_version<C: ConnectionTrait>(db: &C) -> AppResult<DataVersion> {
     let sql = "SELECT MAX(seq) FROM changes";
     let row = db
