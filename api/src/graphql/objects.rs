@@ -60,10 +60,11 @@ fn loaders(ctx: &Context<'_>, lang: Lang) -> Result<std::sync::Arc<LangLoaders>>
     Ok(ctx.data::<std::sync::Arc<Loaders>>()?.get(lang))
 }
 
-/// Loads `ids` through `loader`, keeping their order and dropping missing ones.
+/// Loads the records `refs` (a list of refs) name through `loader`, keeping
+/// their order and dropping missing ones.
 macro_rules! many {
-    ($ctx:expr, $lang:expr, $loader:ident, $ids:expr) => {{
-        let ids: Vec<Uuid> = $ids;
+    ($ctx:expr, $lang:expr, $loader:ident, $refs:expr) => {{
+        let ids: Vec<Uuid> = $refs.iter().map(|r| r.id).collect();
         let found = loaders($ctx, $lang)?
             .$loader
             .load_many(ids.iter().copied())
@@ -128,23 +129,13 @@ impl Offer {
     /// Topics the offer is tagged with.
     #[graphql(complexity = "LIST_COST * child_complexity")]
     async fn topics(&self, ctx: &Context<'_>) -> Result<Vec<Arc<Topic>>> {
-        many!(
-            ctx,
-            self.lang,
-            topic,
-            self.topics.iter().map(|t| t.id).collect()
-        )
+        many!(ctx, self.lang, topic, self.topics)
     }
 
     /// Regions the offer serves (and with them everything inside them).
     #[graphql(complexity = "LIST_COST * child_complexity")]
     async fn regions(&self, ctx: &Context<'_>) -> Result<Vec<Arc<Region>>> {
-        many!(
-            ctx,
-            self.lang,
-            region,
-            self.regions.iter().map(|r| r.id).collect()
-        )
+        many!(ctx, self.lang, region, self.regions)
     }
 }
 
@@ -248,23 +239,13 @@ impl Region {
     /// Member districts (economic regions, Regierungsbezirke).
     #[graphql(complexity = "LIST_COST * child_complexity")]
     async fn members(&self, ctx: &Context<'_>) -> Result<Vec<Arc<Region>>> {
-        many!(
-            ctx,
-            self.lang,
-            region,
-            self.members.iter().map(|r| r.id).collect()
-        )
+        many!(ctx, self.lang, region, self.members)
     }
 
     /// Economic regions this region belongs to.
     #[graphql(complexity = "LIST_COST * child_complexity")]
     async fn member_of(&self, ctx: &Context<'_>) -> Result<Vec<Arc<Region>>> {
-        many!(
-            ctx,
-            self.lang,
-            region,
-            self.member_of.iter().map(|r| r.id).collect()
-        )
+        many!(ctx, self.lang, region, self.member_of)
     }
 
     /// Offers that name this region among the regions they serve. For offers
