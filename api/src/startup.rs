@@ -18,7 +18,7 @@ use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 use crate::config::Settings;
 use crate::ops::admin::{AdminAddr, split_listeners};
 use crate::ops::client::TrustedProxies;
-use crate::ops::observe::{ObserveSettings, observe};
+use crate::ops::observe::{ObserveSettings, deadline, observe};
 use crate::ops::rate_limit::{RateLimits, rate_limit};
 use crate::response_cache::ResponseCache;
 use crate::rest;
@@ -283,16 +283,20 @@ pub fn run(
             .wrap(middleware::from_fn(http::conditional::conditional))
             // Before routing: a HEAD is routed, cached and validated as a GET.
             .wrap(middleware::from_fn(http::methods::head_as_get))
-            // Inside Compress, so it reads the problem it turns into a page.
+            // Inside CORS and the rate limiter, whose headers its 503 gets.
+            .wrap(middleware::from_fn(deadline))
+            // Inside CORS, so a page can read its 429 and the RateLimit
+            // fields; outside the cache, so cached answers count too.
+            .wrap(middleware::from_fn(rate_limit))
+            // Inside Compress, so it reads the problem it turns into a page;
+            // outside the rate limiter and the deadline, whose refusals a
+            // browser reads as pages too.
             .wrap(middleware::from_fn(crate::pages::errors::html_errors))
             .wrap(middleware::from_fn(http::headers::code_in_place))
             .wrap(middleware::from_fn(http::headers::mark_small_bodies))
             .wrap(middleware::Compress::default())
             .wrap(middleware::from_fn(http::headers::per_request_codings))
             .wrap(middleware::from_fn(http::headers::after_compression))
-            // Inside CORS, so a page can read its 429 and the RateLimit
-            // fields; outside the cache, so cached answers count too.
-            .wrap(middleware::from_fn(rate_limit))
             .wrap(middleware::from_fn(split_listeners))
             .app_data(admin_addr)
             .app_data(web::Data::new(http::cors::WriteOrigins(

@@ -273,6 +273,24 @@ async fn rate_limits_apply_per_client(app: TestApp) {
     assert_eq!(problem["code"], "rate_limited");
     assert_eq!(problem["status"], 429);
 
+    // A browser asking for a page reads the refusal as a page, with the
+    // same fields.
+    let page = app
+        .client
+        .get(format!("{}/finder", app.address))
+        .header("x-forwarded-for", "203.0.113.1")
+        .header("accept", "text/html")
+        .header("accept-language", "de")
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), 429);
+    assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
+    assert!(page.headers().contains_key("retry-after"));
+    assert_eq!(page.headers()["ratelimit-policy"], "\"anonymous\";q=5;w=60");
+    let text = page.text().await.expect("page");
+    assert!(text.contains("Zu viele Anfragen"), "{text}");
+
     // Another address behind the trusted proxy (127.0.0.1) is its own client.
     assert_eq!(get("203.0.113.2").send().await.expect("r").status(), 200);
     // Probes are not limited.
@@ -302,6 +320,43 @@ async fn rate_limits_apply_per_client(app: TestApp) {
         "a forged key gets no quota of its own"
     );
 
+    // Keys cost the database a lookup only within the address's quota, and
+    // a key once looked up is not looked up again: past it, neither a
+    // repeated nor a made-up key costs a statement.
+    let statements = || async {
+        let text = app.get("/metrics").await.text().await.expect("text");
+        let families = parse_with_prometheus_client(&text);
+        sample(
+            &families,
+            "lotse_db_statements",
+            "lotse_db_statements_total",
+            &[("pool", "primary")],
+        )
+        .expect("lotse_db_statements_total")
+    };
+    for _ in 0..5 {
+        assert_eq!(get("203.0.113.7").send().await.expect("r").status(), 200);
+    }
+    let before = statements().await;
+    let made_up = |n: usize| format!("lotse_{n:012}_{}", "1".repeat(64));
+    for n in std::iter::repeat_n(0, 3).chain(1..=10) {
+        let response = get("203.0.113.7")
+            .bearer_auth(made_up(n))
+            .send()
+            .await
+            .expect("r");
+        assert_eq!(response.status(), 429, "made-up key {n}");
+        assert_eq!(
+            response.headers()["ratelimit-policy"],
+            "\"anonymous\";q=5;w=60"
+        );
+    }
+    assert_eq!(
+        statements().await - before,
+        5.0,
+        "one lookup for the repeated key, four more for new ones, then none"
+    );
+
     let families =
         parse_with_prometheus_client(&app.get("/metrics").await.text().await.expect("text"));
     let rejected = sample(
@@ -310,7 +365,7 @@ async fn rate_limits_apply_per_client(app: TestApp) {
         "lotse_rate_limit_rejections_total",
         &[("client", "anonymous")],
     );
-    assert_eq!(rejected, Some(2.0));
+    assert_eq!(rejected, Some(16.0));
 }
 
 /// Without a trusted proxy, `X-Forwarded-For` is the client's word: it
@@ -492,6 +547,70 @@ crate::private_tests!(
     the_admin_listener_serves_operations_only
 );
 
+/// A page past its deadline is an error page for a browser, with the
+/// headers of the problem it stands for.
+#[tokio::test]
+async fn a_page_past_its_deadline_is_an_error_page() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let Some(app) = TestApp::private_with(Backend::Postgres, true, |s| {
+        s.request_timeout = std::time::Duration::from_millis(300);
+        s.rate_limit_anonymous = 1000;
+    })
+    .await
+    else {
+        eprintln!("skipped: {} is not set", crate::helpers::POSTGRES_ENV);
+        return;
+    };
+    let other = sea_orm::Database::connect(app.database_url())
+        .await
+        .expect("connect");
+    let lock = other.begin().await.expect("begin");
+    // The home page reads the latest changes.
+    lock.execute_unprepared("LOCK TABLE changes IN ACCESS EXCLUSIVE MODE")
+        .await
+        .expect("lock");
+    let response = app
+        .client
+        .get(format!("{}/?lang=en", app.address))
+        .header("accept", "text/html")
+        .header("cache-control", "no-cache")
+        .header("origin", "https://portal.example")
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(response.status(), 503);
+    let headers = response.headers().clone();
+    assert_eq!(headers["content-type"], "text/html; charset=utf-8");
+    assert_eq!(headers["content-language"], "en");
+    assert_eq!(headers["retry-after"], "5");
+    assert_eq!(headers["cache-control"], "no-store");
+    assert!(headers.contains_key("content-security-policy"));
+    assert!(headers.contains_key("x-request-id"));
+    assert!(headers.contains_key("ratelimit"));
+    assert_eq!(
+        headers["access-control-allow-origin"],
+        "https://portal.example"
+    );
+    let text = response.text().await.expect("page");
+    assert!(text.contains("Temporarily unavailable"), "{text}");
+    assert!(text.contains("timeout"), "the problem's code: {text}");
+    // A client that is no browser still gets the problem.
+    let response = app
+        .client
+        .get(format!("{}/", app.address))
+        .header("accept", "application/json")
+        .header("cache-control", "no-cache")
+        .send()
+        .await
+        .expect("JSON");
+    assert_eq!(response.status(), 503);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    lock.rollback().await.expect("unlock");
+}
+
 /// A request that outlives `--request-timeout-secs` is answered 503
 /// `timeout` with `Retry-After` (PostgreSQL: a lock held by another session
 /// keeps the read waiting).
@@ -500,6 +619,7 @@ async fn a_request_past_its_deadline_is_a_503_problem() {
     use sea_orm::{ConnectionTrait, TransactionTrait};
     let Some(app) = TestApp::private_with(Backend::Postgres, true, |s| {
         s.request_timeout = std::time::Duration::from_millis(300);
+        s.rate_limit_anonymous = 1000;
     })
     .await
     else {
@@ -519,6 +639,7 @@ async fn a_request_past_its_deadline_is_a_503_problem() {
         .get(format!("{}/api/v1/partners?limit=3", app.address))
         .header("cache-control", "no-cache")
         .header("x-request-id", "deadline-test-1")
+        .header("origin", "https://portal.example")
         .send()
         .await
         .expect("r");
@@ -530,6 +651,19 @@ async fn a_request_past_its_deadline_is_a_503_problem() {
     // Answered inside the middleware chain, as every other answer.
     assert_eq!(headers["x-request-id"], "deadline-test-1");
     assert_eq!(headers["x-content-type-options"], "nosniff");
+    // A page of another origin can read it, and pace itself by it.
+    assert_eq!(
+        headers["access-control-allow-origin"],
+        "https://portal.example"
+    );
+    let exposed = headers["access-control-expose-headers"]
+        .to_str()
+        .expect("ASCII")
+        .to_ascii_lowercase();
+    assert!(exposed.contains("retry-after"), "{exposed}");
+    assert_eq!(headers["ratelimit-policy"], "\"anonymous\";q=1000;w=60");
+    let state = headers["ratelimit"].to_str().expect("ASCII");
+    assert!(state.starts_with("\"anonymous\";r="), "{state}");
     let timing = headers["server-timing"].to_str().expect("ASCII");
     assert!(timing.contains("total;dur="), "{timing}");
     let problem: Value = response.json().await.expect("problem");

@@ -165,17 +165,15 @@ impl Drop for InFlight {
 /// of the handler's time — and `total`, in milliseconds), logs it at WARN
 /// when slow, and echoes the request id as `X-Request-Id`.
 ///
-/// It also stops a read that outlives the deadline (see [`has_deadline`]):
-/// 503 with `Retry-After` (`code: timeout`). Dropping the handler's future
-/// ends its work, statements included (a read's transaction rolls back).
-///
-/// An error that reaches this middleware (the deadline's, or one an inner
-/// middleware returned) has no request to make a response of: a middleware
-/// before routing may hold no copy of the request while the handler runs
-/// (actix-web's router needs the only one). Its response is built here,
-/// with the headers every answer carries, and handed to actix-web as the
-/// error's. Rejected: leaving it to actix-web, which answered without the
-/// request id, timings and security headers, counted under `unmatched`.
+/// An error that reaches this middleware (the [`deadline`]'s, or one an
+/// inner middleware returned) has no request to make a response of: a
+/// middleware before routing may hold no copy of the request while the
+/// handler runs (actix-web's router needs the only one). Its response is
+/// built here — with the headers the middlewares it passed added as
+/// response mappers (CORS, the rate limit) and those every answer carries —
+/// and handed to actix-web as the error's. Rejected: leaving it to
+/// actix-web, which answered without the request id, timings and security
+/// headers, counted under `unmatched`.
 pub async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -189,7 +187,6 @@ pub async fn observe(
     let routes = req
         .app_data::<web::Data<crate::http::methods::RouteTable>>()
         .cloned();
-    let limit = settings.map(|s| s.deadline).filter(|_| has_deadline(&req));
     // A cheap copy (shared bytes): the route of an error, found by path.
     let uri = req.uri().clone();
     let id = request_id(&req);
@@ -200,15 +197,7 @@ pub async fn observe(
         InFlight(m)
     });
     let started = Instant::now();
-    let work = async move {
-        match limit {
-            Some(limit) => tokio::time::timeout(limit, next.call(req))
-                .await
-                .unwrap_or_else(|_| Err(crate::error::AppError::DeadlineExceeded(limit).into())),
-            None => next.call(req).await,
-        }
-    };
-    let result = TIMING.scope(timing.clone(), work).await;
+    let result = TIMING.scope(timing.clone(), next.call(req)).await;
     let total = started.elapsed();
     let (status, route) = match &result {
         Ok(response) => (response.status(), response.request().match_pattern()),
@@ -275,5 +264,30 @@ pub async fn observe(
             crate::http::headers::add_security_headers(response.headers_mut(), uri.path());
             Err(actix_web::error::InternalError::from_response(err, response).into())
         }
+    }
+}
+
+/// Middleware: stops a read that outlives `--request-timeout-secs` (see
+/// [`has_deadline`]) with a 503 problem (`code: timeout`) and
+/// `Retry-After`. Dropping the handler's future ends its work, statements
+/// included (a read's transaction rolls back).
+///
+/// It sits inside CORS and the rate limiter, so the 503 carries their
+/// headers like any other answer: a page of another origin can read it
+/// and its `RateLimit` fields. Rejected: the deadline in [`observe`], the
+/// outermost layer, where the 503 bypassed both.
+pub async fn deadline(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let limit = req
+        .app_data::<web::Data<ObserveSettings>>()
+        .map(|s| s.deadline)
+        .filter(|_| has_deadline(&req));
+    match limit {
+        Some(limit) => tokio::time::timeout(limit, next.call(req))
+            .await
+            .unwrap_or_else(|_| Err(crate::error::AppError::DeadlineExceeded(limit).into())),
+        None => next.call(req).await,
     }
 }

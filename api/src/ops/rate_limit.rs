@@ -9,6 +9,11 @@
 //! refused. The probes (`/health`, `/ready`, `/metrics`) are not limited:
 //! a load balancer must always learn the truth.
 //!
+//! A key's quota needs the database's word that the key is valid; that
+//! word is kept for [`KEY_VERDICT_TTL`], and an address may ask it of
+//! keys not yet known only as often as it may make anonymous requests, so
+//! neither a repeated nor a made-up key costs a statement per request.
+//!
 //! The quota is a GCRA bucket from the `governor` crate: `q` requests at
 //! once, refilled at `q` per minute. Rejected: `actix-governor`, which
 //! writes the older `X-RateLimit-*` fields and plain-text refusals instead
@@ -18,16 +23,19 @@ use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{ResponseError, web};
+use actix_web::{HttpResponse, ResponseError, web};
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
+use quick_cache::sync::Cache;
+use sha2::{Digest, Sha256};
 
 use super::client::TrustedProxies;
 use super::metrics::Metrics;
@@ -72,8 +80,14 @@ impl Bucket {
 pub struct RateLimits {
     anonymous: Option<Bucket>,
     key: Option<Bucket>,
+    /// Lookups of keys not yet known, per address: as many as anonymous
+    /// requests.
+    lookups: Option<Bucket>,
     proxies: TrustedProxies,
     checks: AtomicU64,
+    /// What the database said of recent keys (by the SHA-256 of the token):
+    /// the key's name, or `None` for one that is not valid.
+    verdicts: Cache<[u8; 32], (Instant, Option<Arc<str>>)>,
 }
 
 impl std::fmt::Debug for RateLimits {
@@ -97,9 +111,24 @@ impl RateLimits {
         Self {
             anonymous: Bucket::new("anonymous", anonymous),
             key: Bucket::new("key", key),
+            lookups: Bucket::new("key-lookup", anonymous),
             proxies,
             checks: AtomicU64::new(0),
+            verdicts: Cache::new(KEY_VERDICTS),
         }
+    }
+
+    /// What the database said of `token` within [`KEY_VERDICT_TTL`]:
+    /// `Some(Some(name))` for a valid key, `Some(None)` for one that is not,
+    /// `None` if it has not been asked.
+    fn verdict(&self, token: &str) -> Option<Option<Arc<str>>> {
+        let (asked, name) = self.verdicts.get(&token_digest(token))?;
+        (asked.elapsed() < KEY_VERDICT_TTL).then_some(name)
+    }
+
+    fn remember(&self, token: &str, name: Option<Arc<str>>) {
+        self.verdicts
+            .insert(token_digest(token), (Instant::now(), name));
     }
 
     /// The client's address behind the trusted proxies.
@@ -109,12 +138,28 @@ impl RateLimits {
 
     fn sweep(&self) {
         if self.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
-            for bucket in [&self.anonymous, &self.key].into_iter().flatten() {
+            for bucket in [&self.anonymous, &self.key, &self.lookups]
+                .into_iter()
+                .flatten()
+            {
                 bucket.limiter.retain_recent();
                 bucket.limiter.shrink_to_fit();
             }
         }
     }
+}
+
+/// How many keys' verdicts are kept (least recently used ones go first).
+const KEY_VERDICTS: usize = 4096;
+
+/// How long a key's verdict chooses its quota without asking the database
+/// again. Only the quota: a write checks its key on every request, so a
+/// revoked key cannot write, and keeps the key quota for at most this long.
+/// As long as `last_used_at`'s granularity, which this check also writes.
+pub const KEY_VERDICT_TTL: Duration = Duration::from_secs(60);
+
+fn token_digest(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
 }
 
 /// Paths that are never limited: the probes.
@@ -136,13 +181,19 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 const RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
 const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
 
-fn set_fields(headers: &mut HeaderMap, bucket: &Bucket, remaining: u32, reset: u64) {
-    if let Ok(policy) = HeaderValue::from_str(&bucket.policy()) {
-        headers.insert(RATELIMIT_POLICY, policy);
-    }
+/// The `RateLimit-Policy` and `RateLimit` fields of `bucket` with
+/// `remaining` requests left, full again in `reset` seconds.
+fn fields(bucket: &Bucket, remaining: u32, reset: u64) -> Vec<(HeaderName, HeaderValue)> {
     let state = format!("\"{}\";r={remaining};t={reset}", bucket.name);
-    if let Ok(state) = HeaderValue::from_str(&state) {
-        headers.insert(RATELIMIT, state);
+    [(RATELIMIT_POLICY, bucket.policy()), (RATELIMIT, state)]
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, HeaderValue::from_str(&value).ok()?)))
+        .collect()
+}
+
+fn set_fields(headers: &mut HeaderMap, fields: &[(HeaderName, HeaderValue)]) {
+    for (name, value) in fields {
+        headers.insert(name.clone(), value.clone());
     }
 }
 
@@ -155,57 +206,107 @@ pub async fn rate_limit(
     let Some(limits) = limits.filter(|_| !exempt(req.path())) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    // A valid key has a quota of its own; an invalid one counts as
-    // anonymous (else made-up keys would each get a fresh quota).
-    let mut chosen = None;
-    if let (Some(bucket), Some(token)) = (&limits.key, bearer(req.headers())) {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        if let Some(state) = state
-            && let Ok(principal) = crate::service::keys::authenticate(&state.db, token).await
-        {
-            chosen = Some((bucket, format!("key:{}", principal.name)));
-        }
-    }
-    if chosen.is_none()
-        && let Some(bucket) = &limits.anonymous
-    {
+    limits.sweep();
+    let anonymous = limits.anonymous.as_ref().map(|bucket| {
         let peer = req.peer_addr().map(|a| a.ip());
         let ip = limits.client_ip(peer, req.headers());
-        chosen = Some((
-            bucket,
-            ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string()),
-        ));
+        let client = ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+        (bucket, client)
+    });
+    // A valid key has a quota of its own; an invalid one counts as
+    // anonymous (else made-up keys would each get a fresh quota).
+    let mut key_client = None;
+    if let (Some(bucket), Some(token)) = (&limits.key, bearer(req.headers())) {
+        let verdict = match limits.verdict(token) {
+            Some(verdict) => verdict,
+            None => lookup(&req, &limits, anonymous.as_ref(), token).await,
+        };
+        if let Some(name) = verdict {
+            key_client = Some((bucket, format!("key:{name}")));
+        }
     }
-    let Some((bucket, client)) = chosen else {
+    let decision = match (key_client, &anonymous) {
+        (Some((bucket, client)), _) => Some((bucket, check(&req, bucket, &client))),
+        (None, Some((bucket, client))) => Some((*bucket, check(&req, bucket, client))),
+        (None, None) => None,
+    };
+    let Some((bucket, decision)) = decision else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    limits.sweep();
-    match bucket.limiter.check_key(&client) {
-        Ok(snapshot) => {
-            let remaining = snapshot.remaining_burst_capacity();
-            let mut response = next.call(req).await?.map_into_boxed_body();
-            set_fields(
-                response.headers_mut(),
-                bucket,
-                remaining,
-                bucket.refill_secs(remaining),
-            );
+    let remaining = match decision {
+        Ok(remaining) => remaining,
+        Err(refusal) => return Ok(req.into_response(*refusal)),
+    };
+    let fields = fields(bucket, remaining, bucket.refill_secs(remaining));
+    match next.call(req).await {
+        Ok(response) => {
+            let mut response = response.map_into_boxed_body();
+            set_fields(response.headers_mut(), &fields);
             Ok(response)
         }
+        // An inner layer's error (the read deadline's 503) is rendered
+        // outside; it gets the fields then.
+        Err(mut err) => {
+            err.add_response_mapper(move |mut response| {
+                set_fields(response.headers_mut(), &fields);
+                response
+            });
+            Err(err)
+        }
+    }
+}
+
+/// Asks the database whether `token` is a valid key: its name, or `None`.
+///
+/// Each address may ask as often a minute as it may make anonymous requests
+/// (the `lookups` bucket); beyond that the key counts as anonymous unasked,
+/// so made-up keys cannot cost the database more than that.
+async fn lookup(
+    req: &ServiceRequest,
+    limits: &RateLimits,
+    anonymous: Option<&(&Bucket, String)>,
+    token: &str,
+) -> Option<Arc<str>> {
+    if let (Some(lookups), Some((_, client))) = (&limits.lookups, anonymous)
+        && lookups.limiter.check_key(client).is_err()
+    {
+        return None;
+    }
+    let state = req.app_data::<web::Data<AppState>>()?;
+    match crate::service::keys::authenticate(&state.db, token).await {
+        Ok(principal) => {
+            let name: Arc<str> = principal.name.into();
+            limits.remember(token, Some(name.clone()));
+            Some(name)
+        }
+        Err(AppError::Unauthorized { .. }) => {
+            limits.remember(token, None);
+            None
+        }
+        // The database is away: anonymous this time, asked again next time.
+        Err(_) => None,
+    }
+}
+
+/// Counts one request of `client` against `bucket`: the requests left, or
+/// the 429 problem (with `Retry-After` and the fields) that refuses it.
+fn check(req: &ServiceRequest, bucket: &Bucket, client: &str) -> Result<u32, Box<HttpResponse>> {
+    match bucket.limiter.check_key(&client.to_owned()) {
+        Ok(snapshot) => Ok(snapshot.remaining_burst_capacity()),
         Err(not_until) => {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
-            let retry_after = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            let retry_after = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
             if let Some(metrics) = req.app_data::<web::Data<Arc<Metrics>>>() {
                 metrics.rate_limited.with_label_values(&[bucket.name]).inc();
             }
             let err = AppError::TooManyRequests {
                 policy: bucket.name,
                 per_minute: bucket.per_minute,
-                retry_after: retry_after.max(1),
+                retry_after,
             };
             let mut response = err.error_response();
-            set_fields(response.headers_mut(), bucket, 0, retry_after.max(1));
-            Ok(req.into_response(response))
+            set_fields(response.headers_mut(), &fields(bucket, 0, retry_after));
+            Err(Box::new(response))
         }
     }
 }

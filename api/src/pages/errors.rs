@@ -4,6 +4,7 @@
 //! way back, not a problem document. Every other client keeps the RFC 9457
 //! problem (`application/problem+json`), and so does every browser request
 //! under `/api/` and to `/graphql`, where developers read the JSON.
+use actix_web::HttpResponse;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
@@ -31,12 +32,15 @@ struct ErrorPage {
 }
 
 /// Middleware: answers a browser's failed page request with an HTML error
-/// page of the same status and headers (`Retry-After`, `Allow` …).
+/// page of the same status and headers (`Retry-After`, `Allow`,
+/// `RateLimit` …).
 ///
 /// It runs inside `Compress` (the problem is read uncoded) and around the
-/// handlers, the response cache and the conditional-request layer; the
-/// request guard's refusals (a head over its bounds) and the rate
-/// limiter's 429 stay problems.
+/// rate limiter, the read deadline, the handlers, the response cache and
+/// the conditional-request layer; only the request guard's refusals (a head
+/// over its bounds, answered before anything else) stay problems. An error
+/// an inner layer returns instead of a response (the deadline's 503) is
+/// turned into its page when it is rendered, by a response mapper.
 pub async fn html_errors(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -46,29 +50,68 @@ pub async fn html_errors(
     let for_people = !req.path().starts_with("/api/")
         && req.path() != "/graphql"
         && super::wants_html(req.request());
-    let response = next.call(req).await?.map_into_boxed_body();
-    let problem = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if !for_people || !problem || response.headers().get(header::CONTENT_ENCODING).is_some() {
-        return Ok(response);
+    if !for_people {
+        return Ok(next.call(req).await?.map_into_boxed_body());
     }
-    let (request, response) = response.into_parts();
-    let status = response.status();
-    let (mut head, body) = response.into_parts();
-    let problem: serde_json::Value =
-        match actix_web::body::to_bytes_limited(body, MAX_PROBLEM_BYTES).await {
-            Ok(Ok(bytes)) => serde_json::from_slice(&bytes).unwrap_or_default(),
-            _ => serde_json::Value::Null,
-        };
-    let lang = super::lang(&request);
-    let en = lang == crate::vocab::Lang::En;
-    let (heading, advice) = words(status, en);
+    // Before the call: the request is the router's alone while it runs.
+    let lang = super::lang(req.request());
+    let frame = Frame::new(req.request(), lang);
+    match next.call(req).await {
+        Ok(response) => {
+            let response = response.map_into_boxed_body();
+            if !is_problem(response.headers()) {
+                return Ok(response);
+            }
+            let (request, response) = response.into_parts();
+            let (head, body) = response.into_parts();
+            let bytes = actix_web::body::to_bytes_limited(body, MAX_PROBLEM_BYTES)
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .unwrap_or_default();
+            Ok(ServiceResponse::new(
+                request,
+                page_of(head, &bytes, frame, lang),
+            ))
+        }
+        Err(mut err) => {
+            err.add_response_mapper(move |response| {
+                if !is_problem(response.headers()) {
+                    return response;
+                }
+                let (head, body) = response.into_parts();
+                match body.try_into_bytes() {
+                    Ok(bytes) => page_of(head, &bytes, frame.clone(), lang),
+                    Err(body) => head.set_body(body),
+                }
+            });
+            Err(err)
+        }
+    }
+}
+
+/// Whether `headers` are those of an uncoded problem document.
+fn is_problem(headers: &header::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()))
+        && !headers.contains_key(header::CONTENT_ENCODING)
+}
+
+/// The error page of the problem `bytes`, with the status and headers of
+/// `head` (the problem's response).
+fn page_of(
+    mut head: HttpResponse<()>,
+    bytes: &[u8],
+    frame: Frame,
+    lang: crate::vocab::Lang,
+) -> HttpResponse {
+    let problem: serde_json::Value = serde_json::from_slice(bytes).unwrap_or_default();
+    let (heading, advice) = words(head.status(), lang == crate::vocab::Lang::En);
     let text = |key: &str| problem[key].as_str().unwrap_or_default().to_owned();
     let page = ErrorPage {
-        frame: Frame::new(&request, lang),
-        status: status.as_u16(),
+        frame,
+        status: head.status().as_u16(),
         heading,
         advice,
         detail: text("detail"),
@@ -86,16 +129,9 @@ pub async fn html_errors(
             .collect(),
         code: text("code"),
     };
-    let body = match super::render(&page) {
-        Ok(body) => body,
+    let Ok(body) = super::render(&page) else {
         // The problem as it was, rather than a second failure.
-        Err(_) => {
-            let json = serde_json::to_vec(&problem).unwrap_or_default();
-            return Ok(ServiceResponse::new(
-                request,
-                head.set_body(json).map_into_boxed_body(),
-            ));
-        }
+        return head.set_body(bytes.to_vec()).map_into_boxed_body();
     };
     let page = super::html(lang, body);
     let headers = head.headers_mut();
@@ -106,8 +142,7 @@ pub async fn html_errors(
     // Errors are not kept by caches beyond the moment (a fixed link works
     // at once).
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    let response = head.set_body(page.into_body()).map_into_boxed_body();
-    Ok(ServiceResponse::new(request, response))
+    head.set_body(page.into_body()).map_into_boxed_body()
 }
 
 /// The page's heading and advice for `status`.

@@ -128,6 +128,7 @@ pub fn lang(req: &HttpRequest) -> Lang {
 }
 
 /// The navigation and footer every page shares.
+#[derive(Clone)]
 pub struct Frame {
     /// `de` or `en`.
     pub lang: &'static str,
