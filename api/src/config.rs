@@ -338,8 +338,9 @@ pub struct ServeArgs {
 
     /// Longest time, in seconds, a read (GET, HEAD, a match) may take to
     /// produce its answer; then 503 with `Retry-After` (`code: timeout`).
-    /// Writes are not cut off (their statements have
-    /// `--db-statement-timeout-ms`).
+    /// A write the database has not finished by then (a network that
+    /// stopped answering; its statements have `--db-statement-timeout-ms`)
+    /// is abandoned with the same 503, its outcome unknown.
     #[arg(long, env = "LOTSE_REQUEST_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub request_timeout_secs: u64,
 

@@ -170,6 +170,13 @@ pub enum AppError {
     /// succeed; a narrower request (a smaller page, fewer fields) more so.
     #[error("the request took longer than the server's limit of {} and was stopped", duration_text(*.0))]
     DeadlineExceeded(std::time::Duration),
+    /// 503: the database did not finish a write within the server's limit
+    /// (`--request-timeout-secs`; a network that stopped answering) and it
+    /// was abandoned. Its outcome is not known: read the record (its
+    /// `ETag`) before repeating it; a repeat with `If-Match` cannot apply
+    /// twice.
+    #[error("the database did not finish the write within the server's limit of {} and it was abandoned; it may or may not have been made: read the record before you repeat it", duration_text(*.0))]
+    WriteAbandoned(std::time::Duration),
     /// 503: the database cannot be reached, or is busy (SQLite: another
     /// process holds the write lock; PostgreSQL: a lock wait or statement
     /// timeout, too many connections, the server shutting down).
@@ -234,7 +241,7 @@ impl AppError {
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
             AppError::TooManyRequests { .. } => "rate_limited",
             AppError::Unavailable(_) => "unavailable",
-            AppError::DeadlineExceeded(_) => "timeout",
+            AppError::DeadlineExceeded(_) | AppError::WriteAbandoned(_) => "timeout",
             AppError::Database(_) | AppError::Unexpected(_) => "internal",
             AppError::StaleCursor { .. } => "stale_cursor",
         }
@@ -262,6 +269,7 @@ impl AppError {
             AppError::TooManyRequests { .. } => "Too many requests",
             AppError::Unavailable(_) => "Service unavailable",
             AppError::DeadlineExceeded(_) => "Request took too long",
+            AppError::WriteAbandoned(_) => "Write abandoned",
             AppError::Database(_) | AppError::Unexpected(_) => "Internal server error",
             AppError::StaleCursor { .. } => "Stale cursor",
         }
@@ -463,9 +471,9 @@ impl ResponseError for AppError {
             AppError::HeaderTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable(_) | AppError::DeadlineExceeded(_) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            AppError::Unavailable(_)
+            | AppError::DeadlineExceeded(_)
+            | AppError::WriteAbandoned(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Database(_) | AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::StaleCursor { .. } => StatusCode::CONFLICT,
         }
@@ -481,7 +489,9 @@ impl ResponseError for AppError {
         let mut response = HttpResponse::build(status);
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
         match self {
-            AppError::Unavailable(_) | AppError::DeadlineExceeded(_) => {
+            AppError::Unavailable(_)
+            | AppError::DeadlineExceeded(_)
+            | AppError::WriteAbandoned(_) => {
                 response.insert_header((
                     header::RETRY_AFTER,
                     HeaderValue::from_static(RETRY_AFTER_SECS),

@@ -134,6 +134,7 @@ impl Application {
             store: store.clone(),
             require_if_match: settings.require_if_match,
             ready_timeout: settings.ready_timeout,
+            write_deadline: settings.request_timeout,
         };
         let admin = match &settings.admin_addr {
             Some(addr) => Some(

@@ -29,6 +29,9 @@ pub struct AppState {
     pub metrics: Arc<crate::ops::metrics::Metrics>,
     /// How long `/ready` waits for the database (`--ready-timeout-ms`).
     pub ready_timeout: std::time::Duration,
+    /// Longest a write may take before it is abandoned
+    /// (`--request-timeout-secs`).
+    pub write_deadline: std::time::Duration,
 }
 
 impl AppState {

@@ -547,10 +547,10 @@ crate::private_tests!(
     the_admin_listener_serves_operations_only
 );
 
-/// A page past its deadline is an error page for a browser, with the
-/// headers of the problem it stands for.
-#[tokio::test]
-async fn a_page_past_its_deadline_is_an_error_page() {
+/// A PostgreSQL app with a read deadline of 300 ms (and the rate limiter
+/// on), and another session's transaction holding `table` locked, so that
+/// reads of it outlive their deadline. `None` without PostgreSQL.
+async fn app_past_its_deadline(table: &str) -> Option<(TestApp, sea_orm::DatabaseTransaction)> {
     use sea_orm::{ConnectionTrait, TransactionTrait};
     let Some(app) = TestApp::private_with(Backend::Postgres, true, |s| {
         s.request_timeout = std::time::Duration::from_millis(300);
@@ -559,16 +559,26 @@ async fn a_page_past_its_deadline_is_an_error_page() {
     .await
     else {
         eprintln!("skipped: {} is not set", crate::helpers::POSTGRES_ENV);
-        return;
+        return None;
     };
     let other = sea_orm::Database::connect(app.database_url())
         .await
         .expect("connect");
     let lock = other.begin().await.expect("begin");
-    // The home page reads the latest changes.
-    lock.execute_unprepared("LOCK TABLE changes IN ACCESS EXCLUSIVE MODE")
+    lock.execute_unprepared(&format!("LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"))
         .await
         .expect("lock");
+    Some((app, lock))
+}
+
+/// A page past its deadline is an error page for a browser, with the
+/// headers of the problem it stands for.
+#[tokio::test]
+async fn a_page_past_its_deadline_is_an_error_page() {
+    // The home page reads the latest changes.
+    let Some((app, lock)) = app_past_its_deadline("changes").await else {
+        return;
+    };
     let response = app
         .client
         .get(format!("{}/?lang=en", app.address))
@@ -616,23 +626,9 @@ async fn a_page_past_its_deadline_is_an_error_page() {
 /// keeps the read waiting).
 #[tokio::test]
 async fn a_request_past_its_deadline_is_a_503_problem() {
-    use sea_orm::{ConnectionTrait, TransactionTrait};
-    let Some(app) = TestApp::private_with(Backend::Postgres, true, |s| {
-        s.request_timeout = std::time::Duration::from_millis(300);
-        s.rate_limit_anonymous = 1000;
-    })
-    .await
-    else {
-        eprintln!("skipped: {} is not set", crate::helpers::POSTGRES_ENV);
+    let Some((app, lock)) = app_past_its_deadline("partners").await else {
         return;
     };
-    let other = sea_orm::Database::connect(app.database_url())
-        .await
-        .expect("connect");
-    let lock = other.begin().await.expect("begin");
-    lock.execute_unprepared("LOCK TABLE partners IN ACCESS EXCLUSIVE MODE")
-        .await
-        .expect("lock");
     let started = std::time::Instant::now();
     let response = app
         .client

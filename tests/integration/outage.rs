@@ -56,6 +56,30 @@ impl Proxy {
         Self { port, mode }
     }
 
+    /// A proxy to the server of `LOTSE_TEST_POSTGRES_URL` (`None`, and a
+    /// note, when it is not set).
+    async fn to_postgres() -> Option<Self> {
+        let Ok(admin) = std::env::var(crate::helpers::POSTGRES_ENV) else {
+            eprintln!("skipped: {} is not set", crate::helpers::POSTGRES_ENV);
+            return None;
+        };
+        let upstream = url::Url::parse(&admin).expect("PostgreSQL URL");
+        let target = format!(
+            "{}:{}",
+            upstream.host_str().unwrap_or("127.0.0.1"),
+            upstream.port().unwrap_or(5432)
+        );
+        Some(Self::start(target).await)
+    }
+
+    /// The database URL `url`, reached through this proxy.
+    fn url(&self, url: &str) -> String {
+        let mut url = url::Url::parse(url).expect("URL");
+        url.set_host(Some("127.0.0.1")).expect("host");
+        url.set_port(Some(self.port)).expect("port");
+        url.to_string()
+    }
+
     fn set(&self, mode: Mode) {
         self.mode.send_replace(mode);
     }
@@ -215,27 +239,13 @@ fn uncached_requests(app: &TestApp, n: usize) -> Vec<(String, reqwest::RequestBu
 
 #[tokio::test]
 async fn postgres_outage_is_answered_with_503_stale_answers_and_recovery() {
-    let Ok(admin) = std::env::var(crate::helpers::POSTGRES_ENV) else {
-        eprintln!("skipped: {} is not set", crate::helpers::POSTGRES_ENV);
+    let Some(proxy) = Proxy::to_postgres().await else {
         return;
     };
-    let upstream = url::Url::parse(&admin).expect("PostgreSQL URL");
-    let target = format!(
-        "{}:{}",
-        upstream.host_str().unwrap_or("127.0.0.1"),
-        upstream.port().unwrap_or(5432)
-    );
-    let proxy = Proxy::start(target).await;
-    let port = proxy.port;
     let app = TestApp::private_via(
         Backend::Postgres,
         true,
-        |url| {
-            let mut url = url::Url::parse(url).expect("URL");
-            url.set_host(Some("127.0.0.1")).expect("host");
-            url.set_port(Some(port)).expect("port");
-            url.to_string()
-        },
+        |url| proxy.url(url),
         |s| {
             s.db_timeouts.acquire = ACQUIRE;
             s.ready_timeout = READY;
@@ -401,12 +411,9 @@ async fn sqlite_busy_database_is_503_not_500() {
 /// A PostgreSQL app whose read pool goes through `proxy` and whose primary
 /// is reached directly, with the outage test's bounds.
 async fn app_with_read_pool_via(proxy: &Proxy) -> Option<TestApp> {
-    let port = proxy.port;
+    let read_url = |url: &str| proxy.url(url);
     TestApp::private_with(Backend::Postgres, true, move |s| {
-        let mut url = url::Url::parse(&s.database_url).expect("URL");
-        url.set_host(Some("127.0.0.1")).expect("host");
-        url.set_port(Some(port)).expect("port");
-        s.database_read_url = Some(url.to_string());
+        s.database_read_url = Some(read_url(&s.database_url));
         s.db_timeouts.acquire = ACQUIRE;
         s.ready_timeout = READY;
     })
@@ -419,17 +426,9 @@ async fn app_with_read_pool_via(proxy: &Proxy) -> Option<TestApp> {
 /// say 503 until the replica is back, and then show the write.
 #[tokio::test]
 async fn a_write_commits_and_answers_while_the_read_replica_is_away() {
-    let Ok(admin) = std::env::var(crate::helpers::POSTGRES_ENV) else {
-        eprintln!("skipped: {} is not set", crate::helpers::POSTGRES_ENV);
+    let Some(proxy) = Proxy::to_postgres().await else {
         return;
     };
-    let upstream = url::Url::parse(&admin).expect("PostgreSQL URL");
-    let target = format!(
-        "{}:{}",
-        upstream.host_str().unwrap_or("127.0.0.1"),
-        upstream.port().unwrap_or(5432)
-    );
-    let proxy = Proxy::start(target).await;
     let app = app_with_read_pool_via(&proxy)
         .await
         .expect("PostgreSQL is configured");
@@ -517,5 +516,93 @@ async fn a_write_commits_and_answers_while_the_read_replica_is_away() {
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+}
+
+/// A write whose answers the network swallows (PostgreSQL runs it, nothing
+/// comes back) is abandoned after `--request-timeout-secs`: a 503 `timeout`
+/// problem that says its outcome is unknown, instead of a wait until the
+/// network returns; the process's writer turn is free again, so the writes
+/// behind it are answered within their bounds, and succeed once the
+/// network is back.
+#[tokio::test]
+async fn a_write_the_network_swallows_is_abandoned_in_time() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    const DEADLINE: Duration = Duration::from_secs(2);
+    let Some(proxy) = Proxy::to_postgres().await else {
+        return;
+    };
+    let app = TestApp::private_via(
+        Backend::Postgres,
+        true,
+        |url| proxy.url(url),
+        |s| {
+            s.db_timeouts.acquire = ACQUIRE;
+            s.ready_timeout = READY;
+            s.request_timeout = DEADLINE;
+        },
+    )
+    .await
+    .expect("PostgreSQL is configured");
+    let key =
+        lotse::service::keys::create(app.db(), "network", &[lotse::service::keys::Scope::Write])
+            .await
+            .expect("key");
+    let item = format!("{}/api/v1/offers/arbeit-2020-begleitung", app.address);
+    let patch = |note: &str| {
+        app.client
+            .patch(&item)
+            .bearer_auth(&key)
+            .header("content-type", "application/merge-patch+json")
+            .body(json!({ "note": note }).to_string())
+    };
+
+    // Another session, not behind the proxy, holds the table: the write
+    // waits inside PostgreSQL while the network goes dark, then runs, and
+    // its answers stay in the dark.
+    let other = sea_orm::Database::connect(app.database_url())
+        .await
+        .expect("connect");
+    let lock = other.begin().await.expect("begin");
+    lock.execute_unprepared("LOCK TABLE offers IN ACCESS EXCLUSIVE MODE")
+        .await
+        .expect("lock");
+    let first = tokio::spawn(send(patch("swallowed by the network")));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    proxy.set(Mode::Blackhole);
+    lock.commit().await.expect("unlock");
+    let seen = tokio::time::timeout(4 * DEADLINE, first)
+        .await
+        .expect("the write is answered while the network is dark")
+        .expect("task");
+    assert_eq!(seen.status, 503, "{}", seen.body);
+    assert!(seen.took <= DEADLINE + SLACK, "took {:?}", seen.took);
+    assert!(!seen.header("retry-after").is_empty());
+    let problem: Value = serde_json::from_str(&seen.body).expect("problem");
+    assert_eq!(problem["code"], "timeout", "{problem}");
+    let detail = problem["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("may or may not have been made"), "{detail}");
+
+    // The next write is not held up behind it.
+    let seen = tokio::time::timeout(4 * DEADLINE, send(patch("after the dark")))
+        .await
+        .expect("the next write is answered while the network is dark");
+    assert_eq!(seen.status, 503, "{}", seen.body);
+    assert!(seen.took <= DEADLINE + SLACK, "took {:?}", seen.took);
+
+    proxy.set(Mode::Open);
+    let restored = Instant::now();
+    loop {
+        let seen = send(patch("after the dark")).await;
+        if seen.status == 200 {
+            break;
+        }
+        assert!(
+            restored.elapsed() <= Duration::from_secs(5),
+            "writes not back 5 s after the network: {} {}",
+            seen.status,
+            seen.body
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }

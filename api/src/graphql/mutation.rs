@@ -209,6 +209,7 @@ fn writer<'a>(ctx: &Context<'a>, scope: &str) -> Result<(&'a AppState, Editor<'a
     let editor = Editor {
         actor: &principal.name,
         require_if_match: state.require_if_match,
+        deadline: state.write_deadline,
     };
     Ok((state, editor))
 }

@@ -76,10 +76,11 @@ pub struct ObserveSettings {
 }
 
 /// Whether the deadline applies: reads only (`GET`, `HEAD`, and the
-/// `POST` of a match, which writes nothing), but not `/graphql`. A write is never cut off
-/// midway: stopped after its commit, it would say 503 for a change that
-/// was made, and a client retrying it would make it twice; its statements
-/// are bounded by the statement timeout instead.
+/// `POST` of a match, which writes nothing), but not `/graphql`. A write is
+/// not cut off by the request's clock: stopped after its commit, it would
+/// say 503 for a change that was made. Its statements are bounded by the
+/// statement timeout, and a write the database stops answering by the
+/// write's own bound (`service::import::edit`), which says so.
 fn has_deadline(req: &ServiceRequest) -> bool {
     match *req.method() {
         // GraphQL queries have theirs in the handler (`graphql::routes`).

@@ -195,6 +195,7 @@ fn editor<'a>(state: &AppState, principal: &'a Principal) -> Editor<'a> {
     Editor {
         actor: &principal.name,
         require_if_match: state.require_if_match,
+        deadline: state.write_deadline,
     }
 }
 

@@ -117,6 +117,9 @@ pub struct Editor<'a> {
     pub actor: &'a str,
     /// Refuse `PUT`, `PATCH` and `DELETE` without `If-Match` (428).
     pub require_if_match: bool,
+    /// Longest a write may take, its turn included (`--request-timeout-secs`):
+    /// see [`bounded`].
+    pub deadline: std::time::Duration,
 }
 
 /// What a write did.
@@ -199,11 +202,36 @@ pub(crate) async fn write<C: ImportCollection>(
     operation: Operation<'_>,
     body: Value,
 ) -> AppResult<Written> {
-    match operation {
-        Operation::Create => create::<C>(db, by, body).await,
-        Operation::Replace(key, tag) => update::<C>(db, by, key, tag, Edit::Replace(body)).await,
-        Operation::Merge(key, tag) => update::<C>(db, by, key, tag, Edit::Merge(body)).await,
-    }
+    bounded(by.deadline, async {
+        match operation {
+            Operation::Create => create::<C>(db, by, body).await,
+            Operation::Replace(key, tag) => {
+                update::<C>(db, by, key, tag, Edit::Replace(body)).await
+            }
+            Operation::Merge(key, tag) => update::<C>(db, by, key, tag, Edit::Merge(body)).await,
+        }
+    })
+    .await
+}
+
+/// Runs `write`, abandoning it after `deadline` (503 `timeout`).
+///
+/// The statement timeout bounds a statement the server runs, but not one
+/// whose answer never comes (a network that drops packets): such a write
+/// waited until the network came back, holding this process's writer turn,
+/// so every write behind it waited too. Dropping the write's future ends
+/// its transaction (rolled back when the connection speaks again) and
+/// releases the turn. Rejected: cutting off writes earlier, or by the
+/// request's own clock, since a write stopped after its `COMMIT` was sent
+/// has been made; the bound is for a database that stopped answering, and
+/// the answer says the outcome is unknown.
+async fn bounded<T>(
+    deadline: std::time::Duration,
+    write: impl std::future::Future<Output = AppResult<T>>,
+) -> AppResult<T> {
+    tokio::time::timeout(deadline, write)
+        .await
+        .unwrap_or(Err(AppError::WriteAbandoned(deadline)))
 }
 
 async fn update<C: ImportCollection>(
@@ -266,45 +294,48 @@ pub(crate) async fn delete<C: ImportCollection>(
     key: &str,
     if_match: &IfMatch,
 ) -> AppResult<Uuid> {
-    let (_turn, tx) = begin(db).await?;
-    let stored = find::<C>(&tx, key).await?;
-    if_match.check(&etag(stored.stamps().1), by.require_if_match)?;
-    let old = record_of::<C>(&tx, &stored).await?;
-    let slug = old
-        .get("slug")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    let doomed = Doomed::one::<C>(stored.id(), &slug);
-    // Every slug, to name the records that still refer to this one.
-    let known = collections::known(&tx, &collections::Dataset::default()).await?;
-    let mut found = BTreeSet::new();
-    collections::find_dangling(&tx, &doomed, &known, &mut found).await?;
-    if !found.is_empty() {
-        let total = found.len();
-        let mut named: Vec<String> = found
-            .into_iter()
-            .take(10)
-            .map(|(_, _, kind, owner, field)| format!("{kind} `{owner}` ({field})"))
-            .collect();
-        if total > named.len() {
-            named.push(format!("and {} more", total - named.len()));
+    bounded(by.deadline, async {
+        let (_turn, tx) = begin(db).await?;
+        let stored = find::<C>(&tx, key).await?;
+        if_match.check(&etag(stored.stamps().1), by.require_if_match)?;
+        let old = record_of::<C>(&tx, &stored).await?;
+        let slug = old
+            .get("slug")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let doomed = Doomed::one::<C>(stored.id(), &slug);
+        // Every slug, to name the records that still refer to this one.
+        let known = collections::known(&tx, &collections::Dataset::default()).await?;
+        let mut found = BTreeSet::new();
+        collections::find_dangling(&tx, &doomed, &known, &mut found).await?;
+        if !found.is_empty() {
+            let total = found.len();
+            let mut named: Vec<String> = found
+                .into_iter()
+                .take(10)
+                .map(|(_, _, kind, owner, field)| format!("{kind} `{owner}` ({field})"))
+                .collect();
+            if total > named.len() {
+                named.push(format!("and {} more", total - named.len()));
+            }
+            return Err(AppError::Conflict(format!(
+                "{} `{slug}` cannot be deleted while other records refer to it: {}; change or delete them first",
+                C::KIND,
+                named.join(", ")
+            )));
         }
-        return Err(AppError::Conflict(format!(
-            "{} `{slug}` cannot be deleted while other records refer to it: {}; change or delete them first",
-            C::KIND,
-            named.join(", ")
-        )));
-    }
-    let fields = diff(&old, &Value::Null);
-    let author = Author {
-        actor: Some(by.actor),
-        fields: Some(&fields),
-    };
-    let mut report = ImportReport::default();
-    prune::delete::<C>(&tx, &doomed, now(), &mut report, author).await?;
-    tx.commit().await?;
-    Ok(stored.id())
+        let fields = diff(&old, &Value::Null);
+        let author = Author {
+            actor: Some(by.actor),
+            fields: Some(&fields),
+        };
+        let mut report = ImportReport::default();
+        prune::delete::<C>(&tx, &doomed, now(), &mut report, author).await?;
+        tx.commit().await?;
+        Ok(stored.id())
+    })
+    .await
 }
 
 /// The record `key` (id or slug) of `C` in its import format, with its
