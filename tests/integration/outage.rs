@@ -606,3 +606,74 @@ async fn a_write_the_network_swallows_is_abandoned_in_time() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// With the primary away and a read replica up, GraphQL sent with an API
+/// key is still a GraphQL answer: queries are answered (the key is checked
+/// only by a mutation), and a mutation says `unavailable` as a GraphQL
+/// error, not as a REST problem.
+#[tokio::test]
+async fn graphql_with_a_key_is_answered_while_the_primary_is_away() {
+    let Some(proxy) = Proxy::to_postgres().await else {
+        return;
+    };
+    let primary = |url: &str| proxy.url(url);
+    let app = TestApp::private_with(Backend::Postgres, true, move |s| {
+        let direct = s.database_url.clone();
+        s.database_url = primary(&direct);
+        s.database_read_url = Some(direct);
+        s.db_timeouts.acquire = ACQUIRE;
+        s.ready_timeout = READY;
+    })
+    .await
+    .expect("PostgreSQL is configured");
+    let key =
+        lotse::service::keys::create(app.db(), "primary", &[lotse::service::keys::Scope::Write])
+            .await
+            .expect("key");
+    let graphql = |query: &str| {
+        app.client
+            .post(format!("{}/graphql", app.address))
+            .bearer_auth(&key)
+            .json(&json!({ "query": query }))
+    };
+    const QUERY: &str = "{ offers(first: 2) { nodes { slug } } }";
+    const MUTATION: &str = r#"mutation { updateOffer(key: "arbeit-2020-begleitung", patch: {note: "primary away"}) { record { note } } }"#;
+    proxy.set(Mode::Cut);
+
+    let seen = send(graphql(QUERY)).await;
+    assert_eq!(seen.status, 200, "{}", seen.body);
+    let body: Value = serde_json::from_str(&seen.body).expect("GraphQL JSON");
+    assert!(body.get("errors").is_none(), "{body}");
+    assert_eq!(
+        body["data"]["offers"]["nodes"].as_array().map(Vec::len),
+        Some(2)
+    );
+
+    let seen = send(graphql(MUTATION)).await;
+    let body: Value = serde_json::from_str(&seen.body).expect("GraphQL JSON");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "unavailable",
+        "{}: {body}",
+        seen.status
+    );
+    assert!(seen.took <= 2 * ACQUIRE + SLACK, "took {:?}", seen.took);
+
+    proxy.set(Mode::Open);
+    let restored = Instant::now();
+    loop {
+        let seen = send(graphql(MUTATION)).await;
+        let body: Value = serde_json::from_str(&seen.body).expect("GraphQL JSON");
+        if body.get("errors").is_none() {
+            assert_eq!(
+                body["data"]["updateOffer"]["record"]["note"],
+                "primary away"
+            );
+            break;
+        }
+        assert!(
+            restored.elapsed() <= Duration::from_secs(3),
+            "mutations not back 3 s after the primary: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

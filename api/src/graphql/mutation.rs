@@ -35,16 +35,59 @@ use crate::service::resource::{self, Resource};
 use crate::state::AppState;
 use crate::vocab::Lang;
 
-/// Who sent the request (set per request from `Authorization`): reads
-/// ignore it, as REST reads do; a mutation needs a valid key.
+/// Who sent the request (its `Authorization`): reads ignore it, as REST
+/// reads do; a mutation needs a valid key, checked when the request's first
+/// mutation runs and then kept for the request (a batch checks once).
+///
+/// Checked lazily: a query sent with a key costs no statement, and is
+/// answered while the primary database (where keys are checked) is away.
+/// Rejected: checking every request up front, which failed such queries
+/// with a REST problem instead of a GraphQL answer.
 #[derive(Debug, Clone)]
-pub enum Caller {
-    /// No `Authorization` header.
-    Anonymous,
-    /// A valid key's holder.
-    Key(Principal),
-    /// A key that is not valid, and why.
-    Rejected(String),
+pub struct Caller {
+    authorization: Option<actix_web::http::header::HeaderValue>,
+    /// The key's holder, or why the key is not valid (a database error is
+    /// not kept: the next mutation asks again).
+    verdict: std::sync::Arc<tokio::sync::OnceCell<Result<Principal, (String, bool)>>>,
+}
+
+impl Caller {
+    /// The caller that sent `authorization` (`None`: no header).
+    pub fn new(authorization: Option<actix_web::http::header::HeaderValue>) -> Self {
+        Self {
+            authorization,
+            verdict: Default::default(),
+        }
+    }
+
+    /// The key's holder: 401 (`unauthorized`) without a valid key, 503 if
+    /// the database cannot say.
+    async fn principal(&self, state: &AppState) -> Result<&Principal, AppError> {
+        if self.authorization.is_none() {
+            return Err(AppError::Unauthorized {
+                reason: "this mutation needs an API key: send `Authorization: Bearer <key>`".into(),
+                presented: false,
+            });
+        }
+        let verdict = self
+            .verdict
+            .get_or_try_init(|| async {
+                match crate::rest::write::principal_of(state, self.authorization.as_ref()).await {
+                    Ok(principal) => Ok(Ok(principal)),
+                    Err(AppError::Unauthorized { reason, presented }) => {
+                        Ok(Err((reason, presented)))
+                    }
+                    Err(other) => Err(other),
+                }
+            })
+            .await?;
+        verdict
+            .as_ref()
+            .map_err(|(reason, presented)| AppError::Unauthorized {
+                reason: reason.clone(),
+                presented: *presented,
+            })
+    }
 }
 
 /// A deleted record.
@@ -186,25 +229,13 @@ fn outcome<T>(result: Result<T, AppError>) -> Outcome<T> {
 
 /// The app's state and the editor of a write to `scope`; an error with
 /// code `unauthorized` or `forbidden` otherwise.
-fn writer<'a>(ctx: &Context<'a>, scope: &str) -> Result<(&'a AppState, Editor<'a>)> {
+async fn writer<'a>(ctx: &Context<'a>, scope: &str) -> Result<(&'a AppState, Editor<'a>)> {
     let state = ctx.data::<AppState>()?;
-    let principal = match ctx.data::<Caller>()? {
-        Caller::Key(principal) => principal,
-        Caller::Anonymous => {
-            return Err(crate::error::AppError::Unauthorized {
-                reason: "this mutation needs an API key: send `Authorization: Bearer <key>`".into(),
-                presented: false,
-            }
-            .extend());
-        }
-        Caller::Rejected(reason) => {
-            return Err(crate::error::AppError::Unauthorized {
-                reason: reason.clone(),
-                presented: true,
-            }
-            .extend());
-        }
-    };
+    let principal = ctx
+        .data::<Caller>()?
+        .principal(state)
+        .await
+        .map_err(|e| e.extend())?;
     principal.may_write(scope).map_err(|e| e.extend())?;
     let editor = Editor {
         actor: &principal.name,
@@ -294,7 +325,7 @@ pub(crate) async fn write<S: Shown, C: ImportCollection>(
     body: Value,
     lang: Option<Lang>,
 ) -> Outcome<(S::Out, String)> {
-    let (state, by) = writer(ctx, C::SCOPE)?;
+    let (state, by) = writer(ctx, C::SCOPE).await?;
     let tag = if_match(tag);
     let operation = match operation {
         None => Operation::Create,
@@ -315,7 +346,7 @@ pub(crate) async fn delete<C: ImportCollection>(
     key: &str,
     tag: Option<String>,
 ) -> Result<DeletePayload> {
-    let (state, by) = writer(ctx, C::SCOPE)?;
+    let (state, by) = writer(ctx, C::SCOPE).await?;
     let (id, errors) = outcome(edit::delete::<C>(&state.db, by, key, &if_match(tag)).await)?;
     if id.is_some() {
         written(ctx).await?;

@@ -215,14 +215,7 @@ pub async fn graphql(
 
     // A key is only needed by mutations: a query with a key that is not
     // valid is answered like one without (as REST reads are).
-    let caller = match req.headers().contains_key(header::AUTHORIZATION) {
-        false => super::Caller::Anonymous,
-        true => match crate::rest::write::principal(&state, &req).await {
-            Ok(principal) => super::Caller::Key(principal),
-            Err(AppError::Unauthorized { reason, .. }) => super::Caller::Rejected(reason),
-            Err(other) => return Err(other),
-        },
-    };
+    let caller = super::Caller::new(req.headers().get(header::AUTHORIZATION).cloned());
     let budget = std::sync::Arc::new(super::errors::BatchBudget::default());
     let prepare = |request: async_graphql::Request| {
         request

@@ -140,7 +140,17 @@ impl utoipa::IntoParams for IfMatchParam {
 
 /// The holder of the request's API key; 401 without a valid one.
 pub async fn principal(state: &AppState, req: &HttpRequest) -> AppResult<Principal> {
-    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+    principal_of(state, req.headers().get(header::AUTHORIZATION)).await
+}
+
+/// The holder of the key in `authorization` (an `Authorization` header's
+/// value): 401 if there is none, it is not `Bearer <key>`, or the key is
+/// not valid.
+pub async fn principal_of(
+    state: &AppState,
+    authorization: Option<&header::HeaderValue>,
+) -> AppResult<Principal> {
+    let Some(value) = authorization else {
         return Err(AppError::Unauthorized {
             reason: "this request needs an API key: send `Authorization: Bearer <key>`".into(),
             presented: false,
