@@ -100,6 +100,16 @@ pub async fn connect_counted(
         .sqlx_logging(false);
     if let (Some(statement), false) = (timeouts.statement, is_sqlite) {
         options.statement_timeout(statement);
+        // A transaction whose client stopped answering (a write abandoned
+        // on a dead network) ends after as long, and with it its locks,
+        // the writers' advisory lock included; else they lasted until TCP
+        // gave up on the connection, minutes, and every replica's writes
+        // waited. The server's transactions never idle that long between
+        // statements.
+        let idle = statement.as_millis().to_string();
+        options.map_sqlx_postgres_opts(move |opts| {
+            opts.options([("idle_in_transaction_session_timeout", idle.clone())])
+        });
     }
     if is_sqlite {
         let busy = timeouts.statement.unwrap_or(Duration::from_secs(10));

@@ -500,4 +500,39 @@ async fn a_restored_backup_is_served_as_it_was(app: TestApp) {
     assert_eq!(served(&app, "test-restore-c").await, [false; 3]);
     assert_eq!(served(&app, "test-restore-e").await, [true; 3]);
     assert_eq!(served(&app, "test-restore-b").await, [true; 3]);
+
+    // The log comes back to the number it had, with another change: the
+    // answers and their entity tags follow it.
+    write(&app, "test-restore-f").await;
+    const LIST: &str = "/api/v1/offers?limit=100&fields=slug,title";
+    let tag = |response: &reqwest::Response| response.headers()["etag"].clone();
+    let before = app.get(LIST).await;
+    let before_tag = tag(&before);
+    assert!(!before.text().await.unwrap().contains("Umgeschrieben"));
+    {
+        use sea_orm::sea_query::Expr;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let newest = newest(&app).await;
+        entity::offer::Entity::update_many()
+            .col_expr(
+                entity::offer::Column::TitleDe,
+                Expr::value("Umgeschrieben f"),
+            )
+            .filter(entity::offer::Column::Slug.eq("test-restore-f"))
+            .exec(app.db())
+            .await
+            .unwrap();
+        entity::change::Entity::update_many()
+            .col_expr(
+                entity::change::Column::ChangedAt,
+                Expr::value(chrono::Utc::now() + chrono::TimeDelta::hours(1)),
+            )
+            .filter(entity::change::Column::Seq.eq(newest))
+            .exec(app.db())
+            .await
+            .unwrap();
+    }
+    let after = app.get(LIST).await;
+    assert_ne!(tag(&after), before_tag, "a tag of the data before");
+    assert!(after.text().await.unwrap().contains("Umgeschrieben f"));
 }

@@ -538,6 +538,7 @@ async fn a_write_the_network_swallows_is_abandoned_in_time() {
         |url| proxy.url(url),
         |s| {
             s.db_timeouts.acquire = ACQUIRE;
+            s.db_timeouts.statement = Some(DEADLINE);
             s.ready_timeout = READY;
             s.request_timeout = DEADLINE;
         },
@@ -589,6 +590,29 @@ async fn a_write_the_network_swallows_is_abandoned_in_time() {
         .expect("the next write is answered while the network is dark");
     assert_eq!(seen.status, 503, "{}", seen.body);
     assert!(seen.took <= DEADLINE + SLACK, "took {:?}", seen.took);
+
+    // Nor are the writes of another process that reaches the database: the
+    // abandoned transaction (and the writers' lock it holds) ends on the
+    // server once it has been idle as long as a statement may run.
+    let other_process = app
+        .replica(|s| {
+            s.db_timeouts.statement = Some(Duration::from_secs(20));
+            s.request_timeout = Duration::from_secs(30);
+        })
+        .await;
+    let seen = send(
+        app.client
+            .patch(format!(
+                "{}/api/v1/offers/arbeit-2020-begleitung",
+                other_process.address
+            ))
+            .bearer_auth(&key)
+            .header("content-type", "application/merge-patch+json")
+            .body(json!({ "note": "from another process" }).to_string()),
+    )
+    .await;
+    assert_eq!(seen.status, 200, "{}", seen.body);
+    assert!(seen.took <= 2 * DEADLINE + SLACK, "took {:?}", seen.took);
 
     proxy.set(Mode::Open);
     let restored = Instant::now();
@@ -676,4 +700,69 @@ async fn graphql_with_a_key_is_answered_while_the_primary_is_away() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// The time a write waits for its turn behind another write does not count
+/// against its own bound: of two slow writes one after the other, each
+/// within `--request-timeout-secs` but not together, both are made.
+#[tokio::test]
+async fn a_write_waiting_for_its_turn_is_not_abandoned() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    const DEADLINE: Duration = Duration::from_secs(2);
+    let Some(app) = TestApp::private_with(Backend::Postgres, true, |s| {
+        s.request_timeout = DEADLINE;
+    })
+    .await
+    else {
+        eprintln!("skipped: {} is not set", crate::helpers::POSTGRES_ENV);
+        return;
+    };
+    let key =
+        lotse::service::keys::create(app.db(), "queue", &[lotse::service::keys::Scope::Write])
+            .await
+            .expect("key");
+    let other = sea_orm::Database::connect(app.database_url())
+        .await
+        .expect("connect");
+    // Locks released at 0.7 and 1.3 deadlines: the first write (a
+    // partner) ends at 0.7, the second (a topic) waits for its turn until
+    // then and runs 0.6 more.
+    let lock = |table: &'static str, after: Duration| {
+        let other = other.clone();
+        async move {
+            let tx = other.begin().await.expect("begin");
+            tx.execute_unprepared(&format!("LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"))
+                .await
+                .expect("lock");
+            // The handle of the task that releases it.
+            let release = tokio::spawn(async move {
+                tokio::time::sleep(after).await;
+                tx.commit().await.expect("unlock");
+            });
+            (release,)
+        }
+    };
+    let (partners,) = lock("partners", DEADLINE.mul_f32(0.7)).await;
+    let (topics,) = lock("topics", DEADLINE.mul_f32(1.3)).await;
+    let patch = |path: &str, body: Value| {
+        send(
+            app.client
+                .patch(format!("{}{path}", app.address))
+                .bearer_auth(&key)
+                .header("content-type", "application/merge-patch+json")
+                .body(body.to_string()),
+        )
+    };
+    let first = tokio::spawn(patch("/api/v1/partners/mwide", json!({"note": "first"})));
+    tokio::time::sleep(DEADLINE.mul_f32(0.1)).await;
+    let second = patch(
+        "/api/v1/topics/digitalisierung",
+        json!({"description_en": "second"}),
+    )
+    .await;
+    let first = first.await.expect("task");
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(second.status, 200, "{}", second.body);
+    partners.await.expect("partners unlocked");
+    topics.await.expect("topics unlocked");
 }

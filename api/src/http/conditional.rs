@@ -112,6 +112,14 @@ fn representation_tag(snapshot: &Snapshot, req: &HttpRequest) -> EntityTag {
     };
     part(env!("CARGO_PKG_VERSION").as_bytes());
     part(&snapshot.version.unwrap_or(-1).to_be_bytes());
+    // With the time of that change: after a restore, new writes can bring
+    // the log back to a number it had, with other data.
+    part(
+        &snapshot
+            .modified
+            .map_or(0, |t| t.timestamp_micros())
+            .to_be_bytes(),
+    );
     part(chrono::Utc::now().date_naive().to_string().as_bytes());
     part(
         req.uri()

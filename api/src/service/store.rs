@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use super::matching::MatchCorpus;
 pub use super::reference::Reference;
@@ -268,7 +268,7 @@ impl Store {
     /// primary key): how far this process lags is that minus its
     /// snapshot's version.
     pub async fn newest_version(&self) -> AppResult<DataVersion> {
-        data_version(&self.db).await
+        Ok(newest_change(&self.db).await?.0)
     }
 
     /// Time since the snapshot was last confirmed against the database (or
@@ -298,16 +298,20 @@ impl Store {
     /// Reads the version (within the check timeout) and rebuilds the
     /// snapshot if it moved; the caller holds the build lock.
     async fn check(&self, indexed: &mut Option<DataVersion>) -> AppResult<Arc<Snapshot>> {
-        let version = tokio::time::timeout(self.check_timeout, data_version(&self.db))
+        let (version, modified) = tokio::time::timeout(self.check_timeout, newest_change(&self.db))
             .await
             .map_err(|_| timed_out())??;
         let current = self.current();
-        if let Some(snapshot) = current.as_ref().filter(|s| s.version == version) {
+        // The time too: after a restore, new writes can bring the log back
+        // to the number it had, with other changes.
+        if let Some(snapshot) = current
+            .as_ref()
+            .filter(|s| s.version == version && s.modified == modified)
+        {
             self.mark_checked();
             return Ok(snapshot.clone());
         }
         let reference = Arc::new(Reference::load(&self.db).await?);
-        let modified = changed_at(&self.db, version).await?;
         // A few records written since the last snapshot (a write through
         // the API): only theirs are read again. Otherwise everything is.
         let delta = match &current {
@@ -496,12 +500,20 @@ fn timed_out() -> AppError {
     ))
 }
 
-/// The change log's newest `seq`: one read of its primary key's index.
-async fn data_version<C: ConnectionTrait>(db: &C) -> AppResult<DataVersion> {
-    let sql = "SELECT MAX(seq) FROM changes";
-    let row = db
-        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await?
-        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("no version row")))?;
-    Ok(row.try_get_by_index::<Option<i64>>(0)?)
+/// The change log's newest `seq` and when that change was made (`None`s
+/// for an empty log): one read at the end of its primary key's index.
+async fn newest_change<C: ConnectionTrait>(
+    db: &C,
+) -> AppResult<(DataVersion, Option<chrono::DateTime<chrono::Utc>>)> {
+    use sea_orm::{EntityTrait, QueryOrder, QuerySelect};
+    let newest = entity::change::Entity::find()
+        .select_only()
+        .column(entity::change::Column::Seq)
+        .column(entity::change::Column::ChangedAt)
+        .order_by_desc(entity::change::Column::Seq)
+        .limit(1)
+        .into_tuple::<(i64, chrono::DateTime<chrono::Utc>)>()
+        .one(db)
+        .await?;
+    Ok(newest.map_or((None, None), |(seq, at)| (Some(seq), Some(at))))
 }

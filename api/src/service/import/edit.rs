@@ -155,7 +155,7 @@ async fn create<C: ImportCollection>(
     by: Editor<'_>,
     body: Value,
 ) -> AppResult<Written> {
-    let (_turn, tx) = begin(db).await?;
+    let tx = begin(db).await?;
     let mut problems = Problems::of_body();
     let Some(Parsed { record, stand_ins }) = parse::<C>(body, &mut problems) else {
         return Err(problems.into_result().err().unwrap_or_else(bad_body));
@@ -202,6 +202,7 @@ pub(crate) async fn write<C: ImportCollection>(
     operation: Operation<'_>,
     body: Value,
 ) -> AppResult<Written> {
+    let _turn = turn(by.deadline).await?;
     bounded(by.deadline, async {
         match operation {
             Operation::Create => create::<C>(db, by, body).await,
@@ -224,7 +225,8 @@ pub(crate) async fn write<C: ImportCollection>(
 /// releases the turn. Rejected: cutting off writes earlier, or by the
 /// request's own clock, since a write stopped after its `COMMIT` was sent
 /// has been made; the bound is for a database that stopped answering, and
-/// the answer says the outcome is unknown.
+/// the answer says the outcome is unknown. The bound starts once the write
+/// has its [`turn`].
 async fn bounded<T>(
     deadline: std::time::Duration,
     write: impl std::future::Future<Output = AppResult<T>>,
@@ -241,7 +243,7 @@ async fn update<C: ImportCollection>(
     if_match: &IfMatch,
     edit: Edit,
 ) -> AppResult<Written> {
-    let (_turn, tx) = begin(db).await?;
+    let tx = begin(db).await?;
     let stored = find::<C>(&tx, key).await?;
     if_match.check(&etag(stored.stamps().1), by.require_if_match)?;
     let id = stored.id();
@@ -294,8 +296,9 @@ pub(crate) async fn delete<C: ImportCollection>(
     key: &str,
     if_match: &IfMatch,
 ) -> AppResult<Uuid> {
+    let _turn = turn(by.deadline).await?;
     bounded(by.deadline, async {
-        let (_turn, tx) = begin(db).await?;
+        let tx = begin(db).await?;
         let stored = find::<C>(&tx, key).await?;
         if_match.check(&etag(stored.stamps().1), by.require_if_match)?;
         let old = record_of::<C>(&tx, &stored).await?;
@@ -383,12 +386,18 @@ pub(crate) async fn records_of<C: ImportCollection>(
         .collect()
 }
 
-/// Starts a write: this process's turn, then a transaction holding the
-/// database's writer lock.
-async fn begin(
-    db: &DatabaseConnection,
-) -> AppResult<(tokio::sync::MutexGuard<'static, ()>, DatabaseTransaction)> {
-    let turn = WRITER.lock().await;
+/// This process's turn to write, if it comes within `deadline`; else the
+/// write is given up unmade (503 `timeout`): the time a write waits for
+/// its turn does not count against its own bound (see [`bounded`]).
+async fn turn(deadline: std::time::Duration) -> AppResult<tokio::sync::MutexGuard<'static, ()>> {
+    tokio::time::timeout(deadline, WRITER.lock())
+        .await
+        .map_err(|_| AppError::DeadlineExceeded(deadline))
+}
+
+/// Starts a write (the caller holds this process's [`turn`]): a
+/// transaction holding the database's writer lock.
+async fn begin(db: &DatabaseConnection) -> AppResult<DatabaseTransaction> {
     let tx = db.begin().await?;
     super::one_writer_at_a_time(&tx).await?;
     if tx.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
@@ -401,7 +410,7 @@ async fn begin(
         tx.execute_unprepared("UPDATE changes SET seq = seq WHERE 0")
             .await?;
     }
-    Ok((turn, tx))
+    Ok(tx)
 }
 
 /// Microseconds: what PostgreSQL stores, so a re-read equals what we wrote.
