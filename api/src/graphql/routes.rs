@@ -232,10 +232,11 @@ pub async fn graphql(
     // one, or (mid-write) none, at random.
     //
     // A query ends at the read deadline (`--request-timeout-secs`), here
-    // rather than in `ops::observe`, which cannot tell a POSTed query from
-    // a mutation and would answer a GET with a problem, not a GraphQL
-    // error: one deadline for the whole request. Mutations run to their end (bounded
-    // by the statement timeout), as REST writes do.
+    // rather than in `ops::observe::deadline`, which cannot tell a POSTed
+    // query from a mutation and would answer a GET with a problem, not a
+    // GraphQL error: one deadline for the whole request. Mutations are
+    // not cut off by it; a write has its own bound from its turn on
+    // (`service::import::edit`), as REST writes do.
     let deadline = req
         .app_data::<web::Data<crate::ops::observe::ObserveSettings>>()
         .map(|s| Deadline {
